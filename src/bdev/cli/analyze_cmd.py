@@ -1,0 +1,5 @@
+"""`bdev analyze PATH` (placeholder)."""
+
+
+def analyze() -> None:
+    """Describe a backend codebase."""

@@ -1,0 +1,5 @@
+"""`bdev audit PATH` (placeholder)."""
+
+
+def audit() -> None:
+    """Measure a backend service."""

@@ -1,0 +1,140 @@
+"""The Model protocol and the plain data that flows through it.
+
+Messages use one provider-neutral shape (close to OpenAI's chat format); each provider
+translates to and from its own wire format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass
+class ToolCall:
+    """A call the model asked for. `arguments` is already decoded from JSON."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ToolCall:
+        return cls(id=d["id"], name=d["name"], arguments=d.get("arguments") or {})
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    # For role == "tool": which call this answers, and the tool's name.
+    tool_call_id: str | None = None
+    name: str | None = None
+    is_error: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            d["tool_calls"] = [c.to_dict() for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            d["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            d["name"] = self.name
+        if self.is_error:
+            d["is_error"] = True
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Message:
+        return cls(
+            role=d["role"],
+            content=d.get("content") or "",
+            tool_calls=[ToolCall.from_dict(c) for c in d.get("tool_calls") or []],
+            tool_call_id=d.get("tool_call_id"),
+            name=d.get("name"),
+            is_error=bool(d.get("is_error", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """What a model is told about a tool: its name, purpose and JSON-schema parameters."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    # Prompt tokens served from a cache (provider prompt cache or local KV reuse).
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+        }
+
+
+@dataclass
+class ModelResponse:
+    """One assistant turn.
+
+    `format_errors` holds what the provider could not turn into a tool call (a small
+    model's broken JSON, an unknown wrapper); the loop sends them back to the model.
+    `finish_reason` is "stop", "tool_calls", "length" (truncated) or provider-specific.
+    """
+
+    content: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    format_errors: list[str] = field(default_factory=list)
+    finish_reason: str = "stop"
+    model: str = ""
+
+
+class ModelError(Exception):
+    """The model could not answer (unreachable, refused, exhausted retries).
+
+    `retryable` tells whether a later attempt may succeed; the message is user-facing.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+# Called with each piece of generated text as it streams in.
+TextCallback = Callable[[str], None]
+
+
+class Model(Protocol):
+    """Anything that can take a conversation and the available tools and answer one turn."""
+
+    name: str
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        on_text: TextCallback | None = None,
+    ) -> ModelResponse: ...
