@@ -12,6 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+# Every tool name an agent definition may list (Claude Code's names).
+TOOL_NAMES: tuple[str, ...] = (
+    "Read",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "LS",
+    "Glob",
+    "Grep",
+    "Bash",
+    "NotebookEdit",
+    "TodoWrite",
+    "Task",
+    "WebSearch",
+    "WebFetch",
+)
+
 
 class ToolError(Exception):
     """A tool could not do what was asked; the message goes back to the model."""
