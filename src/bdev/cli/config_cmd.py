@@ -1,5 +1,49 @@
-"""`bdev config ...` (placeholder until its owner fills it in)."""
+"""`bdev config show`: the effective configuration and where each value came from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(help="config", no_args_is_help=True)
+from bdev.config import load_config, project_config_path, user_config_path
+
+app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+
+SECRET_KEYS = ("openai.api_key", "anthropic.api_key")
+
+
+@app.command("show")
+def show(
+    workspace: Annotated[Path | None, typer.Option(help="The repository.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Print every setting, its value and its source (default, file, environment, flag)."""
+    from bdev.cli.run_cmd import resolve_workspace
+
+    ws = resolve_workspace(workspace)
+    config = load_config(ws)
+    rows = []
+    for key in sorted(config.values):
+        value = config.values[key]
+        if key in SECRET_KEYS and value:
+            value = "***"
+        rows.append((key, value, config.sources[key]))
+    if as_json:
+        data = {k: {"value": v, "source": s} for k, v, s in rows}
+        data["prices"] = {"value": config.prices, "source": config.sources.get("prices", "default")}
+        print(json.dumps(data))
+        return
+    out = Console(highlight=False)
+    out.print(f"user file:    {user_config_path()}")
+    out.print(f"project file: {project_config_path(ws)}")
+    table = Table("key", "value", "source")
+    for key, value, source in rows:
+        table.add_row(key, "" if value is None else json.dumps(value), source)
+    for model, price in sorted(config.prices.items()):
+        table.add_row(f"prices.{model}", json.dumps(price), config.sources["prices"])
+    out.print(table)

@@ -1,0 +1,3 @@
+from bdev.cli import main
+
+main()

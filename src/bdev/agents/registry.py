@@ -1,0 +1,154 @@
+"""Finding agent definitions and choosing the effective one for each name.
+
+Places, by precedence (the first that defines a name wins):
+`--agents-dir` > project `.claude/agents/` > user `~/.claude/agents/` > built-ins.
+A broken file in one of these places is listed with its error instead of breaking
+the whole listing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from bdev.agents.definition import AgentDefinition, Source, load_definition
+from bdev.agents.problems import DefinitionError, Problem, display_path
+from bdev.errors import BdevError
+
+BUILTIN_DIR = Path(__file__).with_name("builtin")  # package data, installed as plain files
+DEFAULT_USER_DIR = Path("~/.claude/agents")
+# Collections of agents often ship a README beside them; it is not a definition.
+_NOT_DEFINITIONS = {"readme.md"}
+
+
+@dataclass(frozen=True)
+class BrokenDefinition:
+    path: Path
+    source: Source
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class AgentPlace:
+    source: Source
+    path: Path
+
+
+@dataclass
+class _Scan:
+    effective: dict[str, AgentDefinition] = field(default_factory=dict)
+    shadowed: list[AgentDefinition] = field(default_factory=list)
+    broken: list[BrokenDefinition] = field(default_factory=list)
+
+
+class AgentRegistry:
+    def __init__(
+        self,
+        project_root: Path,
+        agents_dir: Path | None = None,
+        user_dir: Path | None = None,
+        *,
+        builtin_dir: Path | None = BUILTIN_DIR,
+    ) -> None:
+        self.project_root = Path(project_root)
+        if agents_dir is not None and not Path(agents_dir).is_dir():
+            raise BdevError(f"--agents-dir {agents_dir}: not a directory")
+        self.places = [
+            AgentPlace(source, Path(d).expanduser())
+            for source, d in (
+                ("dir", agents_dir),
+                ("project", self.project_root / ".claude" / "agents"),
+                ("user", user_dir if user_dir is not None else DEFAULT_USER_DIR),
+                ("builtin", builtin_dir),
+            )
+            if d is not None
+        ]
+
+    def all(self) -> list[AgentDefinition]:
+        """The effective definition for each name, sorted by name."""
+        return sorted(self._effective.values(), key=lambda d: d.name)
+
+    def names(self) -> list[str]:
+        return sorted(self._effective)
+
+    @property
+    def shadowed(self) -> list[AgentDefinition]:
+        """Definitions hidden by another of the same name from a place with precedence."""
+        return self._scan.shadowed
+
+    @property
+    def broken(self) -> list[BrokenDefinition]:
+        """Files in the places that could not be loaded, each with its first error."""
+        return self._scan.broken
+
+    def files(self) -> list[tuple[Path, Source]]:
+        """Every definition file in the places, by precedence then path."""
+        return [
+            (path, place.source)
+            for place in self.places
+            if place.path.is_dir()
+            for path in sorted(place.path.rglob("*.md"))
+            if path.is_file() and path.name.lower() not in _NOT_DEFINITIONS
+        ]
+
+    def get(self, name_or_path: str) -> AgentDefinition:
+        """A definition by file path (any extension) or by name."""
+        path = self._as_path(name_or_path)
+        if path is not None:
+            return load_definition(path, source="path")
+        found = self._effective.get(name_or_path)
+        if found is None:
+            # Names are case-sensitive, but "Backend-Developer" vs "backend-developer" is a
+            # likely slip: accept it when it is unambiguous.
+            folded = [d for d in self.all() if d.name.lower() == name_or_path.lower()]
+            found = folded[0] if len(folded) == 1 else None
+        if found is None:
+            raise BdevError(self._unknown_message(name_or_path))
+        return found
+
+    def _as_path(self, text: str) -> Path | None:
+        candidate = Path(text).expanduser()
+        for path in (candidate, self.project_root / candidate):
+            if path.is_file():
+                return path
+        return None
+
+    def _unknown_message(self, name: str) -> str:
+        available = ", ".join(self.names()) or "none"
+        looks_like_path = "/" in name or "\\" in name or Path(name).suffix in (".md", ".txt")
+        what = "no such file, and no agent of that name" if looks_like_path else "unknown agent"
+        message = f'agent "{name}": {what} (available: {available})'
+        if self.broken:
+            unusable = "; ".join(str(b.problem) for b in self.broken)
+            message += f"; could not load: {unusable}"
+        return message
+
+    @property
+    def _effective(self) -> dict[str, AgentDefinition]:
+        return self._scan.effective
+
+    @cached_property
+    def _scan(self) -> _Scan:
+        # Loaded once: files are read on first use, not when the registry is made.
+        scan = _Scan()
+        for path, source in self.files():
+            try:
+                definition = load_definition(path, source=source)
+            except DefinitionError as e:
+                scan.broken.append(BrokenDefinition(path, source, e.problem))
+                continue
+            if definition.name in scan.effective:
+                scan.shadowed.append(definition)
+            else:
+                scan.effective[definition.name] = definition
+        return scan
+
+    def shadowed_by(self, definition: AgentDefinition) -> AgentDefinition | None:
+        """The effective definition that hides `definition`, if it is hidden."""
+        winner = self._effective.get(definition.name)
+        return None if winner is None or winner is definition else winner
+
+    def __repr__(self) -> str:
+        places = ", ".join(f"{p.source}={display_path(p.path)}" for p in self.places)
+        return f"AgentRegistry({places})"

@@ -1,0 +1,124 @@
+"""Choosing an agent for a task from the agents' descriptions and examples.
+
+Scoring is Okapi BM25 over one document per agent (its name, description prose and
+example texts). It is written out here rather than taken from a library such as
+rank-bm25: the formula is a few lines, the corpus is a handful of short documents, and
+we also want to know *where* each matched word came from to explain the choice.
+Everything is deterministic: no randomness, ties go to the alphabetically first name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bdev.agents.definition import AgentDefinition, load_definition
+from bdev.agents.registry import BUILTIN_DIR
+from bdev.agents.tokens import terms, words
+
+FALLBACK = "general-purpose"
+K1 = 1.2
+B = 0.75
+# Below this no word of the task said much about any agent: one distinctive word
+# scores about 1.0, a word that every description shares about 0.1.
+MIN_SCORE = 0.8
+# Naming the agent in the task ("have the security-reviewer look at ...") settles it.
+NAMED_BONUS = 10.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    agent: AgentDefinition
+    score: float
+    reason: str
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # every agent, best first
+
+
+@dataclass
+class _Doc:
+    agent: AgentDefinition
+    prose: set[str]  # terms of the name and description prose
+    examples: list[set[str]]  # terms of each example
+    counts: Counter[str]
+
+    @classmethod
+    def of(cls, agent: AgentDefinition) -> _Doc:
+        prose = terms(agent.name.replace("-", " ")) + terms(agent.summary)
+        examples = [terms(e.text) for e in agent.examples]
+        counts = Counter(prose + [t for ex in examples for t in ex])
+        return cls(agent, set(prose), [set(ex) for ex in examples], counts)
+
+    @property
+    def length(self) -> int:
+        return sum(self.counts.values())
+
+
+def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
+    """The agent whose description best fits `task`; `general-purpose` when none fits."""
+    docs = [_Doc.of(a) for a in sorted(agents, key=lambda a: a.name)]
+    task_words = words(task)
+    query = list(dict.fromkeys(stem for stem, _ in task_words))
+    surface = {}
+    for stem, word in task_words:
+        surface.setdefault(stem, word)
+
+    scored: list[tuple[float, _Doc, dict[str, float]]] = []
+    avg_len = sum(d.length for d in docs) / len(docs) if docs else 0.0
+    for doc in docs:
+        contributions = _bm25(query, doc, docs, avg_len)
+        score = sum(contributions.values())
+        if _named(task, doc.agent.name):
+            score += NAMED_BONUS
+        scored.append((score, doc, contributions))
+    scored.sort(key=lambda s: (-round(s[0], 9), s[1].agent.name))
+    ranking = [(doc.agent.name, round(score, 3)) for score, doc, _ in scored]
+
+    if not scored or scored[0][0] < MIN_SCORE:
+        return Choice(_fallback(agents), 0.0, "no agent's description matched the task", ranking)
+    score, doc, contributions = scored[0]
+    return Choice(doc.agent, round(score, 3), _reason(task, doc, contributions, surface), ranking)
+
+
+def _bm25(query: list[str], doc: _Doc, docs: list[_Doc], avg_len: float) -> dict[str, float]:
+    out: dict[str, float] = {}
+    n = len(docs)
+    for term in query:
+        tf = doc.counts.get(term, 0)
+        if not tf:
+            continue
+        having = sum(1 for d in docs if term in d.counts)
+        idf = math.log((n - having + 0.5) / (having + 0.5) + 1)
+        norm = K1 * (1 - B + B * doc.length / avg_len)
+        out[term] = idf * tf * (K1 + 1) / (tf + norm)
+    return out
+
+
+def _named(task: str, name: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", task.lower()) is not None
+
+
+def _reason(task: str, doc: _Doc, contributions: dict[str, float], surface: dict[str, str]) -> str:
+    best = sorted(contributions, key=lambda t: (-contributions[t], t))
+    shown = ", ".join(surface.get(t, t) for t in best[:6])
+    more = f" and {len(best) - 6} more" if len(best) > 6 else ""
+    places = []
+    if any(t in doc.prose for t in contributions):
+        places.append("description")
+    in_examples = sum(1 for ex in doc.examples if any(t in ex for t in contributions))
+    if in_examples:
+        places.append(f"{in_examples} example{'s' if in_examples > 1 else ''}")
+    parts = []
+    if _named(task, doc.agent.name):
+        parts.append(f"the task names {doc.agent.name}")
+    if shown:
+        parts.append(f"matched: {shown}{more} ({' + '.join(places)})")
+    return "; ".join(parts)
+
+
+def _fallback(agents: list[AgentDefinition]) -> AgentDefinition:
+    for agent in agents:
+        if agent.name == FALLBACK:
+            return agent
+    return load_definition(BUILTIN_DIR / f"{FALLBACK}.md", source="builtin")

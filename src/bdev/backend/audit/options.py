@@ -1,0 +1,72 @@
+"""What the user can tune about an audit run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bdev.errors import BdevError
+
+# The steps in the order they run; `--skip` takes any of these names.
+STEPS = (
+    "tests",
+    "services",
+    "migrations",
+    "startup",
+    "conformance",
+    "probes",
+    "load",
+    "security",
+)
+
+MAX_CONCURRENCY = 512
+MAX_DURATION_S = 300.0
+
+
+@dataclass
+class AuditOptions:
+    cmd: str | None = None  # start command overriding the analysed one; "{port}" is filled in
+    port: int | None = None  # None: a free port is picked
+    startup_timeout_s: float = 30.0
+    test_timeout_s: float = 300.0
+    migration_timeout_s: float = 120.0
+    concurrency: int = 10
+    duration_s: float = 5.0
+    # Upper bound on requests per load run, whatever the duration.
+    max_requests: int = 500_000
+    skip: frozenset[str] = field(default_factory=frozenset)
+    scenario: Path | None = None  # YAML/JSON list of requests to load instead of GET endpoints
+
+    def __post_init__(self) -> None:
+        self.skip = frozenset(self.skip)
+        unknown = sorted(self.skip - set(STEPS))
+        if unknown:
+            raise BdevError(
+                f"--skip: unknown step {', '.join(unknown)!s}; choose from {', '.join(STEPS)}"
+            )
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise BdevError(f"--concurrency must be 1..{MAX_CONCURRENCY}, got {self.concurrency}")
+        if not 0 < self.duration_s <= MAX_DURATION_S:
+            raise BdevError(
+                f"--duration must be in (0, {MAX_DURATION_S:g}] s, got {self.duration_s}"
+            )
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise BdevError(f"--port must be 1..65535, got {self.port}")
+        for name, value in (
+            ("--startup-timeout", self.startup_timeout_s),
+            ("--test-timeout", self.test_timeout_s),
+        ):
+            if value <= 0:
+                raise BdevError(f"{name} must be positive, got {value}")
+        if self.scenario is not None and not Path(self.scenario).is_file():
+            raise BdevError(f"scenario file not found: {self.scenario}")
+
+    def runs(self, step: str) -> bool:
+        return step not in self.skip
+
+
+def parse_skip(text: str | None) -> frozenset[str]:
+    """ "load, security" -> {"load", "security"}."""
+    if not text:
+        return frozenset()
+    return frozenset(part.strip() for part in text.split(",") if part.strip())

@@ -1,0 +1,29 @@
+"""The audit's result: the scorecard plus every step, as one pydantic model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.scorecard import Scorecard
+from bdev.backend.facts import BackendFacts
+
+
+class AuditReport(Scorecard):
+    """Scorecard fields (endpoints, tests, latency_ms, error_rate, security, checklist)
+    plus where, when and how long, each step's raw result, and the analysed facts."""
+
+    root: str
+    started_at: str  # ISO 8601, UTC
+    duration_s: float = 0.0
+    steps: list[StepResult] = Field(default_factory=list)
+    facts: BackendFacts | None = None
+
+    def step(self, name: str) -> StepResult | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (json.dumps it), scorecard keys first."""
+        return self.model_dump(mode="json")

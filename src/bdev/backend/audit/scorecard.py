@@ -1,0 +1,271 @@
+"""Step 7: the scorecard, built only from what the steps measured.
+
+Security grade rubric (findings from static analysis, secrets, dependency audit,
+active probes and conformance, counted by severity):
+
+    F   any critical finding
+    D   two or more high findings
+    C   one high finding, or four or more medium findings
+    B   one to three medium findings
+    A   only low findings
+    A+  no finding above "info"
+
+No grade (None) when no security step (static scan or probes) ran at all: a grade is
+never given for something that was not looked at. docs/audit.md carries the same table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bdev.backend.audit.results import ChecklistItem, Finding, StepResult
+from bdev.backend.facts import BackendFacts
+
+COVERAGE_TARGET = 80.0
+P95_TARGET_MS = 100.0
+ERROR_RATE_TARGET = 0.01
+SECURITY_STEPS = ("security", "probes")
+FINDING_STEPS = ("security", "probes", "conformance")
+
+
+class TestsScore(BaseModel):
+    passed: int | None = None
+    failed: int | None = None
+    errors: int | None = None
+    coverage_percent: float | None = None
+
+
+class LatencyScore(BaseModel):
+    """The worst endpoint's percentiles (by p95), with every endpoint's in `per_endpoint`."""
+
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    endpoint: str | None = None
+    bound_by: str | None = None  # "service" or "generator"
+    generator: str | None = None
+    ceiling: dict[str, Any] | None = None
+    per_endpoint: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SecurityScore(BaseModel):
+    grade: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+class Scorecard(BaseModel):
+    endpoints: int = 0
+    tests: TestsScore = Field(default_factory=TestsScore)
+    latency_ms: LatencyScore = Field(default_factory=LatencyScore)
+    error_rate: float | None = None
+    security: SecurityScore = Field(default_factory=SecurityScore)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+
+
+def grade(findings: list[Finding]) -> str:
+    """The letter for a set of findings, per the rubric in this module's docstring."""
+    n = Counter(f.severity for f in findings)
+    if n["critical"]:
+        return "F"
+    if n["high"] >= 2:
+        return "D"
+    if n["high"] == 1 or n["medium"] >= 4:
+        return "C"
+    if n["medium"]:
+        return "B"
+    if n["low"]:
+        return "A"
+    return "A+"
+
+
+def build_scorecard(steps: list[StepResult], facts: BackendFacts | None, root: Path) -> Scorecard:
+    by_name = {s.name: s for s in steps}
+    tests = by_name.get("tests")
+    load = by_name.get("load")
+
+    score = Scorecard(endpoints=len(facts.endpoints) if facts else 0)
+    if tests and tests.status != "skipped":
+        score.tests = TestsScore.model_validate(tests.data)
+    if load and load.status == "ok":
+        score.latency_ms = _latency(load)
+        score.error_rate = load.data.get("error_rate")
+
+    findings = [f for name in FINDING_STEPS if name in by_name for f in by_name[name].findings]
+    looked = any(by_name.get(n) and by_name[n].status in ("ok", "failed") for n in SECURITY_STEPS)
+    score.security = SecurityScore(
+        grade=grade(findings) if looked else None,
+        findings=findings,
+        counts=dict(Counter(f.severity for f in findings)),
+    )
+    score.checklist = checklist(by_name, score, facts, root, security_looked=looked)
+    return score
+
+
+def _latency(load: StepResult) -> LatencyScore:
+    runs = load.data.get("endpoints", [])
+    worst = max((r for r in runs if r.get("p95_ms") is not None), key=lambda r: r["p95_ms"])
+    return LatencyScore(
+        p50=worst["p50_ms"],
+        p95=worst["p95_ms"],
+        p99=worst["p99_ms"],
+        endpoint=worst["target"],
+        bound_by=worst.get("bound_by"),
+        generator=load.data.get("generator"),
+        ceiling=load.data.get("ceiling"),
+        per_endpoint=runs,
+    )
+
+
+# --- the production checklist -------------------------------------------------------------
+
+
+def _item(name: str, ok: bool | None, evidence: str) -> ChecklistItem:
+    status = "not checked" if ok is None else ("pass" if ok else "fail")
+    return ChecklistItem(name=name, status=status, evidence=evidence)
+
+
+def _ran(step: StepResult | None) -> bool:
+    return step is not None and step.status != "skipped"
+
+
+def checklist(
+    steps: dict[str, StepResult],
+    score: Scorecard,
+    facts: BackendFacts | None,
+    root: Path,
+    *,
+    security_looked: bool,
+) -> list[ChecklistItem]:
+    items: list[ChecklistItem] = []
+    t = score.tests
+
+    tests = steps.get("tests")
+    if not _ran(tests):
+        items.append(_item("tests pass", None, "tests step skipped"))
+    else:
+        ok = tests.status == "ok" and not t.failed and not t.errors and bool(t.passed)
+        items.append(_item("tests pass", ok, tests.summary))
+
+    if t.coverage_percent is None:
+        items.append(_item(f"line coverage >= {COVERAGE_TARGET:g}%", None, "no coverage measured"))
+    else:
+        items.append(
+            _item(
+                f"line coverage >= {COVERAGE_TARGET:g}%",
+                t.coverage_percent >= COVERAGE_TARGET,
+                f"{t.coverage_percent:.1f}% of lines",
+            )
+        )
+
+    startup = steps.get("startup")
+    if not _ran(startup):
+        items.append(_item("service starts", None, "start-up step skipped"))
+    else:
+        items.append(_item("service starts", startup.status != "error", startup.summary))
+
+    items.append(_health(startup, facts))
+
+    lat = score.latency_ms
+    if lat.p95 is None:
+        load = steps.get("load")
+        why = load.summary if _ran(load) else "load step skipped"
+        items.append(_item(f"p95 < {P95_TARGET_MS:g} ms", None, why))
+        items.append(_item(f"error rate < {100 * ERROR_RATE_TARGET:g}%", None, why))
+    else:
+        items.append(
+            _item(
+                f"p95 < {P95_TARGET_MS:g} ms",
+                lat.p95 < P95_TARGET_MS,
+                f"worst p95 {lat.p95:.1f} ms on {lat.endpoint} ({lat.generator},"
+                f" {lat.bound_by}-bound)",
+            )
+        )
+        rate = score.error_rate or 0.0
+        items.append(
+            _item(
+                f"error rate < {100 * ERROR_RATE_TARGET:g}%",
+                rate < ERROR_RATE_TARGET,
+                f"{100 * rate:.2f}% of requests under load failed (non-2xx/3xx or socket error)",
+            )
+        )
+
+    conf = steps.get("conformance")
+    if conf is None or conf.status in ("skipped", "error"):
+        items.append(_item("OpenAPI conformance", None, conf.summary if conf else "not run"))
+    else:
+        items.append(_item("OpenAPI conformance", conf.status == "ok", conf.summary))
+
+    sec = score.security
+    if not security_looked:
+        items.append(_item("no high/critical findings", None, "no security step ran"))
+    else:
+        severe = sec.counts.get("critical", 0) + sec.counts.get("high", 0)
+        items.append(
+            _item(
+                "no high/critical findings",
+                severe == 0,
+                f"grade {sec.grade}; "
+                + (", ".join(f"{n} {s}" for s, n in sec.counts.items()) or "no findings"),
+            )
+        )
+
+    items.append(_dependencies(steps.get("security")))
+
+    mig = steps.get("migrations")
+    if mig is None or mig.status in ("skipped", "error"):
+        items.append(_item("migrations reversible", None, mig.summary if mig else "not run"))
+    else:
+        items.append(_item("migrations reversible", mig.status == "ok", mig.summary))
+
+    dockerfile = (facts.dockerfile if facts else None) or (
+        "Dockerfile" if (root / "Dockerfile").is_file() else None
+    )
+    items.append(_item("Dockerfile present", bool(dockerfile), dockerfile or "no Dockerfile"))
+    ci = facts.ci if facts else []
+    items.append(_item("CI configured", bool(ci), ", ".join(ci) or "no CI configuration found"))
+    if facts is not None:
+        where = [f"{s.location.file}:{s.location.line}" for s in facts.secrets]
+        items.append(
+            _item(
+                "no hard-coded secrets",
+                not where,
+                ("found at " + ", ".join(where[:5])) if where else "none found in the code",
+            )
+        )
+    return items
+
+
+def _health(startup: StepResult | None, facts: BackendFacts | None) -> ChecklistItem:
+    declared = facts.health_endpoints if facts else []
+    if not declared:
+        return _item("health endpoint", False, "no health endpoint found in the code")
+    if not _ran(startup) or startup.status == "error":
+        return _item("health endpoint", None, f"{', '.join(declared)} declared; service not up")
+    checks = startup.data.get("health", [])
+    ok = bool(checks) and all(c["ok"] for c in checks)
+    evidence = "; ".join(f"GET {c['path']} -> {c['status_code']}" for c in checks)
+    return _item("health endpoint", ok, evidence)
+
+
+def _dependencies(security: StepResult | None) -> ChecklistItem:
+    """Pass only on positive evidence that every dependency was looked up: an unreachable
+    vulnerability service must read as "not checked", never as clean."""
+    name = "dependencies without known vulnerabilities"
+    if security is None or security.status in ("skipped", "error"):
+        return _item(name, None, security.summary if security else "security step not run")
+    vulnerable = [f for f in security.findings if f.tool == "pip-audit"]
+    if vulnerable:
+        return _item(name, False, f"{len(vulnerable)} vulnerable dependency finding(s)")
+    info = security.data.get("pip_audit") or security.data.get("dependencies") or {}
+    if not isinstance(info, dict):
+        return _item(name, None, "the security step reported no dependency audit")
+    not_checked = info.get("not_checked") or info.get("skipped") or []
+    if info.get("status") == "ok" and not not_checked:
+        return _item(name, True, info.get("summary", "pip-audit checked every dependency"))
+    why = info.get("summary") or info.get("status") or "dependency audit did not complete"
+    return _item(name, None, str(why))

@@ -1,0 +1,76 @@
+"""How severe each kind of security finding is, decided in one place.
+
+Rubric for what the probes and the secret scan *confirm* (by CWE):
+
+| CWE | weakness | severity |
+| --- | --- | --- |
+| CWE-89 | SQL injection, confirmed (boolean rows differ, or SQL error text) | critical |
+| CWE-89 | SQL injection, suspected (a 500 only the payload triggers) | high |
+| CWE-78 | OS command injection | critical |
+| CWE-22 | path traversal that read a file outside the app (`root:x:0:0`) | high |
+| CWE-306 | no authentication on an admin/internal route, or one that leaks credentials | high |
+| CWE-306 | no authentication on another privileged-looking route | medium |
+| CWE-489 / CWE-215 | interactive debugger console reachable (code execution) | critical |
+| CWE-489 / CWE-215 | debug error pages served | high |
+| CWE-489 | debug mode switched on in code only | medium |
+| CWE-798 | hard-coded secret in the source | high |
+| CWE-942 | any Origin reflected with credentials allowed | high |
+| CWE-942 | `*` with credentials allowed (browsers refuse it, the intent is wrong) | medium |
+| CWE-209 | stack trace in an error response | medium |
+| CWE-400 / CWE-770 | a ~10 MB body accepted without a size limit | medium |
+| CWE-693 | missing security headers | low (info when only HSTS is missing: plain HTTP) |
+| CWE-1395 | dependency with a published vulnerability (pip-audit) | high |
+
+Bandit findings are graded from bandit's own two axes, because a static rule only
+suspects: severity x confidence ->
+
+| bandit severity \\ confidence | HIGH | MEDIUM | LOW |
+| --- | --- | --- | --- |
+| HIGH | high | high | medium |
+| MEDIUM | medium | medium | low |
+| LOW | low | low | info |
+
+A step's status is "failed" when any finding is medium or worse, else "ok".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bdev.backend.audit.results import Finding, Severity
+
+ORDER: dict[Severity, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+_BANDIT: dict[tuple[str, str], Severity] = {
+    ("HIGH", "HIGH"): "high",
+    ("HIGH", "MEDIUM"): "high",
+    ("HIGH", "LOW"): "medium",
+    ("MEDIUM", "HIGH"): "medium",
+    ("MEDIUM", "MEDIUM"): "medium",
+    ("MEDIUM", "LOW"): "low",
+    ("LOW", "HIGH"): "low",
+    ("LOW", "MEDIUM"): "low",
+    ("LOW", "LOW"): "info",
+}
+
+
+def bandit_severity(severity: str, confidence: str) -> Severity:
+    """Grade a bandit result; unknown ("UNDEFINED") axes count as LOW."""
+    sev = severity.upper() if severity.upper() in {"HIGH", "MEDIUM", "LOW"} else "LOW"
+    conf = confidence.upper() if confidence.upper() in {"HIGH", "MEDIUM", "LOW"} else "LOW"
+    return _BANDIT[(sev, conf)]
+
+
+def at_least(severity: Severity, floor: Severity) -> bool:
+    return ORDER[severity] >= ORDER[floor]
+
+
+def step_status(findings: Iterable[Finding]) -> str:
+    return "failed" if any(at_least(f.severity, "medium") for f in findings) else "ok"
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = dict.fromkeys(ORDER, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts

@@ -1,0 +1,73 @@
+"""The static half of the security audit: bandit, pip-audit and hard-coded secrets.
+
+Nothing here starts the service; `probes.py` is the active half. Severities follow the
+rubric in `sec_rubric.py`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bdev.backend.audit.results import Finding, StepResult
+from bdev.backend.audit.sec_bandit import BanditUnavailable, run_bandit
+from bdev.backend.audit.sec_pip_audit import run_pip_audit
+from bdev.backend.audit.sec_rubric import count_by_severity, step_status
+from bdev.backend.facts import BackendFacts
+
+
+def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
+    """Scan the code and its declared dependencies; name "security-static"."""
+    started = time.monotonic()
+    root = Path(root)
+    findings: list[Finding] = []
+    data: dict = {}
+    problems: list[str] = []
+
+    try:
+        bandit_findings, data["bandit"] = run_bandit(root)
+        findings += bandit_findings
+    except BanditUnavailable as e:
+        data["bandit"] = {"error": str(e)}
+        problems.append(str(e))
+
+    audit_findings, data["pip_audit"] = run_pip_audit(root)
+    findings += audit_findings
+    findings += secret_findings(facts)
+
+    data["by_severity"] = count_by_severity(findings)
+    status = "error" if problems and not findings else step_status(findings)
+    pa = data["pip_audit"]
+    summary = (
+        f"{len(findings)} findings ({_severities(data['by_severity'])}); "
+        f"dependencies: {pa['status']}"
+        + (f" ({len(pa['skipped'])} not checked)" if pa["skipped"] else "")
+        + (f"; {'; '.join(problems)}" if problems else "")
+    )
+    return StepResult(
+        name="security-static",
+        status=status,  # type: ignore[arg-type]
+        duration_s=round(time.monotonic() - started, 3),
+        summary=summary,
+        data=data,
+        findings=findings,
+    )
+
+
+def secret_findings(facts: BackendFacts) -> list[Finding]:
+    """Each secret `analyze` found in the source becomes a CWE-798 finding."""
+    return [
+        Finding(
+            cwe="CWE-798",
+            severity="high",
+            title=f"Hard-coded {s.kind}" + (f" in {s.name}" if s.name else ""),
+            location=f"{s.location.file}:{s.location.line}",
+            evidence={"file": s.location.file, "line": s.location.line, "name": s.name},
+            tool="secrets",
+        )
+        for s in facts.secrets
+    ]
+
+
+def _severities(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {sev}" for sev, n in reversed(counts.items()) if n) or "none"

@@ -1,0 +1,152 @@
+"""Step 4: start the service, wait until it answers HTTP, check its health endpoints.
+
+The service runs in its own process group with output to a log file; `running_service`
+always stops the whole group on exit, and a start-up failure carries the log's tail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bdev.backend.audit.procs import LOOPBACK, port_in_use, read_tail, stop_group
+from bdev.backend.audit.results import StepResult
+from bdev.backend.facts import BackendFacts
+
+
+class StartupError(Exception):
+    """The service did not come up; the message says why (with the log's tail)."""
+
+
+@dataclass
+class Service:
+    base_url: str
+    port: int
+    command: list[str]
+    log: Path
+    proc: subprocess.Popen
+    health: list[dict] = field(default_factory=list)
+    ready_after_s: float = 0.0
+
+
+def start_command(facts: BackendFacts, cmd: str | None, port: int) -> list[str]:
+    """The argv that starts the service on `port`: --cmd, the analysed one, or a guess."""
+    if cmd:
+        argv = shlex.split(cmd)
+    elif facts.entry_point and facts.entry_point.command:
+        argv = list(facts.entry_point.command)
+    elif facts.entry_point and facts.entry_point.app and facts.framework == "flask":
+        argv = ["python", "-m", "flask", "--app", facts.entry_point.app, "run", "--port", "{port}"]
+    elif facts.entry_point and facts.entry_point.app:
+        argv = ["python", "-m", "uvicorn", facts.entry_point.app, "--port", "{port}"]
+    else:
+        raise StartupError("no start command found: pass one with --cmd 'CMD {port}'")
+    argv = [arg.replace("{port}", str(port)) for arg in argv]
+    # Run with bdev's own interpreter: it is the one the tests ran under, and a bare
+    # "python" may not exist or may be another environment.
+    if argv[0] in ("python", "python3"):
+        argv[0] = sys.executable
+    return argv
+
+
+def probe_path(facts: BackendFacts) -> str:
+    return facts.health_endpoints[0] if facts.health_endpoints else "/"
+
+
+@contextlib.contextmanager
+def running_service(
+    root: Path,
+    facts: BackendFacts,
+    *,
+    port: int,
+    cmd: str | None,
+    env: dict[str, str],
+    log: Path,
+    timeout_s: float,
+) -> Iterator[Service]:
+    if port_in_use(port):
+        raise StartupError(
+            f"port {port} is already in use on {LOOPBACK}: choose another with --port"
+        )
+    argv = start_command(facts, cmd, port)
+    base_url = f"http://{LOOPBACK}:{port}"
+    with log.open("wb") as out:
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=root, env={**env, "PORT": str(port)}, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        except OSError as e:
+            raise StartupError(f"could not run {shlex.join(argv)}: {e.strerror}") from e
+    try:
+        ready_after = _wait_until_answering(proc, base_url, probe_path(facts), log, timeout_s)
+        service = Service(base_url, port, argv, log, proc, ready_after_s=ready_after)
+        service.health = [check_endpoint(base_url, path) for path in facts.health_endpoints]
+        yield service
+    finally:
+        stop_group(proc)
+
+
+def _wait_until_answering(
+    proc: subprocess.Popen, base_url: str, path: str, log: Path, timeout_s: float
+) -> float:
+    start = time.monotonic()
+    with httpx.Client(base_url=base_url, timeout=2.0, trust_env=False) as client:
+        while time.monotonic() - start < timeout_s:
+            if proc.poll() is not None:
+                raise StartupError(
+                    f"the service exited with code {proc.returncode} during start-up;"
+                    f" log tail:\n{read_tail(log)}"
+                )
+            try:
+                client.get(path)  # any HTTP answer, even a 404, means it is serving
+                return time.monotonic() - start
+            except httpx.HTTPError:
+                time.sleep(0.2)
+    raise StartupError(
+        f"the service did not answer HTTP within {timeout_s:g} s; log tail:\n{read_tail(log)}"
+    )
+
+
+def check_endpoint(base_url: str, path: str) -> dict:
+    try:
+        response = httpx.get(base_url + path, timeout=5.0, trust_env=False)
+    except httpx.HTTPError as e:
+        return {"path": path, "status_code": None, "ok": False, "error": str(e) or type(e).__name__}
+    return {
+        "path": path,
+        "status_code": response.status_code,
+        "ok": response.is_success,
+        "body": response.text[:200],
+    }
+
+
+def startup_result(service: Service, duration_s: float) -> StepResult:
+    unhealthy = [h for h in service.health if not h["ok"]]
+    summary = f"answering on {service.base_url} after {service.ready_after_s:.1f} s"
+    if service.health:
+        summary += (
+            f"; {len(service.health) - len(unhealthy)}/{len(service.health)} health checks ok"
+        )
+    else:
+        summary += "; no health endpoint declared"
+    return StepResult(
+        name="startup",
+        status="failed" if unhealthy else "ok",
+        duration_s=duration_s,
+        summary=summary,
+        data={
+            "command": shlex.join(service.command),
+            "base_url": service.base_url,
+            "ready_after_s": round(service.ready_after_s, 3),
+            "health": service.health,
+        },
+    )

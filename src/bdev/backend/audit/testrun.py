@@ -1,0 +1,122 @@
+"""Step 1: the service's own test suite under coverage.
+
+`coverage run -m pytest` in the service directory, results read from a JUnit XML file
+(sturdier than scraping pytest's summary line, which plugins reword) and the line-coverage
+percent from `coverage json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from bdev.backend.audit.procs import run_bounded, tail
+from bdev.backend.audit.results import StepResult
+
+# Test code and virtualenvs would inflate the percent: measure the service's own code.
+OMIT = "*/tests/*,*/test_*.py,*_test.py,*/conftest.py,*/.venv/*,*/venv/*,*/site-packages/*"
+
+# pytest exit codes (pytest.ExitCode) that mean "the suite ran".
+_RAN = {0, 1}
+_NO_TESTS = 5
+
+
+def coverage_source(root: Path) -> Path:
+    """The code to measure: src/ when the project uses that layout, else the root."""
+    src = root / "src"
+    return src if src.is_dir() else root
+
+
+def run_tests(root: Path, workdir: Path, timeout_s: float, env: dict[str, str]) -> StepResult:
+    """`env` is the complete environment for the suite (throwaway service URLs included)."""
+    start = time.monotonic()
+    junit = workdir / "junit.xml"
+    cov_json = workdir / "coverage.json"
+    env = {**env, "COVERAGE_FILE": str(workdir / ".coverage")}
+    run = run_bounded(
+        [
+            sys.executable, "-m", "coverage", "run",
+            f"--source={coverage_source(root)}", f"--omit={OMIT}",
+            "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+        ],
+        cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,
+    )  # fmt: skip
+    data: dict = {"command": "coverage run -m pytest -q", "output_tail": tail(run.output)}
+
+    if run.timed_out:
+        data.update(passed=None, failed=None, errors=None, coverage_percent=None)
+        return StepResult(
+            name="tests", status="error", duration_s=time.monotonic() - start,
+            summary=f"test suite timed out after {timeout_s:g} s", data={**data, "timed_out": True},
+        )  # fmt: skip
+
+    counts = read_junit(junit) or parse_summary(run.output)
+    data.update(counts or {"passed": None, "failed": None, "errors": None, "skipped": None})
+    data["exit_code"] = run.returncode
+    data["coverage_percent"] = _coverage_percent(root, workdir, cov_json, env) if counts else None
+
+    if run.returncode == _NO_TESTS:
+        status, summary = "failed", "no tests were collected"
+    elif run.returncode not in _RAN or counts is None:
+        status = "error"
+        summary = f"pytest could not run the suite (exit code {run.returncode})"
+    else:
+        status = "ok" if run.returncode == 0 else "failed"
+        summary = f"{counts['passed']} passed, {counts['failed']} failed, {counts['errors']} errors"
+        if data["coverage_percent"] is not None:
+            summary += f"; line coverage {data['coverage_percent']:.1f}%"
+    return StepResult(
+        name="tests", status=status, duration_s=time.monotonic() - start, summary=summary, data=data
+    )
+
+
+def read_junit(path: Path) -> dict[str, int] | None:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        for key in total:
+            total[key] += int(suite.get(key, 0))
+    failed, errors, skipped = total["failures"], total["errors"], total["skipped"]
+    return {
+        "passed": total["tests"] - failed - errors - skipped,
+        "failed": failed,
+        "errors": errors,
+        "skipped": skipped,
+    }
+
+
+_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
+
+
+def parse_summary(output: str) -> dict[str, int] | None:
+    """Fallback: read pytest's last summary line, e.g. "3 passed, 1 failed in 0.1s"."""
+    for line in reversed(output.splitlines()):
+        found = _COUNT.findall(line)
+        if found:
+            counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+            for number, word in found:
+                counts["errors" if word.startswith("error") else word] += int(number)
+            return counts
+    return None
+
+
+def _coverage_percent(root: Path, workdir: Path, out: Path, env: dict[str, str]) -> float | None:
+    # Same cwd as `coverage run`, so the project's own coverage config applies to both.
+    run = run_bounded(
+        [sys.executable, "-m", "coverage", "json", "-q", "-o", str(out)],
+        cwd=root, timeout_s=60, log=workdir / "coverage.log", env=env,
+    )  # fmt: skip
+    if run.returncode != 0:
+        return None
+    try:
+        return round(float(json.loads(out.read_text())["totals"]["percent_covered"]), 2)
+    except (OSError, ValueError, KeyError):
+        return None

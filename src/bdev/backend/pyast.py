@@ -1,0 +1,120 @@
+"""Small helpers over Python syntax trees shared by the analyzers."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+# Source roots whose name is not part of the import path.
+SOURCE_ROOTS = ("src", "lib", "app_src")
+
+
+def module_name(rel: str) -> str:
+    """The dotted import name of a file: "src/pkg/api.py" -> "pkg.api"."""
+    parts = list(PurePosixPath(rel).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if len(parts) > 1 and parts[0] in SOURCE_ROOTS:
+        parts.pop(0)
+    return ".".join(parts)
+
+
+def dotted(node: ast.AST) -> str:
+    """`a.b.c` for Name/Attribute chains (and calls on them: `a.b()` -> "a.b"); else ""."""
+    if isinstance(node, ast.Call):
+        return dotted(node.func)
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+def last_name(node: ast.AST) -> str:
+    """The final identifier of a Name/Attribute/Call: `fastapi.Depends(...)` -> "Depends"."""
+    name = dotted(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def const_str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def str_list(node: ast.AST | None) -> list[str]:
+    """The strings of a literal list/tuple/set of strings."""
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [s for s in (const_str(e) for e in node.elts) if s is not None]
+    return []
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """A call argument given by position or by keyword."""
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return keyword(call, name)
+
+
+def imported_modules(tree: ast.Module) -> Iterator[str]:
+    """Absolute module names imported anywhere in the file (relative imports skipped)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            for alias in node.names:
+                yield f"{node.module}.{alias.name}"
+
+
+def import_map(tree: ast.Module, current: str, is_package: bool) -> dict[str, str]:
+    """Local name -> the dotted name it stands for (`from .db import get_db as g` in
+    `app.main` maps "g" to "app.db.get_db"), for module-level imports."""
+    names: dict[str, str] = {}
+    package = current if is_package else current.rpartition(".")[0]
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    names[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".") if package else []
+                anchor = anchor[: len(anchor) - (node.level - 1)]  # level 1 is the package
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    return names
+
+
+def class_bases(node: ast.ClassDef) -> list[str]:
+    return [last_name(b) for b in node.bases if last_name(b)]
+
+
+def functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def assigned_names(node: ast.stmt) -> list[str]:
+    """Plain names bound by an assignment statement (`a = b = v`, `a: T = v`)."""
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        return [node.target.id]
+    return []

@@ -1,0 +1,100 @@
+"""A project-wide index of Python modules so that a name used in one file can be followed
+to where it is defined in another (routers, dependencies, views)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+
+from bdev.backend.pyast import assigned_names, class_bases, import_map, module_name
+from bdev.backend.tree import SourceTree, is_test_file
+
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.expr
+
+
+@dataclass
+class PyModule:
+    rel: str
+    name: str
+    tree: ast.Module
+    imports: dict[str, str]
+    # Top-level functions, classes and assigned values by name.
+    defs: dict[str, Definition] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    module: PyModule
+    name: str | None  # None: the module itself
+    node: Definition | None = None
+
+
+class PyIndex:
+    def __init__(self, tree: SourceTree) -> None:
+        self.modules: dict[str, PyModule] = {}
+        for rel, parsed in tree.modules():
+            if is_test_file(rel):
+                continue
+            name = module_name(rel)
+            is_package = PurePosixPath(rel).name == "__init__.py"
+            mod = PyModule(rel, name, parsed, import_map(parsed, name, is_package))
+            for node in parsed.body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    mod.defs[node.name] = node
+                for target in assigned_names(node):
+                    mod.defs[target] = node.value  # type: ignore[union-attr]
+            # Keep the first of two files claiming one name (e.g. src/x.py and x.py).
+            self.modules.setdefault(name, mod)
+
+    def by_file(self, rel: str) -> PyModule | None:
+        return self.modules.get(module_name(rel))
+
+    def lookup(self, dotted_name: str, depth: int = 0) -> Symbol | None:
+        """The module or module attribute a dotted import path names, following
+        re-exports such as `from .items import router` in a package __init__."""
+        if dotted_name in self.modules:
+            return Symbol(self.modules[dotted_name], None)
+        owner, _, attr = dotted_name.rpartition(".")
+        mod = self.modules.get(owner)
+        if mod is None:
+            return None
+        if attr in mod.defs:
+            return Symbol(mod, attr, mod.defs[attr])
+        if attr in mod.imports and depth < 5:
+            return self.lookup(mod.imports[attr], depth + 1)
+        return Symbol(mod, attr)
+
+    def resolve(self, mod: PyModule, node: ast.AST) -> Symbol | None:
+        """What a Name or `module.attr` expression in `mod` refers to, if it is in the tree."""
+        if isinstance(node, ast.Name):
+            if node.id in mod.defs:
+                return Symbol(mod, node.id, mod.defs[node.id])
+            if node.id in mod.imports:
+                return self.lookup(mod.imports[node.id])
+            return Symbol(mod, node.id)  # a local variable, e.g. inside an app factory
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(mod, node.value)
+            if base is not None and base.name is None:
+                return self.lookup(f"{base.module.name}.{node.attr}")
+        return None
+
+    @cached_property
+    def pydantic_models(self) -> set[str]:
+        """Class names that are (transitively) pydantic models, settings excluded."""
+        classes = [
+            node
+            for mod in self.modules.values()
+            for node in ast.walk(mod.tree)
+            if isinstance(node, ast.ClassDef)
+        ]
+        models = {"BaseModel", "SQLModel", "RootModel"}
+        changed = True
+        while changed:
+            changed = False
+            for cls in classes:
+                if cls.name not in models and set(class_bases(cls)) & models:
+                    models.add(cls.name)
+                    changed = True
+        return models - {"BaseModel", "SQLModel", "RootModel"}

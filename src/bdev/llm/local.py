@@ -1,0 +1,242 @@
+"""The embedded offline model: a GGUF file run in-process by llama.cpp.
+
+Each turn renders the model's own chat template with the tool schemas (see
+`local_template`), completes from that raw prompt and reads tool calls out of the text
+(`toolcall_text`). Speed on a CPU is all about not re-reading the prompt:
+
+- within one `LocalModel`, llama-cpp-python keeps the KV cache of the last prompt and
+  `Llama.generate` evaluates only the tokens after the longest common prefix, so a turn
+  pays only for the messages added since the previous one;
+- across processes, the KV state of the stable prefix (system prompt + tool schemas) is
+  saved once to the cache folder and loaded by the next run of the same agent
+  (`local_prefix`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bdev.errors import BdevError
+from bdev.llm import catalog
+from bdev.llm.base import Message, ModelError, ModelResponse, TextCallback, ToolSpec, Usage
+from bdev.llm.local_llama import open_llama
+from bdev.llm.local_prefix import PrefixStore, prefix_key
+from bdev.llm.local_template import ChatTemplate
+from bdev.llm.toolcall_text import parse_tool_calls
+
+_STOP_STRINGS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
+
+
+@dataclass
+class TurnStats:
+    """Timings of the last turn, for benchmarks and `--verbose` output."""
+
+    prefix_source: str = ""  # "kv" (already in memory), "disk", "evaluated" or "" (no prefix)
+    prefix_tokens: int = 0
+    time_to_first_token_s: float = 0.0
+    generation_s: float = 0.0
+    output_tokens: int = 0
+
+
+class LocalModel:
+    """A `Model` backed by an embedded GGUF model (default: Qwen2.5-Coder-1.5B-Instruct)."""
+
+    def __init__(
+        self,
+        model_id: str | None = None,
+        *,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        name: str | None = None,
+        max_tokens: int = 1024,
+        temperature: float = 0.2,
+        seed: int = 1234,
+        persist_prefix: bool = True,
+        model_path: Path | None = None,
+    ) -> None:
+        self.entry = catalog.get(model_id)
+        self.name = name or f"local/{self.entry.id}"
+        self.n_ctx = n_ctx
+        # llama-cpp-python defaults to half the cores; bdev owns the machine while it runs.
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.seed = seed
+        self.persist_prefix = persist_prefix
+        self._model_path = model_path
+        self._llm: Any = None
+        self._template: ChatTemplate | None = None
+        self._stop_ids: set[int] = set()
+        self._store = PrefixStore(catalog.cache_dir() / "prefix-states")
+        self._lock = threading.Lock()  # one llama context cannot serve two turns at once
+        self.last_stats = TurnStats()
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _load(self) -> Any:
+        if self._llm is not None:
+            return self._llm
+        try:
+            import llama_cpp  # noqa: F401  (only to fail early with a clear message)
+        except ImportError as e:
+            raise BdevError(
+                'the embedded model needs llama-cpp-python; run: pip install -e ".[local]"'
+            ) from e
+        path = self._model_path or catalog.ensure_installed(self.entry.id)
+        try:
+            llm = open_llama(
+                path,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                seed=self.seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as e:
+            raise BdevError(f"could not load model file {path}: {e}") from e
+        source = llm.metadata.get("tokenizer.chat_template")
+        if not source:
+            raise BdevError(f"model file {path} has no tokenizer.chat_template in its metadata")
+        self._template = ChatTemplate(source)
+        for text in _STOP_STRINGS:
+            ids = llm.tokenize(text.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                self._stop_ids.add(ids[0])
+        self._stop_ids.add(llm.token_eos())
+        self._llm = llm
+        return llm
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None
+
+    # -- one turn --------------------------------------------------------------------
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        on_text: TextCallback | None = None,
+    ) -> ModelResponse:
+        with self._lock:
+            return self._complete(messages, tools, on_text)
+
+    def _complete(
+        self, messages: list[Message], tools: list[ToolSpec], on_text: TextCallback | None
+    ) -> ModelResponse:
+        llm = self._load()
+        assert self._template is not None
+        started = time.perf_counter()
+        prefix_text, rest_text = self._template.split_prefix(messages, tools)
+        # Tokenized apart so the prefix tokens are identical whatever follows them.
+        prefix_tokens = self._tokenize(prefix_text)
+        prompt = prefix_tokens + self._tokenize(rest_text)
+        if len(prompt) >= self.n_ctx:
+            raise ModelError(
+                f"the conversation is {len(prompt)} tokens, more than the model's context "
+                f"window of {self.n_ctx} (n_ctx)"
+            )
+        stats = TurnStats(prefix_tokens=len(prefix_tokens))
+        if prefix_tokens:
+            stats.prefix_source = self._ensure_prefix(llm, prefix_tokens, prefix_text)
+        # Prompt tokens this turn did not evaluate: the common prefix with the KV cache
+        # (minus one when the whole prompt is cached: `generate` replays the last token
+        # to get logits), unless the prefix was just evaluated for this very turn.
+        cached = min(_common_prefix(llm.input_ids[: llm.n_tokens], prompt), len(prompt) - 1)
+        if stats.prefix_source == "evaluated":
+            cached = 0
+
+        text, n_out, finish = self._generate(llm, prompt, on_text, stats, started)
+        parsed = parse_tool_calls(text, [t.name for t in tools])
+        if parsed.calls and finish == "stop":
+            finish = "tool_calls"
+        self.last_stats = stats
+        return ModelResponse(
+            content=parsed.content,
+            tool_calls=parsed.calls,
+            usage=Usage(input_tokens=len(prompt), output_tokens=n_out, cached_tokens=cached),
+            format_errors=parsed.errors,
+            finish_reason=finish,
+            model=self.name,
+        )
+
+    def _tokenize(self, text: str) -> list[int]:
+        if not text:
+            return []
+        return self._llm.tokenize(text.encode(), add_bos=False, special=True)
+
+    def _ensure_prefix(self, llm: Any, prefix: list[int], prefix_text: str) -> str:
+        """Make the KV cache start with `prefix`: already there, from disk, or evaluated."""
+        if _common_prefix(llm.input_ids[: llm.n_tokens], prefix) == len(prefix):
+            return "kv"
+        key = prefix_key(self.entry.sha256 or self.entry.id, prefix_text)
+        if (
+            self.persist_prefix
+            and self._store.load(llm, key) == len(prefix)
+            and list(llm.input_ids[: len(prefix)]) == prefix
+        ):
+            return "disk"
+        llm.reset()
+        llm.eval(prefix)
+        if self.persist_prefix:
+            self._store.save(llm, key)
+        return "evaluated"
+
+    def _generate(
+        self,
+        llm: Any,
+        prompt: list[int],
+        on_text: TextCallback | None,
+        stats: TurnStats,
+        started: float,
+    ) -> tuple[str, int, str]:
+        budget = min(self.max_tokens, self.n_ctx - len(prompt))
+        llm.set_seed(self.seed)  # same conversation, same answer
+        # Tokens can end in the middle of a UTF-8 character; decode incrementally.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pieces: list[str] = []
+        n_out, finish = 0, "length"
+        first_at = gen_start = time.perf_counter()
+        for token in llm.generate(
+            prompt, temp=self.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
+        ):
+            if n_out == 0:
+                first_at = time.perf_counter()
+                stats.time_to_first_token_s = first_at - started
+                gen_start = first_at
+            if token in self._stop_ids:
+                finish = "stop"
+                break
+            n_out += 1
+            piece = decoder.decode(llm.detokenize([token], special=False))
+            if piece:
+                pieces.append(piece)
+                if on_text:
+                    on_text(piece)
+            if n_out >= budget:
+                break
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            pieces.append(tail)
+            if on_text:
+                on_text(tail)
+        stats.generation_s = time.perf_counter() - gen_start
+        stats.output_tokens = n_out
+        return "".join(pieces), n_out, finish
+
+
+def _common_prefix(a: Any, b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

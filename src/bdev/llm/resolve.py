@@ -1,0 +1,84 @@
+"""From a model spec on the command line ("openai:gpt-4o", "local", ...) to a `Model`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bdev.errors import BdevError
+from bdev.llm.base import Model
+
+FORMS = (
+    "local",
+    "local:MODEL_ID",
+    "openai:MODEL",
+    "anthropic:MODEL",
+    "scripted:FILE",
+    "a bare claude-* / gpt-* / o1* / o3* model id",
+)
+
+
+def create_model(
+    spec: str,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    timeout: float | None = None,
+) -> Model:
+    """Build the model named by `spec`; keys and URLs come from the flags, else the env."""
+    provider, sep, rest = spec.strip().partition(":")
+    if not sep:
+        provider, rest = _guess_provider(spec.strip()), spec.strip()
+    if provider == "local":
+        return _local(rest or None)
+    if not rest:
+        raise BdevError(f"model {spec!r} names no model after {provider!r}; use {provider}:MODEL")
+    if provider == "scripted":
+        from bdev.llm.scripted import ScriptedModel
+
+        return ScriptedModel(Path(rest))
+    if provider == "openai":
+        from bdev.llm.openai_compat import OpenAICompatModel
+
+        return OpenAICompatModel(
+            rest,
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or None,
+            **({"timeout": timeout} if timeout is not None else {}),
+        )
+    if provider == "anthropic":
+        from bdev.llm.anthropic_api import AnthropicModel
+
+        return AnthropicModel(
+            rest,
+            base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
+            api_key=api_key or os.environ.get("ANTHROPIC_API_KEY") or None,
+            **({"timeout": timeout} if timeout is not None else {}),
+        )
+    raise BdevError(f"unknown model provider {provider!r} in {spec!r}; use one of: {_forms()}")
+
+
+def _guess_provider(model_id: str) -> str:
+    if model_id == "local":
+        return "local"
+    if model_id.startswith("claude-"):
+        return "anthropic"
+    if model_id.startswith(("gpt-", "o1", "o3")):
+        return "openai"
+    raise BdevError(f"cannot tell which provider serves model {model_id!r}; use one of: {_forms()}")
+
+
+def _local(model_id: str | None) -> Model:
+    hint = 'the embedded model needs its extras: run pip install -e ".[local]"'
+    try:
+        from bdev.llm.local import LocalModel
+    except ImportError as e:
+        raise BdevError(f"{hint} ({e})") from e
+    try:
+        return LocalModel(model_id)
+    except ImportError as e:  # llama_cpp may be imported only when the model loads
+        raise BdevError(f"{hint} ({e})") from e
+
+
+def _forms() -> str:
+    return ", ".join(FORMS)

@@ -1,0 +1,234 @@
+"""The agent loop: ask the model, run the tools it calls, feed the results back.
+
+It ends on a final answer (a turn with no tool calls) or on a limit. Nothing a tool or
+the model does wrong crashes it: tool failures, denied permissions and malformed calls
+all go back to the model as error results, and only a run of malformed turns in a row
+(or a model that cannot be reached) stops it early.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage
+from bdev.llm.pricing import cost as price_cost
+from bdev.runtime.events import Emitter
+from bdev.runtime.limits import Limits, RunStatus
+from bdev.tools.base import Tool, ToolContext, ToolError
+from bdev.tools.policy import Policy
+from bdev.tools.registry import tool_specs, validate_arguments
+
+# Asked when the policy says "ask": (tool name, arguments) -> allowed?
+AskPermission = Callable[[str, dict[str, Any]], bool]
+
+FINAL_REMINDER = (
+    "Your last reply was cut off by the output limit. Continue, and keep each reply short: "
+    "one tool call at a time, or your final answer."
+)
+
+
+@dataclass
+class RunResult:
+    status: RunStatus
+    final: str
+    steps: int
+    usage: Usage
+    duration_s: float
+    cost: float | None = None
+    detail: str = ""  # why it stopped, when not completed
+
+
+@dataclass
+class Agent:
+    """One agent at work: a model, the tools its definition allows, and a policy."""
+
+    model: Model
+    tools: dict[str, Tool]
+    policy: Policy
+    ctx: ToolContext
+    emit: Emitter
+    limits: Limits = field(default_factory=Limits)
+    ask: AskPermission | None = None
+    price: dict[str, float] | None = None
+    on_text: Callable[[str], None] | None = None
+    depth: int = 0  # 0 for the top-level agent, 1+ for sub-agents started by Task
+
+    def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
+        """Continue the conversation in `messages` (mutated in place) until it ends."""
+        started = time.monotonic()
+        usage = Usage()
+        steps = steps_done
+        malformed_in_row = 0
+        specs = tool_specs(list(self.tools.values()))
+
+        def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
+            result = RunResult(
+                status=status,
+                final=final,
+                steps=steps,
+                usage=usage,
+                duration_s=time.monotonic() - started,
+                cost=price_cost(usage, self.price) if self.price else None,
+                detail=detail,
+            )
+            self._event(
+                "end",
+                status=status.value,
+                final=final,
+                detail=detail,
+                steps=steps,
+                usage=usage.to_dict(),
+                cost=result.cost,
+                duration_s=round(result.duration_s, 3),
+            )
+            return result
+
+        while True:
+            stop = self._limit_reached(steps, usage, started)
+            if stop is not None:
+                return finish(stop[0], detail=stop[1])
+            steps += 1
+            t0 = time.monotonic()
+            try:
+                response = self.model.complete(messages, specs, on_text=self.on_text)
+            except ModelError as e:
+                return finish(RunStatus.MODEL_ERROR, detail=str(e))
+            except KeyboardInterrupt:
+                return finish(RunStatus.INTERRUPTED, detail="interrupted by the user")
+            usage = usage + response.usage
+            self._event(
+                "model_call",
+                step=steps,
+                model=response.model or self.model.name,
+                usage=response.usage.to_dict(),
+                finish_reason=response.finish_reason,
+                duration_s=round(time.monotonic() - t0, 3),
+            )
+
+            assistant = Message("assistant", response.content, list(response.tool_calls))
+            self.append(messages, assistant)
+
+            if response.finish_reason == "end_of_script":
+                return finish(RunStatus.COMPLETED, response.content)
+
+            problems = list(response.format_errors)
+            if response.finish_reason == "length" and not response.tool_calls:
+                problems.append(FINAL_REMINDER)
+            if not response.tool_calls and not problems:
+                return finish(RunStatus.COMPLETED, response.content)
+
+            malformed = 0
+            for call in response.tool_calls:
+                ok = self._run_call(messages, call, steps)
+                malformed += 0 if ok is not False else 1
+            if problems:
+                # These have no call id to answer, so they go back as a user turn.
+                self._event("format_error", step=steps, errors=problems)
+                self.append(messages, Message("user", _format_feedback(problems)))
+
+            all_bad = bool(problems) and not response.tool_calls
+            all_bad = all_bad or (
+                bool(response.tool_calls) and malformed == len(response.tool_calls)
+            )
+            malformed_in_row = malformed_in_row + 1 if all_bad else 0
+            if malformed_in_row >= self.limits.max_format_errors:
+                return finish(
+                    RunStatus.FORMAT_ERRORS,
+                    detail=f"{malformed_in_row} malformed tool-call turns in a row",
+                )
+
+    # -- one tool call ---------------------------------------------------------
+
+    def _run_call(self, messages: list[Message], call: ToolCall, step: int) -> bool | None:
+        """Run one call and append its result. Returns False when the call itself was
+        malformed (unknown tool, bad arguments), True when it ran, None when denied or
+        the tool failed (a well-formed call, so not counted as malformed)."""
+        tool = self.tools.get(call.name)
+        if tool is None:
+            names = ", ".join(sorted(self.tools))
+            self._tool_result(messages, call, f"Unknown tool {call.name!r}. Tools: {names}.", True)
+            return False
+        errors = validate_arguments(tool, call.arguments)
+        if errors:
+            text = f"Invalid arguments for {call.name}: " + "; ".join(errors)
+            self._tool_result(messages, call, text, True)
+            return False
+
+        decision = self.policy.check(tool, call.arguments)
+        allowed = decision.action == "allow"
+        if decision.action == "ask" and self.ask is not None:
+            allowed = self.ask(call.name, call.arguments)
+        if not allowed:
+            self._event(
+                "permission", step=step, tool=call.name, action="deny", reason=decision.reason
+            )
+            reason = decision.reason or "not allowed by the permission policy"
+            self._tool_result(messages, call, f"Permission denied: {reason}", True)
+            return None
+
+        self._event("tool_start", step=step, id=call.id, name=call.name, arguments=call.arguments)
+        t0 = time.monotonic()
+        try:
+            output, is_error = tool.run(call.arguments, self.ctx), False
+        except ToolError as e:
+            output, is_error = f"Error: {e}", True
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # a bug in a tool must not end the run
+            output, is_error = f"Error: {call.name} failed unexpectedly: {e!r}", True
+        self._event(
+            "tool_end",
+            step=step,
+            id=call.id,
+            name=call.name,
+            is_error=is_error,
+            duration_s=round(time.monotonic() - t0, 3),
+        )
+        if call.name == "TodoWrite" and not is_error:
+            self._event("todos", todos=[vars(t) for t in self.ctx.todos])
+        self._tool_result(messages, call, output, is_error)
+        return None if is_error else True
+
+    def run_pending(self, messages: list[Message], calls: list[ToolCall], step: int) -> None:
+        """Answer tool calls that a killed run asked for but never ran (used by resume)."""
+        for call in calls:
+            self._run_call(messages, call, step)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _tool_result(self, messages: list[Message], call: ToolCall, text: str, error: bool) -> None:
+        msg = Message("tool", text, tool_call_id=call.id, name=call.name, is_error=error)
+        self.append(messages, msg)
+
+    def append(self, messages: list[Message], message: Message) -> None:
+        messages.append(message)
+        self._event("message", message=message.to_dict())
+
+    def _event(self, type: str, **data: Any) -> None:
+        if self.depth:
+            data["depth"] = self.depth
+        self.emit(type, **data)
+
+    def _limit_reached(
+        self, steps: int, usage: Usage, started: float
+    ) -> tuple[RunStatus, str] | None:
+        lim = self.limits
+        if steps >= lim.max_steps:
+            return RunStatus.MAX_STEPS, f"reached the step limit ({lim.max_steps})"
+        if lim.max_seconds is not None and time.monotonic() - started >= lim.max_seconds:
+            return RunStatus.TIME_LIMIT, f"reached the time limit ({lim.max_seconds:g} s)"
+        total = usage.input_tokens + usage.output_tokens
+        if lim.max_tokens is not None and total >= lim.max_tokens:
+            return RunStatus.TOKEN_LIMIT, f"reached the token limit ({lim.max_tokens})"
+        if lim.max_cost is not None and self.price:
+            spent = price_cost(usage, self.price) or 0.0
+            if spent >= lim.max_cost:
+                return RunStatus.COST_LIMIT, f"reached the cost limit (${lim.max_cost:g})"
+        return None
+
+
+def _format_feedback(problems: list[str]) -> str:
+    return "Your last reply could not be used:\n" + "\n".join(f"- {p}" for p in problems)

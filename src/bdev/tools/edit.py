@@ -1,0 +1,125 @@
+"""Edit and MultiEdit: exact string replacement in a text file.
+
+Matching is exact (no whitespace normalisation): a model that must quote the text it
+replaces cannot silently change the wrong place. An `old_string` that occurs more than
+once is refused unless `replace_all` says so, with the count, so the model can add
+surrounding lines to make it unique.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bdev.tools.base import ToolContext, ToolError
+from bdev.tools.fileio import read_text, save_text
+from bdev.tools.workspace import display_path, resolve_path, workspace_root
+
+
+def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tuple[str, int]:
+    """Return the edited text and how many replacements were made; ToolError otherwise."""
+    if old == new:
+        raise ToolError("old_string and new_string are identical; nothing would change")
+    if old == "":
+        raise ToolError("old_string is empty; quote the exact text to replace")
+    count = text.count(old)
+    if count == 0:
+        raise ToolError("old_string not found (it must match exactly, including indentation)")
+    if count > 1 and not replace_all:
+        raise ToolError(
+            f"old_string occurs {count} times; include more surrounding lines to make it "
+            "unique, or set replace_all to true"
+        )
+    return text.replace(old, new), count
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return text.count("\n", 0, max(text.find(fragment), 0)) + 1
+
+
+class EditTool:
+    name = "Edit"
+    description = (
+        "Replace old_string with new_string in a file. old_string must match exactly and "
+        "be unique unless replace_all is true."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "file_path": {"type": "string"},
+            "old_string": {"type": "string"},
+            "new_string": {"type": "string"},
+            "replace_all": {"type": "boolean", "default": False},
+        },
+        "required": ["file_path", "old_string", "new_string"],
+    }
+    read_only = False
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        path = resolve_path(ctx.workspace, args["file_path"])
+        shown = display_path(workspace_root(ctx.workspace), path)
+        old, new = args["old_string"], args["new_string"]
+        if old == "" and not path.exists():
+            # Claude Code's convention: an empty old_string creates a new file.
+            save_text(path, new, shown)
+            return f"Created {shown}"
+        text = read_text(path, shown)
+        try:
+            edited, count = apply_edit(text, old, new, bool(args.get("replace_all")))
+        except ToolError as e:
+            raise ToolError(f"{shown}: {e}") from None
+        save_text(path, edited, shown)
+        where = f"at line {_line_of(edited, new)}" if new else ""
+        plural = "s" if count > 1 else ""
+        return f"Edited {shown}: {count} replacement{plural} {where}".rstrip()
+
+
+class MultiEditTool:
+    name = "MultiEdit"
+    description = (
+        "Apply several Edit-style replacements to one file in order; all succeed or none "
+        "is written."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "file_path": {"type": "string"},
+            "edits": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "old_string": {"type": "string"},
+                        "new_string": {"type": "string"},
+                        "replace_all": {"type": "boolean", "default": False},
+                    },
+                    "required": ["old_string", "new_string"],
+                },
+            },
+        },
+        "required": ["file_path", "edits"],
+    }
+    read_only = False
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        path = resolve_path(ctx.workspace, args["file_path"])
+        shown = display_path(workspace_root(ctx.workspace), path)
+        edits: list[dict[str, Any]] = args["edits"]
+        creating = not path.exists() and edits and edits[0].get("old_string") == ""
+        text = edits[0]["new_string"] if creating else read_text(path, shown)
+        total = 0
+        # Every edit applies to the result of the previous one, all in memory: the file
+        # is written once, only when every edit succeeded.
+        for i, edit in enumerate(edits[1:] if creating else edits, start=2 if creating else 1):
+            try:
+                text, count = apply_edit(
+                    text, edit["old_string"], edit["new_string"], bool(edit.get("replace_all"))
+                )
+            except ToolError as e:
+                raise ToolError(
+                    f"{shown}: edit {i} of {len(edits)}: {e}; no edit was applied"
+                ) from None
+            total += count
+        save_text(path, text, shown)
+        verb = "Created" if creating else "Edited"
+        return f"{verb} {shown}: {len(edits)} edits, {total} replacements"

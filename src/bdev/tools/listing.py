@@ -1,0 +1,117 @@
+"""LS and Glob: finding files by name.
+
+Both walk with the shared rules in walk.py (no symlinks followed, dependency and cache
+directories skipped) and show paths relative to the workspace, which Read accepts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Any
+
+from bdev.tools.base import ToolContext, ToolError
+from bdev.tools.globs import GlobFilter
+from bdev.tools.walk import SKIP_DIRS, iter_files
+from bdev.tools.workspace import display_path, resolve_path, workspace_root
+
+MAX_LS_ENTRIES = 500
+MAX_GLOB_RESULTS = 100
+
+
+class LSTool:
+    name = "LS"
+    description = "List a directory as a tree (directories end with /). ignore: glob patterns to skip."
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "default": "."},
+            "ignore": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    read_only = True
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        root = workspace_root(ctx.workspace)
+        top = resolve_path(ctx.workspace, args.get("path") or ".")
+        shown = display_path(root, top)
+        if not top.exists():
+            raise ToolError(f"{shown}: no such directory")
+        if not top.is_dir():
+            raise ToolError(f"{shown}: is a file, not a directory (use Read)")
+        ignore = list(args.get("ignore") or [])
+        lines: list[str] = [f"{shown}/"]
+        truncated = self._tree(top, top, ignore, 1, lines)
+        if truncated:
+            lines.append(f"(listing stopped at {MAX_LS_ENTRIES} entries; list a subdirectory)")
+        return "\n".join(lines)
+
+    def _tree(self, top: Path, current: Path, ignore: list[str], depth: int, out: list[str]) -> bool:
+        """Append entries below `current` to `out`; True when the entry cap was hit."""
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as e:
+            out.append(f"{'  ' * depth}(cannot list: {e.strerror})")
+            return False
+        for entry in entries:
+            rel = Path(entry.path).relative_to(top).as_posix()
+            if entry.name in SKIP_DIRS or _ignored(entry.name, rel, ignore):
+                continue
+            if len(out) > MAX_LS_ENTRIES:
+                return True
+            indent = "  " * depth
+            if entry.is_symlink():
+                # Shown but never entered: the target may lie outside the workspace.
+                out.append(f"{indent}{entry.name}@")
+            elif entry.is_dir():
+                out.append(f"{indent}{entry.name}/")
+                if self._tree(top, Path(entry.path), ignore, depth + 1, out):
+                    return True
+            else:
+                out.append(f"{indent}{entry.name}")
+        return False
+
+
+def _ignored(name: str, rel: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+
+
+class GlobTool:
+    name = "Glob"
+    description = (
+        "Find files by glob pattern (e.g. **/*.py, src/**/*.{ts,tsx}); newest first. "
+        "A pattern without / matches at any depth."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {"pattern": {"type": "string"}, "path": {"type": "string"}},
+        "required": ["pattern"],
+    }
+    read_only = True
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        root = workspace_root(ctx.workspace)
+        top = resolve_path(ctx.workspace, args.get("path") or ".")
+        if not top.is_dir():
+            raise ToolError(f"{display_path(root, top)}: no such directory")
+        pattern = args["pattern"]
+        if not pattern.strip():
+            raise ToolError("pattern is empty; give a glob such as **/*.py")
+        wanted = GlobFilter.from_patterns([pattern.removeprefix("./")])
+        found: list[tuple[float, str]] = []
+        for entry in iter_files(str(top)):
+            if wanted.matches(os.path.relpath(entry.path, top)):
+                rel = display_path(root, Path(entry.path))
+                found.append((entry.stat(follow_symlinks=False).st_mtime, rel))
+        if not found:
+            return "No files found"
+        # Newest first, like Claude Code: the files just edited are usually the ones
+        # wanted next. Ties (same mtime) fall back to the name for a stable order.
+        found.sort(key=lambda t: (-t[0], t[1]))
+        lines = [rel for _, rel in found[:MAX_GLOB_RESULTS]]
+        if len(found) > MAX_GLOB_RESULTS:
+            lines.append(
+                f"(showing {MAX_GLOB_RESULTS} of {len(found)} files; use a narrower pattern or path)"
+            )
+        return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""Write: create or overwrite a whole file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bdev.tools.base import ToolContext, ToolError
+from bdev.tools.fileio import save_text
+from bdev.tools.workspace import display_path, resolve_path, workspace_root
+
+
+class WriteTool:
+    name = "Write"
+    description = "Create or overwrite a file with content. Prefer Edit to change part of a file."
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {"file_path": {"type": "string"}, "content": {"type": "string"}},
+        "required": ["file_path", "content"],
+    }
+    read_only = False
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
+        path = resolve_path(ctx.workspace, args["file_path"])
+        shown = display_path(workspace_root(ctx.workspace), path)
+        if path.is_dir():
+            raise ToolError(f"{shown}: is a directory; give a file path")
+        existed = path.exists()
+        content: str = args["content"]
+        save_text(path, content, shown)
+        verb = "Updated" if existed else "Created"
+        return f"{verb} {shown} ({len(content.splitlines())} lines)"

@@ -1,0 +1,214 @@
+"""The agent loop driven by the scripted model: tools run, errors go back, limits stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bdev.runtime.limits import RunStatus
+
+from .conftest import agent_def, events, make_runner, write_agent
+
+
+def test_writes_a_file_and_finishes(workspace: Path) -> None:
+    turns = [
+        {
+            "content": "I'll write it.",
+            "tool_calls": [
+                {"name": "Write", "arguments": {"file_path": "hello.txt", "content": "hi\n"}}
+            ],
+        },
+        {"tool_calls": [{"name": "Read", "arguments": {"file_path": "hello.txt"}}]},
+        {"content": "Done: hello.txt holds hi."},
+    ]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("write hello.txt", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    assert result.final == "Done: hello.txt holds hi."
+    assert (workspace / "hello.txt").read_text() == "hi\n"
+    evs = events(workspace, sid)
+    assert evs[0]["type"] == "session_start" and evs[-1]["type"] == "end"
+    tool_msgs = [
+        e["message"] for e in evs if e["type"] == "message" and e["message"]["role"] == "tool"
+    ]
+    assert "hi" in tool_msgs[1]["content"]  # Read's output went back to the model
+    assert result.usage.input_tokens > 0 and result.steps == 3
+
+
+def test_unknown_tool_and_bad_arguments_go_back_as_errors(workspace: Path) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Teleport", "arguments": {}}]},
+        {"tool_calls": [{"name": "Write", "arguments": {"content": "no path"}}]},
+        {"content": "gave up"},
+    ]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    tool_msgs = [
+        e["message"]
+        for e in events(workspace, sid)
+        if e["type"] == "message" and e["message"]["role"] == "tool"
+    ]
+    assert tool_msgs[0]["is_error"] and "Unknown tool 'Teleport'" in tool_msgs[0]["content"]
+    assert tool_msgs[1]["is_error"] and "file_path" in tool_msgs[1]["content"]
+
+
+def test_malformed_calls_in_a_row_stop_the_run(workspace: Path) -> None:
+    bad = {"tool_calls": [{"name": "Nope", "arguments": {}}]}
+    runner = make_runner(workspace, [bad] * 10, **{"limits.max_format_errors": 3})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.FORMAT_ERRORS
+    assert result.steps == 3
+
+
+def test_a_good_call_resets_the_malformed_count(workspace: Path) -> None:
+    bad = {"tool_calls": [{"name": "Nope", "arguments": {}}]}
+    good = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    turns = [bad, bad, good, bad, bad, {"content": "ok"}]
+    runner = make_runner(workspace, turns, **{"limits.max_format_errors": 3})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+
+
+def test_step_limit(workspace: Path) -> None:
+    ls = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    runner = make_runner(workspace, [ls] * 10, **{"limits.max_steps": 4})
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.MAX_STEPS and result.steps == 4
+    assert events(workspace, sid)[-1]["status"] == "max_steps"
+
+
+def test_token_limit(workspace: Path) -> None:
+    ls = {"content": "x" * 4000, "tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    runner = make_runner(workspace, [ls] * 10, **{"limits.max_tokens": 1500})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.TOKEN_LIMIT
+
+
+def test_headless_default_mode_denies_writes(workspace: Path) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Write", "arguments": {"file_path": "x.txt", "content": "x"}}]},
+        {"content": "could not write"},
+    ]
+    runner = make_runner(workspace, turns, mode="default")
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    assert not (workspace / "x.txt").exists()
+    evs = events(workspace, sid)
+    assert any(e["type"] == "permission" and e["action"] == "deny" for e in evs)
+
+
+def test_plan_mode_allows_reading_only(workspace: Path) -> None:
+    (workspace / "a.txt").write_text("content\n")
+    turns = [
+        {
+            "tool_calls": [
+                {"name": "Read", "arguments": {"file_path": "a.txt"}},
+                {
+                    "name": "Edit",
+                    "arguments": {
+                        "file_path": "a.txt",
+                        "old_string": "content",
+                        "new_string": "changed",
+                    },
+                },
+            ]
+        },
+        {"content": "planned"},
+    ]
+    runner = make_runner(workspace, turns, mode="plan")
+    sid, _ = runner.start("task", agent_def(workspace))
+    assert (workspace / "a.txt").read_text() == "content\n"
+    tool_msgs = [
+        e["message"]
+        for e in events(workspace, sid)
+        if e["type"] == "message" and e["message"]["role"] == "tool"
+    ]
+    assert not tool_msgs[0]["is_error"] and tool_msgs[1]["is_error"]
+
+
+def test_allow_rule_lets_bash_run_in_default_mode(workspace: Path) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Bash", "arguments": {"command": "echo hi > out.txt"}}]},
+        {"content": "done"},
+    ]
+    runner = make_runner(
+        workspace, turns, mode="default", **{"permissions.allow": ["Bash(echo:*)"]}
+    )
+    runner.start("task", agent_def(workspace))
+    assert (workspace / "out.txt").read_text() == "hi\n"
+
+
+def test_agent_only_gets_the_tools_its_definition_names(workspace: Path) -> None:
+    turns = [
+        {"tool_calls": [{"name": "Bash", "arguments": {"command": "touch made.txt"}}]},
+        {"content": "done"},
+    ]
+    runner = make_runner(workspace, turns)
+    sid, _ = runner.start("task", agent_def(workspace, tools="Read, Grep"))
+    assert not (workspace / "made.txt").exists()
+    start = events(workspace, sid)[0]
+    assert start["tools"] == ["Read", "Grep"]
+
+
+def test_task_runs_a_subagent_with_its_own_context_and_tools(workspace: Path) -> None:
+    write_agent(workspace / ".claude" / "agents", "helper", tools="Read, Write")
+    turns = [
+        {
+            "tool_calls": [
+                {
+                    "name": "Task",
+                    "arguments": {
+                        "description": "make a file",
+                        "prompt": "write sub.txt",
+                        "subagent_type": "helper",
+                    },
+                }
+            ]
+        },
+        # The sub-agent's turns (same scripted model, fresh conversation).
+        {
+            "tool_calls": [
+                {"name": "Write", "arguments": {"file_path": "sub.txt", "content": "from sub"}}
+            ]
+        },
+        {"content": "sub.txt written"},
+        # Back in the parent.
+        {"content": "the helper wrote sub.txt"},
+    ]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("delegate", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    assert (workspace / "sub.txt").read_text() == "from sub"
+    evs = events(workspace, sid)
+    sub_msgs = [e for e in evs if e["type"] == "message" and e.get("depth") == 1]
+    assert sub_msgs[0]["message"]["role"] == "system"
+    assert sub_msgs[1]["message"]["content"] == "write sub.txt"  # fresh context: its prompt only
+    parent_tool = next(
+        e["message"]
+        for e in evs
+        if e["type"] == "message" and not e.get("depth") and e["message"]["role"] == "tool"
+    )
+    assert "sub.txt written" in parent_tool["content"]
+
+
+def test_task_with_unknown_subagent_is_a_tool_error(workspace: Path) -> None:
+    turns = [
+        {
+            "tool_calls": [
+                {
+                    "name": "Task",
+                    "arguments": {"description": "x", "prompt": "y", "subagent_type": "ghost"},
+                }
+            ]
+        },
+        {"content": "ok"},
+    ]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("delegate", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    tool = next(
+        e["message"]
+        for e in events(workspace, sid)
+        if e["type"] == "message" and e["message"]["role"] == "tool"
+    )
+    assert tool["is_error"] and "ghost" in tool["content"]
