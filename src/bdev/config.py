@@ -52,6 +52,18 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "permissions.allow": (list, []),
     "permissions.deny": (list, []),
     "bash.timeout": ((int, float), 120),
+    # Production-readiness gates of the backend workflow (see bdev.workflow.gates).
+    "gates.tests_pass": (bool, True),
+    "gates.coverage_min": ((int, float), 80.0),
+    "gates.p95_max_ms": ((int, float), 100.0),
+    "gates.max_severity": (str, "medium"),  # highest finding severity still allowed
+    "gates.openapi": (bool, True),
+    "gates.health": (bool, True),
+    "gates.max_rounds": (int, 3),  # implementation rounds, the first included
+    "audit.concurrency": (int, 10),
+    "audit.duration_s": ((int, float), 5.0),
+    "audit.startup_timeout_s": ((int, float), 30.0),
+    "audit.test_timeout_s": ((int, float), 300.0),
 }
 
 # Environment variables that set a key (the SDKs' own variables are read by the providers).
@@ -62,6 +74,7 @@ ENV_KEYS = {
 }
 
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
 def user_config_path() -> Path:
@@ -84,13 +97,15 @@ class Config:
 
     def set(self, key: str, value: Any, source: str) -> None:
         expected, _ = SCHEMA[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             names = (
                 " or ".join(t.__name__ for t in expected)
                 if isinstance(expected, tuple)
                 else expected.__name__
             )
             raise BdevError(f"{source}: {key} must be {names}, got {value!r}")
+        if key == "gates.max_severity" and value not in SEVERITIES:
+            raise BdevError(f"{source}: gates.max_severity {value!r} is not one of {SEVERITIES}")
         if key == "permissions.mode" and value not in PERMISSION_MODES:
             raise BdevError(
                 f"{source}: permissions.mode {value!r} is not one of {', '.join(PERMISSION_MODES)}"

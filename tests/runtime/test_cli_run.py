@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write_agent
+from support.runtime import write_agent
 
 BDEV = [sys.executable, "-m", "bdev"]
 
@@ -139,6 +139,8 @@ def test_router_picks_an_agent_and_says_why(workspace: Path, env: dict, tmp_path
         "add a REST API endpoint with database migrations",
         "--model",
         model,
+        "--workflow",
+        "none",
         "--workspace",
         str(workspace),
         cwd=tmp_path,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bdev.runtime.limits import RunStatus
-
-from .conftest import agent_def, events, make_runner, write_agent
+from support.runtime import agent_def, events, make_runner, write_agent
 
 
 def test_writes_a_file_and_finishes(workspace: Path) -> None:
@@ -123,7 +122,7 @@ def test_plan_mode_allows_reading_only(workspace: Path) -> None:
         for e in events(workspace, sid)
         if e["type"] == "message" and e["message"]["role"] == "tool"
     ]
-    assert not tool_msgs[0]["is_error"] and tool_msgs[1]["is_error"]
+    assert not tool_msgs[0].get("is_error") and tool_msgs[1].get("is_error")
 
 
 def test_allow_rule_lets_bash_run_in_default_mode(workspace: Path) -> None:

@@ -57,7 +57,8 @@ class AgentDefinition:
 
     @property
     def first_line(self) -> str:
-        return next((line.strip() for line in self.summary.splitlines() if line.strip()), "")
+        """The prose's first paragraph on one line (block scalars wrap mid-sentence)."""
+        return " ".join(self.summary.split("\n\n")[0].split())
 
 
 def load_definition(path: Path, source: Source = "path") -> AgentDefinition:

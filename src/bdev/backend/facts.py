@@ -37,6 +37,9 @@ class DataLayer(BaseModel):
     orm: list[str] = Field(default_factory=list)  # e.g. ["sqlalchemy"]
     models: list[str] = Field(default_factory=list)  # model class names
     raw_sql_sites: list[Location] = Field(default_factory=list)
+    # The raw SQL sites whose text is built at run time (f-string, +, %, .format()):
+    # where injection can happen.
+    dynamic_sql_sites: list[Location] = Field(default_factory=list)
     migration_tool: str | None = None  # "alembic" | "django" | None
     migration_revisions: list[str] = Field(default_factory=list)
     databases: list[str] = Field(default_factory=list)  # "postgresql", "sqlite", "redis", ...

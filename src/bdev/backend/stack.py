@@ -147,7 +147,9 @@ def _xml_artifacts(text: str) -> list[str]:
 
 def _gradle(text: str) -> list[str]:
     # "group:artifact:version" coordinates and Spring Boot's plugin id.
-    names = [m.split(":")[1] for m in re.findall(r"""['"]([\w.-]+:[\w.-]+)(?::[^'"]*)?['"]""", text)]
+    names = [
+        m.split(":")[1] for m in re.findall(r"""['"]([\w.-]+:[\w.-]+)(?::[^'"]*)?['"]""", text)
+    ]
     if "org.springframework.boot" in text:
         names.append("spring-boot")
     return names
@@ -254,4 +256,3 @@ def detect(tree: SourceTree) -> Stack:
         own = deps_by_language.get("javascript", [])
     stack.dependencies = sorted(set(own or [d for ds in deps_by_language.values() for d in ds]))
     return stack
-

@@ -1,5 +1,156 @@
-"""`bdev agents ...` (placeholder until its owner fills it in)."""
+"""`bdev agents list|show|validate`: rendering only; the work is in bdev.agents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-app = typer.Typer(help="agents", no_args_is_help=True)
+from bdev.agents.definition import AgentDefinition, validate_file
+from bdev.agents.problems import Problem, display_path
+from bdev.agents.registry import AgentRegistry
+
+app = typer.Typer(help="List, inspect and check agent definitions.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+AgentsDir = Annotated[
+    Path | None,
+    typer.Option("--agents-dir", help="A folder of definitions that overrides all others."),
+]
+Workspace = Annotated[
+    Path | None,
+    typer.Option("--workspace", help="Project root whose .claude/agents/ is searched [cwd]."),
+]
+
+
+def _registry(workspace: Path | None, agents_dir: Path | None) -> AgentRegistry:
+    return AgentRegistry(workspace or Path.cwd(), agents_dir=agents_dir)
+
+
+@contextmanager
+def _own_warnings() -> Iterator[None]:
+    """These commands render definition warnings themselves; don't log them twice."""
+    logger = logging.getLogger("bdev.agents")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def _tools(definition: AgentDefinition) -> str:
+    return "all" if definition.tools is None else ", ".join(definition.tools)
+
+
+@app.command("list")
+def list_agents(agents_dir: AgentsDir = None, workspace: Workspace = None) -> None:
+    """Every definition found: the effective one per name, then overridden and broken files."""
+    registry = _registry(workspace, agents_dir)
+    with _own_warnings():
+        effective, shadowed, broken = registry.all(), registry.shadowed, registry.broken
+    table = Table(box=box.SIMPLE_HEAD, expand=True)
+    for column in ("name", "source", "model"):
+        table.add_column(column, no_wrap=True)
+    # Flexible columns share what the others leave, each cut to one line.
+    table.add_column("tools", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("description", ratio=2, min_width=16, no_wrap=True, overflow="ellipsis")
+    table.add_column("status", no_wrap=True)
+    # Overridden definitions sort right after the one that hides them (stable sort).
+    for d in sorted([*effective, *shadowed], key=lambda d: d.name):
+        if registry.shadowed_by(d) is not None:
+            table.add_row(*_cells(d), Text("overridden"), style="dim")
+        elif d.warnings:
+            count = len(d.warnings)
+            status = f"{count} warning{'s' if count > 1 else ''}"
+            table.add_row(*_cells(d), Text(status, style="yellow"))
+        else:
+            table.add_row(*_cells(d), Text("ok"))
+    for b in broken:
+        problem = f"{b.problem.line}: {b.problem.field}: {b.problem.message}"
+        cells = [Text(b.path.name), Text(b.source), None, None, Text(problem), Text("broken")]
+        table.add_row(*cells, style="red")
+    out.print(table)
+    if broken or any(d.warnings for d in effective):
+        out.print("details: bdev agents validate")
+
+
+def _cells(d: AgentDefinition) -> list[Text]:
+    # Text cells: descriptions may hold [brackets] that rich would read as markup.
+    return [Text(d.name), Text(d.source), Text(d.model or "-"), Text(_tools(d)), Text(d.first_line)]
+
+
+@app.command("show")
+def show(
+    agent: Annotated[str, typer.Argument(help="An agent name or a definition file.")],
+    agents_dir: AgentsDir = None,
+    workspace: Workspace = None,
+) -> None:
+    """One definition: its fields, resolved tools, examples and system prompt."""
+    with _own_warnings():
+        d = _registry(workspace, agents_dir).get(agent)
+    fields = [
+        ("name", d.name),
+        ("source", d.source),
+        ("path", display_path(d.path) if d.path else "-"),
+        ("model", d.model or "- (the run's model)"),
+        ("color", d.color or "-"),
+        ("tools", ", ".join(d.allowed_tools) + (" (all)" if d.tools is None else "")),
+        ("examples", str(len(d.examples))),
+    ]
+    fields += [(f"{key} (ignored)", repr(value)) for key, value in d.extra.items()]
+    width = max(len(k) for k, _ in fields)
+    for key, value in fields:
+        out.print(Text.assemble((f"{key:<{width}}  ", "bold"), value))
+    for warning in d.warnings:
+        out.print(Text(f"warning: {warning}", style="yellow"))
+    out.print(Text("\ndescription", style="bold"))
+    out.print(Text(d.summary))
+    out.print(Text("\nsystem prompt", style="bold"))
+    out.print(Text(d.body.strip("\n")))
+
+
+@app.command("validate")
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to check [every discovered definition]."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+    agents_dir: AgentsDir = None,
+    workspace: Workspace = None,
+) -> None:
+    """Check definition files and print every problem as file:line: field: message."""
+    if paths:
+        files = [f for p in paths for f in _expand(p)]
+    else:
+        files = [f for f, _ in _registry(workspace, agents_dir).files()]
+    problems: list[Problem] = [p for f in files for p in validate_file(f)]
+    for p in problems:
+        out.print(Text(str(p), style="red" if p.severity == "error" else "yellow"))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    bad = len({p.file for p in problems if p.severity == "error"})
+    out.print(
+        f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
+        f"{errors} error{'s' if errors != 1 else ''} in {bad} file{'s' if bad != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+def _expand(path: Path) -> list[Path]:
+    # A folder means its definitions, as discovery would find them; a file is checked
+    # whatever its extension.
+    if path.is_dir():
+        return sorted(f for f in path.rglob("*.md") if f.is_file())
+    return [path]

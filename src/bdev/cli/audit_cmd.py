@@ -1,5 +1,127 @@
-"""`bdev audit PATH` (placeholder)."""
+"""`bdev audit PATH`: progress on stderr while it runs, then a scorecard (or one JSON
+object with --json). The work is in bdev.backend.audit.runner.
+
+Exit codes: 0 when the audit ran (whatever it found), 1 when the tests or the service
+could not be run at all (the report still holds everything else), 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bdev.backend.audit.options import STEPS, AuditOptions, parse_skip
+from bdev.backend.audit.render import write_report
+from bdev.backend.audit.report import AuditReport
+from bdev.backend.audit.runner import run_audit
+
+_STYLE = {
+    "ok": "green",
+    "failed": "red",
+    "error": "bold red",
+    "skipped": "dim",
+    "pass": "green",
+    "fail": "red",
+    "not checked": "dim",
+}
+# Steps without which the audit is incomplete rather than merely unfavourable.
+_CORE_STEPS = ("tests", "startup")
 
 
-def audit() -> None:
-    """Measure a backend service."""
+def audit(
+    path: Annotated[Path, typer.Argument(help="The service's root directory.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the report to FILE.md or FILE.html.")
+    ] = None,
+    cmd: Annotated[
+        str | None, typer.Option("--cmd", help="Start command; {port} is replaced by the port.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port for the service (default: a free one).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Open connections during load.")] = 10,
+    duration: Annotated[float, typer.Option(help="Seconds of load per endpoint.")] = 5.0,
+    skip: Annotated[
+        str | None,
+        typer.Option("--skip", help=f"Comma-separated steps to skip: {', '.join(STEPS)}."),
+    ] = None,
+    test_timeout: Annotated[
+        float, typer.Option(help="Seconds before the test suite is stopped.")
+    ] = 300.0,
+    startup_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the service to answer HTTP.")
+    ] = 30.0,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="YAML/JSON file: `requests:` to load instead of GET endpoints."),
+    ] = None,
+) -> None:
+    """Measure a backend service: tests, coverage, start-up, conformance, load, security."""
+    options = AuditOptions(
+        cmd=cmd,
+        port=port,
+        concurrency=concurrency,
+        duration_s=duration,
+        skip=parse_skip(skip),
+        test_timeout_s=test_timeout,
+        startup_timeout_s=startup_timeout,
+        scenario=scenario,
+    )
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    with err.status("analysing…") as status:
+
+        def progress(message: str) -> None:
+            step, _, rest = message.partition(": ")
+            if rest == "running":
+                status.update(f"{step}…")
+                return
+            state = rest.split(" ", 1)[0]
+            err.print(Text.assemble((f"{step:<12}", "bold"), (rest, _STYLE.get(state, ""))))
+
+        result = run_audit(path, options, progress)
+
+    if report is not None:
+        write_report(result, report)
+        err.print(f"report written to {report}")
+    if as_json:
+        print(json.dumps(result.to_json()))
+    else:
+        Console(highlight=False, soft_wrap=True).print(scorecard_table(result))
+    if any((s := result.step(name)) and s.status == "error" for name in _CORE_STEPS):
+        raise typer.Exit(1)
+
+
+def _num(value: float | int | None, fmt: str = "{}") -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def scorecard_table(report: AuditReport) -> Table:
+    t, lat = report.tests, report.latency_ms
+    table = Table("measure", "value", title=f"Audit of {report.root}", title_justify="left")
+    table.add_row("endpoints", str(report.endpoints))
+    table.add_row(
+        "tests", f"{_num(t.passed)} passed, {_num(t.failed)} failed, {_num(t.errors)} errors"
+    )
+    table.add_row("line coverage", _num(t.coverage_percent, "{:.1f}%"))
+    latency = " / ".join(_num(v, "{:.1f}") for v in (lat.p50, lat.p95, lat.p99))
+    if lat.endpoint:
+        latency += f" ms  ({lat.endpoint}, {lat.generator}, {lat.bound_by}-bound)"
+    table.add_row("p50 / p95 / p99", latency)
+    rate = None if report.error_rate is None else 100 * report.error_rate
+    table.add_row("error rate", _num(rate, "{:.2f}%"))
+    table.add_row("security grade", report.security.grade or "not graded")
+    for item in report.checklist:
+        table.add_row(
+            Text(item.name),
+            Text.assemble((item.status, _STYLE[item.status]), f"  {item.evidence}"),
+        )
+    return table

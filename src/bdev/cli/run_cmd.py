@@ -12,18 +12,31 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.prompt import Confirm
-from rich.table import Table
+from rich.table import Column, Table
 
 from bdev.agents.registry import AgentRegistry
 from bdev.agents.router import choose_agent
 from bdev.config import load_config
 from bdev.errors import BdevError
 from bdev.runtime.limits import EXIT_CODES
+from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
 from bdev.runtime.session import find_session, list_sessions, load_session
+from bdev.workflow.backend import (
+    NOT_READY_EXIT,
+    WorkflowOptions,
+    WorkflowResult,
+    run_backend_workflow,
+)
 
 sessions_app = typer.Typer(help="List and inspect session transcripts.", no_args_is_help=True)
 err = Console(stderr=True, highlight=False)
+
+
+class Workflow(StrEnum):
+    auto = "auto"
+    backend = "backend"
+    none = "none"
 
 
 class OutputFormat(StrEnum):
@@ -81,6 +94,15 @@ def run(
     api_key: Annotated[
         str | None, typer.Option(help="API key (else from the environment).")
     ] = None,
+    workflow: Annotated[
+        Workflow,
+        typer.Option(
+            help="backend: analyse, implement, audit against gates; auto: when the agent is "
+            "a backend agent; none: the plain loop."
+        ),
+    ] = Workflow.auto,
+    no_gates: Annotated[bool, typer.Option("--no-gates", help="Skip the readiness phase.")] = False,
+    rounds: Annotated[int | None, typer.Option(min=1, help="Implementation rounds budget.")] = None,
 ) -> None:
     """Run an agent on a task in a workspace."""
     ws = resolve_workspace(workspace)
@@ -90,6 +112,7 @@ def run(
         raise BdevError(f"--agents-dir {agents_dir} is not a directory")
     provider = (model or "").split(":", 1)[0]
     flags: dict[str, Any] = {
+        "gates.max_rounds": rounds,
         "limits.max_steps": max_steps,
         "limits.max_seconds": max_seconds,
         "limits.max_tokens": max_tokens,
@@ -125,14 +148,32 @@ def run(
             definition = choice.agent
             if fmt is not OutputFormat.stream_json:
                 err.print(f"[bold]agent:[/] {definition.name} ({choice.reason})")
+    use_workflow = definition is not None and (
+        workflow is Workflow.backend
+        or (workflow is Workflow.auto and is_backend_agent(definition.name))
+    )
+
+    def go() -> tuple[str, RunResult, WorkflowResult | None]:
+        if resume:
+            return (*runner.resume(resume, task), None)
+        assert definition is not None
+        if not use_workflow:
+            return (*runner.start(task or "", definition), None)
+        options = WorkflowOptions.from_config(config, run_gates=not no_gates)
+        wf = run_backend_workflow(runner, task or "", definition, options, progress=audit_note)
+        return wf.session_id, wf.run, wf
+
+    def audit_note(text: str) -> None:
+        if fmt is OutputFormat.text:
+            err.print(f"[dim]audit: {text}[/]")
 
     if fmt is OutputFormat.stream_json:
         from bdev.cli.render import stream_json_sink
 
         runner.sinks.append(stream_json_sink)
-        session_id, result = _go(runner, resume, task, definition)
+        session_id, result, wf = go()
     elif fmt is OutputFormat.json:
-        session_id, result = _go(runner, resume, task, definition)
+        session_id, result, wf = go()
         out = {
             "session_id": session_id,
             "status": result.status.value,
@@ -143,13 +184,17 @@ def run(
             "cost": result.cost,
             "duration_s": round(result.duration_s, 3),
         }
+        if wf is not None:
+            out["readiness"] = wf.status
+            out["report"] = str(wf.report_dir) if wf.report_dir else None
+            out["gates"] = [g.to_dict() for g in wf.gates]
         print(json.dumps(out, ensure_ascii=False))
     else:
         from bdev.cli.render import TerminalView
 
         with TerminalView(err) as view:
             runner.sinks.append(view)
-            session_id, result = _go(runner, resume, task, definition)
+            session_id, result, wf = go()
         if result.final:
             Console().print(result.final, highlight=False, markup=False)
         u = result.usage
@@ -160,13 +205,27 @@ def run(
             f"{u.input_tokens:,} in / {u.output_tokens:,} out tokens{cost} · "
             f"{result.duration_s:.1f} s[/]"
         )
-    raise typer.Exit(EXIT_CODES[result.status])
+        if wf is not None and wf.status != "not checked":
+            _print_readiness(wf)
+    code = EXIT_CODES[result.status]
+    if code == 0 and wf is not None and wf.status == "not ready":
+        code = NOT_READY_EXIT
+    raise typer.Exit(code)
 
 
-def _go(runner: Runner, resume: str | None, task: str | None, definition: Any) -> tuple[str, Any]:
-    if resume:
-        return runner.resume(resume, task)
-    return runner.start(task or "", definition)
+def is_backend_agent(name: str) -> bool:
+    return "backend" in name.lower()
+
+
+def _print_readiness(wf: WorkflowResult) -> None:
+    out = Console(highlight=False)
+    table = Table("gate", "result", "evidence", title=f"readiness: {wf.status}")
+    for g in wf.gates:
+        table.add_row(g.name, "[green]pass[/]" if g.passed else "[red]FAIL[/]", g.evidence)
+    out.print(table)
+    out.print(wf.notification, markup=False)
+    if wf.report_dir:
+        err.print(f"[dim]report: {wf.report_dir / 'delivery.md'}[/]")
 
 
 @sessions_app.command("list")
@@ -179,7 +238,8 @@ def sessions_list(
     if not records:
         err.print(f"no sessions in {ws / '.bdev' / 'sessions'}")
         return
-    table = Table("id", "agent", "model", "status", "steps", "task")
+    table = Table("agent", "model", "status", "steps", "task")
+    table.columns.insert(0, Column("id", no_wrap=True))
     for r in records:
         status = r.end.get("status") if r.end else "unfinished"
         task = str(r.start.get("task", "")).replace("\n", " ")

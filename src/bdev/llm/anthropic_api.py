@@ -212,11 +212,9 @@ def to_anthropic_messages(messages: list[Message]) -> tuple[str, list[dict[str, 
 
 def _blocks(m: Message) -> list[dict[str, Any]]:
     if m.role == "tool":
-        block: dict[str, Any] = {
-            "type": "tool_result",
-            "tool_use_id": m.tool_call_id or "",
-            "content": m.content,
-        }
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id or ""}
+        if m.content:  # the API refuses an empty text; no content is fine
+            block["content"] = m.content
         if m.is_error:
             block["is_error"] = True
         return [block]

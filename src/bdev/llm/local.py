@@ -79,7 +79,8 @@ class LocalModel:
 
     # -- loading ---------------------------------------------------------------------
 
-    def _load(self) -> Any:
+    def load(self) -> Any:
+        """Load the model now (it is otherwise loaded on the first turn); the `Llama`."""
         if self._llm is not None:
             return self._llm
         try:
@@ -132,7 +133,7 @@ class LocalModel:
     def _complete(
         self, messages: list[Message], tools: list[ToolSpec], on_text: TextCallback | None
     ) -> ModelResponse:
-        llm = self._load()
+        llm = self.load()
         assert self._template is not None
         started = time.perf_counter()
         prefix_text, rest_text = self._template.split_prefix(messages, tools)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -94,7 +95,7 @@ class OpenAICompatModel:
             for call in choice.message.tool_calls or []:
                 function = getattr(call, "function", None)
                 if function is not None:
-                    reply.raw_calls.append([call.id, function.name, function.arguments or ""])
+                    reply.calls.append(_RawCall(call.id, function.name, function.arguments or ""))
         if completion.usage is not None:
             reply.usage, reply.usage_seen = _usage(completion.usage), True
         return reply
@@ -105,7 +106,7 @@ class OpenAICompatModel:
         )
         reply = _Reply(model=self.model)
         texts: list[str] = []
-        by_index: dict[int, list[str]] = {}  # index -> [id, name, arguments so far]
+        by_index: dict[int, _RawCall] = {}  # deltas name the call they extend by index
         with stream:
             for chunk in stream:
                 reply.model = chunk.model or reply.model
@@ -117,15 +118,15 @@ class OpenAICompatModel:
                         texts.append(delta.content)
                         on_text(delta.content)
                     for part in delta.tool_calls or []:
-                        slot = by_index.setdefault(part.index, ["", "", ""])
-                        slot[0] = part.id or slot[0]
+                        call = by_index.setdefault(part.index, _RawCall())
+                        call.id = part.id or call.id
                         if part.function is not None:
-                            slot[1] += part.function.name or ""
-                            slot[2] += part.function.arguments or ""
+                            call.name += part.function.name or ""
+                            call.arguments += part.function.arguments or ""
                     if choice.finish_reason:
                         reply.finish_reason = choice.finish_reason
         reply.text = "".join(texts)
-        reply.raw_calls = [by_index[i] for i in sorted(by_index)]
+        reply.calls = [by_index[i] for i in sorted(by_index)]
         return reply
 
     # -- from raw reply to ModelResponse ---------------------------------------------
@@ -142,17 +143,17 @@ class OpenAICompatModel:
             finish_reason=reply.finish_reason,
             model=reply.model,
         )
-        for call_id, name, raw_args in reply.raw_calls:
-            call_id = call_id or f"call_{first + len(response.tool_calls)}"
-            if not name:
+        for raw in reply.calls:
+            if not raw.name:
                 response.format_errors.append("A tool call came without a tool name.")
                 continue
-            args, error = _decode_arguments(name, raw_args)
+            args, error = _decode_arguments(raw.name, raw.arguments)
             if error is not None:
                 response.format_errors.append(error)
-            else:
-                response.tool_calls.append(ToolCall(id=call_id, name=name, arguments=args))
-        if not reply.raw_calls and tools and reply.text:
+                continue
+            call_id = raw.id or f"call_{first + len(response.tool_calls)}"
+            response.tool_calls.append(ToolCall(id=call_id, name=raw.name, arguments=args))
+        if not reply.calls and tools and reply.text:
             parsed = parse_tool_calls(reply.text, [t.name for t in tools])
             if parsed.calls or parsed.errors:
                 response.content = parsed.content
@@ -165,16 +166,23 @@ class OpenAICompatModel:
         return response
 
 
+@dataclass
+class _RawCall:
+    id: str | None = None
+    name: str = ""
+    arguments: str = ""  # JSON text, decoded only once complete
+
+
+@dataclass
 class _Reply:
     """What came back, before tool calls are decoded."""
 
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.text = ""
-        self.finish_reason = "stop"
-        self.raw_calls: list[list[str]] = []  # [id, name, arguments JSON]
-        self.usage = Usage()
-        self.usage_seen = False
+    model: str
+    text: str = ""
+    finish_reason: str = "stop"
+    calls: list[_RawCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    usage_seen: bool = False
 
 
 def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -248,5 +256,5 @@ def _estimate_usage(request: dict[str, Any], reply: _Reply) -> Usage:
     # Some servers send no usage (older llama.cpp builds ignore include_usage). Limits and
     # cost still need a figure, so count ~4 characters per token, as the scripted model does.
     prompt_chars = len(json.dumps(request["messages"])) + len(json.dumps(request.get("tools", [])))
-    out_chars = len(reply.text) + sum(len(a) for _, _, a in reply.raw_calls)
+    out_chars = len(reply.text) + sum(len(c.arguments) for c in reply.calls)
     return Usage(input_tokens=prompt_chars // 4, output_tokens=out_chars // 4)

@@ -26,9 +26,10 @@ def create_model(
     timeout: float | None = None,
 ) -> Model:
     """Build the model named by `spec`; keys and URLs come from the flags, else the env."""
-    provider, sep, rest = spec.strip().partition(":")
-    if not sep:
-        provider, rest = _guess_provider(spec.strip()), spec.strip()
+    spec = spec.strip()
+    provider, sep, rest = spec.partition(":")
+    if not sep and spec != "local":
+        provider, rest = _guess_provider(spec), spec
     if provider == "local":
         return _local(rest or None)
     if not rest:
@@ -59,8 +60,6 @@ def create_model(
 
 
 def _guess_provider(model_id: str) -> str:
-    if model_id == "local":
-        return "local"
     if model_id.startswith("claude-"):
         return "anthropic"
     if model_id.startswith(("gpt-", "o1", "o3")):

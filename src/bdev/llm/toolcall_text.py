@@ -18,6 +18,7 @@ Python-style dicts small models sometimes write).
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import re
 from collections.abc import Collection
@@ -42,7 +43,9 @@ _FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 # Where a bare object or list of objects may start in prose.
 _JSON_START = re.compile(r"\{|\[\s*\{")
 # The start of something that is plainly meant as a call: {"name": ...  or {'tool': ...
-_CALL_LIKE = re.compile(r"""^\[?\s*\{\s*["']?(name|tool|tool_name|function)["']?\s*:""")
+# Used with .match(text, pos), which anchors at pos (a "^" would not).
+_CALL_LIKE = re.compile(r"""\[?\s*\{\s*["']?(name|tool|tool_name|function)["']?\s*:""")
+_ARGS_KEY = re.compile(r"""["'](arguments|parameters|args|input|params)["']\s*:""")
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
@@ -144,7 +147,7 @@ class _Parser:
             return False
         values, rest, problem = _decode_all(stripped)
         if problem is not None or rest.strip():
-            if not _CALL_LIKE.match(stripped):
+            if not _looks_like_attempt(stripped, 0):
                 return False
             problem = problem or f"unexpected text after the JSON: {rest.strip()[:30]!r}"
             self.errors.append(f"Could not read the tool call: {problem}. {_hint_for(stripped)}")
@@ -166,7 +169,7 @@ class _Parser:
                 self._take(value)
                 pos = end
                 continue
-            if problem is not None and _CALL_LIKE.match(text, at):
+            if problem is not None and _looks_like_attempt(text, at):
                 self.errors.append(
                     f"Could not read the tool call: {problem}. {_hint_for(text[at:])}"
                 )
@@ -190,6 +193,12 @@ class _Parser:
                 self.calls.append(call)
             elif error is not None:
                 self.errors.append(error)
+
+
+def _looks_like_attempt(text: str, at: int) -> bool:
+    """Broken JSON outside <tool_call> counts as a failed call only if it has both a name
+    and an arguments key near its start; a Python dict like {'name': x} is just code."""
+    return _CALL_LIKE.match(text, at) is not None and bool(_ARGS_KEY.search(text, at, at + 300))
 
 
 def _is_call_shaped(value: Any, known: list[str] | None) -> bool:
@@ -236,7 +245,12 @@ def _to_call(item: Any, known: list[str] | None, index: int) -> tuple[ToolCall |
         matched = _match_tool(name, known)
         if matched is None:
             listed = ", ".join(known) if known else "(none)"
-            return None, f'Unknown tool "{name}". Available tools: {listed}. {format_hint()}'
+            guess = _closest_tool(name, known)
+            did_you_mean = f' Did you mean "{guess}"?' if guess else ""
+            return None, (
+                f'Unknown tool "{name}".{did_you_mean} Available tools: {listed}. '
+                f"{format_hint(guess)}"
+            )
         name = matched
     if isinstance(args, str):
         try:
@@ -259,6 +273,14 @@ def _match_tool(name: str, known: list[str]) -> str | None:
         return name
     folded = [k for k in known if k.lower() == name.lower()]
     return folded[0] if len(folded) == 1 else None
+
+
+def _closest_tool(name: str, known: list[str]) -> str | None:
+    """The known tool a wrong name most resembles: "read_file" -> "Read"."""
+    by_lower = {k.lower(): k for k in known}
+    stem = name.lower().replace("_file", "").replace("file_", "")
+    close = difflib.get_close_matches(stem, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
 
 
 # -- JSON decoding with a few safe repairs ------------------------------------------

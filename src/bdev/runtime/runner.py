@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
@@ -63,7 +64,16 @@ class Runner:
 
     # -- public ----------------------------------------------------------------
 
-    def start(self, task: str, definition: AgentDefinition) -> tuple[str, RunResult]:
+    def start(
+        self,
+        task: str,
+        definition: AgentDefinition,
+        *,
+        on_start: Callable[[Emitter], str] | None = None,
+    ) -> tuple[str, RunResult]:
+        """Run `definition` on `task` in a new session. `on_start`, when given, is called
+        right after the session starts (to record events such as a context exchange) and
+        returns text appended to the task for the model."""
         session_id = new_session_id()
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.sinks)
@@ -87,9 +97,10 @@ class Runner:
                 tools=list(agent.tools),
                 max_steps=agent.limits.max_steps,
             )
+            extra = on_start(emit) if on_start else ""
             messages: list[Message] = []
             agent.append(messages, Message("system", prompt))
-            agent.append(messages, Message("user", task))
+            agent.append(messages, Message("user", f"{task}\n\n{extra}" if extra else task))
             return session_id, agent.run(messages)
         finally:
             transcript.close()
@@ -108,11 +119,12 @@ class Runner:
         emit = Emitter(transcript, *self.sinks)
         try:
             spec = self.model_override or start["model"]
+            fresh = spec not in self._models
             agent = self._agent(definition, spec, emit, depth=0)
             emit("resume", session_id=record.id, steps_done=record.steps, model=spec)
             # A scripted model replays turns in order: skip those the transcript answered.
             skip = getattr(agent.model, "skip", None)
-            if callable(skip):
+            if fresh and callable(skip):
                 skip(sum(1 for e in record.events if e.get("type") == "model_call"))
             messages = list(record.messages)
             pending = record.pending_tool_calls()
@@ -121,6 +133,14 @@ class Runner:
             if instruction:
                 agent.append(messages, Message("user", instruction))
             return record.id, agent.run(messages, steps_done=record.steps)
+        finally:
+            transcript.close()
+
+    def emit_event(self, session_id: str, type: str, **data: Any) -> None:
+        """Record one more event in a session's transcript (and show it to the sinks)."""
+        transcript = Transcript(find_session(self.workspace, session_id))
+        try:
+            Emitter(transcript, *self.sinks)(type, **data)
         finally:
             transcript.close()
 

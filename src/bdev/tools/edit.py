@@ -12,6 +12,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import read_text, save_text
+from bdev.tools.schema import BOOLEAN, STRING, array_of, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
 
@@ -42,16 +43,12 @@ class EditTool:
         "Replace old_string with new_string in a file. old_string must match exactly and "
         "be unique unless replace_all is true."
     )
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "file_path": {"type": "string"},
-            "old_string": {"type": "string"},
-            "new_string": {"type": "string"},
-            "replace_all": {"type": "boolean", "default": False},
-        },
-        "required": ["file_path", "old_string", "new_string"],
-    }
+    parameters = object_schema(
+        {"file_path": STRING, "old_string": STRING, "new_string": STRING, "replace_all": BOOLEAN},
+        "file_path",
+        "old_string",
+        "new_string",
+    )
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -79,26 +76,21 @@ class MultiEditTool:
         "Apply several Edit-style replacements to one file in order; all succeed or none "
         "is written."
     )
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "file_path": {"type": "string"},
-            "edits": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "old_string": {"type": "string"},
-                        "new_string": {"type": "string"},
-                        "replace_all": {"type": "boolean", "default": False},
-                    },
-                    "required": ["old_string", "new_string"],
-                },
-            },
+    parameters = object_schema(
+        {
+            "file_path": STRING,
+            "edits": array_of(
+                object_schema(
+                    {"old_string": STRING, "new_string": STRING, "replace_all": BOOLEAN},
+                    "old_string",
+                    "new_string",
+                ),
+                min_items=1,
+            ),
         },
-        "required": ["file_path", "edits"],
-    }
+        "file_path",
+        "edits",
+    )
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.globs import GlobFilter
+from bdev.tools.schema import STRING, array_of, object_schema
 from bdev.tools.walk import SKIP_DIRS, iter_files
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -22,14 +23,8 @@ MAX_GLOB_RESULTS = 100
 
 class LSTool:
     name = "LS"
-    description = "List a directory as a tree (directories end with /). ignore: glob patterns to skip."
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "path": {"type": "string", "default": "."},
-            "ignore": {"type": "array", "items": {"type": "string"}},
-        },
-    }
+    description = "List a directory as a tree (dirs end in /). ignore: glob patterns to skip."
+    parameters = object_schema({"path": STRING, "ignore": array_of(STRING)})
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -47,7 +42,9 @@ class LSTool:
             lines.append(f"(listing stopped at {MAX_LS_ENTRIES} entries; list a subdirectory)")
         return "\n".join(lines)
 
-    def _tree(self, top: Path, current: Path, ignore: list[str], depth: int, out: list[str]) -> bool:
+    def _tree(
+        self, top: Path, current: Path, ignore: list[str], depth: int, out: list[str]
+    ) -> bool:
         """Append entries below `current` to `out`; True when the entry cap was hit."""
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
@@ -83,11 +80,7 @@ class GlobTool:
         "Find files by glob pattern (e.g. **/*.py, src/**/*.{ts,tsx}); newest first. "
         "A pattern without / matches at any depth."
     )
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {"pattern": {"type": "string"}, "path": {"type": "string"}},
-        "required": ["pattern"],
-    }
+    parameters = object_schema({"pattern": STRING, "path": STRING}, "pattern")
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -112,6 +105,6 @@ class GlobTool:
         lines = [rel for _, rel in found[:MAX_GLOB_RESULTS]]
         if len(found) > MAX_GLOB_RESULTS:
             lines.append(
-                f"(showing {MAX_GLOB_RESULTS} of {len(found)} files; use a narrower pattern or path)"
+                f"(showing {MAX_GLOB_RESULTS} of {len(found)} files; narrow the pattern or path)"
             )
         return "\n".join(lines)

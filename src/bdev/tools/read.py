@@ -6,6 +6,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import read_text
+from bdev.tools.schema import STRING, integer, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
 DEFAULT_LIMIT = 2000
@@ -15,18 +16,12 @@ MAX_LINE_CHARS = 2000
 class ReadTool:
     name = "Read"
     description = (
-        "Read a text file; lines come numbered. Use offset (1-based line) and limit "
-        "for long files."
+        "Read a text file; lines come numbered. Use offset (1-based line) and limit for long files."
     )
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "file_path": {"type": "string"},
-            "offset": {"type": "integer", "minimum": 1},
-            "limit": {"type": "integer", "minimum": 1},
-        },
-        "required": ["file_path"],
-    }
+    parameters = object_schema(
+        {"file_path": STRING, "offset": integer(minimum=1), "limit": integer(minimum=1)},
+        "file_path",
+    )
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -38,7 +33,9 @@ class ReadTool:
         offset = int(args.get("offset") or 1)
         limit = int(args.get("limit") or DEFAULT_LIMIT)
         if offset > len(lines):
-            raise ToolError(f"{shown}: offset {offset} is past the end (the file has {len(lines)} lines)")
+            raise ToolError(
+                f"{shown}: offset {offset} is past the end (the file has {len(lines)} lines)"
+            )
         end = min(len(lines), offset - 1 + limit)
         out = [f"{n:6}\t{_cut(lines[n - 1])}" for n in range(offset, end + 1)]
         if offset > 1 or end < len(lines):

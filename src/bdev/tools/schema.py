@@ -18,3 +18,18 @@ def object_schema(properties: dict[str, Any], *required: str) -> dict[str, Any]:
     if required:
         schema["required"] = list(required)
     return schema
+
+
+def array_of(items: dict[str, Any], min_items: int = 0) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": items}
+    if min_items:
+        schema["minItems"] = min_items
+    return schema
+
+
+def enum(*values: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def described(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}

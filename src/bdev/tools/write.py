@@ -6,17 +6,14 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import save_text
+from bdev.tools.schema import STRING, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
 
 class WriteTool:
     name = "Write"
     description = "Create or overwrite a file with content. Prefer Edit to change part of a file."
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {"file_path": {"type": "string"}, "content": {"type": "string"}},
-        "required": ["file_path", "content"],
-    }
+    parameters = object_schema({"file_path": STRING, "content": STRING}, "file_path", "content")
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -16,17 +16,21 @@ from bdev.backend.facts import BackendFacts
 CONFORMANCE_TIMEOUT_S = 120.0
 
 
-def _call(step: str, module: str, func: str, *args: Any, **kwargs: Any) -> StepResult:
-    start = time.monotonic()
+def _load(module: str, func: str) -> Callable[..., Any] | str:
+    """The function, or why it cannot be had."""
     try:
-        target: Callable[..., StepResult] = getattr(
-            importlib.import_module(f"bdev.backend.audit.{module}"), func
-        )
+        return getattr(importlib.import_module(f"bdev.backend.audit.{module}"), func)
     except (ImportError, AttributeError) as e:
-        why = f"bdev.backend.audit.{module}.{func} unavailable: {e}"
-        return StepResult(name=step, status="error", summary=why)
+        return f"bdev.backend.audit.{module}.{func} unavailable: {e}"
+
+
+def _call(step: str, module: str, func: str, *args: Any) -> StepResult:
+    start = time.monotonic()
+    target = _load(module, func)
+    if isinstance(target, str):
+        return StepResult(name=step, status="error", summary=target)
     try:
-        result = target(*args, **kwargs)
+        result: StepResult = target(*args)
     except Exception as e:  # a broken step must not cost the audit its other results
         return StepResult(
             name=step,
@@ -34,6 +38,7 @@ def _call(step: str, module: str, func: str, *args: Any, **kwargs: Any) -> StepR
             duration_s=time.monotonic() - start,
             summary=f"{module}.{func} crashed: {type(e).__name__}: {e}",
         )
+    # Our step names, whatever the provider calls its result ("security-static", ...).
     result = result.model_copy(update={"name": step})
     if not result.duration_s:
         result.duration_s = time.monotonic() - start
@@ -49,6 +54,9 @@ def probes(base_url: str, facts: BackendFacts, openapi: dict | None) -> StepResu
 
 
 def conformance(base_url: str, openapi: dict | None) -> StepResult:
+    available = _load("conformance", "run_conformance")
+    if isinstance(available, str):
+        return StepResult(name="conformance", status="error", summary=available)
     if openapi is None:
         return StepResult(
             name="conformance", status="skipped", summary="the service serves no OpenAPI document"
@@ -59,9 +67,8 @@ def conformance(base_url: str, openapi: dict | None) -> StepResult:
 
 
 def fetch_openapi(base_url: str, facts: BackendFacts) -> dict | None:
-    try:
-        from bdev.backend.audit.conformance import fetch_openapi as fetch
-    except ImportError:
+    fetch = _load("conformance", "fetch_openapi")
+    if isinstance(fetch, str):
         return None
     try:
         return fetch(base_url, facts)

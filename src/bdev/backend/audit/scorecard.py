@@ -259,13 +259,14 @@ def _dependencies(security: StepResult | None) -> ChecklistItem:
     if security is None or security.status in ("skipped", "error"):
         return _item(name, None, security.summary if security else "security step not run")
     vulnerable = [f for f in security.findings if f.tool == "pip-audit"]
-    if vulnerable:
-        return _item(name, False, f"{len(vulnerable)} vulnerable dependency finding(s)")
-    info = security.data.get("pip_audit") or security.data.get("dependencies") or {}
+    info = security.data.get("pip_audit")
     if not isinstance(info, dict):
         return _item(name, None, "the security step reported no dependency audit")
-    not_checked = info.get("not_checked") or info.get("skipped") or []
-    if info.get("status") == "ok" and not not_checked:
-        return _item(name, True, info.get("summary", "pip-audit checked every dependency"))
-    why = info.get("summary") or info.get("status") or "dependency audit did not complete"
-    return _item(name, None, str(why))
+    skipped = info.get("skipped") or []
+    if vulnerable or info.get("status") == "fail":
+        return _item(name, False, f"{len(vulnerable)} vulnerable dependency finding(s)")
+    if info.get("status") == "pass" and not skipped:
+        audited = len(info.get("audited") or [])
+        return _item(name, True, f"pip-audit looked up all {audited} dependencies: none vulnerable")
+    why = info.get("reason") or (skipped[0].get("reason") if skipped else "") or "incomplete"
+    return _item(name, None, f"{len(skipped)} dependencies not audited: {why}")

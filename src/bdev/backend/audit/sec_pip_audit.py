@@ -134,7 +134,11 @@ def _finding(vuln: dict[str, Any], source: str) -> Finding:
         severity="high",
         title=f"{vuln['name']} {vuln['version']} has known vulnerabilities",
         location=source,
-        evidence={"package": vuln["name"], "version": vuln["version"], "advisories": vuln["ids"],
-                  "fix_versions": fixes},
+        evidence={
+            "package": vuln["name"],
+            "version": vuln["version"],
+            "advisories": vuln["ids"],
+            "fix_versions": fixes,
+        },
         tool="pip-audit",
     )

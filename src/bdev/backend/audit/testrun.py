@@ -18,7 +18,14 @@ from bdev.backend.audit.procs import run_bounded, tail
 from bdev.backend.audit.results import StepResult
 
 # Test code and virtualenvs would inflate the percent: measure the service's own code.
-OMIT = "*/tests/*,*/test_*.py,*_test.py,*/conftest.py,*/.venv/*,*/venv/*,*/site-packages/*"
+# Anchored at the root: a bare "*/tests/*" would omit everything when the service
+# itself lives under some tests/ folder (as fixtures do).
+OMIT = ("tests/*", "*/tests/*", "*test_*.py", "*_test.py", "*conftest.py", ".venv/*", "venv/*")
+
+
+def omit_patterns(root: Path) -> str:
+    return ",".join(f"{root}/{pattern}" for pattern in OMIT)
+
 
 # pytest exit codes (pytest.ExitCode) that mean "the suite ran".
 _RAN = {0, 1}
@@ -40,7 +47,7 @@ def run_tests(root: Path, workdir: Path, timeout_s: float, env: dict[str, str]) 
     run = run_bounded(
         [
             sys.executable, "-m", "coverage", "run",
-            f"--source={coverage_source(root)}", f"--omit={OMIT}",
+            f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
         ],
         cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,

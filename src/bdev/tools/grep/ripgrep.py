@@ -72,6 +72,7 @@ class RipgrepEngine:
             "--no-messages",
             "--color=never",
             "--null",
+            "--with-filename",
             *mode_args,
         ]
         if q.ignore_case:

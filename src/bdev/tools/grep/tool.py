@@ -14,6 +14,7 @@ from bdev.tools.globs import split_globs
 from bdev.tools.grep.pure import PythonEngine
 from bdev.tools.grep.query import GrepEngine, GrepQuery, Line
 from bdev.tools.grep.ripgrep import RipgrepEngine, find_rg
+from bdev.tools.schema import BOOLEAN, STRING, described, enum, integer, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
 MAX_OUTPUT_CHARS = 30_000
@@ -31,28 +32,23 @@ class GrepTool:
         "Search file contents with a regex (ripgrep syntax). output_mode: "
         "files_with_matches (default), content (matching lines), count."
     )
-    parameters: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "pattern": {"type": "string"},
-            "path": {"type": "string"},
-            "glob": {"type": "string", "description": "e.g. *.py or *.{ts,tsx}"},
-            "type": {"type": "string", "description": "e.g. py, js, go"},
-            "output_mode": {
-                "type": "string",
-                "enum": ["content", "files_with_matches", "count"],
-                "default": "files_with_matches",
-            },
-            "-i": {"type": "boolean"},
-            "-n": {"type": "boolean", "default": True},
-            "-A": {"type": "integer", "minimum": 0},
-            "-B": {"type": "integer", "minimum": 0},
-            "-C": {"type": "integer", "minimum": 0},
-            "head_limit": {"type": "integer", "minimum": 1},
-            "multiline": {"type": "boolean"},
+    parameters = object_schema(
+        {
+            "pattern": STRING,
+            "path": STRING,
+            "glob": described(STRING, "e.g. *.py or *.{ts,tsx}"),
+            "type": described(STRING, "e.g. py, js, go"),
+            "output_mode": enum("content", "files_with_matches", "count"),
+            "-i": BOOLEAN,
+            "-n": BOOLEAN,
+            "-A": integer(minimum=0),
+            "-B": integer(minimum=0),
+            "-C": integer(minimum=0),
+            "head_limit": integer(minimum=1),
+            "multiline": BOOLEAN,
         },
-        "required": ["pattern"],
-    }
+        "pattern",
+    )
     read_only = True
 
     def __init__(self, engine: GrepEngine | None = None) -> None:
@@ -90,7 +86,7 @@ class GrepTool:
             text = _finish(rows, limit, "files")
             return f"{text}\n({total} matching lines in {len(counts)} files)" if rows else text
         if mode != "files_with_matches":
-            raise ToolError(f"output_mode {mode!r} is not one of content, files_with_matches, count")
+            raise ToolError(f"output_mode {mode!r} is not content, files_with_matches or count")
         files = sorted(self.engine.files(q))
         text = _finish(files, limit, "files")
         return f"Found {len(files)} files\n{text}" if files else text
@@ -109,7 +105,8 @@ def _content_rows(found: dict[str, list[Line]], numbered: bool, with_context: bo
             text = line.text
             if len(text) > MAX_LINE_CHARS:
                 text = f"{text[:MAX_LINE_CHARS]}… [line cut]"
-            rows.append(f"{path}{sep}{line.number}{sep}{text}" if numbered else f"{path}{sep}{text}")
+            number = f"{line.number}{sep}" if numbered else ""
+            rows.append(f"{path}{sep}{number}{text}")
             previous = line.number
     return rows
 
@@ -124,5 +121,8 @@ def _finish(rows: list[str], head_limit: int | None, unit: str) -> str:
     text = "\n".join(rows)
     if len(text) > MAX_OUTPUT_CHARS:
         cut = len(text) - MAX_OUTPUT_CHARS
-        text = f"{text[:MAX_OUTPUT_CHARS]}\n(output cut: {cut} more characters; narrow the search or use head_limit)"
+        text = (
+            f"{text[:MAX_OUTPUT_CHARS]}\n"
+            f"(output cut: {cut} more characters; narrow the search or use head_limit)"
+        )
     return text + note

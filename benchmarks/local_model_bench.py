@@ -1,0 +1,255 @@
+"""Embedded model: plain llama-cpp-python vs bdev's LocalModel, on the same conversation.
+
+    python benchmarks/local_model_bench.py [--threads N] [--max-tokens N] [--json out.json]
+
+The conversation is a real agent prompt (the Backend-Developer seed definition's body
+as the system prompt, with the twelve tool schemas) followed by scripted tool calls and
+results, so both sides see the same messages whatever the model answers. Measured:
+
+- time to first token (TTFT) of turn 1, cold (nothing cached anywhere);
+- bdev only: TTFT of turn 1 in a fresh model instance that loads the persisted prefix;
+- TTFT of turn 5 of the running conversation (4 tool calls and results in);
+- generation speed (tokens after the first, per second), over all turns.
+
+Each side loads its own `Llama` and the other is closed first, so they do not share a
+KV cache. Uses a temporary prefix-state folder (the model file itself is not copied).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "llm"))
+
+from capture_fixtures import tool_specs  # noqa: E402
+
+from bdev.llm import catalog  # noqa: E402
+from bdev.llm.base import Message, ToolCall, ToolSpec  # noqa: E402
+from bdev.llm.local import LocalModel  # noqa: E402
+from bdev.llm.local_llama import open_llama  # noqa: E402
+from bdev.llm.local_template import message_to_dict, tool_to_dict  # noqa: E402
+
+SEED = Path("/work/shared/seeds/001_568361a15d96b4c5.txt")
+
+# (the call the assistant made, what the tool answered): turns 2..5 build on these.
+SCRIPT: list[tuple[ToolCall, str]] = [
+    (ToolCall("c1", "LS", {"path": "."}), "app.py\nrequirements.txt\ntests/\n"),
+    (
+        ToolCall("c2", "Read", {"file_path": "app.py"}),
+        "1\tfrom fastapi import FastAPI\n2\t\n3\tapp = FastAPI()\n4\t\n5\t@app.get('/health')\n"
+        "6\tdef health():\n7\t    return {'status': 'ok'}\n",
+    ),
+    (
+        ToolCall(
+            "c3",
+            "Edit",
+            {
+                "file_path": "app.py",
+                "old_string": "@app.get('/health')",
+                "new_string": "@app.get('/orders')\ndef orders():\n    return []\n\n"
+                "@app.get('/health')",
+            },
+        ),
+        "Edited app.py: 1 replacement.",
+    ),
+    (ToolCall("c4", "Bash", {"command": "pytest -q"}), "3 passed in 0.41s"),
+]
+TASK = "Add a GET /orders endpoint returning an empty list to app.py, then run the tests."
+
+
+def system_prompt() -> str:
+    text = SEED.read_text()
+    return re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)[2].strip()
+
+
+def conversation(turn: int) -> list[Message]:
+    """The messages for turn `turn` (1-based): system, task, then turn-1 scripted steps."""
+    messages = [Message("system", system_prompt()), Message("user", TASK)]
+    for call, result in SCRIPT[: turn - 1]:
+        messages.append(Message("assistant", "", [call]))
+        messages.append(Message("tool", result, tool_call_id=call.id, name=call.name))
+    return messages
+
+
+@dataclass
+class Turn:
+    turn: int
+    ttft_s: float
+    tokens: int
+    gen_s: float
+    text: str = ""
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+
+
+@dataclass
+class Side:
+    name: str
+    load_s: float = 0.0
+    turns: list[Turn] = field(default_factory=list)
+
+    def gen_rate(self) -> float:
+        tokens = sum(t.tokens - 1 for t in self.turns if t.tokens > 1)
+        seconds = sum(t.gen_s for t in self.turns if t.tokens > 1)
+        return tokens / seconds if seconds else 0.0
+
+
+class Clock:
+    """Collects streamed text with the time of the first and last piece."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self.last = self.start
+        self.pieces: list[str] = []
+
+    def __call__(self, piece: str) -> None:
+        if not piece:
+            return
+        now = time.perf_counter()
+        self.first = self.first or now
+        self.last = now
+        self.pieces.append(piece)
+
+    def turn(self, n: int, tokenize: Any) -> Turn:
+        text = "".join(self.pieces)
+        first = self.first or self.last
+        return Turn(n, first - self.start, len(tokenize(text)), self.last - first, text)
+
+
+def run_plain(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> Side:
+    side = Side("plain llama-cpp-python create_chat_completion")
+    t0 = time.perf_counter()
+    llm = open_llama(
+        path,
+        n_ctx=8192,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        seed=1234,
+        verbose=False,
+    )
+    side.load_s = time.perf_counter() - t0
+    tokenize = lambda s: llm.tokenize(s.encode(), add_bos=False) if s else []  # noqa: E731
+    tool_dicts = [tool_to_dict(t) for t in tools]
+    for turn in range(1, args.turns + 1):
+        clock = Clock()
+        stream = llm.create_chat_completion(
+            messages=[message_to_dict(m) for m in conversation(turn)],
+            tools=tool_dicts,
+            stream=True,
+            max_tokens=args.max_tokens,
+            temperature=0.2,
+            seed=1234,
+        )
+        for chunk in stream:
+            clock(chunk["choices"][0]["delta"].get("content") or "")
+        side.turns.append(clock.turn(turn, tokenize))
+        print(f"  plain turn {turn}: {side.turns[-1].ttft_s:.2f}s to first token", flush=True)
+    llm.close()
+    return side
+
+
+def run_bdev(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> tuple[Side, Side]:
+    cold = Side("bdev LocalModel")
+    t0 = time.perf_counter()
+    model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
+    model.load()
+    cold.load_s = time.perf_counter() - t0
+    llm = model.load()
+    tokenize = lambda s: llm.tokenize(s.encode(), add_bos=False) if s else []  # noqa: E731
+    for turn in range(1, args.turns + 1):
+        clock = Clock()
+        reply = model.complete(conversation(turn), tools, on_text=clock)
+        cold.turns.append(clock.turn(turn, tokenize))
+        cold.turns[-1].prompt_tokens = reply.usage.input_tokens
+        cold.turns[-1].cached_tokens = reply.usage.cached_tokens
+        print(
+            f"  bdev turn {turn}: {cold.turns[-1].ttft_s:.2f}s to first token, "
+            f"prompt {reply.usage.input_tokens} tokens, {reply.usage.cached_tokens} reused "
+            f"(prefix: {model.last_stats.prefix_source})",
+            flush=True,
+        )
+    model.close()
+
+    # A new instance, as a new process would have: the prefix comes from disk.
+    warm = Side("bdev LocalModel, new instance, persisted prefix")
+    t0 = time.perf_counter()
+    model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
+    model.load()
+    warm.load_s = time.perf_counter() - t0
+    clock = Clock()
+    reply = model.complete(conversation(1), tools, on_text=clock)
+    warm.turns.append(clock.turn(1, tokenize))
+    warm.turns[-1].prompt_tokens = reply.usage.input_tokens
+    warm.turns[-1].cached_tokens = reply.usage.cached_tokens
+    print(
+        f"  bdev new instance turn 1: {warm.turns[-1].ttft_s:.2f}s to first token "
+        f"(prefix: {model.last_stats.prefix_source})",
+        flush=True,
+    )
+    model.close()
+    return cold, warm
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    path = catalog.ensure_installed()
+    tools = tool_specs()
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["BDEV_CACHE_DIR"] = cache  # empty prefix-state store: turn 1 is cold
+        print(f"model {path.name}, {args.threads} threads, max_tokens {args.max_tokens}")
+        plain = run_plain(path, tools, args)
+        cold, warm = run_bdev(path, tools, args)
+        state_files = list(Path(cache, "prefix-states").glob("*.kvstate"))
+        state_mb = sum(p.stat().st_size for p in state_files) / 1e6
+
+    t1, t5 = cold.turns[0], cold.turns[-1]
+    rows = [
+        ("turn 1 TTFT, cold", plain.turns[0].ttft_s, t1.ttft_s),
+        ("turn 1 TTFT, persisted prefix (new instance)", None, warm.turns[0].ttft_s),
+        (f"turn {args.turns} TTFT", plain.turns[-1].ttft_s, t5.ttft_s),
+        ("generation tokens/s", plain.gen_rate(), cold.gen_rate()),
+        ("model load s", plain.load_s, cold.load_s),
+    ]
+    print(f"\n{'':48} {'plain':>10} {'bdev':>10}")
+    for label, a, b in rows:
+        print(f"{label:48} {'-' if a is None else f'{a:.2f}':>10} {b:>10.2f}")
+    speedup = t1.ttft_s / warm.turns[0].ttft_s
+    ratio = cold.gen_rate() / plain.gen_rate() if plain.gen_rate() else 0.0
+    print(
+        f"persisted prefix: {speedup:.1f}x lower turn-1 latency than cold; "
+        f"state file {state_mb:.1f} MB"
+    )
+    print(f"generation: bdev at {ratio:.0%} of plain")
+    if args.json:
+        report = {
+            "plain": asdict(plain),
+            "bdev": asdict(cold),
+            "bdev_persisted": asdict(warm),
+            "speedup_persisted": speedup,
+            "gen_ratio": ratio,
+            "state_mb": state_mb,
+            "threads": args.threads,
+            "max_tokens": args.max_tokens,
+        }
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""`run_audit`: every step in order, each one's result kept whatever happens later.
+
+    tests -> services -> migrations -> startup -> conformance -> probes -> load -> security
+
+A step that cannot run records status "error" with the reason; the steps that need a
+running service are "skipped" when it did not start. Throwaway servers and the service
+itself live in context managers, so they are stopped on every way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bdev.backend.audit import external
+from bdev.backend.audit.load import load_scenario, run_load
+from bdev.backend.audit.migrations import run_migrations
+from bdev.backend.audit.options import AuditOptions
+from bdev.backend.audit.procs import free_port, port_in_use
+from bdev.backend.audit.report import AuditReport
+from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.scorecard import build_scorecard
+from bdev.backend.audit.services import SUPPORTED, throwaway_services
+from bdev.backend.audit.startup import Service, StartupError, running_service, startup_result
+from bdev.backend.audit.testrun import run_tests
+from bdev.backend.facts import BackendFacts
+from bdev.errors import BdevError
+
+Progress = Callable[[str], None]
+
+
+def run_audit(
+    path: Path,
+    options: AuditOptions,
+    progress: Progress | None = None,
+    *,
+    facts: BackendFacts | None = None,
+) -> AuditReport:
+    """Measure the backend at `path`. `facts` skips the analysis (tests, callers that have
+    them already). Raises BdevError only when the audit cannot run at all."""
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise BdevError(f"{path}: not a directory")
+    facts = facts or _analyze(root)
+    _require_backend(root, facts, options)
+    if options.port is not None and port_in_use(options.port):
+        raise BdevError(f"--port {options.port}: the port is already in use; pick another")
+    if options.scenario is not None and "load" not in options.skip:
+        load_scenario(options.scenario)  # a broken scenario file is the user's to fix first
+
+    audit = _Audit(root, facts, options, progress or (lambda _msg: None))
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bdev-audit-") as tmp:
+        audit.run(Path(tmp))
+    score = build_scorecard(audit.steps, facts, root)
+    return AuditReport(
+        **dict(score),
+        root=str(root),
+        started_at=started_at,
+        duration_s=round(time.monotonic() - start, 3),
+        steps=audit.steps,
+        facts=facts,
+    )
+
+
+def _analyze(root: Path) -> BackendFacts:
+    try:
+        from bdev.backend.analyze import analyze
+    except ImportError as e:
+        raise BdevError(f"cannot analyse {root}: bdev.backend.analyze is unavailable ({e})") from e
+    return analyze(root)
+
+
+def _require_backend(root: Path, facts: BackendFacts, options: AuditOptions) -> None:
+    if facts.language or facts.endpoints or facts.entry_point or options.cmd:
+        return
+    raise BdevError(
+        f"{root}: does not look like a backend service (no source code, entry point or"
+        " endpoints found); point at the service's root directory"
+    )
+
+
+def needed_services(facts: BackendFacts) -> list[str]:
+    wanted = {*facts.services, *(d for d in facts.data.databases if d in SUPPORTED)}
+    return sorted(wanted)
+
+
+class _Audit:
+    def __init__(
+        self, root: Path, facts: BackendFacts, options: AuditOptions, progress: Progress
+    ) -> None:
+        self.root, self.facts, self.options, self.progress = root, facts, options, progress
+        self.steps: list[StepResult] = []
+        self.env = dict(os.environ)
+        self.throwaway_db: str | None = None  # DATABASE_URL of our own PostgreSQL, once up
+
+    def step(self, name: str, work: Callable[[], StepResult]) -> StepResult:
+        """Run one step: honour --skip, time it, turn a crash into status "error"."""
+        if not self.options.runs(name):
+            return self.record(StepResult(name=name, status="skipped", summary="skipped (--skip)"))
+        self.progress(f"{name}: running")
+        start = time.monotonic()
+        try:
+            result = work()
+        except (BdevError, StartupError, RuntimeError, OSError) as e:
+            result = StepResult(name=name, status="error", summary=str(e))
+        except Exception as e:  # keep what earlier steps measured, whatever breaks here
+            result = StepResult(name=name, status="error", summary=f"{type(e).__name__}: {e}")
+        if not result.duration_s:
+            result.duration_s = round(time.monotonic() - start, 3)
+        return self.record(result)
+
+    def record(self, result: StepResult) -> StepResult:
+        self.steps.append(result)
+        self.progress(
+            f"{result.name}: {result.status} ({result.duration_s:.1f} s) {result.summary}"
+        )
+        return result
+
+    def skip(self, name: str, why: str) -> None:
+        self.record(StepResult(name=name, status="skipped", summary=why))
+
+    def run(self, workdir: Path) -> None:
+        opts, facts, root = self.options, self.facts, self.root
+        # The suite runs first and alone: tests bring their own data (SQLite, fixtures), and
+        # tables they create would make the migration check below fail for the wrong reason.
+        self.step("tests", lambda: run_tests(root, workdir, opts.test_timeout_s, dict(self.env)))
+
+        with contextlib.ExitStack() as servers:
+            self._services(servers)
+            self.step("migrations", lambda: self._migrations(workdir))
+            with contextlib.ExitStack() as running:
+                service = self._startup(running, workdir)
+                if service is None:
+                    for name in ("conformance", "probes", "load"):
+                        self.skip(name, "the service is not running")
+                else:
+                    self._measure(service, workdir)
+        # Static analysis needs no service: run it once the service no longer takes CPU.
+        self.step("security", lambda: external.static_security(root, facts))
+
+    def _services(self, stack: contextlib.ExitStack) -> None:
+        names = needed_services(self.facts)
+        if not names:
+            self.skip("services", "the service needs no external server")
+            return
+
+        def start() -> StepResult:
+            started = stack.enter_context(throwaway_services(names))
+            self.env.update(started.env)
+            self.throwaway_db = started.env.get("DATABASE_URL")
+            unsupported = [n for n in names if n not in SUPPORTED]
+            summary = ", ".join(
+                f"{name} on port {d['port']}" for name, d in started.details.items()
+            )
+            if unsupported:
+                summary += f"; not provided: {', '.join(unsupported)}"
+            return StepResult(
+                name="services", status="ok", summary=f"started {summary}", data=started.details
+            )
+
+        self.step("services", start)
+
+    def _migrations(self, workdir: Path) -> StepResult:
+        # Never a real database: without our throwaway PostgreSQL, a scratch SQLite file.
+        scratch = f"sqlite:///{workdir / 'migrations.sqlite3'}"
+        env = {**self.env, "DATABASE_URL": self.throwaway_db or scratch}
+        return run_migrations(self.root, self.facts, workdir, env, self.options.migration_timeout_s)
+
+    def _startup(self, stack: contextlib.ExitStack, workdir: Path) -> Service | None:
+        holder: list[Service] = []
+
+        def start() -> StepResult:
+            t0 = time.monotonic()
+            service = stack.enter_context(
+                running_service(
+                    self.root,
+                    self.facts,
+                    port=self.options.port or free_port(),
+                    cmd=self.options.cmd,
+                    env=self.env,
+                    log=workdir / "service.log",
+                    timeout_s=self.options.startup_timeout_s,
+                )
+            )
+            holder.append(service)
+            return startup_result(service, time.monotonic() - t0)
+
+        self.step("startup", start)
+        return holder[0] if holder else None
+
+    def _measure(self, service: Service, workdir: Path) -> None:
+        opts, facts, url = self.options, self.facts, service.base_url
+        openapi = external.fetch_openapi(url, facts)
+        self.step("conformance", lambda: external.conformance(url, openapi))
+        self.step("probes", lambda: external.probes(url, facts, openapi))
+        self.step(
+            "load",
+            lambda: run_load(
+                url,
+                facts,
+                concurrency=opts.concurrency,
+                duration_s=opts.duration_s,
+                max_requests=opts.max_requests,
+                workdir=workdir,
+                scenario=opts.scenario,
+            ),
+        )

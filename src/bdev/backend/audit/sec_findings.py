@@ -1,0 +1,38 @@
+"""Collecting probe findings: one per (CWE, operation), the most severe one kept."""
+
+from __future__ import annotations
+
+from bdev.backend.audit.results import Finding, Severity
+from bdev.backend.audit.sec_http import Exchange
+from bdev.backend.audit.sec_rubric import ORDER
+
+
+class FindingSet:
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], Finding] = {}
+
+    def add(self, finding: Finding, endpoint: str) -> None:
+        key = (finding.cwe, endpoint)
+        kept = self._by_key.get(key)
+        if kept is None or ORDER[finding.severity] > ORDER[kept.severity]:
+            self._by_key[key] = finding
+
+    def has(self, cwe: str, endpoint: str) -> bool:
+        return (cwe, endpoint) in self._by_key
+
+    def all(self) -> list[Finding]:
+        return sorted(self._by_key.values(), key=lambda f: (-ORDER[f.severity], f.cwe, f.location))
+
+
+def probe_finding(
+    cwe: str, severity: Severity, title: str, location: str, ex: Exchange, **extra: object
+) -> Finding:
+    """A finding whose evidence is the request that showed it and the answer it got."""
+    return Finding(
+        cwe=cwe,
+        severity=severity,
+        title=title,
+        location=location,
+        evidence={**ex.evidence(), **extra},
+        tool="probe",
+    )

@@ -1,0 +1,169 @@
+"""The probes' HTTP side: loopback only, a fixed request budget, evidence for every finding."""
+
+from __future__ import annotations
+
+import ipaddress
+import json as jsonlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from bdev.errors import BdevError
+
+BODY_EXCERPT = 500
+# The response headers worth keeping as evidence (the rest is noise).
+EVIDENCE_HEADERS = {
+    "content-type",
+    "server",
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "x-content-type-options",
+    "x-frame-options",
+    "content-security-policy",
+    "strict-transport-security",
+    "www-authenticate",
+}
+
+
+class BudgetExhausted(Exception):
+    """The probe run used all the requests it was allowed."""
+
+
+def require_loopback(base_url: str) -> None:
+    """Active probes attack what they hit, so they only ever hit this machine."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise BdevError(
+        f"refusing to probe {base_url!r}: security probes only run against a loopback "
+        "address (127.0.0.1, ::1 or localhost)"
+    )
+
+
+@dataclass
+class Exchange:
+    """One request and what came back (response None when the request failed)."""
+
+    method: str
+    url: str
+    endpoint: str  # "GET /users": the operation, for de-duplication
+    request_headers: dict[str, str]
+    request_body: str  # an excerpt
+    response: httpx.Response | None
+    error: str = ""
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code if self.response is not None else 0
+
+    @property
+    def text(self) -> str:
+        return self.response.text if self.response is not None else ""
+
+    def evidence(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"method": self.method, "url": self.url}
+        if self.request_headers:
+            request["headers"] = self.request_headers
+        if self.request_body:
+            request["body"] = self.request_body
+        if self.response is None:
+            return {"request": request, "response": {"error": self.error}}
+        headers = {k: v for k, v in self.response.headers.items() if k.lower() in EVIDENCE_HEADERS}
+        return {
+            "request": request,
+            "response": {
+                "status": self.status,
+                "headers": headers,
+                "body": self.text[:BODY_EXCERPT],
+            },
+        }
+
+
+@dataclass
+class ProbeClient:
+    base_url: str
+    timeout_s: float = 5.0
+    max_requests: int = 400
+    # Called with every exchange: passive checks (stack traces, debug pages) look at all traffic.
+    observers: list[Callable[[Exchange], None]] = field(default_factory=list)
+    sent: int = 0
+
+    def __post_init__(self) -> None:
+        require_loopback(self.base_url)
+        self.base_url = self.base_url.rstrip("/")
+        # No cookies kept and no redirects followed: each probe sees exactly one answer.
+        self._http = httpx.Client(timeout=self.timeout_s, follow_redirects=False, trust_env=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str = "",
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        timeout_s: float | None = None,
+    ) -> Exchange:
+        """Send `path` (already encoded, query included) to the service."""
+        if self.sent >= self.max_requests:
+            raise BudgetExhausted(f"{self.max_requests} requests")
+        self.sent += 1
+        url = self.base_url + path
+        body_excerpt = ""
+        if json is not None:
+            content = jsonlib.dumps(json).encode()
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        if content is not None:
+            body_excerpt = content[:200].decode(errors="replace")
+            if len(content) > 200:
+                body_excerpt += f"... ({len(content)} bytes)"
+        ex = Exchange(
+            method,
+            url,
+            endpoint or f"{method} {path.split('?')[0]}",
+            dict(headers or {}),
+            body_excerpt,
+            None,
+        )
+        try:
+            # httpx.URL keeps an already percent-encoded path and query as given.
+            ex.response = self._http.request(
+                method,
+                httpx.URL(url),
+                headers=headers,
+                content=content,
+                timeout=timeout_s or self.timeout_s,
+            )
+        except httpx.HTTPError as e:
+            ex.error = f"{type(e).__name__}: {e}"
+        for observe in self.observers:
+            observe(ex)
+        return ex
+
+
+def encode(value: str) -> str:
+    """Percent-encode a parameter value completely (slashes too)."""
+    return quote(value, safe="")
+
+
+def build_path(template: str, path_values: dict[str, str], query: dict[str, str] | None = None) -> str:
+    """Fill `{name}` placeholders and append a query; values must be encoded already, so a
+    probe can send exactly the bytes it means (`..%2f` stays `..%2f`)."""
+    path = template
+    for name, value in path_values.items():
+        path = path.replace("{" + name + "}", value)
+    if query:
+        path += "?" + "&".join(f"{encode(k)}={v}" for k, v in query.items())
+    return path

@@ -1,0 +1,384 @@
+"""Endpoints declared in Python code: FastAPI, Starlette, Flask and aiohttp.
+
+Three passes over every module: find the objects routes hang on (apps, routers,
+blueprints, route tables), how they are mounted on each other (prefixes), then the
+routes themselves, as decorators or as registration calls.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from bdev.backend.auth import (
+    AUTH_HOOK_NAME,
+    AUTH_NAME,
+    AuthInspector,
+    combine,
+    reads_authorization,
+)
+from bdev.backend.facts import Endpoint, Location
+from bdev.backend.pyast import arg, const_str, dotted, keyword, last_name, str_list
+from bdev.backend.pyindex import PyIndex, PyModule
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+# Constructor name -> kind; the variable it is assigned to is what routes attach to.
+OWNER_TYPES = {
+    "FastAPI": "app",
+    "Starlette": "app",
+    "Flask": "app",
+    "Application": "app",  # aiohttp.web.Application
+    "APIRouter": "router",
+    "Blueprint": "router",
+    "RouteTableDef": "router",
+}
+# FastAPI parameter defaults that are never a request body.
+NOT_BODY = {"Depends", "Security", "Query", "Path", "Header", "Cookie", "Form", "File"}
+
+Key = tuple[str, str]  # (module name, variable name)
+Handler = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass
+class Mount:
+    parent: Key
+    prefix: str | None  # None: not given (a Flask blueprint then keeps its own url_prefix)
+    auth: bool
+
+
+@dataclass
+class Owner:
+    kind: str  # "app" | "router"
+    flask: bool
+    prefix: str = ""
+    auth: bool | None = False  # None: an auth middleware/hook that may cover its routes
+    mounts: list[Mount] = field(default_factory=list)
+
+
+def join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return prefix.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _class_methods(cls: ast.ClassDef) -> list[str]:
+    """HTTP methods a class-based view answers: the ones it defines."""
+    return [
+        n.name.upper()
+        for n in cls.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name in HTTP_METHODS
+    ]
+
+
+class RouteFinder:
+    def __init__(self, index: PyIndex) -> None:
+        self.index = index
+        self.auth = AuthInspector(index)
+        self.owners: dict[Key, Owner] = {}
+        self.endpoints: list[Endpoint] = []
+
+    def run(self) -> list[Endpoint]:
+        mods = list(self.index.modules.values())
+        for mod in mods:
+            self._find_owners(mod)
+        for mod in mods:
+            self._find_mounts(mod)
+        for mod in mods:
+            self._find_routes(mod)
+        unique = {(e.method, e.path, e.handler): e for e in self.endpoints}
+        return list(unique.values())
+
+    # -- pass 1: apps, routers, blueprints ---------------------------------------------
+    def _find_owners(self, mod: PyModule) -> None:
+        for node in ast.walk(mod.tree):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+                continue
+            kind = OWNER_TYPES.get(last_name(node.value.func))
+            if kind is None:
+                continue
+            call = node.value
+            name = last_name(call.func)
+            prefix = const_str(keyword(call, "url_prefix" if name == "Blueprint" else "prefix"))
+            owner = Owner(
+                kind=kind,
+                flask=name in ("Flask", "Blueprint"),
+                prefix=prefix or "",
+                auth=self.auth.dependencies_list(mod, keyword(call, "dependencies")),
+            )
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.owners[(mod.name, target.id)] = owner
+
+    def _owner_key(self, mod: PyModule, expr: ast.AST) -> Key | None:
+        if isinstance(expr, ast.Attribute) and expr.attr == "router":  # aiohttp app.router
+            return self._owner_key(mod, expr.value) or self._symbol_key(mod, expr)
+        return self._symbol_key(mod, expr)
+
+    def _symbol_key(self, mod: PyModule, expr: ast.AST) -> Key | None:
+        if isinstance(expr, ast.Name) and (mod.name, expr.id) in self.owners:
+            return (mod.name, expr.id)
+        symbol = self.index.resolve(mod, expr)
+        if symbol is None or symbol.name is None:
+            return None
+        key = (symbol.module.name, symbol.name)
+        return key if key in self.owners else None
+
+    # -- pass 2: prefixes and global auth ----------------------------------------------
+    def _find_mounts(self, mod: PyModule) -> None:
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._hooks(mod, node)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            method = node.func.attr
+            parent = self._owner_key(mod, node.func.value)
+            if parent is None:
+                continue
+            if method in ("include_router", "register_blueprint") and node.args:
+                child = self._owner_key(mod, node.args[0])
+                prefix_kw = "prefix" if method == "include_router" else "url_prefix"
+                prefix = const_str(keyword(node, prefix_kw))
+                auth = self.auth.dependencies_list(mod, keyword(node, "dependencies"))
+            elif method in ("mount", "add_subapp") and len(node.args) >= 2:
+                child = self._owner_key(mod, node.args[1])
+                prefix, auth = const_str(node.args[0]), False
+            elif method == "add_middleware" and node.args:
+                if AUTH_HOOK_NAME.search(last_name(node.args[0])):
+                    self.owners[parent].auth = combine(self.owners[parent].auth, None)
+                continue
+            elif method == "before_request" and node.args:
+                self._hook(mod, parent, node.args[0])
+                continue
+            else:
+                continue
+            if child is not None and child != parent:
+                self.owners[child].mounts.append(Mount(parent, prefix, auth))
+
+    def _hooks(self, mod: PyModule, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """`@app.middleware("http")` and `@bp.before_request` functions that check auth."""
+        for deco in fn.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            if isinstance(target, ast.Attribute) and target.attr in (
+                "middleware",
+                "before_request",
+            ):
+                key = self._owner_key(mod, target.value)
+                if key is not None:
+                    self._hook(mod, key, fn)
+
+    def _hook(self, mod: PyModule, key: Key, fn: ast.AST) -> None:
+        if isinstance(fn, ast.Name):
+            symbol = self.index.resolve(mod, fn)
+            fn = symbol.node if symbol and symbol.node is not None else fn
+        name = getattr(fn, "name", None) or last_name(fn)
+        if AUTH_HOOK_NAME.search(name) or reads_authorization(fn):
+            owner = self.owners[key]
+            # A blueprint's hook guards all its routes; an app-wide one usually exempts
+            # some (health, login), so it only makes the answer unclear.
+            owner.auth = True if owner.kind == "router" else combine(owner.auth, None)
+
+    def _prefixes(self, key: Key | None, seen: frozenset[Key] = frozenset()) -> list[tuple]:
+        """(full prefix, auth inherited from routers/mounts) for each place it is mounted."""
+        if key is None:
+            return [("", False)]
+        owner = self.owners[key]
+        if not owner.mounts or key in seen:
+            return [(owner.prefix, owner.auth)]
+        result = []
+        for mount in owner.mounts:
+            for parent_prefix, parent_auth in self._prefixes(mount.parent, seen | {key}):
+                if owner.flask:  # register_blueprint(url_prefix=) replaces the blueprint's own
+                    own = mount.prefix if mount.prefix is not None else owner.prefix
+                    prefix = join(parent_prefix, own)
+                else:  # include_router(prefix=) comes before the router's own prefix
+                    prefix = join(join(parent_prefix, mount.prefix or ""), owner.prefix)
+                result.append((prefix, combine(parent_auth, mount.auth, owner.auth)))
+        return result
+
+    # -- pass 3: routes ----------------------------------------------------------------
+    def _find_routes(self, mod: PyModule) -> None:
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for deco in node.decorator_list:
+                    if isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute):
+                        self._decorator(mod, node, deco)
+        self._visit_calls(mod, mod.tree, "")
+
+    def _decorator(self, mod: PyModule, handler: Handler, deco: ast.Call) -> None:
+        assert isinstance(deco.func, ast.Attribute)
+        attr = deco.func.attr
+        if attr not in (*HTTP_METHODS, "route", "api_route", "view"):
+            return
+        key = self._owner_key(mod, deco.func.value)
+        first, second = const_str(arg(deco, 0, "path")), const_str(arg(deco, 1, "path"))
+        if attr == "route" and second is not None and first is not None:
+            methods, path = [first.upper()], second  # aiohttp: routes.route("GET", "/x")
+        else:
+            path = first if first is not None else const_str(keyword(deco, "rule"))
+            if attr in HTTP_METHODS:
+                methods = [attr.upper()]
+            elif isinstance(handler, ast.ClassDef):
+                methods = _class_methods(handler)
+            else:
+                methods = [m.upper() for m in str_list(keyword(deco, "methods"))] or ["GET"]
+        if path is None or (key is None and not path.startswith("/")):
+            return  # not a route, or an unknown object whose method happens to match
+        own_auth = self.auth.dependencies_list(mod, keyword(deco, "dependencies"))
+        response = keyword(deco, "response_model")
+        self._add(mod, key, methods, path, handler, deco.lineno, own_auth, response)
+
+    def _visit_calls(self, mod: PyModule, node: ast.AST, prefix: str) -> None:
+        """Registration calls; Starlette `Mount("/p", routes=[...])` prefixes what it holds."""
+        if isinstance(node, ast.Call):
+            name = last_name(node.func)
+            if name == "Mount" and const_str(arg(node, 0, "path")) is not None:
+                inner = join(prefix, const_str(arg(node, 0, "path")) or "")
+                for child in ast.iter_child_nodes(node):
+                    self._visit_calls(mod, child, inner)
+                return
+            self._call(mod, node, name, prefix)
+        for child in ast.iter_child_nodes(node):
+            self._visit_calls(mod, child, prefix)
+
+    def _call(self, mod: PyModule, call: ast.Call, name: str, prefix: str) -> None:
+        base = call.func.value if isinstance(call.func, ast.Attribute) else None
+        key = self._owner_key(mod, base) if base is not None else None
+        strings = [const_str(a) for a in call.args]
+        aiohttp_web = base is not None and self._is_aiohttp_web(mod, base)
+        if name == "Route" and strings and strings[0] is not None and len(call.args) > 1:
+            # Starlette Route(path, endpoint, methods=[...])
+            methods = [m.upper() for m in str_list(keyword(call, "methods"))]
+            self._add_call(mod, None, methods, join(prefix, strings[0]), call.args[1], call)
+        elif name in ("add_api_route", "add_route") and key and len(call.args) >= 2:
+            if len(call.args) >= 3 and strings[0] and strings[1]:  # aiohttp (method, path, h)
+                self._add_call(mod, key, [strings[0].upper()], strings[1], call.args[2], call)
+            elif strings[0] is not None:
+                methods = [m.upper() for m in str_list(keyword(call, "methods"))]
+                self._add_call(mod, key, methods, strings[0], call.args[1], call)
+        elif name == "add_url_rule" and key and strings and strings[0] is not None:
+            view = keyword(call, "view_func") or (call.args[2] if len(call.args) > 2 else None)
+            methods = [m.upper() for m in str_list(keyword(call, "methods"))]
+            if view is not None:
+                self._add_call(mod, key, methods, strings[0], view, call)
+        elif name[4:] in HTTP_METHODS and name.startswith("add_") and key and len(strings) >= 2:
+            if strings[0] is not None:  # aiohttp app.router.add_get("/x", handler)
+                self._add_call(mod, key, [name[4:].upper()], strings[0], call.args[1], call)
+        elif aiohttp_web and name in HTTP_METHODS and len(strings) >= 2 and strings[0] is not None:
+            # web.get("/x", handler) in app.add_routes([...])
+            self._add_call(mod, None, [name.upper()], strings[0], call.args[1], call)
+
+    def _is_aiohttp_web(self, mod: PyModule, base: ast.expr) -> bool:
+        name = dotted(base)
+        return mod.imports.get(name.split(".")[0], "").startswith("aiohttp") or name in (
+            "web",
+            "aiohttp.web",
+        )
+
+    def _add_call(
+        self,
+        mod: PyModule,
+        key: Key | None,
+        methods: list[str],
+        path: str,
+        endpoint: ast.expr,
+        call: ast.Call,
+    ) -> None:
+        if isinstance(endpoint, ast.Call) and last_name(endpoint.func) == "as_view":
+            endpoint = endpoint.func.value  # type: ignore[attr-defined]
+        symbol = self.index.resolve(mod, endpoint)
+        node = symbol.node if symbol else None
+        handler_mod = symbol.module if symbol else mod
+        if isinstance(node, ast.ClassDef):
+            methods = methods or _class_methods(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            node = None
+        self._add(
+            handler_mod,
+            key,
+            methods or ["GET"],
+            path,
+            node,
+            call.lineno,
+            False,
+            None,
+            fallback=(mod, last_name(endpoint)),
+        )
+
+    def _add(
+        self,
+        mod: PyModule,
+        key: Key | None,
+        methods: list[str],
+        path: str,
+        handler: Handler | None,
+        line: int,
+        own_auth: bool,
+        response: ast.expr | None,
+        fallback: tuple[PyModule, str] | None = None,
+    ) -> None:
+        if handler is None:  # the view is defined outside the tree: locate the call
+            assert fallback is not None
+            mod, handler_name, handler_auth = fallback[0], fallback[1], False
+        else:
+            handler_name, line = handler.name, handler.lineno
+            handler_auth = own_auth or self._handler_auth(mod, handler)
+        request_model, response_model = self._models(handler, response)
+        for prefix, inherited in self._prefixes(key):
+            full = join(prefix, path)
+            for method in methods:
+                self.endpoints.append(
+                    Endpoint(
+                        method=method,
+                        path=full if full.startswith("/") else "/" + full,
+                        handler=handler_name,
+                        location=Location(file=mod.rel, line=line),
+                        auth_required=combine(handler_auth, inherited),
+                        request_model=request_model,
+                        response_model=response_model,
+                    )
+                )
+
+    def _handler_auth(self, mod: PyModule, handler: Handler) -> bool:
+        if isinstance(handler, ast.ClassDef):
+            return reads_authorization(handler) or any(
+                AUTH_NAME.search(last_name(b)) for b in handler.bases
+            )
+        return self.auth.function(mod, handler) or self.auth.decorators(handler)
+
+    def _models(self, handler: Handler | None, response: ast.expr | None) -> tuple:
+        """FastAPI request/response bodies: annotations naming the project's pydantic models."""
+        if not isinstance(handler, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None, ast.unparse(response) if response is not None else None
+        models = self.index.pydantic_models
+
+        def names_model(node: ast.AST | None) -> bool:
+            return node is not None and any(
+                isinstance(n, ast.Name) and n.id in models for n in ast.walk(node)
+            )
+
+        request = None
+        args = handler.args
+        defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+        params = list(zip(args.args, defaults, strict=True))
+        params += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+        for param, default in params:
+            annotation = param.annotation
+            if isinstance(annotation, ast.Subscript) and last_name(annotation.value) == "Annotated":
+                inner = annotation.slice
+                parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                markers = {last_name(p) for p in parts[1:]}
+                annotation = None if markers & NOT_BODY else parts[0]
+            if isinstance(default, ast.Call) and last_name(default.func) in NOT_BODY:
+                continue
+            if names_model(annotation):
+                request = ast.unparse(annotation)  # type: ignore[arg-type]
+                break
+        if response is None and names_model(handler.returns):
+            response = handler.returns
+        return request, ast.unparse(response) if response is not None else None
+
+
+def find_endpoints(index: PyIndex) -> list[Endpoint]:
+    return RouteFinder(index).run()

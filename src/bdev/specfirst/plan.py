@@ -1,0 +1,132 @@
+"""The normalised plan of a service: what `bdev new` generates and the model later fills.
+
+Schemas are kept as they appear in the spec (with `$ref`s into `components.schemas`), so
+code generation can name the generated classes; everything else is resolved here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+# What a mechanical handler does; None means the operation is a slot for the model.
+Kind = Literal["create", "list", "get", "replace", "update", "delete", "register", "login"]
+
+
+class _Plain(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Param(_Plain):
+    name: str
+    py_name: str
+    location: Literal["path", "query", "header"]
+    required: bool
+    schema_: dict[str, Any] = Field(alias="schema")
+    description: str = ""
+
+
+class Body(_Plain):
+    media_type: str
+    required: bool
+    schema_: dict[str, Any] = Field(alias="schema")
+
+
+class Response(_Plain):
+    status: str
+    description: str = ""
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    example: Any = None
+
+
+class SecurityScheme(_Plain):
+    name: str
+    # bearer covers http/bearer and oauth2 (tokens this service signs itself).
+    kind: Literal["bearer", "apikey"]
+    location: Literal["header", "query"] = "header"
+    param_name: str = "Authorization"
+
+
+class Operation(_Plain):
+    operation_id: str
+    method: str
+    path: str
+    summary: str = ""
+    description: str = ""
+    tags: list[str] = []
+    params: list[Param] = []
+    body: Body | None = None
+    responses: dict[str, Response] = {}
+    # Alternatives (any one suffices), each naming schemes that all must pass.
+    security: list[dict[str, list[str]]] = []
+    kind: Kind | None = None
+    resource: str | None = None
+
+    @property
+    def success(self) -> Response | None:
+        """The first documented 2xx response (what a handler's return value becomes)."""
+        codes = sorted(c for c in self.responses if c.startswith("2") and c[1:].isdigit())
+        return self.responses[codes[0]] if codes else None
+
+    @property
+    def success_status(self) -> int:
+        ok = self.success
+        if ok:
+            return int(ok.status)
+        return 201 if self.method == "post" else 204 if self.method == "delete" else 200
+
+
+class Resource(_Plain):
+    """A stored collection inferred from CRUD-shaped operations: one table."""
+
+    table: str
+    collection_path: str
+    item_path: str | None = None
+    id_field: str = "id"
+    id_type: Literal["integer", "string"] = "string"
+    item_schema: dict[str, Any] | None = None
+
+
+class Slot(_Plain):
+    """A handler whose body the model fills; until then it answers 501."""
+
+    operation_id: str
+    signature: str
+    helpers: list[str]
+    file: str
+    marker: str
+
+
+class ServicePlan(_Plain):
+    title: str
+    version: str
+    openapi: str
+    describe: str | None = None
+    operations: list[Operation]
+    schemas: dict[str, dict[str, Any]] = {}
+    security_schemes: dict[str, SecurityScheme] = {}
+    resources: dict[str, Resource] = {}
+    document: dict[str, Any]
+
+    def operation(self, operation_id: str) -> Operation:
+        return next(op for op in self.operations if op.operation_id == operation_id)
+
+    def slots(self, *, single_file: bool = False) -> list[Slot]:
+        """The operations without a mechanical body, in spec order."""
+        from bdev.specfirst.codegen.handlers import HELPERS, handler_signature, slot_marker
+
+        file = "app.py" if single_file else "app/handlers.py"
+        return [
+            Slot(
+                operation_id=op.operation_id,
+                signature=handler_signature(self, op),
+                helpers=list(HELPERS),
+                file=file,
+                marker=slot_marker(op),
+            )
+            for op in self.operations
+            if op.kind is None
+        ]

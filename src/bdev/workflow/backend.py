@@ -1,0 +1,180 @@
+"""The backend developer's workflow: system analysis, implementation, production readiness.
+
+1. System analysis: `analyze` answers the agent's `get_backend_context` request (the
+   exchange of the seed definitions), from the files.
+2. Implementation: the agent loop, with that context in its first message.
+3. Production readiness: `audit` measures the result and the gates decide. Failing gates
+   go back to the agent, with their evidence, for another round within a budget; the run
+   ends `ready` or `not ready` and writes the delivery report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bdev.agents.definition import AgentDefinition
+from bdev.backend.audit.options import AuditOptions
+from bdev.backend.audit.report import AuditReport
+from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.runner import run_audit
+from bdev.backend.facts import BackendFacts
+from bdev.config import Config
+from bdev.errors import BdevError
+from bdev.runtime.events import Emitter
+from bdev.runtime.limits import RunStatus
+from bdev.runtime.loop import RunResult
+from bdev.runtime.runner import Runner
+from bdev.workflow import deliverables, messages
+from bdev.workflow.gates import GateConfig, GateResult, evaluate
+from bdev.workflow.report import write_delivery
+
+NOT_READY_EXIT = 9  # the agent finished, but the work failed a readiness gate
+CONTEXT_LIMIT = 6000  # characters of context JSON a small model is shown
+
+
+@dataclass
+class WorkflowOptions:
+    gates: GateConfig = field(default_factory=GateConfig)
+    max_rounds: int = 3
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    run_gates: bool = True
+
+    @classmethod
+    def from_config(cls, config: Config, *, run_gates: bool = True) -> WorkflowOptions:
+        audit = AuditOptions(
+            concurrency=config["audit.concurrency"],
+            duration_s=float(config["audit.duration_s"]),
+            startup_timeout_s=float(config["audit.startup_timeout_s"]),
+            test_timeout_s=float(config["audit.test_timeout_s"]),
+        )
+        return cls(GateConfig.from_config(config), config["gates.max_rounds"], audit, run_gates)
+
+
+@dataclass
+class WorkflowResult:
+    session_id: str
+    run: RunResult
+    status: str  # "ready", "not ready", or "not checked" (--no-gates)
+    rounds: int
+    gates: list[GateResult] = field(default_factory=list)
+    report_dir: Path | None = None
+    notification: str = ""
+
+
+def analyze_quietly(workspace: Path) -> tuple[BackendFacts | None, dict[str, Any]]:
+    """Facts and the context answer; an empty or non-backend workspace is a valid start."""
+    from bdev.backend.analyze import analyze, context_response
+
+    try:
+        facts = analyze(workspace)
+    except BdevError as e:
+        return None, {"existing_backend": None, "note": f"no existing backend: {e}"}
+    return facts, context_response(facts)
+
+
+def run_backend_workflow(
+    runner: Runner,
+    task: str,
+    definition: AgentDefinition,
+    options: WorkflowOptions,
+    progress: Callable[[str], None] | None = None,
+) -> WorkflowResult:
+    workspace = runner.workspace
+    agent = definition.name
+    facts_before, context = analyze_quietly(workspace)
+    endpoints_before = len(facts_before.endpoints) if facts_before else 0
+
+    def on_start(emit: Emitter) -> str:
+        emit("phase", name="system_analysis")
+        emit("context_request", **messages.context_request(agent))
+        emit("context_response", **messages.context_response(agent, context))
+        emit("phase", name="implementation", round=1)
+        text = json.dumps(context, indent=1, default=str)
+        if len(text) > CONTEXT_LIMIT:
+            text = text[:CONTEXT_LIMIT] + "\n... (truncated)"
+        return (
+            "Backend context (bdev's answer to get_backend_context, from `bdev analyze`):\n"
+            f"```json\n{text}\n```"
+        )
+
+    session_id, result = runner.start(task, definition, on_start=on_start)
+    if not options.run_gates:
+        return WorkflowResult(session_id, result, "not checked", 1)
+
+    rounds = 1
+    while True:
+        runner.emit_event(session_id, "phase", name="production_readiness", round=rounds)
+        report = _audit(workspace, options.audit, progress)
+        gates = evaluate(report, options.gates)
+        ready = all(g.passed for g in gates)
+        last = ready or rounds >= options.max_rounds or result.status is not RunStatus.COMPLETED
+        status = "ready" if ready else ("not ready" if last else "implementing")
+        runner.emit_event(session_id, "gates", round=rounds, gates=[g.to_dict() for g in gates])
+        runner.emit_event(
+            session_id, "progress", **messages.progress(agent, status, report, endpoints_before)
+        )
+        if last:
+            break
+        rounds += 1
+        runner.emit_event(session_id, "phase", name="implementation", round=rounds)
+        _, result = runner.resume(session_id, gate_feedback(gates, report))
+
+    final_status = "ready" if ready else "not ready"
+    notification = messages.delivery_notification(report, gates, endpoints_before)
+    facts_after = report.facts or facts_before or BackendFacts(root=str(workspace))
+    delivery = {
+        "session_id": session_id,
+        "agent": agent,
+        "status": final_status,
+        "rounds": rounds,
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "gates": [g.to_dict() for g in gates],
+        "progress": messages.progress(agent, final_status, report, endpoints_before),
+        "notification": notification,
+        "deliverables": [d.to_dict() for d in deliverables.check(workspace, facts_after, report)],
+        "findings": [f.model_dump() for f in report.security.findings],
+        "agent_run": {"status": result.status.value, "steps": result.steps},
+    }
+    directory = write_delivery(workspace, session_id, delivery, report)
+    runner.emit_event(
+        session_id,
+        "delivery",
+        status=final_status,
+        notification=notification,
+        report=str(directory / "delivery.json"),
+    )
+    return WorkflowResult(session_id, result, final_status, rounds, gates, directory, notification)
+
+
+def _audit(
+    workspace: Path, options: AuditOptions, progress: Callable[[str], None] | None
+) -> AuditReport:
+    try:
+        return run_audit(workspace, options, progress)
+    except BdevError as e:
+        # The audit could not run at all (e.g. nothing runnable was written): every gate
+        # then fails as "not measured", with this as the reason.
+        report = AuditReport(
+            root=str(workspace), started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        )
+        report.steps.append(StepResult(name="audit", status="error", summary=str(e)))
+        return report
+
+
+def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
+    """What the agent is told after a failed readiness check: measurements, not opinions."""
+    lines = ["bdev measured your work; these production-readiness gates failed:"]
+    lines += [f"- {g.name}: {g.evidence}" for g in gates if not g.passed]
+    tests = report.step("tests")
+    if tests is not None and tests.status != "ok" and tests.summary:
+        lines.append(f"Tests step: {tests.summary[:800]}")
+    audit_error = report.step("audit")
+    if audit_error is not None:
+        lines.append(f"The audit could not run: {audit_error.summary}")
+    lines.append("Fix these, run the tests yourself, then reply with a short summary.")
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bdev.agents.definition import load_definition
+from bdev.agents.registry import AgentRegistry
+from bdev.agents.router import choose_agent
+
+
+@pytest.fixture
+def builtins(tmp_path: Path):
+    return AgentRegistry(tmp_path).all()
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("Add JWT auth to the orders API", "backend-developer"),
+        ("Build this OpenAPI spec as a FastAPI service", "backend-developer"),
+        ("Add a health endpoint and get p95 latency under 100 ms", "backend-developer"),
+        ("Review the payment code for SQL injection and hard-coded secrets", "security-reviewer"),
+        ("Write a migration with a rollback for the invoices table", "database-specialist"),
+        ("Our Postgres query takes 30 seconds; add the right index", "database-specialist"),
+        ("Rename the helper function in utils.py and update its callers", "general-purpose"),
+        ("Have the security-reviewer look at it", "security-reviewer"),
+    ],
+)
+def test_router_picks_sensibly(builtins, task: str, expected: str) -> None:
+    choice = choose_agent(task, builtins)
+    assert choice.agent.name == expected, (choice.reason, choice.ranking)
+    assert choice.score > 0
+
+
+def test_reason_names_words_and_where_they_matched(builtins) -> None:
+    choice = choose_agent("Add JWT auth to the orders API", builtins)
+    assert choice.reason.startswith("matched: ")
+    assert "jwt" in choice.reason and "api" in choice.reason
+    assert "(description + 2 examples)" in choice.reason
+
+
+def test_nothing_matches_falls_back_to_general_purpose(builtins) -> None:
+    choice = choose_agent("compose a sonnet about autumn leaves", builtins)
+    assert (choice.agent.name, choice.score) == ("general-purpose", 0.0)
+    assert "no agent" in choice.reason
+
+
+def test_fallback_is_the_builtin_when_not_among_the_agents(builtins) -> None:
+    others = [a for a in builtins if a.name != "general-purpose"]
+    choice = choose_agent("compose a sonnet", others)
+    assert (choice.agent.name, choice.agent.source) == ("general-purpose", "builtin")
+    assert choose_agent("anything", []).agent.name == "general-purpose"
+
+
+def test_deterministic_whatever_the_order(builtins) -> None:
+    task = "speed up the slow orders endpoint and its database query"
+    first = choose_agent(task, builtins)
+    for agents in (list(reversed(builtins)), builtins[1:] + builtins[:1]):
+        again = choose_agent(task, agents)
+        assert (again.agent.name, again.score, again.reason) == (
+            first.agent.name,
+            first.score,
+            first.reason,
+        )
+        assert again.ranking == first.ranking
+
+
+def test_ties_go_to_the_first_name(tmp_path: Path, write, definition) -> None:
+    same = "Handles kafka consumers."
+    agents = [
+        load_definition(write("b.md", definition(name="beta", description=same))),
+        load_definition(write("a.md", definition(name="alpha", description=same))),
+    ]
+    choice = choose_agent("fix the kafka consumers", agents)
+    assert choice.agent.name == "alpha"
+    assert choice.ranking[0][1] == choice.ranking[1][1]
+
+
+def test_routes_among_seeds_too(seeds: list[Path], builtins) -> None:
+    agents = [load_definition(p) for p in seeds[2:3]] + [
+        a for a in builtins if a.name != "backend-developer"
+    ]
+    choice = choose_agent("Add a login endpoint with JWT and RBAC", agents)
+    assert choice.agent.name == "backend-developer" and choice.agent.source == "path"

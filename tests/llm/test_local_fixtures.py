@@ -1,0 +1,69 @@
+"""The embedded model's real tool-call texts (see fixtures/qwen15b/README.md) parse right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bdev.llm.toolcall_text import parse_tool_calls
+from bdev.tools.base import TOOL_NAMES
+
+FIXTURES = Path(__file__).parent / "fixtures" / "qwen15b"
+
+# What each captured request asked for (tests/llm/capture_fixtures.py: REQUESTS).
+EXPECTED: dict[str, dict[str, Any]] = {
+    "Read": {"file_path": "src/app.py"},
+    "Write": {"file_path": "hello.txt", "content": "Hello, world"},
+    "Edit": {
+        "file_path": "src/config.py",
+        "old_string": "DEBUG = True",
+        "new_string": "DEBUG = False",
+    },
+    "MultiEdit": {"file_path": "src/app.py"},
+    "LS": {"path": "src"},
+    "Glob": {"pattern": "tests/**/test_*.py"},
+    "Grep": {"pattern": "TODO", "glob": "*.py"},
+    "Bash": {"command": "pytest -q"},
+    "NotebookEdit": {
+        "notebook_path": "analysis.ipynb",
+        "cell_id": "cell-1",
+        "new_source": "print(42)",
+    },
+    "TodoWrite": {},
+    "Task": {"subagent_type": "test-writer"},
+    "WebSearch": {"query": "FastAPI JWT authentication example"},
+}
+
+
+@pytest.mark.parametrize("tool", sorted(EXPECTED))
+def test_fixture_parses_to_the_requested_call(tool: str) -> None:
+    parsed = parse_tool_calls((FIXTURES / f"{tool}.txt").read_text(), TOOL_NAMES)
+
+    assert parsed.errors == []
+    assert [c.name for c in parsed.calls] == [tool]
+    args = parsed.calls[0].arguments
+    for key, value in EXPECTED[tool].items():
+        assert args[key] == value, (key, args)
+    assert parsed.content == ""  # the whole answer was the call
+
+
+def test_structured_arguments_survive() -> None:
+    multi = parse_tool_calls((FIXTURES / "MultiEdit.txt").read_text(), TOOL_NAMES).calls[0]
+    assert [(e["old_string"], e["new_string"]) for e in multi.arguments["edits"]] == [
+        ("port=8000", "port=8080"),
+        ("debug=True", "debug=False"),
+    ]
+    todos = parse_tool_calls((FIXTURES / "TodoWrite.txt").read_text(), TOOL_NAMES).calls[0]
+    assert [(t["content"], t["status"]) for t in todos.arguments["todos"]] == [
+        ("write the models", "in_progress"),
+        ("write the tests", "pending"),
+    ]
+    task = parse_tool_calls((FIXTURES / "Task.txt").read_text(), TOOL_NAMES).calls[0]
+    assert "src/orders.py" in task.arguments["prompt"]
+
+
+def test_every_runtime_tool_but_webfetch_has_a_fixture() -> None:
+    captured = {p.stem for p in FIXTURES.glob("*.txt")}
+    assert captured == set(TOOL_NAMES) - {"WebFetch"}

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from bdev.tools.base import ToolContext, ToolError
+from bdev.tools.read import MAX_LINE_CHARS, ReadTool
+from bdev.tools.write import WriteTool
+
+
+def test_read_numbers_lines_like_cat_n(ws: Path, ctx: ToolContext) -> None:
+    (ws / "f.py").write_text("import os\n\nprint(1)\n")
+    out = ReadTool().run({"file_path": "f.py"}, ctx)
+    assert out.splitlines() == ["     1\timport os", "     2\t", "     3\tprint(1)"]
+
+
+def test_read_offset_and_limit_with_note(ws: Path, ctx: ToolContext) -> None:
+    (ws / "f.txt").write_text("".join(f"line {i}\n" for i in range(1, 101)))
+    out = ReadTool().run({"file_path": "f.txt", "offset": 10, "limit": 3}, ctx)
+    lines = out.splitlines()
+    assert lines[:3] == ["    10\tline 10", "    11\tline 11", "    12\tline 12"]
+    assert "lines 10-12 of 100" in lines[3]
+
+
+def test_read_default_limit_is_2000_lines(ws: Path, ctx: ToolContext) -> None:
+    (ws / "big.txt").write_text("x\n" * 2500)
+    out = ReadTool().run({"file_path": "big.txt"}, ctx)
+    assert out.count("\tx") == 2000
+    assert "lines 1-2000 of 2500" in out
+
+
+def test_read_cuts_long_lines(ws: Path, ctx: ToolContext) -> None:
+    (ws / "min.js").write_text("a" * (MAX_LINE_CHARS + 500) + "\n")
+    out = ReadTool().run({"file_path": "min.js"}, ctx)
+    assert "500 more characters" in out
+    assert len(out) < MAX_LINE_CHARS + 100
+
+
+def test_read_errors(ws: Path, ctx: ToolContext) -> None:
+    (ws / "d").mkdir()
+    (ws / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    (ws / "short.txt").write_text("one\n")
+    with pytest.raises(ToolError, match="not found"):
+        ReadTool().run({"file_path": "nope.txt"}, ctx)
+    with pytest.raises(ToolError, match="is a directory"):
+        ReadTool().run({"file_path": "d"}, ctx)
+    with pytest.raises(ToolError, match="binary file"):
+        ReadTool().run({"file_path": "img.png"}, ctx)
+    with pytest.raises(ToolError, match="past the end"):
+        ReadTool().run({"file_path": "short.txt", "offset": 5}, ctx)
+
+
+def test_read_empty_file(ws: Path, ctx: ToolContext) -> None:
+    (ws / "empty.txt").write_text("")
+    assert "empty" in ReadTool().run({"file_path": "empty.txt"}, ctx)
+
+
+def test_write_creates_parents_and_reports(ws: Path, ctx: ToolContext) -> None:
+    out = WriteTool().run({"file_path": "a/b/c.txt", "content": "1\n2\n"}, ctx)
+    assert (ws / "a/b/c.txt").read_text() == "1\n2\n"
+    assert out == "Created a/b/c.txt (2 lines)"
+    out = WriteTool().run({"file_path": "a/b/c.txt", "content": "3\n"}, ctx)
+    assert out.startswith("Updated")
+    assert (ws / "a/b/c.txt").read_text() == "3\n"
+
+
+def test_write_keeps_mode_and_leaves_no_temp_files(ws: Path, ctx: ToolContext) -> None:
+    script = ws / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    WriteTool().run({"file_path": "run.sh", "content": "#!/bin/sh\necho hi\n"}, ctx)
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert sorted(os.listdir(ws)) == ["run.sh"]
+
+
+def test_write_keeps_exact_newlines(ws: Path, ctx: ToolContext) -> None:
+    WriteTool().run({"file_path": "crlf.txt", "content": "a\r\nb\r\n"}, ctx)
+    assert (ws / "crlf.txt").read_bytes() == b"a\r\nb\r\n"
+
+
+def test_write_errors(ws: Path, ctx: ToolContext) -> None:
+    (ws / "d").mkdir()
+    (ws / "file").write_text("x")
+    with pytest.raises(ToolError, match="is a directory"):
+        WriteTool().run({"file_path": "d", "content": "x"}, ctx)
+    with pytest.raises(ToolError, match="cannot write"):
+        WriteTool().run({"file_path": "file/child.txt", "content": "x"}, ctx)
