@@ -73,7 +73,7 @@ def test_validate_discovered_reports_every_problem(project: Path) -> None:
     result = run("validate", "--workspace", str(project))
     assert result.exit_code == 1
     assert ':4: tools: unknown tool "Bsh"' in result.output
-    assert "checked 6 files: 1 error in 1 file, 0 warnings" in result.output
+    assert "checked 6 files: 1 error in 1 file, 1 warning" in result.output
 
 
 def test_validate_paths(tmp_path: Path, write, definition) -> None:

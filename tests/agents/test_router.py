@@ -66,10 +66,11 @@ def test_deterministic_whatever_the_order(builtins) -> None:
         assert again.ranking == first.ranking
 
 
-def test_ties_go_to_the_first_name(tmp_path: Path, write, definition) -> None:
+def test_ties_go_to_the_first_name(builtins, write, definition) -> None:
     same = "Handles kafka consumers."
     agents = [
         load_definition(write("b.md", definition(name="beta", description=same))),
+        *builtins,
         load_definition(write("a.md", definition(name="alpha", description=same))),
     ]
     choice = choose_agent("fix the kafka consumers", agents)

@@ -120,8 +120,7 @@ def test_tests_step_counts_failures_and_measures_coverage(tmp_path: Path) -> Non
 
 def test_hanging_suite_times_out_and_keeps_partial_output(tmp_path: Path) -> None:
     root = tmp_path / "svc"
-    hang = "\ndef test_hangs():\n    print('HANGING-NOW', flush=True)\n    import time\n    time.sleep(120)\n"
-    make_service(root, hang)
+    make_service(root, "\ndef test_hangs():\n    import time\n    time.sleep(120)\n")
     work = tmp_path / "work"
     work.mkdir()
     step = run_tests(root, work, timeout_s=4, env={"PATH": "/usr/bin:/bin"})
@@ -328,7 +327,7 @@ def test_full_audit_json_keys_reports_and_progress(service, tmp_path: Path) -> N
     write_report(report, html)
     assert "| p95 < 100 ms |" in md.read_text() and "## Latency per endpoint" in md.read_text()
     assert "<td>GET /health</td>" in html.read_text()
-    with pytest.raises(BdevError, match="use .md or .html"):
+    with pytest.raises(BdevError, match=r"use \.md or \.html"):
         write_report(report, tmp_path / "r.pdf")
 
 

@@ -54,7 +54,7 @@ def test_timeout_kills_the_whole_group(ws: Path, ctx: ToolContext) -> None:
 
 def test_default_timeout_comes_from_context(ws: Path) -> None:
     ctx = ToolContext(workspace=ws, bash_timeout_s=0.5)
-    with pytest.raises(ToolError, match="timed out after 0.5 s"):
+    with pytest.raises(ToolError, match=r"timed out after 0\.5 s"):
         BashTool().run({"command": "sleep 10"}, ctx)
 
 

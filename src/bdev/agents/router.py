@@ -1,9 +1,12 @@
 """Choosing an agent for a task from the agents' descriptions and examples.
 
 Scoring is Okapi BM25 over one document per agent (its name, description prose and
-example texts). It is written out here rather than taken from a library such as
-rank-bm25: the formula is a few lines, the corpus is a handful of short documents, and
-we also want to know *where* each matched word came from to explain the choice.
+example texts), plus a smaller share of BM25 over its body: the description is what
+says when to use an agent, but some descriptions are one line while the system prompt
+names every technology the agent handles. It is written out here rather than taken from
+a library such as rank-bm25: the formula is a few lines, the corpus is a handful of short
+documents, and we also want to know *where* each matched word came from to explain the
+choice.
 Everything is deterministic: no randomness, ties go to the alphabetically first name.
 """
 
@@ -24,6 +27,11 @@ B = 0.75
 # Below this no word of the task said much about any agent: one distinctive word
 # scores about 1.0, a word that every description shares about 0.1.
 MIN_SCORE = 0.8
+# How much the body counts next to the description and examples, and a weaker length
+# normalisation for it: bodies run from 20 to 300 lines, and a long one that covers
+# the task well should not lose to a short one that mentions it once.
+BODY_WEIGHT = 0.5
+BODY_B = 0.3
 # Naming the agent in the task ("have the security-reviewer look at ...") settles it.
 NAMED_BONUS = 10.0
 
@@ -41,18 +49,39 @@ class _Doc:
     agent: AgentDefinition
     prose: set[str]  # terms of the name and description prose
     examples: list[set[str]]  # terms of each example
-    counts: Counter[str]
+    counts: Counter[str]  # description field: prose and examples
+    body: Counter[str]  # body field
 
     @classmethod
     def of(cls, agent: AgentDefinition) -> _Doc:
         prose = terms(agent.name.replace("-", " ")) + terms(agent.summary)
         examples = [terms(e.text) for e in agent.examples]
         counts = Counter(prose + [t for ex in examples for t in ex])
-        return cls(agent, set(prose), [set(ex) for ex in examples], counts)
+        body = Counter(terms(agent.body))
+        return cls(agent, set(prose), [set(ex) for ex in examples], counts, body)
 
-    @property
-    def length(self) -> int:
-        return sum(self.counts.values())
+
+class _Field:
+    """BM25 statistics of one field across all the documents."""
+
+    def __init__(self, fields: list[Counter[str]], b: float = B) -> None:
+        self.fields = fields
+        self.b = b
+        self.avg_len = sum(sum(f.values()) for f in fields) / len(fields) if fields else 0.0
+
+    def scores(self, query: list[str], counts: Counter[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        n = len(self.fields)
+        length = sum(counts.values())
+        for term in query:
+            tf = counts.get(term, 0)
+            if not tf:
+                continue
+            having = sum(1 for f in self.fields if term in f)
+            idf = math.log((n - having + 0.5) / (having + 0.5) + 1)
+            norm = K1 * (1 - self.b + self.b * length / self.avg_len)
+            out[term] = idf * tf * (K1 + 1) / (tf + norm)
+        return out
 
 
 def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
@@ -64,10 +93,13 @@ def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
     for stem, word in task_words:
         surface.setdefault(stem, word)
 
+    description = _Field([d.counts for d in docs])
+    body = _Field([d.body for d in docs], b=BODY_B)
     scored: list[tuple[float, _Doc, dict[str, float]]] = []
-    avg_len = sum(d.length for d in docs) / len(docs) if docs else 0.0
     for doc in docs:
-        contributions = _bm25(query, doc, docs, avg_len)
+        contributions = description.scores(query, doc.counts)
+        for term, value in body.scores(query, doc.body).items():
+            contributions[term] = contributions.get(term, 0.0) + BODY_WEIGHT * value
         score = sum(contributions.values())
         if _named(task, doc.agent.name):
             score += NAMED_BONUS
@@ -79,20 +111,6 @@ def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
         return Choice(_fallback(agents), 0.0, "no agent's description matched the task", ranking)
     score, doc, contributions = scored[0]
     return Choice(doc.agent, round(score, 3), _reason(task, doc, contributions, surface), ranking)
-
-
-def _bm25(query: list[str], doc: _Doc, docs: list[_Doc], avg_len: float) -> dict[str, float]:
-    out: dict[str, float] = {}
-    n = len(docs)
-    for term in query:
-        tf = doc.counts.get(term, 0)
-        if not tf:
-            continue
-        having = sum(1 for d in docs if term in d.counts)
-        idf = math.log((n - having + 0.5) / (having + 0.5) + 1)
-        norm = K1 * (1 - B + B * doc.length / avg_len)
-        out[term] = idf * tf * (K1 + 1) / (tf + norm)
-    return out
 
 
 def _named(task: str, name: str) -> bool:
@@ -109,6 +127,8 @@ def _reason(task: str, doc: _Doc, contributions: dict[str, float], surface: dict
     in_examples = sum(1 for ex in doc.examples if any(t in ex for t in contributions))
     if in_examples:
         places.append(f"{in_examples} example{'s' if in_examples > 1 else ''}")
+    if any(t in doc.body for t in contributions):
+        places.append("body")
     parts = []
     if _named(task, doc.agent.name):
         parts.append(f"the task names {doc.agent.name}")

@@ -12,8 +12,9 @@ import re
 
 _WORD = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9+#]*)?")
 
-# Function words, plus the boilerplate every Claude Code description repeats
-# ("Use this agent when the user needs ...") which says nothing about the task.
+# Function words, the boilerplate every Claude Code description repeats ("Use this agent
+# when the user needs ..."), and verbs so generic that they say nothing about the kind
+# of task ("add an index", "add JWT auth").
 _STOP_TEXT = """
     a about after all also an and any are as at be been before being both but by can
     could do does doing done for from had has have having he her here him his how i if
@@ -23,6 +24,7 @@ _STOP_TEXT = """
     which while who whom why will with would you your yours
     agent agents use using used user users assistant context example examples commentary
     need needs want wants help please invoke like make sure get let's i'll i'm
+    add adds added put set take takes look fix
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 

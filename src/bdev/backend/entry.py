@@ -1,0 +1,120 @@
+"""Where the application object lives and the command that serves it on a port."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import PurePosixPath
+
+from bdev.backend.facts import EntryPoint
+from bdev.backend.pyast import SOURCE_ROOTS, last_name
+from bdev.backend.pyindex import PyIndex, PyModule
+from bdev.backend.tree import SourceTree
+
+APP_TYPES = {
+    "fastapi": ("FastAPI",),
+    "starlette": ("Starlette",),
+    "flask": ("Flask",),
+    "aiohttp": ("Application",),
+}
+PREFERRED_FILES = ("main.py", "app.py", "asgi.py", "wsgi.py", "server.py", "api.py", "__init__.py")
+
+
+def _rank(mod: PyModule) -> tuple:
+    """Entry modules first: conventional names, shallow paths."""
+    name = PurePosixPath(mod.rel).name
+    preferred = PREFERRED_FILES.index(name) if name in PREFERRED_FILES else len(PREFERRED_FILES)
+    return (preferred, mod.rel.count("/"), mod.rel)
+
+
+def _app_objects(mod: PyModule, types: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(module-level app variable, factory function) built from one of `types`."""
+    variable = factory = None
+    for node in mod.tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if last_name(node.value.func) in types and isinstance(node.targets[0], ast.Name):
+                variable = variable or node.targets[0].id
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and factory is None:
+            builds = any(
+                isinstance(n, ast.Call) and last_name(n.func) in types for n in ast.walk(node)
+            )
+            if builds and re.search(r"create|make|build|factory|app", node.name):
+                factory = node.name
+    return variable, factory
+
+
+def _app_dir(mod: PyModule) -> list[str]:
+    first = PurePosixPath(mod.rel).parts[0]
+    return ["--app-dir", first] if first in SOURCE_ROOTS and "/" in mod.rel else []
+
+
+def _python_entry(index: PyIndex, framework: str) -> EntryPoint | None:
+    types = APP_TYPES[framework]
+    for mod in sorted(index.modules.values(), key=_rank):
+        variable, factory = _app_objects(mod, types)
+        if variable is None and factory is None:
+            continue
+        if framework in ("fastapi", "starlette"):
+            target = f"{mod.name}:{variable or factory}"
+            command = ["python", "-m", "uvicorn", target, *_app_dir(mod)]
+            if variable is None:
+                command.append("--factory")
+            command += ["--host", "127.0.0.1", "--port", "{port}"]
+            return EntryPoint(file=mod.rel, app=target, command=command)
+        if framework == "flask":
+            target = f"{mod.name}:{variable}" if variable else f"{mod.name}:{factory}()"
+            command = ["python", "-m", "flask", "--app", target, "run", "--port", "{port}"]
+            return EntryPoint(file=mod.rel, app=target, command=command)
+        # aiohttp's runner wants a function taking argv and returning the application.
+        target = f"{mod.name}:{factory or variable}"
+        command = (
+            ["python", "-m", "aiohttp.web", "-H", "127.0.0.1", "-P", "{port}", target]
+            if factory
+            else []
+        )
+        return EntryPoint(file=mod.rel, app=target, command=command)
+    return None
+
+
+def _django_entry(tree: SourceTree) -> EntryPoint | None:
+    manage = tree.named("manage.py")
+    if not manage:
+        return None
+    text = tree.text(manage[0])
+    settings = re.search(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]", text)
+    app = None
+    if settings:
+        app = settings.group(1).rsplit(".", 1)[0] + ".wsgi:application"
+    command = ["python", manage[0], "runserver", "{port}", "--noreload"]
+    return EntryPoint(file=manage[0], app=app, command=command)
+
+
+def _node_entry(tree: SourceTree) -> EntryPoint | None:
+    manifests = tree.named("package.json")
+    if not manifests:
+        return None
+    try:
+        data = json.loads(tree.text(manifests[0]))
+    except ValueError:
+        return None
+    main = data.get("main") if isinstance(data.get("main"), str) else None
+    # Node services take their port from the environment, so there is no {port} to fill.
+    start = (data.get("scripts") or {}).get("start")
+    command = ["npm", "start"] if start else (["node", main] if main else [])
+    return EntryPoint(file=main or manifests[0], command=command)
+
+
+def find_entry(
+    tree: SourceTree, index: PyIndex, language: str | None, framework: str | None
+) -> EntryPoint | None:
+    if framework == "django":
+        return _django_entry(tree)
+    if framework in APP_TYPES:
+        return _python_entry(index, framework)
+    if language in ("javascript", "typescript"):
+        return _node_entry(tree)
+    if language == "go" and tree.named("main.go"):
+        return EntryPoint(file=tree.named("main.go")[0], command=["go", "run", "."])
+    return None
+

@@ -1,0 +1,1 @@
+from support.runtime import workspace  # noqa: F401  (fixture)

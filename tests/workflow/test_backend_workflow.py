@@ -1,0 +1,166 @@
+"""The backend workflow end to end with the scripted model and a real audit:
+a failing gate, a fix round, a passing run, and reports built from measurements only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bdev.config import load_config
+from bdev.workflow.backend import WorkflowOptions, run_backend_workflow
+from support.runtime import make_runner, write_agent
+
+APP = """from fastapi import FastAPI, Request
+from pydantic import BaseModel
+
+app = FastAPI(title="items")
+ITEMS = [{"id": i, "name": f"item {i}"} for i in range(1, 31)]
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+class Page(BaseModel):
+    items: list[Item]
+    total: int
+
+
+@app.middleware("http")
+async def security_headers(request: Request, call_next):
+    response = await call_next(request)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Strict-Transport-Security"] = "max-age=63072000"
+    return response
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/v1/items", response_model=Page)
+def list_items(limit: int = 10, offset: int = 0) -> Page:
+    limit = max(1, min(limit, 100))
+    offset = max(0, offset)
+    return Page(items=ITEMS[offset : offset + limit], total=len(ITEMS))
+"""
+
+TESTS = """from fastapi.testclient import TestClient
+
+from app.main import app
+
+client = TestClient(app)
+
+
+def test_health():
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_pagination():
+    page = client.get("/v1/items", params={"limit": 5, "offset": 10}).json()
+    assert [i["id"] for i in page["items"]] == [11, 12, 13, 14, 15]
+    assert page["total"] == 30
+
+
+def test_limit_is_bounded():
+    assert len(client.get("/v1/items", params={"limit": 1000}).json()["items"]) == 30
+"""
+
+
+def write(path: str, content: str) -> dict:
+    return {"name": "Write", "arguments": {"file_path": path, "content": content}}
+
+
+@pytest.mark.timeout(600)
+def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
+    (workspace / ".bdev").mkdir()
+    (workspace / ".bdev" / "config.toml").write_text(
+        # This test is about the flow, not this machine's speed under a parallel test run.
+        "[gates]\np95_max_ms = 5000\n[audit]\nduration_s = 1\nconcurrency = 2\n"
+    )
+    write_agent(workspace / ".claude" / "agents", "backend-dev", tools="Read, Write, Bash")
+    turns = [
+        # Round 1: the service, but no tests.
+        {
+            "tool_calls": [
+                write("app/__init__.py", ""),
+                write("app/main.py", APP),
+                write("requirements.txt", "fastapi\nuvicorn\n"),
+            ]
+        },
+        {"content": "Done. Test coverage 99%, p95 1ms, security A+."},
+        # Round 2, after the failing gates come back: the tests.
+        {"tool_calls": [write("tests/__init__.py", ""), write("tests/test_app.py", TESTS)]},
+        {"content": "Added tests; coverage is now 99%."},
+    ]
+    runner = make_runner(workspace, turns, mode="bypassPermissions")
+    config = load_config(workspace)
+    definition = runner.registry.get("backend-dev")
+    result = run_backend_workflow(
+        runner,
+        "add GET /v1/items with limit/offset pagination",
+        definition,
+        WorkflowOptions.from_config(config),
+    )
+
+    assert result.rounds == 2
+    assert result.status == "ready", [g for g in result.gates if not g.passed]
+    events = [
+        json.loads(x)
+        for x in (workspace / ".bdev" / "sessions" / f"{result.session_id}.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    kinds = [e["type"] for e in events]
+    assert kinds.index("context_request") < kinds.index("context_response") < kinds.index("gates")
+    request = next(e for e in events if e["type"] == "context_request")
+    assert request["request_type"] == "get_backend_context"
+    first_gates = next(e for e in events if e["type"] == "gates")["gates"]
+    assert not next(g for g in first_gates if g["name"] == "tests")["passed"]
+    feedback = [
+        e["message"]["content"]
+        for e in events
+        if e["type"] == "message"
+        and e["message"]["role"] == "user"
+        and "gates failed" in e["message"]["content"]
+    ]
+    assert feedback and "tests" in feedback[0]
+
+    report_dir = workspace / ".bdev" / "reports" / result.session_id
+    delivery = json.loads((report_dir / "delivery.json").read_text())
+    audit = json.loads((report_dir / "audit.json").read_text())
+    assert delivery["status"] == "ready"
+    assert {g["name"] for g in delivery["gates"]} >= {
+        "tests",
+        "coverage",
+        "latency_p95",
+        "security",
+        "openapi",
+        "health",
+    }
+    assert all(g["evidence"] for g in delivery["gates"])
+    measured = audit["tests"]["coverage_percent"]
+    assert delivery["progress"]["progress"]["test_coverage"] == f"{measured:.0f}%"
+    assert delivery["progress"]["progress"]["endpoints_created"] == 2
+    assert (report_dir / "delivery.md").read_text().startswith("# Delivery report: ready")
+    # The model claimed 99% coverage and a 1 ms p95; only measurements reach the report.
+    if round(measured) != 99:
+        text = json.dumps(delivery)
+        assert "99%" not in text
+    assert "p95 1ms" not in delivery["notification"]
+    assert f"{audit['latency_ms']['p95']:.0f} ms" in delivery["notification"]
+
+
+def test_no_gates_skips_the_readiness_phase(workspace: Path) -> None:
+    write_agent(workspace / ".claude" / "agents", "backend-dev", tools="Write")
+    runner = make_runner(workspace, [{"content": "nothing to do"}])
+    definition = runner.registry.get("backend-dev")
+    result = run_backend_workflow(runner, "task", definition, WorkflowOptions(run_gates=False))
+    assert result.status == "not checked"
+    assert not (workspace / ".bdev" / "reports").exists()
