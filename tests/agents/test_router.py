@@ -37,7 +37,7 @@ def test_reason_names_words_and_where_they_matched(builtins) -> None:
     choice = choose_agent("Add JWT auth to the orders API", builtins)
     assert choice.reason.startswith("matched: ")
     assert "jwt" in choice.reason and "api" in choice.reason
-    assert "(description + 2 examples)" in choice.reason
+    assert "(description + 2 examples + body)" in choice.reason
 
 
 def test_nothing_matches_falls_back_to_general_purpose(builtins) -> None:
@@ -78,9 +78,15 @@ def test_ties_go_to_the_first_name(builtins, write, definition) -> None:
     assert choice.ranking[0][1] == choice.ranking[1][1]
 
 
-def test_routes_among_seeds_too(seeds: list[Path], builtins) -> None:
-    agents = [load_definition(p) for p in seeds[2:3]] + [
-        a for a in builtins if a.name != "backend-developer"
-    ]
-    choice = choose_agent("Add a login endpoint with JWT and RBAC", agents)
-    assert choice.agent.name == "backend-developer" and choice.agent.source == "path"
+@pytest.mark.parametrize(
+    ("seed", "task"),
+    [
+        ("003", "Add a login endpoint with JWT and RBAC"),  # its examples say so
+        ("002", "Build this OpenAPI spec as a FastAPI service"),  # only its body says so
+    ],
+)
+def test_a_seed_backend_developer_wins_its_tasks(seeds: list[Path], builtins, seed, task) -> None:
+    mine = load_definition(next(p for p in seeds if p.name.startswith(seed)))
+    agents = [mine, *(a for a in builtins if a.name != "backend-developer")]
+    choice = choose_agent(task, agents)
+    assert choice.agent is mine, (choice.reason, choice.ranking)

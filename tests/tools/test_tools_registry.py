@@ -6,7 +6,7 @@ import pytest
 
 from bdev.errors import BdevError
 from bdev.llm.base import ToolSpec
-from bdev.tools.base import TOOL_NAMES, Tool
+from bdev.tools.base import TOOL_NAMES
 from bdev.tools.registry import build_tools, coerce_arguments, tool_specs, validate_arguments
 
 ALL = build_tools(None)
@@ -14,7 +14,9 @@ ALL = build_tools(None)
 
 def test_build_all_and_subset() -> None:
     assert list(ALL) == list(TOOL_NAMES)
-    assert all(isinstance(t, Tool) for t in ALL.values())
+    for name, tool in ALL.items():
+        assert tool.name == name
+        assert isinstance(tool.read_only, bool) and callable(tool.run)
     subset = build_tools(["Grep", "Read", "Read"])
     assert list(subset) == ["Read", "Grep"]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.results import Finding, StepResult
 from bdev.backend.audit.scorecard import LatencyScore, SecurityScore
-from bdev.backend.audit.scorecard import TestsScore as Tests
+from bdev.backend.audit.scorecard import TestsScore as Measured
 from bdev.workflow import messages
 from bdev.workflow.gates import GateConfig, evaluate
 
 
 def report(**kw) -> AuditReport:
     r = AuditReport(root="/x", started_at="2026-11-22T00:00:00+00:00", endpoints=7)
-    r.tests = Tests(passed=12, failed=0, errors=0, coverage_percent=43.2)
+    r.tests = Measured(passed=12, failed=0, errors=0, coverage_percent=43.2)
     r.latency_ms = LatencyScore(p50=20.0, p95=123.4, p99=200.0, endpoint="GET /items")
     high = Finding(cwe="CWE-89", severity="high", title="SQL injection", location="GET /q")
     r.security = SecurityScore(grade="C", findings=[high], counts={"high": 1})
@@ -61,7 +61,7 @@ def test_thresholds_are_configurable() -> None:
 
 
 def test_a_missing_measurement_fails_its_gate() -> None:
-    r = report(tests=Tests(), latency_ms=LatencyScore(), security=SecurityScore())
+    r = report(tests=Measured(), latency_ms=LatencyScore(), security=SecurityScore())
     r.steps = [StepResult(name="tests", status="error", summary="timed out after 300 s")]
     g = by_name(evaluate(r, GateConfig()))
     assert not any(x.passed for x in g.values())
@@ -87,7 +87,7 @@ def test_progress_and_notification_carry_measured_figures_only() -> None:
 
 
 def test_unmeasured_progress_says_so() -> None:
-    r = report(tests=Tests(), latency_ms=LatencyScore(), security=SecurityScore())
+    r = report(tests=Measured(), latency_ms=LatencyScore(), security=SecurityScore())
     p = messages.progress("backend-developer", "implementing", r, endpoints_before=0)
     assert p["progress"]["test_coverage"] == "not measured"
     assert p["progress"]["response_time_p95"] == "not measured"

@@ -1,0 +1,1 @@
+"""Turning a `ServicePlan` into the source files of a runnable service."""
