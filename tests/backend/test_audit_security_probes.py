@@ -13,10 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bdev.backend.audit.procs import free_port, stop_group, wait_for_port
 from bdev.backend.audit.probes import MAX_REQUESTS, run_probes
+from bdev.backend.audit.procs import free_port, stop_group, wait_for_port
 from bdev.backend.audit.results import StepResult
-from bdev.backend.audit.sec_targets import build_targets, normalise_path
+from bdev.backend.audit.sec_debug import debug_in_code
+from bdev.backend.audit.sec_findings import FindingSet
+from bdev.backend.audit.sec_http import ProbeClient
+from bdev.backend.audit.sec_probe_access import check_missing_auth
+from bdev.backend.audit.sec_probe_injection import check_sql_injection
+from bdev.backend.audit.sec_targets import Target, build_targets, normalise_path
 from bdev.backend.facts import BackendFacts, Endpoint, Location
 from bdev.errors import BdevError
 
@@ -128,22 +133,34 @@ def test_request_budget_is_kept(flawed_result: StepResult):
 
 def test_the_oversized_body_really_was_big(flawed_url: str):
     # The fixture answers with the length it stored: proof the 10 MB body got through.
-    facts = BackendFacts(
-        root=str(FLAWED),
-        endpoints=[Endpoint(method="POST", path="/notes", handler="create_note")],
-    )
+    facts = flask_facts()
+    facts.endpoints = [e for e in facts.endpoints if e.path == "/notes"]
     result = run_probes(flawed_url, facts, None)
     big = next(f for f in result.findings if f.cwe == "CWE-400")
     assert '"length":10485760' in big.evidence["response"]["body"].replace(" ", "")
 
 
-def test_debug_mode_in_code_is_reported_without_a_server(tmp_path: Path):
-    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n"
-                                     "app.run(debug=True)\n")  # fmt: skip
-    facts = BackendFacts(root=str(tmp_path))
-    result = run_probes(f"http://127.0.0.1:{free_port()}", facts, None)
-    assert result.status == "error"  # nothing listens there
+def test_unreachable_service_is_an_error_not_a_pass():
+    result = run_probes(f"http://127.0.0.1:{free_port()}", BackendFacts(root="."), None)
+    assert result.status == "error"
     assert "not reachable" in result.summary
+
+
+def test_debug_switches_in_code(tmp_path: Path):
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\napp.debug = True\n"
+        "if __name__ == '__main__':\n    app.run(debug=True)\n"
+    )
+    (tmp_path / "settings.py").write_text("DEBUG = True\n")
+    (tmp_path / "quiet.py").write_text("DEBUG = True\napp.run(debug=False)\n")  # not settings
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("app.debug = True\n")
+    found = {(f.location, f.title.split(": ", 1)[1]) for f in debug_in_code(tmp_path)}
+    assert found == {
+        ("app.py:3", "app.debug = True"),
+        ("app.py:5", "run(debug=True)"),
+        ("settings.py:1", "DEBUG = True in settings"),
+    }
 
 
 def test_probes_refuse_non_loopback_targets():
@@ -181,8 +198,85 @@ def good_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_good_service_has_no_high_or_critical_finding(good_url: str):
     openapi = httpx.get(good_url + "/openapi.json").json()
-    result = run_probes(good_url, BackendFacts(root=str(GOOD)), openapi)
+    try:  # analyze's facts when there is an analyze: auth_required per endpoint
+        from bdev.backend.analyze import analyze
+
+        facts = analyze(GOOD)
+    except ImportError:
+        facts = BackendFacts(root=str(GOOD))
+    result = run_probes(good_url, facts, openapi)
     assert result.data["targets"] >= 4  # the probes did have operations to aim at
     serious = [f for f in result.findings if f.severity in {"high", "critical"}]
     assert serious == []
     assert result.status == "ok"
+
+
+USERS = [{"id": 1, "name": "alice"}, {"id": 2, "name": "bob"}, {"id": 3, "name": "carol"}]
+
+
+def blind_sql_service(request: httpx.Request) -> httpx.Response:
+    """Answers /users?name= and /orders?user_id= like a string-built SQL query would, but
+    swallows database errors: only the boolean payloads can show the injection."""
+    value = request.url.params.get("name") or request.url.params.get("user_id") or ""
+    if value.endswith(("' OR '1'='1", " OR 1=1")):
+        return httpx.Response(200, json=USERS)
+    return httpx.Response(200, json=[u for u in USERS if value in (u["name"], str(u["id"]))])
+
+
+def safe_service(request: httpx.Request) -> httpx.Response:
+    value = request.url.params.get("name") or request.url.params.get("user_id") or ""
+    return httpx.Response(200, json=[u for u in USERS if value in (u["name"], str(u["id"]))])
+
+
+@pytest.mark.parametrize(("path", "param"), [("/users", "name"), ("/orders", "user_id")])
+def test_blind_sql_injection_is_found_by_boolean_payloads(path: str, param: str):
+    client = ProbeClient("http://127.0.0.1:9", transport=httpx.MockTransport(blind_sql_service))
+    found = FindingSet()
+    check_sql_injection(client, [Target("GET", path, query_params=[param])], found)
+    [finding] = found.all()
+    assert (finding.cwe, finding.severity) == ("CWE-89", "critical")
+    assert "returns more" in finding.title
+    assert finding.location == f"GET {path}?{param}=..."
+
+
+def test_parameterised_queries_give_no_sql_finding():
+    client = ProbeClient("http://127.0.0.1:9", transport=httpx.MockTransport(safe_service))
+    found = FindingSet()
+    targets = [Target("GET", "/users", query_params=["name"]),
+               Target("GET", "/orders", query_params=["user_id"])]  # fmt: skip
+    check_sql_injection(client, targets, found)
+    assert found.all() == []
+    assert client.sent == 4 + 7  # 4 for a name, 7 with the numeric variant for an id
+
+
+def test_facts_from_analyze_lead_to_the_same_flaws(flawed_url: str):
+    analyze = pytest.importorskip("bdev.backend.analyze").analyze
+    result = run_probes(flawed_url, analyze(FLAWED), None)
+    cwes = {f.cwe for f in result.findings if f.tool == "probe"}
+    assert {"CWE-89", "CWE-22", "CWE-306", "CWE-209", "CWE-942", "CWE-693", "CWE-400"} <= cwes
+    assert cwes & {"CWE-489", "CWE-215"}
+
+
+def test_which_open_routes_count_as_missing_authentication():
+    asked = []
+
+    def everything_open(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json={"ok": True})
+
+    targets = [
+        Target("GET", "/admin/stats", auth_required=None),  # admin: always suspicious
+        Target("GET", "/reports", auth_required=False),  # open while its sibling read is not
+        Target("GET", "/reports/{report_id}", {"report_id": "integer"}, auth_required=True),
+        Target("GET", "/items", auth_required=False),  # public reads, guarded writes: fine
+        Target("POST", "/items", auth_required=True),
+        Target("GET", "/health", auth_required=False),
+    ]
+    client = ProbeClient("http://127.0.0.1:9", transport=httpx.MockTransport(everything_open))
+    found = FindingSet()
+    check_missing_auth(client, targets, found, openapi=None)
+    assert asked == ["/admin/stats", "/reports"]
+    assert {(f.location, f.severity) for f in found.all()} == {
+        ("GET /admin/stats", "high"),
+        ("GET /reports", "medium"),
+    }

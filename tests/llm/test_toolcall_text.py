@@ -140,6 +140,8 @@ def test_content_is_the_text_without_the_calls() -> None:
     parsed = parse_tool_calls(text, TOOLS)
     assert parsed.content == "First I look around.\n\nThen I read."
     assert [c.id for c in parsed.calls] == ["call_0", "call_1"]
+    again = parse_tool_calls(text, TOOLS, first_index=5)
+    assert [c.id for c in again.calls] == ["call_5", "call_6"]
 
 
 def test_prose_after_an_unclosed_tag_stays_content() -> None:

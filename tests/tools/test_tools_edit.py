@@ -52,9 +52,13 @@ def test_edit_errors(src: Path, ctx: ToolContext) -> None:
     assert src.read_text() == SOURCE
 
 
-def test_edit_with_empty_old_string_creates_a_new_file(ws: Path, ctx: ToolContext) -> None:
-    EditTool().run({"file_path": "new/x.txt", "old_string": "", "new_string": "hi\n"}, ctx)
+def test_edit_with_empty_old_string_fills_a_new_or_empty_file(ws: Path, ctx: ToolContext) -> None:
+    out = EditTool().run({"file_path": "new/x.txt", "old_string": "", "new_string": "hi\n"}, ctx)
     assert (ws / "new/x.txt").read_text() == "hi\n"
+    assert out == "Wrote new/x.txt (1 lines)"
+    (ws / "empty.txt").write_text("")
+    EditTool().run({"file_path": "empty.txt", "old_string": "", "new_string": "x"}, ctx)
+    assert (ws / "empty.txt").read_text() == "x"
 
 
 def test_edit_matches_exactly_including_crlf(ws: Path, ctx: ToolContext) -> None:

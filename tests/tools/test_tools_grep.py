@@ -105,6 +105,13 @@ def test_count_ignore_case_glob_and_type(engine: str, tree: Path, ctx: ToolConte
     ]
     assert grep.run({"pattern": "TODO", "glob": "!*.md"}, ctx).count("\n") == 3
     assert grep.run({"pattern": "TODO", "type": "py"}, ctx).splitlines()[1:] == ["app/main.py"]
+    # Anchored globs are relative to the workspace, also when searching a folder.
+    assert grep.run({"pattern": "TODO", "path": "app", "glob": "app/*.ts"}, ctx).endswith(
+        "\napp/web.ts"
+    )
+    assert grep.run({"pattern": "TODO", "path": "app", "glob": "web.ts"}, ctx).endswith(
+        "\napp/web.ts"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bdev.tools import fileio
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.read import MAX_LINE_CHARS, ReadTool
 from bdev.tools.write import WriteTool
@@ -51,6 +52,15 @@ def test_read_errors(ws: Path, ctx: ToolContext) -> None:
         ReadTool().run({"file_path": "img.png"}, ctx)
     with pytest.raises(ToolError, match="past the end"):
         ReadTool().run({"file_path": "short.txt", "offset": 5}, ctx)
+
+
+def test_read_refuses_huge_files(
+    ws: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fileio, "MAX_TEXT_BYTES", 1024)
+    (ws / "dump.sql").write_text("x" * 3 * 1024 * 1024)
+    with pytest.raises(ToolError, match="3 MB, too large"):
+        ReadTool().run({"file_path": "dump.sql"}, ctx)
 
 
 def test_read_empty_file(ws: Path, ctx: ToolContext) -> None:

@@ -25,9 +25,11 @@ def test_escapes_are_refused_naming_the_path(ws: Path, path: str) -> None:
     assert path in str(info.value)
 
 
-def test_empty_path_is_refused(ws: Path) -> None:
+def test_empty_and_nul_paths_are_refused(ws: Path) -> None:
     with pytest.raises(ToolError, match="empty"):
         resolve_path(ws, "  ")
+    with pytest.raises(ToolError, match="NUL"):
+        resolve_path(ws, "a\0b")
 
 
 def test_symlink_pointing_out_is_refused(ws: Path, tmp_path: Path) -> None:

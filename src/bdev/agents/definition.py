@@ -146,6 +146,10 @@ class _Checker:
         for key in ("model", "color"):
             if f.get(key) is not None:
                 values[key] = self._optional_text(key, f[key])
+        model = values.get("model")
+        if model is not None and len(model.split()) > 1:
+            aliases = ", ".join(MODEL_ALIASES)
+            self._add("model", f"{model!r}: use an alias ({aliases}) or one model id")
         for key in f:
             if key not in KNOWN_FIELDS:
                 self._add(key, f"unknown field, ignored (known: {', '.join(KNOWN_FIELDS)})", True)

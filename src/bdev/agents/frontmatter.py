@@ -69,6 +69,16 @@ def split(text: str, file: str) -> FrontMatter | Problem:
 
 
 @dataclass
+class _Entry:
+    """One top-level key in the fallback reading."""
+
+    key: str
+    rest: str  # the text after `key:` on its own line
+    line_no: int
+    lines: list[str]  # the key's line and its continuation lines, as written
+
+
+@dataclass
 class _Reader:
     file: str
     first: int  # file line of the block's first line
@@ -96,46 +106,46 @@ class _Reader:
 
     def _read_key_lines(self, block: list[str], yaml_error: str) -> None:
         """The fallback: top-level `key: value` lines with indented continuation lines."""
-        entries: list[tuple[str, int, list[str]]] = []  # key, file line, its raw lines
+        entries: list[_Entry] = []
         for offset, line in enumerate(block):
             line_no = self.first + offset
-            if not line.strip() or line.startswith("#") or line[0] in " \t":
+            if line.startswith("#"):
+                continue
+            if not line.strip() or line[0] in " \t":
                 if entries:
-                    entries[-1][2].append(line)
-                elif line.strip() and not line.startswith("#"):
+                    entries[-1].lines.append(line)
+                elif line.strip():
                     self._problem(line_no, "front matter", "indented line before any `key:` line")
                 continue
             m = _KEY_LINE.match(line)
             if m is None:
-                self._problem(
-                    line_no,
-                    "front matter",
-                    f"not a `key: value` line: {_clip(line)!r} (YAML: {yaml_error})",
-                )
+                message = f"not a `key: value` line: {_clip(line)!r} (YAML: {yaml_error})"
+                self._problem(line_no, "front matter", message)
                 continue
-            entries.append((m.group(1), line_no, [line]))
+            entries.append(_Entry(m.group(1), m.group(2).strip(), line_no, [line]))
 
-        for key, line_no, raw in entries:
-            if key in self.fm.fields:
-                self._problem(line_no, key, "given twice; the later value wins", "warning")
-            self.fm.lines[key] = line_no
-            self.fm.fields[key] = self._value(key, raw, line_no)
+        for entry in entries:
+            if entry.key in self.fm.fields:
+                self._problem(
+                    entry.line_no, entry.key, "given twice; the later one wins", "warning"
+                )
+            self.fm.lines[entry.key] = entry.line_no
+            self.fm.fields[entry.key] = self._value(entry)
 
-    def _value(self, key: str, raw: list[str], line_no: int) -> Any:
-        rest = _KEY_LINE.match(raw[0]).group(2).strip()  # type: ignore[union-attr]
+    def _value(self, entry: _Entry) -> Any:
         # A key's own lines are often valid YAML by themselves (`tools: [Read, Bash]`, a
         # block list); only the offending key needs the literal reading.
         try:
-            parsed = yaml.safe_load("\n".join(raw))
+            parsed = yaml.safe_load("\n".join(entry.lines))
         except yaml.YAMLError as e:
-            if rest[:1] in ('"', "'", "[", "{"):
+            if entry.rest[:1] in ('"', "'", "[", "{"):
                 # It starts like a YAML quoted string or collection: the author meant YAML.
-                self._problem(line_no, key, f"invalid YAML value: {_yaml_reason(e)}")
+                self._problem(entry.line_no, entry.key, f"invalid YAML value: {_yaml_reason(e)}")
         else:
-            if isinstance(parsed, dict) and key in parsed:
-                return parsed[key]
-        lines = [rest] + [line.strip() for line in raw[1:]]
-        return "\n".join(lines).strip()
+            if isinstance(parsed, dict) and entry.key in parsed:
+                return parsed[entry.key]
+        continued = [line.strip() for line in entry.lines[1:]]
+        return "\n".join([entry.rest, *continued]).strip()
 
     def _problem(self, line: int, field: str, message: str, severity: Severity = "error") -> None:
         self.fm.problems.append(Problem(self.file, line, field, message, severity))

@@ -125,6 +125,10 @@ class AuthInspector:
     def _param(self, mod: PyModule, param: ast.arg, default: ast.expr | None, depth: int) -> bool:
         calls = [default] if isinstance(default, ast.Call) else []
         annotation = param.annotation
+        if isinstance(annotation, ast.Name):  # CurrentUser = Annotated[User, Depends(...)]
+            alias = self.index.resolve(mod, annotation)
+            if alias is not None and isinstance(alias.node, ast.Subscript):
+                mod, annotation = alias.module, alias.node
         if annotation is not None:
             # Annotated[User, Depends(get_current_user)]
             calls += [n for n in ast.walk(annotation) if isinstance(n, ast.Call)]

@@ -43,8 +43,12 @@ CONFIG_ASSIGNMENT = re.compile(
     r"""^\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s*['"]?([^'"\s#]+)""", re.MULTILINE
 )
 CONFIG_FILES = (".env", ".ini", ".cfg", ".yml", ".yaml", ".toml", ".conf", ".properties")
-SHAPE_SCANNED = (*CONFIG_FILES, ".py", ".js", ".ts", ".go", ".rb", ".java", ".kt", ".cs", ".rs")
-SHAPE_SCANNED_NAMES = ("Dockerfile", ".npmrc", ".pypirc")
+SHAPE_SCANNED = (
+    *CONFIG_FILES,
+    *(".py", ".js", ".ts", ".go", ".rb", ".java", ".kt", ".cs", ".rs", ".php", ".sh"),
+    *(".pem", ".key", ".json", ".xml", ".tf", ".tfvars"),
+)
+SHAPE_SCANNED_NAMES = ("Dockerfile", ".npmrc", ".pypirc", "id_rsa", "id_ecdsa", "id_ed25519")
 ENV_CALLS = re.compile(r"(?:process\.env\.(\w+)|os\.Getenv\(\"(\w+)\"\)|ENV\[['\"](\w+)['\"]\])")
 
 
@@ -55,9 +59,12 @@ def _env_name(mod: PyModule, node: ast.AST) -> str | None:
         return const_str(node.slice)
     if isinstance(node, ast.Call) and node.args:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault", "pop"):
-            if _is_environ(mod, func.value):
-                return const_str(node.args[0])
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("get", "setdefault", "pop")
+            and _is_environ(mod, func.value)
+        ):
+            return const_str(node.args[0])
         if _qualified(mod, func) == "os.getenv":
             return const_str(node.args[0])
     return None
@@ -180,10 +187,14 @@ def _shape_secrets(rel: str, text: str) -> list[Secret]:
         return text.count("\n", 0, offset) + 1
 
     for match in PRIVATE_KEY.finditer(text):
-        found.append(Secret(location=Location(file=rel, line=line_of(match.start())), kind="private key"))
+        found.append(
+            Secret(location=Location(file=rel, line=line_of(match.start())), kind="private key")
+        )
     for match in AWS_KEY_ID.finditer(text):
         found.append(
-            Secret(location=Location(file=rel, line=line_of(match.start())), kind="AWS access key id")
+            Secret(
+                location=Location(file=rel, line=line_of(match.start())), kind="AWS access key id"
+            )
         )
     for match in URL_PASSWORD.finditer(text):
         if not PLACEHOLDER.search(match.group(1)) and len(match.group(1)) >= 4:
@@ -221,8 +232,9 @@ def secrets(tree: SourceTree, modules: dict[str, PyModule]) -> list[Secret]:
             module = modules.get(rel)
             if module is not None:
                 found += _python_secrets(module)
-        elif name.endswith(CONFIG_FILES) or name.startswith(".env"):
-            if "example" not in name and "sample" not in name:
-                found += _config_secrets(rel, tree.text(rel))
+        elif (name.endswith(CONFIG_FILES) or name.startswith(".env")) and not re.search(
+            r"example|sample|template", name
+        ):
+            found += _config_secrets(rel, tree.text(rel))
     unique = {(s.location.file, s.location.line, s.kind): s for s in found}
     return sorted(unique.values(), key=lambda s: (s.location.file, s.location.line))

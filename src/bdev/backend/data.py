@@ -87,8 +87,8 @@ def _sql_text(node: ast.AST | None) -> tuple[str, bool] | None:
             return (left[0], True) if left else None
         text = (left[0] if left else "") + (right[0] if right else "")
         return text, not (left and right) or left[1] or right[1]  # type: ignore[index]
-    if isinstance(node, ast.Call) and dotted(node.func).endswith("format"):
-        base = _sql_text(node.func.value) if isinstance(node.func, ast.Attribute) else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        base = _sql_text(node.func.value) if node.func.attr == "format" else None
         return (base[0], True) if base else None
     return None
 
@@ -147,6 +147,7 @@ def raw_sql(mod: PyModule) -> tuple[list[Location], list[Location]]:
             if not (isinstance(node.func, ast.Attribute) and name in SQL_CALLS) and name != "text":
                 continue
             seen.add(id(node))
+            seen.update(id(a) for a in node.args[:1])  # execute(text("...")) is one site
             found = _sql_text(_query_argument(node, assignments))
             if found and SQL_WORDS.search(found[0]):
                 location = Location(file=mod.rel, line=node.lineno)
@@ -192,27 +193,31 @@ def models(index: PyIndex) -> list[str]:
     """SQLAlchemy/SQLModel and Django model classes (abstract bases left out)."""
     classes = [
         (mod, node)
-        for mod in index.modules.values()
+        for mod in index.all
         for node in ast.walk(mod.tree)
         if isinstance(node, ast.ClassDef)
     ]
-    bases: set[str] = set()  # classes that models derive from, abstract or not
+    bases: set[tuple[str, str]] = set()  # (module, class) that models derive from
     found: list[str] = []
+
+    def derives(mod: PyModule, base: ast.expr) -> bool:
+        symbol = index.resolve(mod, base)
+        return symbol is not None and (symbol.module.name, symbol.name or "") in bases
+
     changed = True
     while changed:
         changed = False
         for mod, cls in classes:
-            if cls.name in bases:
+            if (mod.name, cls.name) in bases:
                 continue
             is_root = any(
                 _qualified(mod, b) == "django.db.models.Model" or _sqlalchemy_base(index, mod, b)
                 for b in cls.bases
             )
             table = any(kw.arg == "table" for kw in cls.keywords)  # SQLModel, table=True
-            derived = any(last_name(b) in bases for b in cls.bases)
-            if not (is_root or table or derived):
+            if not (is_root or table or any(derives(mod, b) for b in cls.bases)):
                 continue
-            bases.add(cls.name)
+            bases.add((mod.name, cls.name))
             changed = True
             declares_base = any(
                 last_name(b) in ("DeclarativeBase", "DeclarativeBaseNoMeta") for b in cls.bases
@@ -269,7 +274,7 @@ def migrations(tree: SourceTree) -> tuple[str | None, list[str]]:
 # -- databases -----------------------------------------------------------------------------
 def databases(tree: SourceTree, index: PyIndex, dependencies: list[str]) -> list[str]:
     found = {db for name in dependencies if (db := _database(name))}
-    for mod in index.modules.values():
+    for mod in index.all:
         found.update(db for n in _imported(mod) if (db := _database(n.split(".")[0])))
         for node in ast.walk(mod.tree):
             if (text := const_str(node)) is not None:
@@ -304,7 +309,7 @@ def _imported(mod: PyModule) -> list[str]:
 
 def orm(index: PyIndex, dependencies: list[str]) -> list[str]:
     found = {ORM_DEPENDENCIES[d] for d in dependencies if d in ORM_DEPENDENCIES}
-    for mod in index.modules.values():
+    for mod in index.all:
         for name in _imported(mod):
             found.update(
                 label
@@ -316,7 +321,7 @@ def orm(index: PyIndex, dependencies: list[str]) -> list[str]:
 
 def analyze_data(tree: SourceTree, index: PyIndex, dependencies: list[str]) -> DataLayer:
     layer = DataLayer(orm=orm(index, dependencies), models=models(index))
-    for mod in index.modules.values():
+    for mod in index.all:
         sites, dynamic = raw_sql(mod)
         layer.raw_sql_sites += sites
         layer.dynamic_sql_sites += dynamic

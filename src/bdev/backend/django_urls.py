@@ -48,7 +48,7 @@ class DjangoUrls:
         self.endpoints: list[Endpoint] = []
 
     def run(self, root_urlconf: str | None) -> list[Endpoint]:
-        confs = [m for m in self.index.modules.values() if m.name.split(".")[-1] == "urls"]
+        confs = [m for m in self.index.all if m.name.split(".")[-1] == "urls"]
         included: set[str] = set()
         for mod in confs:
             for node in ast.walk(mod.tree):
@@ -191,7 +191,7 @@ def _view_auth(view: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> b
 
 def root_urlconf(index: PyIndex) -> str | None:
     """ROOT_URLCONF from the settings module, when it is a plain string."""
-    for mod in index.modules.values():
+    for mod in index.all:
         if "settings" not in mod.name:
             continue
         value = mod.defs.get("ROOT_URLCONF")

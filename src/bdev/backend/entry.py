@@ -8,7 +8,7 @@ import re
 from pathlib import PurePosixPath
 
 from bdev.backend.facts import EntryPoint
-from bdev.backend.pyast import SOURCE_ROOTS, last_name
+from bdev.backend.pyast import last_name
 from bdev.backend.pyindex import PyIndex, PyModule
 from bdev.backend.tree import SourceTree
 
@@ -45,13 +45,12 @@ def _app_objects(mod: PyModule, types: tuple[str, ...]) -> tuple[str | None, str
 
 
 def _app_dir(mod: PyModule) -> list[str]:
-    first = PurePosixPath(mod.rel).parts[0]
-    return ["--app-dir", first] if first in SOURCE_ROOTS and "/" in mod.rel else []
+    return ["--app-dir", mod.root] if mod.root else []
 
 
 def _python_entry(index: PyIndex, framework: str) -> EntryPoint | None:
     types = APP_TYPES[framework]
-    for mod in sorted(index.modules.values(), key=_rank):
+    for mod in sorted(index.all, key=_rank):
         variable, factory = _app_objects(mod, types)
         if variable is None and factory is None:
             continue
@@ -63,7 +62,10 @@ def _python_entry(index: PyIndex, framework: str) -> EntryPoint | None:
             command += ["--host", "127.0.0.1", "--port", "{port}"]
             return EntryPoint(file=mod.rel, app=target, command=command)
         if framework == "flask":
-            target = f"{mod.name}:{variable}" if variable else f"{mod.name}:{factory}()"
+            # `flask --app` has no app-dir option but accepts a file path and finds the
+            # package root itself.
+            where = mod.rel if mod.root else mod.name
+            target = f"{where}:{variable}" if variable else f"{where}:{factory}()"
             command = ["python", "-m", "flask", "--app", target, "run", "--port", "{port}"]
             return EntryPoint(file=mod.rel, app=target, command=command)
         # aiohttp's runner wants a function taking argv and returning the application.
@@ -117,4 +119,3 @@ def find_entry(
     if language == "go" and tree.named("main.go"):
         return EntryPoint(file=tree.named("main.go")[0], command=["go", "run", "."])
     return None
-

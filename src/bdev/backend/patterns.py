@@ -65,15 +65,20 @@ INTEGRATIONS = [
 
 def _imports(index: PyIndex) -> set[str]:
     names: set[str] = set()
-    for mod in index.modules.values():
+    for mod in index.all:
         names.update(imported_modules(mod.tree))
     return names
 
 
-def integration_points(index: PyIndex, dependencies: list[str], framework: str | None) -> list[str]:
+def integration_points(
+    index: PyIndex, language: str | None, dependencies: list[str], framework: str | None
+) -> list[str]:
+    """Python: what the application code imports (test-only dependencies do not count);
+    other languages: the declared dependencies."""
     imported = _imports(index)
-    tops = {n.split(".")[0] for n in imported} | {n.replace("-", "_") for n in dependencies}
-    tops |= set(dependencies)
+    tops = {n.split(".")[0] for n in imported}
+    if language != "python":
+        tops |= set(dependencies)
     found = {
         label
         for key, label in INTEGRATIONS
@@ -109,7 +114,7 @@ def architecture_patterns(
     calls: set[str] = set()
     functions: set[str] = set()
     classes: set[str] = set()
-    for mod in index.modules.values():
+    for mod in index.all:
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Call):
                 calls.add(last_name(node.func))
@@ -129,7 +134,7 @@ def architecture_patterns(
         patterns.append("repository pattern")
     if any(c.endswith("Service") for c in classes):
         patterns.append("service classes")
-    if "BaseSettings" in {b for mod in index.modules.values() for b in _bases(mod.tree)}:
+    if "BaseSettings" in {b for mod in index.all for b in _bases(mod.tree)}:
         patterns.append("typed settings from the environment (pydantic-settings)")
     if "add_middleware" in calls or "middleware" in calls:
         patterns.append("middleware")
@@ -145,6 +150,4 @@ def architecture_patterns(
 
 
 def _bases(tree: ast.Module) -> list[str]:
-    return [
-        last_name(b) for n in ast.walk(tree) if isinstance(n, ast.ClassDef) for b in n.bases
-    ]
+    return [last_name(b) for n in ast.walk(tree) if isinstance(n, ast.ClassDef) for b in n.bases]

@@ -89,9 +89,7 @@ def test_suite(tree: SourceTree, dependencies: list[str]) -> TestSuite:
         return TestSuite(framework="go test", count=count, paths=_test_roots(go))
 
     js = [
-        f
-        for f in tree.files
-        if re.search(r"\.(test|spec)\.[cm]?[jt]sx?$", f) or "__tests__/" in f
+        f for f in tree.files if re.search(r"\.(test|spec)\.[cm]?[jt]sx?$", f) or "__tests__/" in f
     ]
     if js:
         runner = next((r for r in JS_TEST_RUNNERS if r in dependencies), None)

@@ -6,18 +6,29 @@ import ast
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-# Source roots whose name is not part of the import path.
-SOURCE_ROOTS = ("src", "lib", "app_src")
 
-
-def module_name(rel: str) -> str:
-    """The dotted import name of a file: "src/pkg/api.py" -> "pkg.api"."""
-    parts = list(PurePosixPath(rel).with_suffix("").parts)
+def module_name(rel: str, root: str = "") -> str:
+    """The dotted import name of a file under an import root: ("src/pkg/api.py", "src")
+    -> "pkg.api"."""
+    path = PurePosixPath(rel).with_suffix("")
+    parts = list(path.relative_to(root).parts if root else path.parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
-    if len(parts) > 1 and parts[0] in SOURCE_ROOTS:
-        parts.pop(0)
     return ".".join(parts)
+
+
+def import_root(rel: str, files: set[str], imported_tops: set[str]) -> str:
+    """The folder a file is imported from (what would be on sys.path): climb while the
+    folder is a package or a name the code imports (namespace packages have no
+    __init__.py), so "backend/app/main.py" with app/__init__.py gives "backend"."""
+    parts = PurePosixPath(rel).parts[:-1]
+    depth = len(parts)
+    while depth > 0:
+        folder = "/".join(parts[:depth])
+        if f"{folder}/__init__.py" not in files and parts[depth - 1] not in imported_tops:
+            break
+        depth -= 1
+    return "/".join(parts[:depth])
 
 
 def dotted(node: ast.AST) -> str:

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
-from bdev.backend.pyast import assigned_names, class_bases, import_map, module_name
+from bdev.backend.pyast import (
+    assigned_names,
+    class_bases,
+    import_map,
+    import_root,
+    imported_modules,
+    module_name,
+)
 from bdev.backend.tree import SourceTree, is_test_file
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.expr
@@ -17,6 +24,7 @@ Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.expr
 @dataclass
 class PyModule:
     rel: str
+    root: str  # the folder it is imported from, "" for the top
     name: str
     tree: ast.Module
     imports: dict[str, str]
@@ -34,22 +42,27 @@ class Symbol:
 class PyIndex:
     def __init__(self, tree: SourceTree) -> None:
         self.modules: dict[str, PyModule] = {}
-        for rel, parsed in tree.modules():
-            if is_test_file(rel):
-                continue
-            name = module_name(rel)
+        # Every module by file; `modules` keeps the first file claiming a dotted name.
+        self.by_file: dict[str, PyModule] = {}
+        parsed_files = [(rel, t) for rel, t in tree.modules() if not is_test_file(rel)]
+        tops = {m.split(".")[0] for _, t in parsed_files for m in imported_modules(t)}
+        files = set(tree.files)
+        for rel, parsed in parsed_files:
+            root = import_root(rel, files, tops)
+            name = module_name(rel, root)
             is_package = PurePosixPath(rel).name == "__init__.py"
-            mod = PyModule(rel, name, parsed, import_map(parsed, name, is_package))
+            mod = PyModule(rel, root, name, parsed, import_map(parsed, name, is_package))
+            self.by_file[rel] = mod
             for node in parsed.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     mod.defs[node.name] = node
                 for target in assigned_names(node):
                     mod.defs[target] = node.value  # type: ignore[union-attr]
-            # Keep the first of two files claiming one name (e.g. src/x.py and x.py).
             self.modules.setdefault(name, mod)
 
-    def by_file(self, rel: str) -> PyModule | None:
-        return self.modules.get(module_name(rel))
+    @property
+    def all(self) -> list[PyModule]:
+        return list(self.by_file.values())
 
     def lookup(self, dotted_name: str, depth: int = 0) -> Symbol | None:
         """The module or module attribute a dotted import path names, following
@@ -85,7 +98,7 @@ class PyIndex:
         """Class names that are (transitively) pydantic models, settings excluded."""
         classes = [
             node
-            for mod in self.modules.values()
+            for mod in self.all
             for node in ast.walk(mod.tree)
             if isinstance(node, ast.ClassDef)
         ]

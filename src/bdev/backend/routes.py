@@ -80,7 +80,7 @@ class RouteFinder:
         self.endpoints: list[Endpoint] = []
 
     def run(self) -> list[Endpoint]:
-        mods = list(self.index.modules.values())
+        mods = list(self.index.all)
         for mod in mods:
             self._find_owners(mod)
         for mod in mods:

@@ -154,12 +154,10 @@ class OpenAICompatModel:
             call_id = raw.id or f"call_{first + len(response.tool_calls)}"
             response.tool_calls.append(ToolCall(id=call_id, name=raw.name, arguments=args))
         if not reply.calls and tools and reply.text:
-            parsed = parse_tool_calls(reply.text, [t.name for t in tools])
+            parsed = parse_tool_calls(reply.text, [t.name for t in tools], first_index=first)
             if parsed.calls or parsed.errors:
                 response.content = parsed.content
                 response.format_errors += parsed.errors
-                for i, call in enumerate(parsed.calls):
-                    call.id = f"call_{first + i}"
                 response.tool_calls = parsed.calls
                 if parsed.calls and response.finish_reason == "stop":
                     response.finish_reason = "tool_calls"

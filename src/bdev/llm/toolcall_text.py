@@ -68,9 +68,15 @@ def format_hint(name: str | None = None) -> str:
     return f'Write each call as: <tool_call>{{"name": "{shown}", "arguments": {{...}}}}</tool_call>'
 
 
-def parse_tool_calls(text: str, known_tools: Collection[str] | None = None) -> ParsedText:
-    """Find the tool calls in `text`; return the rest as content, plus precise errors."""
-    parser = _Parser(known_tools)
+def parse_tool_calls(
+    text: str, known_tools: Collection[str] | None = None, *, first_index: int = 0
+) -> ParsedText:
+    """Find the tool calls in `text`; return the rest as content, plus precise errors.
+
+    Calls get ids call_<first_index>, call_<first_index + 1>, ...; pass the number of
+    calls already in the conversation to keep ids unique across turns.
+    """
+    parser = _Parser(known_tools, first_index)
     kept: list[str] = []
     for piece, is_call_region in _split_tagged(text):
         if is_call_region:
@@ -114,8 +120,9 @@ def _read_prose(parser: _Parser, text: str, kept: list[str]) -> None:
 
 
 class _Parser:
-    def __init__(self, known_tools: Collection[str] | None) -> None:
+    def __init__(self, known_tools: Collection[str] | None, first_index: int) -> None:
         self.known = list(known_tools) if known_tools is not None else None
+        self.first_index = first_index
         self.calls: list[ToolCall] = []
         self.errors: list[str] = []
 
@@ -188,7 +195,7 @@ class _Parser:
     def _take(self, value: Any) -> None:
         items = value if isinstance(value, list) else [value]
         for item in items:
-            call, error = _to_call(item, self.known, len(self.calls))
+            call, error = _to_call(item, self.known, self.first_index + len(self.calls))
             if call is not None:
                 self.calls.append(call)
             elif error is not None:

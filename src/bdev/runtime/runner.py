@@ -186,6 +186,7 @@ class Runner:
             allow=list(self.config["permissions.allow"]),
             deny=list(self.config["permissions.deny"]),
             interactive=self.interactive,
+            workspace=self.workspace,
         )
         return Agent(
             model=self._model(spec),

@@ -8,6 +8,7 @@ surrounding lines to make it unique.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
@@ -21,6 +22,9 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
     if old == new:
         raise ToolError("old_string and new_string are identical; nothing would change")
     if old == "":
+        # Claude Code's convention: an empty old_string fills a new (or empty) file.
+        if text == "":
+            return new, 1
         raise ToolError("old_string is empty; quote the exact text to replace")
     count = text.count(old)
     if count == 0:
@@ -34,7 +38,15 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
 
 
 def _line_of(text: str, fragment: str) -> int:
+    """The 1-based line where `fragment` first starts in `text` (1 if absent)."""
     return text.count("\n", 0, max(text.find(fragment), 0)) + 1
+
+
+def _load(path: Path, shown: str, first_old: str) -> str:
+    """The file's text; a missing file counts as empty when the edit creates it."""
+    if first_old == "" and not path.exists():
+        return ""
+    return read_text(path, shown)
 
 
 class EditTool:
@@ -55,19 +67,17 @@ class EditTool:
         path = resolve_path(ctx.workspace, args["file_path"])
         shown = display_path(workspace_root(ctx.workspace), path)
         old, new = args["old_string"], args["new_string"]
-        if old == "" and not path.exists():
-            # Claude Code's convention: an empty old_string creates a new file.
-            save_text(path, new, shown)
-            return f"Created {shown}"
-        text = read_text(path, shown)
+        text = _load(path, shown, old)
         try:
             edited, count = apply_edit(text, old, new, bool(args.get("replace_all")))
         except ToolError as e:
             raise ToolError(f"{shown}: {e}") from None
         save_text(path, edited, shown)
-        where = f"at line {_line_of(edited, new)}" if new else ""
+        if old == "":
+            return f"Wrote {shown} ({len(new.splitlines())} lines)"
         plural = "s" if count > 1 else ""
-        return f"Edited {shown}: {count} replacement{plural} {where}".rstrip()
+        # Text before the first match is unchanged, so its line number holds after the edit.
+        return f"Edited {shown}: {count} replacement{plural} at line {_line_of(text, old)}"
 
 
 class MultiEditTool:
@@ -97,12 +107,14 @@ class MultiEditTool:
         path = resolve_path(ctx.workspace, args["file_path"])
         shown = display_path(workspace_root(ctx.workspace), path)
         edits: list[dict[str, Any]] = args["edits"]
-        creating = not path.exists() and edits and edits[0].get("old_string") == ""
-        text = edits[0]["new_string"] if creating else read_text(path, shown)
+        if not edits:
+            raise ToolError("edits is empty; give at least one {old_string, new_string}")
+        existed = path.exists()
+        text = _load(path, shown, edits[0]["old_string"])
         total = 0
         # Every edit applies to the result of the previous one, all in memory: the file
         # is written once, only when every edit succeeded.
-        for i, edit in enumerate(edits[1:] if creating else edits, start=2 if creating else 1):
+        for i, edit in enumerate(edits, start=1):
             try:
                 text, count = apply_edit(
                     text, edit["old_string"], edit["new_string"], bool(edit.get("replace_all"))
@@ -113,5 +125,5 @@ class MultiEditTool:
                 ) from None
             total += count
         save_text(path, text, shown)
-        verb = "Created" if creating else "Edited"
+        verb = "Edited" if existed else "Created"
         return f"{verb} {shown}: {len(edits)} edits, {total} replacements"

@@ -12,6 +12,8 @@ from bdev.tools.base import ToolError
 
 # Like git and ripgrep: a NUL byte in the first block means "binary".
 _SNIFF_BYTES = 8192
+# Beyond this a file is data or a build artefact, not something to read into a prompt.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 
 def looks_binary(data: bytes) -> bool:
@@ -24,6 +26,11 @@ def read_text(path: Path, shown: str) -> str:
         raise ToolError(f"{shown}: file not found")
     if path.is_dir():
         raise ToolError(f"{shown}: is a directory, not a file (use LS to list it)")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise ToolError(
+            f"{shown}: is {size // (1024 * 1024)} MB, too large to load; use Grep or Bash (head)"
+        )
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -24,6 +24,8 @@ def resolve_path(workspace: Path, path: str) -> Path:
     """
     if not isinstance(path, str) or not path.strip():
         raise ToolError("path is empty; give a path relative to the workspace")
+    if "\0" in path:
+        raise ToolError(f"{path!r}: a path cannot contain a NUL character")
     root = workspace_root(workspace)
     candidate = Path(path)
     if not candidate.is_absolute():

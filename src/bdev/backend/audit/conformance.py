@@ -25,8 +25,13 @@ import yaml
 from bdev.backend.audit.results import StepResult
 from bdev.backend.facts import BackendFacts
 
-SPEC_PATHS = ["/openapi.json", "/docs/openapi.json", "/swagger.json", "/api/openapi.json",
-              "/v1/openapi.json"]
+SPEC_PATHS = [
+    "/openapi.json",
+    "/docs/openapi.json",
+    "/swagger.json",
+    "/api/openapi.json",
+    "/v1/openapi.json",
+]
 # The checks about what the service *answers*; the stateful and negative-data ones judge
 # API design choices and are left to a deeper review.
 CHECKS = [
@@ -150,14 +155,23 @@ def _junit_examples(path: Path) -> dict[str, str]:
 
 
 def _example(text: str, code: str) -> str:
-    """The part of a JUnit failure about `code`, the response and the curl that reproduces it."""
+    """The part of a JUnit failure about `code`, the response and the curl reproducing it,
+    each cut short so that the curl line always survives."""
     start = text.find(f"- {code} ")
     part = text[start:] if start >= 0 else text
-    part = re.split(r"\n- ST\d+ |\n\[\d{3}\]|\nReproduce with:", part, maxsplit=1)[0].strip()
+    part = re.split(r"\n- ST\d+ |\n\[\d{3}\]|\nReproduce with:", part, maxsplit=1)[0]
     response = re.search(r"\n(\[\d{3}\][^\n]*:\n.*?)(?:\nReproduce with:|$)", text, re.S)
     curl = re.search(r"curl .+", text)
-    pieces = [part, response.group(1).strip() if response else "", curl.group(0) if curl else ""]
-    return re.sub(r"\n\s*\n", "\n", "\n".join(p for p in pieces if p))[:EXAMPLE_CHARS]
+    pieces = [
+        _squeeze(part)[:EXAMPLE_CHARS],
+        _squeeze(response.group(1))[: EXAMPLE_CHARS // 2] if response else "",
+        curl.group(0) if curl else "",
+    ]
+    return "\n".join(p for p in pieces if p)
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\n\s*\n", "\n", text).strip()
 
 
 def _summarise(report: dict, statuses: list[int], examples: dict[str, str]) -> dict[str, Any]:

@@ -167,13 +167,22 @@ def run_load(
         targets, not_loaded = load_scenario(scenario), []
     else:
         targets, not_loaded = default_targets(facts)
-    ceiling = measure_ceiling(generator, concurrency, duration_s, workdir)
+    problems: list[str] = []
+    try:
+        ceiling: LoadRun | None = measure_ceiling(generator, concurrency, duration_s, workdir)
+    except RuntimeError as e:  # the service's figures stand on their own, just unqualified
+        ceiling = None
+        problems.append(f"generator ceiling: {e}")
     runs: list[LoadRun] = []
     for target in targets:
-        run = measure(
-            generator, base_url, target, concurrency=concurrency, duration_s=duration_s,
-            max_requests=max_requests, workdir=workdir,
-        )  # fmt: skip
+        try:
+            run = measure(
+                generator, base_url, target, concurrency=concurrency, duration_s=duration_s,
+                max_requests=max_requests, workdir=workdir,
+            )  # fmt: skip
+        except RuntimeError as e:
+            problems.append(f"{target.label}: {e}")
+            continue
         run.bound_by = bound_by(run, ceiling)
         runs.append(run)
 
@@ -186,21 +195,27 @@ def run_load(
         "generator": generator,
         "concurrency": concurrency,
         "duration_s": duration_s,
-        "ceiling": ceiling.model_dump(),
+        "ceiling": ceiling.model_dump() if ceiling else None,
         "endpoints": [r.model_dump() for r in runs],
         "worst": worst.target if worst else None,
         "error_rate": error_rate,
         "not_loaded": not_loaded,
+        "problems": problems,
     }
     if worst is None:
-        status, summary = "error", f"{generator} completed no request"
+        status = "error"
+        summary = f"{generator} completed no request" + "".join(f"; {p}" for p in problems)
     else:
         status = "ok"
         summary = (
             f"{generator}, {len(runs)} endpoint(s) x {duration_s:g} s at {concurrency} connections:"
             f" worst p95 {worst.p95_ms:.1f} ms ({worst.target}, {worst.bound_by}-bound),"
             f" error rate {100 * (error_rate or 0):.2f}%;"
-            f" generator ceiling p95 {ceiling.p95_ms or 0:.1f} ms at {ceiling.rps:.0f} req/s"
+            + (
+                f" generator ceiling p95 {ceiling.p95_ms or 0:.1f} ms at {ceiling.rps:.0f} req/s"
+                if ceiling
+                else " no generator ceiling"
+            )
         )
     return StepResult(
         name="load", status=status, duration_s=time.monotonic() - start, summary=summary, data=data
@@ -256,6 +271,7 @@ def _wrk(
             cap=math.ceil(max_requests / threads),
         )
     )
+    # wrk takes whole seconds; shorter requests still run for one.
     argv = [
         "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(duration_s))}s",
         "--timeout", "5s", "-s", str(script), base_url + target.path,

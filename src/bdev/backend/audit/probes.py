@@ -1,8 +1,9 @@
 """The active half of the security audit: probe a running service over HTTP.
 
 Probes only ever target loopback, send at most `MAX_REQUESTS` requests (each with a
-timeout) and never send DELETE. Write operations do receive probe bodies (a few
-records may be created), so point this at a throwaway instance, as `bdev audit` does.
+timeout, all within `ProbeClient.max_seconds`) and never send DELETE. Write operations
+do receive probe bodies (a few records may be created), so point this at a throwaway
+instance, as `bdev audit` does.
 Severities follow `sec_rubric.py`; findings are kept once per (CWE, operation).
 """
 
@@ -65,8 +66,8 @@ def run_probes(
         for name, check in checks:
             check(client, targets, found)
             data["checks_run"].append(name)
-    except BudgetExhausted:
-        data["budget_exhausted"] = True
+    except BudgetExhausted as e:
+        data["budget_exhausted"] = str(e)
     finally:
         client.close()
 
@@ -82,7 +83,12 @@ def run_probes(
         status=step_status(findings),  # type: ignore[arg-type]
         duration_s=round(time.monotonic() - started, 3),
         summary=f"{len(findings)} findings from {client.sent} requests to {len(targets)} "
-        "operations" + (" (request budget exhausted)" if data["budget_exhausted"] else ""),
+        "operations"
+        + (
+            f" (stopped early: budget of {data['budget_exhausted']} used)"
+            if data["budget_exhausted"]
+            else ""
+        ),
         data=data,
         findings=findings,
     )

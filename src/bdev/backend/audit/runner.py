@@ -150,19 +150,22 @@ class _Audit:
         if not names:
             self.skip("services", "the service needs no external server")
             return
+        ours = [n for n in names if n in SUPPORTED]
+        others = f"; bdev cannot provide {', '.join(n for n in names if n not in SUPPORTED)}"
+        others = others if len(ours) < len(names) else ""
 
         def start() -> StepResult:
-            started = stack.enter_context(throwaway_services(names))
+            if not ours:
+                return StepResult(name="services", status="error", summary=others.lstrip("; "))
+            started = stack.enter_context(throwaway_services(ours))
             self.env.update(started.env)
             self.throwaway_db = started.env.get("DATABASE_URL")
-            unsupported = [n for n in names if n not in SUPPORTED]
-            summary = ", ".join(
-                f"{name} on port {d['port']}" for name, d in started.details.items()
-            )
-            if unsupported:
-                summary += f"; not provided: {', '.join(unsupported)}"
+            where = ", ".join(f"{n} on port {d['port']}" for n, d in started.details.items())
             return StepResult(
-                name="services", status="ok", summary=f"started {summary}", data=started.details
+                name="services",
+                status="ok",
+                summary=f"started {where}{others}",
+                data=started.details,
             )
 
         self.step("services", start)

@@ -33,6 +33,8 @@ FINDING_STEPS = ("security", "probes", "conformance")
 
 
 class TestsScore(BaseModel):
+    __test__ = False  # not a pytest test class, despite the name
+
     passed: int | None = None
     failed: int | None = None
     errors: int | None = None

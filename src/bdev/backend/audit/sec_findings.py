@@ -25,7 +25,13 @@ class FindingSet:
 
 
 def probe_finding(
-    cwe: str, severity: Severity, title: str, location: str, ex: Exchange, **extra: object
+    cwe: str,
+    severity: Severity,
+    title: str,
+    location: str,
+    ex: Exchange,
+    focus: str = "",
+    **extra: object,
 ) -> Finding:
     """A finding whose evidence is the request that showed it and the answer it got."""
     return Finding(
@@ -33,6 +39,6 @@ def probe_finding(
         severity=severity,
         title=title,
         location=location,
-        evidence={**ex.evidence(), **extra},
+        evidence={**ex.evidence(focus), **extra},
         tool="probe",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json as jsonlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,9 @@ class Exchange:
     def text(self) -> str:
         return self.response.text if self.response is not None else ""
 
-    def evidence(self) -> dict[str, Any]:
+    def evidence(self, focus: str = "") -> dict[str, Any]:
+        """Request and response for a finding; the body excerpt is centred on `focus` (the
+        text that proves the finding) when it lies beyond the first 500 characters."""
         request: dict[str, Any] = {"method": self.method, "url": self.url}
         if self.request_headers:
             request["headers"] = self.request_headers
@@ -82,9 +85,14 @@ class Exchange:
             "response": {
                 "status": self.status,
                 "headers": headers,
-                "body": self.text[:BODY_EXCERPT],
+                "body": self._excerpt(focus),
             },
         }
+
+    def _excerpt(self, focus: str) -> str:
+        at = self.text.find(focus) if focus else -1
+        start = max(0, at - BODY_EXCERPT // 2) if at + len(focus) > BODY_EXCERPT else 0
+        return self.text[start : start + BODY_EXCERPT]
 
 
 @dataclass
@@ -92,15 +100,24 @@ class ProbeClient:
     base_url: str
     timeout_s: float = 5.0
     max_requests: int = 400
+    max_seconds: float = 180.0  # a service that hangs on every request still ends the run
     # Called with every exchange: passive checks (stack traces, debug pages) look at all traffic.
     observers: list[Callable[[Exchange], None]] = field(default_factory=list)
+    # Tests hand in an httpx.MockTransport; the audit always talks to the real socket.
+    transport: httpx.BaseTransport | None = None
     sent: int = 0
 
     def __post_init__(self) -> None:
         require_loopback(self.base_url)
+        self._deadline = time.monotonic() + self.max_seconds
         self.base_url = self.base_url.rstrip("/")
         # No cookies kept and no redirects followed: each probe sees exactly one answer.
-        self._http = httpx.Client(timeout=self.timeout_s, follow_redirects=False, trust_env=False)
+        self._http = httpx.Client(
+            timeout=self.timeout_s,
+            follow_redirects=False,
+            trust_env=False,
+            transport=self.transport,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -119,6 +136,8 @@ class ProbeClient:
         """Send `path` (already encoded, query included) to the service."""
         if self.sent >= self.max_requests:
             raise BudgetExhausted(f"{self.max_requests} requests")
+        if time.monotonic() > self._deadline:
+            raise BudgetExhausted(f"{self.max_seconds:.0f} seconds")
         self.sent += 1
         url = self.base_url + path
         body_excerpt = ""
@@ -158,7 +177,9 @@ def encode(value: str) -> str:
     return quote(value, safe="")
 
 
-def build_path(template: str, path_values: dict[str, str], query: dict[str, str] | None = None) -> str:
+def build_path(
+    template: str, path_values: dict[str, str], query: dict[str, str] | None = None
+) -> str:
     """Fill `{name}` placeholders and append a query; values must be encoded already, so a
     probe can send exactly the bytes it means (`..%2f` stays `..%2f`)."""
     path = template

@@ -18,7 +18,9 @@ from bdev.backend.audit.sec_targets import WRITE_METHODS, Target
 ADMIN_LIKE = re.compile(r"admin|internal|manage|superuser|staff|private|secret|config|settings")
 # Paths that usually are not public in a service that has authentication at all.
 PRIVATE_LIKE = re.compile(r"users?\b|accounts?\b|delete|members|roles|permissions|billing|orders")
-CREDENTIAL_FIELDS = re.compile(r'"(password\w*|passwd|pwd|\w*_hash|secret\w*|api_?key|token)"', re.I)
+CREDENTIAL_FIELDS = re.compile(
+    r'"(password\w*|passwd|pwd|\w*_hash|secret\w*|api_?key|token)"', re.I
+)
 BIG_BODY_BYTES = 10 * 1024 * 1024
 
 
@@ -35,12 +37,15 @@ def check_missing_auth(
     client: ProbeClient, targets: list[Target], found: FindingSet, openapi: dict | None
 ) -> None:
     has_auth = uses_auth(targets, openapi)
-    protected_segments = {_first_segment(t.path) for t in targets if t.auth_required}
+    # Reads guarded next to this one; guarded writes beside open reads are the usual design.
+    protected_segments = {
+        _first_segment(t.path) for t in targets if t.auth_required and t.method == "GET"
+    }
     for t in targets:
         if t.method != "GET" or t.auth_required or t.secured_in_spec:
             continue
         admin = bool(ADMIN_LIKE.search(t.path.lower()))
-        # facts say this one is open while its siblings need credentials.
+        # facts say this read is open while reads beside it need credentials.
         odd_one_out = t.auth_required is False and _first_segment(t.path) in protected_segments
         private = has_auth and bool(PRIVATE_LIKE.search(t.path.lower()))
         if not (admin or odd_one_out or private):
@@ -64,10 +69,15 @@ def check_oversized_body(client: ProbeClient, targets: list[Target], found: Find
         field = (t.body_string_fields or ["data"])[0]
         body = {**(t.body or {}), field: "A" * BIG_BODY_BYTES}
         ex = client.send(
-            t.method, build_path(t.path, t.path_values()), json=body, endpoint=t.endpoint,
+            t.method,
+            build_path(t.path, t.path_values()),
+            json=body,
+            endpoint=t.endpoint,
             timeout_s=max(client.timeout_s, 30.0),
         )
         if 200 <= ex.status < 300:
             title = f"A {BIG_BODY_BYTES // (1024 * 1024)} MB request body is accepted"
-            found.add(probe_finding("CWE-400", "medium", title, t.endpoint, ex,
-                                    also="CWE-770"), t.endpoint)
+            found.add(
+                probe_finding("CWE-400", "medium", title, t.endpoint, ex, also="CWE-770"),
+                t.endpoint,
+            )

@@ -46,8 +46,10 @@ def observer(found: FindingSet) -> Callable[[Exchange], None]:
         match = STACK_TRACE.search(ex.text)
         if match:
             title = f"Stack trace in a {ex.status} response"
-            found.add(probe_finding("CWE-209", "medium", title, where, ex, matched=match.group(0)),
-                      ex.endpoint)
+            found.add(
+                probe_finding("CWE-209", "medium", title, where, ex, focus=match.group(0)),
+                ex.endpoint,
+            )
 
     return observe
 
@@ -83,14 +85,17 @@ def check_headers(client: ProbeClient, targets: list[Target], found: FindingSet)
     # HSTS only matters behind TLS, which a loopback audit never sees: info on its own.
     severity = "info" if missing == ["Strict-Transport-Security"] else "low"
     title = "Missing security headers: " + ", ".join(missing)
-    found.add(probe_finding("CWE-693", severity, title, ex.endpoint, ex, missing=missing),
-              "service")
+    found.add(
+        probe_finding("CWE-693", severity, title, ex.endpoint, ex, missing=missing), "service"
+    )
 
 
 def check_cors(client: ProbeClient, targets: list[Target], found: FindingSet) -> None:
     candidates = [t for t in targets if t.method == "GET" and not t.path_params][:1]
     path = candidates[0].path if candidates else "/"
-    ex = client.send("GET", path, headers={"Origin": EVIL_ORIGIN}, endpoint=f"GET {path}")
+    # With a cookie, as a browser would send: some CORS layers only reflect the Origin then.
+    headers = {"Origin": EVIL_ORIGIN, "Cookie": "session=bdevprobe"}
+    ex = client.send("GET", path, headers=headers, endpoint=f"GET {path}")
     if ex.response is None:
         return
     allow_origin = ex.response.headers.get("access-control-allow-origin", "")
@@ -106,19 +111,21 @@ def check_cors(client: ProbeClient, targets: list[Target], found: FindingSet) ->
 def check_debug(client: ProbeClient, targets: list[Target], found: FindingSet) -> None:
     """Ask for the debuggers' own pages; harmless when they are off (a plain 404)."""
     console = client.send("GET", "/console", endpoint="GET /console")
-    if console.status == 200 and "Werkzeug" in console.text and "CONSOLE_MODE = true" in (
-        console.text
+    if (
+        console.status == 200
+        and "Werkzeug" in console.text
+        and "CONSOLE_MODE = true" in (console.text)
     ):
+        # Its PIN is derivable by anyone who can read a few files (see CWE-22): critical.
         title = "Debug mode: the Werkzeug interactive console (code execution) is reachable"
         found.add(probe_finding("CWE-489", "critical", title, "GET /console", console), "service")
         return
-    asset = client.send(
-        "GET", "/?__debugger__=yes&cmd=resource&f=debugger.js", endpoint="GET /"
-    )
+    asset = client.send("GET", "/?__debugger__=yes&cmd=resource&f=debugger.js", endpoint="GET /")
     if asset.status == 200 and "javascript" in asset.response.headers.get("content-type", ""):
         title = "Debug mode: the Werkzeug debugger is active"
-        found.add(probe_finding("CWE-215", "high", title, "GET /?__debugger__=yes", asset),
-                  "service")
+        found.add(
+            probe_finding("CWE-215", "high", title, "GET /?__debugger__=yes", asset), "service"
+        )
     # Django's technical 404 page (and the observer, for Werkzeug's) shows DEBUG = True.
     missing = f"/bdev-probe-{secrets.token_hex(4)}"
     client.send("GET", missing, endpoint="GET /{not-found}")
@@ -129,8 +136,13 @@ def check_error_pages(client: ProbeClient, targets: list[Target], found: Finding
     for t in targets:
         if t.method in WRITE_METHODS:
             path = build_path(t.path, t.path_values())
-            client.send(t.method, path, content=b'{"bdev": ', endpoint=t.endpoint,
-                        headers={"Content-Type": "application/json"})
+            client.send(
+                t.method,
+                path,
+                content=b'{"bdev": ',
+                endpoint=t.endpoint,
+                headers={"Content-Type": "application/json"},
+            )
         elif t.method == "GET" and "integer" in t.path_params.values():
             bad = {n: "not-a-number" for n, k in t.path_params.items() if k == "integer"}
             client.send("GET", build_path(t.path, t.path_values(**bad)), endpoint=t.endpoint)

@@ -16,6 +16,7 @@ BASE_VALUE = "bdevprobe"
 ERROR_PAYLOAD = BASE_VALUE + "'"
 TRUE_PAYLOAD = BASE_VALUE + "' OR '1'='1"
 FALSE_PAYLOAD = BASE_VALUE + "' AND '1'='2"
+ID_LIKE = re.compile(r"(^|_)id$")
 
 SQL_ERRORS = re.compile(
     "|".join(
@@ -38,7 +39,9 @@ SQL_ERRORS = re.compile(
 )
 
 PASSWD = re.compile(r"root:[^:\n]*:0:0:")
-FILE_LIKE = re.compile(r"file|path|name|doc|page|templ|dir|folder|img|image|download|include|attach")
+FILE_LIKE = re.compile(
+    r"file|path|name|doc|page|templ|dir|folder|img|image|download|include|attach"
+)
 DEPTH = 12  # enough "../" to climb from any app directory to /
 QUERY_TRAVERSALS = [
     encode("../" * DEPTH + "etc/passwd"),
@@ -55,13 +58,12 @@ PATH_TRAVERSALS = [
 def check_sql_injection(client: ProbeClient, targets: list[Target], found: FindingSet) -> None:
     for t in targets:
         if t.method == "GET":
-            for param in t.query_params:
+            inputs = [(p, "query") for p in t.query_params]
+            inputs += [(p, "path") for p, kind in t.path_params.items() if kind == "string"]
+            for param, place in inputs:
                 if found.has("CWE-89", t.endpoint):
                     break
-                _probe_value(client, t, found, param, lambda v, p=param: _query_path(t, p, v))
-            for param, kind in t.path_params.items():
-                if kind == "string" and not found.has("CWE-89", t.endpoint):
-                    _probe_value(client, t, found, param, lambda v, p=param: _in_path(t, p, v))
+                _probe_value(client, t, found, param, place)
         elif t.method in WRITE_METHODS:
             for field in t.body_string_fields:
                 if found.has("CWE-89", t.endpoint):
@@ -69,52 +71,82 @@ def check_sql_injection(client: ProbeClient, targets: list[Target], found: Findi
                 _probe_body(client, t, found, field)
 
 
-def _query_path(t: Target, param: str, value: str) -> str:
-    return build_path(t.path, t.path_values(), {param: encode(value)})
-
-
-def _in_path(t: Target, param: str, value: str) -> str:
+def _with_value(t: Target, param: str, place: str, value: str) -> str:
+    """The request path with `value` in the query or path parameter `param`."""
+    if place == "query":
+        return build_path(t.path, t.path_values(), {param: encode(value)})
     return build_path(t.path, t.path_values(**{param: encode(value)}))
 
 
-def _probe_value(client, t: Target, found: FindingSet, param: str, path_for) -> None:
+def _probe_value(client: ProbeClient, t: Target, found: FindingSet, param: str, place: str) -> None:
+    """Error-based, then boolean-based SQL injection through one parameter."""
     where = f"{t.method} {t.path}" + (
-        f"?{param}=..." if param in t.query_params else f" (path parameter {param})"
+        f"?{param}=..." if place == "query" else f" (path parameter {param})"
     )
-    base = client.send(t.method, path_for(BASE_VALUE), endpoint=t.endpoint)
-    broken = client.send(t.method, path_for(ERROR_PAYLOAD), endpoint=t.endpoint)
-    if _sql_error(broken):
-        found.add(probe_finding("CWE-89", "critical", "SQL injection: database error echoed "
-                                f"for a quote in '{param}'", where, broken), t.endpoint)
+
+    def send(value: str) -> Exchange:
+        return client.send(t.method, _with_value(t, param, place, value), endpoint=t.endpoint)
+
+    base = send(BASE_VALUE)
+    broken = send(ERROR_PAYLOAD)
+    if error := _sql_error(broken):
+        title = f"SQL injection: database error echoed for a quote in '{param}'"
+        found.add(
+            probe_finding("CWE-89", "critical", title, where, broken, focus=error), t.endpoint
+        )
         return
-    yes = client.send(t.method, path_for(TRUE_PAYLOAD), endpoint=t.endpoint)
-    no = client.send(t.method, path_for(FALSE_PAYLOAD), endpoint=t.endpoint)
-    if _boolean_difference(base, yes, no):
-        found.add(probe_finding("CWE-89", "critical", f"SQL injection: '{param}' OR '1'='1 "
-                                "returns more than a normal value", where, yes,
-                                baseline=base.evidence()["response"]), t.endpoint)
-    elif broken.status >= 500 and 0 < base.status < 500:
-        found.add(probe_finding("CWE-89", "high", f"Possible SQL injection: a quote in '{param}' "
-                                "causes a server error", where, broken), t.endpoint)
+    triples = [(base, TRUE_PAYLOAD, FALSE_PAYLOAD)]
+    if ID_LIKE.search(param.lower()):
+        triples.append((send("1"), "1 OR 1=1", "1 AND 1=2"))  # a number spliced in unquoted
+    for normal, true_payload, false_payload in triples:
+        yes, no = send(true_payload), send(false_payload)
+        if _boolean_difference(normal, yes, no):
+            title = f"SQL injection: {true_payload!r} in '{param}' returns more than a normal value"
+            baseline = normal.evidence()["response"]
+            finding = probe_finding("CWE-89", "critical", title, where, yes, baseline=baseline)
+            found.add(finding, t.endpoint)
+            return
+    if broken.status >= 500 and 0 < base.status < 500:
+        found.add(
+            probe_finding(
+                "CWE-89",
+                "high",
+                f"Possible SQL injection: a quote in '{param}' causes a server error",
+                where,
+                broken,
+            ),
+            t.endpoint,
+        )
 
 
-def _probe_body(client, t: Target, found: FindingSet, field: str) -> None:
+def _probe_body(client: ProbeClient, t: Target, found: FindingSet, field: str) -> None:
     path = build_path(t.path, t.path_values())
     body = dict(t.body or {})
     base = client.send(t.method, path, json=body, endpoint=t.endpoint)
     broken = client.send(t.method, path, json={**body, field: ERROR_PAYLOAD}, endpoint=t.endpoint)
     where = f"{t.method} {t.path} (JSON field {field})"
-    if _sql_error(broken):
-        found.add(probe_finding("CWE-89", "critical", f"SQL injection: database error echoed "
-                                f"for a quote in JSON field '{field}'", where, broken), t.endpoint)
-    elif broken.status >= 500 and 0 < base.status < 500:
-        found.add(probe_finding("CWE-89", "high", f"Possible SQL injection: a quote in JSON "
-                                f"field '{field}' causes a server error", where, broken),
-                  t.endpoint)
+    if error := _sql_error(broken):
+        title = f"SQL injection: database error echoed for a quote in JSON field '{field}'"
+        found.add(
+            probe_finding("CWE-89", "critical", title, where, broken, focus=error), t.endpoint
+        )
+    if broken.status >= 500 and 0 < base.status < 500:
+        found.add(
+            probe_finding(
+                "CWE-89",
+                "high",
+                f"Possible SQL injection: a quote in JSON field '{field}' causes a server error",
+                where,
+                broken,
+            ),
+            t.endpoint,
+        )
 
 
-def _sql_error(ex: Exchange) -> bool:
-    return ex.status >= 400 and bool(SQL_ERRORS.search(ex.text))
+def _sql_error(ex: Exchange) -> str:
+    """The database error text in a failed response, or ""."""
+    match = SQL_ERRORS.search(ex.text) if ex.status >= 400 else None
+    return match.group(0) if match else ""
 
 
 def _rows(ex: Exchange) -> int | None:
@@ -167,7 +199,11 @@ def _traverse(client: ProbeClient, t: Target, found: FindingSet, param: str, pla
             path = build_path(t.path, t.path_values(**{param: payload}))
             location = f"GET {t.path} (path parameter {param})"
         ex = client.send("GET", path, endpoint=t.endpoint)
-        if 200 <= ex.status < 300 and PASSWD.search(ex.text):
+        match = PASSWD.search(ex.text) if 200 <= ex.status < 300 else None
+        if match:
             title = f"Path traversal: '{param}' reads /etc/passwd"
-            found.add(probe_finding("CWE-22", "high", title, location, ex), t.endpoint)
+            found.add(
+                probe_finding("CWE-22", "high", title, location, ex, focus=match.group(0)),
+                t.endpoint,
+            )
             return

@@ -37,7 +37,9 @@ class Target:
 
     def path_values(self, **override: str) -> dict[str, str]:
         """Plain values for every path parameter, with `override` (encoded) taking over."""
-        plain = {n: "1" if kind == "integer" else "bdevprobe" for n, kind in self.path_params.items()}
+        plain = {
+            n: "1" if kind == "integer" else "bdevprobe" for n, kind in self.path_params.items()
+        }
         return {**plain, **override}
 
     @property
@@ -193,9 +195,13 @@ def _handler_node(ep: Endpoint, root: Path) -> ast.FunctionDef | ast.AsyncFuncti
 
 def _request_input(node: ast.AST) -> tuple[str, str]:
     """("args", "name") for `request.args.get("name")` or `request.args["name"]`, etc."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr in {"get", "getlist"} and node.args:
-            return _source(node.func.value), _const(node.args[0])
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"get", "getlist"}
+        and node.args
+    ):
+        return _source(node.func.value), _const(node.args[0])
     if isinstance(node, ast.Subscript):
         return _source(node.value), _const(node.slice)
     return "", ""

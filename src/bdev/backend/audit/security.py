@@ -6,6 +6,7 @@ rubric in `sec_rubric.py`.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -14,12 +15,15 @@ from bdev.backend.audit.sec_bandit import BanditUnavailable, run_bandit
 from bdev.backend.audit.sec_pip_audit import run_pip_audit
 from bdev.backend.audit.sec_rubric import count_by_severity, step_status
 from bdev.backend.facts import BackendFacts
+from bdev.errors import BdevError
 
 
 def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
     """Scan the code and its declared dependencies; name "security-static"."""
     started = time.monotonic()
     root = Path(root)
+    if not root.is_dir():
+        raise BdevError(f"{root}: not a directory to scan")
     findings: list[Finding] = []
     data: dict = {}
     problems: list[str] = []
@@ -33,7 +37,7 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
 
     audit_findings, data["pip_audit"] = run_pip_audit(root)
     findings += audit_findings
-    findings += secret_findings(facts)
+    findings += secret_findings(facts, root)
 
     data["by_severity"] = count_by_severity(findings)
     status = "error" if problems and not findings else step_status(findings)
@@ -54,7 +58,7 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
     )
 
 
-def secret_findings(facts: BackendFacts) -> list[Finding]:
+def secret_findings(facts: BackendFacts, root: Path) -> list[Finding]:
     """Each secret `analyze` found in the source becomes a CWE-798 finding."""
     return [
         Finding(
@@ -62,11 +66,26 @@ def secret_findings(facts: BackendFacts) -> list[Finding]:
             severity="high",
             title=f"Hard-coded {s.kind}" + (f" in {s.name}" if s.name else ""),
             location=f"{s.location.file}:{s.location.line}",
-            evidence={"file": s.location.file, "line": s.location.line, "name": s.name},
+            evidence={
+                "file": s.location.file,
+                "line": s.location.line,
+                "name": s.name,
+                "snippet": _masked_line(root / s.location.file, s.location.line),
+            },
             tool="secrets",
         )
         for s in facts.secrets
     ]
+
+
+def _masked_line(path: Path, line: int) -> str:
+    """The source line with string literals cut to their first 3 characters: the report
+    should show where a secret is, and must not spread it further."""
+    try:
+        text = path.read_text(errors="replace").splitlines()[line - 1].strip()
+    except (OSError, IndexError):
+        return ""
+    return re.sub(r"""(['"])([^'"]{0,3})[^'"]*\1""", r"\1\2***\1", text)
 
 
 def _severities(counts: dict[str, int]) -> str:

@@ -101,10 +101,12 @@ def _candidates(q: GrepQuery) -> Iterator[str]:
     else:
         type_filter = None
     glob_filter = GlobFilter.from_patterns(patterns) if patterns else None
-    top = str(q.target)
-    for entry in iter_files(top):
+    root = str(q.root)
+    for entry in iter_files(str(q.target)):
         if glob_filter or type_filter:
-            rel = os.path.relpath(entry.path, top)
+            # Relative to the workspace, not the searched folder: rg matches globs
+            # against paths as it prints them, and it runs in the workspace.
+            rel = os.path.relpath(entry.path, root)
             if glob_filter and not glob_filter.matches(rel):
                 continue
             if type_filter and not type_filter.matches(rel):

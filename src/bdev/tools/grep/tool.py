@@ -77,7 +77,7 @@ class GrepTool:
         limit = args.get("head_limit")
         if mode == "content":
             numbered = args.get("-n", True) is not False
-            rows = _content_rows(self.engine.lines(q), numbered, q.before or q.after)
+            rows = _content_rows(self.engine.lines(q), numbered, bool(q.before or q.after))
             return _finish(rows, limit, "lines")
         if mode == "count":
             counts = self.engine.counts(q)

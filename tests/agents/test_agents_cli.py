@@ -94,3 +94,13 @@ def test_validate_seeds_pass_with_a_warning(seeds: list[Path]) -> None:
     assert result.exit_code == 0, result.output
     assert "1 warning" in result.output
     assert run("validate", "--strict", str(seeds[0])).exit_code == 1
+
+
+def test_validate_a_folder_and_a_missing_file(tmp_path: Path, write, definition) -> None:
+    write("defs/a.md", definition(name="a"))
+    write("defs/nested/b.md", "---\nname: b\n---\n")
+    result = run("validate", str(tmp_path / "defs"), str(tmp_path / "missing.md"))
+    assert result.exit_code == 1
+    assert "b.md:1: description: missing (required)" in result.output
+    assert "missing.md:1: file: cannot read" in result.output
+    assert "checked 3 files: 2 errors in 2 files, 1 warning" in result.output

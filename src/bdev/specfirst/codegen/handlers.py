@@ -1,0 +1,205 @@
+"""Handler functions: one per operation, mechanical CRUD bodies or slots for the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bdev.specfirst.codegen.schemas import SchemaCode, _docstring
+from bdev.specfirst.names import pascal
+from bdev.specfirst.persistence import TOKEN_FIELDS
+from bdev.specfirst.plan import Operation, Resource, ServicePlan
+from bdev.specfirst.refs import deref
+
+# What a slot body may use; named in the model's prompt.
+HELPERS = (
+    "store.create(table, doc) -> dict",
+    "store.get(table, id) -> dict | None",
+    "store.list(table, limit=None, offset=0, filters=None) -> list[dict]",
+    "store.count(table, filters=None) -> int",
+    "store.replace(table, id, doc) -> dict | None",
+    "store.update(table, id, changes) -> dict | None",
+    "store.delete(table, id) -> bool",
+    "store.find(table, field, value) -> dict | None",
+    "raise ApiError(status, message)",
+    "hash_password(password) -> str",
+    "verify_password(password, stored) -> bool",
+    "create_token(subject, claims=None) -> str",
+    "safe_join(base, *parts) -> Path",
+    "run_command(args: list[str], timeout=10.0) -> subprocess.CompletedProcess",
+)
+
+_PAGE_SIZE = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
+_LOGIN_FIELDS = ("username", "email", "login", "name")
+
+
+def slot_marker(op: Operation) -> str:
+    return f"# bdev:slot {op.operation_id}"
+
+
+def body_type(code: SchemaCode, op: Operation) -> str | None:
+    if op.body is None:
+        return None
+    return code.annotation(op.body.schema_, f"{pascal(op.operation_id)}Body")
+
+
+def response_type(code: SchemaCode, op: Operation) -> str | None:
+    ok = op.success
+    if ok is None or ok.schema_ is None or ok.status == "204":
+        return None
+    return code.annotation(ok.schema_, f"{pascal(op.operation_id)}Response")
+
+
+def param_type(code: SchemaCode, op: Operation, name: str) -> str:
+    param = next(p for p in op.params if p.py_name == name)
+    # Constraints were checked by the route; the handler only needs the type.
+    base, _ = code.type_and_constraints(param.schema_, pascal(param.name), strict=False)
+    return base if param.required or "default" in param.schema_ else f"{base} | None"
+
+
+def handler_args(plan: ServicePlan, op: Operation, code: SchemaCode | None = None) -> list[tuple[str, str]]:
+    """(name, type) of each keyword argument the route passes to the handler."""
+    code = code or SchemaCode(plan.document, email_validator=False)
+    args = [(p.py_name, param_type(code, op, p.py_name)) for p in op.params]
+    body = body_type(code, op)
+    if body:
+        args.append(("body", body if op.body and op.body.required else f"{body} | None"))
+    args.append(("store", "Store"))
+    if op.security:
+        args.append(("principal", "Principal | None"))
+    return args
+
+
+def handler_signature(plan: ServicePlan, op: Operation, code: SchemaCode | None = None) -> str:
+    args = ", ".join(f"{name}: {kind}" for name, kind in handler_args(plan, op, code))
+    return f"def {op.operation_id}(*, {args}) -> Any:"
+
+
+def handler_source(plan: ServicePlan, op: Operation, code: SchemaCode) -> str:
+    lines = [handler_signature(plan, op, code)]
+    doc = "\n\n".join(t for t in (op.summary, op.description) if t) or f"{op.method.upper()} {op.path}"
+    lines.append(f"    {_docstring(doc)}")
+    body = _mechanical(plan, op) if op.kind else None
+    if body is None:
+        lines += [f"    {slot_marker(op)}", "    raise NotImplementedError"]
+    else:
+        lines += [f"    {line}" if line else "" for line in body]
+    return "\n".join(lines)
+
+
+def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
+    res = plan.resources[op.resource or ""]
+    table = repr(res.table)
+    data = 'data = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body else {}'
+    id_arg = next((p.py_name for p in op.params if p.location == "path"), None)
+    missing = f'raise ApiError(404, f"{res.table} {{{id_arg}}} not found")'
+    match op.kind:
+        case "create":
+            return [data, *_stamps(plan, op, res), f"return store.create({table}, data)"]
+        case "list":
+            return _list_body(plan, op, res)
+        case "get":
+            return [f"found = store.get({table}, {id_arg})", "if found is None:", f"    {missing}", "return found"]
+        case "replace" | "update":
+            method = "replace" if op.kind == "replace" else "update"
+            dump = data if method == "replace" else data.replace("exclude_none", "exclude_unset")
+            return [
+                dump,
+                f"found = store.{method}({table}, {id_arg}, data)",
+                "if found is None:",
+                f"    {missing}",
+                "return found",
+            ]
+        case "delete":
+            return [f"if not store.delete({table}, {id_arg}):", f"    {missing}", "return None"]
+        case "register":
+            return _register_body(plan, op)
+        case "login":
+            return _login_body(plan, op)
+    return None
+
+
+def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
+    """Server-set timestamps: required date-time fields of the item that the body lacks."""
+    code = SchemaCode(plan.document, email_validator=False)
+    props, required = code._merged(res.item_schema) if res.item_schema else ({}, set())
+    sent = _props(plan, op.body.schema_ if op.body else None)
+    lines = []
+    for name in sorted(required):
+        prop = deref(plan.document, props.get(name, {}))
+        if name not in sent and prop.get("format") == "date-time":
+            lines.append(f"data.setdefault({name!r}, now_iso())")
+    return lines
+
+
+def _list_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
+    query = {p.name: p.py_name for p in op.params if p.location == "query"}
+    size = next((query[n] for n in _PAGE_SIZE if n in query), None)
+    if "offset" in query:
+        offset = query["offset"]
+    elif "page" in query and size:
+        offset = f"({query['page']} - 1) * {size}" if size else "0"
+    else:
+        offset = "0"
+    item_props = _props(plan, res.item_schema)
+    pager = {query.get("page"), size, query.get("offset")}
+    filters = {n: py for n, py in query.items() if n in item_props and py not in pager}
+    lines = [f"filters = {{{', '.join(f'{n!r}: {py}' for n, py in filters.items())}}}"]
+    table = repr(res.table)
+    lines.append(f"items = store.list({table}, limit={size or 'None'}, offset={offset}, filters=filters)")
+    ok = op.success
+    schema = deref(plan.document, ok.schema_) if ok and ok.schema_ else {}
+    props = _props(plan, schema)
+    array = next((n for n, s in props.items() if deref(plan.document, s).get("type") == "array"), None)
+    if schema.get("type") == "array" or array is None:
+        return [*lines, "return items"]
+    page = {array: "items"}
+    for name in ("total", "count", "total_count", "totalCount"):
+        if name in props:
+            page[name] = f"store.count({table}, filters)"
+    for name, py in query.items():
+        if name in props and py in pager:
+            page[name] = py
+    return [*lines, "return {" + ", ".join(f"{k!r}: {v}" for k, v in page.items()) + "}"]
+
+
+def _register_body(plan: ServicePlan, op: Operation) -> list[str]:
+    key = _login_field(plan, op)
+    return [
+        'data = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body else {}',
+        f"if store.find('users', {key!r}, data.get({key!r})) is not None:",
+        f"    raise ApiError(409, '{key} is already registered')",
+        "data['password_hash'] = hash_password(data.pop('password'))",
+        "user = store.create('users', data)",
+        "return {k: v for k, v in user.items() if k != 'password_hash'}",
+    ]
+
+
+def _login_body(plan: ServicePlan, op: Operation) -> list[str]:
+    key = _login_field(plan, op)
+    ok = op.success
+    props = _props(plan, ok.schema_ if ok else None)
+    token = next(f for f in TOKEN_FIELDS if f in props)
+    reply = {token: "create_token(str(user['id']))"}
+    if "token_type" in props or "tokenType" in props:
+        reply["token_type" if "token_type" in props else "tokenType"] = "'bearer'"
+    if "expires_in" in props or "expiresIn" in props:
+        reply["expires_in" if "expires_in" in props else "expiresIn"] = "TOKEN_TTL_SECONDS"
+    return [
+        'data = body.model_dump(mode="json", by_alias=True) if body else {}',
+        f"user = store.find('users', {key!r}, data.get({key!r}))",
+        "if user is None or not verify_password(data.get('password') or '', user['password_hash']):",
+        "    raise ApiError(401, 'invalid credentials')",
+        "return {" + ", ".join(f"{k!r}: {v}" for k, v in reply.items()) + "}",
+    ]
+
+
+def _login_field(plan: ServicePlan, op: Operation) -> str:
+    props = _props(plan, op.body.schema_ if op.body else None)
+    return next((f for f in _LOGIN_FIELDS if f in props), next(p for p in props if p != "password"))
+
+
+def _props(plan: ServicePlan, schema: dict[str, Any] | None) -> dict[str, Any]:
+    if not schema:
+        return {}
+    code = SchemaCode(plan.document, email_validator=False)
+    return code._merged(schema)[0]

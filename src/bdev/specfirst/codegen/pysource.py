@@ -1,0 +1,72 @@
+"""Tidying generated Python: dropping unused imports, merging modules, ruff format.
+
+The pruning is hand-written (a few lines of `ast`) so that output is clean even where
+ruff is not installed; ruff, when present, only formats and sorts.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def prune_imports(source: str) -> str:
+    """Remove names imported at module level but never used (respecting `__all__`)."""
+    tree = ast.parse(source)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            used.add(node.value)  # names listed in __all__
+    lines = source.splitlines()
+    edits: list[tuple[int, int, str | None]] = []
+    for node in tree.body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        keep = [a for a in node.names if (a.asname or a.name.split(".")[0]) in used]
+        if len(keep) != len(node.names):
+            node.names = keep
+            edits.append((node.lineno, node.end_lineno or node.lineno, ast.unparse(node) if keep else None))
+    for start, end, text in reversed(edits):
+        lines[start - 1 : end] = [text] if text else []
+    return "\n".join(lines) + "\n"
+
+
+def merge_modules(modules: list[str]) -> str:
+    """One module from several: imports hoisted and de-duplicated, first docstring kept."""
+    imports: list[str] = []
+    bodies: list[str] = []
+    docstring = None
+    for source in modules:
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        body_start = 0
+        for node in tree.body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node is tree.body[0]:
+                docstring = docstring or ast.get_source_segment(source, node)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                if not (isinstance(node, ast.ImportFrom) and (node.module == "app" or (node.module or "").startswith("app."))):
+                    imports.append(ast.get_source_segment(source, node) or "")
+            else:
+                break
+            body_start = node.end_lineno or 0
+        bodies.append("\n".join(lines[body_start:]).strip("\n"))
+    future = [i for i in dict.fromkeys(imports) if "__future__" in i]
+    rest = [i for i in dict.fromkeys(imports) if "__future__" not in i]
+    head = [docstring or '"""Generated service."""', *future, *rest]
+    return "\n".join(head) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def ruff_tidy(files: list[Path], cwd: Path) -> bool:
+    """Sort imports and format with ruff if it is installed; False when it is not."""
+    ruff = shutil.which("ruff")
+    if not ruff or not files:
+        return False
+    names = [str(f) for f in files]
+    run = [ruff, "--quiet", "--no-cache"]
+    subprocess.run([*run[:1], "check", *run[1:], "--select", "I,F401", "--fix", "--isolated", "--line-length", "100", *names], cwd=cwd, capture_output=True, timeout=60, check=False)  # fmt: skip
+    subprocess.run([*run[:1], "format", *run[1:], "--isolated", "--line-length", "100", *names], cwd=cwd, capture_output=True, timeout=60, check=False)  # fmt: skip
+    return True

@@ -1,0 +1,118 @@
+"""Route descriptions for the main-module templates, one per operation and framework."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bdev.specfirst.codegen.handlers import body_type, response_type
+from bdev.specfirst.codegen.schemas import SchemaCode, _kwargs
+from bdev.specfirst.names import pascal
+from bdev.specfirst.plan import Operation, Param, ServicePlan
+
+_FASTAPI_MARKERS = {"path": "PathParam", "query": "Query", "header": "Header"}
+
+
+def _order(plan: ServicePlan) -> list[Operation]:
+    # Static segments before parameters, so `/items/search` is not taken for `/items/{id}`.
+    return sorted(plan.operations, key=lambda op: [s.startswith("{") for s in op.path.split("/")])
+
+
+def _call(plan: ServicePlan, op: Operation, value: Any) -> str:
+    args = [f"{p.py_name}={value(p)}" for p in op.params]
+    if op.body:
+        args.append("body=body")
+    args.append("store=store")
+    if op.security:
+        args.append("principal=principal")
+    return ", ".join(args)
+
+
+def _default(param: Param) -> str | None:
+    if "default" in param.schema_:
+        return repr(param.schema_["default"])
+    return None if param.required else "None"
+
+
+def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
+    routes = []
+    for op in _order(plan):
+        params = []
+        for p in op.params:
+            base, kwargs = code.type_and_constraints(p.schema_, pascal(p.name), strict=False)
+            if p.py_name != p.name or p.location == "header":
+                kwargs = {"alias": repr(p.name), **kwargs}
+            default = _default(p)
+            kind = base if default != "None" else f"{base} | None"
+            text = f"{p.py_name}: Annotated[{kind}, {_FASTAPI_MARKERS[p.location]}({_kwargs(kwargs)})]"
+            params.append(text if default is None else f"{text} = {default}")
+        body = body_type(code, op)
+        if body and op.body:
+            params.append(
+                f"body: Annotated[{body}, Body()]" if op.body.required else f"body: Annotated[{body} | None, Body()] = None"
+            )
+        routes.append(
+            {
+                "method": op.method,
+                "path": op.path,
+                "status": op.success_status,
+                "name": f"{op.operation_id}_route",
+                "params": (["*", *params] if params else []),
+                "security": op.security,
+                "handler": op.operation_id,
+                "call": _call(plan, op, lambda p: p.py_name),
+                "response": response_type(code, op) or "None",
+            }
+        )
+    return routes
+
+
+def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
+    routes = []
+    for op in _order(plan):
+        rule = op.path
+        path_args = []
+        for p in op.params:
+            if p.location == "path":
+                rule = rule.replace("{" + p.name + "}", f"<{p.py_name}>")
+                path_args.append(f"{p.py_name}: str")
+        cls = f"{pascal(op.operation_id)}Params"
+        fields = [_param_field(code, p) for p in op.params]
+        model = f"class {cls}(ApiModel):\n" + "\n".join(f"    {f}" for f in fields) if fields else None
+        gather = []
+        for location, source in (("query", "request.args"), ("header", "request.headers")):
+            names = tuple(p.name for p in op.params if p.location == location)
+            arrays = tuple(p.name for p in op.params if p.location == location and p.schema_.get("type") == "array")
+            if names:
+                gather.append(f"**values({source}, {names!r}, {arrays!r})")
+        gather += [f"{p.name!r}: {p.py_name}" for p in op.params if p.location == "path"]
+        body = body_type(code, op)
+        routes.append(
+            {
+                "method": op.method,
+                "rule": rule,
+                "name": f"{op.operation_id}_route",
+                "path_args": ", ".join(path_args),
+                "params_model": model,
+                "params_class": cls,
+                "gather": "{" + ", ".join(gather) + "}",
+                "body": body,
+                "body_required": bool(op.body and op.body.required),
+                "security": op.security,
+                "handler": op.operation_id,
+                "call": _call(plan, op, lambda p: f"params.{p.py_name}"),
+                "status": op.success_status,
+                "response": response_type(code, op) or "None",
+            }
+        )
+    return routes
+
+
+def _param_field(code: SchemaCode, p: Param) -> str:
+    base, kwargs = code.type_and_constraints(p.schema_, pascal(p.name), strict=False)
+    default = _default(p)
+    if default == "None":
+        base = f"{base} | None"
+    head = {"default": default} if default is not None else {}
+    alias = {"alias": repr(p.name)} if p.py_name != p.name else {}
+    kwargs = {**head, **alias, **kwargs}
+    return f"{p.py_name}: {base} = Field({_kwargs(kwargs)})" if kwargs else f"{p.py_name}: {base}"

@@ -1,0 +1,158 @@
+"""The generated service's own tests: documented statuses, validation, auth, round trips."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bdev.specfirst.codegen.examples import NoExample, example, violation
+from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.plan import Operation, ServicePlan
+from bdev.specfirst.refs import deref
+
+if TYPE_CHECKING:
+    from bdev.specfirst.codegen.render import Options
+
+_IDENTITY = ("username", "email", "login", "name")
+_MISSING_ID = {"integer": 999999, "string": "no-such-id"}
+
+
+def request_for(plan: ServicePlan, op: Operation, ids: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A valid request for `op` (path, query, headers, json), or NoExample."""
+    doc = plan.document
+    path, query, headers = op.path, {}, {}
+    for p in op.params:
+        if p.location == "path":
+            value = (ids or {}).get(p.name, example(doc, p.schema_, p.name))
+            path = path.replace("{" + p.name + "}", str(value))
+        elif p.required or "example" in p.schema_:
+            target = query if p.location == "query" else headers
+            target[p.name] = example(doc, p.schema_, p.name)
+    body = example(doc, op.body.schema_) if op.body else None
+    scheme = list(op.security[0]) if op.security else []
+    return {"method": op.method.upper(), "path": path, "query": query, "headers": headers, "json": body, "auth": scheme}
+
+
+def _expected(plan: ServicePlan, op: Operation) -> int | None:
+    if op.kind is None:
+        return 501
+    if op.kind in ("create", "list", "register"):
+        return op.success_status
+    if op.kind in ("get", "replace", "update", "delete"):
+        return 404  # the example id does not exist yet
+    return None  # login: covered by the auth flow test
+
+
+def cases(plan: ServicePlan, invalid_status: int) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {"status": [], "unauthorized": [], "invalid": [], "skipped": []}
+    for op in plan.operations:
+        res = plan.resources.get(op.resource or "")
+        ids = {p.name: _MISSING_ID[res.id_type] for p in op.params if p.location == "path"} if res else None
+        try:
+            request = request_for(plan, op, ids)
+        except NoExample as e:
+            out["skipped"].append({"id": op.operation_id, "why": str(e)})
+            continue
+        expected = _expected(plan, op)
+        if expected is not None:
+            out["status"].append({"id": op.operation_id, **request, "expected": expected})
+        if op.security and op.kind != "login":
+            out["unauthorized"].append({"id": op.operation_id, **request, "auth": [], "expected": 401})
+        out["invalid"] += _invalid(plan, op, request, invalid_status)
+    return out
+
+
+def _invalid(plan: ServicePlan, op: Operation, request: dict[str, Any], status: int) -> list[dict[str, Any]]:
+    doc = plan.document
+    found = []
+    if op.body and isinstance(request["json"], dict):
+        schema = deref(doc, op.body.schema_)
+        required = SchemaCode(doc, email_validator=False)._merged(schema)[1]
+        if required:
+            found.append({"id": f"{op.operation_id}-missing-required", **request, "json": {}, "expected": status})
+    for p in op.params:
+        if p.location != "query":
+            continue
+        try:
+            bad = violation(doc, p.schema_)
+        except NoExample:
+            continue
+        query = {**request["query"], p.name: bad}
+        found.append({"id": f"{op.operation_id}-{p.name}-out-of-bounds", **request, "query": query, "expected": status})
+    return found
+
+
+def round_trips(plan: ServicePlan) -> list[dict[str, Any]]:
+    """Create-then-read sequences for each resource whose create response carries the id."""
+    out = []
+    for res in plan.resources.values():
+        ops = {op.kind: op for op in plan.operations if op.resource == res.table}
+        create = ops.get("create")
+        code = SchemaCode(plan.document, email_validator=False)
+        props = code._merged(res.item_schema)[0] if res.item_schema else {}
+        if not create or res.id_field not in props:
+            continue
+        try:
+            steps = {"create": request_for(plan, create)}
+            for kind in ("get", "replace", "update", "delete", "list"):
+                if kind in ops:
+                    steps[kind] = request_for(plan, ops[kind], {p.name: "__ID__" for p in ops[kind].params if p.location == "path"})
+        except NoExample:
+            continue
+        out.append(
+            {
+                "table": re.sub(r"\W", "_", res.table),
+                "id_field": res.id_field,
+                "steps": steps,
+                "status": {k: ops[k].success_status for k in steps},
+            }
+        )
+    return out
+
+
+def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
+    register = next((op for op in plan.operations if op.kind == "register"), None)
+    login = next((op for op in plan.operations if op.kind == "login"), None)
+    if not register or not login:
+        return None
+    try:
+        reg, log = request_for(plan, register), request_for(plan, login)
+    except NoExample:
+        return None
+    ok = login.success
+    props = deref(plan.document, ok.schema_).get("properties", {}) if ok and ok.schema_ else {}
+    from bdev.specfirst.persistence import TOKEN_FIELDS
+
+    # A fresh identity (the status tests registered the plain example already), and
+    # the login body carries the same identity and password as the registration.
+    if isinstance(log["json"], dict) and isinstance(reg["json"], dict):
+        reg["json"] = {k: f"flow-{v}" if k in _IDENTITY and isinstance(v, str) else v for k, v in reg["json"].items()}
+        log["json"] = {k: reg["json"].get(k, v) for k, v in log["json"].items()}
+    return {
+        "register": reg,
+        "login": log,
+        "register_status": register.success_status,
+        "login_status": login.success_status,
+        "token_field": next(f for f in TOKEN_FIELDS if f in props),
+    }
+
+
+def render_tests(plan: ServicePlan, options: Options, code: SchemaCode) -> dict[str, str]:
+    from bdev.specfirst.codegen.render import _ENV
+
+    invalid = 422 if options.framework == "fastapi" else 400
+    context = {
+        "framework": options.framework,
+        "module": "app" if options.single_file else "app.main",
+        "security_module": "app" if options.single_file else "app.security",
+        "cases": cases(plan, invalid),
+        "round_trips": round_trips(plan),
+        "auth_flow": auth_flow(plan),
+        "spec_file": "openapi.json" if options.single_file else "app/openapi.json",
+        "health": "/health" not in (plan.document.get("paths") or {}),
+    }
+    return {
+        "tests/__init__.py": "",
+        "tests/conftest.py": _ENV.get_template("conftest.py.j2").render(**context),
+        "tests/test_api.py": _ENV.get_template("test_api.py.j2").render(**context),
+    }

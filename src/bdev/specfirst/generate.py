@@ -1,0 +1,68 @@
+"""Writing a rendered service to disk, and reading a `--requirements` file."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from bdev.errors import BdevError
+from bdev.specfirst.codegen.pysource import ruff_tidy
+from bdev.specfirst.codegen.render import Options, render
+from bdev.specfirst.plan import ServicePlan
+
+# The packages each framework cannot do without.
+_NEEDED = {"fastapi": ("fastapi", "uvicorn", "pydantic"), "flask": ("flask", "pydantic")}
+
+
+def generate(plan: ServicePlan, options: Options, out: Path, *, force: bool = False) -> list[Path]:
+    """Render `plan` into `out` (which must be empty unless `force`); returns the files."""
+    if options.allowed is not None:
+        missing = [p for p in _NEEDED[options.framework] if p not in options.allowed]
+        if missing:
+            raise BdevError(
+                f"--requirements does not allow {', '.join(missing)}, needed for --framework {options.framework}"
+            )
+    if out.exists() and not out.is_dir():
+        raise BdevError(f"{out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise BdevError(f"{out}: directory is not empty (use --force to write into it)")
+    files = render(plan, options)
+    written = []
+    for relative, text in files.items():
+        path = out / relative
+        _write_atomic(path, text)
+        written.append(path)
+    ruff_tidy([p for p in written if p.suffix == ".py"], out)
+    return written
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_requirements(path: Path) -> frozenset[str]:
+    """Normalised distribution names from a requirements file (versions and extras dropped)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise BdevError(f"{path}: cannot read the requirements file ({e.strerror})") from None
+    names = set()
+    for number, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+        if not match:
+            raise BdevError(f"{path}:{number}: not a requirement: {line!r}")
+        names.add(re.sub(r"[-_.]+", "-", match.group(0)).lower())
+    return frozenset(names)
