@@ -114,8 +114,7 @@ class Clock:
         self.pieces: list[str] = []
 
     def __call__(self, piece: str) -> None:
-        if not piece:
-            return
+        # Any chunk counts for the first token: a turn may be nothing but end-of-turn.
         now = time.perf_counter()
         self.first = self.first or now
         self.last = now
@@ -154,7 +153,11 @@ def run_plain(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> Si
         for chunk in stream:
             clock(chunk["choices"][0]["delta"].get("content") or "")
         side.turns.append(clock.turn(turn, tokenize))
-        print(f"  plain turn {turn}: {side.turns[-1].ttft_s:.2f}s to first token", flush=True)
+        print(
+            f"  plain turn {turn}: {side.turns[-1].ttft_s:.2f}s to first token, "
+            f"{side.turns[-1].tokens} tokens out",
+            flush=True,
+        )
     llm.close()
     return side
 
@@ -165,12 +168,19 @@ def run_bdev(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> tup
     model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
     model.load()
     cold.load_s = time.perf_counter() - t0
-    llm = model.load()
-    tokenize = lambda s: llm.tokenize(s.encode(), add_bos=False) if s else []  # noqa: E731
     for turn in range(1, args.turns + 1):
         clock = Clock()
         reply = model.complete(conversation(turn), tools, on_text=clock)
-        cold.turns.append(clock.turn(turn, tokenize))
+        stats = model.last_stats  # on_text only sees text; the model saw every token
+        cold.turns.append(
+            Turn(
+                turn,
+                stats.time_to_first_token_s,
+                stats.output_tokens,
+                stats.generation_s,
+                "".join(clock.pieces),
+            )
+        )
         cold.turns[-1].prompt_tokens = reply.usage.input_tokens
         cold.turns[-1].cached_tokens = reply.usage.cached_tokens
         print(
@@ -189,7 +199,16 @@ def run_bdev(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> tup
     warm.load_s = time.perf_counter() - t0
     clock = Clock()
     reply = model.complete(conversation(1), tools, on_text=clock)
-    warm.turns.append(clock.turn(1, tokenize))
+    stats = model.last_stats
+    warm.turns.append(
+        Turn(
+            1,
+            stats.time_to_first_token_s,
+            stats.output_tokens,
+            stats.generation_s,
+            "".join(clock.pieces),
+        )
+    )
     warm.turns[-1].prompt_tokens = reply.usage.input_tokens
     warm.turns[-1].cached_tokens = reply.usage.cached_tokens
     print(

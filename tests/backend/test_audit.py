@@ -8,6 +8,7 @@ import shutil
 import socket
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,17 @@ def test_hanging_suite_times_out_and_keeps_partial_output(tmp_path: Path) -> Non
     assert ".." in step.data["output_tail"]  # the two tests that passed before the hang
 
 
+def test_suite_that_cannot_be_collected_says_why(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    make_service(root, "\nimport no_such_module_here\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    step = run_tests(root, work, timeout_s=60, env={"PATH": "/usr/bin:/bin"})
+    assert step.status == "error"
+    assert step.summary.endswith("No module named 'no_such_module_here'")
+    assert step.data["errors"] == 1
+
+
 # --- start-up ----------------------------------------------------------------------------
 
 
@@ -164,6 +176,44 @@ def test_service_that_fails_to_start_reports_its_log_tail(service, tmp_path: Pat
         ),  # fmt: skip
     ):
         pass
+
+
+def _gone(pid: int, within_s: float = 5.0) -> bool:
+    """True once `pid` no longer runs (absent, or a zombie awaiting its reaper)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_service_that_never_answers_is_stopped_with_its_children(service, tmp_path: Path) -> None:
+    root, facts = service
+    pid_file = tmp_path / "child.pid"
+    code = (
+        "import subprocess, time; child = subprocess.Popen(['sleep', '60']);"
+        f" open({str(pid_file)!r}, 'w').write(str(child.pid));"
+        " print('booting', flush=True); time.sleep(60)"
+    )
+    with (
+        pytest.raises(StartupError, match=r"did not answer HTTP within 2 s; log tail:\nbooting"),
+        running_service(
+            root,
+            facts,
+            port=load_mod.free_port(),
+            cmd=f"{sys.executable} -c {code!r} {{port}}",
+            env={"PATH": "/usr/bin:/bin"},
+            log=tmp_path / "svc.log",
+            timeout_s=2,
+        ),  # fmt: skip
+    ):
+        pass
+    assert _gone(int(pid_file.read_text())), "the service's child outlived the audit"
 
 
 def test_port_in_use_is_refused_before_starting(service, tmp_path: Path) -> None:
@@ -352,6 +402,17 @@ def test_audit_keeps_earlier_steps_when_the_service_will_not_start(service) -> N
 def test_not_a_backend_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BdevError, match="does not look like a backend"):
         run_audit(tmp_path, AuditOptions(), facts=BackendFacts(root=str(tmp_path)))
+    with pytest.raises(BdevError, match="nowhere: not a directory"):
+        run_audit(tmp_path / "nowhere", AuditOptions())
+
+
+def test_a_service_bdev_cannot_provide_is_an_error_not_a_silent_pass(service) -> None:
+    root, facts = service
+    facts.services = ["mongodb"]
+    skip = parse_skip("tests,migrations,startup,security")
+    report = run_audit(root, AuditOptions(skip=skip), facts=facts)
+    step = report.step("services")
+    assert step.status == "error" and step.summary == "bdev cannot provide mongodb"
 
 
 def test_bad_options_are_refused() -> None:

@@ -57,13 +57,13 @@ def analyze(path: Path) -> BackendFacts:
         raise BdevError(f"{path}: not a directory; analyze needs the root of a codebase")
     root = root.resolve()
     tree = SourceTree.scan(root)
-    stack = detect(tree)
+    index = PyIndex(tree)
+    stack = detect(tree, index)
     if stack.framework is None and not stack.manifests:
         raise BdevError(
             f"{path}: not a backend codebase: no dependency manifest (pyproject.toml, "
             "requirements.txt, package.json, go.mod, ...) and no known web framework found"
         )
-    index = PyIndex(tree)
     facts = BackendFacts(
         root=str(root),
         language=stack.language,

@@ -32,11 +32,12 @@ NOT_A_SECRET_NAME = re.compile(
 )
 PLACEHOLDER = re.compile(
     r"change|example|sample|dummy|placeholder|your|fake|test|dev|local|insecure_default"
-    r"|todo|fixme|xxx|\*\*\*|<|>|\$\{|\{\{|%\(|^\$|^none$|^null$|^secret$|^password$|^token$",
+    r"|todo|fixme|xxx|\*\*\*|<|>|\$\{|\{\{|%\(|^\$|^none$|^null$|^secret$|^passw(or)?d$|^token$",
     re.IGNORECASE,
 )
 PRIVATE_KEY = re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY")
 AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+EXAMPLE_PASSWORDS = re.compile(r"^(pass|tiger|passw(or)?d|pwd|secret|s3cr3t|xxx+)$", re.I)
 URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:([^@\s/'\"]+)@", re.IGNORECASE)
 # KEY=value / key: value lines in .env, YAML, INI and similar files.
 CONFIG_ASSIGNMENT = re.compile(
@@ -109,7 +110,7 @@ def _settings_fields(cls: ast.ClassDef) -> list[str]:
 def env_vars(tree: SourceTree, modules: list[PyModule]) -> list[str]:
     names: set[str] = set()
     for mod in modules:
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes:
             if (name := _env_name(mod, node)) is not None:
                 names.add(name)
             elif isinstance(node, ast.ClassDef) and "BaseSettings" in class_bases(node):
@@ -122,6 +123,11 @@ def env_vars(tree: SourceTree, modules: list[PyModule]) -> list[str]:
 
 
 # -- secrets -------------------------------------------------------------------------------
+def _character_classes(value: str) -> int:
+    classes = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
+    return sum(1 for c in classes if re.search(c, value))
+
+
 def looks_secret(name: str, value: str) -> bool:
     """A literal value for a secret-like name that is not a placeholder."""
     name = name.rsplit(".", 1)[-1]
@@ -131,7 +137,23 @@ def looks_secret(name: str, value: str) -> bool:
         return False
     if re.fullmatch(r"[A-Z][A-Z0-9_]*", value):  # the name of an env var, not its value
         return False
-    return not re.fullmatch(r"(.)\1*", value)  # "xxxxxxxx"
+    if re.fullmatch(r"(.)\1*", value) or value.lower() == name.lower():  # "xxxx", apiKey="apiKey"
+        return False
+    # "token" and "key" also name lexer tokens and dict keys ("downgrade_token":
+    # "downgrades"): there, only values that look generated count.
+    strong = re.search(r"secret|passw|pwd|credential|private", name, re.IGNORECASE)
+    return bool(strong) or _character_classes(value) >= 2
+
+
+def url_password(text: str) -> str | None:
+    """The password of a credentials URL, unless it is a well-known example one."""
+    match = URL_PASSWORD.search(text)
+    if match is None:
+        return None
+    password = match.group(1)
+    if len(password) < 4 or PLACEHOLDER.search(password) or EXAMPLE_PASSWORDS.match(password):
+        return None
+    return password
 
 
 def _target_name(node: ast.AST) -> str:
@@ -160,8 +182,13 @@ def _python_secrets(mod: PyModule) -> list[Secret]:
             location = Location(file=mod.rel, line=node.lineno)  # type: ignore[attr-defined]
             found.append(Secret(location=location, kind=kind or _kind(name), name=name))
 
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Assign):
+    docstrings = {id(n.value) for n in mod.nodes if isinstance(n, ast.Expr) and const_str(n.value)}
+    for node in mod.nodes:
+        text = const_str(node)
+        if text is not None and id(node) not in docstrings and url_password(text):
+            location = Location(file=mod.rel, line=node.lineno)  # type: ignore[attr-defined]
+            found.append(Secret(location=location, kind="password in connection URL"))
+        elif isinstance(node, ast.Assign):
             for target in node.targets:
                 add(node, _target_name(target), node.value)
         elif isinstance(node, ast.AnnAssign):
@@ -180,30 +207,24 @@ def _python_secrets(mod: PyModule) -> list[Secret]:
     return found
 
 
-def _shape_secrets(rel: str, text: str) -> list[Secret]:
+def _shape_secrets(rel: str, text: str, urls: bool) -> list[Secret]:
+    """Private keys and AWS key ids anywhere; URL passwords when `urls` (Python files
+    check those on their string constants instead, so docstring examples do not count)."""
     found: list[Secret] = []
 
-    def line_of(offset: int) -> int:
-        return text.count("\n", 0, offset) + 1
+    def add(offset: int, kind: str) -> None:
+        line = text.count("\n", 0, offset) + 1
+        found.append(Secret(location=Location(file=rel, line=line), kind=kind))
 
     for match in PRIVATE_KEY.finditer(text):
-        found.append(
-            Secret(location=Location(file=rel, line=line_of(match.start())), kind="private key")
-        )
+        add(match.start(), "private key")
     for match in AWS_KEY_ID.finditer(text):
-        found.append(
-            Secret(
-                location=Location(file=rel, line=line_of(match.start())), kind="AWS access key id"
-            )
-        )
-    for match in URL_PASSWORD.finditer(text):
-        if not PLACEHOLDER.search(match.group(1)) and len(match.group(1)) >= 4:
-            found.append(
-                Secret(
-                    location=Location(file=rel, line=line_of(match.start())),
-                    kind="password in connection URL",
-                )
-            )
+        if "EXAMPLE" not in match.group():  # AWS's documented sample key
+            add(match.start(), "AWS access key id")
+    if urls:
+        for match in URL_PASSWORD.finditer(text):
+            if url_password(match.group()):
+                add(match.start(), "password in connection URL")
     return found
 
 
@@ -225,7 +246,7 @@ def secrets(tree: SourceTree, modules: dict[str, PyModule]) -> list[Secret]:
         name = PurePosixPath(rel).name
         if not (name.endswith(SHAPE_SCANNED) or name in SHAPE_SCANNED_NAMES or ".env" in name):
             continue
-        found += _shape_secrets(rel, tree.text(rel))
+        found += _shape_secrets(rel, tree.text(rel), urls=not rel.endswith(".py"))
         if is_test_file(rel):
             continue
         if rel.endswith(".py"):

@@ -130,30 +130,43 @@ def _query_argument(call: ast.Call, assignments: Assignments) -> ast.AST | None:
     return query
 
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _innermost_function(functions: list[Function], call: ast.Call) -> ast.AST | None:
+    around = [f for f in functions if f.lineno <= call.lineno <= (f.end_lineno or f.lineno)]
+    return max(around, key=lambda f: f.lineno, default=None)
+
+
 def raw_sql(mod: PyModule) -> tuple[list[Location], list[Location]]:
     """(all raw SQL sites, the dynamically built ones) in one module."""
+    calls = [
+        n
+        for n in mod.nodes
+        if isinstance(n, ast.Call)
+        and (
+            (isinstance(n.func, ast.Attribute) and n.func.attr in SQL_CALLS)
+            or last_name(n.func) == "text"
+        )
+    ]
+    # execute(text("...")) is one site: the inner text() call is not counted again.
+    inner = {id(a) for c in calls if last_name(c.func) != "text" for a in c.args[:1]}
     sites: list[Location] = []
     dynamic: list[Location] = []
-    scopes: list[ast.AST] = [
-        n for n in ast.walk(mod.tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
-    seen: set[int] = set()
-    for scope in [*scopes, mod.tree]:  # innermost first: a call is counted once
-        assignments = _assignments(scope)
-        for node in ast.walk(scope):
-            if not isinstance(node, ast.Call) or id(node) in seen:
-                continue
-            name = last_name(node.func)
-            if not (isinstance(node.func, ast.Attribute) and name in SQL_CALLS) and name != "text":
-                continue
-            seen.add(id(node))
-            seen.update(id(a) for a in node.args[:1])  # execute(text("...")) is one site
-            found = _sql_text(_query_argument(node, assignments))
-            if found and SQL_WORDS.search(found[0]):
-                location = Location(file=mod.rel, line=node.lineno)
-                sites.append(location)
-                if found[1]:
-                    dynamic.append(location)
+    functions = [n for n in mod.nodes if isinstance(n, Function)] if calls else []
+    scopes: dict[int, Assignments] = {}  # assignments per enclosing function, computed once
+    for call in calls:
+        if id(call) in inner:
+            continue
+        scope = _innermost_function(functions, call) or mod.tree
+        if id(scope) not in scopes:
+            scopes[id(scope)] = _assignments(scope)
+        found = _sql_text(_query_argument(call, scopes[id(scope)]))
+        if found and SQL_WORDS.search(found[0]):
+            location = Location(file=mod.rel, line=call.lineno)
+            sites.append(location)
+            if found[1]:
+                dynamic.append(location)
     return sites, dynamic
 
 
@@ -192,10 +205,7 @@ def _sqlalchemy_base(index: PyIndex, mod: PyModule, base: ast.expr) -> bool:
 def models(index: PyIndex) -> list[str]:
     """SQLAlchemy/SQLModel and Django model classes (abstract bases left out)."""
     classes = [
-        (mod, node)
-        for mod in index.all
-        for node in ast.walk(mod.tree)
-        if isinstance(node, ast.ClassDef)
+        (mod, node) for mod in index.all for node in mod.nodes if isinstance(node, ast.ClassDef)
     ]
     bases: set[tuple[str, str]] = set()  # (module, class) that models derive from
     found: list[str] = []
@@ -275,8 +285,8 @@ def migrations(tree: SourceTree) -> tuple[str | None, list[str]]:
 def databases(tree: SourceTree, index: PyIndex, dependencies: list[str]) -> list[str]:
     found = {db for name in dependencies if (db := _database(name))}
     for mod in index.all:
-        found.update(db for n in _imported(mod) if (db := _database(n.split(".")[0])))
-        for node in ast.walk(mod.tree):
+        found.update(db for n in mod.imported if (db := _database(n.split(".")[0])))
+        for node in mod.nodes:
             if (text := const_str(node)) is not None:
                 found.update(_databases_in_text(text))
     for rel in tree.files:
@@ -297,20 +307,10 @@ def _databases_in_text(text: str) -> set[str]:
     return found
 
 
-def _imported(mod: PyModule) -> list[str]:
-    names: list[str] = []
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Import):
-            names.extend(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append(node.module)
-    return names
-
-
 def orm(index: PyIndex, dependencies: list[str]) -> list[str]:
     found = {ORM_DEPENDENCIES[d] for d in dependencies if d in ORM_DEPENDENCIES}
     for mod in index.all:
-        for name in _imported(mod):
+        for name in mod.imported:
             found.update(
                 label
                 for prefix, label in ORM_IMPORTS.items()

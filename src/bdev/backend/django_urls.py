@@ -51,7 +51,7 @@ class DjangoUrls:
         confs = [m for m in self.index.all if m.name.split(".")[-1] == "urls"]
         included: set[str] = set()
         for mod in confs:
-            for node in ast.walk(mod.tree):
+            for node in mod.nodes:
                 if isinstance(node, ast.Call) and last_name(node.func) == "include":
                     target = self._include_target(mod, node)
                     if target:

@@ -50,7 +50,8 @@ def _app_dir(mod: PyModule) -> list[str]:
 
 def _python_entry(index: PyIndex, framework: str) -> EntryPoint | None:
     types = APP_TYPES[framework]
-    for mod in sorted(index.all, key=_rank):
+    candidates = [m for m in index.all if any(i.startswith(framework) for i in m.imported)]
+    for mod in sorted(candidates, key=_rank):
         variable, factory = _app_objects(mod, types)
         if variable is None and factory is None:
             continue

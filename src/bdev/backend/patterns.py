@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import PurePosixPath
 
-from bdev.backend.pyast import imported_modules, last_name
+from bdev.backend.pyast import last_name
 from bdev.backend.pyindex import PyIndex
 from bdev.backend.tree import SourceTree, is_test_file
 
@@ -66,7 +66,7 @@ INTEGRATIONS = [
 def _imports(index: PyIndex) -> set[str]:
     names: set[str] = set()
     for mod in index.all:
-        names.update(imported_modules(mod.tree))
+        names.update(mod.imported)
     return names
 
 
@@ -115,7 +115,7 @@ def architecture_patterns(
     functions: set[str] = set()
     classes: set[str] = set()
     for mod in index.all:
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes:
             if isinstance(node, ast.Call):
                 calls.add(last_name(node.func))
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -134,7 +134,7 @@ def architecture_patterns(
         patterns.append("repository pattern")
     if any(c.endswith("Service") for c in classes):
         patterns.append("service classes")
-    if "BaseSettings" in {b for mod in index.all for b in _bases(mod.tree)}:
+    if "BaseSettings" in {b for mod in index.all for b in _bases(mod.nodes)}:
         patterns.append("typed settings from the environment (pydantic-settings)")
     if "add_middleware" in calls or "middleware" in calls:
         patterns.append("middleware")
@@ -149,5 +149,5 @@ def architecture_patterns(
     return patterns
 
 
-def _bases(tree: ast.Module) -> list[str]:
-    return [last_name(b) for n in ast.walk(tree) if isinstance(n, ast.ClassDef) for b in n.bases]
+def _bases(nodes: list[ast.AST]) -> list[str]:
+    return [last_name(b) for n in nodes if isinstance(n, ast.ClassDef) for b in n.bases]

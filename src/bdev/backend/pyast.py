@@ -76,9 +76,10 @@ def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
     return keyword(call, name)
 
 
-def imported_modules(tree: ast.Module) -> Iterator[str]:
-    """Absolute module names imported anywhere in the file (relative imports skipped)."""
-    for node in ast.walk(tree):
+def imported_modules(nodes: ast.AST | list[ast.AST]) -> Iterator[str]:
+    """Absolute module names imported anywhere in a tree or list of walked nodes (relative
+    imports skipped)."""
+    for node in nodes if isinstance(nodes, list) else ast.walk(nodes):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name

@@ -30,6 +30,9 @@ class PyModule:
     imports: dict[str, str]
     # Top-level functions, classes and assigned values by name.
     defs: dict[str, Definition] = field(default_factory=dict)
+    # Every node, walked once: the analyzers filter this list instead of re-walking.
+    nodes: list[ast.AST] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)  # absolute module names imported
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,21 @@ class PyIndex:
         self.modules: dict[str, PyModule] = {}
         # Every module by file; `modules` keeps the first file claiming a dotted name.
         self.by_file: dict[str, PyModule] = {}
-        parsed_files = [(rel, t) for rel, t in tree.modules() if not is_test_file(rel)]
-        tops = {m.split(".")[0] for _, t in parsed_files for m in imported_modules(t)}
+        parsed_files = [
+            (rel, parsed)
+            for rel in tree.python_files
+            if not is_test_file(rel) and (parsed := tree.module(rel)) is not None
+        ]
+        nodes = {rel: list(ast.walk(parsed)) for rel, parsed in parsed_files}
+        imported = {rel: list(imported_modules(nodes[rel])) for rel, _ in parsed_files}
+        tops = {m.split(".")[0] for names in imported.values() for m in names}
         files = set(tree.files)
         for rel, parsed in parsed_files:
             root = import_root(rel, files, tops)
             name = module_name(rel, root)
             is_package = PurePosixPath(rel).name == "__init__.py"
             mod = PyModule(rel, root, name, parsed, import_map(parsed, name, is_package))
+            mod.nodes, mod.imported = nodes[rel], imported[rel]
             self.by_file[rel] = mod
             for node in parsed.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -96,12 +106,7 @@ class PyIndex:
     @cached_property
     def pydantic_models(self) -> set[str]:
         """Class names that are (transitively) pydantic models, settings excluded."""
-        classes = [
-            node
-            for mod in self.all
-            for node in ast.walk(mod.tree)
-            if isinstance(node, ast.ClassDef)
-        ]
+        classes = [node for mod in self.all for node in mod.nodes if isinstance(node, ast.ClassDef)]
         models = {"BaseModel", "SQLModel", "RootModel"}
         changed = True
         while changed:

@@ -35,6 +35,14 @@ OWNER_TYPES = {
 # FastAPI parameter defaults that are never a request body.
 NOT_BODY = {"Depends", "Security", "Query", "Path", "Header", "Cookie", "Form", "File"}
 
+# Calls that register a route (besides aiohttp's web.get(...) and friends).
+REGISTRATION_CALLS = {
+    "Route",
+    "add_api_route",
+    "add_route",
+    "add_url_rule",
+    *(f"add_{m}" for m in HTTP_METHODS),
+}
 Key = tuple[str, str]  # (module name, variable name)
 Handler = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -53,6 +61,19 @@ class Owner:
     prefix: str = ""
     auth: bool | None = False  # None: an auth middleware/hook that may cover its routes
     mounts: list[Mount] = field(default_factory=list)
+
+
+def _mount_prefixes(mod: PyModule) -> dict[int, str]:
+    """Starlette `Mount("/p", routes=[...])`: the prefix for each node inside a Mount.
+    The walk is breadth-first, so an inner Mount overrides what its outer one set."""
+    prefixes: dict[int, str] = {}
+    for node in mod.nodes:
+        if isinstance(node, ast.Call) and last_name(node.func) == "Mount":
+            path = const_str(arg(node, 0, "path"))
+            if path is not None:
+                inner = join(prefixes.get(id(node), ""), path)
+                prefixes.update((id(n), inner) for n in ast.walk(node) if n is not node)
+    return prefixes
 
 
 def join(prefix: str, path: str) -> str:
@@ -92,7 +113,7 @@ class RouteFinder:
 
     # -- pass 1: apps, routers, blueprints ---------------------------------------------
     def _find_owners(self, mod: PyModule) -> None:
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes:
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                 continue
             kind = OWNER_TYPES.get(last_name(node.value.func))
@@ -127,7 +148,7 @@ class RouteFinder:
 
     # -- pass 2: prefixes and global auth ----------------------------------------------
     def _find_mounts(self, mod: PyModule) -> None:
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._hooks(mod, node)
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
@@ -199,12 +220,16 @@ class RouteFinder:
 
     # -- pass 3: routes ----------------------------------------------------------------
     def _find_routes(self, mod: PyModule) -> None:
-        for node in ast.walk(mod.tree):
+        prefixes = _mount_prefixes(mod)
+        for node in mod.nodes:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 for deco in node.decorator_list:
                     if isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute):
                         self._decorator(mod, node, deco)
-        self._visit_calls(mod, mod.tree, "")
+            elif isinstance(node, ast.Call):
+                name = last_name(node.func)
+                if name in REGISTRATION_CALLS or name in HTTP_METHODS:
+                    self._call(mod, node, name, prefixes.get(id(node), ""))
 
     def _decorator(self, mod: PyModule, handler: Handler, deco: ast.Call) -> None:
         assert isinstance(deco.func, ast.Attribute)
@@ -228,19 +253,6 @@ class RouteFinder:
         own_auth = self.auth.dependencies_list(mod, keyword(deco, "dependencies"))
         response = keyword(deco, "response_model")
         self._add(mod, key, methods, path, handler, deco.lineno, own_auth, response)
-
-    def _visit_calls(self, mod: PyModule, node: ast.AST, prefix: str) -> None:
-        """Registration calls; Starlette `Mount("/p", routes=[...])` prefixes what it holds."""
-        if isinstance(node, ast.Call):
-            name = last_name(node.func)
-            if name == "Mount" and const_str(arg(node, 0, "path")) is not None:
-                inner = join(prefix, const_str(arg(node, 0, "path")) or "")
-                for child in ast.iter_child_nodes(node):
-                    self._visit_calls(mod, child, inner)
-                return
-            self._call(mod, node, name, prefix)
-        for child in ast.iter_child_nodes(node):
-            self._visit_calls(mod, child, prefix)
 
     def _call(self, mod: PyModule, call: ast.Call, name: str, prefix: str) -> None:
         base = call.func.value if isinstance(call.func, ast.Attribute) else None

@@ -11,8 +11,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from bdev.backend.pyast import imported_modules, last_name, str_list
-from bdev.backend.tree import SourceTree, is_test_file
+from bdev.backend.pyast import last_name, str_list
+from bdev.backend.pyindex import PyIndex
+from bdev.backend.tree import SourceTree
 
 PYTHON_MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 OTHER_MANIFESTS = {
@@ -208,11 +209,8 @@ def _manifest_language(rel: str) -> str:
     return OTHER_MANIFESTS.get(name, "python")
 
 
-def _python_framework(tree: SourceTree, deps: set[str]) -> str | None:
-    imported: set[str] = set()
-    for rel, module in tree.modules():
-        if not is_test_file(rel):
-            imported.update(m.split(".")[0] for m in imported_modules(module))
+def _python_framework(index: PyIndex, deps: set[str]) -> str | None:
+    imported = {m.split(".")[0] for mod in index.all for m in mod.imported}
     for name in PYTHON_FRAMEWORKS:
         if name in imported:
             return name
@@ -222,7 +220,7 @@ def _python_framework(tree: SourceTree, deps: set[str]) -> str | None:
     return None
 
 
-def detect(tree: SourceTree) -> Stack:
+def detect(tree: SourceTree, index: PyIndex) -> Stack:
     """What the tree is written in and with; manifests that fail to parse are skipped
     (a broken manifest should not hide the rest of the analysis)."""
     stack = Stack(manifests=[f for f in tree.files if _is_manifest(f)])
@@ -236,7 +234,7 @@ def detect(tree: SourceTree) -> Stack:
         deps_by_language.setdefault(_manifest_language(rel), []).extend(names)
 
     python_deps = set(deps_by_language.get("python", []))
-    framework = _python_framework(tree, python_deps) if tree.python_files else None
+    framework = _python_framework(index, python_deps)
     if framework:
         stack.language, stack.framework = "python", framework
     else:

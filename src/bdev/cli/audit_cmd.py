@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bdev.backend.audit.load import bound_note
 from bdev.backend.audit.options import STEPS, AuditOptions, parse_skip
 from bdev.backend.audit.render import write_report
 from bdev.backend.audit.report import AuditReport
@@ -96,7 +97,10 @@ def audit(
         print(json.dumps(result.to_json()))
     else:
         Console(highlight=False, soft_wrap=True).print(scorecard_table(result))
-    if any((s := result.step(name)) and s.status == "error" for name in _CORE_STEPS):
+    broken = [s for name in _CORE_STEPS if (s := result.step(name)) and s.status == "error"]
+    for step in broken:
+        err.print(f"[bold red]error:[/] {step.name}: {step.summary.splitlines()[0]}")
+    if broken:
         raise typer.Exit(1)
 
 
@@ -114,7 +118,7 @@ def scorecard_table(report: AuditReport) -> Table:
     table.add_row("line coverage", _num(t.coverage_percent, "{:.1f}%"))
     latency = " / ".join(_num(v, "{:.1f}") for v in (lat.p50, lat.p95, lat.p99))
     if lat.endpoint:
-        latency += f" ms  ({lat.endpoint}, {lat.generator}, {lat.bound_by}-bound)"
+        latency += f" ms  ({lat.endpoint}, {lat.generator}{bound_note(lat.bound_by)})"
     table.add_row("p50 / p95 / p99", latency)
     rate = None if report.error_rate is None else 100 * report.error_rate
     table.add_row("error rate", _num(rate, "{:.2f}%"))

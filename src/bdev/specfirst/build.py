@@ -19,7 +19,9 @@ from bdev.specfirst.plan import (
 from bdev.specfirst.refs import deref, dotted
 
 
-def build_plan(doc: dict[str, Any], source: str = "spec", describe: str | None = None) -> ServicePlan:
+def build_plan(
+    doc: dict[str, Any], source: str = "spec", describe: str | None = None
+) -> ServicePlan:
     def unsupported(path: list[Any], what: str) -> BdevError:
         return BdevError(f"{source}: at {dotted(path)}: {what} is not supported by `bdev new`")
 
@@ -39,7 +41,11 @@ def build_plan(doc: dict[str, Any], source: str = "spec", describe: str | None =
             raw = item[method]
             if raw.get("callbacks"):
                 raise unsupported([*where, "callbacks"], "callbacks")
-            name = snake(raw["operationId"]) if raw.get("operationId") else operation_name(method, path)
+            name = (
+                snake(raw["operationId"])
+                if raw.get("operationId")
+                else operation_name(method, path)
+            )
             if name in seen:
                 name = f"{name}_{method}"
             seen.add(name)
@@ -47,7 +53,8 @@ def build_plan(doc: dict[str, Any], source: str = "spec", describe: str | None =
             for i, alternative in enumerate(security):
                 for scheme in alternative:
                     if scheme not in schemes:
-                        raise BdevError(f"{source}: at {dotted([*where, 'security', i])}: unknown security scheme {scheme!r}")
+                        at = dotted([*where, "security", i])
+                        raise BdevError(f"{source}: at {at}: unknown security scheme {scheme!r}")
             operations.append(
                 Operation(
                     operation_id=name,
@@ -84,7 +91,8 @@ def _security_schemes(doc: dict[str, Any], unsupported: Any) -> dict[str, Securi
         scheme = deref(doc, scheme)
         where = ["components", "securitySchemes", name]
         kind = scheme.get("type")
-        if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer" or kind == "oauth2":
+        bearer = kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer"
+        if bearer or kind == "oauth2":
             out[name] = SecurityScheme(name=name, kind="bearer")
         elif kind == "apiKey":
             if scheme.get("in") not in ("header", "query"):
@@ -99,10 +107,12 @@ def _security_schemes(doc: dict[str, Any], unsupported: Any) -> dict[str, Securi
     return out
 
 
-def _params(doc: dict[str, Any], shared: list[Any], own: list[Any], where: list[Any], unsupported: Any) -> list[Param]:
+def _params(
+    doc: dict[str, Any], shared: list[Any], own: list[Any], where: list[Any], unsupported: Any
+) -> list[Param]:
     merged: dict[tuple[str, str], tuple[list[Any], dict[str, Any]]] = {}
     for i, raw in enumerate(shared):
-        merged[_key(deref(doc, raw))] = (where[:2] + ["parameters", i], deref(doc, raw))
+        merged[_key(deref(doc, raw))] = ([*where[:2], "parameters", i], deref(doc, raw))
     for i, raw in enumerate(own):
         merged[_key(deref(doc, raw))] = ([*where, "parameters", i], deref(doc, raw))
     params = []
@@ -135,7 +145,11 @@ def _body(doc: dict[str, Any], raw: Any, where: list[Any], unsupported: Any) -> 
     content = raw.get("content") or {}
     for media_type, media in content.items():
         if media_type == "application/json" or media_type.endswith("+json"):
-            return Body(media_type=media_type, required=raw.get("required", False), schema=media.get("schema") or {})
+            return Body(
+                media_type=media_type,
+                required=raw.get("required", False),
+                schema=media.get("schema") or {},
+            )
     raise unsupported([*where, "content"], f"a request body of type {', '.join(content) or 'none'}")
 
 
@@ -150,6 +164,9 @@ def _responses(doc: dict[str, Any], raw: dict[str, Any]) -> dict[str, Response]:
                 example = media.get("example")
                 break
         out[str(status)] = Response(
-            status=str(status), description=response.get("description", ""), schema=schema, example=example
+            status=str(status),
+            description=response.get("description", ""),
+            schema=schema,
+            example=example,
         )
     return out

@@ -12,6 +12,8 @@ from bdev.specfirst.codegen.pysource import ruff_tidy
 from bdev.specfirst.codegen.render import Options, render
 from bdev.specfirst.plan import ServicePlan
 
+PLAN_FILE = ".bdev/plan.json"
+
 # The packages each framework cannot do without.
 _NEEDED = {"fastapi": ("fastapi", "uvicorn", "pydantic"), "flask": ("flask", "pydantic")}
 
@@ -21,14 +23,15 @@ def generate(plan: ServicePlan, options: Options, out: Path, *, force: bool = Fa
     if options.allowed is not None:
         missing = [p for p in _NEEDED[options.framework] if p not in options.allowed]
         if missing:
-            raise BdevError(
-                f"--requirements does not allow {', '.join(missing)}, needed for --framework {options.framework}"
-            )
+            needed = f"needed for --framework {options.framework}"
+            raise BdevError(f"--requirements does not allow {', '.join(missing)}, {needed}")
     if out.exists() and not out.is_dir():
         raise BdevError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise BdevError(f"{out}: directory is not empty (use --force to write into it)")
     files = render(plan, options)
+    # The plan (with --describe) travels with the service for the model-filling step.
+    files[PLAN_FILE] = plan.model_dump_json(by_alias=True, indent=2) + "\n"
     written = []
     for relative, text in files.items():
         path = out / relative

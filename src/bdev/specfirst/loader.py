@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from bdev.errors import BdevError
@@ -35,8 +35,16 @@ def parse_spec_text(text: str, source: str) -> dict[str, Any]:
     try:
         # YAML is a superset of JSON, but json gives better messages for .json files.
         doc = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise BdevError(f"{source}: not valid {'JSON' if source.endswith('.json') else 'YAML'}: {e}")
+    except json.JSONDecodeError as e:
+        raise BdevError(
+            f"{source}: not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"
+        ) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise BdevError(
+            f"{source}: not valid YAML: {where}{getattr(e, 'problem', None) or e}"
+        ) from None
     if not isinstance(doc, dict):
         raise BdevError(f"{source}: an OpenAPI document must be a mapping at the top level")
     return doc
@@ -55,14 +63,49 @@ def validate_spec(doc: dict[str, Any], source: str) -> None:
     check_refs(doc, source)
     errors = list(validator_cls(doc).iter_errors())
     if errors:
-        raise BdevError(f"{source}: invalid OpenAPI document: {describe(errors)}")
+        raise BdevError(f"{source}: invalid OpenAPI document: {describe(errors, doc)}")
 
 
-def describe(errors: Iterable[ValidationError]) -> str:
-    """One line for the most relevant error, with its JSON path."""
-    error = best_match(errors)
-    # A oneOf/anyOf failure is vague; its closest sub-error says what is actually wrong.
-    while error.context:
-        error = best_match(error.context)
-    where = dotted(error.absolute_path) or "(document root)"
-    return f"at {where}: {error.message.splitlines()[0]}"
+def describe(errors: Iterable[ValidationError], doc: dict[str, Any]) -> str:
+    """One line for the most specific error, with its JSON path."""
+    # jsonschema's best_match cannot rank these errors (they carry no type checker), and
+    # errors found inside a Schema Object have paths relative to that schema; so each
+    # path is made absolute, and the deepest one is the most specific.
+    located = []
+    for error in errors:
+        while error.context:
+            error = max(error.context, key=lambda e: len(e.absolute_path))
+        located.append((_absolute(doc, list(error.absolute_path), error.instance), error))
+    path, error = max(located, key=lambda pair: len(pair[0]))
+    return f"at {dotted(path) or '(document root)'}: {error.message.splitlines()[0]}"
+
+
+def _absolute(doc: dict[str, Any], path: list[Any], instance: Any) -> list[Any]:
+    """`path` if it starts at the document root, else where in the document it leads to
+    `instance` (the first such place)."""
+    if not path or path[0] in doc:
+        return path
+
+    def follow(node: Any) -> Any:
+        for part in path:
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if in_dict or in_list:
+                node = node[part]
+            else:
+                return _MISSING
+        return node
+
+    stack: list[tuple[Any, list[Any]]] = [(doc, [])]
+    while stack:
+        node, where = stack.pop(0)
+        if follow(node) == instance:
+            return where + path
+        if isinstance(node, dict):
+            stack += [(v, [*where, k]) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, [*where, i]) for i, v in enumerate(node)]
+    return path
+
+
+_MISSING = object()

@@ -51,7 +51,9 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
                 res.item_path = op.path
                 res.id_type = "integer" if id_param.schema_.get("type") == "integer" else "string"
                 props = (res.item_schema or {}).get("properties", {})
-                res.id_field = "id" if "id" in props or id_param.name not in props else id_param.name
+                res.id_field = (
+                    "id" if "id" in props or id_param.name not in props else id_param.name
+                )
                 op.kind, op.resource = _ITEM_KINDS[op.method], res.table  # type: ignore[assignment]
     if any(op.kind == "register" for op in plan.operations):
         resources.setdefault("users", Resource(table="users", collection_path="/users"))
@@ -64,7 +66,12 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
 
 def _is_item_path(path: str, collection: str) -> bool:
     rest = path[len(collection) :]
-    return path.startswith(collection + "/") and rest.count("/") == 1 and rest[1:].startswith("{") and rest.endswith("}")
+    return (
+        path.startswith(collection + "/")
+        and rest.count("/") == 1
+        and rest[1:].startswith("{")
+        and rest.endswith("}")
+    )
 
 
 def _body_schema(doc: dict[str, Any], op: Operation) -> dict[str, Any]:

@@ -51,11 +51,15 @@ def check_refs(doc: dict[str, Any], source: str) -> None:
             if isinstance(ref, str):
                 where = dotted([*path, "$ref"])
                 if not ref.startswith("#"):
-                    raise BdevError(f"{source}: at {where}: only local references are supported, got {ref!r}")
+                    raise BdevError(
+                        f"{source}: at {where}: only local references are supported, got {ref!r}"
+                    )
                 try:
                     pointer(doc, ref)
                 except (KeyError, IndexError, ValueError):
-                    raise BdevError(f"{source}: at {where}: reference {ref!r} points nowhere") from None
+                    raise BdevError(
+                        f"{source}: at {where}: reference {ref!r} points nowhere"
+                    ) from None
             for key, value in node.items():
                 walk(value, [*path, key])
         elif isinstance(node, list):

@@ -17,7 +17,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import yaml
@@ -25,6 +25,7 @@ import yaml
 from bdev.backend.audit.results import StepResult
 from bdev.backend.facts import BackendFacts
 
+StepStatus = Literal["ok", "failed", "error"]
 SPEC_PATHS = [
     "/openapi.json",
     "/docs/openapi.json",
@@ -91,6 +92,7 @@ def run_conformance(base_url: str, openapi: dict, timeout_s: float = 60) -> Step
             return _result("error", started, "schemathesis failed: " + " | ".join(tail))
         data = _summarise(report, _har_statuses(out / "run.har"), _junit_examples(out / "run.xml"))
 
+    status: StepStatus
     if data["operations_tested"] == 0:
         status = "error"
     elif data["failures"] or data["server_errors"]:
@@ -203,10 +205,12 @@ def _summarise(report: dict, statuses: list[int], examples: dict[str, str]) -> d
     }
 
 
-def _result(status: str, started: float, summary: str, data: dict | None = None) -> StepResult:
+def _result(
+    status: StepStatus, started: float, summary: str, data: dict | None = None
+) -> StepResult:
     return StepResult(
         name="conformance",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         duration_s=round(time.monotonic() - started, 3),
         summary=summary,
         data=data or {},

@@ -143,6 +143,10 @@ def measure_ceiling(generator: str, concurrency: int, duration_s: float, workdir
         stop_group(proc, grace_s=2.0)
 
 
+def bound_note(bound: str | None) -> str:
+    return f", {bound}-bound" if bound else ""
+
+
 def bound_by(run: LoadRun, ceiling: LoadRun | None) -> str | None:
     if ceiling is None or run.p95_ms is None or ceiling.p95_ms is None:
         return None
@@ -209,7 +213,7 @@ def run_load(
         status = "ok"
         summary = (
             f"{generator}, {len(runs)} endpoint(s) x {duration_s:g} s at {concurrency} connections:"
-            f" worst p95 {worst.p95_ms:.1f} ms ({worst.target}, {worst.bound_by}-bound),"
+            f" worst p95 {worst.p95_ms:.1f} ms ({worst.target}{bound_note(worst.bound_by)}),"
             f" error rate {100 * (error_rate or 0):.2f}%;"
             + (
                 f" generator ceiling p95 {ceiling.p95_ms or 0:.1f} ms at {ceiling.rps:.0f} req/s"

@@ -67,7 +67,8 @@ def run_probes(
             check(client, targets, found)
             data["checks_run"].append(name)
     except BudgetExhausted as e:
-        data["budget_exhausted"] = str(e)
+        data["budget_exhausted"] = True
+        data["stopped_after"] = str(e)
     finally:
         client.close()
 
@@ -78,17 +79,14 @@ def run_probes(
     findings = found.all()
     data["requests"] = client.sent
     data["by_severity"] = count_by_severity(findings)
+    summary = f"{len(findings)} findings from {client.sent} requests to {len(targets)} operations"
+    if data["budget_exhausted"]:
+        summary += f" (stopped early after {data['stopped_after']})"
     return StepResult(
         name="security-probes",
-        status=step_status(findings),  # type: ignore[arg-type]
+        status=step_status(findings),
         duration_s=round(time.monotonic() - started, 3),
-        summary=f"{len(findings)} findings from {client.sent} requests to {len(targets)} "
-        "operations"
-        + (
-            f" (stopped early: budget of {data['budget_exhausted']} used)"
-            if data["budget_exhausted"]
-            else ""
-        ),
+        summary=summary,
         data=data,
         findings=findings,
     )

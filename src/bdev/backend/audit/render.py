@@ -26,6 +26,15 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _ceiling(ceiling: dict | None) -> str:
+    if not ceiling:
+        return "its ceiling could not be measured"
+    return (
+        f"its ceiling against a trivial server: p95 {_ms(ceiling.get('p95_ms'))} ms"
+        f" at {ceiling.get('rps', 0):.0f} req/s"
+    )
+
+
 def render_markdown(report: AuditReport) -> str:
     t, lat, sec = report.tests, report.latency_ms, report.security
     out = [
@@ -52,13 +61,11 @@ def render_markdown(report: AuditReport) -> str:
     ]
     out += [f"| {c.name} | {_MARK[c.status]} | {_cell(c.evidence)} |" for c in report.checklist]
     if lat.per_endpoint:
-        ceiling = lat.ceiling or {}
         out += [
             "",
             "## Latency per endpoint",
             "",
-            f"Generator: {lat.generator}; its ceiling against a trivial server:"
-            f" p95 {_ms(ceiling.get('p95_ms'))} ms at {ceiling.get('rps', 0):.0f} req/s.",
+            f"Generator: {lat.generator}; {_ceiling(lat.ceiling)}.",
             "",
             "| endpoint | requests | req/s | p50 | p95 | p99 | errors | bound by |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -110,7 +117,8 @@ th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 {% for c in r.checklist %}<tr><td>{{ c.name }}</td>
 <td class="{{ c.status|replace(' ', '-') }}">{{ c.status }}</td><td>{{ c.evidence }}</td></tr>
 {% endfor %}</table>
-{% if r.latency_ms.per_endpoint %}<h2>Latency per endpoint ({{ r.latency_ms.generator }})</h2>
+{% if r.latency_ms.per_endpoint %}<h2>Latency per endpoint</h2>
+<p>Generator: {{ r.latency_ms.generator }}; {{ ceiling(r.latency_ms.ceiling) }}.</p>
 <table><tr><th>endpoint</th><th>requests</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th>
 <th>errors</th><th>bound by</th></tr>
 {% for e in r.latency_ms.per_endpoint %}<tr><td>{{ e.target }}</td><td>{{ e.requests }}</td>
@@ -133,7 +141,7 @@ _env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def render_html(report: AuditReport) -> str:
-    return _env.from_string(_HTML).render(r=report, ms=_ms, pct=_pct)
+    return _env.from_string(_HTML).render(r=report, ms=_ms, pct=_pct, ceiling=_ceiling)
 
 
 def write_report(report: AuditReport, path: Path) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bdev.backend.audit.load import bound_note
 from bdev.backend.audit.results import ChecklistItem, Finding, StepResult
 from bdev.backend.facts import BackendFacts
 
@@ -183,8 +184,8 @@ def checklist(
             _item(
                 f"p95 < {P95_TARGET_MS:g} ms",
                 lat.p95 < P95_TARGET_MS,
-                f"worst p95 {lat.p95:.1f} ms on {lat.endpoint} ({lat.generator},"
-                f" {lat.bound_by}-bound)",
+                f"worst p95 {lat.p95:.1f} ms on {lat.endpoint}"
+                f" ({lat.generator}{bound_note(lat.bound_by)})",
             )
         )
         rate = score.error_rate or 0.0

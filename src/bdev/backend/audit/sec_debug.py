@@ -8,6 +8,7 @@ the source still says it.
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 from bdev.backend.audit.results import Finding
@@ -18,10 +19,7 @@ MAX_FILES = 2000
 
 def debug_in_code(root: Path) -> list[Finding]:
     findings = []
-    files = [
-        p for p in sorted(root.rglob("*.py")) if not SKIP_DIRS & set(p.relative_to(root).parts)
-    ]
-    for path in files[:MAX_FILES]:
+    for path in _python_files(root)[:MAX_FILES]:
         try:
             source = path.read_text(errors="replace")
             tree = ast.parse(source)
@@ -48,6 +46,14 @@ def debug_in_code(root: Path) -> list[Finding]:
                     )
                 )
     return findings
+
+
+def _python_files(root: Path) -> list[Path]:
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)  # prune: never walk a venv
+        files += [Path(folder) / n for n in sorted(names) if n.endswith(".py")]
+    return files
 
 
 def _debug_switch(node: ast.AST, *, settings_file: bool) -> str:

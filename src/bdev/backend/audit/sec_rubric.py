@@ -36,6 +36,7 @@ A step's status is "failed" when any finding is medium or worse, else "ok".
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from bdev.backend.audit.results import Finding, Severity
 
@@ -65,7 +66,7 @@ def at_least(severity: Severity, floor: Severity) -> bool:
     return ORDER[severity] >= ORDER[floor]
 
 
-def step_status(findings: Iterable[Finding]) -> str:
+def step_status(findings: Iterable[Finding]) -> Literal["ok", "failed"]:
     return "failed" if any(at_least(f.severity, "medium") for f in findings) else "ok"
 
 

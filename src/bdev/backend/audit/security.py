@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Literal
 
 from bdev.backend.audit.results import Finding, StepResult
 from bdev.backend.audit.sec_bandit import BanditUnavailable, run_bandit
@@ -16,6 +17,8 @@ from bdev.backend.audit.sec_pip_audit import run_pip_audit
 from bdev.backend.audit.sec_rubric import count_by_severity, step_status
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
+
+StepStatus = Literal["ok", "failed", "error"]
 
 
 def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
@@ -40,7 +43,7 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
     findings += secret_findings(facts, root)
 
     data["by_severity"] = count_by_severity(findings)
-    status = "error" if problems and not findings else step_status(findings)
+    status: StepStatus = "error" if problems and not findings else step_status(findings)
     pa = data["pip_audit"]
     summary = (
         f"{len(findings)} findings ({_severities(data['by_severity'])}); "
@@ -50,7 +53,7 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
     )
     return StepResult(
         name="security-static",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         duration_s=round(time.monotonic() - started, 3),
         summary=summary,
         data=data,

@@ -103,17 +103,19 @@ def _wait_until_answering(
         while time.monotonic() - start < timeout_s:
             if proc.poll() is not None:
                 raise StartupError(
-                    f"the service exited with code {proc.returncode} during start-up;"
-                    f" log tail:\n{read_tail(log)}"
+                    f"the service exited with code {proc.returncode} during start-up{_tail(log)}"
                 )
             try:
                 client.get(path)  # any HTTP answer, even a 404, means it is serving
                 return time.monotonic() - start
             except httpx.HTTPError:
                 time.sleep(0.2)
-    raise StartupError(
-        f"the service did not answer HTTP within {timeout_s:g} s; log tail:\n{read_tail(log)}"
-    )
+    raise StartupError(f"the service did not answer HTTP within {timeout_s:g} s{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    text = read_tail(log)
+    return f"; log tail:\n{text}" if text.strip() else "; it printed nothing"
 
 
 def check_endpoint(base_url: str, path: str) -> dict:

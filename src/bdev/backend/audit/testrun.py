@@ -70,7 +70,7 @@ def run_tests(root: Path, workdir: Path, timeout_s: float, env: dict[str, str]) 
         status, summary = "failed", "no tests were collected"
     elif run.returncode not in _RAN or counts is None:
         status = "error"
-        summary = f"pytest could not run the suite (exit code {run.returncode})"
+        summary = f"pytest could not run the suite (exit code {run.returncode}): {_why(run.output)}"
     else:
         status = "ok" if run.returncode == 0 else "failed"
         summary = f"{counts['passed']} passed, {counts['failed']} failed, {counts['errors']} errors"
@@ -113,6 +113,13 @@ def parse_summary(output: str) -> dict[str, int] | None:
                 counts["errors" if word.startswith("error") else word] += int(number)
             return counts
     return None
+
+
+def _why(output: str) -> str:
+    """The first error pytest printed ("E   ModuleNotFoundError: ..."), else its last line."""
+    lines = output.strip().splitlines() or ["no output"]
+    first_error = next((line for line in lines if line.startswith("E   ")), None)
+    return (first_error or lines[-1]).removeprefix("E").strip()
 
 
 def _coverage_percent(root: Path, workdir: Path, out: Path, env: dict[str, str]) -> float | None:

@@ -26,7 +26,9 @@ class NoExample(Exception):
     """No value can be derived (e.g. a `pattern` without an example)."""
 
 
-def example(doc: dict[str, Any], schema: dict[str, Any] | None, name: str = "", *, request: bool = True) -> Any:
+def example(
+    doc: dict[str, Any], schema: dict[str, Any] | None, name: str = "", *, request: bool = True
+) -> Any:
     schema = deref(doc, schema or {})
     for key in ("example", "default", "const"):
         if key in schema:
@@ -82,7 +84,9 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
         value = 1 if high is None or high >= 1 else high
     else:
         value = low + (1 if schema.get("exclusiveMinimum") is True else 0)
-    if isinstance(schema.get("exclusiveMinimum"), int | float) and not isinstance(schema["exclusiveMinimum"], bool):
+    if isinstance(schema.get("exclusiveMinimum"), int | float) and not isinstance(
+        schema["exclusiveMinimum"], bool
+    ):
         value = max(value, schema["exclusiveMinimum"] + 1)
     if step:
         value = math.ceil(value / step) * step

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdev.specfirst.codegen.schemas import SchemaCode, _docstring
+from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
 from bdev.specfirst.names import pascal
 from bdev.specfirst.persistence import TOKEN_FIELDS
 from bdev.specfirst.plan import Operation, Resource, ServicePlan
@@ -56,7 +56,9 @@ def param_type(code: SchemaCode, op: Operation, name: str) -> str:
     return base if param.required or "default" in param.schema_ else f"{base} | None"
 
 
-def handler_args(plan: ServicePlan, op: Operation, code: SchemaCode | None = None) -> list[tuple[str, str]]:
+def handler_args(
+    plan: ServicePlan, op: Operation, code: SchemaCode | None = None
+) -> list[tuple[str, str]]:
     """(name, type) of each keyword argument the route passes to the handler."""
     code = code or SchemaCode(plan.document, email_validator=False)
     args = [(p.py_name, param_type(code, op, p.py_name)) for p in op.params]
@@ -76,8 +78,11 @@ def handler_signature(plan: ServicePlan, op: Operation, code: SchemaCode | None 
 
 def handler_source(plan: ServicePlan, op: Operation, code: SchemaCode) -> str:
     lines = [handler_signature(plan, op, code)]
-    doc = "\n\n".join(t for t in (op.summary, op.description) if t) or f"{op.method.upper()} {op.path}"
-    lines.append(f"    {_docstring(doc)}")
+    doc = (
+        "\n\n".join(t for t in (op.summary, op.description) if t)
+        or f"{op.method.upper()} {op.path}"
+    )
+    lines.append(f"    {docstring_literal(doc)}")
     body = _mechanical(plan, op) if op.kind else None
     if body is None:
         lines += [f"    {slot_marker(op)}", "    raise NotImplementedError"]
@@ -98,7 +103,12 @@ def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
         case "list":
             return _list_body(plan, op, res)
         case "get":
-            return [f"found = store.get({table}, {id_arg})", "if found is None:", f"    {missing}", "return found"]
+            return [
+                f"found = store.get({table}, {id_arg})",
+                "if found is None:",
+                f"    {missing}",
+                "return found",
+            ]
         case "replace" | "update":
             method = "replace" if op.kind == "replace" else "update"
             dump = data if method == "replace" else data.replace("exclude_none", "exclude_unset")
@@ -121,7 +131,7 @@ def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
 def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     """Server-set timestamps: required date-time fields of the item that the body lacks."""
     code = SchemaCode(plan.document, email_validator=False)
-    props, required = code._merged(res.item_schema) if res.item_schema else ({}, set())
+    props, required = code.merged(res.item_schema) if res.item_schema else ({}, set())
     sent = _props(plan, op.body.schema_ if op.body else None)
     lines = []
     for name in sorted(required):
@@ -145,11 +155,15 @@ def _list_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     filters = {n: py for n, py in query.items() if n in item_props and py not in pager}
     lines = [f"filters = {{{', '.join(f'{n!r}: {py}' for n, py in filters.items())}}}"]
     table = repr(res.table)
-    lines.append(f"items = store.list({table}, limit={size or 'None'}, offset={offset}, filters=filters)")
+    lines.append(
+        f"items = store.list({table}, limit={size or 'None'}, offset={offset}, filters=filters)"
+    )
     ok = op.success
     schema = deref(plan.document, ok.schema_) if ok and ok.schema_ else {}
     props = _props(plan, schema)
-    array = next((n for n, s in props.items() if deref(plan.document, s).get("type") == "array"), None)
+    array = next(
+        (n for n, s in props.items() if deref(plan.document, s).get("type") == "array"), None
+    )
     if schema.get("type") == "array" or array is None:
         return [*lines, "return items"]
     page = {array: "items"}
@@ -187,7 +201,8 @@ def _login_body(plan: ServicePlan, op: Operation) -> list[str]:
     return [
         'data = body.model_dump(mode="json", by_alias=True) if body else {}',
         f"user = store.find('users', {key!r}, data.get({key!r}))",
-        "if user is None or not verify_password(data.get('password') or '', user['password_hash']):",
+        "password = data.get('password') or ''",
+        "if user is None or not verify_password(password, user['password_hash']):",
         "    raise ApiError(401, 'invalid credentials')",
         "return {" + ", ".join(f"{k!r}: {v}" for k, v in reply.items()) + "}",
     ]
@@ -202,4 +217,4 @@ def _props(plan: ServicePlan, schema: dict[str, Any] | None) -> dict[str, Any]:
     if not schema:
         return {}
     code = SchemaCode(plan.document, email_validator=False)
-    return code._merged(schema)[0]
+    return code.merged(schema)[0]

@@ -29,7 +29,9 @@ def prune_imports(source: str) -> str:
         keep = [a for a in node.names if (a.asname or a.name.split(".")[0]) in used]
         if len(keep) != len(node.names):
             node.names = keep
-            edits.append((node.lineno, node.end_lineno or node.lineno, ast.unparse(node) if keep else None))
+            edits.append(
+                (node.lineno, node.end_lineno or node.lineno, ast.unparse(node) if keep else None)
+            )
     for start, end, text in reversed(edits):
         lines[start - 1 : end] = [text] if text else []
     return "\n".join(lines) + "\n"
@@ -45,10 +47,17 @@ def merge_modules(modules: list[str]) -> str:
         lines = source.splitlines()
         body_start = 0
         for node in tree.body:
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node is tree.body[0]:
+            if (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and node is tree.body[0]
+            ):
                 docstring = docstring or ast.get_source_segment(source, node)
             elif isinstance(node, ast.Import | ast.ImportFrom):
-                if not (isinstance(node, ast.ImportFrom) and (node.module == "app" or (node.module or "").startswith("app."))):
+                if not (
+                    isinstance(node, ast.ImportFrom)
+                    and (node.module == "app" or (node.module or "").startswith("app."))
+                ):
                     imports.append(ast.get_source_segment(source, node) or "")
             else:
                 break
@@ -66,7 +75,9 @@ def ruff_tidy(files: list[Path], cwd: Path) -> bool:
     if not ruff or not files:
         return False
     names = [str(f) for f in files]
-    run = [ruff, "--quiet", "--no-cache"]
-    subprocess.run([*run[:1], "check", *run[1:], "--select", "I,F401", "--fix", "--isolated", "--line-length", "100", *names], cwd=cwd, capture_output=True, timeout=60, check=False)  # fmt: skip
-    subprocess.run([*run[:1], "format", *run[1:], "--isolated", "--line-length", "100", *names], cwd=cwd, capture_output=True, timeout=60, check=False)  # fmt: skip
+    common = ["--quiet", "--no-cache", "--isolated", "--line-length", "100"]
+    for args in (["check", "--select", "I,F401", "--fix"], ["format"]):
+        subprocess.run(
+            [ruff, *args, *common, *names], cwd=cwd, capture_output=True, timeout=60, check=False
+        )
     return True

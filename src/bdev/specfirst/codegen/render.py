@@ -40,7 +40,12 @@ class Options:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def allows(self, package: str) -> bool:
-        return self.allowed is None or package in self.allowed
+        """Whether the service may use `package`; without --requirements, only the
+        defaults (email-validator is opt-in: the fallback pattern check needs nothing)."""
+        return package in (_UNRESTRICTED if self.allowed is None else self.allowed)
+
+
+_UNRESTRICTED = frozenset({"fastapi", "uvicorn", "pydantic", "flask", "pyjwt", "psycopg"})
 
 
 _ENV = jinja2.Environment(
@@ -108,8 +113,10 @@ def requirements(options: Options) -> list[str]:
         reqs.append("PyJWT>=2.8")
     if options.allows("email-validator"):
         reqs.append("email-validator>=2")
-    if options.allows("psycopg"):
+    if options.allowed is not None and options.allows("psycopg"):
         reqs.append("psycopg[binary]>=3.1")
+    elif options.allows("psycopg"):
+        reqs.append("# psycopg[binary]>=3.1  # for DATABASE_URL=postgresql://...")
     return reqs
 
 
@@ -141,14 +148,16 @@ def error_shape(plan: ServicePlan) -> str:
             if status[0] not in "45d" or not response.schema_:
                 continue
             schema = deref(plan.document, response.schema_)
-            props = SchemaCode(plan.document, email_validator=False)._merged(schema)[0]
+            props = SchemaCode(plan.document, email_validator=False).merged(schema)[0]
             items = []
             for name, sub in props.items():
                 kind = deref(plan.document, sub).get("type")
                 if name in _MESSAGE_FIELDS and kind == "string":
                     items.append(f"{name!r}: message")
                 elif name in _STATUS_FIELDS:
-                    items.append(f"{name!r}: status" if kind == "integer" else f"{name!r}: str(status)")
+                    items.append(
+                        f"{name!r}: status" if kind == "integer" else f"{name!r}: str(status)"
+                    )
             if any(": message" in i for i in items):
                 return "{" + ", ".join(items) + "}"
     return '{"detail": message}'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bdev.specfirst.codegen.handlers import body_type, response_type
-from bdev.specfirst.codegen.schemas import SchemaCode, _kwargs
+from bdev.specfirst.codegen.schemas import SchemaCode, call_args
 from bdev.specfirst.names import pascal
 from bdev.specfirst.plan import Operation, Param, ServicePlan
 
@@ -37,23 +37,29 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
     routes = []
     for op in _order(plan):
         params = []
+        path = op.path
         for p in op.params:
             base, kwargs = code.type_and_constraints(p.schema_, pascal(p.name), strict=False)
-            if p.py_name != p.name or p.location == "header":
+            if p.location == "path":
+                # Starlette only matches identifier placeholders: `{tree-id}` -> `{tree_id}`.
+                path = path.replace("{" + p.name + "}", "{" + p.py_name + "}")
+            elif p.py_name != p.name or p.location == "header":
                 kwargs = {"alias": repr(p.name), **kwargs}
             default = _default(p)
             kind = base if default != "None" else f"{base} | None"
-            text = f"{p.py_name}: Annotated[{kind}, {_FASTAPI_MARKERS[p.location]}({_kwargs(kwargs)})]"
+            text = f"{p.py_name}: Annotated[{kind}, {_FASTAPI_MARKERS[p.location]}({call_args(kwargs)})]"
             params.append(text if default is None else f"{text} = {default}")
         body = body_type(code, op)
         if body and op.body:
             params.append(
-                f"body: Annotated[{body}, Body()]" if op.body.required else f"body: Annotated[{body} | None, Body()] = None"
+                f"body: Annotated[{body}, Body()]"
+                if op.body.required
+                else f"body: Annotated[{body} | None, Body()] = None"
             )
         routes.append(
             {
                 "method": op.method,
-                "path": op.path,
+                "path": path,
                 "status": op.success_status,
                 "name": f"{op.operation_id}_route",
                 "params": (["*", *params] if params else []),
@@ -77,11 +83,17 @@ def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 path_args.append(f"{p.py_name}: str")
         cls = f"{pascal(op.operation_id)}Params"
         fields = [_param_field(code, p) for p in op.params]
-        model = f"class {cls}(ApiModel):\n" + "\n".join(f"    {f}" for f in fields) if fields else None
+        model = (
+            f"class {cls}(ApiModel):\n" + "\n".join(f"    {f}" for f in fields) if fields else None
+        )
         gather = []
         for location, source in (("query", "request.args"), ("header", "request.headers")):
             names = tuple(p.name for p in op.params if p.location == location)
-            arrays = tuple(p.name for p in op.params if p.location == location and p.schema_.get("type") == "array")
+            arrays = tuple(
+                p.name
+                for p in op.params
+                if p.location == location and p.schema_.get("type") == "array"
+            )
             if names:
                 gather.append(f"**values({source}, {names!r}, {arrays!r})")
         gather += [f"{p.name!r}: {p.py_name}" for p in op.params if p.location == "path"]
@@ -115,4 +127,4 @@ def _param_field(code: SchemaCode, p: Param) -> str:
     head = {"default": default} if default is not None else {}
     alias = {"alias": repr(p.name)} if p.py_name != p.name else {}
     kwargs = {**head, **alias, **kwargs}
-    return f"{p.py_name}: {base} = Field({_kwargs(kwargs)})" if kwargs else f"{p.py_name}: {base}"
+    return f"{p.py_name}: {base} = Field({call_args(kwargs)})" if kwargs else f"{p.py_name}: {base}"

@@ -14,7 +14,12 @@ from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 # A loose shape check used for `format: email` when email-validator is not allowed.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-_STRICT = {"string": "StrictStr", "integer": "StrictInt", "number": "StrictFloat", "boolean": "StrictBool"}
+_STRICT = {
+    "string": "StrictStr",
+    "integer": "StrictInt",
+    "number": "StrictFloat",
+    "boolean": "StrictBool",
+}
 _LAX = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 _FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID"}
 
@@ -50,7 +55,9 @@ class SchemaCode:
             rest = [t for t in types if t != "null"]
             types = rest[0] if len(rest) == 1 else None
             if len(rest) > 1:
-                base = " | ".join(self.annotation({**schema, "type": t}, hint, strict=strict) for t in rest)
+                base = " | ".join(
+                    self.annotation({**schema, "type": t}, hint, strict=strict) for t in rest
+                )
                 return _nullable(base, nullable), {}
         base, kwargs = self._base(schema, types, hint, strict)
         return _nullable(base, nullable), kwargs
@@ -62,10 +69,10 @@ class SchemaCode:
                 self.rebuild.append(name)
             return name
         self._building.add(name)
-        props, required = self._merged(schema)
+        props, required = self.merged(schema)
         lines = [f"class {name}(ApiModel):"]
         if schema.get("description"):
-            lines.append(f"    {_docstring(schema['description'])}")
+            lines.append(f"    {docstring_literal(schema['description'])}")
         if schema.get("additionalProperties") is False:
             lines.append('    model_config = ConfigDict(extra="forbid")')
         for prop, sub in props.items():
@@ -93,20 +100,31 @@ class SchemaCode:
             self._building.discard(name)
         return name
 
-    def _base(self, schema: dict[str, Any], kind: Any, hint: str, strict: bool) -> tuple[str, dict[str, str]]:
+    def _base(
+        self, schema: dict[str, Any], kind: Any, hint: str, strict: bool
+    ) -> tuple[str, dict[str, str]]:
         if "enum" in schema:
-            return "Literal[" + ", ".join(repr(v) for v in schema["enum"] if v is not None) + "]", {}
+            return "Literal[" + ", ".join(
+                repr(v) for v in schema["enum"] if v is not None
+            ) + "]", {}
         if "const" in schema:
             return f"Literal[{schema['const']!r}]", {}
         for key in ("oneOf", "anyOf"):
             if key in schema:
-                parts = [self.annotation(s, f"{hint}Option{i}", strict=strict) for i, s in enumerate(schema[key])]
+                parts = [
+                    self.annotation(s, f"{hint}Option{i}", strict=strict)
+                    for i, s in enumerate(schema[key])
+                ]
                 return " | ".join(dict.fromkeys(parts)), {}
-        if "allOf" in schema or _is_object(schema) and kind in (None, "object"):
-            if self._merged(schema)[0] or kind is None and "properties" in schema:
+        if "allOf" in schema or (_is_object(schema) and kind in (None, "object")):
+            if self.merged(schema)[0] or (kind is None and "properties" in schema):
                 return self.model(pascal(hint), schema), {}
             extra = schema.get("additionalProperties")
-            value = self.annotation(extra, f"{hint}Value", strict=strict) if isinstance(extra, dict) else "Any"
+            value = (
+                self.annotation(extra, f"{hint}Value", strict=strict)
+                if isinstance(extra, dict)
+                else "Any"
+            )
             return f"dict[str, {value}]", {}
         if kind == "array":
             item = self.annotation(schema.get("items"), f"{hint}Item", strict=strict)
@@ -128,13 +146,13 @@ class SchemaCode:
             return (_STRICT if strict else _LAX)["boolean"], {}
         return "Any", {}
 
-    def _merged(self, schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    def merged(self, schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
         """Properties and required names, flattening allOf (and $refs inside it)."""
         schema = deref(self.doc, schema)
         props = dict(schema.get("properties") or {})
         required = set(schema.get("required") or [])
         for part in schema.get("allOf") or []:
-            more, req = self._merged(part)
+            more, req = self.merged(part)
             props.update(more)
             required |= req
         return props, required
@@ -155,7 +173,7 @@ class SchemaCode:
         if list(kwargs) == ["default"]:
             return f"{py}: {base} = {kwargs['default']}"
         if kwargs:
-            return f"{py}: {base} = Field({_kwargs(kwargs)})"
+            return f"{py}: {base} = Field({call_args(kwargs)})"
         return f"{py}: {base}"
 
 
@@ -168,10 +186,10 @@ def _nullable(base: str, nullable: bool) -> str:
 
 
 def _annotated(base: str, kwargs: dict[str, str]) -> str:
-    return f"Annotated[{base}, Field({_kwargs(kwargs)})]" if kwargs else base
+    return f"Annotated[{base}, Field({call_args(kwargs)})]" if kwargs else base
 
 
-def _kwargs(kwargs: dict[str, str]) -> str:
+def call_args(kwargs: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in kwargs.items())
 
 
@@ -197,6 +215,6 @@ def _numeric(schema: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _docstring(text: str) -> str:
+def docstring_literal(text: str) -> str:
     text = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
     return f'"""{text}"""'

@@ -17,7 +17,9 @@ _IDENTITY = ("username", "email", "login", "name")
 _MISSING_ID = {"integer": 999999, "string": "no-such-id"}
 
 
-def request_for(plan: ServicePlan, op: Operation, ids: dict[str, Any] | None = None) -> dict[str, Any]:
+def request_for(
+    plan: ServicePlan, op: Operation, ids: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A valid request for `op` (path, query, headers, json), or NoExample."""
     doc = plan.document
     path, query, headers = op.path, {}, {}
@@ -30,7 +32,14 @@ def request_for(plan: ServicePlan, op: Operation, ids: dict[str, Any] | None = N
             target[p.name] = example(doc, p.schema_, p.name)
     body = example(doc, op.body.schema_) if op.body else None
     scheme = list(op.security[0]) if op.security else []
-    return {"method": op.method.upper(), "path": path, "query": query, "headers": headers, "json": body, "auth": scheme}
+    return {
+        "method": op.method.upper(),
+        "path": path,
+        "query": query,
+        "headers": headers,
+        "json": body,
+        "auth": scheme,
+    }
 
 
 def _expected(plan: ServicePlan, op: Operation) -> int | None:
@@ -44,10 +53,19 @@ def _expected(plan: ServicePlan, op: Operation) -> int | None:
 
 
 def cases(plan: ServicePlan, invalid_status: int) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {"status": [], "unauthorized": [], "invalid": [], "skipped": []}
+    out: dict[str, list[dict[str, Any]]] = {
+        "status": [],
+        "unauthorized": [],
+        "invalid": [],
+        "skipped": [],
+    }
     for op in plan.operations:
         res = plan.resources.get(op.resource or "")
-        ids = {p.name: _MISSING_ID[res.id_type] for p in op.params if p.location == "path"} if res else None
+        ids = (
+            {p.name: _MISSING_ID[res.id_type] for p in op.params if p.location == "path"}
+            if res
+            else None
+        )
         try:
             request = request_for(plan, op, ids)
         except NoExample as e:
@@ -57,19 +75,30 @@ def cases(plan: ServicePlan, invalid_status: int) -> dict[str, list[dict[str, An
         if expected is not None:
             out["status"].append({"id": op.operation_id, **request, "expected": expected})
         if op.security and op.kind != "login":
-            out["unauthorized"].append({"id": op.operation_id, **request, "auth": [], "expected": 401})
+            out["unauthorized"].append(
+                {"id": op.operation_id, **request, "auth": [], "expected": 401}
+            )
         out["invalid"] += _invalid(plan, op, request, invalid_status)
     return out
 
 
-def _invalid(plan: ServicePlan, op: Operation, request: dict[str, Any], status: int) -> list[dict[str, Any]]:
+def _invalid(
+    plan: ServicePlan, op: Operation, request: dict[str, Any], status: int
+) -> list[dict[str, Any]]:
     doc = plan.document
     found = []
     if op.body and isinstance(request["json"], dict):
         schema = deref(doc, op.body.schema_)
-        required = SchemaCode(doc, email_validator=False)._merged(schema)[1]
+        required = SchemaCode(doc, email_validator=False).merged(schema)[1]
         if required:
-            found.append({"id": f"{op.operation_id}-missing-required", **request, "json": {}, "expected": status})
+            found.append(
+                {
+                    "id": f"{op.operation_id}-missing-required",
+                    **request,
+                    "json": {},
+                    "expected": status,
+                }
+            )
     for p in op.params:
         if p.location != "query":
             continue
@@ -78,7 +107,14 @@ def _invalid(plan: ServicePlan, op: Operation, request: dict[str, Any], status: 
         except NoExample:
             continue
         query = {**request["query"], p.name: bad}
-        found.append({"id": f"{op.operation_id}-{p.name}-out-of-bounds", **request, "query": query, "expected": status})
+        found.append(
+            {
+                "id": f"{op.operation_id}-{p.name}-out-of-bounds",
+                **request,
+                "query": query,
+                "expected": status,
+            }
+        )
     return found
 
 
@@ -89,14 +125,18 @@ def round_trips(plan: ServicePlan) -> list[dict[str, Any]]:
         ops = {op.kind: op for op in plan.operations if op.resource == res.table}
         create = ops.get("create")
         code = SchemaCode(plan.document, email_validator=False)
-        props = code._merged(res.item_schema)[0] if res.item_schema else {}
+        props = code.merged(res.item_schema)[0] if res.item_schema else {}
         if not create or res.id_field not in props:
             continue
         try:
             steps = {"create": request_for(plan, create)}
             for kind in ("get", "replace", "update", "delete", "list"):
                 if kind in ops:
-                    steps[kind] = request_for(plan, ops[kind], {p.name: "__ID__" for p in ops[kind].params if p.location == "path"})
+                    steps[kind] = request_for(
+                        plan,
+                        ops[kind],
+                        {p.name: "__ID__" for p in ops[kind].params if p.location == "path"},
+                    )
         except NoExample:
             continue
         out.append(
@@ -126,7 +166,10 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
     # A fresh identity (the status tests registered the plain example already), and
     # the login body carries the same identity and password as the registration.
     if isinstance(log["json"], dict) and isinstance(reg["json"], dict):
-        reg["json"] = {k: f"flow-{v}" if k in _IDENTITY and isinstance(v, str) else v for k, v in reg["json"].items()}
+        reg["json"] = {
+            k: f"flow-{v}" if k in _IDENTITY and isinstance(v, str) else v
+            for k, v in reg["json"].items()
+        }
         log["json"] = {k: reg["json"].get(k, v) for k, v in log["json"].items()}
     return {
         "register": reg,

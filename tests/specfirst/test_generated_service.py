@@ -1,0 +1,277 @@
+"""The generated services, run in-process with each framework's test client."""
+
+from __future__ import annotations
+
+import pytest
+from specfirst_support import API_KEY
+
+FRAMEWORKS = ["fastapi", "flask"]
+INVALID = {"fastapi": 422, "flask": 400}
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_every_operation_is_routed(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    expected = [
+        ("POST", "/items", {"name": "pen", "price": 1}, 201),
+        ("GET", "/items", None, 200),
+        ("GET", "/items/1", None, 200),
+        ("PATCH", "/items/1", {}, 200),
+        ("POST", "/items/1/archive", None, 501),
+        ("DELETE", "/items/1", None, 204),
+    ]
+    routed = {(op.method.upper(), op.path) for op in service.plan.operations}
+    assert len(routed) == len(expected)
+    for method, path, body, status in expected:
+        assert service.call(method, path, json=body)[0] == status, (method, path)
+    # Unknown routes are 404 with the spec's error shape, not an HTML page.
+    status, payload, _ = service.call("GET", "/nowhere")
+    assert status == 404
+    assert set(payload) == {"code", "message"} and payload["code"] == 404
+
+
+def test_crud_round_trip(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    status, created, _ = service.call("POST", "/items", json={"name": "pen", "price": 1.5})
+    assert status == 201
+    assert created["id"] == 1 and created["quantity"] == 1  # default from the schema
+    assert created["created_at"].endswith("Z")  # a server-set required timestamp
+    status, fetched, _ = service.call("GET", f"/items/{created['id']}")
+    assert (status, fetched) == (200, created)
+    service.call("POST", "/items", json={"name": "ink", "price": 3, "status": "active"})
+    status, page, _ = service.call("GET", "/items", params={"limit": 1, "offset": 1})
+    assert status == 200
+    assert [i["name"] for i in page["items"]] == ["ink"]
+    assert (page["total"], page["limit"], page["offset"]) == (2, 1, 1)
+    status, page, _ = service.call("GET", "/items", params={"status": "active"})
+    assert [i["name"] for i in page["items"]] == ["ink"] and page["total"] == 1
+    status, patched, _ = service.call("PATCH", "/items/1", json={"price": 2.0})
+    assert status == 200 and patched["price"] == 2.0 and patched["name"] == "pen"
+    status, _, _ = service.call("DELETE", "/items/1")
+    assert status == 204
+    status, payload, _ = service.call("GET", "/items/1")
+    assert status == 404
+    assert payload == {"code": 404, "message": "items 1 not found"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "params"),
+    [
+        ("POST", "/items", {"price": 1}, None),  # missing required name
+        ("POST", "/items", {"name": "", "price": 1}, None),  # minLength
+        ("POST", "/items", {"name": "x", "price": -1}, None),  # minimum
+        ("POST", "/items", {"name": "x", "price": 1, "status": "gone"}, None),  # enum
+        ("POST", "/items", {"name": "x", "price": "1"}, None),  # wrong type, not coerced
+        ("POST", "/items", {"name": "x", "price": 1, "quantity": 10001}, None),  # maximum
+        ("GET", "/items", None, {"limit": 0}),  # query minimum
+        ("GET", "/items", None, {"limit": "many"}),  # query type
+        ("GET", "/items", None, {"status": "gone"}),  # query enum
+        ("GET", "/items/0", None, None),  # path minimum
+    ],
+)
+def test_validation_rejects_what_the_schema_forbids(
+    make_service, framework: str, method: str, path: str, body, params
+) -> None:
+    service = make_service("items.yaml", framework)
+    status, payload, _ = service.call(method, path, json=body, params=params)
+    assert status == INVALID[framework]
+    assert payload["code"] == INVALID[framework] and "invalid request" in payload["message"]
+
+
+def test_constraints_and_formats(make_service, framework: str) -> None:
+    service = make_service("constraints.yaml", framework)
+    good = {
+        "title": "Planning",
+        "kind": "meeting",
+        "priority": 3,
+        "starts_at": "2025-05-01T10:00:00Z",
+        "organizer": "ann@example.com",
+        "code": "ABC-12",
+        "class": "A",
+        "note": None,
+    }
+    status, created, _ = service.call("POST", "/events", json=good)
+    assert status == 201, created
+    assert len(created["id"]) == 36 and created["class"] == "A"
+    for change in [
+        {"title": "ab"},
+        {"title": "x" * 21},
+        {"priority": 6},
+        {"kind": "party"},
+        {"starts_at": "yesterday"},
+        {"organizer": "not-an-email"},
+        {"code": "abc-12"},
+        {"ratio": 0},
+        {"tags": ["a", "b", "c", "d"]},
+        {"tags": ["x" * 11]},
+        {"unknown": 1},  # additionalProperties: false
+    ]:
+        status, _, _ = service.call("POST", "/events", json={**good, **change})
+        assert status == INVALID[framework], change
+    status, found, _ = service.call("GET", "/events", params={"kind": "meeting", "page_size": 5})
+    assert status == 200 and [e["id"] for e in found] == [created["id"]]
+    status, _, _ = service.call("GET", "/events", params={"kind": "meeting", "page_size": 51})
+    assert status == INVALID[framework]
+    status, _, _ = service.call("GET", "/events")  # required query parameter
+    assert status == INVALID[framework]
+
+
+def test_unimplemented_slot_answers_501(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    status, payload, _ = service.call("POST", "/items/1/archive")
+    assert status == 501
+    assert payload == {"code": 501, "message": "this operation is not implemented yet"}
+
+
+def test_register_login_and_bearer_tokens(make_service, framework: str) -> None:
+    service = make_service("auth.yaml", framework)
+    account = {"email": "bob@example.com", "password": "correct horse"}
+    status, user, _ = service.call("POST", "/auth/register", json=account)
+    assert status == 201 and user["email"] == "bob@example.com"
+    assert "password" not in user and "password_hash" not in user
+    row = service.module.store.get("users", user["id"])
+    assert row["password_hash"].startswith("scrypt$") and "correct horse" not in str(row)
+    status, _, _ = service.call("POST", "/auth/register", json=account)
+    assert status == 409
+    status, _, _ = service.call("POST", "/auth/register", json={**account, "password": "short"})
+    assert status == INVALID[framework]
+    status, token, _ = service.call("POST", "/auth/login", json=account)
+    assert status == 200 and token["token_type"] == "bearer" and token["expires_in"] > 0
+    status, _, _ = service.call("POST", "/auth/login", json={**account, "password": "wrong horse"})
+    assert status == 401
+    me = {"Authorization": f"Bearer {token['access_token']}"}
+    status, _, _ = service.call("GET", "/me", headers=me)
+    assert status == 501  # authenticated, and the slot is not written yet
+    header, claims, _ = token["access_token"].split(".")
+    forged = f"{header}.{claims}.{'A' * 43}"  # right shape, wrong signature
+    for headers in [
+        {},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": f"Bearer {forged}"},
+    ]:
+        status, payload, response_headers = service.call("GET", "/me", headers=headers)
+        assert status == 401, headers
+        assert response_headers["WWW-Authenticate"] == "Bearer"
+        assert payload["detail"]
+
+
+def test_api_keys_in_header_or_query(make_service, framework: str) -> None:
+    service = make_service("apikey.json", framework)
+    status, _, _ = service.call("GET", "/reports/r1", headers={"X-API-Key": API_KEY})
+    assert status == 501
+    status, _, _ = service.call("GET", "/reports/r1", params={"api_key": API_KEY})
+    assert status == 501
+    for headers, params in [({}, {}), ({"X-API-Key": "wrong"}, {}), ({}, {"api_key": "wrong"})]:
+        status, _, _ = service.call("GET", "/reports/r1", headers=headers, params=params)
+        assert status == 401
+    status, _, _ = service.call(
+        "GET", "/reports/r1", headers={"X-API-Key": API_KEY, "X-Request-Id": "not-a-uuid"}
+    )
+    assert status == INVALID[framework]
+
+
+def test_health_openapi_and_security_headers(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    status, payload, headers = service.call("GET", "/health")
+    assert (status, payload) == (200, {"status": "ok"})
+    for name, value in HEADERS.items():
+        assert headers[name] == value
+    status, document, _ = service.call("GET", "/openapi.json")
+    assert status == 200
+    assert document == service.plan.document  # the user's contract, not a regenerated one
+
+
+def test_errors_do_not_leak_tracebacks(make_service, framework: str, monkeypatch) -> None:
+    service = make_service("items.yaml", framework)
+
+    def broken(**kwargs):
+        raise RuntimeError("secret database password in traceback")
+
+    monkeypatch.setattr(service.handlers(), "list_items", broken)
+    status, payload, headers = service.call("GET", "/items")
+    assert status == 500
+    assert payload == {"code": 500, "message": "internal server error"}
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_request_size_limit(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    big = b'{"name": "' + b"x" * (1024 * 1024) + b'", "price": 1}'
+    status, payload, _ = service.call("POST", "/items", content=big)
+    assert status == 413
+    assert payload["code"] == 413
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_single_file_service_works_the_same(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework, single_file=True)
+    assert (service.out / "app.py").is_file() and not (service.out / "app").exists()
+    status, created, _ = service.call("POST", "/items", json={"name": "pen", "price": 1})
+    assert status == 201
+    assert service.call("GET", f"/items/{created['id']}")[1] == created
+    assert service.call("POST", "/items/1/archive")[0] == 501
+
+
+def test_security_helpers(make_service, monkeypatch) -> None:
+    import sys
+
+    service = make_service("auth.yaml", "fastapi")
+    security = sys.modules["app.security"]
+    stored = security.hash_password("pw-1")
+    assert stored != security.hash_password("pw-1")  # salted
+    assert security.verify_password("pw-1", stored) and not security.verify_password("pw-2", stored)
+    assert not security.verify_password("pw-1", "md5$abc")
+    base = service.out / "files"
+    base.mkdir()
+    assert security.safe_join(base, "a", "b.txt") == (base / "a" / "b.txt").resolve()
+    for bad in ("../app/main.py", "/etc/passwd", "a/../../x"):
+        with pytest.raises(security.ApiError):
+            security.safe_join(base, bad)
+    with pytest.raises(TypeError):
+        security.run_command("echo hi; rm -rf /")
+    assert security.run_command([sys.executable, "-c", "print(42)"]).stdout == "42\n"
+    token = security.create_token("carol")
+    assert security.decode_token(token)["sub"] == "carol"
+    monkeypatch.setattr(security, "TOKEN_TTL_SECONDS", -5)
+    with pytest.raises(security.ApiError):
+        security.decode_token(security.create_token("carol"))
+
+
+def test_refuses_to_start_without_a_secret(make_service, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    make_service("auth.yaml", "fastapi")
+    monkeypatch.delenv("APP_SECRET_KEY")
+    monkeypatch.delenv("APP_ENV", raising=False)
+    with pytest.raises(RuntimeError, match="APP_SECRET_KEY is not set"):
+        importlib.reload(sys.modules["app.security"])
+    monkeypatch.setenv("APP_ENV", "dev")
+    assert len(importlib.reload(sys.modules["app.security"]).SECRET_KEY) == 32
+
+
+def test_edge_cases_names_unions_and_recursion(make_service, framework: str) -> None:
+    service = make_service("edge_cases.yaml", framework)
+    trace = {"X-Trace": "ab"}
+    assert service.call("GET", "/trees/t-1/nodes", headers=trace)[0] == 501  # `{tree-id}`
+    assert service.call("GET", "/trees/t-1/nodes")[0] == INVALID[framework]  # required header
+    assert service.call("POST", "/shapes", json={"radius": 1})[0] == 501  # oneOf accepted
+    assert service.call("POST", "/shapes", json={"radius": -1})[0] == INVALID[framework]
+    status, thing, _ = service.call("POST", "/things", json={"name": "a", "json": True})
+    assert (status, thing) == (201, {"name": "a"})  # `json` is aliased, the extra id dropped
+    status, things, _ = service.call("GET", "/things")
+    assert (status, things) == (200, [{"name": "a"}])
+    status, payload, _ = service.call("HEAD", "/things/x")
+    assert status == 501
+    # Errors take the shape of the spec's `default` response.
+    status, payload, _ = service.call("GET", "/nowhere")
+    assert payload == {"error": payload["error"], "status": "404"}
