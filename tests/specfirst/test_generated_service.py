@@ -166,15 +166,17 @@ def test_register_login_and_bearer_tokens(make_service, framework: str) -> None:
 
 def test_api_keys_in_header_or_query(make_service, framework: str) -> None:
     service = make_service("apikey.json", framework)
-    status, _, _ = service.call("GET", "/reports/r1", headers={"X-API-Key": API_KEY})
+    status, _, _ = service.call("GET", "/api/v1/reports/r1", headers={"X-API-Key": API_KEY})
     assert status == 501
-    status, _, _ = service.call("GET", "/reports/r1", params={"api_key": API_KEY})
+    status, _, _ = service.call("GET", "/api/v1/reports/r1", params={"api_key": API_KEY})
     assert status == 501
     for headers, params in [({}, {}), ({"X-API-Key": "wrong"}, {}), ({}, {"api_key": "wrong"})]:
-        status, _, _ = service.call("GET", "/reports/r1", headers=headers, params=params)
+        status, _, _ = service.call("GET", "/api/v1/reports/r1", headers=headers, params=params)
         assert status == 401
+    # Routes live under the path of the spec's server URL.
+    assert service.call("GET", "/reports/r1", headers={"X-API-Key": API_KEY})[0] == 404
     status, _, _ = service.call(
-        "GET", "/reports/r1", headers={"X-API-Key": API_KEY, "X-Request-Id": "not-a-uuid"}
+        "GET", "/api/v1/reports/r1", headers={"X-API-Key": API_KEY, "X-Request-Id": "not-a-uuid"}
     )
     assert status == INVALID[framework]
 
@@ -230,6 +232,7 @@ def test_security_helpers(make_service, monkeypatch) -> None:
     assert stored != security.hash_password("pw-1")  # salted
     assert security.verify_password("pw-1", stored) and not security.verify_password("pw-2", stored)
     assert not security.verify_password("pw-1", "md5$abc")
+    assert not security.verify_password("pw-1", "scrypt$!!$??")
     base = service.out / "files"
     base.mkdir()
     assert security.safe_join(base, "a", "b.txt") == (base / "a" / "b.txt").resolve()

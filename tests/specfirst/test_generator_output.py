@@ -124,6 +124,7 @@ def test_stored_plan_round_trips(tmp_path: Path) -> None:
         ("items.yaml", "fastapi", False),
         ("constraints.yaml", "flask", False),
         ("auth.yaml", "fastapi", True),
+        ("edge_cases.yaml", "flask", True),
     ],
 )
 def test_generated_code_is_ruff_clean(
@@ -159,3 +160,21 @@ def test_generated_tests_pass(tmp_path: Path, spec: str, framework: str, single:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+def test_output_is_clean_even_when_ruff_is_unavailable(tmp_path: Path, monkeypatch) -> None:
+    import bdev.specfirst.codegen.pysource as pysource
+
+    monkeypatch.setattr(pysource.shutil, "which", lambda name: None)
+    generate(plan_for("items.yaml"), Options(framework="flask", single_file=True), tmp_path)
+    source = (tmp_path / "app.py").read_text()
+    compile(source, "app.py", "exec")
+    assert source.startswith('"""') and "from __future__ import annotations" in source
+    check = subprocess.run(
+        ["ruff", "check", "--isolated", "--no-cache", "--select", "F", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout

@@ -59,6 +59,7 @@ def test_security_requirements_and_schemes() -> None:
     assert plan.security_schemes["bearerAuth"].kind == "bearer"
     assert [op.kind for op in plan.operations] == ["register", "login", None]
     reports = plan_for("apikey.json")
+    assert reports.base_path == "/api/v1" and plan.base_path == ""
     header, query = reports.security_schemes.values()
     assert (header.location, header.param_name) == ("header", "X-API-Key")
     assert (query.location, query.param_name) == ("query", "api_key")

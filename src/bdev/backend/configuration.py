@@ -13,7 +13,7 @@ import re
 from pathlib import PurePosixPath
 
 from bdev.backend.facts import Location, Secret
-from bdev.backend.pyast import class_bases, const_str, dotted, keyword, last_name
+from bdev.backend.pyast import class_bases, const_str, keyword, last_name
 from bdev.backend.pyindex import PyModule
 from bdev.backend.tree import SourceTree, is_test_file
 
@@ -66,21 +66,13 @@ def _env_name(mod: PyModule, node: ast.AST) -> str | None:
             and _is_environ(mod, func.value)
         ):
             return const_str(node.args[0])
-        if _qualified(mod, func) == "os.getenv":
+        if mod.qualified(func) == "os.getenv":
             return const_str(node.args[0])
     return None
 
 
-def _qualified(mod: PyModule, node: ast.AST) -> str:
-    name = dotted(node)
-    head, _, rest = name.partition(".")
-    if head in mod.imports:
-        return mod.imports[head] + ("." + rest if rest else "")
-    return name
-
-
 def _is_environ(mod: PyModule, node: ast.AST) -> bool:
-    return _qualified(mod, node) == "os.environ"
+    return mod.qualified(node) == "os.environ"
 
 
 def _settings_fields(cls: ast.ClassDef) -> list[str]:

@@ -7,7 +7,7 @@ import re
 from pathlib import PurePosixPath
 
 from bdev.backend.facts import DataLayer, Location
-from bdev.backend.pyast import assigned_names, const_str, dotted, last_name
+from bdev.backend.pyast import assigned_names, const_str, last_name
 from bdev.backend.pyindex import PyIndex, PyModule
 from bdev.backend.tree import SourceTree, is_test_file
 
@@ -171,14 +171,6 @@ def raw_sql(mod: PyModule) -> tuple[list[Location], list[Location]]:
 
 
 # -- models --------------------------------------------------------------------------------
-def _qualified(mod: PyModule, node: ast.AST) -> str:
-    name = dotted(node)
-    head, _, rest = name.partition(".")
-    if head in mod.imports:
-        return mod.imports[head] + ("." + rest if rest else "")
-    return name
-
-
 def _is_abstract(cls: ast.ClassDef) -> bool:
     for node in ast.walk(cls):
         if isinstance(node, ast.Assign) and any(
@@ -221,7 +213,7 @@ def models(index: PyIndex) -> list[str]:
             if (mod.name, cls.name) in bases:
                 continue
             is_root = any(
-                _qualified(mod, b) == "django.db.models.Model" or _sqlalchemy_base(index, mod, b)
+                mod.qualified(b) == "django.db.models.Model" or _sqlalchemy_base(index, mod, b)
                 for b in cls.bases
             )
             table = any(kw.arg == "table" for kw in cls.keywords)  # SQLModel, table=True

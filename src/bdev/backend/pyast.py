@@ -117,12 +117,6 @@ def class_bases(node: ast.ClassDef) -> list[str]:
     return [last_name(b) for b in node.bases if last_name(b)]
 
 
-def functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node
-
-
 def assigned_names(node: ast.stmt) -> list[str]:
     """Plain names bound by an assignment statement (`a = b = v`, `a: T = v`)."""
     if isinstance(node, ast.Assign):

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from bdev.backend.pyast import (
     assigned_names,
     class_bases,
+    dotted,
     import_map,
     import_root,
     imported_modules,
@@ -33,6 +34,15 @@ class PyModule:
     # Every node, walked once: the analyzers filter this list instead of re-walking.
     nodes: list[ast.AST] = field(default_factory=list)
     imported: list[str] = field(default_factory=list)  # absolute module names imported
+
+    def qualified(self, node: ast.AST) -> str:
+        """The full dotted name an expression spells through imports: with
+        `from django.db import models`, `models.Model` is "django.db.models.Model"."""
+        name = dotted(node)
+        head, _, rest = name.partition(".")
+        if head in self.imports:
+            return self.imports[head] + ("." + rest if rest else "")
+        return name
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from bdev.backend.pyast import last_name, str_list
 from bdev.backend.pyindex import PyIndex
-from bdev.backend.tree import SourceTree
+from bdev.backend.tree import SourceTree, is_test_file
 
 PYTHON_MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 OTHER_MANIFESTS = {
@@ -223,7 +223,8 @@ def _python_framework(index: PyIndex, deps: set[str]) -> str | None:
 def detect(tree: SourceTree, index: PyIndex) -> Stack:
     """What the tree is written in and with; manifests that fail to parse are skipped
     (a broken manifest should not hide the rest of the analysis)."""
-    stack = Stack(manifests=[f for f in tree.files if _is_manifest(f)])
+    # Manifests under tests/ belong to fixtures, not to the service.
+    stack = Stack(manifests=[f for f in tree.files if _is_manifest(f) and not is_test_file(f)])
     stack.manifests.sort(key=lambda f: (f.count("/"), f))
     deps_by_language: dict[str, list[str]] = {}
     for rel in stack.manifests:
@@ -249,8 +250,8 @@ def detect(tree: SourceTree, index: PyIndex) -> Stack:
     if stack.language == "javascript" and any(f.endswith(".ts") for f in tree.files):
         stack.language = "typescript"
 
-    own = deps_by_language.get(stack.language or "", []) if stack.language else []
-    if stack.language == "typescript":
-        own = deps_by_language.get("javascript", [])
-    stack.dependencies = sorted(set(own or [d for ds in deps_by_language.values() for d in ds]))
+    # The service's own dependencies: a docs site's package.json beside a Python API
+    # does not count.
+    manifest_language = "javascript" if stack.language == "typescript" else stack.language
+    stack.dependencies = sorted(set(deps_by_language.get(manifest_language or "", [])))
     return stack

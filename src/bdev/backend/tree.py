@@ -104,11 +104,6 @@ class SourceTree:
                 self._ast[rel] = None
         return self._ast[rel]
 
-    def modules(self) -> list[tuple[str, ast.Module]]:
-        """Every parsable Python file with its tree."""
-        pairs = ((f, self.module(f)) for f in self.python_files)
-        return [(f, m) for f, m in pairs if m is not None]
-
 
 def is_test_file(rel: str) -> bool:
     path = PurePosixPath(rel)

@@ -76,6 +76,7 @@ class LocalModel:
         self._store = PrefixStore(catalog.cache_dir() / "prefix-states")
         self._lock = threading.Lock()  # one llama context cannot serve two turns at once
         self.last_stats = TurnStats()
+        self._turns = 0
 
     # -- loading ---------------------------------------------------------------------
 
@@ -157,6 +158,10 @@ class LocalModel:
 
         text, n_out, finish = self._generate(llm, prompt, on_text, stats, started)
         parsed = parse_tool_calls(text, [t.name for t in tools])
+        # The parser numbers calls per text; ids must stay unique across the conversation.
+        self._turns += 1
+        for i, call in enumerate(parsed.calls):
+            call.id = f"call_{self._turns}_{i}"
         if parsed.calls and finish == "stop":
             finish = "tool_calls"
         self.last_stats = stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from bdev.errors import BdevError
 from bdev.specfirst.names import operation_name, snake
@@ -17,6 +18,18 @@ from bdev.specfirst.plan import (
     ServicePlan,
 )
 from bdev.specfirst.refs import deref, dotted
+
+# Names the generated modules define themselves; an operation must not shadow them.
+_GENERATED_NAMES = frozenset(
+    {
+        "app", "store", "reply", "dump", "values", "parse_body", "health", "openapi_document",
+        "authenticate", "create_token", "decode_token", "hash_password", "verify_password",
+        "safe_join", "run_command", "now_iso", "error_body", "adapter", "log", "handlers",
+        "request", "json", "os", "logging", "main", "Store", "ApiError",
+    }
+)  # fmt: skip
+# Keyword arguments every handler may take besides the parameters.
+_HANDLER_ARGS = frozenset({"body", "store", "principal", "request", "params", "result"})
 
 
 def build_plan(
@@ -46,6 +59,8 @@ def build_plan(
                 if raw.get("operationId")
                 else operation_name(method, path)
             )
+            if name in _GENERATED_NAMES:
+                name = f"{name}_operation"
             if name in seen:
                 name = f"{name}_{method}"
             seen.add(name)
@@ -75,6 +90,7 @@ def build_plan(
         version=str((doc.get("info") or {}).get("version", "0.1.0")),
         openapi=str(doc["openapi"]),
         describe=describe,
+        base_path=_base_path(doc),
         operations=operations,
         schemas=components.get("schemas") or {},
         security_schemes=schemes,
@@ -124,7 +140,7 @@ def _params(
         params.append(
             Param(
                 name=raw["name"],
-                py_name=snake(raw["name"]),
+                py_name=_arg_name(raw["name"]),
                 location=raw["in"],
                 required=bool(raw.get("required", raw["in"] == "path")),
                 schema=raw["schema"],
@@ -132,6 +148,18 @@ def _params(
             )
         )
     return params
+
+
+def _base_path(doc: dict[str, Any]) -> str:
+    servers = doc.get("servers") or [{}]
+    path = urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+    # A templated server path ({version}) has no single value to route on.
+    return "" if "{" in path else path
+
+
+def _arg_name(name: str) -> str:
+    py = snake(name)
+    return f"{py}_param" if py in _HANDLER_ARGS else py
 
 
 def _key(param: dict[str, Any]) -> tuple[str, str]:

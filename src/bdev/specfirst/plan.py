@@ -105,6 +105,8 @@ class ServicePlan(_Plain):
     version: str
     openapi: str
     describe: str | None = None
+    # The path of the first server URL ("/api/v1"): every operation is served under it.
+    base_path: str = ""
     operations: list[Operation]
     schemas: dict[str, dict[str, Any]] = {}
     security_schemes: dict[str, SecurityScheme] = {}

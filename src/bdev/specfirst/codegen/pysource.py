@@ -38,35 +38,42 @@ def prune_imports(source: str) -> str:
 
 
 def merge_modules(modules: list[str]) -> str:
-    """One module from several: imports hoisted and de-duplicated, first docstring kept."""
-    imports: list[str] = []
+    """One module from several: imports hoisted and merged, the first docstring kept.
+
+    Imports between the merged modules (`from app... import`) are dropped.
+    """
+    plain: dict[str, None] = {}
+    names: dict[str, dict[str, None]] = {}
     bodies: list[str] = []
     docstring = None
     for source in modules:
         tree = ast.parse(source)
-        lines = source.splitlines()
         body_start = 0
         for node in tree.body:
-            if (
-                isinstance(node, ast.Expr)
-                and isinstance(node.value, ast.Constant)
-                and node is tree.body[0]
-            ):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 docstring = docstring or ast.get_source_segment(source, node)
-            elif isinstance(node, ast.Import | ast.ImportFrom):
-                if not (
-                    isinstance(node, ast.ImportFrom)
-                    and (node.module == "app" or (node.module or "").startswith("app."))
-                ):
-                    imports.append(ast.get_source_segment(source, node) or "")
+            elif isinstance(node, ast.Import):
+                plain.update(dict.fromkeys(_alias(a) for a in node.names))
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if module != "app" and not module.startswith("app."):
+                    names.setdefault(module, {}).update(
+                        dict.fromkeys(_alias(a) for a in node.names)
+                    )
             else:
                 break
             body_start = node.end_lineno or 0
-        bodies.append("\n".join(lines[body_start:]).strip("\n"))
-    future = [i for i in dict.fromkeys(imports) if "__future__" in i]
-    rest = [i for i in dict.fromkeys(imports) if "__future__" not in i]
-    head = [docstring or '"""Generated service."""', *future, *rest]
+        bodies.append("\n".join(source.splitlines()[body_start:]).strip("\n"))
+    future = names.pop("__future__", {})
+    head = [docstring or '"""Generated service."""']
+    head += [f"from __future__ import {', '.join(future)}"] if future else []
+    head += [f"import {name}" for name in sorted(plain)]
+    head += [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(names.items())]
     return "\n".join(head) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def _alias(alias: ast.alias) -> str:
+    return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
 
 
 def ruff_tidy(files: list[Path], cwd: Path) -> bool:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import jinja2
+from dataclasses import dataclass
+from typing import Literal
 
 from bdev.specfirst.codegen.handlers import handler_source
+from bdev.specfirst.codegen.jinja import TEMPLATES
 from bdev.specfirst.codegen.pysource import merge_modules, prune_imports
 from bdev.specfirst.codegen.routes import fastapi_routes, flask_routes
 from bdev.specfirst.codegen.schemas import SchemaCode
@@ -33,11 +32,11 @@ _STATUS_FIELDS = ("status", "code", "status_code", "statusCode")
 class Options:
     framework: Framework = "fastapi"
     single_file: bool = False
-    # Lower-case distribution names the service may import; None means no restriction.
+    # Normalised distribution names the service may import (from --requirements);
+    # None means the defaults below.
     allowed: frozenset[str] | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def allows(self, package: str) -> bool:
         """Whether the service may use `package`; without --requirements, only the
@@ -46,16 +45,6 @@ class Options:
 
 
 _UNRESTRICTED = frozenset({"fastapi", "uvicorn", "pydantic", "flask", "pyjwt", "psycopg"})
-
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("bdev.specfirst", "templates"),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,  # Python source, not HTML
-)
 
 
 def render(plan: ServicePlan, options: Options) -> dict[str, str]:
@@ -70,20 +59,20 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
     model_names = ", ".join(["ApiError", "ApiModel", "adapter", "dump", "error_body", *code.blocks])
     common = {"single": single, "typing_imports": typing_imports, "model_names": model_names}
     modules = {
-        "models": _ENV.get_template("models.py.j2").render(
+        "models": TEMPLATES.get_template("models.py.j2").render(
             blocks=list(code.blocks.values()),
             rebuild=code.rebuild,
             email=email,
             error_shape=error_shape(plan),
         ),
-        "security": _ENV.get_template("security.py.j2").render(
+        "security": TEMPLATES.get_template("security.py.j2").render(
             single=single, pyjwt=options.allows("pyjwt"), schemes=_schemes(plan)
         ),
-        "store": _ENV.get_template("store.py.j2").render(
+        "store": TEMPLATES.get_template("store.py.j2").render(
             tables=_tables(plan), psycopg=options.allows("psycopg")
         ),
-        "handlers": _ENV.get_template("handlers.py.j2").render(handlers=handlers, **common),
-        "main": _ENV.get_template(f"main_{options.framework}.py.j2").render(
+        "handlers": TEMPLATES.get_template("handlers.py.j2").render(handlers=handlers, **common),
+        "main": TEMPLATES.get_template(f"main_{options.framework}.py.j2").render(
             title=plan.title,
             version=plan.version,
             routes=routes,
@@ -135,8 +124,8 @@ def project_files(plan: ServicePlan, options: Options) -> dict[str, str]:
     return {
         "requirements.txt": "\n".join(requirements(options)) + "\n",
         "requirements-dev.txt": "-r requirements.txt\n" + "\n".join(dev) + "\n",
-        "README.md": _ENV.get_template("README.md.j2").render(**context),
-        "Dockerfile": _ENV.get_template("Dockerfile.j2").render(**context),
+        "README.md": TEMPLATES.get_template("README.md.j2").render(**context),
+        "Dockerfile": TEMPLATES.get_template("Dockerfile.j2").render(**context),
         ".dockerignore": "tests/\n*.db\n__pycache__/\n.env\n",
     }
 

@@ -37,7 +37,7 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
     routes = []
     for op in _order(plan):
         params = []
-        path = op.path
+        path = plan.base_path + op.path
         for p in op.params:
             base, kwargs = code.type_and_constraints(p.schema_, pascal(p.name), strict=False)
             if p.location == "path":
@@ -47,7 +47,8 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 kwargs = {"alias": repr(p.name), **kwargs}
             default = _default(p)
             kind = base if default != "None" else f"{base} | None"
-            text = f"{p.py_name}: Annotated[{kind}, {_FASTAPI_MARKERS[p.location]}({call_args(kwargs)})]"
+            marker = f"{_FASTAPI_MARKERS[p.location]}({call_args(kwargs)})"
+            text = f"{p.py_name}: Annotated[{kind}, {marker}]"
             params.append(text if default is None else f"{text} = {default}")
         body = body_type(code, op)
         if body and op.body:
@@ -75,7 +76,7 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
 def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
     routes = []
     for op in _order(plan):
-        rule = op.path
+        rule = plan.base_path + op.path
         path_args = []
         for p in op.params:
             if p.location == "path":

@@ -6,7 +6,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bdev.specfirst.codegen.examples import NoExample, example, violation
+from bdev.specfirst.codegen.jinja import TEMPLATES
 from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.persistence import TOKEN_FIELDS
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.refs import deref
 
@@ -22,7 +24,7 @@ def request_for(
 ) -> dict[str, Any]:
     """A valid request for `op` (path, query, headers, json), or NoExample."""
     doc = plan.document
-    path, query, headers = op.path, {}, {}
+    path, query, headers = plan.base_path + op.path, {}, {}
     for p in op.params:
         if p.location == "path":
             value = (ids or {}).get(p.name, example(doc, p.schema_, p.name))
@@ -161,8 +163,6 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
         return None
     ok = login.success
     props = deref(plan.document, ok.schema_).get("properties", {}) if ok and ok.schema_ else {}
-    from bdev.specfirst.persistence import TOKEN_FIELDS
-
     # A fresh identity (the status tests registered the plain example already), and
     # the login body carries the same identity and password as the registration.
     if isinstance(log["json"], dict) and isinstance(reg["json"], dict):
@@ -181,8 +181,6 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
 
 
 def render_tests(plan: ServicePlan, options: Options, code: SchemaCode) -> dict[str, str]:
-    from bdev.specfirst.codegen.render import _ENV
-
     invalid = 422 if options.framework == "fastapi" else 400
     context = {
         "framework": options.framework,
@@ -196,6 +194,6 @@ def render_tests(plan: ServicePlan, options: Options, code: SchemaCode) -> dict[
     }
     return {
         "tests/__init__.py": "",
-        "tests/conftest.py": _ENV.get_template("conftest.py.j2").render(**context),
-        "tests/test_api.py": _ENV.get_template("test_api.py.j2").render(**context),
+        "tests/conftest.py": TEMPLATES.get_template("conftest.py.j2").render(**context),
+        "tests/test_api.py": TEMPLATES.get_template("test_api.py.j2").render(**context),
     }
