@@ -278,3 +278,16 @@ def test_edge_cases_names_unions_and_recursion(make_service, framework: str) -> 
     # Errors take the shape of the spec's `default` response.
     status, payload, _ = service.call("GET", "/nowhere")
     assert payload == {"error": payload["error"], "status": "404"}
+
+
+def test_petstore_client_chosen_ids(make_service, framework: str) -> None:
+    service = make_service("petstore.yaml", framework)
+    pet = {"id": 7, "name": "Rex", "tag": "dog"}
+    assert service.call("POST", "/v1/pets", json=pet)[0] == 201
+    assert service.call("POST", "/v1/pets", json=pet)[0] == 409
+    status, fetched, _ = service.call("GET", "/v1/pets/7")
+    assert (status, fetched) == (200, pet)  # the id keeps its JSON type
+    assert service.call("GET", "/v1/pets", params={"limit": 1})[1] == [pet]
+    status, payload, _ = service.call("GET", "/v1/pets", params={"limit": 101})
+    assert status == INVALID[framework]
+    assert payload == {"code": INVALID[framework], "message": payload["message"]}

@@ -24,7 +24,15 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that `bdev --help` stays quick and each group stays independent.
-    from bdev.cli import agents_cmd, analyze_cmd, audit_cmd, config_cmd, models_cmd, run_cmd
+    from bdev.cli import (
+        agents_cmd,
+        analyze_cmd,
+        audit_cmd,
+        config_cmd,
+        models_cmd,
+        new_cmd,
+        run_cmd,
+    )
 
     app.add_typer(agents_cmd.app, name="agents")
     app.add_typer(models_cmd.app, name="models")
@@ -33,6 +41,7 @@ def _register() -> None:
     app.command("run")(run_cmd.run)
     app.command("analyze")(analyze_cmd.analyze)
     app.command("audit")(audit_cmd.audit)
+    app.command("new")(new_cmd.new)
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             single=single, pyjwt=options.allows("pyjwt"), schemes=_schemes(plan)
         ),
         "store": TEMPLATES.get_template("store.py.j2").render(
-            tables=_tables(plan), psycopg=options.allows("psycopg")
+            single=single, tables=_tables(plan), psycopg=options.allows("psycopg")
         ),
         "handlers": TEMPLATES.get_template("handlers.py.j2").render(handlers=handlers, **common),
         "main": TEMPLATES.get_template(f"main_{options.framework}.py.j2").render(
