@@ -147,8 +147,9 @@ def tool_specs() -> list[ToolSpec]:
         from bdev.tools.registry import build_tools, tool_specs
     except ImportError:
         return FALLBACK_SPECS
-    specs = [s for s in tool_specs(build_tools(None)) if s.name in REQUESTS]
-    return specs if len(specs) == len(REQUESTS) else FALLBACK_SPECS
+    # All of the runtime's tools, as an agent with every tool would see them.
+    specs = tool_specs(build_tools(None))
+    return specs if set(REQUESTS) <= {s.name for s in specs} else FALLBACK_SPECS
 
 
 def main() -> None:

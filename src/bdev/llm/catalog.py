@@ -19,7 +19,9 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from bdev.errors import BdevError
 
@@ -129,7 +131,7 @@ def _record_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified.json")
 
 
-def _read_record(path: Path) -> dict | None:
+def _read_record(path: Path) -> dict[str, Any] | None:
     """The verification record, if it still describes the file as it is on disk now."""
     try:
         record = json.loads(_record_path(path).read_text())
@@ -175,8 +177,9 @@ def status(model_id: str | None = None) -> ModelStatus:
     return ModelStatus(installed=True, verified=verified, path=path, size=size)
 
 
-def _locate_parts(entry: CatalogEntry) -> list[importlib.resources.abc.Traversable]:
-    found, missing = [], []
+def _locate_parts(entry: CatalogEntry) -> list[Traversable]:
+    found: list[Traversable] = []
+    missing: list[str] = []
     for part in entry.parts:
         if importlib.util.find_spec(part.module) is None:
             missing.append(part.requirement)

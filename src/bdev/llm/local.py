@@ -183,7 +183,7 @@ class LocalModel:
         """Make the KV cache start with `prefix`: already there, from disk, or evaluated."""
         if _common_prefix(llm.input_ids[: llm.n_tokens], prefix) == len(prefix):
             return "kv"
-        key = prefix_key(self.entry.sha256 or self.entry.id, prefix_text)
+        key = prefix_key(self._model_identity(), prefix_text)
         if (
             self.persist_prefix
             and self._store.load(llm, key) == len(prefix)
@@ -195,6 +195,14 @@ class LocalModel:
         if self.persist_prefix:
             self._store.save(llm, key)
         return "evaluated"
+
+    def _model_identity(self) -> str:
+        """What prefix states are keyed on: the pinned hash, or the file given by path."""
+        if self._model_path is None and self.entry.sha256:
+            return self.entry.sha256
+        path = self._model_path or catalog.model_path(self.entry.id)
+        st = path.stat()
+        return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
 
     def _generate(
         self,
@@ -210,14 +218,14 @@ class LocalModel:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pieces: list[str] = []
         n_out, finish = 0, "length"
-        first_at = gen_start = time.perf_counter()
-        for token in llm.generate(
+        gen_start = time.perf_counter()
+        tokens = llm.generate(
             prompt, temp=self.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
-        ):
-            if n_out == 0:
-                first_at = time.perf_counter()
-                stats.time_to_first_token_s = first_at - started
-                gen_start = first_at
+        )
+        for i, token in enumerate(tokens):
+            if i == 0:  # the prompt has been evaluated: generation starts here
+                gen_start = time.perf_counter()
+                stats.time_to_first_token_s = gen_start - started
             if token in self._stop_ids:
                 finish = "stop"
                 break
