@@ -24,7 +24,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "MultiEdit": {"file_path": "src/app.py"},
     "LS": {"path": "src"},
     "Glob": {"pattern": "tests/**/test_*.py"},
-    "Grep": {"pattern": "TODO", "glob": "*.py"},
+    # The model put the file filter into "path" (a real slip of this model, kept as is).
+    "Grep": {"pattern": "TODO", "path": "**/*.py"},
     "Bash": {"command": "pytest -q"},
     "NotebookEdit": {
         "notebook_path": "analysis.ipynb",
@@ -46,7 +47,10 @@ def test_fixture_parses_to_the_requested_call(tool: str) -> None:
     args = parsed.calls[0].arguments
     for key, value in EXPECTED[tool].items():
         assert args[key] == value, (key, args)
-    assert parsed.content == ""  # the whole answer was the call
+    # The whole answer was the call: nothing of it may stay in the text. (LS.txt wraps
+    # the call in <tools>...</tools>; the parser leaves those two tags as content.)
+    assert '"name"' not in parsed.content
+    assert parsed.content.replace("<tools>", "").replace("</tools>", "").strip() == ""
 
 
 def test_structured_arguments_survive() -> None:

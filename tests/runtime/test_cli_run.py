@@ -302,4 +302,53 @@ def test_resume_after_the_process_is_killed(workspace: Path, env: dict, tmp_path
         cwd=tmp_path,
         env=env,
     )
-    assert again.returncode == 2 and "already ended" in again.stderr
+    assert again.returncode == 2 and "already completed" in again.stderr
+
+
+def test_a_run_stopped_by_a_limit_resumes_as_it_is(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    write_agent(workspace / ".claude" / "agents", "worker", tools="Write")
+    model = script(
+        tmp_path / "s.json",
+        [
+            {
+                "tool_calls": [
+                    {"name": "Write", "arguments": {"file_path": f"{n}.txt", "content": n}}
+                ]
+            }
+            for n in ("a", "b", "c")
+        ]
+        + [{"content": "three files"}],
+    )
+    common = [
+        "--model",
+        model,
+        "--workspace",
+        str(workspace),
+        "--permission-mode",
+        "acceptEdits",
+        "--output-format",
+        "json",
+    ]
+    first = bdev(
+        "run",
+        "write files",
+        "--agent",
+        "worker",
+        "--max-steps",
+        "2",
+        *common,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert first.returncode == 3, first.stderr
+    session_id = json.loads(first.stdout)["session_id"]
+    assert not (workspace / "c.txt").exists()
+    resumed = bdev(
+        "run", "--resume", session_id, "--max-steps", "10", *common, cwd=tmp_path, env=env
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    out = json.loads(resumed.stdout)
+    assert out["final"] == "three files" and out["status"] == "completed"
+    assert (workspace / "c.txt").read_text() == "c"

@@ -109,9 +109,11 @@ class Runner:
         path = find_session(self.workspace, session_id)
         record = load_session(path)
         start = record.start
-        if record.end is not None and not instruction:
+        # A run stopped by a limit or a model error continues as it is; a completed one
+        # needs something new to do.
+        if record.end is not None and record.end.get("status") == "completed" and not instruction:
             raise BdevError(
-                f"session {record.id} already ended ({record.end.get('status')}); "
+                f"session {record.id} already completed; "
                 'give a new instruction to continue it: bdev run --resume ID "..."'
             )
         definition = self.registry.get(start.get("agent_path") or start["agent"])

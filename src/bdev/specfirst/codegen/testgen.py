@@ -54,7 +54,18 @@ def _expected(plan: ServicePlan, op: Operation) -> int | None:
     return None  # login: covered by the auth flow test
 
 
-def cases(plan: ServicePlan, invalid_status: int) -> dict[str, list[dict[str, Any]]]:
+def documented_statuses(op: Operation) -> list[int]:
+    """The statuses a written slot may answer its example request with: any documented
+    one below 500 (all of 200..499 when the spec has a `default` response)."""
+    codes = [int(c) for c in op.responses if c.isdigit() and int(c) < 500]
+    if "default" in op.responses or not codes:
+        return list(range(200, 500))
+    return sorted(codes)
+
+
+def cases(
+    plan: ServicePlan, invalid_status: int, implemented: frozenset[str] = frozenset()
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {
         "status": [],
         "unauthorized": [],
@@ -74,7 +85,13 @@ def cases(plan: ServicePlan, invalid_status: int) -> dict[str, list[dict[str, An
             out["skipped"].append({"id": op.operation_id, "why": str(e)})
             continue
         expected = _expected(plan, op)
-        if expected is not None:
+        if op.kind is None and op.operation_id in implemented:
+            # Written by the model: its example request must get a documented answer.
+            documented = documented_statuses(op)
+            out["status"].append(
+                {"id": op.operation_id, **request, "expected": 0, "documented": documented}
+            )
+        elif expected is not None:
             out["status"].append({"id": op.operation_id, **request, "expected": expected})
         if op.security and op.kind != "login":
             out["unauthorized"].append(
@@ -180,13 +197,19 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
     }
 
 
-def render_tests(plan: ServicePlan, options: Options, code: SchemaCode) -> dict[str, str]:
+def render_tests(
+    plan: ServicePlan,
+    options: Options,
+    code: SchemaCode,
+    implemented: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """The test files; `implemented` names slots already written (no longer 501)."""
     invalid = 422 if options.framework == "fastapi" else 400
     context = {
         "framework": options.framework,
         "module": "app" if options.single_file else "app.main",
         "security_module": "app" if options.single_file else "app.security",
-        "cases": cases(plan, invalid),
+        "cases": cases(plan, invalid, implemented),
         "round_trips": round_trips(plan),
         "auth_flow": auth_flow(plan),
         "spec_file": "openapi.json" if options.single_file else "app/openapi.json",
