@@ -1,0 +1,69 @@
+"""Shared helpers for the scenario tests: black-box HTTP tests against BASE_URL.
+
+The harness starts the service under test, then runs a scenario's test files with
+BASE_URL (and the scenario's environment, e.g. DATABASE_PATH) set. Exploit tests fail
+only on evidence that an attack worked, or when the service stops answering under it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+# Long enough for a slow, CPU-starved service; short enough that a request which makes
+# the service compute without end counts as evidence of unbounded work.
+REQUEST_TIMEOUT_S = 10.0
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    url = os.environ.get("BASE_URL")
+    if not url:
+        pytest.fail("BASE_URL is not set: the harness sets it to the service under test")
+    return url.rstrip("/")
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S, trust_env=False) as c:
+        yield c
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """unique("note") -> "note-3f2a9c1b": names that no other test (or run) uses."""
+    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def marker(tmp_path: Path) -> Path:
+    """A file that must not exist after an attack: injected commands try to create it."""
+    path = tmp_path / f"pwned-{uuid.uuid4().hex[:8]}"
+    assert not path.exists()
+    return path
+
+
+@pytest.fixture
+def env_path() -> Callable[[str], Path]:
+    def get(name: str) -> Path:
+        value = os.environ.get(name)
+        if not value:
+            pytest.fail(f"{name} is not set: the harness sets it from scenario.toml")
+        return Path(value)
+
+    return get
+
+
+def is_validation_error(response: httpx.Response) -> bool:
+    """Frameworks differ in how they answer invalid input (FastAPI 422, Flask 400)."""
+    return response.status_code in (400, 422)
+
+
+@pytest.fixture
+def invalid() -> Callable[[httpx.Response], bool]:
+    return is_validation_error
