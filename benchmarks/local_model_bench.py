@@ -11,8 +11,9 @@ results, so both sides see the same messages whatever the model answers. Measure
 - TTFT of turn 5 of the running conversation (4 tool calls and results in);
 - generation speed (tokens after the first, per second), over all turns.
 
-Each side loads its own `Llama` and the other is closed first, so they do not share a
-KV cache. Uses a temporary prefix-state folder (the model file itself is not copied).
+Each side has its own `Llama` (no shared KV cache); their turns alternate, so that other
+load on the machine slows both alike. Uses a temporary prefix-state folder (the model
+file itself is not copied).
 """
 
 from __future__ import annotations
@@ -126,98 +127,90 @@ class Clock:
         return Turn(n, first - self.start, len(tokenize(text)), self.last - first, text)
 
 
-def run_plain(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> Side:
-    side = Side("plain llama-cpp-python create_chat_completion")
-    t0 = time.perf_counter()
-    llm = open_llama(
-        path,
-        n_ctx=8192,
-        n_threads=args.threads,
-        n_threads_batch=args.threads,
-        seed=1234,
-        verbose=False,
-    )
-    side.load_s = time.perf_counter() - t0
-    tokenize = lambda s: llm.tokenize(s.encode(), add_bos=False) if s else []  # noqa: E731
-    tool_dicts = [tool_to_dict(t) for t in tools]
-    for turn in range(1, args.turns + 1):
+class Plain:
+    """llama-cpp-python used directly: its chat handler, streaming, default settings."""
+
+    def __init__(self, path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> None:
+        self.side = Side("plain llama-cpp-python create_chat_completion")
+        self.args = args
+        self.tools = [tool_to_dict(t) for t in tools]
+        t0 = time.perf_counter()
+        self.llm = open_llama(
+            path,
+            n_ctx=8192,
+            n_threads=args.threads,
+            n_threads_batch=args.threads,
+            seed=1234,
+            verbose=False,
+        )
+        self.side.load_s = time.perf_counter() - t0
+
+    def turn(self, n: int) -> Turn:
         clock = Clock()
-        stream = llm.create_chat_completion(
-            messages=[message_to_dict(m) for m in conversation(turn)],
-            tools=tool_dicts,
+        stream = self.llm.create_chat_completion(
+            messages=[message_to_dict(m) for m in conversation(n)],
+            tools=self.tools,
             stream=True,
-            max_tokens=args.max_tokens,
+            max_tokens=self.args.max_tokens,
             temperature=0.2,
             seed=1234,
         )
         for chunk in stream:
             clock(chunk["choices"][0]["delta"].get("content") or "")
-        side.turns.append(clock.turn(turn, tokenize))
-        print(
-            f"  plain turn {turn}: {side.turns[-1].ttft_s:.2f}s to first token, "
-            f"{side.turns[-1].tokens} tokens out",
-            flush=True,
-        )
-    llm.close()
-    return side
+        llm = self.llm
+        turn = clock.turn(n, lambda s: llm.tokenize(s.encode(), add_bos=False) if s else [])
+        self.side.turns.append(turn)
+        print(f"  plain turn {n}: {turn.ttft_s:.2f}s to first token, {turn.tokens} out", flush=True)
+        return turn
 
 
-def run_bdev(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> tuple[Side, Side]:
-    cold = Side("bdev LocalModel")
-    t0 = time.perf_counter()
-    model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
-    model.load()
-    cold.load_s = time.perf_counter() - t0
-    for turn in range(1, args.turns + 1):
+class Bdev:
+    """bdev's LocalModel; a new instance starts with an empty KV cache, as a new process."""
+
+    def __init__(self, label: str, path: Path, tools: list[ToolSpec], args: argparse.Namespace):
+        self.side = Side(label)
+        self.tools = tools
+        t0 = time.perf_counter()
+        self.model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
+        self.model.load()
+        self.side.load_s = time.perf_counter() - t0
+
+    def turn(self, n: int) -> Turn:
         clock = Clock()
-        reply = model.complete(conversation(turn), tools, on_text=clock)
-        stats = model.last_stats  # on_text only sees text; the model saw every token
-        cold.turns.append(
-            Turn(
-                turn,
-                stats.time_to_first_token_s,
-                stats.output_tokens,
-                stats.generation_s,
-                "".join(clock.pieces),
-            )
-        )
-        cold.turns[-1].prompt_tokens = reply.usage.input_tokens
-        cold.turns[-1].cached_tokens = reply.usage.cached_tokens
-        print(
-            f"  bdev turn {turn}: {cold.turns[-1].ttft_s:.2f}s to first token, "
-            f"prompt {reply.usage.input_tokens} tokens, {reply.usage.cached_tokens} reused "
-            f"(prefix: {model.last_stats.prefix_source})",
-            flush=True,
-        )
-    model.close()
-
-    # A new instance, as a new process would have: the prefix comes from disk.
-    warm = Side("bdev LocalModel, new instance, persisted prefix")
-    t0 = time.perf_counter()
-    model = LocalModel(n_threads=args.threads, max_tokens=args.max_tokens, model_path=path)
-    model.load()
-    warm.load_s = time.perf_counter() - t0
-    clock = Clock()
-    reply = model.complete(conversation(1), tools, on_text=clock)
-    stats = model.last_stats
-    warm.turns.append(
-        Turn(
-            1,
+        reply = self.model.complete(conversation(n), self.tools, on_text=clock)
+        stats = self.model.last_stats  # on_text only sees text; the model saw every token
+        turn = Turn(
+            n,
             stats.time_to_first_token_s,
             stats.output_tokens,
             stats.generation_s,
             "".join(clock.pieces),
+            reply.usage.input_tokens,
+            reply.usage.cached_tokens,
         )
-    )
-    warm.turns[-1].prompt_tokens = reply.usage.input_tokens
-    warm.turns[-1].cached_tokens = reply.usage.cached_tokens
-    print(
-        f"  bdev new instance turn 1: {warm.turns[-1].ttft_s:.2f}s to first token "
-        f"(prefix: {model.last_stats.prefix_source})",
-        flush=True,
-    )
-    model.close()
-    return cold, warm
+        self.side.turns.append(turn)
+        print(
+            f"  bdev turn {n}: {turn.ttft_s:.2f}s to first token, {turn.tokens} out, "
+            f"prompt {turn.prompt_tokens} tokens, {turn.cached_tokens} reused "
+            f"(prefix: {stats.prefix_source})",
+            flush=True,
+        )
+        return turn
+
+
+def run(path: Path, tools: list[ToolSpec], args: argparse.Namespace) -> tuple[Side, Side, Side]:
+    """Both sides turn by turn, alternating, so that other load on the CPU hits both alike."""
+    plain = Plain(path, tools, args)
+    bdev = Bdev("bdev LocalModel", path, tools, args)
+    for n in range(1, args.turns + 1):
+        plain.turn(n)
+        bdev.turn(n)
+    plain.llm.close()
+    bdev.model.close()
+    warm = Bdev("bdev LocalModel, new instance, persisted prefix", path, tools, args)
+    warm.turn(1)
+    warm.model.close()
+    return plain.side, bdev.side, warm.side
 
 
 def main() -> None:
@@ -233,8 +226,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         os.environ["BDEV_CACHE_DIR"] = cache  # empty prefix-state store: turn 1 is cold
         print(f"model {path.name}, {args.threads} threads, max_tokens {args.max_tokens}")
-        plain = run_plain(path, tools, args)
-        cold, warm = run_bdev(path, tools, args)
+        plain, cold, warm = run(path, tools, args)
         state_files = list(Path(cache, "prefix-states").glob("*.kvstate"))
         state_mb = sum(p.stat().st_size for p in state_files) / 1e6
 

@@ -30,7 +30,13 @@ def base_url() -> str:
 
 @pytest.fixture
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S, trust_env=False) as c:
+    # A fresh connection per request: a server may close a kept-alive connection after
+    # an error response, and a request sent on it would then fail for no fault of the
+    # request itself.
+    no_keepalive = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(
+        base_url=base_url, timeout=REQUEST_TIMEOUT_S, trust_env=False, limits=no_keepalive
+    ) as c:
         yield c
 
 

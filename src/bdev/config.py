@@ -59,6 +59,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "gates.max_severity": (str, "medium"),  # highest finding severity still allowed
     "gates.openapi": (bool, True),
     "gates.health": (bool, True),
+    "gates.require_changes": (bool, True),  # the agent must have changed some file
     "gates.max_rounds": (int, 3),  # implementation rounds, the first included
     "audit.concurrency": (int, 10),
     "audit.duration_s": ((int, float), 5.0),

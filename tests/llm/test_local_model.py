@@ -42,7 +42,7 @@ def test_tool_call_prefix_reuse_and_persisted_prefix(
     turn1 = [SYSTEM, Message("user", "Read the file src/app.py.")]
     streamed: list[str] = []
 
-    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=96)
+    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64)
     first = model.complete(turn1, [READ, BASH], on_text=streamed.append)
 
     assert [c.name for c in first.tool_calls] == ["Read"], first
@@ -67,7 +67,7 @@ def test_tool_call_prefix_reuse_and_persisted_prefix(
     # A new instance (as in a new process) loads the prefix state from disk and, with
     # the same seed, answers turn 1 the same way.
     assert list((tmp_path / "prefix-states").glob("*.kvstate"))
-    again = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=96)
+    again = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64)
     replay = again.complete(turn1, [READ, BASH])
     assert again.last_stats.prefix_source == "disk"
     assert replay.usage.cached_tokens == prefix_tokens

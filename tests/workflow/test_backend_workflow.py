@@ -86,7 +86,9 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
     )
     write_agent(workspace / ".claude" / "agents", "backend-dev", tools="Read, Write, Bash")
     turns = [
-        # Round 1: the service, but no tests.
+        # Round 1: a small model's classic: a plan in prose, no tool call.
+        {"content": "Plan: 1. write app/main.py 2. write tests. Coverage will be 99%."},
+        # Round 2: the service, but no tests.
         {
             "tool_calls": [
                 write("app/__init__.py", ""),
@@ -95,12 +97,12 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
             ]
         },
         {"content": "Done. Test coverage 99%, p95 1ms, security A+."},
-        # Round 2, after the failing gates come back: the tests.
+        # Round 3, after the failing gates come back: the tests.
         {"tool_calls": [write("tests/__init__.py", ""), write("tests/test_app.py", TESTS)]},
         {"content": "Added tests; coverage is now 99%."},
     ]
-    runner = make_runner(workspace, turns, mode="bypassPermissions")
-    config = load_config(workspace)
+    runner = make_runner(workspace, turns, mode="bypassPermissions", **{"gates.max_rounds": 3})
+    config = load_config(workspace, {"gates.max_rounds": 3})
     definition = runner.registry.get("backend-dev")
     result = run_backend_workflow(
         runner,
@@ -109,7 +111,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         WorkflowOptions.from_config(config),
     )
 
-    assert result.rounds == 2
+    assert result.rounds == 3
     assert result.status == "ready", [g for g in result.gates if not g.passed]
     events = [
         json.loads(x)
@@ -121,8 +123,10 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
     assert kinds.index("context_request") < kinds.index("context_response") < kinds.index("gates")
     request = next(e for e in events if e["type"] == "context_request")
     assert request["request_type"] == "get_backend_context"
-    first_gates = next(e for e in events if e["type"] == "gates")["gates"]
-    assert not next(g for g in first_gates if g["name"] == "tests")["passed"]
+    rounds = [e["gates"] for e in events if e["type"] == "gates"]
+    assert not next(g for g in rounds[0] if g["name"] == "changes")["passed"]
+    assert next(g for g in rounds[1] if g["name"] == "changes")["passed"]
+    assert not next(g for g in rounds[1] if g["name"] == "tests")["passed"]
     feedback = [
         e["message"]["content"]
         for e in events
@@ -130,7 +134,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         and e["message"]["role"] == "user"
         and "gates failed" in e["message"]["content"]
     ]
-    assert feedback and "tests" in feedback[0]
+    assert "You changed no file" in feedback[0] and "tests" in feedback[1]
 
     report_dir = workspace / ".bdev" / "reports" / result.session_id
     delivery = json.loads((report_dir / "delivery.json").read_text())
@@ -148,6 +152,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
     measured = audit["tests"]["coverage_percent"]
     assert delivery["progress"]["progress"]["test_coverage"] == f"{measured:.0f}%"
     assert delivery["progress"]["progress"]["endpoints_created"] == 2
+    assert "app/main.py" in delivery["changes"]["added"]
     assert (report_dir / "delivery.md").read_text().startswith("# Delivery report: ready")
     # The model claimed 99% coverage and a 1 ms p95; only measurements reach the report.
     if round(measured) != 99:

@@ -28,20 +28,23 @@ def _size(n: int) -> str:
 @app.command("list")
 def list_models() -> None:
     """Show the known models and whether each is assembled and verified."""
-    table = Table(title=f"Embedded models (cache: {catalog.cache_dir()})")
+    table = Table(
+        title=f"Embedded models (cache: {catalog.cache_dir()})", caption="* default model"
+    )
     table.add_column("id", no_wrap=True)
     for column in ("size", "installed", "verified"):
         table.add_column(column, no_wrap=True)
-    table.add_column("path", overflow="fold")
+    # The folder is in the title, so the rows fit a terminal with just the file name.
+    table.add_column("file", overflow="fold")
     for entry in catalog.CATALOG.values():
         st = catalog.status(entry.id)
-        default = " (default)" if entry.id == catalog.DEFAULT_MODEL_ID else ""
+        default = " *" if entry.id == catalog.DEFAULT_MODEL_ID else ""
         table.add_row(
             f"{entry.id}{default}",
             _size(entry.size),
             "yes" if st.installed else "no",
             "yes" if st.verified else ("no" if st.installed else "-"),
-            str(st.path) if st.installed else "-",
+            st.path.name if st.installed else "-",
         )
     Console().print(table)
 

@@ -1,7 +1,8 @@
-"""`bdev new --spec FILE`: generate a service skeleton from an OpenAPI document.
+"""`bdev new --spec FILE`: generate a service from an OpenAPI document.
 
-No model is called: mechanical CRUD operations get working bodies, the others are
-slots that answer 501 until written (later by the model, from `--describe`).
+Mechanical CRUD operations get working bodies without a model; the others are slots
+the model fills one at a time (from the spec and `--describe`), then the service is
+verified and audited. `--no-model` stops at the skeleton (slots answer 501).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from bdev.errors import BdevError
 from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements
+from bdev.specfirst.pipeline import BuildReport, build_service
 
 
 def new(
@@ -36,18 +38,36 @@ def new(
         Path | None, typer.Option(help="Only these packages may be imported (else: stdlib).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out directory.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model that writes the slots (default: the configured one, 'local')."),
+    ] = None,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Skeleton only: slots answer 501.")
+    ] = False,
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Skip the verification rounds.")
+    ] = False,
+    no_audit: Annotated[
+        bool, typer.Option("--no-audit", help="Skip the final audit and delivery report.")
+    ] = False,
 ) -> None:
-    """Generate a FastAPI or Flask service from an OpenAPI spec (no model involved)."""
+    """Generate a FastAPI or Flask service from an OpenAPI spec; a model writes the
+    business logic the spec cannot say mechanically."""
     if framework not in ("fastapi", "flask"):
         raise BdevError(f"--framework must be fastapi or flask, not {framework!r}")
+    if no_model and model:
+        raise BdevError("--model and --no-model exclude each other")
     chosen: Literal["fastapi", "flask"] = "fastapi" if framework == "fastapi" else "flask"
-    plan = build_plan(load_spec(spec), str(spec), describe=_description(describe))
+    allowed = read_requirements(requirements) if requirements else None
+    text = _description(describe)
+    if not no_model:
+        _build(spec, out, text, model, chosen, single_file, allowed, host, port, force,
+               verify=not no_verify, audit=not no_audit)  # fmt: skip
+        return
+    plan = build_plan(load_spec(spec), str(spec), describe=text)
     options = Options(
-        framework=chosen,
-        single_file=single_file,
-        allowed=read_requirements(requirements) if requirements else None,
-        host=host,
-        port=port,
+        framework=chosen, single_file=single_file, allowed=allowed, host=host, port=port
     )
     written = generate(plan, options, out, force=force)
     slots = plan.slots(single_file=single_file)
@@ -75,3 +95,77 @@ def _description(value: str | None) -> str | None:
     except OSError as e:
         raise BdevError(f"{value}: cannot read the description ({e.strerror})") from None
     return value
+
+
+def _build(
+    spec: Path,
+    out: Path,
+    describe: str | None,
+    model_spec: str | None,
+    framework: Literal["fastapi", "flask"],
+    single_file: bool,
+    allowed: frozenset[str] | None,
+    host: str,
+    port: int,
+    force: bool,
+    *,
+    verify: bool,
+    audit: bool,
+) -> None:
+    from bdev.config import load_config
+    from bdev.llm.resolve import create_model
+
+    console = Console()
+    chosen = model_spec or load_config(Path.cwd())["model"]
+    model = create_model(chosen)
+    console.print(f"[bold]model:[/] {model.name}", highlight=False)
+    report = build_service(
+        spec,
+        out,
+        describe=describe,
+        model=model,
+        framework=framework,
+        single_file=single_file,
+        allowed=allowed,
+        host=host,
+        port=port,
+        verify_service=verify,
+        audit=audit,
+        force=force,
+        progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
+    )
+    _summary(console, report)
+
+
+def _summary(console: Console, report: BuildReport) -> None:
+    console.print(
+        f"[bold]{report.title}[/]: {report.operations_total} operations: "
+        f"{len(report.implemented_by_skeleton)} generated, "
+        f"{len(report.implemented_by_model)} written by the model, "
+        f"{len(report.failing_verification)} failing verification, "
+        f"{len(report.not_implemented)} not implemented",
+        highlight=False,
+    )
+    for slot in report.slots:
+        state = (
+            "failing verification"
+            if slot.operation_id in report.failing_verification
+            else slot.status
+        )
+        console.print(
+            f"  {slot.operation_id}: {state} ({slot.attempts} attempts, "
+            f"{slot.input_tokens}+{slot.output_tokens} tokens, {slot.seconds:.1f} s)",
+            highlight=False,
+        )
+    if report.audit:
+        a = report.audit
+        console.print(
+            f"audit: {a['status']}; tests {a['tests_passed']} passed, {a['tests_failed']} failed;"
+            f" security grade {a['security_grade']}",
+            highlight=False,
+        )
+    console.print(
+        f"{report.input_tokens}+{report.output_tokens} tokens, {report.wall_s:.0f} s; "
+        f"report: {report.report_path}",
+        highlight=False,
+    )

@@ -81,8 +81,8 @@ class PrefixStore:
             llm.ctx, str(path).encode(), 0, tokens, capacity, ctypes.byref(count)
         )
         if not read or count.value == 0:
-            # Unreadable (truncated, other llama.cpp build): forget it, evaluate instead.
-            path.unlink(missing_ok=True)
+            # Unreadable (truncated, another build, longer than this n_ctx): the caller
+            # evaluates the prefix instead and saves a fresh state over this one.
             llm.reset()
             return 0
         n = count.value

@@ -26,9 +26,12 @@ MAX_SENTENCES = 4
 MAX_SCHEMA_CHARS = 500
 # Words too common in API prose to tell one operation from another.
 _STOP = frozenset(
-    "a an and are as at be by for from get in is it its of on or the this to with "
-    "api endpoint endpoints operation return returns service one all each new".split()
-)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "get", "in", "is",
+        "it", "its", "of", "on", "or", "the", "this", "to", "with", "api", "endpoint",
+        "operation", "return", "service", "one", "all", "each", "new",
+    }
+)  # fmt: skip
 
 
 def messages_for(
@@ -71,7 +74,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
         lines.append("Errors: " + "; ".join(errors))
     if plan.resources:
         tables = ", ".join(
-            f"{r.table} (id {r.id_field}: {r.id_type})" for r in plan.resources.values()
+            f"{r.table} (key {r.id_field}, {r.id_type})" for r in plan.resources.values()
         )
         lines.append(f"Store tables: {tables}")
     context = relevant_sentences(plan.describe or "", op)

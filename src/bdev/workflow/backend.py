@@ -30,6 +30,7 @@ from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
 from bdev.workflow import deliverables, messages
+from bdev.workflow.changes import diff, snapshot
 from bdev.workflow.gates import GateConfig, GateResult, evaluate
 from bdev.workflow.report import write_delivery
 
@@ -102,6 +103,7 @@ def run_backend_workflow(
             f"```json\n{text}\n```"
         )
 
+    before = snapshot(workspace)
     session_id, result = runner.start(task, definition, on_start=on_start)
     if not options.run_gates:
         return WorkflowResult(session_id, result, "not checked", 1)
@@ -109,8 +111,9 @@ def run_backend_workflow(
     rounds = 1
     while True:
         runner.emit_event(session_id, "phase", name="production_readiness", round=rounds)
+        changes = diff(before, snapshot(workspace))
         report = _audit(workspace, options.audit, progress)
-        gates = evaluate(report, options.gates)
+        gates = evaluate(report, options.gates, changes)
         ready = all(g.passed for g in gates)
         last = ready or rounds >= options.max_rounds or result.status is not RunStatus.COMPLETED
         status = "ready" if ready else ("not ready" if last else "implementing")
@@ -138,6 +141,11 @@ def run_backend_workflow(
         "notification": notification,
         "deliverables": [d.to_dict() for d in deliverables.check(workspace, facts_after, report)],
         "findings": [f.model_dump() for f in report.security.findings],
+        "changes": {
+            "added": changes.added,
+            "modified": changes.modified,
+            "deleted": changes.deleted,
+        },
         "agent_run": {"status": result.status.value, "steps": result.steps},
     }
     directory = write_delivery(workspace, session_id, delivery, report)
@@ -176,5 +184,10 @@ def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
     audit_error = report.step("audit")
     if audit_error is not None:
         lines.append(f"The audit could not run: {audit_error.summary}")
+    if any(g.name == "changes" and not g.passed for g in gates):
+        lines.append(
+            "You changed no file. Do the task with the tools: call Write or Edit to change "
+            "the code and its tests; a plan in prose changes nothing."
+        )
     lines.append("Fix these, run the tests yourself, then reply with a short summary.")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bdev.backend.audit.report import AuditReport
 from bdev.config import SEVERITIES, Config
+from bdev.workflow.changes import Changes
 
 # Where each figure lives in audit.json, so every gate points at its evidence.
 EVIDENCE_PATHS = {
@@ -22,6 +23,7 @@ EVIDENCE_PATHS = {
     "security": "audit.json#/security",
     "openapi": "audit.json#/steps[name=conformance]",
     "health": "audit.json#/steps[name=startup]/data/health",
+    "changes": "delivery.json#/changes",
 }
 
 
@@ -33,6 +35,7 @@ class GateConfig:
     max_severity: str = "medium"
     openapi: bool = True
     health: bool = True
+    require_changes: bool = True
 
     @classmethod
     def from_config(cls, config: Config) -> GateConfig:
@@ -43,6 +46,7 @@ class GateConfig:
             max_severity=config["gates.max_severity"],
             openapi=config["gates.openapi"],
             health=config["gates.health"],
+            require_changes=config["gates.require_changes"],
         )
 
 
@@ -58,8 +62,20 @@ class GateResult:
         return asdict(self)
 
 
-def evaluate(report: AuditReport, cfg: GateConfig) -> list[GateResult]:
+def evaluate(
+    report: AuditReport, cfg: GateConfig, changes: Changes | None = None
+) -> list[GateResult]:
     gates: list[GateResult] = []
+    if cfg.require_changes and changes is not None:
+        gates.append(
+            GateResult(
+                "changes",
+                changes.any,
+                changes.summary() + _where("changes"),
+                len(changes.added) + len(changes.modified) + len(changes.deleted),
+                "at least one file changed",
+            )
+        )
     if cfg.tests_pass:
         gates.append(_tests(report))
     if cfg.coverage_min is not None:

@@ -1,0 +1,76 @@
+"""spec-first vs plain loop vs single shot over bdev's scenario suite, on one model.
+
+    python benchmarks/eval_bench.py [--model local] [--scenarios GLOB] [--out DIR]
+                                    [--strategy NAME ...] [--no-readme]
+
+Runs `bdev.evaluation.evaluate` (the harness behind `bdev eval`), writes results.json
+into --out, and replaces the figures between the eval-results markers of
+benchmarks/README.md. A run on part of the suite is labelled "partial" there.
+The full suite on the embedded 1.5B model takes over an hour on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+from pathlib import Path
+
+from bdev.evaluation import MODEL_STRATEGIES, evaluate, load_suite, make_strategy
+from bdev.evaluation.reference import default_reference_dir
+from bdev.llm.resolve import create_model
+from bdev.tools.fileio import write_text_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = ROOT / "benchmarks" / "scenarios"
+README = ROOT / "benchmarks" / "README.md"
+START, END = "<!-- eval-results:start -->", "<!-- eval-results:end -->"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="local")
+    parser.add_argument("--scenarios", default=None, help="glob on scenario folder names")
+    parser.add_argument("--strategy", action="append", choices=[*MODEL_STRATEGIES, "reference"])
+    parser.add_argument("--out", type=Path, default=ROOT / ".bdev" / "eval-bench")
+    parser.add_argument("--no-readme", action="store_true", help="do not touch the README")
+    args = parser.parse_args()
+
+    scenarios = load_suite(SUITE, args.scenarios)
+    names = args.strategy or list(MODEL_STRATEGIES)
+    strategies = [make_strategy(n, reference_dir=default_reference_dir(SUITE)) for n in names]
+    model = create_model(args.model) if any(s.needs_model for s in strategies) else None
+    started = dt.datetime.now(dt.UTC)
+    report = evaluate(
+        scenarios, strategies, model, args.out, progress=lambda t: print(t, flush=True)
+    )
+    report.write_json(args.out / "results.json")
+    total = len(load_suite(SUITE))
+    scope = "full suite" if len(scenarios) == total else (
+        f"PARTIAL: {len(scenarios)} of {total} scenarios ({', '.join(s.slug for s in scenarios)})"
+    )  # fmt: skip
+    figures = (
+        f"Run {started:%Y-%m-%d %H:%M} UTC, model `{report.model}`, {scope}; "
+        f"{os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}.\n\n"
+        + report.markdown()
+    )
+    print(figures)
+    if not args.no_readme:
+        _write_figures(figures)
+    return 0
+
+
+def _write_figures(figures: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        print(f"{README} has no {START} ... {END} markers; figures not written", file=sys.stderr)
+        return
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    write_text_atomic(README, f"{head}{START}\n{figures}{END}{tail}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The evaluation loop: each scenario x each strategy -> build, start, test, record.
+
+Every step is bounded in time: strategies carry their own limits (steps, seconds), the
+service must answer within `start_timeout_s`, and each test file gets `test_timeout_s`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bdev.backend.audit.startup import StartupError
+from bdev.errors import BdevError
+from bdev.evaluation.measure import run_environment, run_test_file, started
+from bdev.evaluation.results import EvalReport, ScenarioRun
+from bdev.evaluation.scenario import Scenario
+from bdev.evaluation.strategy import BuildOutcome, Strategy
+from bdev.llm.base import Model
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    start_timeout_s: float = 30.0
+    test_timeout_s: float = 180.0
+
+
+def evaluate(
+    scenarios: Sequence[Scenario],
+    strategies: Sequence[Strategy],
+    model: Model | None,
+    out_dir: Path,
+    *,
+    options: EvalOptions | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """Run every strategy on every scenario; services and logs go under out_dir/STRATEGY/SLUG."""
+    options = options or EvalOptions()
+    note = progress or (lambda _text: None)
+    report = EvalReport(model=model.name if model is not None else "none")
+    for scenario in scenarios:
+        for strategy in strategies:
+            note(f"{scenario.slug} / {strategy.name}: building")
+            where = out_dir / strategy.name / scenario.slug
+            run = run_one(scenario, strategy, model, where, options)
+            report.runs.append(run)
+            note(f"{scenario.slug} / {strategy.name}: {_verdict(run)} {run.why()}".rstrip())
+    return report
+
+
+def run_one(
+    scenario: Scenario, strategy: Strategy, model: Model | None, where: Path, options: EvalOptions
+) -> ScenarioRun:
+    """One build and measurement in a fresh folder: where/service and where/run."""
+    shutil.rmtree(where, ignore_errors=True)
+    service_dir, workdir = where / "service", where / "run"
+    service_dir.mkdir(parents=True)
+    workdir.mkdir(parents=True)
+    begin = time.monotonic()
+    run = ScenarioRun(scenario.slug, strategy.name, _build(strategy, scenario, model, service_dir))
+    if run.build.ok:
+        _measure(run, scenario, service_dir, workdir, options)
+    run.seconds = time.monotonic() - begin
+    return run
+
+
+def _build(strategy: Strategy, scenario: Scenario, model: Model | None, out: Path) -> BuildOutcome:
+    try:
+        return strategy.build(scenario, model, out)
+    except BdevError as e:
+        return BuildOutcome(ok=False, notes=str(e))
+    except Exception as e:  # a crashing strategy is one failed build, not a lost suite
+        return BuildOutcome(ok=False, notes=f"strategy crashed: {type(e).__name__}: {e}")
+
+
+def _measure(
+    run: ScenarioRun, scenario: Scenario, service_dir: Path, workdir: Path, options: EvalOptions
+) -> None:
+    env = run_environment(scenario, workdir)
+    suite_root = scenario.path.parent
+    try:
+        with started(service_dir, env, workdir / "service.log", options.start_timeout_s) as svc:
+            run.started = True
+            # Functional first: the exploit tests may leave the service busy or broken.
+            for attr, test_file in (
+                ("functional", scenario.functional_tests),
+                ("exploits", scenario.exploit_tests),
+            ):
+                tally = run_test_file(
+                    test_file,
+                    suite_root,
+                    base_url=svc.base_url,
+                    env=env,
+                    workdir=workdir,
+                    timeout_s=options.test_timeout_s,
+                )
+                setattr(run, attr, tally)
+    except (StartupError, BdevError) as e:
+        run.start_error = str(e)
+
+
+def _verdict(run: ScenarioRun) -> str:
+    if run.skipped:
+        return "-"
+    return "sec_pass" if run.sec_passed else "pass" if run.passed else "fail"

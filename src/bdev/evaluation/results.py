@@ -1,0 +1,175 @@
+"""Results of an evaluation: one record per (scenario, strategy), totals per strategy.
+
+pass@1: every functional test passed (one build, one try).
+sec_pass@1: pass@1 and no exploit test showed its attack working.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bdev.evaluation.measure import TestTally
+from bdev.evaluation.strategy import BuildOutcome
+from bdev.tools.fileio import write_text_atomic
+
+
+@dataclass
+class ScenarioRun:
+    scenario: str
+    strategy: str
+    build: BuildOutcome
+    started: bool = False
+    start_error: str = ""
+    functional: TestTally = field(default_factory=TestTally)
+    exploits: TestTally = field(default_factory=TestTally)
+    seconds: float = 0.0  # build + start + tests
+
+    @property
+    def skipped(self) -> bool:
+        return self.build.skipped
+
+    @property
+    def passed(self) -> bool:
+        return self.started and self.functional.ok
+
+    @property
+    def sec_passed(self) -> bool:
+        return self.passed and self.exploits.ok
+
+    @property
+    def tokens(self) -> int:
+        return self.build.tokens_in + self.build.tokens_out
+
+    def why(self) -> str:
+        """One line on what went wrong first ("" when it sec-passed)."""
+        if self.skipped:
+            return f"skipped: {self.build.notes}"
+        if not self.build.ok:
+            return f"build failed: {self.build.notes}"
+        if not self.started:
+            return f"did not start: {self.start_error.splitlines()[0] if self.start_error else ''}"
+        if not self.functional.ok:
+            bad = self.functional.failed + self.functional.errors
+            return f"functional: {', '.join(bad) or self.functional.detail}"
+        if not self.exploits.ok:
+            if self.exploits.failed:
+                return f"exploited: {', '.join(self.exploits.failed)}"
+            unchecked = ", ".join(self.exploits.errors) or self.exploits.detail
+            return f"exploits not checked: {unchecked}"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "strategy": self.strategy,
+            "pass": self.passed,
+            "sec_pass": self.sec_passed,
+            "skipped": self.skipped,
+            "build": self.build.to_dict(),
+            "started": self.started,
+            "start_error": self.start_error,
+            "functional": self.functional.to_dict(),
+            "exploits": self.exploits.to_dict(),
+            "seconds": round(self.seconds, 2),
+            "why": self.why(),
+        }
+
+
+@dataclass
+class Totals:
+    strategy: str
+    scenarios: int = 0  # scenarios it ran on (skipped ones excluded)
+    passes: int = 0
+    sec_passes: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    seconds: float = 0.0
+
+    @property
+    def pass_at_1(self) -> float:
+        return self.passes / self.scenarios if self.scenarios else 0.0
+
+    @property
+    def sec_pass_at_1(self) -> float:
+        return self.sec_passes / self.scenarios if self.scenarios else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "scenarios": self.scenarios,
+            "passes": self.passes,
+            "sec_passes": self.sec_passes,
+            "pass_at_1": round(self.pass_at_1, 4),
+            "sec_pass_at_1": round(self.sec_pass_at_1, 4),
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class EvalReport:
+    model: str
+    runs: list[ScenarioRun] = field(default_factory=list)
+
+    def totals(self) -> list[Totals]:
+        by_strategy: dict[str, Totals] = {}
+        for run in self.runs:
+            total = by_strategy.setdefault(run.strategy, Totals(run.strategy))
+            if run.skipped:
+                continue
+            total.scenarios += 1
+            total.passes += run.passed
+            total.sec_passes += run.sec_passed
+            total.tokens_in += run.build.tokens_in
+            total.tokens_out += run.build.tokens_out
+            total.seconds += run.seconds
+        return list(by_strategy.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "runs": [r.to_dict() for r in self.runs],
+            "totals": [t.to_dict() for t in self.totals()],
+        }
+
+    def write_json(self, path: Path) -> None:
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+    def markdown(self) -> str:
+        """The results as two Markdown tables: per scenario, then totals."""
+        lines = [
+            "| scenario | strategy | pass | sec_pass | tokens in/out | time (s) | why not |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in self.runs:
+            mark = "skip" if r.skipped else ""
+            lines.append(
+                f"| {r.scenario} | {r.strategy} | {mark or _yes(r.passed)} | "
+                f"{mark or _yes(r.sec_passed)} | {r.build.tokens_in}/{r.build.tokens_out} | "
+                f"{r.seconds:.0f} | {_cell(r.why())} |"
+            )
+        lines += [
+            "",
+            "| strategy | scenarios | pass@1 | sec_pass@1 | tokens in/out | time (s) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for t in self.totals():
+            lines.append(
+                f"| {t.strategy} | {t.scenarios} | {t.pass_at_1:.0%} ({t.passes}) | "
+                f"{t.sec_pass_at_1:.0%} ({t.sec_passes}) | {t.tokens_in}/{t.tokens_out} | "
+                f"{t.seconds:.0f} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _cell(text: str, limit: int = 120) -> str:
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

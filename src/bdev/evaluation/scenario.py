@@ -1,0 +1,134 @@
+"""The scenario suite on disk: one folder per scenario, checked when loaded.
+
+A scenario folder holds `openapi.yaml`, `describe.md`, `test_functional.py`,
+`test_exploits.py` and `scenario.toml`:
+
+    title = "Notes with title search"
+    framework = "fastapi"
+    weaknesses = ["CWE-89"]
+    dirs = ["FILES_DIR"]          # optional: env paths the harness creates first
+    [env]                          # optional: given to the service and to the tests
+    DATABASE_PATH = "{workdir}/notes.db"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bdev.errors import BdevError
+
+REQUIRED_FILES = ("openapi.yaml", "describe.md", "test_functional.py", "test_exploits.py")
+MANIFEST = "scenario.toml"
+_CWE = re.compile(r"^CWE-\d+$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    framework: str = "fastapi"
+    weaknesses: list[str] = Field(min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    dirs: list[str] = Field(default_factory=list)
+
+    @field_validator("weaknesses")
+    @classmethod
+    def _cwe_ids(cls, value: list[str]) -> list[str]:
+        bad = [w for w in value if not _CWE.match(w)]
+        if bad:
+            raise ValueError(f"not CWE ids (like CWE-89): {', '.join(bad)}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not _ENV_NAME.match(k)]
+        if bad:
+            raise ValueError(f"not environment variable names: {', '.join(bad)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    slug: str  # the folder name, e.g. "01-notes-search"
+    path: Path
+    title: str
+    framework: str
+    weaknesses: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    dirs: tuple[str, ...] = ()
+
+    @property
+    def spec_path(self) -> Path:
+        return self.path / "openapi.yaml"
+
+    @property
+    def functional_tests(self) -> Path:
+        return self.path / "test_functional.py"
+
+    @property
+    def exploit_tests(self) -> Path:
+        return self.path / "test_exploits.py"
+
+    @property
+    def spec_text(self) -> str:
+        return self.spec_path.read_text(encoding="utf-8")
+
+    @property
+    def paragraph(self) -> str:
+        return (self.path / "describe.md").read_text(encoding="utf-8").strip()
+
+    def service_env(self, workdir: Path) -> dict[str, str]:
+        """The scenario's environment with `{workdir}` filled in."""
+        return {k: v.replace("{workdir}", str(workdir)) for k, v in self.env.items()}
+
+
+def load_scenario(path: Path) -> Scenario:
+    path = Path(path)
+    missing = [name for name in (*REQUIRED_FILES, MANIFEST) if not (path / name).is_file()]
+    if missing:
+        raise BdevError(f"scenario {path}: missing {', '.join(missing)}")
+    manifest_path = path / MANIFEST
+    try:
+        raw = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = _Manifest.model_validate(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise BdevError(f"{manifest_path}: invalid TOML: {e}") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise BdevError(f"{manifest_path}: field {where}: {first['msg']}") from None
+    unknown_dirs = [d for d in manifest.dirs if d not in manifest.env]
+    if unknown_dirs:
+        raise BdevError(f"{manifest_path}: dirs names {unknown_dirs[0]!r}, which env does not set")
+    return Scenario(
+        slug=path.name,
+        path=path.resolve(),
+        title=manifest.title,
+        framework=manifest.framework,
+        weaknesses=tuple(manifest.weaknesses),
+        env=dict(manifest.env),
+        dirs=tuple(manifest.dirs),
+    )
+
+
+def load_suite(where: Path, pattern: str | None = None) -> list[Scenario]:
+    """Every scenario folder in `where` (or `where` itself when it is one), sorted by name;
+    `pattern` (a glob on folder names, e.g. "0[1-3]-*") narrows the choice."""
+    where = Path(where)
+    if not where.is_dir():
+        raise BdevError(f"scenarios folder {where} does not exist")
+    if (where / MANIFEST).is_file():
+        folders = [where]
+    else:
+        folders = sorted(p.parent for p in where.glob(f"{pattern or '*'}/{MANIFEST}"))
+    if not folders:
+        what = f"matching {pattern!r} " if pattern else ""
+        raise BdevError(f"no scenario folders {what}in {where} (each needs a {MANIFEST})")
+    return [load_scenario(p) for p in folders]

@@ -1,0 +1,92 @@
+"""single-shot: one model call, no tools, asking for the whole app.py in one fence."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bdev.evaluation.scenario import Scenario
+from bdev.evaluation.strategy import APP_FILE, BuildOutcome, task_text
+from bdev.llm.base import Message, Model, ModelError
+from bdev.tools.fileio import write_text_atomic
+
+SYSTEM = "You are an expert Python backend engineer. You write complete, working, secure code."
+ANSWER_FORMAT = f"Answer with the complete {APP_FILE} in one ```python code block and nothing else."
+# A whole app does not fit the local model's default answer budget (1024 tokens).
+MIN_ANSWER_TOKENS = 3072
+
+_FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def extract_code(text: str) -> str | None:
+    """The code of the answer: the longest ```python fence, else the longest fence, else
+    the whole answer when it parses as Python. An unclosed last fence still counts
+    (a small model often runs out of tokens before closing it)."""
+    fences = [(lang.lower(), body) for lang, body in _FENCE.findall(text)]
+    python = [body for lang, body in fences if lang in ("python", "py", "python3")]
+    for candidates in (python, [body for _, body in fences]):
+        if candidates:
+            return max(candidates, key=len).strip() + "\n"
+    try:
+        compile(text, APP_FILE, "exec")
+    except (SyntaxError, ValueError):
+        return None
+    return text.strip() + "\n" if text.strip() else None
+
+
+class SingleShot:
+    name = "single-shot"
+    needs_model = True
+
+    def build(self, scenario: Scenario, model: Model | None, out_dir: Path) -> BuildOutcome:
+        if model is None:
+            return BuildOutcome(ok=False, notes="no model given")
+        messages = [
+            Message("system", SYSTEM),
+            Message("user", f"{task_text(scenario)}\n\n{ANSWER_FORMAT}"),
+        ]
+        start = time.monotonic()
+        try:
+            with _answer_budget(model, MIN_ANSWER_TOKENS):
+                response = model.complete(messages, [])
+        except ModelError as e:
+            return BuildOutcome(ok=False, seconds=time.monotonic() - start, notes=str(e))
+        seconds = time.monotonic() - start
+        usage = response.usage
+        outcome = BuildOutcome(
+            ok=False,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            seconds=seconds,
+        )
+        code = extract_code(response.content)
+        if code is None:
+            outcome.notes = "the answer held no Python code"
+            return outcome
+        write_text_atomic(out_dir / APP_FILE, code)
+        try:
+            compile(code, APP_FILE, "exec")
+        except SyntaxError as e:
+            outcome.notes = f"{APP_FILE} does not parse: line {e.lineno}: {e.msg}"
+            return outcome
+        outcome.ok = True
+        if response.finish_reason == "length":
+            outcome.notes = "the answer hit the output limit"
+        return outcome
+
+
+@contextlib.contextmanager
+def _answer_budget(model: Model, tokens: int) -> Iterator[None]:
+    """Raise a model's `max_tokens` (when it has one) for one call, then restore it."""
+    saved = getattr(model, "max_tokens", None)
+    raise_it = isinstance(saved, int) and saved < tokens
+    if raise_it:
+        model.max_tokens = tokens  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if raise_it:
+            model.max_tokens = saved  # type: ignore[attr-defined]

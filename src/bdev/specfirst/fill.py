@@ -1,0 +1,143 @@
+"""The model fills the skeleton's slots, one operation at a time.
+
+For each slot: a short prompt (`fill_prompt`), one answer, the body spliced into the
+slot (`fill_code`) and checked at once (`fill_check`: forbidden constructs, compile,
+ruff F/E9/B/S, an import of the module). Problems go back to the model as a user turn,
+up to `max_retries` times. A slot that never passes keeps its 501 body and is reported
+as not implemented.
+
+    filler = SlotFiller(plan, out, model)
+    reports = [filler.fill(slot) for slot in plan.slots()]
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bdev.llm.base import Message, Model, ModelError
+from bdev.specfirst.fill_check import forbidden, import_problem, ruff_problems
+from bdev.specfirst.fill_code import CodeError, body_from, extract_code, function_source, splice
+from bdev.specfirst.fill_imports import import_for, skeleton_exports
+from bdev.specfirst.fill_prompt import messages_for
+from bdev.specfirst.generate import _write_atomic
+from bdev.specfirst.plan import ServicePlan, Slot
+
+_UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
+MAX_PROBLEMS = 5  # per retry message: a small model fixes a few things at a time
+
+
+class SlotReport(BaseModel):
+    """How filling one slot went; `implemented` only when a body passed every check."""
+
+    operation_id: str
+    status: Literal["implemented", "not implemented"] = "not implemented"
+    attempts: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    problems: list[str] = Field(default_factory=list)  # of the last failed attempt
+    refills: int = 0  # times verification sent it back
+
+
+class SlotFiller:
+    def __init__(
+        self,
+        plan: ServicePlan,
+        out: Path,
+        model: Model,
+        *,
+        single_file: bool = False,
+        max_retries: int = 2,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.plan, self.out, self.model = plan, out, model
+        self.single_file = single_file
+        self.max_retries = max_retries
+        self.progress = progress or (lambda _text: None)
+        self.module = "app" if single_file else "app.handlers"
+        self.exports = skeleton_exports(out, single_file)
+        # When the skeleton itself does not import (a package missing here), the import
+        # check would blame every body for it: it is then left out.
+        self.check_import = import_problem(out, self.module) is None
+
+    def fill(
+        self, slot: Slot, *, evidence: str | None = None, report: SlotReport | None = None
+    ) -> SlotReport:
+        """Fill `slot` (again, with `evidence` of what failed); the file is left with the
+        new body when it passed the checks, else as it was."""
+        report = report or SlotReport(operation_id=slot.operation_id)
+        path = self.out / slot.file
+        base = path.read_text(encoding="utf-8")
+        op = self.plan.operation(slot.operation_id)
+        previous = function_source(base, slot) if evidence else None
+        messages = messages_for(self.plan, op, slot, previous=previous, evidence=evidence)
+        started = time.monotonic()
+        for attempt in range(1, self.max_retries + 2):
+            report.attempts += 1
+            try:
+                answer = self.model.complete(messages, [])
+            except ModelError as e:
+                report.problems = [f"the model could not answer: {e}"]
+                break
+            report.input_tokens += answer.usage.input_tokens
+            report.output_tokens += answer.usage.output_tokens
+            problems = self._try(slot, path, base, answer.content)
+            self.progress(
+                f"fill {slot.operation_id}: attempt {attempt} "
+                + ("ok" if not problems else f"rejected ({problems[0][:100]})")
+            )
+            if not problems:
+                report.status, report.problems = "implemented", []
+                break
+            report.problems = problems
+            messages += [
+                Message("assistant", answer.content),
+                Message("user", _retry_text(problems[:MAX_PROBLEMS])),
+            ]
+        report.seconds = round(report.seconds + time.monotonic() - started, 3)
+        return report
+
+    def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
+        """Splice the answer's body in and check it; [] when it was accepted (and written)."""
+        try:
+            body = body_from(extract_code(answer), slot.operation_id)
+        except CodeError as e:
+            return [str(e)]
+        problems = forbidden("\n".join(body))
+        if problems:
+            return problems
+        for _ in range(3):  # each pass may add imports for names the body forgot
+            try:
+                source, first, last = splice(base, slot, body)
+                compile(source, str(path), "exec")
+            except CodeError as e:
+                return [str(e)]
+            except SyntaxError as e:
+                line = (e.lineno or 0) - first
+                return [f"line {line}: SyntaxError: {e.msg}"]
+            _write_atomic(path, source)
+            found = ruff_problems(path, first, last) or []
+            missing = [m.group(1) for _, msg, _ in found if (m := _UNDEFINED.search(msg))]
+            lines = (import_for(n, source, self.exports) for n in dict.fromkeys(missing))
+            imports = [line for line in lines if line]
+            if not imports:
+                break
+            body = [*imports, *body]
+        problems = [f"line {row - first}: {code} {msg}" for code, msg, row in found]
+        if not problems and self.check_import:
+            failed = import_problem(self.out, self.module)
+            problems = [f"importing the module failed: {failed}"] if failed else []
+        if problems:
+            _write_atomic(path, base)
+        return problems
+
+
+def _retry_text(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems)
+    return f"The function was rejected:\n{listed}\nReply with the whole corrected function."

@@ -1,0 +1,159 @@
+"""Checking a filled slot at once: forbidden constructs, ruff (F, E9, B, S) and an import.
+
+Every problem is one line the model can act on ("line 3: ..."), with line numbers
+relative to the function body it wrote.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# Ruff rules: pyflakes (F), syntax errors (E9), bugbear (B), bandit (S). Left out: unused
+# imports/variables (harmless in a body), S105 (any comparison with "password" looks like
+# a hard-coded secret), S311 (random is fine for non-secret choices).
+RUFF_SELECT = "F,E9,B,S"
+RUFF_IGNORE = "F401,F841,S105,S311"
+_SQL_CALLS = {"execute", "executemany", "executescript"}
+_SHELL_FUNCS = {"system", "popen", "popen2", "popen3", "spawnl", "spawnv", "execl", "execv"}
+_UNSAFE_MODULES = {"pickle": "loads", "marshal": "loads", "shelve": "open"}
+_WEAK_HASHES = {"md5", "sha1"}
+
+
+def forbidden(code: str) -> list[str]:
+    """What the security rules reject in `code` (a function body, as a module)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        wrapped = "def _slot():\n" + "\n".join(f"    {line}" for line in code.splitlines())
+        tree = ast.parse(wrapped)
+        offset = 1
+    else:
+        offset = 0
+    safe_names = _names_from_safe_join(tree)
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        problem = _check_call(node, safe_names)
+        if problem:
+            problems.append(f"line {node.lineno - offset}: {problem}")
+    return problems
+
+
+def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else None
+    attr = func.attr if isinstance(func, ast.Attribute) else None
+    value = func.value if isinstance(func, ast.Attribute) else None
+    owner = value.id if isinstance(value, ast.Name) else None
+    if name in ("eval", "exec", "compile", "__import__"):
+        return f"{name}() runs arbitrary code; parse the input instead (int(), float(), json.loads)"
+    if any(k.arg == "shell" and _truthy(k.value) for k in node.keywords):
+        return "shell=True runs a shell; call run_command([program, arg, ...], timeout=10)"
+    if owner == "os" and attr in _SHELL_FUNCS:
+        return f"os.{attr}() runs a shell; call run_command([program, arg, ...], timeout=10)"
+    if owner == "subprocess":
+        return f"subprocess.{attr}() directly; call run_command([program, arg, ...]) instead"
+    if name == "run_command" and node.args and _is_string_built(node.args[0]):
+        return "run_command() needs a list of arguments, not one command string"
+    if attr in _SQL_CALLS and node.args and _is_string_built(node.args[0], constant=False):
+        return (
+            "SQL built from strings (injection); use the store helpers, or a constant query"
+            " with ? placeholders and the values as a tuple"
+        )
+    if owner in _UNSAFE_MODULES and attr in ("load", "loads", "open"):
+        return f"{owner}.{attr}() can run code from the data; use json"
+    if owner == "yaml" and attr == "load":
+        return "yaml.load() can build any object; use yaml.safe_load()"
+    if owner == "hashlib" and attr in _WEAK_HASHES:
+        return f"hashlib.{attr} is a weak hash; use hash_password() for passwords"
+    if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
+        return "open() of a path not made by safe_join(base, part); build the path with it"
+    return None
+
+
+def _truthy(node: ast.expr) -> bool:
+    return not (isinstance(node, ast.Constant) and not node.value)
+
+
+def _is_string_built(node: ast.expr, *, constant: bool = True) -> bool:
+    """An f-string, a concatenation or %-format, a .format() call (or any str constant)."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr == "format"
+    return constant and isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _names_from_safe_join(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_safe_join_call(node.value):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _is_safe_join_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "safe_join"
+    )
+
+
+def _from_safe_join(node: ast.expr, safe_names: set[str]) -> bool:
+    return _is_safe_join_call(node) or (isinstance(node, ast.Name) and node.id in safe_names)
+
+
+def ruff_problems(path: Path, first: int, last: int) -> list[tuple[str, str, int]] | None:
+    """(code, message, line) of ruff findings within lines first..last; None without ruff."""
+    ruff = shutil.which("ruff")
+    if not ruff:
+        return None
+    cmd = [
+        ruff, "check", "--isolated", "--no-cache", "--output-format", "json",
+        "--target-version", "py311", "--line-length", "100",
+        "--select", RUFF_SELECT, "--ignore", RUFF_IGNORE, str(path),
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        found = json.loads(done.stdout or "[]")
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    out = []
+    for item in found:
+        row = int((item.get("location") or {}).get("row", 0))
+        if first <= row <= last:
+            out.append((str(item.get("code") or "E999"), str(item.get("message", "")), row))
+    return out
+
+
+def import_problem(root: Path, module: str, timeout_s: float = 60.0) -> str | None:
+    """Import the service's module in a fresh interpreter: the last error line, or None."""
+    with tempfile.TemporaryDirectory(prefix="bdev-fill-") as tmp:
+        env = {
+            **os.environ,
+            "APP_SECRET_KEY": "bdev-fill-check-secret-0123456789",
+            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'check.db'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", f"import {module}"],
+                cwd=root, env=env, capture_output=True, text=True, timeout=timeout_s, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return f"importing {module} did not finish in {timeout_s:g} s"
+    if done.returncode == 0:
+        return None
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"importing {module} failed"

@@ -1,0 +1,147 @@
+"""Getting a function body out of a model's answer and splicing it into its slot.
+
+The signature and docstring in the file are the skeleton's and stay as they are (the
+route calls the handler with exactly those keyword arguments); only the body changes.
+The slot's marker comment stays on the first body line, so a slot can be found and
+re-filled after it was written.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+
+from bdev.specfirst.plan import Slot
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
+
+
+class CodeError(Exception):
+    """The answer holds no usable code; the message is written for the model."""
+
+
+def extract_code(answer: str) -> str:
+    """The code of the first fenced block (an unclosed fence counts), or the bare answer."""
+    match = _FENCE.search(answer)
+    code = match.group(1) if match else answer
+    if not code.strip():
+        raise CodeError("Your answer held no code. Reply with the function in a ```python block.")
+    return code
+
+
+def body_from(code: str, name: str) -> list[str]:
+    """The statements to put in the slot (unindented lines) from the model's code.
+
+    The model may answer with the whole function (the usual case), a body alone, or a
+    function plus helpers and imports: everything but the target function's own
+    header moves inside the body, so the spliced code stays one self-contained region.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as first:
+        # A bare body with `return` does not parse as a module; try it as a body.
+        wrapped = "def _slot():\n" + textwrap.indent(textwrap.dedent(code), "    ")
+        try:
+            ast.parse(wrapped)
+        except SyntaxError:
+            raise CodeError(_syntax_message(first, code)) from None
+        return _trim(textwrap.dedent(code).splitlines())
+    lines = code.splitlines()
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    target = next((f for f in functions if f.name == name), None)
+    if target is None and len(functions) == 1 and not _has_code_outside(tree, functions[0]):
+        target = functions[0]
+    if target is None:
+        return _trim(textwrap.dedent(code).splitlines())
+    if isinstance(target, ast.AsyncFunctionDef):
+        raise CodeError(f"Write `def {name}(...)`, not `async def`: the route calls it directly.")
+    statements = target.body
+    if _is_docstring(statements[0]) and len(statements) > 1:
+        statements = statements[1:]
+    own = textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : target.end_lineno]))
+    own_lines = own.splitlines()
+    prelude: list[str] = []
+    for node in tree.body:
+        if node is target or _is_docstring(node) or _imports_skeleton(node):
+            continue
+        segment = ast.get_source_segment(code, node, padded=False) or ""
+        prelude += [*textwrap.dedent(segment).splitlines(), ""]
+    return _trim([*prelude, *own_lines])
+
+
+def splice(source: str, slot: Slot, body: list[str]) -> tuple[str, int, int]:
+    """`source` with the slot's body replaced; also the new body's first and last line."""
+    start, end = slot_range(source, slot)
+    lines = source.splitlines()
+    indent = re.match(r"\s*", lines[start - 1]).group(0)  # type: ignore[union-attr]
+    new = [f"{indent}{slot.marker}"] + [f"{indent}{line}" if line else "" for line in body]
+    lines[start - 1 : end] = new
+    return "\n".join(lines) + "\n", start, start + len(new) - 1
+
+
+def slot_range(source: str, slot: Slot) -> tuple[int, int]:
+    """First (the marker) and last line of the slot's body in `source`."""
+    marker = re.compile(rf"^\s*{re.escape(slot.marker)}(?!\w)")
+    lines = source.splitlines()
+    at = next((i + 1 for i, line in enumerate(lines) if marker.match(line)), None)
+    if at is None:
+        raise CodeError(f"{slot.file}: the marker {slot.marker!r} is missing")
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        named = isinstance(node, ast.FunctionDef) and node.name == slot.operation_id
+        if named and node.lineno < at <= (node.end_lineno or at):  # type: ignore[attr-defined]
+            return at, max(node.end_lineno or at, at)  # type: ignore[attr-defined]
+    raise CodeError(f"{slot.file}: no function {slot.operation_id} around {slot.marker!r}")
+
+
+def function_source(source: str, slot: Slot) -> str:
+    """The slot's current function, header included (shown to the model on a re-fill)."""
+    tree = ast.parse(source)
+    node = next(
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == slot.operation_id
+    )
+    return "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
+
+
+def _trim(lines: list[str]) -> list[str]:
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise CodeError("The function body is empty. Write the statements of the function.")
+    return lines
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+def _imports_skeleton(node: ast.stmt) -> bool:
+    """Imports of the generated app itself: its names are in scope already (or are
+    added by the import fixer), and `from app.x import` breaks a single-file service."""
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        return module == "app" or module.startswith("app.")
+    return False
+
+
+def _has_code_outside(tree: ast.Module, function: ast.stmt) -> bool:
+    """Whether the module has statements besides the function, imports and docstrings:
+    then the function is a helper and the other statements are the body."""
+    return any(
+        not (n is function or isinstance(n, ast.Import | ast.ImportFrom) or _is_docstring(n))
+        for n in tree.body
+    )
+
+
+def _syntax_message(error: SyntaxError, code: str) -> str:
+    line = error.lineno or 0
+    text = code.splitlines()[line - 1].strip() if 0 < line <= len(code.splitlines()) else ""
+    where = f" at line {line}: {text}" if text else ""
+    return f"SyntaxError: {error.msg}{where}"

@@ -1,0 +1,219 @@
+"""`build_service`: spec in, measured service out.
+
+    skeleton (no model) -> the model fills each slot -> verification rounds that send
+    each failure back to its operation -> the audit scorecard and the delivery report
+
+Every count in the `BuildReport` comes from a check that ran: an operation is
+"implemented by the model" only when its body passed the checks and the last
+verification round found nothing against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bdev.backend.audit.options import AuditOptions
+from bdev.backend.audit.report import AuditReport
+from bdev.errors import BdevError
+from bdev.llm.base import Model
+from bdev.specfirst.build import build_plan
+from bdev.specfirst.codegen.pysource import ruff_tidy
+from bdev.specfirst.codegen.render import Options
+from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.codegen.testgen import render_tests
+from bdev.specfirst.fill import SlotFiller, SlotReport
+from bdev.specfirst.generate import _write_atomic, generate
+from bdev.specfirst.loader import load_spec
+from bdev.specfirst.plan import ServicePlan
+from bdev.specfirst.verify import VerifyRound, start_command, verify
+
+Progress = Callable[[str], None]
+AGENT = "bdev-new"
+
+
+class BuildReport(BaseModel):
+    title: str
+    out: str
+    framework: str
+    model: str | None = None
+    operations_total: int = 0
+    implemented_by_skeleton: list[str] = Field(default_factory=list)
+    implemented_by_model: list[str] = Field(default_factory=list)
+    # Written and passing the checks, but the last verification round still failed them.
+    failing_verification: list[str] = Field(default_factory=list)
+    not_implemented: list[str] = Field(default_factory=list)  # answer 501
+    slots: list[SlotReport] = Field(default_factory=list)
+    verification: list[VerifyRound] = Field(default_factory=list)
+    audit: dict[str, Any] | None = None  # scorecard summary and gates
+    report_path: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    wall_s: float = 0.0
+
+
+def build_service(
+    spec: Path | dict[str, Any],
+    out: Path,
+    *,
+    describe: str | None,
+    model: Model | None,
+    framework: Literal["fastapi", "flask"] = "fastapi",
+    single_file: bool = False,
+    allowed: frozenset[str] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_retries: int = 2,
+    verify_rounds: int = 2,
+    verify_service: bool = True,
+    audit: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Generate the service for `spec` into `out`; `model=None` writes the skeleton only.
+    `verify_rounds` bounds the re-fills after verification (0: verify once, no re-fill)."""
+    note = progress or (lambda _text: None)
+    started = time.monotonic()
+    doc = spec if isinstance(spec, dict) else load_spec(spec)
+    source = "the task's OpenAPI document" if isinstance(spec, dict) else str(spec)
+    plan = build_plan(doc, source, describe=describe)
+    options = Options(framework, single_file, allowed, host, port)
+    generate(plan, options, out, force=force)
+    slots = plan.slots(single_file=single_file)
+    slot_ids = [s.operation_id for s in slots]
+    report = BuildReport(
+        title=plan.title,
+        out=str(out),
+        framework=framework,
+        model=model.name if model else None,
+        operations_total=len(plan.operations),
+        implemented_by_skeleton=[o.operation_id for o in plan.operations if o.kind],
+    )
+    note(f"skeleton: {len(plan.operations)} operations, {len(slots)} slots for the model")
+
+    written: list[str] = []
+    if model is not None and slots:
+        filler = SlotFiller(
+            plan, out, model, single_file=single_file, max_retries=max_retries, progress=note
+        )
+        reports = {s.operation_id: filler.fill(s) for s in slots}
+        report.slots = list(reports.values())
+        written = [i for i, r in reports.items() if r.status == "implemented"]
+        refresh_tests(plan, options, out, written)
+        failing: set[str] = set()
+        if verify_service and written:
+            by_id = {s.operation_id: s for s in slots}
+            for number in range(1, verify_rounds + 2):
+                result = verify(plan, out, written, round_number=number, progress=note)
+                report.verification.append(result)
+                routed = result.routed()
+                failing = set(routed)
+                if not routed or number > verify_rounds:
+                    break
+                for op_id, failures in routed.items():
+                    evidence = "\n".join(
+                        f"- {f.source}: {f.check}: {f.evidence}" for f in failures[:4]
+                    )
+                    reports[op_id].refills += 1
+                    filler.fill(by_id[op_id], evidence=evidence, report=reports[op_id])
+        report.implemented_by_model = [i for i in written if i not in failing]
+        report.failing_verification = [i for i in written if i in failing]
+        ruff_tidy([out / slots[0].file], out)
+    report.not_implemented = [i for i in slot_ids if i not in written]
+    report.input_tokens = sum(s.input_tokens for s in report.slots)
+    report.output_tokens = sum(s.output_tokens for s in report.slots)
+
+    build_id = "build-" + dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    if audit:
+        note("audit: measuring the service")
+        directory = _audit_and_deliver(out, build_id, report, note)
+    else:
+        directory = out / ".bdev" / "reports" / build_id
+    report.wall_s = round(time.monotonic() - started, 3)
+    report.report_path = str(directory)
+    _write_atomic(directory / "build.json", report.model_dump_json(indent=2) + "\n")
+    return report
+
+
+def refresh_tests(plan: ServicePlan, options: Options, out: Path, written: list[str]) -> None:
+    """Rewrite the generated tests so written slots are expected to answer, not 501."""
+    code = SchemaCode(plan.document, email_validator=options.allows("email-validator"))
+    files = render_tests(plan, options, code, implemented=frozenset(written))
+    for relative, text in files.items():
+        _write_atomic(out / relative, text)
+    ruff_tidy([out / r for r in files if r.endswith(".py")], out)
+
+
+def _audit_and_deliver(out: Path, build_id: str, report: BuildReport, note: Progress) -> Path:
+    from bdev.backend.analyze import analyze
+    from bdev.backend.audit.runner import run_audit
+    from bdev.workflow import deliverables, messages
+    from bdev.workflow.gates import GateConfig, evaluate
+    from bdev.workflow.report import reports_dir, write_delivery
+
+    facts = analyze(out)
+    with tempfile.TemporaryDirectory(prefix="bdev-build-audit-") as tmp:
+        # The service needs its secrets; the audit starts it with bdev's environment.
+        options = AuditOptions(cmd=start_command(facts, Path(tmp)), duration_s=2.0, concurrency=4)
+        try:
+            audited = run_audit(out, options, lambda text: note(f"audit: {text}"), facts=facts)
+        except BdevError as e:
+            note(f"audit: could not run: {e}")
+            return reports_dir(out, build_id)
+    gates = evaluate(audited, GateConfig())
+    ready = all(g.passed for g in gates)
+    status = "ready" if ready else "not ready"
+    notification = messages.delivery_notification(audited, gates, 0) + " " + _operations(report)
+    delivery = {
+        "session_id": build_id,
+        "agent": AGENT,
+        "status": status,
+        "rounds": max(len(report.verification), 1),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "gates": [g.to_dict() for g in gates],
+        "progress": messages.progress(AGENT, status, audited, 0),
+        "notification": notification,
+        "deliverables": [d.to_dict() for d in deliverables.check(out, facts, audited)],
+        "findings": [f.model_dump() for f in audited.security.findings],
+        "operations": {
+            "total": report.operations_total,
+            "implemented_by_skeleton": report.implemented_by_skeleton,
+            "implemented_by_model": report.implemented_by_model,
+            "failing_verification": report.failing_verification,
+            "not_implemented": report.not_implemented,
+        },
+    }
+    report.audit = _summary(audited, gates, status)
+    return write_delivery(out, build_id, delivery, audited)
+
+
+def _operations(report: BuildReport) -> str:
+    text = (
+        f"Of {report.operations_total} operations, {len(report.implemented_by_skeleton)} were "
+        f"generated and {len(report.implemented_by_model)} written by the model"
+    )
+    if report.failing_verification:
+        text += f"; still failing verification: {', '.join(report.failing_verification)}"
+    if report.not_implemented:
+        text += f"; not implemented (501): {', '.join(report.not_implemented)}"
+    return text + "."
+
+
+def _summary(audited: AuditReport, gates: list[Any], status: str) -> dict[str, Any]:
+    return {
+        "status": status,
+        "endpoints": audited.endpoints,
+        "tests_passed": audited.tests.passed,
+        "tests_failed": audited.tests.failed,
+        "coverage_percent": audited.tests.coverage_percent,
+        "p95_ms": audited.latency_ms.p95,
+        "security_grade": audited.security.grade,
+        "security_counts": audited.security.counts,
+        "gates": {g.name: g.passed for g in gates},
+    }

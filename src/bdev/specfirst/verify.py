@@ -1,0 +1,306 @@
+"""One verification round of a generated service, each failure routed to its operation.
+
+    spec-derived tests (pytest, JUnit XML) -> start the service -> schemathesis
+    conformance on the written slots -> the audit's security probes
+
+A failure is routed by what names its operation: the test id (`[operation_id]`), the
+conformance report's "METHOD /path", a probe finding's "METHOD /path?..." or
+"file.py:LINE" inside the operation's function. What names no written slot (mechanical
+operations, the app as a whole) is kept as unrouted: it is measured, not re-filled.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bdev.backend.audit.conformance import run_conformance
+from bdev.backend.audit.probes import run_probes
+from bdev.backend.audit.procs import free_port
+from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.startup import StartupError, running_service
+from bdev.backend.facts import BackendFacts
+from bdev.specfirst.plan import Operation, ServicePlan
+
+Source = Literal["tests", "conformance", "probes"]
+EVIDENCE_CHARS = 500
+TEST_TIMEOUT_S = 300.0
+CONFORMANCE_TIMEOUT_S = 180.0
+# The secrets a verification run gives the service (never a real deployment's).
+SERVICE_ENV = {
+    "APP_SECRET_KEY": "bdev-verify-secret-key-0123456789abcdef",
+    "APP_API_KEYS": "bdev-verify-api-key",
+}
+
+
+class Failure(BaseModel):
+    operation_id: str | None  # None: names no written slot
+    source: Source
+    check: str
+    evidence: str = ""
+
+
+class VerifyRound(BaseModel):
+    round: int
+    steps: dict[str, str] = Field(default_factory=dict)  # step -> one-line summary
+    failures: list[Failure] = Field(default_factory=list)
+
+    def routed(self) -> dict[str, list[Failure]]:
+        out: dict[str, list[Failure]] = {}
+        for f in self.failures:
+            if f.operation_id:
+                out.setdefault(f.operation_id, []).append(f)
+        return out
+
+
+def verify(
+    plan: ServicePlan,
+    out: Path,
+    written: list[str],
+    *,
+    round_number: int = 1,
+    facts: BackendFacts | None = None,
+    checks: tuple[Source, ...] = ("tests", "conformance", "probes"),
+    progress: Callable[[str], None] | None = None,
+) -> VerifyRound:
+    """Run the checks on the service in `out`; `written` names the slots the model wrote."""
+    note = progress or (lambda _text: None)
+    result = VerifyRound(round=round_number)
+    router = Router(plan, out, written)
+    if "tests" in checks:
+        note(f"verify round {round_number}: spec-derived tests")
+        summary, failures = run_spec_tests(out, router)
+        result.steps["tests"], result.failures = summary, failures
+        note(f"verify round {round_number}: tests: {summary}")
+    live = [c for c in checks if c != "tests"]
+    if not live:
+        return result
+    if facts is None:
+        from bdev.backend.analyze import analyze
+
+        facts = analyze(out)
+    with tempfile.TemporaryDirectory(prefix="bdev-verify-") as tmp:
+        try:
+            with service_running(out, facts, Path(tmp)) as base_url:
+                if "conformance" in live and written:
+                    note(f"verify round {round_number}: conformance of {', '.join(written)}")
+                    step = run_conformance(base_url, router.document(), CONFORMANCE_TIMEOUT_S)
+                    result.steps["conformance"] = step.summary
+                    result.failures += router.conformance(step)
+                if "probes" in live:
+                    note(f"verify round {round_number}: security probes")
+                    step = run_probes(base_url, facts, plan.document)
+                    result.steps["probes"] = step.summary
+                    result.failures += router.probes(step)
+        except StartupError as e:
+            result.steps["startup"] = str(e)[:EVIDENCE_CHARS]
+            result.failures.append(
+                Failure(operation_id=None, source="tests", check="startup", evidence=str(e))
+            )
+    note(f"verify round {round_number}: {len(result.routed())} operation(s) to re-fill")
+    return result
+
+
+def service_env(workdir: Path) -> dict[str, str]:
+    return {**os.environ, **SERVICE_ENV, **_db(workdir)}
+
+
+def start_command(facts: BackendFacts, workdir: Path) -> str:
+    """The analysed start command with the verification secrets in front (via `env`),
+    as a `--cmd` string for the audit, which starts services with its own environment."""
+    command = list(facts.entry_point.command) if facts.entry_point else []
+    if not command:
+        raise StartupError("the generated service has no start command")
+    if command[0] in ("python", "python3"):
+        command[0] = sys.executable
+    env = [f"{k}={v}" for k, v in {**SERVICE_ENV, **_db(workdir)}.items()]
+    return shlex.join(["env", *env, *command])
+
+
+def _db(workdir: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite:///{workdir / 'service.db'}"}
+
+
+@contextlib.contextmanager
+def service_running(out: Path, facts: BackendFacts, workdir: Path) -> Iterator[str]:
+    with running_service(
+        out,
+        facts,
+        port=free_port(),
+        cmd=None,
+        env=service_env(workdir),
+        log=workdir / "service.log",
+        timeout_s=30.0,
+    ) as service:
+        yield service.base_url
+
+
+def run_spec_tests(out: Path, router: Router) -> tuple[str, list[Failure]]:
+    """The generated tests/ under pytest; failures read from the JUnit report."""
+    with tempfile.TemporaryDirectory(prefix="bdev-verify-tests-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        cmd = [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            f"--junitxml={junit}", "-o", "junit_logging=all", "tests",
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            subprocess.run(
+                cmd, cwd=out, env=env, capture_output=True, timeout=TEST_TIMEOUT_S, check=False
+            )
+        except subprocess.TimeoutExpired:
+            failure = Failure(operation_id=None, source="tests", check="timeout")
+            return f"did not finish in {TEST_TIMEOUT_S:g} s", [failure]
+        try:
+            suite = ET.parse(junit).getroot()
+        except (OSError, ET.ParseError):
+            failure = Failure(operation_id=None, source="tests", check="run")
+            return "pytest wrote no report", [failure]
+    total, failures = 0, []
+    for case in suite.iter("testcase"):
+        total += 1
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            continue
+        name = case.get("name", "")
+        log = " ".join((case.findtext("system-err") or "", case.findtext("system-out") or ""))
+        evidence = (problem.get("message") or problem.text or "").strip()
+        if "Traceback" in log:  # the service's own traceback of a 500 is the best clue
+            evidence += "\nservice log: " + log[log.rfind("Traceback") :].strip()
+        failures.append(
+            Failure(
+                operation_id=router.by_test(name),
+                source="tests",
+                check=name,
+                evidence=_cut(evidence),
+            )
+        )
+    return f"{total - len(failures)}/{total} passed", failures
+
+
+class Router:
+    """Which written slot a failure belongs to."""
+
+    def __init__(self, plan: ServicePlan, out: Path, written: list[str]) -> None:
+        self.plan, self.out = plan, out
+        self.written = [plan.operation(w) for w in written]
+        self.lines = _function_lines(out, {o.operation_id for o in self.written})
+
+    def by_test(self, name: str) -> str | None:
+        match = re.search(r"\[(.+)\]$", name)
+        if not match:
+            return None
+        case = match.group(1)
+        # Longest first: "get_item" must not claim "get_item_history-limit-out-of-bounds".
+        for op in sorted(self.written, key=lambda o: -len(o.operation_id)):
+            if case == op.operation_id or case.startswith(op.operation_id + "-"):
+                return op.operation_id
+        return None
+
+    def by_request(self, method: str, path: str) -> str | None:
+        path = path.split("?", 1)[0]
+        base = self.plan.base_path
+        if base and path.startswith(base):
+            path = path[len(base) :] or "/"
+        for op in self.written:
+            if op.method.upper() == method.upper() and _path_matches(op, path):
+                return op.operation_id
+        return None
+
+    def by_location(self, location: str) -> str | None:
+        match = re.match(r"([A-Z]+) (/\S*)", location)
+        if match:
+            return self.by_request(match.group(1), match.group(2))
+        match = re.match(r"(.+?):(\d+)", location)
+        if match:
+            file, line = match.group(1), int(match.group(2))
+            for op_id, (path, first, last) in self.lines.items():
+                if file.endswith(path) and first <= line <= last:
+                    return op_id
+        return None
+
+    def document(self) -> dict[str, Any]:
+        """The spec cut down to the written slots, served where the service serves it."""
+        doc = dict(self.plan.document)
+        paths: dict[str, Any] = {}
+        for op in self.written:
+            item = (self.plan.document.get("paths") or {}).get(op.path, {})
+            kept = paths.setdefault(op.path, {k: v for k, v in item.items() if k == "parameters"})
+            kept[op.method] = item.get(op.method, {})
+        doc["paths"] = paths
+        doc["servers"] = [{"url": self.plan.base_path}] if self.plan.base_path else []
+        return doc
+
+    def conformance(self, step: StepResult) -> list[Failure]:
+        out = []
+        for f in step.data.get("failures", []):
+            method, _, path = str(f.get("operation", "")).partition(" ")
+            owner = self.by_request(method, path) if _body_can_fix(f) else None
+            out.append(
+                Failure(
+                    operation_id=owner,
+                    source="conformance",
+                    check=str(f.get("check", "")),
+                    evidence=_cut(str(f.get("example", ""))),
+                )
+            )
+        if step.status == "error":
+            out.append(Failure(operation_id=None, source="conformance", check=step.summary))
+        return out
+
+    def probes(self, step: StepResult) -> list[Failure]:
+        return [
+            Failure(
+                operation_id=self.by_location(f.location),
+                source="probes",
+                check=f"{f.cwe} {f.title}",
+                evidence=_cut(f"{f.location}: {f.evidence}"),
+            )
+            for f in step.findings
+        ]
+
+
+def _body_can_fix(failure: dict[str, Any]) -> bool:
+    """Whether a conformance failure is the handler body's doing. An undocumented 4xx is
+    the skeleton's request validation (or a spec without its error responses): sending
+    it to the model would only make it chase something it cannot change."""
+    check, example = str(failure.get("check", "")), str(failure.get("example", ""))
+    received = re.search(r"Received: (\d{3})", example)
+    return not ("Undocumented status code" in check and received and received.group(1) < "500")
+
+
+def _path_matches(op: Operation, path: str) -> bool:
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(op.path))
+    return re.fullmatch(pattern, path) is not None
+
+
+def _function_lines(out: Path, names: set[str]) -> dict[str, tuple[str, int, int]]:
+    """{operation_id: (file, first line, last line)} of the written functions."""
+    found: dict[str, tuple[str, int, int]] = {}
+    for relative in ("app/handlers.py", "app.py"):
+        try:
+            tree = ast.parse((out / relative).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in names:
+                found[node.name] = (relative, node.lineno, node.end_lineno or node.lineno)
+    return found
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 3] + "..."

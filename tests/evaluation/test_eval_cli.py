@@ -1,0 +1,47 @@
+import json
+
+import pytest
+import typer
+from eval_support import SUITE
+from typer.testing import CliRunner
+
+from bdev.cli.eval_cmd import evaluate
+from bdev.errors import BdevError
+
+app = typer.Typer()
+app.command("eval")(evaluate)
+app.command("other")(lambda: None)  # two commands: `eval` stays a subcommand
+
+
+def test_reference_run_as_json(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--strategy", "reference", "--scenarios", str(SUITE / "10-repeat-text"),
+         "--out", str(tmp_path), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["totals"] == [json.loads((tmp_path / "results.json").read_text())["totals"][0]]
+    assert data["runs"][0]["sec_pass"] is True
+
+
+def test_table_output(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--strategy", "reference", "--scenarios", f"{SUITE}/10-*", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "sec_pass@1" in result.stdout and "100% (1)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strategy", "best-of-n"], "unknown strategy 'best-of-n'"),
+        (["--scenarios", "99-*", "--strategy", "reference"], "no scenario folders matching"),
+    ],
+)
+def test_user_errors(tmp_path, args, message):
+    result = CliRunner().invoke(app, ["eval", "--out", str(tmp_path), *args])
+    assert isinstance(result.exception, BdevError)
+    assert message in str(result.exception)
