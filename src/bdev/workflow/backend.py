@@ -100,7 +100,10 @@ def run_backend_workflow(
             text = text[:CONTEXT_LIMIT] + "\n... (truncated)"
         return (
             "Backend context (bdev's answer to get_backend_context, from `bdev analyze`):\n"
-            f"```json\n{text}\n```"
+            f"```json\n{text}\n```\n"
+            "Do the task with the tools: read what you need, then change the code and its "
+            "tests with Write or Edit, one tool call per reply. When you finish, bdev runs "
+            "the tests and the audit and tells you which readiness gates failed."
         )
 
     before = snapshot(workspace)
