@@ -18,7 +18,14 @@ import platform
 import sys
 from pathlib import Path
 
-from bdev.evaluation import MODEL_STRATEGIES, evaluate, load_suite, make_strategy
+from bdev.evaluation import (
+    MODEL_STRATEGIES,
+    EvalReport,
+    Scenario,
+    evaluate,
+    load_suite,
+    make_strategy,
+)
 from bdev.evaluation.reference import default_reference_dir
 from bdev.llm.resolve import create_model
 from bdev.tools.fileio import write_text_atomic
@@ -43,23 +50,33 @@ def main() -> int:
     strategies = [make_strategy(n, reference_dir=default_reference_dir(SUITE)) for n in names]
     model = create_model(args.model) if any(s.needs_model for s in strategies) else None
     started = dt.datetime.now(dt.UTC)
-    report = evaluate(
-        scenarios, strategies, model, args.out, progress=lambda t: print(t, flush=True)
-    )
-    report.write_json(args.out / "results.json")
-    total = len(load_suite(SUITE))
-    scope = "full suite" if len(scenarios) == total else (
-        f"PARTIAL: {len(scenarios)} of {total} scenarios ({', '.join(s.slug for s in scenarios)})"
+    report = EvalReport(model=model.name if model is not None else "none")
+    suite_size = len(load_suite(SUITE))
+    # One scenario at a time, writing after each: a run stopped early keeps its figures.
+    for done, scenario in enumerate(scenarios, start=1):
+        part = evaluate(
+            [scenario], strategies, model, args.out, progress=lambda t: print(t, flush=True)
+        )
+        report.runs += part.runs
+        report.write_json(args.out / "results.json")
+        figures = _figures(report, started, scenarios[:done], suite_size)
+        if not args.no_readme:
+            _write_figures(figures)
+    print(figures)
+    return 0
+
+
+def _figures(
+    report: EvalReport, started: dt.datetime, done: list[Scenario], suite_size: int
+) -> str:
+    scope = "full suite" if len(done) == suite_size else (
+        f"PARTIAL: {len(done)} of {suite_size} scenarios ({', '.join(s.slug for s in done)})"
     )  # fmt: skip
-    figures = (
+    return (
         f"Run {started:%Y-%m-%d %H:%M} UTC, model `{report.model}`, {scope}; "
         f"{os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}.\n\n"
         + report.markdown()
     )
-    print(figures)
-    if not args.no_readme:
-        _write_figures(figures)
-    return 0
 
 
 def _write_figures(figures: str) -> None:

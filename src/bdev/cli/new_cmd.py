@@ -115,7 +115,7 @@ def _build(
     from bdev.config import load_config
     from bdev.llm.resolve import create_model
 
-    console = Console()
+    console = Console(soft_wrap=True)  # progress and summary lines stay whole in logs
     chosen = model_spec or load_config(Path.cwd())["model"]
     model = create_model(chosen)
     console.print(f"[bold]model:[/] {model.name}", highlight=False)
@@ -138,8 +138,14 @@ def _build(
 
 
 def _summary(console: Console, report: BuildReport) -> None:
+    slots = report.operations_total - len(report.implemented_by_skeleton)
     console.print(
-        f"[bold]{report.title}[/]: {report.operations_total} operations: "
+        f"[bold]{report.title}[/]: {report.operations_total} operations generated "
+        f"({len(report.implemented_by_skeleton)} working, {slots} slots left for the model)",
+        highlight=False,
+    )
+    console.print(
+        f"{report.operations_total} operations: "
         f"{len(report.implemented_by_skeleton)} generated, "
         f"{len(report.implemented_by_model)} written by the model, "
         f"{len(report.failing_verification)} failing verification, "

@@ -1,11 +1,14 @@
 """plain-loop: bdev's own agent loop (the general-purpose agent, no workflow) on the task.
 
 This is what `bdev run --workflow none --permission-mode bypassPermissions` does, with
-the workspace set to the output folder so every tool stays confined to it.
+the workspace set to the output folder so every tool stays confined to it. The agent
+keeps its file and shell tools but not `Task`: a sub-agent gets limits of its own, which
+would let one build run far past the step and time bounds measured here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from bdev.llm.base import Model
 from bdev.runtime.runner import Runner
 
 AGENT = "general-purpose"
+TOOLS = ["Read", "Write", "Edit", "LS", "Glob", "Grep", "Bash"]
 
 
 class PlainLoop:
@@ -46,7 +50,8 @@ class PlainLoop:
             model_factory=lambda _spec: model,
         )
         start = time.monotonic()
-        _, result = runner.start(task_text(scenario), registry.get(AGENT))
+        agent = dataclasses.replace(registry.get(AGENT), tools=TOOLS)
+        _, result = runner.start(task_text(scenario), agent)
         written = (out_dir / APP_FILE).is_file()
         notes = f"{result.status.value} after {result.steps} steps"
         if result.detail:

@@ -20,12 +20,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError
 from bdev.specfirst.fill_check import forbidden, import_problem, ruff_problems
 from bdev.specfirst.fill_code import CodeError, body_from, extract_code, function_source, splice
-from bdev.specfirst.fill_imports import import_for, skeleton_exports
+from bdev.specfirst.fill_imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill_prompt import messages_for
-from bdev.specfirst.generate import _write_atomic
 from bdev.specfirst.plan import ServicePlan, Slot
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -109,33 +109,38 @@ class SlotFiller:
             body = body_from(extract_code(answer), slot.operation_id)
         except CodeError as e:
             return [str(e)]
-        problems = forbidden("\n".join(body))
+        body, problems = clean_imports(body, module_scope(base) | set(self.exports))
+        problems += forbidden("\n".join(body))
         if problems:
             return problems
-        for _ in range(3):  # each pass may add imports for names the body forgot
+        problems = self._splice_and_lint(slot, path, base, body)
+        if not problems and self.check_import:
+            failed = import_problem(self.out, self.module)
+            problems = [f"importing the module failed: {failed}"] if failed else []
+        if problems:
+            write_text_atomic(path, base)
+        return problems
+
+    def _splice_and_lint(self, slot: Slot, path: Path, base: str, body: list[str]) -> list[str]:
+        """Write the spliced file and lint the body; each pass may add imports for names
+        the body forgot. Returns the problems left (the caller restores the file)."""
+        for _ in range(3):
             try:
                 source, first, last = splice(base, slot, body)
                 compile(source, str(path), "exec")
             except CodeError as e:
                 return [str(e)]
             except SyntaxError as e:
-                line = (e.lineno or 0) - first
-                return [f"line {line}: SyntaxError: {e.msg}"]
-            _write_atomic(path, source)
+                return [f"line {(e.lineno or 0) - first}: SyntaxError: {e.msg}"]
+            write_text_atomic(path, source)
             found = ruff_problems(path, first, last) or []
             missing = [m.group(1) for _, msg, _ in found if (m := _UNDEFINED.search(msg))]
             lines = (import_for(n, source, self.exports) for n in dict.fromkeys(missing))
             imports = [line for line in lines if line]
             if not imports:
-                break
+                return [f"line {row - first}: {code} {msg}" for code, msg, row in found]
             body = [*imports, *body]
-        problems = [f"line {row - first}: {code} {msg}" for code, msg, row in found]
-        if not problems and self.check_import:
-            failed = import_problem(self.out, self.module)
-            problems = [f"importing the module failed: {failed}"] if failed else []
-        if problems:
-            _write_atomic(path, base)
-        return problems
+        return ["the body still uses undefined names after adding their imports"]
 
 
 def _retry_text(problems: list[str]) -> str:

@@ -54,8 +54,11 @@ def body_from(code: str, name: str) -> list[str]:
         target = functions[0]
     if target is None:
         return _trim(textwrap.dedent(code).splitlines())
-    if isinstance(target, ast.AsyncFunctionDef):
-        raise CodeError(f"Write `def {name}(...)`, not `async def`: the route calls it directly.")
+    # An `async def` without `await` is a plain function in disguise (small models write
+    # it for web handlers); with `await` it needs something the store does not offer.
+    awaits = any(isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(target))
+    if isinstance(target, ast.AsyncFunctionDef) and awaits:
+        raise CodeError(f"Write `def {name}(...)` without await: the route calls it directly.")
     statements = target.body
     if _is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]

@@ -8,6 +8,7 @@ import is added at the top of the body instead of costing the model a retry.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -69,3 +70,42 @@ def import_for(name: str, code: str, exports: dict[str, str]) -> str | None:
     if name in sys.stdlib_module_names and not name.startswith("_"):
         return f"import {name}"
     return None
+
+
+def module_scope(source: str) -> set[str]:
+    """Names a module defines or imports at its top level (what a body sees)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= set(_defined(node))
+    return names
+
+
+def clean_imports(body: list[str], scope: set[str]) -> tuple[list[str], list[str]]:
+    """The body without imports of names already in scope; problems for imports of
+    modules that do not exist here (a small model invents `from api import ApiError`)."""
+    wrapped = "def _slot():\n" + "\n".join(f"    {line}" for line in body)
+    try:
+        function = ast.parse(wrapped).body[0]
+    except SyntaxError:
+        return body, []  # compile() reports it with a better message
+    assert isinstance(function, ast.FunctionDef)
+    drop: set[int] = set()
+    problems = []
+    for node in function.body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        lines = range(node.lineno - 1, (node.end_lineno or node.lineno))
+        if all(n in scope for n in names):
+            drop.update(i - 1 for i in lines)  # -1: the wrapper's def line
+            continue
+        module = (node.module or "") if isinstance(node, ast.ImportFrom) else node.names[0].name
+        top = module.split(".")[0]
+        if top and top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
+            provided = [n for n in names if n in scope]
+            hint = f"; {', '.join(provided)} already exist here" if provided else ""
+            problems.append(f"line {node.lineno - 1}: there is no module {module!r}{hint}")
+    return [line for i, line in enumerate(body) if i not in drop], problems

@@ -54,7 +54,10 @@ def messages_for(
 
 def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     doc = plan.document
-    lines = [f"Operation: {op.method.upper()} {op.path} ({op.operation_id})"]
+    # The helpers are the same for every slot: first, so the local KV cache of the last
+    # prompt still covers them when the next slot's prompt is read.
+    lines = ["Helpers: " + "; ".join(slot.helpers)]
+    lines.append(f"Operation: {op.method.upper()} {op.path} ({op.operation_id})")
     about = " ".join(t for t in (op.summary, op.description) if t)
     if about:
         lines.append(f"Does: {about}")
@@ -64,7 +67,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     if op.body is not None:
         lines.append(f"body: {sketch(doc, op.body.schema_)} (a pydantic model; body.field)")
     if op.security:
-        lines.append("principal: the authenticated caller's claims (principal['sub'] is the id)")
+        lines.append(_principal(plan, op))
     ok = op.success
     if ok is not None:
         shape = sketch(doc, ok.schema_) if ok.schema_ and ok.status != "204" else "no body"
@@ -80,9 +83,15 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     context = relevant_sentences(plan.describe or "", op)
     if context:
         lines.append("Requirements: " + " ".join(context))
-    lines.append("Helpers: " + "; ".join(slot.helpers))
     lines.append(f"Complete this function:\n{slot.signature}")
     return "\n".join(lines)
+
+
+def _principal(plan: ServicePlan, op: Operation) -> str:
+    schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
+    if "bearer" in schemes:
+        return "principal: the caller's token claims; principal['sub'] is the user's id (a str)"
+    return "principal: set when the caller's API key is valid (no user identity)"
 
 
 def sketch(doc: dict[str, Any], schema: Any, depth: int = 0) -> str:

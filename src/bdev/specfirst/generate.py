@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from bdev.errors import BdevError
+from bdev.fsutil import write_text_atomic
 from bdev.specfirst.codegen.pysource import ruff_tidy
 from bdev.specfirst.codegen.render import Options, render
 from bdev.specfirst.plan import ServicePlan
@@ -35,22 +34,10 @@ def generate(plan: ServicePlan, options: Options, out: Path, *, force: bool = Fa
     written = []
     for relative, text in files.items():
         path = out / relative
-        _write_atomic(path, text)
+        write_text_atomic(path, text)
         written.append(path)
     ruff_tidy([p for p in written if p.suffix == ".py"], out)
     return written
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_requirements(path: Path) -> frozenset[str]:
@@ -69,3 +56,6 @@ def read_requirements(path: Path) -> frozenset[str]:
             raise BdevError(f"{path}:{number}: not a requirement: {line!r}")
         names.add(re.sub(r"[-_.]+", "-", match.group(0)).lower())
     return frozenset(names)
+
+
+_write_atomic = write_text_atomic  # older name, still imported by fill/pipeline

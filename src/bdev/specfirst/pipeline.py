@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from bdev.backend.audit.options import AuditOptions
 from bdev.backend.audit.report import AuditReport
 from bdev.errors import BdevError
+from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Model
 from bdev.specfirst.build import build_plan
 from bdev.specfirst.codegen.pysource import ruff_tidy
@@ -29,10 +30,10 @@ from bdev.specfirst.codegen.render import Options
 from bdev.specfirst.codegen.schemas import SchemaCode
 from bdev.specfirst.codegen.testgen import render_tests
 from bdev.specfirst.fill import SlotFiller, SlotReport
-from bdev.specfirst.generate import _write_atomic, generate
+from bdev.specfirst.generate import generate
 from bdev.specfirst.loader import load_spec
 from bdev.specfirst.plan import ServicePlan
-from bdev.specfirst.verify import VerifyRound, start_command, verify
+from bdev.specfirst.verify import Source, VerifyRound, start_command, verify
 
 Progress = Callable[[str], None]
 AGENT = "bdev-new"
@@ -72,6 +73,7 @@ def build_service(
     max_retries: int = 2,
     verify_rounds: int = 2,
     verify_service: bool = True,
+    verify_checks: tuple[Source, ...] = ("tests", "conformance", "probes"),
     audit: bool = True,
     force: bool = False,
     progress: Progress | None = None,
@@ -110,7 +112,9 @@ def build_service(
         if verify_service and written:
             by_id = {s.operation_id: s for s in slots}
             for number in range(1, verify_rounds + 2):
-                result = verify(plan, out, written, round_number=number, progress=note)
+                result = verify(
+                    plan, out, written, round_number=number, checks=verify_checks, progress=note
+                )
                 report.verification.append(result)
                 routed = result.routed()
                 failing = set(routed)
@@ -137,7 +141,7 @@ def build_service(
         directory = out / ".bdev" / "reports" / build_id
     report.wall_s = round(time.monotonic() - started, 3)
     report.report_path = str(directory)
-    _write_atomic(directory / "build.json", report.model_dump_json(indent=2) + "\n")
+    write_text_atomic(directory / "build.json", report.model_dump_json(indent=2) + "\n")
     return report
 
 
@@ -146,7 +150,7 @@ def refresh_tests(plan: ServicePlan, options: Options, out: Path, written: list[
     code = SchemaCode(plan.document, email_validator=options.allows("email-validator"))
     files = render_tests(plan, options, code, implemented=frozenset(written))
     for relative, text in files.items():
-        _write_atomic(out / relative, text)
+        write_text_atomic(out / relative, text)
     ruff_tidy([out / r for r in files if r.endswith(".py")], out)
 
 

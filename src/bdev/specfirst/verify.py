@@ -180,7 +180,7 @@ def run_spec_tests(out: Path, router: Router) -> tuple[str, list[Failure]]:
         log = " ".join((case.findtext("system-err") or "", case.findtext("system-out") or ""))
         evidence = (problem.get("message") or problem.text or "").strip()
         if "Traceback" in log:  # the service's own traceback of a 500 is the best clue
-            evidence += "\nservice log: " + log[log.rfind("Traceback") :].strip()
+            evidence += "\nservice traceback: " + condense(log[log.rfind("Traceback") :], out)
         failures.append(
             Failure(
                 operation_id=router.by_test(name),
@@ -190,6 +190,28 @@ def run_spec_tests(out: Path, router: Router) -> tuple[str, list[Failure]]:
             )
         )
     return f"{total - len(failures)}/{total} passed", failures
+
+
+def condense(traceback: str, out: Path) -> str:
+    """A traceback cut to the frames in the service's own code and the exception line:
+    the framework's frames would fill a small model's prompt and tell it nothing."""
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    kept, keep_next = [], False
+    for line in lines[1:-1]:
+        if line.lstrip().startswith("File "):
+            keep_next = str(out) in line or '"app' in line
+            if keep_next:
+                kept.append(line.strip().replace(str(out) + "/", ""))
+        elif keep_next:
+            kept.append("    " + line.strip())
+            keep_next = False
+    tail = lines[-1].strip() if lines else ""
+    # The last line may be pytest's log prefix; the exception is the last "Name: ..." line.
+    for line in reversed(lines):
+        if re.match(r"\s*[A-Za-z_.]+(Error|Exception)\b", line):
+            tail = line.strip()
+            break
+    return "\n".join([*kept[-6:], tail])
 
 
 class Router:

@@ -4,24 +4,15 @@ delivery.md and the audit.json every figure points into."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from bdev.backend.audit.report import AuditReport
+from bdev.fsutil import write_text_atomic
 
 
 def reports_dir(workspace: Path, session_id: str) -> Path:
     return workspace / ".bdev" / "reports" / session_id
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def write_delivery(
@@ -29,9 +20,9 @@ def write_delivery(
 ) -> Path:
     directory = reports_dir(workspace, session_id)
     if audit is not None:
-        _write_atomic(directory / "audit.json", json.dumps(audit.to_json(), indent=2))
-    _write_atomic(directory / "delivery.json", json.dumps(delivery, indent=2, default=str))
-    _write_atomic(directory / "delivery.md", render_markdown(delivery))
+        write_text_atomic(directory / "audit.json", json.dumps(audit.to_json(), indent=2))
+    write_text_atomic(directory / "delivery.json", json.dumps(delivery, indent=2, default=str))
+    write_text_atomic(directory / "delivery.md", render_markdown(delivery))
     return directory
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import jinja2
 
 from bdev.backend.audit.report import AuditReport
 from bdev.errors import BdevError
+from bdev.fsutil import write_text_atomic
 
 _MARK = {"pass": "✅ pass", "fail": "❌ fail", "not checked": "➖ not checked"}
 
@@ -156,11 +155,4 @@ def write_report(report: AuditReport, path: Path) -> None:
     path = path.resolve()
     if not path.parent.is_dir():
         raise BdevError(f"--report {path}: directory {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)

@@ -1,0 +1,195 @@
+"""The model fills slots: splice, checks, retries with the errors sent back, 501 fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from specfirst_support import MINIMAL, load_service, plan_for
+
+from bdev.llm.base import Message, ModelResponse, ToolSpec
+from bdev.llm.scripted import ScriptedModel
+from bdev.specfirst import Options, generate
+from bdev.specfirst.fill import SlotFiller
+from bdev.specfirst.fill_check import forbidden
+from bdev.specfirst.fill_code import CodeError, body_from, extract_code
+from bdev.specfirst.fill_prompt import relevant_sentences, sketch, user_prompt
+
+ARCHIVE = """Here it is:
+```python
+def archive_item(*, item_id: int, store: Store) -> Any:
+    found = store.update("items", item_id, {"status": "archived"})
+    if found is None:
+        raise ApiError(404, f"item {item_id} not found")
+    return found
+```"""
+
+
+class Recording:
+    """A scripted model that keeps every conversation it was sent."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.inner = ScriptedModel.from_turns([{"content": a} for a in answers])
+        self.name = "recording"
+        self.seen: list[list[Message]] = []
+
+    def complete(self, messages: list[Message], tools: list[ToolSpec], **_: Any) -> ModelResponse:
+        assert tools == []  # filling never offers tools
+        self.seen.append(list(messages))
+        return self.inner.complete(messages, tools)
+
+
+@pytest.fixture
+def items(tmp_path: Path) -> Any:
+    plan = plan_for("items.yaml")
+    options = Options(framework="fastapi", allowed=MINIMAL)
+    out = tmp_path / "service"
+    generate(plan, options, out)
+    return plan, options, out
+
+
+def fill(items: Any, answers: list[str], **kwargs: Any) -> tuple[Any, Recording]:
+    plan, _, out = items
+    model = Recording(answers)
+    (slot,) = plan.slots()
+    report = SlotFiller(plan, out, model, **kwargs).fill(slot)
+    return report, model
+
+
+def test_a_correct_body_is_spliced_and_answers(items, monkeypatch) -> None:
+    report, _ = fill(items, [ARCHIVE])
+    assert (report.status, report.attempts) == ("implemented", 1)
+    assert report.input_tokens > 0 and report.output_tokens > 0
+    plan, options, out = items
+    handlers = (out / "app/handlers.py").read_text()
+    assert "# bdev:slot archive_item" in handlers and "raise NotImplementedError" not in handlers
+    service = load_service(out, plan, options, monkeypatch)
+    service.call("POST", "/items", json={"name": "pen", "price": 1})
+    status, item, _ = service.call("POST", "/items/1/archive")
+    assert (status, item["status"], item["name"]) == (200, "archived", "pen")
+    assert service.call("POST", "/items/9/archive")[0] == 404
+
+
+def test_a_syntax_error_goes_back_and_the_fix_is_taken(items) -> None:
+    broken = "```python\ndef archive_item(*, item_id, store):\n"
+    broken += "    return store.get('items', item_id\n```"
+    report, model = fill(items, [broken, ARCHIVE])
+    assert (report.status, report.attempts) == ("implemented", 2)
+    retry = model.seen[1][-1]
+    assert retry.role == "user" and "SyntaxError" in retry.content
+    assert model.seen[1][-2].content == broken  # the rejected answer stays in the conversation
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("return eval(str(item_id))", "eval() runs arbitrary code"),
+        (
+            "import subprocess\nsubprocess.run('ls ' + str(item_id), shell=True)\nreturn {}",
+            "shell=True",
+        ),
+        (
+            "store.conn.execute(f\"UPDATE items SET status='archived' WHERE id={item_id}\")\n"
+            "return store.get('items', item_id)",
+            "SQL built from strings",
+        ),
+    ],
+)
+def test_insecure_bodies_are_rejected_with_the_reason(items, code: str, expected: str) -> None:
+    insecure = "```python\ndef archive_item(*, item_id: int, store: Store) -> Any:\n"
+    insecure += "\n".join(f"    {line}" for line in code.splitlines()) + "\n```"
+    report, model = fill(items, [insecure, ARCHIVE])
+    assert report.status == "implemented" and report.attempts == 2
+    assert expected in model.seen[1][-1].content
+
+
+def test_a_model_that_never_gets_it_right_leaves_501(items, monkeypatch) -> None:
+    plan, options, out = items
+    before = (out / "app/handlers.py").read_text()
+    bad = "```python\ndef archive_item(*, item_id, store):\n"
+    bad += "    return undefined_thing(item_id)\n```"
+    report, _ = fill(items, [bad, bad, bad, ARCHIVE], max_retries=2)
+    assert (report.status, report.attempts) == ("not implemented", 3)
+    assert "F821" in report.problems[0] and "undefined_thing" in report.problems[0]
+    assert (out / "app/handlers.py").read_text() == before
+    service = load_service(out, plan, options, monkeypatch)
+    assert service.call("POST", "/items/1/archive")[0] == 501
+
+
+def test_forgotten_imports_are_added(items) -> None:
+    answer = (
+        "```python\ndef archive_item(*, item_id: int, store: Store) -> Any:\n"
+        "    stamp = datetime.now(UTC).isoformat()\n"
+        "    found = store.update('items', item_id, {'status': 'archived', 'note': stamp})\n"
+        "    return found or {'token': create_token(str(item_id)), 'ttl': TOKEN_TTL_SECONDS}\n```"
+    )
+    report, _ = fill(items, [answer])
+    assert report.status == "implemented", report.problems
+    handlers = (items[2] / "app/handlers.py").read_text()
+    assert "from datetime import datetime" in handlers
+    assert "from app.security import TOKEN_TTL_SECONDS" in handlers
+
+
+def test_body_extraction_forms() -> None:
+    assert body_from("return 1", "f") == ["return 1"]
+    whole = 'import re\n\ndef f(*, x):\n    """Doc."""\n    return re.escape(x)\n'
+    assert body_from(whole, "f") == ["import re", "", "return re.escape(x)"]
+    assert extract_code("```py\nreturn 2\n") == "return 2\n"  # an unclosed fence
+    with pytest.raises(CodeError, match="SyntaxError"):
+        body_from("def f(:\n  pass", "f")
+    assert body_from("async def f(*, x):\n    return x", "f") == ["return x"]
+    with pytest.raises(CodeError, match="without await"):
+        body_from("async def f(*, x):\n    return await x", "f")
+
+
+def test_forbidden_allows_the_safe_forms() -> None:
+    safe = (
+        "path = safe_join(BASE, name)\n"
+        "with open(path) as fh:\n    data = fh.read()\n"
+        "run_command(['convert', str(path)], timeout=5)\n"
+        "store.conn.execute('SELECT 1 FROM items WHERE id = ?', (item_id,))\n"
+        "return data"
+    )
+    assert forbidden(safe) == []
+    assert forbidden("return open(name).read()")[0].startswith("line 1: open() of a path")
+    assert "run_command() needs a list" in forbidden("run_command(f'ls {x}')")[0]
+
+
+def test_prompt_is_short_and_keeps_the_relevant_sentences() -> None:
+    plan = plan_for("items.yaml")
+    plan.describe = (
+        "Shops sell items. Archiving an item sets its status to archived. "
+        "Users log in with a password. Prices are in euros."
+    )
+    op = plan.operation("archive_item")
+    assert relevant_sentences(plan.describe, op) == [
+        "Shops sell items.",
+        "Archiving an item sets its status to archived.",
+    ]
+    text = user_prompt(plan, op, plan.slots()[0])
+    assert "def archive_item(*, item_id: int, store: Store) -> Any:" in text
+    assert "password" not in text.split("Helpers:")[0]
+    assert len(text) < 2000
+    schema = {"$ref": "#/components/schemas/ItemCreate"}
+    assert sketch(plan.document, schema).startswith("{name*: string(1..80), price*: number")
+
+
+def test_invented_imports_are_dropped_or_sent_back(items, monkeypatch) -> None:
+    # What the embedded model wrote for a slot: skeleton names imported from nowhere.
+    answer = (
+        "```python\nfrom typing import Any\nfrom api import ApiError\n"
+        "from store import Store\n\n"
+        "def archive_item(*, item_id: int, store: Store) -> Any:\n"
+        "    found = store.update('items', item_id, {'status': 'archived'})\n"
+        "    if found is None:\n        raise ApiError(404, 'no item')\n    return found\n```"
+    )
+    invented = "```python\nfrom helpers import archive\n\nreturn archive(store, item_id)\n```"
+    report, model = fill(items, [invented, answer])
+    assert report.status == "implemented"
+    assert "there is no module 'helpers'" in model.seen[1][-1].content
+    plan, options, out = items
+    assert "from api" not in (out / "app/handlers.py").read_text()
+    service = load_service(out, plan, options, monkeypatch)
+    service.call("POST", "/items", json={"name": "pen", "price": 1})
+    assert service.call("POST", "/items/1/archive")[0] == 200

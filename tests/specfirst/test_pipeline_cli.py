@@ -1,0 +1,66 @@
+"""`bdev new --model ...`: progress per slot, a summary naming what the model wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from specfirst_support import SPECS
+from typer.testing import CliRunner
+
+from bdev.cli.new_cmd import new
+from bdev.errors import BdevError
+
+app = typer.Typer()
+app.command("new")(new)
+app.command("other")(lambda: None)  # two commands, so `new` stays a subcommand
+
+ARCHIVE = """```python
+def archive_item(*, item_id: int, store: Store) -> Any:
+    found = store.update("items", item_id, {"status": "archived"})
+    if found is None:
+        raise ApiError(404, "no such item")
+    return found
+```"""
+
+
+def test_new_with_a_scripted_model(tmp_path: Path) -> None:
+    script = tmp_path / "turns.json"
+    script.write_text(json.dumps([{"content": ARCHIVE}]))
+    reqs = tmp_path / "reqs.txt"
+    reqs.write_text("fastapi\nuvicorn\npydantic\n")
+    out = tmp_path / "svc"
+    result = CliRunner().invoke(
+        app,
+        [
+            "new", "--spec", str(SPECS / "items.yaml"), "--out", str(out),
+            "--model", f"scripted:{script}", "--requirements", str(reqs),
+            "--no-verify", "--no-audit",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "fill archive_item: attempt 1 ok" in result.output
+    assert "1 written by the model" in result.output and "0 not implemented" in result.output
+    assert "archive_item: implemented (1 attempts" in result.output
+    assert "report: " in result.output
+    assert (out / "app/handlers.py").read_text().count('{"status": "archived"}') == 1
+
+
+def test_new_rejects_model_and_no_model_together(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["new", "--spec", str(SPECS / "items.yaml"), "--model", "local", "--no-model"],
+    )
+    assert isinstance(result.exception, BdevError)
+    assert "--model and --no-model" in str(result.exception)
+
+
+def test_new_reports_an_unknown_model_clearly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["new", "--spec", str(SPECS / "items.yaml"), "--out", str(tmp_path / "o"), "--model",
+         "nonsense:thing"],
+    )  # fmt: skip
+    assert isinstance(result.exception, BdevError)
+    assert "unknown model provider 'nonsense'" in str(result.exception)

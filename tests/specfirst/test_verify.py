@@ -1,0 +1,119 @@
+"""Verification: spec-derived tests run, failures routed to the operation that owns them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from specfirst_support import MINIMAL, SPECS, plan_for
+
+from bdev.backend.audit.results import Finding, StepResult
+from bdev.llm.scripted import ScriptedModel
+from bdev.specfirst.pipeline import build_service
+from bdev.specfirst.verify import Router
+
+# KeyError on every call: the service answers 500 and logs the traceback.
+CRASHING = """```python
+def archive_item(*, item_id: int, store: Store) -> Any:
+    return store.get("items", item_id)["no_such_field"]
+```"""
+FIXED = """```python
+def archive_item(*, item_id: int, store: Store) -> Any:
+    found = store.update("items", item_id, {"status": "archived"})
+    if found is None:
+        raise ApiError(404, "no such item")
+    return found
+```"""
+
+
+def test_a_failing_test_is_routed_back_and_the_slot_refilled(tmp_path: Path) -> None:
+    model = ScriptedModel.from_turns([{"content": CRASHING}, {"content": FIXED}])
+    report = build_service(
+        SPECS / "items.yaml",
+        tmp_path / "svc",
+        describe="Archiving an item sets its status to archived.",
+        model=model,
+        allowed=MINIMAL,
+        verify_checks=("tests",),
+        verify_rounds=1,
+        audit=False,
+    )
+    first, second = report.verification
+    (failure,) = [f for f in first.failures if f.operation_id]
+    assert failure.operation_id == "archive_item"
+    assert failure.check == "test_documented_status[archive_item]"
+    assert "KeyError" in failure.evidence  # the service's traceback travels with it
+    assert second.failures == [] and second.steps["tests"].startswith("13/13")
+    assert report.implemented_by_model == ["archive_item"]
+    assert report.failing_verification == [] and report.not_implemented == []
+    (slot,) = report.slots
+    assert (slot.refills, slot.attempts) == (1, 2)
+    handlers = (tmp_path / "svc/app/handlers.py").read_text()
+    assert '"archived"' in handlers and "no_such_field" not in handlers
+    saved = json.loads((Path(report.report_path or "") / "build.json").read_text())
+    assert saved["implemented_by_model"] == ["archive_item"]
+
+
+def test_a_slot_still_failing_is_not_counted_as_done(tmp_path: Path) -> None:
+    model = ScriptedModel.from_turns([{"content": CRASHING}] * 2)
+    report = build_service(
+        SPECS / "items.yaml",
+        tmp_path / "svc",
+        describe=None,
+        model=model,
+        allowed=MINIMAL,
+        verify_checks=("tests",),
+        verify_rounds=1,
+        audit=False,
+    )
+    assert report.implemented_by_model == []
+    assert report.failing_verification == ["archive_item"]
+    assert len(report.verification) == 2
+
+
+def test_router_maps_tests_requests_and_code_locations(tmp_path: Path) -> None:
+    plan = plan_for("items.yaml")
+    handlers = tmp_path / "app" / "handlers.py"
+    handlers.parent.mkdir()
+    handlers.write_text("def other():\n    pass\n\n\ndef archive_item():\n    return 1\n")
+    router = Router(plan, tmp_path, ["archive_item"])
+    assert router.by_test("test_documented_status[archive_item]") == "archive_item"
+    assert router.by_test("test_rejects_invalid_input[archive_item-missing-required]") == (
+        "archive_item"
+    )
+    assert router.by_test("test_documented_status[get_item]") is None  # not a written slot
+    assert router.by_request("POST", "/items/7/archive?x=1") == "archive_item"
+    assert router.by_request("GET", "/items/7/archive") is None
+    assert router.by_location("app/handlers.py:6") == "archive_item"
+    assert router.by_location("app/handlers.py:2") is None
+    step = StepResult(
+        name="probes",
+        status="failed",
+        findings=[
+            Finding(cwe="CWE-89", severity="high", title="SQLi", location="POST /items/1/archive")
+        ],
+    )
+    (failure,) = router.probes(step)
+    assert (failure.operation_id, failure.check) == ("archive_item", "CWE-89 SQLi")
+    conformance = StepResult(
+        name="conformance",
+        status="failed",
+        data={
+            "failures": [
+                {
+                    "operation": "POST /items/{itemId}/archive",
+                    "check": "ST103 Undocumented status code",
+                    "example": "Received: 422\nDocumented: 200",
+                },
+                {
+                    "operation": "POST /items/{itemId}/archive",
+                    "check": "ST100 Server error",
+                    "example": "Received: 500",
+                },
+            ]
+        },
+    )
+    validation, crash = router.conformance(conformance)
+    assert validation.operation_id is None  # the skeleton's validation, not the body's
+    assert crash.operation_id == "archive_item"
+    assert list(router.document()["paths"]) == ["/items/{itemId}/archive"]
