@@ -139,6 +139,8 @@ def test_body_extraction_forms() -> None:
     with pytest.raises(CodeError, match="SyntaxError"):
         body_from("def f(:\n  pass", "f")
     assert body_from("async def f(*, x):\n    return x", "f") == ["return x"]
+    awaited = "async def f(*, x):\n    return await store.get('t', x)"
+    assert body_from(awaited, "f") == ["return store.get('t', x)"]
     with pytest.raises(CodeError, match="without await"):
         body_from("async def f(*, x):\n    return await x", "f")
 

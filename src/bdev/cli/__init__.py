@@ -29,6 +29,7 @@ def _register() -> None:
         analyze_cmd,
         audit_cmd,
         config_cmd,
+        eval_cmd,
         models_cmd,
         new_cmd,
         run_cmd,
@@ -42,6 +43,7 @@ def _register() -> None:
     app.command("analyze")(analyze_cmd.analyze)
     app.command("audit")(audit_cmd.audit)
     app.command("new")(new_cmd.new)
+    app.command("eval")(eval_cmd.evaluate)
 
 
 def main() -> None:

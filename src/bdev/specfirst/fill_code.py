@@ -54,11 +54,8 @@ def body_from(code: str, name: str) -> list[str]:
         target = functions[0]
     if target is None:
         return _trim(textwrap.dedent(code).splitlines())
-    # An `async def` without `await` is a plain function in disguise (small models write
-    # it for web handlers); with `await` it needs something the store does not offer.
-    awaits = any(isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(target))
-    if isinstance(target, ast.AsyncFunctionDef) and awaits:
-        raise CodeError(f"Write `def {name}(...)` without await: the route calls it directly.")
+    if isinstance(target, ast.AsyncFunctionDef):
+        return _trim(_sync_body(target, name))
     statements = target.body
     if _is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
@@ -71,6 +68,30 @@ def body_from(code: str, name: str) -> list[str]:
         segment = ast.get_source_segment(code, node, padded=False) or ""
         prelude += [*textwrap.dedent(segment).splitlines(), ""]
     return _trim([*prelude, *own_lines])
+
+
+class _DropAwait(ast.NodeTransformer):
+    """`await store.get(...)` -> `store.get(...)`: the skeleton's helpers are synchronous."""
+
+    def visit_Await(self, node: ast.Await) -> ast.AST:
+        call = node.value
+        func = call.func if isinstance(call, ast.Call) else None
+        on_store = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+        if on_store or isinstance(func, ast.Name):
+            return self.generic_visit(call)
+        return node
+
+
+def _sync_body(function: ast.AsyncFunctionDef, name: str) -> list[str]:
+    """The body of an `async def` (small models write them for web handlers) as plain
+    code, when every `await` is on a call to something synchronous."""
+    function = _DropAwait().visit(function)
+    if any(isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(function)):
+        raise CodeError(f"Write `def {name}(...)` without await: the store is synchronous.")
+    statements = function.body
+    if _is_docstring(statements[0]) and len(statements) > 1:
+        statements = statements[1:]
+    return "\n".join(ast.unparse(s) for s in statements).splitlines()
 
 
 def splice(source: str, slot: Slot, body: list[str]) -> tuple[str, int, int]:

@@ -17,7 +17,8 @@ from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 
 SYSTEM = """You write the body of one Python function of a web service.
 Reply with the complete function in one ```python block and nothing else.
-Keep the given signature. Return a JSON-ready dict or list for the success response;
+Keep the given signature (a plain def: the store is synchronous).
+Return a JSON-ready dict or list for the success response;
 for a documented error, raise ApiError(status, message).
 Keep data with the store helpers. Never use eval, exec, shell commands, SQL strings,
 or open() on a path that did not come from safe_join."""
