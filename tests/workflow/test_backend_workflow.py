@@ -132,7 +132,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         for e in events
         if e["type"] == "message"
         and e["message"]["role"] == "user"
-        and "gates failed" in e["message"]["content"]
+        and "bdev measured your work" in e["message"]["content"]
     ]
     assert "You changed no file" in feedback[0] and "tests" in feedback[1]
 
