@@ -20,7 +20,7 @@ app.command("other")(lambda: None)  # two commands, so `new` stays a subcommand
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(app, ["new", *args])
+    return CliRunner().invoke(app, ["new", "--no-model", *args])
 
 
 def test_new_writes_the_service_and_prints_a_summary(tmp_path: Path) -> None:
