@@ -352,3 +352,26 @@ def test_a_run_stopped_by_a_limit_resumes_as_it_is(
     out = json.loads(resumed.stdout)
     assert out["final"] == "three files" and out["status"] == "completed"
     assert (workspace / "c.txt").read_text() == "c"
+
+
+def test_a_task_carrying_an_openapi_document_takes_the_spec_first_path(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    spec = (Path(__file__).parents[1] / "fixtures" / "specs" / "items.yaml").read_text()
+    task = f"Build this API in FastAPI:\n```yaml\n{spec}\n```\n"
+    model = script(tmp_path / "s.json", [])  # the model is asked for the one slot: no answer
+    r = bdev(
+        "run",
+        task,
+        "--model",
+        model,
+        "--workspace",
+        str(workspace),
+        "--no-gates",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert "spec-first" in r.stderr, r.stderr
+    assert (workspace / "app" / "main.py").is_file()
+    assert "archive_item: not implemented" in r.stdout
+    assert r.returncode == 9  # an operation left at 501 is never called done

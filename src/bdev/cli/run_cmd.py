@@ -139,6 +139,14 @@ def run(
         model_override=model,
     )
 
+    if not resume and not agent and workflow is not Workflow.none:
+        from bdev.specfirst.taskspec import detect_spec_task
+
+        spec_task = detect_spec_task(task or "", ws)
+        if spec_task is not None:
+            _run_spec_first(spec_task, ws, runner, model or config["model"], no_gates, fmt)
+            return
+
     definition = None
     if not resume:
         if agent:
@@ -211,6 +219,42 @@ def run(
     if code == 0 and wf is not None and wf.status == "not ready":
         code = NOT_READY_EXIT
     raise typer.Exit(code)
+
+
+def _run_spec_first(
+    spec_task: Any, ws: Path, runner: Runner, model_spec: str, no_gates: bool, fmt: OutputFormat
+) -> None:
+    """A task that carries an OpenAPI document: build the service spec-first (bdev
+    writes the mechanical part, the model fills one operation at a time)."""
+    from bdev.cli.new_cmd import _summary
+    from bdev.specfirst.pipeline import build_service
+
+    busy = [p for p in ws.iterdir() if not p.name.startswith(".") and p != spec_task.spec]
+    out = ws / "service" if busy else ws
+    quiet = fmt is not OutputFormat.text
+    if not quiet:
+        err.print(
+            f"[bold]spec-first:[/] an OpenAPI document in the task; building a "
+            f"{spec_task.framework} service in {out} with {model_spec}"
+        )
+    report = build_service(
+        spec_task.spec,
+        out,
+        describe=spec_task.describe,
+        model=runner._model(model_spec),
+        framework=spec_task.framework,
+        single_file=spec_task.single_file,
+        verify_service=not no_gates,
+        audit=not no_gates,
+        force=out == ws,
+        progress=None if quiet else (lambda text: err.print(f"[dim]{text}[/]")),
+    )
+    if quiet:
+        print(report.model_dump_json())
+    else:
+        _summary(Console(highlight=False), report)
+    if report.not_implemented or report.failing_verification:
+        raise typer.Exit(NOT_READY_EXIT)
 
 
 def is_backend_agent(name: str) -> bool:
