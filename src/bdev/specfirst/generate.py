@@ -56,6 +56,3 @@ def read_requirements(path: Path) -> frozenset[str]:
             raise BdevError(f"{path}:{number}: not a requirement: {line!r}")
         names.add(re.sub(r"[-_.]+", "-", match.group(0)).lower())
     return frozenset(names)
-
-
-_write_atomic = write_text_atomic  # older name, still imported by fill/pipeline
