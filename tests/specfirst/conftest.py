@@ -19,8 +19,10 @@ def make_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         *,
         single_file: bool = False,
         allowed: frozenset[str] | None = MINIMAL,
+        describe: str | None = None,
     ) -> Service:
         plan = plan_for(spec)
+        plan.describe = describe
         options = Options(framework=framework, single_file=single_file, allowed=allowed)  # type: ignore[arg-type]
         out = tmp_path / "service"
         generate(plan, options, out)

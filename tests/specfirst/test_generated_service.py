@@ -270,7 +270,7 @@ def test_edge_cases_names_unions_and_recursion(make_service, framework: str) -> 
     assert service.call("POST", "/shapes", json={"radius": 1})[0] == 501  # oneOf accepted
     assert service.call("POST", "/shapes", json={"radius": -1})[0] == INVALID[framework]
     status, thing, _ = service.call("POST", "/things", json={"name": "a", "json": True})
-    assert (status, thing) == (201, {"name": "a"})  # `json` is aliased, the extra id dropped
+    assert (status, thing) == (201, {"name": "a", "json": True})  # aliased; extra id dropped
     status, things, _ = service.call("GET", "/things")
     assert (status, things) == (200, [{"name": "a"}])
     status, payload, _ = service.call("HEAD", "/things/x")
@@ -291,3 +291,18 @@ def test_petstore_client_chosen_ids(make_service, framework: str) -> None:
     status, payload, _ = service.call("GET", "/v1/pets", params={"limit": 101})
     assert status == INVALID[framework]
     assert payload == {"code": INVALID[framework], "message": payload["message"]}
+
+
+def test_conflicts_and_a_static_admin_token(make_service, framework: str, monkeypatch) -> None:
+    monkeypatch.setenv("ADMIN_TOKEN", "admin-secret-42")
+    describe = "Listing is for the administrator: the bearer TOKEN equals ADMIN_TOKEN."
+    service = make_service("accounts.yaml", framework, describe=describe)
+    status, ann, _ = service.call("POST", "/accounts", json={"email": "ann@example.com"})
+    assert (status, ann["email"]) == (201, "ann@example.com")
+    assert service.call("POST", "/accounts", json={"email": "ann@example.com"})[0] == 409
+    for headers in [{}, {"Authorization": "Bearer admin"}, {"Authorization": "admin-secret-42"}]:
+        assert service.call("GET", "/accounts", headers=headers)[0] == 401, headers
+    status, found, _ = service.call(
+        "GET", "/accounts", headers={"Authorization": "Bearer admin-secret-42"}
+    )
+    assert (status, found) == (200, [ann])

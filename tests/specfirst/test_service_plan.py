@@ -80,3 +80,78 @@ def test_names_for_operations_without_an_id() -> None:
     assert snake("class") == "class_"
     plan = plan_for("apikey.json")
     assert [op.operation_id for op in plan.operations] == ["get_report", "status"]
+
+
+def _post(body: dict, reply: dict | None, status: str = "201", extra: dict | None = None) -> dict:
+    content = {"application/json": {"schema": reply}} if reply else None
+    ok = {"description": "ok", **({"content": content} if content else {})}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {status: ok, **(extra or {})},
+    }
+
+
+def _obj(**props: str) -> dict:
+    return {"type": "object", "properties": {k: {"type": v} for k, v in props.items()}}
+
+
+def _kinds(paths: dict) -> dict[str, str | None]:
+    from bdev.specfirst.build import build_plan
+
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}
+    return {f"{o.method} {o.path}": o.kind for o in build_plan(doc).operations}
+
+
+def test_a_post_that_computes_its_reply_is_left_to_the_model() -> None:
+    kinds = _kinds(
+        {
+            "/calculate": {"post": _post(_obj(expression="string"), _obj(result="number"), "200")},
+            "/files": {"post": _post(_obj(name="string", content="string"),
+                                     _obj(name="string", size="integer"))},  # fmt: skip
+            "/users": {"post": _post(_obj(username="string"),
+                                     {**_obj(id="integer", username="string", api_key="string"),
+                                      "required": ["id", "username", "api_key"]})},  # fmt: skip
+            "/notes": {"post": _post(_obj(title="string"), _obj(id="integer", title="string"))},
+            "/pets": {"post": _post(_obj(name="string"), None)},  # 201, no reply body
+        }
+    )
+    assert kinds == {
+        "post /calculate": None,
+        "post /files": None,  # the reply drops `content` and adds `size`
+        "post /users": None,  # `api_key` is not something a store sets
+        "post /notes": "create",
+        "post /pets": "create",
+    }
+
+
+def test_a_list_with_a_search_or_sort_parameter_is_left_to_the_model() -> None:
+    note = _obj(id="integer", title="string")
+    query = [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("q", "sort")]
+
+    def listing(params: list) -> dict:
+        ok = {"content": {"application/json": {"schema": {"type": "array", "items": note}}}}
+        return {"parameters": params, "responses": {"200": {"description": "ok", **ok}}}
+
+    kinds = _kinds(
+        {
+            "/notes": {"post": _post(_obj(title="string"), note), "get": listing(query)},
+            "/tags": {"post": _post(_obj(title="string"), note), "get": listing([
+                {"name": "title", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}}])},  # fmt: skip
+        }
+    )
+    assert kinds["get /notes"] is None
+    assert kinds["get /tags"] == "list"  # an equality filter and a pager are mechanical
+
+
+def test_a_documented_conflict_needs_a_natural_key() -> None:
+    conflict = {"409": {"description": "taken"}}
+    account = _obj(id="integer", email="string")
+    kinds = _kinds(
+        {
+            "/accounts": {"post": _post(_obj(email="string"), account, extra=conflict)},
+            "/widgets": {"post": _post(_obj(colour="string"),
+                                       _obj(id="integer", colour="string"), extra=conflict)},  # fmt: skip
+        }
+    )
+    assert kinds == {"post /accounts": "create", "post /widgets": None}

@@ -1,15 +1,19 @@
 """Which operations imply stored state, and which of them are mechanical CRUD.
 
-A resource is a parameter-free collection path (`/items`) with a JSON-body POST; its
-item path is the collection plus one parameter (`/items/{id}`). Operations on those two
-paths get a mechanical body over the store; register/login on a `users` table too.
-Anything else is a slot for the model.
+A resource is a parameter-free collection path (`/items`) whose POST stores its JSON
+body: the success response echoes every field sent and adds only what a store sets
+itself (an id, timestamps). `POST /calculate {expression} -> {result}` is therefore not a
+resource but business logic. The item path is the collection plus one parameter
+(`/items/{id}`). Operations on those two paths get a mechanical body over the store when
+the spec leaves nothing to decide (a list whose query parameters are all pagers or field
+filters); register/login on a `users` table too. Anything else is a slot for the model.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bdev.specfirst.codegen.schemas import SchemaCode
 from bdev.specfirst.names import snake
 from bdev.specfirst.plan import Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
@@ -18,6 +22,10 @@ _REGISTER = {"register", "signup", "sign-up", "sign_up"}
 _LOGIN = {"login", "signin", "sign-in", "sign_in", "token"}
 _ITEM_KINDS = {"get": "get", "put": "replace", "patch": "update", "delete": "delete"}
 TOKEN_FIELDS = ("access_token", "accessToken", "token", "jwt")
+PAGE_SIZE_PARAMS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
+# Fields a documented 409 most likely keys on, most specific first.
+UNIQUE_FIELDS = ("email", "username", "login", "slug", "sku", "code", "name")
+PAGER_PARAMS = frozenset({*PAGE_SIZE_PARAMS, "offset", "page"})
 
 
 def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
@@ -37,7 +45,19 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         table = snake(last)
         ok = op.success
         schema = deref(doc, ok.schema_) if ok and ok.schema_ else None
-        resources[table] = Resource(table=table, collection_path=op.path, item_schema=schema)
+        id_kind = deref(doc, _merged(doc, schema)[0].get("id", {})).get("type")
+        stores = _stores_body(doc, op)
+        if not stores and id_kind is None:
+            continue  # the reply is computed and nothing gets an id: no table
+        resources[table] = Resource(
+            table=table,
+            collection_path=op.path,
+            item_schema=schema,
+            id_type="integer" if id_kind == "integer" else "string",
+        )
+        fields = _merged(doc, _body_schema(doc, op))[0]
+        if not stores or ("409" in op.responses and unique_field(fields) is None):
+            continue  # kept in a table, but the model writes how (or what conflicts)
         op.kind, op.resource = "create", table
 
     for op in plan.operations:
@@ -45,7 +65,8 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
             continue
         for res in resources.values():
             if op.path == res.collection_path and op.method == "get":
-                op.kind, op.resource = "list", res.table
+                if _plain_list(doc, op, res):
+                    op.kind, op.resource = "list", res.table
             elif _is_item_path(op.path, res.collection_path) and op.method in _ITEM_KINDS:
                 id_param = next(p for p in op.params if p.location == "path")
                 res.item_path = op.path
@@ -81,6 +102,44 @@ def _body_schema(doc: dict[str, Any], op: Operation) -> dict[str, Any]:
 def _object_body(doc: dict[str, Any], op: Operation) -> bool:
     schema = _body_schema(doc, op)
     return schema.get("type") == "object" or "properties" in schema or "allOf" in schema
+
+
+def unique_field(fields: dict[str, Any]) -> str | None:
+    return next((f for f in UNIQUE_FIELDS if f in fields), None)
+
+
+def _stores_body(doc: dict[str, Any], op: Operation) -> bool:
+    """True when the POST's success response is its body plus store-set fields."""
+    if not _object_body(doc, op) or op.success is None:
+        return False
+    if not op.success.schema_:
+        return op.success.status == "201"  # "Created", with nothing to compute for a reply
+    props, required = _merged(doc, op.success.schema_)
+    sent = set(_merged(doc, op.body.schema_ if op.body else {})[0])
+    if not props or not sent or not sent <= set(props):
+        return False
+    return all(_store_set(name, deref(doc, props.get(name, {}))) for name in required - sent)
+
+
+def _merged(doc: dict[str, Any], schema: Any) -> tuple[dict[str, Any], set[str]]:
+    return SchemaCode(doc, email_validator=False).merged(schema or {})
+
+
+def _store_set(name: str, schema: dict[str, Any]) -> bool:
+    """A field the store fills without business logic: the id or a timestamp."""
+    return name == "id" or schema.get("format") == "date-time"
+
+
+def _plain_list(doc: dict[str, Any], op: Operation, res: Resource) -> bool:
+    """A GET on the collection whose query parameters are pagers or equality filters.
+
+    Anything else (`q` for a text search, `sort`) means behaviour the spec describes in
+    words: the model writes it.
+    """
+    fields = set(_merged(doc, res.item_schema)[0])
+    return all(
+        p.location != "query" or p.name in fields or p.name in PAGER_PARAMS for p in op.params
+    )
 
 
 def _has_password(doc: dict[str, Any], op: Operation) -> bool:

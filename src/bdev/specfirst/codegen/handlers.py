@@ -6,7 +6,7 @@ from typing import Any
 
 from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
 from bdev.specfirst.names import pascal
-from bdev.specfirst.persistence import TOKEN_FIELDS
+from bdev.specfirst.persistence import PAGE_SIZE_PARAMS, TOKEN_FIELDS, unique_field
 from bdev.specfirst.plan import Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
 
@@ -28,7 +28,6 @@ HELPERS = (
     "run_command(args: list[str], timeout=10.0) -> subprocess.CompletedProcess",
 )
 
-_PAGE_SIZE = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
 _LOGIN_FIELDS = ("username", "email", "login", "name")
 
 
@@ -99,7 +98,12 @@ def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
     missing = f'raise ApiError(404, f"{res.table} {{{id_arg}}} not found")'
     match op.kind:
         case "create":
-            return [data, *_stamps(plan, op, res), f"return store.create({table}, data)"]
+            return [
+                data,
+                *_unique_check(plan, op, res),
+                *_stamps(plan, op, res),
+                f"return store.create({table}, data)",
+            ]
         case "list":
             return _list_body(plan, op, res)
         case "get":
@@ -128,6 +132,19 @@ def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
     return None
 
 
+def _unique_check(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
+    """A documented 409 on create means a natural key; refuse a second row with it."""
+    if "409" not in op.responses:
+        return []
+    key = unique_field(_props(plan, op.body.schema_ if op.body else None))
+    if key is None:
+        return []
+    return [
+        f"if store.find({res.table!r}, {key!r}, data.get({key!r})) is not None:",
+        f"    raise ApiError(409, '{key} already exists')",
+    ]
+
+
 def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     """Server-set timestamps: required date-time fields of the item that the body lacks."""
     code = SchemaCode(plan.document, email_validator=False)
@@ -143,7 +160,7 @@ def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
 
 def _list_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     query = {p.name: p.py_name for p in op.params if p.location == "query"}
-    size = next((query[n] for n in _PAGE_SIZE if n in query), None)
+    size = next((query[n] for n in PAGE_SIZE_PARAMS if n in query), None)
     if "offset" in query:
         offset = query["offset"]
     elif "page" in query and size:

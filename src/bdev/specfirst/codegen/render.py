@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -66,7 +67,10 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             error_shape=error_shape(plan),
         ),
         "security": TEMPLATES.get_template("security.py.j2").render(
-            single=single, pyjwt=options.allows("pyjwt"), schemes=_schemes(plan)
+            single=single,
+            pyjwt=options.allows("pyjwt"),
+            schemes=_schemes(plan),
+            static_vars=repr(static_credential_vars(plan.describe or "")),
         ),
         "store": TEMPLATES.get_template("store.py.j2").render(
             single=single, tables=_tables(plan), psycopg=options.allows("psycopg")
@@ -150,6 +154,19 @@ def error_shape(plan: ServicePlan) -> str:
             if any(": message" in i for i in items):
                 return "{" + ", ".join(items) + "}"
     return '{"detail": message}'
+
+
+# An environment variable the paragraph names as a fixed credential: ADMIN_TOKEN, API_KEY.
+_CREDENTIAL_VAR = re.compile(r"\b[A-Z][A-Z0-9_]*(?:TOKEN|API_KEY)\b")
+
+
+def static_credential_vars(describe: str) -> list[str]:
+    """Variables whose value the service must accept as a bearer token or API key.
+
+    Spec security schemes say where a credential travels, not what makes it valid; when
+    the paragraph says "TOKEN equals the ADMIN_TOKEN environment variable", that is it.
+    """
+    return sorted(set(_CREDENTIAL_VAR.findall(describe)))
 
 
 def _schemes(plan: ServicePlan) -> str:
