@@ -171,7 +171,8 @@ def test_prompt_is_short_and_keeps_the_relevant_sentences() -> None:
     ]
     text = user_prompt(plan, op, plan.slots()[0])
     assert "def archive_item(*, item_id: int, store: Store) -> Any:" in text
-    assert "password" not in text.split("Helpers:")[0]
+    helpers, rest = text.split("\n", 1)
+    assert helpers.startswith("Already defined") and "password" not in rest
     assert len(text) < 2000
     schema = {"$ref": "#/components/schemas/ItemCreate"}
     assert sketch(plan.document, schema).startswith("{name*: string(1..80), price*: number")
@@ -195,3 +196,26 @@ def test_invented_imports_are_dropped_or_sent_back(items, monkeypatch) -> None:
     service = load_service(out, plan, options, monkeypatch)
     service.call("POST", "/items", json={"name": "pen", "price": 1})
     assert service.call("POST", "/items/1/archive")[0] == 200
+
+
+def test_stand_ins_for_the_skeletons_helpers_are_dropped() -> None:
+    answer = '''
+class ApiError(Exception):
+    pass
+
+def hash_password(password):
+    pass
+
+LIMIT = 5
+
+def search(*, q: str, store: Store) -> Any:
+    def safe_join(base, *parts):
+        pass
+    found = store.list("notes")
+    return [n for n in found if q in n["title"]][:LIMIT]
+'''
+    body = "\n".join(body_from(answer, "search"))
+    assert "class ApiError" not in body and "def hash_password" not in body
+    assert "def safe_join" not in body
+    assert "LIMIT = 5" in body and 'found = store.list("notes")' in body
+    assert body.rstrip().endswith('return [n for n in found if q in n["title"]][:LIMIT]')

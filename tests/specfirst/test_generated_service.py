@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from specfirst_support import API_KEY
 
@@ -306,3 +308,34 @@ def test_conflicts_and_a_static_admin_token(make_service, framework: str, monkey
         "GET", "/accounts", headers={"Authorization": "Bearer admin-secret-42"}
     )
     assert (status, found) == (200, [ann])
+
+
+def test_a_text_plain_success_is_served_as_text(make_service, framework: str, monkeypatch) -> None:
+    service = make_service("accounts.yaml", framework)
+    assert service.call("GET", "/motd")[0] == 501  # a slot until written
+    monkeypatch.setattr(service.handlers(), "message_of_the_day", lambda **_: "héllo")
+    response = service.client.get("/motd")
+    text = response.text if framework == "fastapi" else response.get_data(as_text=True)
+    assert (response.status_code, text) == (200, "héllo")
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_issued_keys_and_rows_only_their_owner_sees(make_service, framework: str) -> None:
+    service = make_service("owned.yaml", framework)
+    keys = {}
+    for name in ("ann", "bob"):
+        status, user, _ = service.call("POST", "/users", json={"username": name})
+        assert status == 201 and set(user) == {"id", "username", "api_key"}, user
+        keys[name] = {"X-API-Key": user["api_key"]}
+        assert user["api_key"] not in json.dumps(service.module.store.get("users", user["id"]))
+    status, note, _ = service.call("POST", "/notes", json={"text": "ann's"}, headers=keys["ann"])
+    assert status == 201 and set(note) == {"id", "text"}  # the owner field stays inside
+    path = f"/notes/{note['id']}"
+    assert service.call("GET", path, headers=keys["ann"])[:2] == (200, note)
+    assert service.call("GET", path, headers=keys["bob"])[0] == 404  # as if it did not exist
+    assert service.call("GET", "/notes", headers=keys["bob"])[:2] == (200, [])
+    assert service.call("DELETE", path, headers=keys["bob"])[0] == 404
+    for headers in [{}, {"X-API-Key": "nope"}, {"X-API-Key": keys["ann"]["X-API-Key"][:-1]}]:
+        assert service.call("GET", path, headers=headers)[0] == 401, headers
+    assert service.call("GET", "/notes", headers=keys["ann"])[:2] == (200, [note])
+    assert service.call("DELETE", path, headers=keys["ann"])[0] == 204

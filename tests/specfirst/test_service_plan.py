@@ -155,3 +155,16 @@ def test_a_documented_conflict_needs_a_natural_key() -> None:
         }
     )
     assert kinds == {"post /accounts": "create", "post /widgets": None}
+
+
+def test_issued_api_keys_make_secured_crud_owned() -> None:
+    plan = plan_for("owned.yaml")
+    kinds = {op.operation_id: (op.kind, op.owned) for op in plan.operations}
+    assert plan.key_table == "users"
+    assert kinds == {
+        "create_user": ("issue_key", False),
+        "create_note": ("create", True),
+        "list_notes": ("list", True),
+        "get_note": ("get", True),
+        "delete_note": ("delete", True),
+    }

@@ -186,7 +186,8 @@ def _responses(doc: dict[str, Any], raw: dict[str, Any]) -> dict[str, Response]:
     for status, response in raw.items():
         response = deref(doc, response)
         schema = example = None
-        for media_type, media in (response.get("content") or {}).items():
+        content = response.get("content") or {}
+        for media_type, media in content.items():
             if media_type == "application/json" or media_type.endswith("+json"):
                 schema = media.get("schema")
                 example = media.get("example")
@@ -196,5 +197,6 @@ def _responses(doc: dict[str, Any], raw: dict[str, Any]) -> dict[str, Response]:
             description=response.get("description", ""),
             schema=schema,
             example=example,
+            text=schema is None and any(m.startswith("text/") for m in content),
         )
     return out

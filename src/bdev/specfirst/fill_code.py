@@ -12,6 +12,7 @@ import ast
 import re
 import textwrap
 
+from bdev.specfirst.codegen.handlers import PROVIDED_NAMES
 from bdev.specfirst.plan import Slot
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
@@ -59,11 +60,18 @@ def body_from(code: str, name: str) -> list[str]:
     statements = target.body
     if _is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
-    own = textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : target.end_lineno]))
-    own_lines = own.splitlines()
+    if any(_redefines_provided(st) for st in statements):
+        kept = [st for st in statements if not _redefines_provided(st)] or statements
+        segments = [ast.get_source_segment(code, st, padded=True) or "" for st in kept]
+        own_lines = textwrap.dedent("\n".join(segments)).splitlines()
+    else:
+        own = textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : target.end_lineno]))
+        own_lines = own.splitlines()
     prelude: list[str] = []
     for node in tree.body:
         if node is target or _is_docstring(node) or _imports_skeleton(node):
+            continue
+        if _redefines_provided(node):
             continue
         segment = ast.get_source_segment(code, node, padded=False) or ""
         prelude += [*textwrap.dedent(segment).splitlines(), ""]
@@ -144,6 +152,15 @@ def _is_docstring(node: ast.stmt) -> bool:
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     )
+
+
+def _redefines_provided(node: ast.stmt) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name in PROVIDED_NAMES
+    if isinstance(node, ast.Assign):
+        targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        return bool(targets) and all(t in PROVIDED_NAMES for t in targets)
+    return False
 
 
 def _imports_skeleton(node: ast.stmt) -> bool:

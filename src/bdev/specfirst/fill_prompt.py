@@ -57,7 +57,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     doc = plan.document
     # The helpers are the same for every slot: first, so the local KV cache of the last
     # prompt still covers them when the next slot's prompt is read.
-    lines = ["Helpers: " + "; ".join(slot.helpers)]
+    lines = ["Already defined (use them; never redefine them): " + "; ".join(slot.helpers)]
     lines.append(f"Operation: {op.method.upper()} {op.path} ({op.operation_id})")
     about = " ".join(t for t in (op.summary, op.description) if t)
     if about:
@@ -72,6 +72,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     ok = op.success
     if ok is not None:
         shape = sketch(doc, ok.schema_) if ok.schema_ and ok.status != "204" else "no body"
+        shape = "text (return a str)" if ok.text else shape
         lines.append(f"Success {ok.status}: {shape}")
     errors = [f"{s} {r.description}".strip() for s, r in op.responses.items() if s[0] in "45"]
     if errors:
@@ -92,6 +93,8 @@ def _principal(plan: ServicePlan, op: Operation) -> str:
     schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
     if "bearer" in schemes:
         return "principal: the caller's token claims; principal['sub'] is the user's id (a str)"
+    if plan.key_table:
+        return f"principal: the caller; principal['sub'] is its {plan.key_table} id (a str)"
     return "principal: set when the caller's API key is valid (no user identity)"
 
 

@@ -22,6 +22,8 @@ _REGISTER = {"register", "signup", "sign-up", "sign_up"}
 _LOGIN = {"login", "signin", "sign-in", "sign_in", "token"}
 _ITEM_KINDS = {"get": "get", "put": "replace", "patch": "update", "delete": "delete"}
 TOKEN_FIELDS = ("access_token", "accessToken", "token", "jwt")
+KEY_FIELDS = ("api_key", "apiKey", "apikey", "key")
+_OWNED_KINDS = frozenset({"create", "list", "get", "replace", "update", "delete"})
 PAGE_SIZE_PARAMS = ("limit", "page_size", "pageSize", "per_page", "perPage", "size")
 # Fields a documented 409 most likely keys on, most specific first.
 UNIQUE_FIELDS = ("email", "username", "login", "slug", "sku", "code", "name")
@@ -46,6 +48,13 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         ok = op.success
         schema = deref(doc, ok.schema_) if ok and ok.schema_ else None
         id_kind = deref(doc, _merged(doc, schema)[0].get("id", {})).get("type")
+        if issued_key_field(plan, op) and id_kind is not None:
+            resources[table] = Resource(
+                table=table, collection_path=op.path, item_schema=schema,
+                id_type="integer" if id_kind == "integer" else "string",
+            )  # fmt: skip
+            op.kind, op.resource, plan.key_table = "issue_key", table, table
+            continue
         stores = _stores_body(doc, op)
         if not stores and id_kind is None:
             continue  # the reply is computed and nothing gets an id: no table
@@ -82,7 +91,30 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         for op in plan.operations:  # login without register has no users to check
             if op.kind == "login":
                 op.kind = op.resource = None
+    _scope_to_callers(plan)
     return resources
+
+
+def _scope_to_callers(plan: ServicePlan) -> None:
+    """When callers have identities, what one of them stores through a secured
+    operation is theirs: the secure default against reading others' rows (CWE-639)."""
+    identities = plan.key_table is not None or any(op.kind == "login" for op in plan.operations)
+    for op in plan.operations:
+        op.owned = bool(
+            identities
+            and op.security
+            and op.kind in _OWNED_KINDS
+            and op.resource not in (plan.key_table, "users")
+        )
+
+
+def issued_key_field(plan: ServicePlan, op: Operation) -> str | None:
+    """The reply field of a POST that hands out API keys for the spec's apiKey scheme."""
+    if not any(s.kind == "apikey" for s in plan.security_schemes.values()) or op.security:
+        return None
+    reply = _merged(plan.document, op.success.schema_ if op.success else None)[0]
+    sent = _merged(plan.document, _body_schema(plan.document, op))[0]
+    return next((f for f in KEY_FIELDS if f in reply and f not in sent), None)
 
 
 def _is_item_path(path: str, collection: str) -> bool:

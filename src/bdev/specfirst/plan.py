@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 # What a mechanical handler does; None means the operation is a slot for the model.
-Kind = Literal["create", "list", "get", "replace", "update", "delete", "register", "login"]
+Kind = Literal[
+    "create", "list", "get", "replace", "update", "delete", "register", "login", "issue_key"
+]
 
 
 class _Plain(BaseModel):
@@ -40,6 +42,7 @@ class Response(_Plain):
     description: str = ""
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     example: Any = None
+    text: bool = False  # a text/* body instead of JSON: the handler returns a str
 
 
 class SecurityScheme(_Plain):
@@ -64,6 +67,8 @@ class Operation(_Plain):
     security: list[dict[str, list[str]]] = []
     kind: Kind | None = None
     resource: str | None = None
+    # Mechanical CRUD scoped to the caller: rows carry their creator, others see 404.
+    owned: bool = False
 
     @property
     def success(self) -> Response | None:
@@ -111,6 +116,8 @@ class ServicePlan(_Plain):
     schemas: dict[str, dict[str, Any]] = {}
     security_schemes: dict[str, SecurityScheme] = {}
     resources: dict[str, Resource] = {}
+    # The table whose POST hands out API keys (`{id, api_key}`): the apiKey scheme's users.
+    key_table: str | None = None
     document: dict[str, Any]
 
     def operation(self, operation_id: str) -> Operation:

@@ -6,7 +6,12 @@ from typing import Any
 
 from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
 from bdev.specfirst.names import pascal
-from bdev.specfirst.persistence import PAGE_SIZE_PARAMS, TOKEN_FIELDS, unique_field
+from bdev.specfirst.persistence import (
+    PAGE_SIZE_PARAMS,
+    TOKEN_FIELDS,
+    issued_key_field,
+    unique_field,
+)
 from bdev.specfirst.plan import Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
 
@@ -14,7 +19,8 @@ from bdev.specfirst.refs import deref
 HELPERS = (
     "store.create(table, doc) -> dict",
     "store.get(table, id) -> dict | None",
-    "store.list(table, limit=None, offset=0, filters=None) -> list[dict]",
+    "store.list(table, limit=None, offset=0, filters=None) -> list[dict] in id order"
+    " (filters: {field: exact value})",
     "store.count(table, filters=None) -> int",
     "store.replace(table, id, doc) -> dict | None",
     "store.update(table, id, changes) -> dict | None",
@@ -29,6 +35,16 @@ HELPERS = (
 )
 
 _LOGIN_FIELDS = ("username", "email", "login", "name")
+
+
+# Names the skeleton defines for slot bodies: a model's own stand-in for one (an empty
+# `def hash_password(): pass` "so the code runs") is dropped, never spliced.
+PROVIDED_NAMES = frozenset(
+    {
+        "ApiError", "Store", "store", "hash_password", "verify_password", "create_token",
+        "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
+    }
+)  # fmt: skip
 
 
 def slot_marker(op: Operation) -> str:
@@ -96,40 +112,60 @@ def _mechanical(plan: ServicePlan, op: Operation) -> list[str] | None:
     data = 'data = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body else {}'
     id_arg = next((p.py_name for p in op.params if p.location == "path"), None)
     missing = f'raise ApiError(404, f"{res.table} {{{id_arg}}} not found")'
+    # An owned row is found only by its creator; to anyone else it does not exist.
+    owner = ["owner = (principal or {}).get('sub')"] if op.owned else []
+    mine = " or found.get(OWNER) != owner" if op.owned else ""
+    lookup = [*owner, f"found = store.get({table}, {id_arg})", f"if found is None{mine}:"]
     match op.kind:
         case "create":
             return [
                 data,
                 *_unique_check(plan, op, res),
                 *_stamps(plan, op, res),
+                *([*owner, "data[OWNER] = owner"] if op.owned else []),
                 f"return store.create({table}, data)",
             ]
         case "list":
-            return _list_body(plan, op, res)
+            return [*owner, *_list_body(plan, op, res)]
         case "get":
-            return [
-                f"found = store.get({table}, {id_arg})",
-                "if found is None:",
-                f"    {missing}",
-                "return found",
-            ]
+            return [*lookup, f"    {missing}", "return found"]
         case "replace" | "update":
             method = "replace" if op.kind == "replace" else "update"
             dump = data if method == "replace" else data.replace("exclude_none", "exclude_unset")
+            keep = ["data[OWNER] = owner"] if op.owned and method == "replace" else []
+            check = [*lookup, f"    {missing}"] if op.owned else []
             return [
+                *check,
                 dump,
+                *keep,
                 f"found = store.{method}({table}, {id_arg}, data)",
                 "if found is None:",
                 f"    {missing}",
                 "return found",
             ]
         case "delete":
-            return [f"if not store.delete({table}, {id_arg}):", f"    {missing}", "return None"]
+            check = [*lookup, f"    {missing}"] if op.owned else []
+            gone = [f"if not store.delete({table}, {id_arg}):", f"    {missing}"]
+            return [*check, *gone, "return None"]
         case "register":
             return _register_body(plan, op)
         case "login":
             return _login_body(plan, op)
+        case "issue_key":
+            return _issue_key_body(plan, op, res)
     return None
+
+
+def _issue_key_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
+    field = issued_key_field(plan, op)
+    return [
+        'data = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body else {}',
+        *_unique_check(plan, op, res),
+        "key = new_api_key()",
+        "data[KEY_DIGEST] = key_digest(key)",
+        f"row = store.create({res.table!r}, data)",
+        f"return {{**row, {field!r}: key}}  # shown once; only its digest is kept",
+    ]
 
 
 def _unique_check(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
@@ -170,7 +206,10 @@ def _list_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     item_props = _props(plan, res.item_schema)
     pager = {query.get("page"), size, query.get("offset")}
     filters = {n: py for n, py in query.items() if n in item_props and py not in pager}
-    lines = [f"filters = {{{', '.join(f'{n!r}: {py}' for n, py in filters.items())}}}"]
+    pairs = [f"{n!r}: {py}" for n, py in filters.items()]
+    if op.owned:
+        pairs.append("OWNER: owner")
+    lines = [f"filters = {{{', '.join(pairs)}}}"]
     table = repr(res.table)
     lines.append(
         f"items = store.list({table}, limit={size or 'None'}, offset={offset}, filters=filters)"

@@ -71,6 +71,8 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             pyjwt=options.allows("pyjwt"),
             schemes=_schemes(plan),
             static_vars=repr(static_credential_vars(plan.describe or "")),
+            key_table=repr(plan.key_table),
+            key_id_field=plan.resources[plan.key_table].id_field if plan.key_table else "id",
         ),
         "store": TEMPLATES.get_template("store.py.j2").render(
             single=single, tables=_tables(plan), psycopg=options.allows("psycopg")
