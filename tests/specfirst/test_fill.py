@@ -199,7 +199,7 @@ def test_invented_imports_are_dropped_or_sent_back(items, monkeypatch) -> None:
 
 
 def test_stand_ins_for_the_skeletons_helpers_are_dropped() -> None:
-    answer = '''
+    answer = """
 class ApiError(Exception):
     pass
 
@@ -213,7 +213,7 @@ def search(*, q: str, store: Store) -> Any:
         pass
     found = store.list("notes")
     return [n for n in found if q in n["title"]][:LIMIT]
-'''
+"""
     body = "\n".join(body_from(answer, "search"))
     assert "class ApiError" not in body and "def hash_password" not in body
     assert "def safe_join" not in body

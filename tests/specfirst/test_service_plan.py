@@ -106,11 +106,20 @@ def test_a_post_that_computes_its_reply_is_left_to_the_model() -> None:
     kinds = _kinds(
         {
             "/calculate": {"post": _post(_obj(expression="string"), _obj(result="number"), "200")},
-            "/files": {"post": _post(_obj(name="string", content="string"),
-                                     _obj(name="string", size="integer"))},  # fmt: skip
-            "/users": {"post": _post(_obj(username="string"),
-                                     {**_obj(id="integer", username="string", api_key="string"),
-                                      "required": ["id", "username", "api_key"]})},  # fmt: skip
+            "/files": {
+                "post": _post(
+                    _obj(name="string", content="string"), _obj(name="string", size="integer")
+                )
+            },
+            "/users": {
+                "post": _post(
+                    _obj(username="string"),
+                    {
+                        **_obj(id="integer", username="string", api_key="string"),
+                        "required": ["id", "username", "api_key"],
+                    },
+                )
+            },
             "/notes": {"post": _post(_obj(title="string"), _obj(id="integer", title="string"))},
             "/pets": {"post": _post(_obj(name="string"), None)},  # 201, no reply body
         }
@@ -135,9 +144,15 @@ def test_a_list_with_a_search_or_sort_parameter_is_left_to_the_model() -> None:
     kinds = _kinds(
         {
             "/notes": {"post": _post(_obj(title="string"), note), "get": listing(query)},
-            "/tags": {"post": _post(_obj(title="string"), note), "get": listing([
-                {"name": "title", "in": "query", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query", "schema": {"type": "integer"}}])},  # fmt: skip
+            "/tags": {
+                "post": _post(_obj(title="string"), note),
+                "get": listing(
+                    [
+                        {"name": "title", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    ]
+                ),
+            },
         }
     )
     assert kinds["get /notes"] is None
@@ -150,8 +165,11 @@ def test_a_documented_conflict_needs_a_natural_key() -> None:
     kinds = _kinds(
         {
             "/accounts": {"post": _post(_obj(email="string"), account, extra=conflict)},
-            "/widgets": {"post": _post(_obj(colour="string"),
-                                       _obj(id="integer", colour="string"), extra=conflict)},  # fmt: skip
+            "/widgets": {
+                "post": _post(
+                    _obj(colour="string"), _obj(id="integer", colour="string"), extra=conflict
+                )
+            },
         }
     )
     assert kinds == {"post /accounts": "create", "post /widgets": None}
