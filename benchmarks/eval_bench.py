@@ -1,12 +1,14 @@
 """spec-first vs plain loop vs single shot over bdev's scenario suite, on one model.
 
     python benchmarks/eval_bench.py [--model local] [--scenarios GLOB] [--out DIR]
-                                    [--strategy NAME ...] [--no-readme]
+                                    [--strategy NAME ...] [--no-readme] [--merge FILE]
 
 Runs `bdev.evaluation.evaluate` (the harness behind `bdev eval`), writes results.json
 into --out, and replaces the figures between the eval-results markers of
 benchmarks/README.md. A run on part of the suite is labelled "partial" there.
 The full suite on the embedded 1.5B model takes over an hour on 2 cores.
+--merge adds the runs of an earlier results.json (say, the baselines, run first with
+--no-readme) to this run's tables; the README then says so.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def main() -> int:
     parser.add_argument("--strategy", action="append", choices=[*MODEL_STRATEGIES, "reference"])
     parser.add_argument("--out", type=Path, default=ROOT / ".bdev" / "eval-bench")
     parser.add_argument("--no-readme", action="store_true", help="do not touch the README")
+    parser.add_argument("--merge", type=Path, help="results.json of an earlier run to include")
     args = parser.parse_args()
 
     scenarios = load_suite(SUITE, args.scenarios)
@@ -51,6 +54,7 @@ def main() -> int:
     model = create_model(args.model) if any(s.needs_model for s in strategies) else None
     started = dt.datetime.now(dt.UTC)
     report = EvalReport(model=model.name if model is not None else "none")
+    earlier = EvalReport.read_json(args.merge) if args.merge else None
     suite_size = len(load_suite(SUITE))
     # One scenario at a time, writing after each: a run stopped early keeps its figures.
     for done, scenario in enumerate(scenarios, start=1):
@@ -59,22 +63,38 @@ def main() -> int:
         )
         report.runs += part.runs
         report.write_json(args.out / "results.json")
-        figures = _figures(report, started, scenarios[:done], suite_size)
+        shown = _merged(earlier, report, scenarios[:done]) if earlier else report
+        figures = _figures(shown, started, scenarios[:done], suite_size, merged=args.merge)
         if not args.no_readme:
             _write_figures(figures)
     print(figures)
     return 0
 
 
+def _merged(earlier: EvalReport, report: EvalReport, done: list[Scenario]) -> EvalReport:
+    """Both runs' records for the scenarios done so far, scenario by scenario."""
+    if earlier.model != report.model:
+        raise SystemExit(f"--merge: model {earlier.model!r} is not {report.model!r}")
+    slugs = [s.slug for s in done]
+    runs = [r for r in earlier.runs + report.runs if r.scenario in slugs]
+    runs.sort(key=lambda r: slugs.index(r.scenario))  # stable: strategy order is kept
+    return EvalReport(report.model, runs)
+
+
 def _figures(
-    report: EvalReport, started: dt.datetime, done: list[Scenario], suite_size: int
+    report: EvalReport,
+    started: dt.datetime,
+    done: list[Scenario],
+    suite_size: int,
+    merged: Path | None = None,
 ) -> str:
     scope = "full suite" if len(done) == suite_size else (
         f"PARTIAL: {len(done)} of {suite_size} scenarios ({', '.join(s.slug for s in done)})"
     )  # fmt: skip
+    also = f" Includes the runs of {merged.name} from the run just before it." if merged else ""
     return (
         f"Run {started:%Y-%m-%d %H:%M} UTC, model `{report.model}`, {scope}; "
-        f"{os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}.\n\n"
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.{also}\n\n"
         + report.markdown()
     )
 

@@ -61,6 +61,24 @@ class ScenarioRun:
             return f"exploits not checked: {unchecked}"
         return ""
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioRun:
+        """A run read back from results.json (the derived fields are recomputed)."""
+
+        def tally(raw: dict[str, Any]) -> TestTally:
+            return TestTally(**{k: v for k, v in raw.items() if k != "ok"})
+
+        return cls(
+            scenario=data["scenario"],
+            strategy=data["strategy"],
+            build=BuildOutcome(**data["build"]),
+            started=data["started"],
+            start_error=data["start_error"],
+            functional=tally(data["functional"]),
+            exploits=tally(data["exploits"]),
+            seconds=data["seconds"],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
@@ -135,6 +153,11 @@ class EvalReport:
             "runs": [r.to_dict() for r in self.runs],
             "totals": [t.to_dict() for t in self.totals()],
         }
+
+    @classmethod
+    def read_json(cls, path: Path) -> EvalReport:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["model"], [ScenarioRun.from_dict(r) for r in data["runs"]])
 
     def write_json(self, path: Path) -> None:
         write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
