@@ -219,3 +219,21 @@ def search(*, q: str, store: Store) -> Any:
     assert "def safe_join" not in body
     assert "LIMIT = 5" in body and 'found = store.list("notes")' in body
     assert body.rstrip().endswith('return [n for n in found if q in n["title"]][:LIMIT]')
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'store.list("notes", filters={"title": {"$regex": q}})',
+        'store.list("notes", filters={"title__icontains": q})',
+        'store.count("notes", {"total": {"$gt": 5}})',
+        'store.list("notes", None, 0, {"tags": ["a", "b"]})',
+    ],
+)
+def test_query_style_store_filters_are_sent_back(call: str) -> None:
+    (problem,) = forbidden(f"rows = {call}\nreturn rows")
+    assert problem.startswith("line 1: store filters match exact values only")
+
+
+def test_exact_store_filters_pass() -> None:
+    assert forbidden('return store.list("tasks", filters={"owner": owner, "done": False})') == []

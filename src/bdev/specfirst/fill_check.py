@@ -74,9 +74,30 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
         return "yaml.load() can build any object; use yaml.safe_load()"
     if owner == "hashlib" and attr in _WEAK_HASHES:
         return f"hashlib.{attr} is a weak hash; use hash_password() for passwords"
+    if owner == "store" and attr in ("list", "count", "find") and _query_filter(node):
+        return (
+            "store filters match exact values only ({field: value}); for a search, a range or"
+            " a case-insensitive match, list the rows and filter them in Python"
+        )
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "open() of a path not made by safe_join(base, part); build the path with it"
     return None
+
+
+def _query_filter(node: ast.Call) -> bool:
+    """A Mongo- or Django-style query where the store takes {field: exact value}."""
+    given = [k.value for k in node.keywords if k.arg == "filters"]
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("list", "count"):
+        given += node.args[3:4] if node.func.attr == "list" else node.args[1:2]
+    for value in given:
+        if not isinstance(value, ast.Dict):
+            continue
+        for key, item in zip(value.keys, value.values, strict=True):
+            text = key.value if isinstance(key, ast.Constant) else None
+            odd_key = isinstance(text, str) and (text.startswith("$") or "__" in text)
+            if odd_key or isinstance(item, ast.Dict | ast.List | ast.Set | ast.Tuple):
+                return True
+    return False
 
 
 def _truthy(node: ast.expr) -> bool:

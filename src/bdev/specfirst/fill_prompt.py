@@ -21,7 +21,15 @@ Keep the given signature (a plain def: the store is synchronous).
 Return a JSON-ready dict or list for the success response;
 for a documented error, raise ApiError(status, message).
 Keep data with the store helpers. Never use eval, exec, shell commands, SQL strings,
-or open() on a path that did not come from safe_join."""
+or open() on a path that did not come from safe_join.
+Rows are plain dicts of the stored fields plus their id. Filter, search and sort in
+Python, for example:
+```python
+def open_tasks(*, owner: str, store: Store) -> Any:
+    rows = store.list("tasks", filters={"owner": owner})
+    rows = [r for r in rows if not r.get("done")]
+    return sorted(rows, key=lambda r: r["id"], reverse=True)
+```"""
 
 MAX_SENTENCES = 4
 MAX_SCHEMA_CHARS = 500
