@@ -30,8 +30,8 @@ HELPERS = (
     "hash_password(password) -> str",
     "verify_password(password, stored) -> bool",
     "create_token(subject, claims=None) -> str",
-    "safe_join(base, *parts) -> Path",
-    "run_command(args: list[str], timeout=10.0) -> subprocess.CompletedProcess",
+    "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
+    "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode, .stdout)",
 )
 
 _LOGIN_FIELDS = ("username", "email", "login", "name")
