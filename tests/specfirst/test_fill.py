@@ -76,9 +76,34 @@ def test_a_syntax_error_goes_back_and_the_fix_is_taken(items) -> None:
     broken += "    return store.get('items', item_id\n```"
     report, model = fill(items, [broken, ARCHIVE])
     assert (report.status, report.attempts) == ("implemented", 2)
-    retry = model.seen[1][-1]
-    assert retry.role == "user" and "SyntaxError" in retry.content
-    assert model.seen[1][-2].content == broken  # the rejected answer stays in the conversation
+    first, retry = model.seen
+    assert len(retry) == len(first) and retry[0] == first[0]  # a fresh conversation
+    assert retry[-1].role == "user" and retry[-1].content.startswith(first[-1].content)
+    assert "An earlier answer was rejected" in retry[-1].content
+    assert "SyntaxError" in retry[-1].content
+    assert broken not in retry[-1].content  # shown its own answer, a small model repeats it
+
+
+def test_retries_sample_warmer_then_the_temperature_is_restored(items) -> None:
+    bad = "```python\ndef archive_item(*, item_id, store):\n    return eval('1')\n```"
+    seen: list[float] = []
+
+    class Warmable:
+        name, temperature = "warmable", 0.2
+
+        def __init__(self) -> None:
+            self.inner = Recording([bad, bad, ARCHIVE])
+
+        def complete(self, messages, tools, **kwargs):
+            seen.append(self.temperature)
+            return self.inner.complete(messages, tools)
+
+    plan, _, out = items
+    (slot,) = plan.slots()
+    model = Warmable()
+    report = SlotFiller(plan, out, model).fill(slot)
+    assert report.status == "implemented"
+    assert seen == pytest.approx([0.2, 0.5, 0.8]) and model.temperature == 0.2
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 For each slot: a short prompt (`fill_prompt`), one answer, the body spliced into the
 slot (`fill_code`) and checked at once (`fill_check`: forbidden constructs, compile,
-ruff F/E9/B/S, an import of the module). Problems go back to the model as a user turn,
+ruff F/E9/B/S, an import of the module). Problems go back to the model in a fresh prompt,
 up to `max_retries` times. A slot that never passes keeps its 501 body and is reported
 as not implemented.
 
@@ -12,9 +12,10 @@ as not implemented.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -78,10 +79,12 @@ class SlotFiller:
         previous = function_source(base, slot) if evidence else None
         messages = messages_for(self.plan, op, slot, previous=previous, evidence=evidence)
         started = time.monotonic()
+        opening = messages
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             try:
-                answer = self.model.complete(messages, [])
+                with _warmer(self.model, attempt):
+                    answer = self.model.complete(messages, [])
             except ModelError as e:
                 report.problems = [f"the model could not answer: {e}"]
                 break
@@ -96,10 +99,9 @@ class SlotFiller:
                 report.status, report.problems = "implemented", []
                 break
             report.problems = problems
-            messages += [
-                Message("assistant", answer.content),
-                Message("user", _retry_text(problems[:MAX_PROBLEMS])),
-            ]
+            # A fresh conversation with the rejection noted: shown its own answer, a small
+            # model tends to send it back unchanged.
+            messages = [*opening[:-1], _with_rejection(opening[-1], problems[:MAX_PROBLEMS])]
         report.seconds = round(report.seconds + time.monotonic() - started, 3)
         return report
 
@@ -143,6 +145,25 @@ class SlotFiller:
         return ["the body still uses undefined names after adding their imports"]
 
 
-def _retry_text(problems: list[str]) -> str:
+def _with_rejection(prompt: Message, problems: list[str]) -> Message:
     listed = "\n".join(f"- {p}" for p in problems)
-    return f"The function was rejected:\n{listed}\nReply with the whole corrected function."
+    return Message(
+        "user",
+        f"{prompt.content}\n\nAn earlier answer was rejected:\n{listed}\n"
+        "Write the function differently so that none of this happens.",
+    )
+
+
+@contextlib.contextmanager
+def _warmer(model: Model, attempt: int) -> Iterator[None]:
+    """Sample a retry less greedily (when the model has a temperature): at the same
+    temperature a small model mostly repeats the answer that was just rejected."""
+    saved = getattr(model, "temperature", None)
+    warmer = isinstance(saved, float | int) and attempt > 1
+    if warmer:
+        model.temperature = min(1.0, float(saved) + 0.3 * (attempt - 1))  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if warmer:
+            model.temperature = saved  # type: ignore[union-attr]
