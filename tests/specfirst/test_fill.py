@@ -262,3 +262,13 @@ def test_query_style_store_filters_are_sent_back(call: str) -> None:
 
 def test_exact_store_filters_pass() -> None:
     assert forbidden('return store.list("tasks", filters={"owner": owner, "done": False})') == []
+
+
+def test_a_redefined_body_model_is_dropped_too() -> None:
+    answer = (
+        "class RenderBody(BaseModel):\n    template: str\n\n"
+        "def render(*, body: RenderBody, store: Store) -> Any:\n    return {'text': body.template}\n"
+    )
+    assert body_from(answer, "render", frozenset({"RenderBody"})) == [
+        "return {'text': body.template}"
+    ]

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError
+from bdev.specfirst.codegen.handlers import PROVIDED_NAMES
 from bdev.specfirst.fill_check import forbidden, import_problem, ruff_problems
 from bdev.specfirst.fill_code import CodeError, body_from, extract_code, function_source, splice
 from bdev.specfirst.fill_imports import clean_imports, import_for, module_scope, skeleton_exports
@@ -108,7 +109,8 @@ class SlotFiller:
     def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
         """Splice the answer's body in and check it; [] when it was accepted (and written)."""
         try:
-            body = body_from(extract_code(answer), slot.operation_id)
+            skeleton = frozenset(module_scope(base) - {slot.operation_id}) | PROVIDED_NAMES
+            body = body_from(extract_code(answer), slot.operation_id, skeleton)
         except CodeError as e:
             return [str(e)]
         body, problems = clean_imports(body, module_scope(base) | set(self.exports))

@@ -31,12 +31,14 @@ def extract_code(answer: str) -> str:
     return code
 
 
-def body_from(code: str, name: str) -> list[str]:
+def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) -> list[str]:
     """The statements to put in the slot (unindented lines) from the model's code.
 
     The model may answer with the whole function (the usual case), a body alone, or a
     function plus helpers and imports: everything but the target function's own
     header moves inside the body, so the spliced code stays one self-contained region.
+    Its own versions of names the skeleton `defined` (helpers, the body's model class)
+    are dropped: the skeleton's are the real ones.
     """
     try:
         tree = ast.parse(code)
@@ -60,8 +62,8 @@ def body_from(code: str, name: str) -> list[str]:
     statements = target.body
     if _is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
-    if any(_redefines_provided(st) for st in statements):
-        kept = [st for st in statements if not _redefines_provided(st)] or statements
+    if any(_redefines(st, defined) for st in statements):
+        kept = [st for st in statements if not _redefines(st, defined)] or statements
         segments = [ast.get_source_segment(code, st, padded=True) or "" for st in kept]
         own_lines = textwrap.dedent("\n".join(segments)).splitlines()
     else:
@@ -71,7 +73,7 @@ def body_from(code: str, name: str) -> list[str]:
     for node in tree.body:
         if node is target or _is_docstring(node) or _imports_skeleton(node):
             continue
-        if _redefines_provided(node):
+        if _redefines(node, defined):
             continue
         segment = ast.get_source_segment(code, node, padded=False) or ""
         prelude += [*textwrap.dedent(segment).splitlines(), ""]
@@ -154,12 +156,12 @@ def _is_docstring(node: ast.stmt) -> bool:
     )
 
 
-def _redefines_provided(node: ast.stmt) -> bool:
+def _redefines(node: ast.stmt, defined: frozenset[str]) -> bool:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return node.name in PROVIDED_NAMES
+        return node.name in defined
     if isinstance(node, ast.Assign):
         targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        return bool(targets) and all(t in PROVIDED_NAMES for t in targets)
+        return bool(targets) and all(t in defined for t in targets)
     return False
 
 

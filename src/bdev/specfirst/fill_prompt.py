@@ -22,6 +22,7 @@ Return a JSON-ready dict or list for the success response;
 for a documented error, raise ApiError(status, message).
 Keep data with the store helpers. Never use eval, exec, shell commands, SQL strings,
 or open() on a path that did not come from safe_join.
+Check every size limit before doing the work, never after it.
 Rows are plain dicts of the stored fields plus their id. Filter, search and sort in
 Python, for example:
 ```python
