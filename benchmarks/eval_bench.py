@@ -1,14 +1,16 @@
 """spec-first vs plain loop vs single shot over bdev's scenario suite, on one model.
 
     python benchmarks/eval_bench.py [--model local] [--scenarios GLOB] [--out DIR]
-                                    [--strategy NAME ...] [--no-readme] [--merge FILE]
+                                    [--strategy NAME ...] [--no-readme]
+    python benchmarks/eval_bench.py --tables RESULTS.json [RESULTS.json ...]
 
 Runs `bdev.evaluation.evaluate` (the harness behind `bdev eval`), writes results.json
 into --out, and replaces the figures between the eval-results markers of
 benchmarks/README.md. A run on part of the suite is labelled "partial" there.
 The full suite on the embedded 1.5B model takes over an hour on 2 cores.
---merge adds the runs of an earlier results.json (say, the baselines, run first with
---no-readme) to this run's tables; the README then says so.
+--tables runs nothing: it writes the README's tables from the results.json of runs made
+side by side with --no-readme (say, the baselines and spec-first as two processes), each
+strategy's row counting the scenarios it finished.
 """
 
 from __future__ import annotations
@@ -45,8 +47,13 @@ def main() -> int:
     parser.add_argument("--strategy", action="append", choices=[*MODEL_STRATEGIES, "reference"])
     parser.add_argument("--out", type=Path, default=ROOT / ".bdev" / "eval-bench")
     parser.add_argument("--no-readme", action="store_true", help="do not touch the README")
-    parser.add_argument("--merge", type=Path, help="results.json of an earlier run to include")
+    parser.add_argument("--tables", type=Path, nargs="+", help="results.json files to tabulate")
     args = parser.parse_args()
+    if args.tables:
+        figures = _tables(args.tables)
+        _write_figures(figures)
+        print(figures)
+        return 0
 
     scenarios = load_suite(SUITE, args.scenarios)
     names = args.strategy or list(MODEL_STRATEGIES)
@@ -54,7 +61,6 @@ def main() -> int:
     model = create_model(args.model) if any(s.needs_model for s in strategies) else None
     started = dt.datetime.now(dt.UTC)
     report = EvalReport(model=model.name if model is not None else "none")
-    earlier = EvalReport.read_json(args.merge) if args.merge else None
     suite_size = len(load_suite(SUITE))
     # One scenario at a time, writing after each: a run stopped early keeps its figures.
     for done, scenario in enumerate(scenarios, start=1):
@@ -63,39 +69,41 @@ def main() -> int:
         )
         report.runs += part.runs
         report.write_json(args.out / "results.json")
-        shown = _merged(earlier, report, scenarios[:done]) if earlier else report
-        figures = _figures(shown, started, scenarios[:done], suite_size, merged=args.merge)
+        figures = _figures(report, started, scenarios[:done], suite_size)
         if not args.no_readme:
             _write_figures(figures)
     print(figures)
     return 0
 
 
-def _merged(earlier: EvalReport, report: EvalReport, done: list[Scenario]) -> EvalReport:
-    """Both runs' records for the scenarios done so far, scenario by scenario."""
-    if earlier.model != report.model:
-        raise SystemExit(f"--merge: model {earlier.model!r} is not {report.model!r}")
-    slugs = [s.slug for s in done]
-    runs = [r for r in earlier.runs + report.runs if r.scenario in slugs]
-    runs.sort(key=lambda r: slugs.index(r.scenario))  # stable: strategy order is kept
-    return EvalReport(report.model, runs)
+def _tables(files: list[Path]) -> str:
+    """One report from runs made side by side, in suite order."""
+    reports = [EvalReport.read_json(f) for f in files]
+    models = {r.model for r in reports}
+    if len(models) != 1:
+        raise SystemExit(f"--tables: the runs used different models: {sorted(models)}")
+    slugs = [s.slug for s in load_suite(SUITE)]
+    runs = sorted((r for rep in reports for r in rep.runs), key=lambda r: slugs.index(r.scenario))
+    merged = EvalReport(models.pop(), runs)
+    done = {t.strategy: t.scenarios for t in merged.totals()}
+    scope = ", ".join(f"{name} {n} of {len(slugs)}" for name, n in done.items())
+    when = dt.datetime.now(dt.UTC)
+    return (
+        f"Tabulated {when:%Y-%m-%d %H:%M} UTC from {len(files)} run(s) made side by side on "
+        f"the same machine, model `{merged.model}`; scenarios finished per strategy: {scope}; "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n\n" + merged.markdown()
+    )
 
 
 def _figures(
-    report: EvalReport,
-    started: dt.datetime,
-    done: list[Scenario],
-    suite_size: int,
-    merged: Path | None = None,
+    report: EvalReport, started: dt.datetime, done: list[Scenario], suite_size: int
 ) -> str:
     scope = "full suite" if len(done) == suite_size else (
         f"PARTIAL: {len(done)} of {suite_size} scenarios ({', '.join(s.slug for s in done)})"
     )  # fmt: skip
-    also = f" Includes the runs of {merged.name} from the run just before it." if merged else ""
     return (
         f"Run {started:%Y-%m-%d %H:%M} UTC, model `{report.model}`, {scope}; "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.{also}\n\n"
-        + report.markdown()
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n\n" + report.markdown()
     )
 
 
