@@ -50,7 +50,10 @@ class ScenarioRun:
         if not self.build.ok:
             return f"build failed: {self.build.notes}"
         if not self.started:
-            return f"did not start: {self.start_error.splitlines()[0] if self.start_error else ''}"
+            lines = [line.strip() for line in self.start_error.splitlines() if line.strip()]
+            # The first line says how it ended; the log's last line usually says why.
+            last = f" ... {lines[-1]}" if len(lines) > 1 else ""
+            return f"did not start: {lines[0] if lines else ''}{last}"
         if not self.functional.ok:
             bad = self.functional.failed + self.functional.errors
             return f"functional: {', '.join(bad) or self.functional.detail}"
