@@ -267,8 +267,22 @@ def test_exact_store_filters_pass() -> None:
 def test_a_redefined_body_model_is_dropped_too() -> None:
     answer = (
         "class RenderBody(BaseModel):\n    template: str\n\n"
-        "def render(*, body: RenderBody, store: Store) -> Any:\n    return {'text': body.template}\n"
+        "def render(*, body: RenderBody, store: Store) -> Any:\n"
+        "    return {'text': body.template}\n"
     )
     assert body_from(answer, "render", frozenset({"RenderBody"})) == [
         "return {'text': body.template}"
     ]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ('store.list("orders", filters={}, order_by=sort)', "no parameter 'order_by'"),
+        ('store.query("orders")', "the store has no method query()"),
+        ('store.get("orders", 1, True)', "too many arguments"),
+    ],
+)
+def test_store_calls_it_cannot_take_are_sent_back(call: str, expected: str) -> None:
+    (problem,) = forbidden(f"rows = {call}\nreturn rows")
+    assert expected in problem

@@ -24,6 +24,17 @@ _SQL_CALLS = {"execute", "executemany", "executescript"}
 _SHELL_FUNCS = {"system", "popen", "popen2", "popen3", "spawnl", "spawnv", "execl", "execv"}
 _UNSAFE_MODULES = {"pickle": "loads", "marshal": "loads", "shelve": "open"}
 _WEAK_HASHES = {"md5", "sha1"}
+# The generated Store's methods and their parameters (see templates/store.py.j2).
+STORE_METHODS = {
+    "create": ("table", "doc"),
+    "get": ("table", "id"),
+    "list": ("table", "limit", "offset", "filters"),
+    "count": ("table", "filters"),
+    "replace": ("table", "id", "doc"),
+    "update": ("table", "id", "changes"),
+    "delete": ("table", "id"),
+    "find": ("table", "field", "value"),
+}
 
 
 def forbidden(code: str) -> list[str]:
@@ -74,6 +85,10 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
         return "yaml.load() can build any object; use yaml.safe_load()"
     if owner == "hashlib" and attr in _WEAK_HASHES:
         return f"hashlib.{attr} is a weak hash; use hash_password() for passwords"
+    if owner == "store" and attr is not None:
+        problem = _store_call(attr, node)
+        if problem:
+            return problem
     if owner == "store" and attr in ("list", "count", "find") and _query_filter(node):
         return (
             "store filters match exact values only ({field: value}); for a search, a range or"
@@ -81,6 +96,18 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
         )
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "open() of a path not made by safe_join(base, part); build the path with it"
+    return None
+
+
+def _store_call(method: str, node: ast.Call) -> str | None:
+    """A call the Store cannot take: a method it lacks, or arguments it has no name for."""
+    if method not in STORE_METHODS:
+        return f"the store has no method {method}(); it has {', '.join(STORE_METHODS)}"
+    params = STORE_METHODS[method]
+    wrong = [k.arg for k in node.keywords if k.arg is not None and k.arg not in params]
+    if wrong or len(node.args) > len(params):
+        what = f"no parameter {wrong[0]!r}" if wrong else "too many arguments"
+        return f"store.{method}({', '.join(params)}): {what}; sort or filter rows in Python"
     return None
 
 
