@@ -286,3 +286,8 @@ def test_a_redefined_body_model_is_dropped_too() -> None:
 def test_store_calls_it_cannot_take_are_sent_back(call: str, expected: str) -> None:
     (problem,) = forbidden(f"rows = {call}\nreturn rows")
     assert expected in problem
+
+
+def test_a_body_that_does_not_parse_is_a_problem_not_a_crash() -> None:
+    (problem,) = forbidden("x = 1\n    y = 2\nreturn x")
+    assert problem == "line 2: SyntaxError: unexpected indent"

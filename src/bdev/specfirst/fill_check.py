@@ -43,7 +43,10 @@ def forbidden(code: str) -> list[str]:
         tree = ast.parse(code)
     except SyntaxError:
         wrapped = "def _slot():\n" + "\n".join(f"    {line}" for line in code.splitlines())
-        tree = ast.parse(wrapped)
+        try:
+            tree = ast.parse(wrapped)
+        except SyntaxError as e:  # not code at all: say so, as compile would
+            return [f"line {(e.lineno or 1) - 1}: SyntaxError: {e.msg}"]
         offset = 1
     else:
         offset = 0
