@@ -291,3 +291,21 @@ def test_store_calls_it_cannot_take_are_sent_back(call: str, expected: str) -> N
 def test_a_body_that_does_not_parse_is_a_problem_not_a_crash() -> None:
     (problem,) = forbidden("x = 1\n    y = 2\nreturn x")
     assert problem == "line 2: SyntaxError: unexpected indent"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'path = Path(os.environ["FILES_DIR"]) / body.name\npath.write_text(body.content)',
+        'with (Path(base) / name).open("w") as f:\n    f.write(text)',
+        'return Path("/data", name).read_text()',
+    ],
+)
+def test_pathlib_io_outside_safe_join_is_sent_back(code: str) -> None:
+    (problem,) = forbidden(code)
+    assert "on a path not made by safe_join" in problem
+
+
+def test_pathlib_io_on_a_safe_join_path_passes() -> None:
+    code = 'path = safe_join(os.environ["FILES_DIR"], body.name)\npath.write_text(body.content)'
+    assert forbidden(code + "\nreturn safe_join(base, name).read_text()") == []

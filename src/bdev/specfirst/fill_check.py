@@ -24,6 +24,9 @@ _SQL_CALLS = {"execute", "executemany", "executescript"}
 _SHELL_FUNCS = {"system", "popen", "popen2", "popen3", "spawnl", "spawnv", "execl", "execv"}
 _UNSAFE_MODULES = {"pickle": "loads", "marshal": "loads", "shelve": "open"}
 _WEAK_HASHES = {"md5", "sha1"}
+# pathlib reads and writes: like open(), only on a path that safe_join built.
+_PATH_IO = {"open", "read_text", "write_text", "read_bytes", "write_bytes"}
+_NOT_PATHS = {"os", "io", "codecs", "gzip", "bz2", "lzma", "tarfile", "zipfile", "webbrowser"}
 # The generated Store's methods and their parameters (see templates/store.py.j2).
 STORE_METHODS = {
     "create": ("table", "doc"),
@@ -97,6 +100,9 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
         )
+    path_io = attr in _PATH_IO and value is not None and owner not in _NOT_PATHS
+    if path_io and not _from_safe_join(value, safe_names):  # type: ignore[arg-type]
+        return f".{attr}() on a path not made by safe_join(base, part); build the path with it"
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "open() of a path not made by safe_join(base, part); build the path with it"
     return None
