@@ -339,3 +339,10 @@ def test_issued_keys_and_rows_only_their_owner_sees(make_service, framework: str
         assert service.call("GET", path, headers=headers)[0] == 401, headers
     assert service.call("GET", "/notes", headers=keys["ann"])[:2] == (200, [note])
     assert service.call("DELETE", path, headers=keys["ann"])[0] == 204
+
+
+def test_create_sets_the_new_id_on_the_given_dict_too(make_service) -> None:
+    service = make_service("items.yaml")
+    doc = {"name": "pen", "price": 1}
+    row = service.module.store.create("items", doc)
+    assert doc["id"] == row["id"] and service.module.store.get("items", doc["id"]) == row
