@@ -89,7 +89,7 @@ def _tables(files: list[Path]) -> str:
     scope = ", ".join(f"{name} {n} of {len(slugs)}" for name, n in done.items())
     when = dt.datetime.now(dt.UTC)
     return (
-        f"Tabulated {when:%Y-%m-%d %H:%M} UTC from {len(files)} run(s) made side by side on "
+        f"Tabulated {when:%Y-%m-%d %H:%M} UTC from {len(files)} run(s) on "
         f"the same machine, model `{merged.model}`; scenarios finished per strategy: {scope}; "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n\n" + merged.markdown()
     )
