@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import typer
-from specfirst_support import SPECS
+from specfirst_support import ARCHIVE_ANSWER, SPECS
 from typer.testing import CliRunner
 
 from bdev.cli.new_cmd import new
@@ -16,18 +16,10 @@ app = typer.Typer()
 app.command("new")(new)
 app.command("other")(lambda: None)  # two commands, so `new` stays a subcommand
 
-ARCHIVE = """```python
-def archive_item(*, item_id: int, store: Store) -> Any:
-    found = store.update("items", item_id, {"status": "archived"})
-    if found is None:
-        raise ApiError(404, "no such item")
-    return found
-```"""
-
 
 def test_new_with_a_scripted_model(tmp_path: Path) -> None:
     script = tmp_path / "turns.json"
-    script.write_text(json.dumps([{"content": ARCHIVE}]))
+    script.write_text(json.dumps([{"content": ARCHIVE_ANSWER}]))
     reqs = tmp_path / "reqs.txt"
     reqs.write_text("fastapi\nuvicorn\npydantic\n")
     out = tmp_path / "svc"

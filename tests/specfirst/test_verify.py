@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from specfirst_support import MINIMAL, SPECS, plan_for
+from specfirst_support import ARCHIVE_ANSWER, MINIMAL, SPECS, plan_for
 
 from bdev.backend.audit.results import Finding, StepResult
 from bdev.llm.scripted import ScriptedModel
@@ -17,17 +17,10 @@ CRASHING = """```python
 def archive_item(*, item_id: int, store: Store) -> Any:
     return store.get("items", item_id)["no_such_field"]
 ```"""
-FIXED = """```python
-def archive_item(*, item_id: int, store: Store) -> Any:
-    found = store.update("items", item_id, {"status": "archived"})
-    if found is None:
-        raise ApiError(404, "no such item")
-    return found
-```"""
 
 
 def test_a_failing_test_is_routed_back_and_the_slot_refilled(tmp_path: Path) -> None:
-    model = ScriptedModel.from_turns([{"content": CRASHING}, {"content": FIXED}])
+    model = ScriptedModel.from_turns([{"content": CRASHING}, {"content": ARCHIVE_ANSWER}])
     report = build_service(
         SPECS / "items.yaml",
         tmp_path / "svc",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bdev.evaluation.scenario import Scenario
 from bdev.evaluation.strategy import APP_FILE, BuildOutcome, task_text
-from bdev.llm.base import Message, Model, ModelError
+from bdev.llm.base import Message, Model, ModelError, model_setting
 from bdev.tools.fileio import write_text_atomic
 
 SYSTEM = "You are an expert Python backend engineer. You write complete, working, secure code."
@@ -50,7 +50,7 @@ class SingleShot:
         ]
         start = time.monotonic()
         try:
-            with _answer_budget(model, MIN_ANSWER_TOKENS):
+            with model_setting(model, "max_tokens", _at_least(MIN_ANSWER_TOKENS)):
                 response = model.complete(messages, [])
         except ModelError as e:
             return BuildOutcome(ok=False, seconds=time.monotonic() - start, notes=str(e))
@@ -78,15 +78,6 @@ class SingleShot:
         return outcome
 
 
-@contextlib.contextmanager
-def _answer_budget(model: Model, tokens: int) -> Iterator[None]:
-    """Raise a model's `max_tokens` (when it has one) for one call, then restore it."""
-    saved = getattr(model, "max_tokens", None)
-    raise_it = isinstance(saved, int) and saved < tokens
-    if raise_it:
-        model.max_tokens = tokens  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        if raise_it:
-            model.max_tokens = saved  # type: ignore[attr-defined]
+def _at_least(tokens: int) -> Callable[[Any], int | None]:
+    """Raise an answer budget below `tokens` to it; leave a larger one."""
+    return lambda current: tokens if isinstance(current, int) and current < tokens else None

@@ -6,7 +6,8 @@ translates to and from its own wire format.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -138,3 +139,20 @@ class Model(Protocol):
         *,
         on_text: TextCallback | None = None,
     ) -> ModelResponse: ...
+
+
+@contextlib.contextmanager
+def model_setting(model: Model, name: str, change: Callable[[Any], Any]) -> Iterator[None]:
+    """For one call, set a sampling attribute a model may have (`max_tokens`,
+    `temperature`): `change(current)` gives the new value, or None to leave it as is.
+    Models without the attribute (a scripted one) are left alone; restored afterwards."""
+    saved = getattr(model, name, None)
+    new = None if saved is None else change(saved)
+    if new is None:
+        yield
+        return
+    setattr(model, name, new)
+    try:
+        yield
+    finally:
+        setattr(model, name, saved)

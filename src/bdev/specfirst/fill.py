@@ -12,17 +12,16 @@ as not implemented.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError
+from bdev.llm.base import Message, Model, ModelError, model_setting
 from bdev.specfirst.codegen.handlers import PROVIDED_NAMES
 from bdev.specfirst.fill_check import forbidden, import_problem, ruff_problems
 from bdev.specfirst.fill_code import CodeError, body_from, extract_code, function_source, splice
@@ -84,7 +83,7 @@ class SlotFiller:
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             try:
-                with _warmer(self.model, attempt):
+                with model_setting(self.model, "temperature", _warmer(attempt)):
                     answer = self.model.complete(messages, [])
             except ModelError as e:
                 report.problems = [f"the model could not answer: {e}"]
@@ -109,11 +108,12 @@ class SlotFiller:
     def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
         """Splice the answer's body in and check it; [] when it was accepted (and written)."""
         try:
-            skeleton = frozenset(module_scope(base) - {slot.operation_id}) | PROVIDED_NAMES
+            scope = module_scope(base)
+            skeleton = frozenset(scope - {slot.operation_id}) | PROVIDED_NAMES
             body = body_from(extract_code(answer), slot.operation_id, skeleton)
         except CodeError as e:
             return [str(e)]
-        body, problems = clean_imports(body, module_scope(base) | set(self.exports))
+        body, problems = clean_imports(body, scope | set(self.exports))
         problems += forbidden("\n".join(body))
         if problems:
             return problems
@@ -156,16 +156,13 @@ def _with_rejection(prompt: Message, problems: list[str]) -> Message:
     )
 
 
-@contextlib.contextmanager
-def _warmer(model: Model, attempt: int) -> Iterator[None]:
-    """Sample a retry less greedily (when the model has a temperature): at the same
-    temperature a small model mostly repeats the answer that was just rejected."""
-    saved = getattr(model, "temperature", None)
-    warmer = isinstance(saved, float | int) and attempt > 1
-    if warmer:
-        model.temperature = min(1.0, float(saved) + 0.3 * (attempt - 1))  # type: ignore[union-attr]
-    try:
-        yield
-    finally:
-        if warmer:
-            model.temperature = saved  # type: ignore[union-attr]
+def _warmer(attempt: int) -> Callable[[Any], float | None]:
+    """Sample a retry less greedily: at the same temperature a small model mostly
+    repeats the answer that was just rejected."""
+
+    def change(current: Any) -> float | None:
+        if attempt == 1 or not isinstance(current, float | int):
+            return None
+        return min(1.0, float(current) + 0.3 * (attempt - 1))
+
+    return change
