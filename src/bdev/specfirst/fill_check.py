@@ -95,7 +95,7 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
         problem = _store_call(attr, node)
         if problem:
             return problem
-    if owner == "store" and attr in ("list", "count", "find") and _query_filter(node):
+    if owner == "store" and attr in ("list", "count") and _query_filter(node):
         return (
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
