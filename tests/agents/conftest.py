@@ -5,15 +5,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).parents[2].parent / "shared"
-SEEDS = SHARED / "seeds"
+from support.seeds import seed_files
 
 
 @pytest.fixture
 def seeds() -> list[Path]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed definitions not present ({SEEDS} is outside this checkout)")
-    return sorted(SEEDS.iterdir())
+    return seed_files()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bdev.backend.analyze import analyze
 from bdev.backend.audit.probes import MAX_REQUESTS, run_probes
 from bdev.backend.audit.procs import free_port, stop_group, wait_for_port
 from bdev.backend.audit.results import StepResult
@@ -184,8 +185,6 @@ def test_handler_code_names_the_query_parameters():
 
 @pytest.fixture(scope="module")
 def good_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (GOOD / "app" / "main.py").is_file():
-        pytest.skip("the good_fastapi fixture is not there")
     port = free_port()
     db = tmp_path_factory.mktemp("good") / "items.db"
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
@@ -198,13 +197,7 @@ def good_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_good_service_has_no_high_or_critical_finding(good_url: str):
     openapi = httpx.get(good_url + "/openapi.json").json()
-    try:  # analyze's facts when there is an analyze: auth_required per endpoint
-        from bdev.backend.analyze import analyze
-
-        facts = analyze(GOOD)
-    except ImportError:
-        facts = BackendFacts(root=str(GOOD))
-    result = run_probes(good_url, facts, openapi)
+    result = run_probes(good_url, analyze(GOOD), openapi)
     assert result.data["targets"] >= 4  # the probes did have operations to aim at
     serious = [f for f in result.findings if f.severity in {"high", "critical"}]
     assert serious == []
@@ -250,7 +243,6 @@ def test_parameterised_queries_give_no_sql_finding():
 
 
 def test_facts_from_analyze_lead_to_the_same_flaws(flawed_url: str):
-    analyze = pytest.importorskip("bdev.backend.analyze").analyze
     result = run_probes(flawed_url, analyze(FLAWED), None)
     cwes = {f.cwe for f in result.findings if f.tool == "probe"}
     assert {"CWE-89", "CWE-22", "CWE-306", "CWE-209", "CWE-942", "CWE-693", "CWE-400"} <= cwes

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bdev.backend.analyze import analyze
 from bdev.backend.audit import sec_pip_audit
 from bdev.backend.audit.sec_bandit import to_finding
 from bdev.backend.audit.sec_rubric import bandit_severity
@@ -152,7 +153,6 @@ def test_no_manifest_is_not_checked(tmp_path: Path):
 
 
 def test_secrets_found_by_analyze_become_cwe_798():
-    analyze = pytest.importorskip("bdev.backend.analyze").analyze
     result = run_static_security(FLAWED, analyze(FLAWED))
     secrets = [f for f in result.findings if f.cwe == "CWE-798"]
     assert [f.location for f in secrets] == [f"app.py:{SECRET_LINE}"]
@@ -163,8 +163,6 @@ def test_secrets_found_by_analyze_become_cwe_798():
 
 def test_good_service_has_no_high_static_finding():
     good = FLAWED.parent / "good_fastapi"
-    if not good.is_dir():
-        pytest.skip("the good_fastapi fixture is not there")
     result = run_static_security(good, BackendFacts(root=str(good)))
     assert [f for f in result.findings if f.severity in {"high", "critical"}] == []
     assert result.data["bandit"]["lines_scanned"] > 0

@@ -10,11 +10,11 @@ from specfirst_support import MINIMAL, load_service, plan_for
 
 from bdev.llm.base import Message, ModelResponse, ToolSpec
 from bdev.llm.scripted import ScriptedModel
-from bdev.specfirst import Options, generate
+from bdev.specfirst import Options, generate, slots_for
 from bdev.specfirst.fill import SlotFiller
-from bdev.specfirst.fill_check import forbidden
-from bdev.specfirst.fill_code import CodeError, body_from, extract_code
-from bdev.specfirst.fill_prompt import relevant_sentences, sketch, user_prompt
+from bdev.specfirst.fill.check import forbidden
+from bdev.specfirst.fill.code import CodeError, body_from, extract_code
+from bdev.specfirst.fill.prompt import relevant_sentences, sketch, user_prompt
 
 ARCHIVE = """Here it is:
 ```python
@@ -52,7 +52,7 @@ def items(tmp_path: Path) -> Any:
 def fill(items: Any, answers: list[str], **kwargs: Any) -> tuple[Any, Recording]:
     plan, _, out = items
     model = Recording(answers)
-    (slot,) = plan.slots()
+    (slot,) = slots_for(plan)
     report = SlotFiller(plan, out, model, **kwargs).fill(slot)
     return report, model
 
@@ -99,7 +99,7 @@ def test_retries_sample_warmer_then_the_temperature_is_restored(items) -> None:
             return self.inner.complete(messages, tools)
 
     plan, _, out = items
-    (slot,) = plan.slots()
+    (slot,) = slots_for(plan)
     model = Warmable()
     report = SlotFiller(plan, out, model).fill(slot)
     assert report.status == "implemented"
@@ -194,7 +194,7 @@ def test_prompt_is_short_and_keeps_the_relevant_sentences() -> None:
         "Shops sell items.",
         "Archiving an item sets its status to archived.",
     ]
-    text = user_prompt(plan, op, plan.slots()[0])
+    text = user_prompt(plan, op, slots_for(plan)[0])
     assert "def archive_item(*, item_id: int, store: Store) -> Any:" in text
     helpers, rest = text.split("\n", 1)
     assert helpers.startswith("Already defined") and "password" not in rest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +116,6 @@ def test_stored_plan_round_trips(tmp_path: Path) -> None:
     assert restored == plan and restored.describe == "Shop items."
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 @pytest.mark.parametrize(
     ("spec", "framework", "single"),
     [
@@ -134,11 +132,17 @@ def test_generated_code_is_ruff_clean(
     common = ["--isolated", "--no-cache", "--line-length", "100"]
     rules = ["--select", "E,F,W,I,B,UP,SIM,RUF"]
     check = subprocess.run(
-        ["ruff", "check", *common, *rules, "."], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", "check", *common, *rules, "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stdout
     fmt = subprocess.run(
-        ["ruff", "format", "--check", *common, "."], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", "format", "--check", *common, "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert fmt.returncode == 0, fmt.stdout
 
@@ -162,17 +166,16 @@ def test_generated_tests_pass(tmp_path: Path, spec: str, framework: str, single:
     assert " passed" in result.stdout and "failed" not in result.stdout
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 def test_output_is_clean_even_when_ruff_is_unavailable(tmp_path: Path, monkeypatch) -> None:
     import bdev.specfirst.codegen.pysource as pysource
 
-    monkeypatch.setattr(pysource.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pysource, "find_executable", lambda name: None)
     generate(plan_for("items.yaml"), Options(framework="flask", single_file=True), tmp_path)
     source = (tmp_path / "app.py").read_text()
     compile(source, "app.py", "exec")
     assert source.startswith('"""') and "from __future__ import annotations" in source
     check = subprocess.run(
-        ["ruff", "check", "--isolated", "--no-cache", "--select", "F", "."],
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "F", "."],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from specfirst_support import MINIMAL, SPECS, load_service, plan_for
 
-from bdev.specfirst import Options, generate
+from bdev.specfirst import Options, generate, slots_for
 from bdev.specfirst.fill import SlotFiller
 from bdev.specfirst.pipeline import build_service
 
@@ -60,7 +60,7 @@ def test_the_embedded_model_fills_one_simple_slot(
     generate(plan, options, out)
     model = LocalModel(max_tokens=300, persist_prefix=False)
     try:
-        report = SlotFiller(plan, out, model, max_retries=1).fill(plan.slots()[0])
+        report = SlotFiller(plan, out, model, max_retries=1).fill(slots_for(plan)[0])
     finally:
         model.close()
     assert report.status == "implemented", report.problems

@@ -1,9 +1,10 @@
-"""The normalised plan: operations, parameters, security, persistence and slots."""
+"""The normalised plan: operations, parameters, security, resources and slots."""
 
 from __future__ import annotations
 
 from specfirst_support import plan_for
 
+from bdev.specfirst import slots_for
 from bdev.specfirst.names import operation_name, snake
 
 
@@ -44,12 +45,12 @@ def test_resources_are_inferred_from_crud_shapes() -> None:
 
 def test_slots_name_signature_file_and_marker() -> None:
     plan = plan_for("items.yaml")
-    (slot,) = plan.slots()
+    (slot,) = slots_for(plan)
     assert slot.operation_id == "archive_item"
     assert slot.signature == "def archive_item(*, item_id: int, store: Store) -> Any:"
     assert (slot.file, slot.marker) == ("app/handlers.py", "# bdev:slot archive_item")
     assert "hash_password(password) -> str" in slot.helpers
-    assert plan.slots(single_file=True)[0].file == "app.py"
+    assert slots_for(plan, single_file=True)[0].file == "app.py"
 
 
 def test_security_requirements_and_schemes() -> None:

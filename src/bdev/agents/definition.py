@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bdev.agents import frontmatter
+from bdev.agents.capabilities import Capability, capabilities_of
 from bdev.agents.examples import Example, parse_examples, strip_examples, unescape
 from bdev.agents.mojibake import find_mojibake
 from bdev.agents.problems import DefinitionError, Problem, display_path
@@ -49,6 +50,11 @@ class AgentDefinition:
     @property
     def allowed_tools(self) -> list[str]:
         return list(TOOL_NAMES) if self.tools is None else list(self.tools)
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What its tools let it do: read, write files, execute commands, delegate, web."""
+        return capabilities_of(self.allowed_tools)
 
     @property
     def summary(self) -> str:

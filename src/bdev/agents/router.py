@@ -7,6 +7,8 @@ names every technology the agent handles. It is written out here rather than tak
 a library such as rank-bm25: the formula is a few lines, the corpus is a handful of short
 documents, and we also want to know *where* each matched word came from to explain the
 choice.
+A task that asks to change code never goes to an agent that cannot write files while
+one that can exists: the best-scoring writer wins instead (`bdev.agents.capabilities`).
 Everything is deterministic: no randomness, ties go to the alphabetically first name.
 """
 
@@ -17,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bdev.agents.capabilities import Capability, asks_for_change
 from bdev.agents.definition import AgentDefinition, load_definition
 from bdev.agents.registry import BUILTIN_DIR
 from bdev.agents.tokens import terms, words
@@ -107,10 +110,23 @@ def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
     scored.sort(key=lambda s: (-round(s[0], 9), s[1].agent.name))
     ranking = [(doc.agent.name, round(score, 3)) for score, doc, _ in scored]
 
+    passed_over = ""
+    top = scored[0] if scored else None
+    if top and top[0] >= MIN_SCORE and not _writes(top[1].agent) and asks_for_change(task):
+        writers = [s for s in scored if _writes(s[1].agent)]
+        if writers or _writes(_fallback(agents)):
+            passed_over = f"{top[1].agent.name} fits better but cannot change files"
+            scored = writers
     if not scored or scored[0][0] < MIN_SCORE:
-        return Choice(_fallback(agents), 0.0, "no agent's description matched the task", ranking)
+        why = "; ".join(filter(None, ["no agent's description matched the task", passed_over]))
+        return Choice(_fallback(agents), 0.0, why, ranking)
     score, doc, contributions = scored[0]
-    return Choice(doc.agent, round(score, 3), _reason(task, doc, contributions, surface), ranking)
+    why = "; ".join(filter(None, [_reason(task, doc, contributions, surface), passed_over]))
+    return Choice(doc.agent, round(score, 3), why, ranking)
+
+
+def _writes(agent: AgentDefinition) -> bool:
+    return Capability.WRITE in agent.capabilities
 
 
 def _named(task: str, name: str) -> bool:

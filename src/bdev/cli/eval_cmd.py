@@ -54,9 +54,10 @@ def evaluate(
     the_model = None
     if any(s.needs_model for s in strategies):
         from bdev.config import load_config
-        from bdev.llm.resolve import create_model
+        from bdev.llm.resolve import model_from_config
 
-        the_model = create_model(model or load_config(Path.cwd())["model"])
+        config = load_config(Path.cwd())
+        the_model = model_from_config(model or config["model"], config)
     err.print(
         f"[bold]eval:[/] {len(chosen)} scenarios x {', '.join(names)}"
         + (f" with {the_model.name}" if the_model else "")

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from bdev.cli.summary import build_summary
 from bdev.errors import BdevError
-from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements
-from bdev.specfirst.pipeline import BuildReport, build_service
+from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements, slots_for
+from bdev.specfirst.pipeline import build_service
 
 
 def new(
@@ -70,7 +71,7 @@ def new(
         framework=chosen, single_file=single_file, allowed=allowed, host=host, port=port
     )
     written = generate(plan, options, out, force=force)
-    slots = plan.slots(single_file=single_file)
+    slots = slots_for(plan, single_file=single_file)
     console = Console()
     console.print(
         f"[bold]{plan.title}[/]: {len(plan.operations)} operations generated "
@@ -113,11 +114,11 @@ def _build(
     audit: bool,
 ) -> None:
     from bdev.config import load_config
-    from bdev.llm.resolve import create_model
+    from bdev.llm.resolve import model_from_config
 
     console = Console(soft_wrap=True)  # progress and summary lines stay whole in logs
-    chosen = model_spec or load_config(Path.cwd())["model"]
-    model = create_model(chosen)
+    config = load_config(Path.cwd())
+    model = model_from_config(model_spec or config["model"], config)
     console.print(f"[bold]model:[/] {model.name}", highlight=False)
     report = build_service(
         spec,
@@ -134,44 +135,4 @@ def _build(
         force=force,
         progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
     )
-    _summary(console, report)
-
-
-def _summary(console: Console, report: BuildReport) -> None:
-    slots = report.operations_total - len(report.implemented_by_skeleton)
-    console.print(
-        f"[bold]{report.title}[/]: {report.operations_total} operations generated "
-        f"({len(report.implemented_by_skeleton)} working, {slots} slots left for the model)",
-        highlight=False,
-    )
-    console.print(
-        f"{report.operations_total} operations: "
-        f"{len(report.implemented_by_skeleton)} generated, "
-        f"{len(report.implemented_by_model)} written by the model, "
-        f"{len(report.failing_verification)} failing verification, "
-        f"{len(report.not_implemented)} not implemented",
-        highlight=False,
-    )
-    for slot in report.slots:
-        state = (
-            "failing verification"
-            if slot.operation_id in report.failing_verification
-            else slot.status
-        )
-        console.print(
-            f"  {slot.operation_id}: {state} ({slot.attempts} attempts, "
-            f"{slot.input_tokens}+{slot.output_tokens} tokens, {slot.seconds:.1f} s)",
-            highlight=False,
-        )
-    if report.audit:
-        a = report.audit
-        console.print(
-            f"audit: {a['status']}; tests {a['tests_passed']} passed, {a['tests_failed']} failed;"
-            f" security grade {a['security_grade']}",
-            highlight=False,
-        )
-    console.print(
-        f"{report.input_tokens}+{report.output_tokens} tokens, {report.wall_s:.0f} s; "
-        f"report: {report.report_path}",
-        highlight=False,
-    )
+    build_summary(console, report)

@@ -41,9 +41,7 @@ class TerminalView:
         self.live = Live(self._status(), console=self.console, transient=True, auto_refresh=False)
 
     def __enter__(self) -> TerminalView:
-        if self.console.is_terminal:
-            self.live.start()
-        return self
+        return self  # the status line starts with the first event: a build shows none
 
     def __exit__(self, *exc: object) -> None:
         self.live.stop()
@@ -55,6 +53,8 @@ class TerminalView:
         return Text(f"step {self.step}{tool} · {self.tokens:,} tokens · {clock}", style="dim")
 
     def _refresh(self) -> None:
+        if not self.live.is_started and self.console.is_terminal:
+            self.live.start()
         if self.live.is_started:
             self.live.update(self._status(), refresh=True)
 

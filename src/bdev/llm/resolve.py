@@ -1,10 +1,16 @@
-"""From a model spec on the command line ("openai:gpt-4o", "local", ...) to a `Model`."""
+"""From a model spec ("openai:gpt-4o", "local", "sonnet", ...) to a `Model`.
+
+`model_from_config` is how every command builds its model: it resolves a `[models]`
+alias and takes the provider's endpoint, key and timeout from the configuration.
+`create_model` is the step below it, for callers that hold those values themselves.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from bdev.config import Config
 from bdev.errors import BdevError
 from bdev.llm.base import Model
 
@@ -16,6 +22,35 @@ FORMS = (
     "scripted:FILE",
     "a bare claude-* / gpt-* / o1* / o3* model id",
 )
+
+
+# Model names a definition's `model:` may give, mapped to a spec by `[models]`.
+ALIASES = ("sonnet", "opus", "haiku")
+
+
+def model_from_config(spec: str, config: Config) -> Model:
+    """Build the model named by `spec` as configured: a `[models]` alias resolved first,
+    then `[openai]` / `[anthropic]` `base_url` and `api_key` and `model_timeout` (the
+    environment fills what the configuration leaves unset)."""
+    spec = spec.strip()
+    if spec in ALIASES:
+        mapped = config.alias(spec)
+        if not mapped:
+            raise BdevError(
+                f"model {spec!r} is an alias nobody configured: set [models] {spec} = "
+                '"PROVIDER:MODEL" in .bdev/config.toml, or give the model itself'
+            )
+        spec = mapped.strip()
+    provider, sep, _ = spec.partition(":")
+    if not sep and spec != "local":
+        provider = _guess_provider(spec)
+    setting = config.values.get
+    return create_model(
+        spec,
+        base_url=setting(f"{provider}.base_url"),
+        api_key=setting(f"{provider}.api_key"),
+        timeout=setting("model_timeout"),
+    )
 
 
 def create_model(

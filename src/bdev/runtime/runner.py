@@ -17,7 +17,7 @@ from bdev.agents.registry import AgentRegistry
 from bdev.config import Config
 from bdev.errors import BdevError
 from bdev.llm.base import Message, Model
-from bdev.llm.resolve import create_model
+from bdev.llm.resolve import ALIASES, model_from_config
 from bdev.runtime.events import Emitter, EventSink
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.loop import Agent, AskPermission, RunResult
@@ -33,7 +33,6 @@ from bdev.tools.base import ToolContext
 from bdev.tools.policy import PermissionMode, Policy
 from bdev.tools.registry import build_tools
 
-ALIASES = ("sonnet", "opus", "haiku")
 MAX_DEPTH = 3  # sub-agents may start sub-agents, but not without end
 
 
@@ -59,6 +58,7 @@ class Runner:
     interactive: bool = False
     model_override: str | None = None
     on_text: Callable[[str], None] | None = None
+    # Builds the model for a spec; None: `model_from_config` with this runner's config.
     model_factory: Callable[[str], Model] | None = None
     _models: dict[str, Model] = field(default_factory=dict)
 
@@ -150,18 +150,9 @@ class Runner:
 
     def _model(self, spec: str) -> Model:
         if spec not in self._models:
-            factory = self.model_factory or self._create_model
+            factory = self.model_factory or (lambda s: model_from_config(s, self.config))
             self._models[spec] = factory(spec)
         return self._models[spec]
-
-    def _create_model(self, spec: str) -> Model:
-        cfg = self.config
-        provider = spec.split(":", 1)[0]
-        base_url = cfg["openai.base_url"] if provider == "openai" else None
-        api_key = cfg["openai.api_key"] if provider == "openai" else None
-        if provider == "anthropic":
-            base_url, api_key = cfg["anthropic.base_url"], cfg["anthropic.api_key"]
-        return create_model(spec, base_url=base_url, api_key=api_key, timeout=cfg["model_timeout"])
 
     def _limits(self, depth: int) -> Limits:
         cfg = self.config

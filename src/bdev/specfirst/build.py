@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from bdev.errors import BdevError
 from bdev.specfirst.names import operation_name, snake
-from bdev.specfirst.persistence import infer_resources
 from bdev.specfirst.plan import (
     HTTP_METHODS,
     Body,
@@ -18,6 +17,7 @@ from bdev.specfirst.plan import (
     ServicePlan,
 )
 from bdev.specfirst.refs import deref, dotted
+from bdev.specfirst.resources import infer_resources
 
 # Names the generated modules define themselves; an operation must not shadow them.
 _GENERATED_NAMES = frozenset(

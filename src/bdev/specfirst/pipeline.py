@@ -25,9 +25,10 @@ from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Model
 from bdev.specfirst.build import build_plan
+from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.pysource import ruff_tidy
-from bdev.specfirst.codegen.render import Options
 from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.codegen.slots import slots_for
 from bdev.specfirst.codegen.testgen import render_tests
 from bdev.specfirst.fill import SlotFiller, SlotReport
 from bdev.specfirst.generate import generate
@@ -87,7 +88,7 @@ def build_service(
     plan = build_plan(doc, source, describe=describe)
     options = Options(framework, single_file, allowed, host, port)
     generate(plan, options, out, force=force)
-    slots = plan.slots(single_file=single_file)
+    slots = slots_for(plan, single_file=single_file)
     slot_ids = [s.operation_id for s in slots]
     report = BuildReport(
         title=plan.title,

@@ -2,6 +2,8 @@
 
 Schemas are kept as they appear in the spec (with `$ref`s into `components.schemas`), so
 code generation can name the generated classes; everything else is resolved here.
+Plain data only: how an operation becomes code (its handler's signature, its slot) is
+code generation's business (`codegen.slots`), so nothing here imports it.
 """
 
 from __future__ import annotations
@@ -95,16 +97,6 @@ class Resource(_Plain):
     item_schema: dict[str, Any] | None = None
 
 
-class Slot(_Plain):
-    """A handler whose body the model fills; until then it answers 501."""
-
-    operation_id: str
-    signature: str
-    helpers: list[str]
-    file: str
-    marker: str
-
-
 class ServicePlan(_Plain):
     title: str
     version: str
@@ -122,20 +114,3 @@ class ServicePlan(_Plain):
 
     def operation(self, operation_id: str) -> Operation:
         return next(op for op in self.operations if op.operation_id == operation_id)
-
-    def slots(self, *, single_file: bool = False) -> list[Slot]:
-        """The operations without a mechanical body, in spec order."""
-        from bdev.specfirst.codegen.handlers import HELPERS, handler_signature, slot_marker
-
-        file = "app.py" if single_file else "app/handlers.py"
-        return [
-            Slot(
-                operation_id=op.operation_id,
-                signature=handler_signature(self, op),
-                helpers=list(HELPERS),
-                file=file,
-                marker=slot_marker(op),
-            )
-            for op in self.operations
-            if op.kind is None
-        ]

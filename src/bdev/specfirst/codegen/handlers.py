@@ -5,90 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
-from bdev.specfirst.names import pascal
-from bdev.specfirst.persistence import (
+from bdev.specfirst.codegen.signatures import handler_signature
+from bdev.specfirst.codegen.slots import slot_marker
+from bdev.specfirst.plan import Operation, Resource, ServicePlan
+from bdev.specfirst.refs import deref
+from bdev.specfirst.resources import (
     PAGE_SIZE_PARAMS,
     TOKEN_FIELDS,
     issued_key_field,
     unique_field,
 )
-from bdev.specfirst.plan import Operation, Resource, ServicePlan
-from bdev.specfirst.refs import deref
-
-# What a slot body may use; named in the model's prompt.
-HELPERS = (
-    "store.create(table, doc) -> dict",
-    "store.get(table, id) -> dict | None",
-    "store.list(table, limit=None, offset=0, filters=None) -> list[dict] in id order"
-    " (filters: {field: exact value})",
-    "store.count(table, filters=None) -> int",
-    "store.replace(table, id, doc) -> dict | None",
-    "store.update(table, id, changes) -> dict | None",
-    "store.delete(table, id) -> bool",
-    "store.find(table, field, value) -> dict | None",
-    "raise ApiError(status, message)",
-    "hash_password(password) -> str",
-    "verify_password(password, stored) -> bool",
-    "create_token(subject, claims=None) -> str",
-    "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
-    "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode, .stdout)",
-)
+from bdev.specfirst.shapes import merged_properties
 
 _LOGIN_FIELDS = ("username", "email", "login", "name")
-
-
-# Names the skeleton defines for slot bodies: a model's own stand-in for one (an empty
-# `def hash_password(): pass` "so the code runs") is dropped, never spliced.
-PROVIDED_NAMES = frozenset(
-    {
-        "ApiError", "Store", "store", "hash_password", "verify_password", "create_token",
-        "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
-    }
-)  # fmt: skip
-
-
-def slot_marker(op: Operation) -> str:
-    return f"# bdev:slot {op.operation_id}"
-
-
-def body_type(code: SchemaCode, op: Operation) -> str | None:
-    if op.body is None:
-        return None
-    return code.annotation(op.body.schema_, f"{pascal(op.operation_id)}Body")
-
-
-def response_type(code: SchemaCode, op: Operation) -> str | None:
-    ok = op.success
-    if ok is None or ok.schema_ is None or ok.status == "204":
-        return None
-    return code.annotation(ok.schema_, f"{pascal(op.operation_id)}Response")
-
-
-def param_type(code: SchemaCode, op: Operation, name: str) -> str:
-    param = next(p for p in op.params if p.py_name == name)
-    # Constraints were checked by the route; the handler only needs the type.
-    base, _ = code.type_and_constraints(param.schema_, pascal(param.name), strict=False)
-    return base if param.required or "default" in param.schema_ else f"{base} | None"
-
-
-def handler_args(
-    plan: ServicePlan, op: Operation, code: SchemaCode | None = None
-) -> list[tuple[str, str]]:
-    """(name, type) of each keyword argument the route passes to the handler."""
-    code = code or SchemaCode(plan.document, email_validator=False)
-    args = [(p.py_name, param_type(code, op, p.py_name)) for p in op.params]
-    body = body_type(code, op)
-    if body:
-        args.append(("body", body if op.body and op.body.required else f"{body} | None"))
-    args.append(("store", "Store"))
-    if op.security:
-        args.append(("principal", "Principal | None"))
-    return args
-
-
-def handler_signature(plan: ServicePlan, op: Operation, code: SchemaCode | None = None) -> str:
-    args = ", ".join(f"{name}: {kind}" for name, kind in handler_args(plan, op, code))
-    return f"def {op.operation_id}(*, {args}) -> Any:"
 
 
 def handler_source(plan: ServicePlan, op: Operation, code: SchemaCode) -> str:
@@ -183,8 +112,7 @@ def _unique_check(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
 
 def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
     """Server-set timestamps: required date-time fields of the item that the body lacks."""
-    code = SchemaCode(plan.document, email_validator=False)
-    props, required = code.merged(res.item_schema) if res.item_schema else ({}, set())
+    props, required = merged_properties(plan.document, res.item_schema)
     sent = _props(plan, op.body.schema_ if op.body else None)
     lines = []
     for name in sorted(required):
@@ -272,5 +200,4 @@ def _login_field(plan: ServicePlan, op: Operation) -> str:
 def _props(plan: ServicePlan, schema: dict[str, Any] | None) -> dict[str, Any]:
     if not schema:
         return {}
-    code = SchemaCode(plan.document, email_validator=False)
-    return code.merged(schema)[0]
+    return merged_properties(plan.document, schema)[0]

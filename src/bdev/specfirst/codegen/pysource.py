@@ -7,9 +7,10 @@ ruff is not installed; ruff, when present, only formats and sorts.
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 from pathlib import Path
+
+from bdev.executables import find_executable
 
 
 def prune_imports(source: str) -> str:
@@ -78,7 +79,7 @@ def _alias(alias: ast.alias) -> str:
 
 def ruff_tidy(files: list[Path], cwd: Path) -> bool:
     """Sort imports and format with ruff if it is installed; False when it is not."""
-    ruff = shutil.which("ruff")
+    ruff = find_executable("ruff")
     if not ruff or not files:
         return False
     names = [str(f) for f in files]

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from bdev.specfirst.codegen.handlers import handler_source
 from bdev.specfirst.codegen.jinja import TEMPLATES
+from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.pysource import merge_modules, prune_imports
 from bdev.specfirst.codegen.routes import fastapi_routes, flask_routes
 from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.codegen.slots import slots_for
 from bdev.specfirst.codegen.testgen import render_tests
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
-
-Framework = Literal["fastapi", "flask"]
+from bdev.specfirst.shapes import merged_properties
 
 # Imports every generated module may need; unused ones are pruned afterwards.
 _TYPING = """from datetime import date, datetime
@@ -27,25 +26,6 @@ from pydantic import {email}Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 _MESSAGE_FIELDS = ("message", "detail", "error", "title", "description", "msg")
 _STATUS_FIELDS = ("status", "code", "status_code", "statusCode")
-
-
-@dataclass
-class Options:
-    framework: Framework = "fastapi"
-    single_file: bool = False
-    # Normalised distribution names the service may import (from --requirements);
-    # None means the defaults below.
-    allowed: frozenset[str] | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
-
-    def allows(self, package: str) -> bool:
-        """Whether the service may use `package`; without --requirements, only the
-        defaults (email-validator is opt-in: the fallback pattern check needs nothing)."""
-        return package in (_UNRESTRICTED if self.allowed is None else self.allowed)
-
-
-_UNRESTRICTED = frozenset({"fastapi", "uvicorn", "pydantic", "flask", "pyjwt", "psycopg"})
 
 
 def render(plan: ServicePlan, options: Options) -> dict[str, str]:
@@ -124,7 +104,7 @@ def project_files(plan: ServicePlan, options: Options) -> dict[str, str]:
         "target": target,
         "host": options.host,
         "port": options.port,
-        "slots": [s.operation_id for s in plan.slots(single_file=options.single_file)],
+        "slots": [s.operation_id for s in slots_for(plan, single_file=options.single_file)],
         "single": options.single_file,
     }
     return {
@@ -143,7 +123,7 @@ def error_shape(plan: ServicePlan) -> str:
             if status[0] not in "45d" or not response.schema_:
                 continue
             schema = deref(plan.document, response.schema_)
-            props = SchemaCode(plan.document, email_validator=False).merged(schema)[0]
+            props = merged_properties(plan.document, schema)[0]
             items = []
             for name, sub in props.items():
                 kind = deref(plan.document, sub).get("type")

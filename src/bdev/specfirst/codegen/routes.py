@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdev.specfirst.codegen.handlers import body_type, response_type
 from bdev.specfirst.codegen.schemas import SchemaCode, call_args
+from bdev.specfirst.codegen.signatures import body_type, response_type
 from bdev.specfirst.names import pascal
 from bdev.specfirst.plan import Operation, Param, ServicePlan
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from bdev.specfirst.names import field_name, pascal
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
+from bdev.specfirst.shapes import merged_properties
 
 # A loose shape check used for `format: email` when email-validator is not allowed.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -69,7 +70,7 @@ class SchemaCode:
                 self.rebuild.append(name)
             return name
         self._building.add(name)
-        props, required = self.merged(schema)
+        props, required = merged_properties(self.doc, schema)
         lines = [f"class {name}(ApiModel):"]
         if schema.get("description"):
             lines.append(f"    {docstring_literal(schema['description'])}")
@@ -117,7 +118,7 @@ class SchemaCode:
                 ]
                 return " | ".join(dict.fromkeys(parts)), {}
         if "allOf" in schema or (_is_object(schema) and kind in (None, "object")):
-            if self.merged(schema)[0] or (kind is None and "properties" in schema):
+            if merged_properties(self.doc, schema)[0] or (kind is None and "properties" in schema):
                 return self.model(pascal(hint), schema), {}
             extra = schema.get("additionalProperties")
             value = (
@@ -145,17 +146,6 @@ class SchemaCode:
         if kind == "boolean":
             return (_STRICT if strict else _LAX)["boolean"], {}
         return "Any", {}
-
-    def merged(self, schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
-        """Properties and required names, flattening allOf (and $refs inside it)."""
-        schema = deref(self.doc, schema)
-        props = dict(schema.get("properties") or {})
-        required = set(schema.get("required") or [])
-        for part in schema.get("allOf") or []:
-            more, req = self.merged(part)
-            props.update(more)
-            required |= req
-        return props, required
 
     def _field(self, owner: str, prop: str, schema: dict[str, Any], required: bool) -> str:
         py = field_name(prop)

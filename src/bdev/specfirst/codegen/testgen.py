@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bdev.specfirst.codegen.examples import NoExample, example, violation
 from bdev.specfirst.codegen.jinja import TEMPLATES
+from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.schemas import SchemaCode
-from bdev.specfirst.persistence import TOKEN_FIELDS
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.refs import deref
-
-if TYPE_CHECKING:
-    from bdev.specfirst.codegen.render import Options
+from bdev.specfirst.resources import TOKEN_FIELDS
+from bdev.specfirst.shapes import merged_properties
 
 _IDENTITY = ("username", "email", "login", "name")
 _MISSING_ID = {"integer": 999999, "string": "no-such-id"}
@@ -108,7 +107,7 @@ def _invalid(
     found = []
     if op.body and isinstance(request["json"], dict):
         schema = deref(doc, op.body.schema_)
-        required = SchemaCode(doc, email_validator=False).merged(schema)[1]
+        required = merged_properties(doc, schema)[1]
         if required:
             found.append(
                 {
@@ -143,8 +142,7 @@ def round_trips(plan: ServicePlan) -> list[dict[str, Any]]:
     for res in plan.resources.values():
         ops = {op.kind: op for op in plan.operations if op.resource == res.table}
         create = ops.get("create")
-        code = SchemaCode(plan.document, email_validator=False)
-        props = code.merged(res.item_schema)[0] if res.item_schema else {}
+        props = merged_properties(plan.document, res.item_schema)[0]
         if not create or res.id_field not in props:
             continue
         try:

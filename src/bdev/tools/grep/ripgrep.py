@@ -6,13 +6,10 @@ the shared SKIP_DIRS excluded, symlinks not followed) so both give the same answ
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
+from bdev.executables import find_executable
 from bdev.tools.base import ToolError
 from bdev.tools.grep.query import GrepQuery, Line
 from bdev.tools.walk import SKIP_DIRS
@@ -23,10 +20,7 @@ _NUMBERED = re.compile(rb"(\d+)([:-])")
 
 def find_rg() -> str | None:
     """The rg binary: the one the `ripgrep` wheel installs next to Python, else on PATH."""
-    beside = Path(sys.executable).parent / "rg"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("rg")
+    return find_executable("rg")
 
 
 class RipgrepEngine:

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from bdev.llm.base import Message
-from bdev.specfirst.plan import Operation, ServicePlan, Slot
+from bdev.specfirst.codegen.slots import Slot
+from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 
 SYSTEM = """You write the body of one Python function of a web service.

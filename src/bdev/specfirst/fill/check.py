@@ -9,11 +9,12 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bdev.executables import find_executable
 
 # Ruff rules: pyflakes (F), syntax errors (E9), bugbear (B), bandit (S). Left out: unused
 # imports/variables (harmless in a body), S105 (any comparison with "password" looks like
@@ -173,7 +174,7 @@ def _from_safe_join(node: ast.expr, safe_names: set[str]) -> bool:
 
 def ruff_problems(path: Path, first: int, last: int) -> list[tuple[str, str, int]] | None:
     """(code, message, line) of ruff findings within lines first..last; None without ruff."""
-    ruff = shutil.which("ruff")
+    ruff = find_executable("ruff")
     if not ruff:
         return None
     cmd = [

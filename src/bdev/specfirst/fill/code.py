@@ -12,8 +12,7 @@ import ast
 import re
 import textwrap
 
-from bdev.specfirst.codegen.handlers import PROVIDED_NAMES
-from bdev.specfirst.plan import Slot
+from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
 

@@ -1,13 +1,13 @@
-"""The model fills the skeleton's slots, one operation at a time.
+"""Filling one slot with the model: prompt, answer, splice, checks, retries.
 
-For each slot: a short prompt (`fill_prompt`), one answer, the body spliced into the
-slot (`fill_code`) and checked at once (`fill_check`: forbidden constructs, compile,
+For each slot: a short prompt (`fill.prompt`), one answer, the body spliced into the
+slot (`fill.code`) and checked at once (`fill.check`: forbidden constructs, compile,
 ruff F/E9/B/S, an import of the module). Problems go back to the model in a fresh prompt,
 up to `max_retries` times. A slot that never passes keeps its 501 body and is reported
 as not implemented.
 
     filler = SlotFiller(plan, out, model)
-    reports = [filler.fill(slot) for slot in plan.slots()]
+    reports = [filler.fill(slot) for slot in slots_for(plan)]
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, model_setting
-from bdev.specfirst.codegen.handlers import PROVIDED_NAMES
-from bdev.specfirst.fill_check import forbidden, import_problem, ruff_problems
-from bdev.specfirst.fill_code import CodeError, body_from, extract_code, function_source, splice
-from bdev.specfirst.fill_imports import clean_imports, import_for, module_scope, skeleton_exports
-from bdev.specfirst.fill_prompt import messages_for
-from bdev.specfirst.plan import ServicePlan, Slot
+from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
+from bdev.specfirst.fill.check import forbidden, import_problem, ruff_problems
+from bdev.specfirst.fill.code import CodeError, body_from, extract_code, function_source, splice
+from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
+from bdev.specfirst.fill.prompt import messages_for
+from bdev.specfirst.plan import ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
 MAX_PROBLEMS = 5  # per retry message: a small model fixes a few things at a time

@@ -1,4 +1,4 @@
-"""Which operations imply stored state, and which of them are mechanical CRUD.
+"""The plan's resources: which operations imply stored state, which are mechanical CRUD.
 
 A resource is a parameter-free collection path (`/items`) whose POST stores its JSON
 body: the success response echoes every field sent and adds only what a store sets
@@ -7,16 +7,19 @@ resource but business logic. The item path is the collection plus one parameter
 (`/items/{id}`). Operations on those two paths get a mechanical body over the store when
 the spec leaves nothing to decide (a list whose query parameters are all pagers or field
 filters); register/login on a `users` table too. Anything else is a slot for the model.
+
+`infer_resources` records these decisions on the plan (each operation's kind, resource
+and ownership, the tables, the API-key table); code generation only reads them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bdev.specfirst.codegen.schemas import SchemaCode
 from bdev.specfirst.names import snake
 from bdev.specfirst.plan import Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
+from bdev.specfirst.shapes import merged_properties
 
 _REGISTER = {"register", "signup", "sign-up", "sign_up"}
 _LOGIN = {"login", "signin", "sign-in", "sign_in", "token"}
@@ -47,7 +50,7 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         table = snake(last)
         ok = op.success
         schema = deref(doc, ok.schema_) if ok and ok.schema_ else None
-        id_kind = deref(doc, _merged(doc, schema)[0].get("id", {})).get("type")
+        id_kind = deref(doc, merged_properties(doc, schema)[0].get("id", {})).get("type")
         if issued_key_field(plan, op) and id_kind is not None:
             resources[table] = Resource(
                 table=table, collection_path=op.path, item_schema=schema,
@@ -64,7 +67,7 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
             item_schema=schema,
             id_type="integer" if id_kind == "integer" else "string",
         )
-        fields = _merged(doc, _body_schema(doc, op))[0]
+        fields = merged_properties(doc, _body_schema(doc, op))[0]
         if not stores or ("409" in op.responses and unique_field(fields) is None):
             continue  # kept in a table, but the model writes how (or what conflicts)
         op.kind, op.resource = "create", table
@@ -112,8 +115,8 @@ def issued_key_field(plan: ServicePlan, op: Operation) -> str | None:
     """The reply field of a POST that hands out API keys for the spec's apiKey scheme."""
     if not any(s.kind == "apikey" for s in plan.security_schemes.values()) or op.security:
         return None
-    reply = _merged(plan.document, op.success.schema_ if op.success else None)[0]
-    sent = _merged(plan.document, _body_schema(plan.document, op))[0]
+    reply = merged_properties(plan.document, op.success.schema_ if op.success else None)[0]
+    sent = merged_properties(plan.document, _body_schema(plan.document, op))[0]
     return next((f for f in KEY_FIELDS if f in reply and f not in sent), None)
 
 
@@ -146,15 +149,11 @@ def _stores_body(doc: dict[str, Any], op: Operation) -> bool:
         return False
     if not op.success.schema_:
         return op.success.status == "201"  # "Created", with nothing to compute for a reply
-    props, required = _merged(doc, op.success.schema_)
-    sent = set(_merged(doc, op.body.schema_ if op.body else {})[0])
+    props, required = merged_properties(doc, op.success.schema_)
+    sent = set(merged_properties(doc, op.body.schema_ if op.body else {})[0])
     if not props or not sent or not sent <= set(props):
         return False
     return all(_store_set(name, deref(doc, props.get(name, {}))) for name in required - sent)
-
-
-def _merged(doc: dict[str, Any], schema: Any) -> tuple[dict[str, Any], set[str]]:
-    return SchemaCode(doc, email_validator=False).merged(schema or {})
 
 
 def _store_set(name: str, schema: dict[str, Any]) -> bool:
@@ -168,7 +167,7 @@ def _plain_list(doc: dict[str, Any], op: Operation, res: Resource) -> bool:
     Anything else (`q` for a text search, `sort`) means behaviour the spec describes in
     words: the model writes it.
     """
-    fields = set(_merged(doc, res.item_schema)[0])
+    fields = set(merged_properties(doc, res.item_schema)[0])
     return all(
         p.location != "query" or p.name in fields or p.name in PAGER_PARAMS for p in op.params
     )

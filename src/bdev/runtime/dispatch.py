@@ -1,0 +1,267 @@
+"""One typed run request in, one path chosen, one `Outcome` out.
+
+    outcome = start(RunRequest(task="add a DELETE /items/{id} route", workspace=Path("svc")))
+
+The path, decided here and nowhere else:
+1. `resume`: the session continues in the plain loop.
+2. spec-first: the task carries an OpenAPI document (and no agent was named): bdev
+   writes the service's skeleton and the model fills one operation at a time.
+3. backend workflow: `workflow=backend`, or `auto` with an agent that suits it by what
+   its definition declares (`bdev.agents.capabilities.suits_backend_workflow`).
+4. the plain loop otherwise.
+
+The agent is the one named, else the router's choice. Nothing here prints: callers watch
+through the request's callbacks (event sinks, notices, permission questions) and
+render the outcome.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from bdev.agents.capabilities import Capability, can_build, suits_backend_workflow
+from bdev.agents.definition import AgentDefinition
+from bdev.agents.registry import AgentRegistry
+from bdev.agents.router import choose_agent
+from bdev.config import Config, load_config
+from bdev.errors import BdevError
+from bdev.llm.resolve import model_from_config
+from bdev.runtime.events import EventSink
+from bdev.runtime.limits import EXIT_CODES
+from bdev.runtime.loop import AskPermission, RunResult
+from bdev.runtime.runner import Runner
+from bdev.workflow.backend import (
+    NOT_READY_EXIT,
+    WorkflowOptions,
+    WorkflowResult,
+    run_backend_workflow,
+)
+
+if TYPE_CHECKING:
+    from bdev.specfirst.pipeline import BuildReport
+    from bdev.specfirst.taskspec import SpecTask
+
+
+class WorkflowMode(StrEnum):
+    AUTO = "auto"  # the backend workflow when the agent suits it
+    BACKEND = "backend"
+    NONE = "none"  # the plain loop, and no spec-first either
+
+
+class Route(StrEnum):
+    SPEC_FIRST = "spec-first"
+    WORKFLOW = "workflow"
+    LOOP = "loop"
+
+
+NoticeKind = Literal["agent", "spec-first", "build", "audit"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A line of progress for whoever watches: `agent` (which agent and why),
+    `spec-first` (what is built where), `build` (spec-first steps), `audit`."""
+
+    kind: NoticeKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Settings for this run only; None or empty leaves the configured value."""
+
+    max_steps: int | None = None
+    max_seconds: float | None = None
+    max_tokens: int | None = None
+    permission_mode: str | None = None
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    base_url: str | None = None  # for the provider of the request's model
+    api_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    task: str | None  # None only with `resume`
+    workspace: Path
+    agent: str | None = None  # a name or a definition file; None: the router chooses
+    agents_dir: Path | None = None
+    model: str | None = None  # a model spec; None: the configured one
+    resume: str | None = None  # a session id (or a unique prefix) to continue
+    overrides: Overrides = field(default_factory=Overrides)
+    workflow: WorkflowMode = WorkflowMode.AUTO
+    gates: bool = True  # False: no readiness phase, no spec-first verification or audit
+    rounds: int | None = None  # implementation rounds of the backend workflow
+    # How the caller watches the run.
+    sinks: Sequence[EventSink] = ()
+    progress: Callable[[Notice], None] | None = None
+    ask: AskPermission | None = None
+    interactive: bool = False
+
+
+@dataclass
+class Outcome:
+    route: Route
+    exit_code: int
+    session_id: str | None = None  # spec-first runs no session
+    run: RunResult | None = None
+    workflow: WorkflowResult | None = None
+    build: BuildReport | None = None  # the spec-first report
+    agent: str | None = None
+    readiness: str | None = None  # "ready", "not ready", "not checked"; None: not measured
+
+
+def resolve_workspace(workspace: Path | None) -> Path:
+    path = (workspace or Path.cwd()).expanduser()
+    if not path.exists():
+        raise BdevError(f"workspace {path} does not exist")
+    if not path.is_dir():
+        raise BdevError(f"workspace {path} is not a directory")
+    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise BdevError(f"workspace {path} is not readable and writable by you")
+    return path.resolve()
+
+
+def start(request: RunRequest) -> Outcome:
+    """Run `request` down the one path that fits it (see the module docstring)."""
+    if not request.task and not request.resume:
+        raise BdevError("give a TASK, or --resume ID to continue a session")
+    if request.agents_dir is not None and not request.agents_dir.is_dir():
+        raise BdevError(f"--agents-dir {request.agents_dir} is not a directory")
+    workspace = resolve_workspace(request.workspace)
+    config = _config(request, workspace)
+    registry = AgentRegistry(project_root=workspace, agents_dir=request.agents_dir)
+    runner = Runner(
+        workspace=workspace,
+        config=config,
+        registry=registry,
+        sinks=list(request.sinks),
+        ask=request.ask,
+        interactive=request.interactive,
+        model_override=request.model,
+    )
+    task = request.task or ""
+    if request.resume:
+        session_id, result = runner.resume(request.resume, request.task)
+        return Outcome(Route.LOOP, EXIT_CODES[result.status], session_id, result)
+
+    if not request.agent and request.workflow is not WorkflowMode.NONE:
+        from bdev.specfirst.taskspec import detect_spec_task
+
+        spec_task = detect_spec_task(task, workspace)
+        if spec_task is not None:
+            return _spec_first(request, spec_task, workspace, config)
+
+    definition = _agent(request, registry)
+    if not _uses_workflow(request.workflow, definition):
+        session_id, result = runner.start(task, definition)
+        return Outcome(
+            Route.LOOP, EXIT_CODES[result.status], session_id, result, agent=definition.name
+        )
+
+    options = WorkflowOptions.from_config(config, run_gates=request.gates)
+    note = _notify(request, "audit")
+    wf = run_backend_workflow(runner, task, definition, options, progress=note)
+    code = EXIT_CODES[wf.run.status]
+    if code == 0 and wf.status == "not ready":
+        code = NOT_READY_EXIT
+    return Outcome(
+        Route.WORKFLOW,
+        code,
+        wf.session_id,
+        wf.run,
+        workflow=wf,
+        agent=definition.name,
+        readiness=wf.status,
+    )
+
+
+def _config(request: RunRequest, workspace: Path) -> Config:
+    o = request.overrides
+    flags: dict[str, Any] = {
+        "gates.max_rounds": request.rounds,
+        "limits.max_steps": o.max_steps,
+        "limits.max_seconds": o.max_seconds,
+        "limits.max_tokens": o.max_tokens,
+        "permissions.mode": o.permission_mode,
+    }
+    provider = (request.model or "").split(":", 1)[0]
+    if provider in ("openai", "anthropic"):  # the endpoint flags name no provider
+        flags[f"{provider}.base_url"] = o.base_url
+        flags[f"{provider}.api_key"] = o.api_key
+    config = load_config(workspace, flags)
+    if o.allow:
+        config.set("permissions.allow", [*config["permissions.allow"], *o.allow], "flag")
+    if o.deny:
+        config.set("permissions.deny", [*config["permissions.deny"], *o.deny], "flag")
+    return config
+
+
+def _agent(request: RunRequest, registry: AgentRegistry) -> AgentDefinition:
+    if request.agent:
+        return registry.get(request.agent)
+    choice = choose_agent(request.task or "", registry.all())
+    _notify(request, "agent")(f"{choice.agent.name} ({choice.reason})")
+    return choice.agent
+
+
+def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
+    if mode is WorkflowMode.NONE:
+        return False
+    if mode is WorkflowMode.AUTO:
+        return suits_backend_workflow(definition)
+    if not can_build(definition.capabilities):
+        missing = "Write or Edit" if Capability.WRITE not in definition.capabilities else "Bash"
+        raise BdevError(
+            f"--workflow backend needs an agent that can change files and run commands; "
+            f"{definition.name} has no {missing} tool"
+        )
+    return True
+
+
+def _spec_first(
+    request: RunRequest, spec_task: SpecTask, workspace: Path, config: Config
+) -> Outcome:
+    from bdev.specfirst.pipeline import build_service
+
+    busy = [p for p in workspace.iterdir() if not p.name.startswith(".") and p != spec_task.spec]
+    out = workspace / "service" if busy else workspace
+    model_spec = request.model or config["model"]
+    _notify(request, "spec-first")(
+        f"an OpenAPI document in the task; building a {spec_task.framework} service in "
+        f"{out} with {model_spec}"
+    )
+    report = build_service(
+        spec_task.spec,
+        out,
+        describe=spec_task.describe,
+        model=model_from_config(model_spec, config),
+        framework=spec_task.framework,
+        single_file=spec_task.single_file,
+        verify_service=request.gates,
+        audit=request.gates,
+        force=out == workspace,
+        progress=_notify(request, "build"),
+    )
+    # An operation left at 501, or failing verification, is never called done.
+    incomplete = bool(report.not_implemented or report.failing_verification)
+    if incomplete:
+        readiness = "not ready"
+    else:
+        readiness = report.audit["status"] if report.audit else "not checked"
+    return Outcome(
+        Route.SPEC_FIRST,
+        NOT_READY_EXIT if incomplete else 0,
+        build=report,
+        readiness=readiness,
+    )
+
+
+def _notify(request: RunRequest, kind: NoticeKind) -> Callable[[str], None]:
+    progress = request.progress
+    return (lambda text: progress(Notice(kind, text))) if progress else (lambda _text: None)
