@@ -115,6 +115,7 @@ def _build(
 ) -> None:
     from bdev.config import load_config
     from bdev.llm.resolve import model_from_config
+    from bdev.workflow.gates import GateConfig
 
     console = Console(soft_wrap=True)  # progress and summary lines stay whole in logs
     config = load_config(Path.cwd())
@@ -132,6 +133,7 @@ def _build(
         port=port,
         verify_service=verify,
         audit=audit,
+        gates=GateConfig.from_config(config),
         force=force,
         progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
     )

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from bdev.runtime.events import Event
+from bdev.runtime.events import Event, EventType
 
 
 def stream_json_sink(event: Event) -> None:
@@ -61,31 +61,31 @@ class TerminalView:
     def __call__(self, event: Event) -> None:
         d = event.data
         indent = "  " * int(d.get("depth", 0))
-        if event.type == "model_call":
+        if event.type == EventType.MODEL_CALL:
             self.step = d["step"] if not d.get("depth") else self.step
             u = d["usage"]
             self.tokens += u["input_tokens"] + u["output_tokens"]
             self.tool = ""
-        elif event.type == "message" and d["message"]["role"] == "assistant":
+        elif event.type == EventType.MESSAGE and d["message"]["role"] == "assistant":
             text = d["message"]["content"].strip()
             if text and d["message"].get("tool_calls"):
                 self.console.print(Text(indent + text, style="italic"))
-        elif event.type == "tool_start":
+        elif event.type == EventType.TOOL_START:
             self.tool = d["name"]
             self.console.print(
                 Text(f"{indent}● {d['name']} ", style="bold cyan") + _short(d["arguments"])
             )
-        elif event.type == "tool_end" and d["is_error"]:
+        elif event.type == EventType.TOOL_END and d["is_error"]:
             self.console.print(Text(f"{indent}  ✗ {d['name']} failed", style="red"))
-        elif event.type == "permission":
+        elif event.type == EventType.PERMISSION:
             self.console.print(
                 Text(f"{indent}  ✗ {d['tool']} denied: {d['reason']}", style="yellow")
             )
-        elif event.type == "format_error":
+        elif event.type == EventType.FORMAT_ERROR:
             self.console.print(
                 Text(f"{indent}  ! malformed tool call (sent back to the model)", style="yellow")
             )
-        elif event.type == "subagent_start":
+        elif event.type == EventType.SUBAGENT_START:
             self.console.print(
                 Text(f"{indent}→ sub-agent {d['agent']} ({d['model']})", style="magenta")
             )

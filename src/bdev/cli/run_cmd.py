@@ -28,6 +28,7 @@ from bdev.runtime.dispatch import (
     start,
 )
 from bdev.runtime.session import find_session, list_sessions, load_session
+from bdev.workflow.delivery import Readiness
 
 sessions_app = typer.Typer(help="List and inspect session transcripts.", no_args_is_help=True)
 err = Console(stderr=True, highlight=False)
@@ -163,7 +164,7 @@ def _render(outcome: Outcome, fmt: OutputFormat) -> None:
         if result.final:
             Console().print(result.final, highlight=False, markup=False)
         summary.run_status_line(err, outcome.session_id, result)
-        if wf is not None and wf.status != "not checked":
+        if wf is not None and wf.status is not Readiness.NOT_CHECKED:
             summary.readiness(Console(highlight=False), err, wf)
 
 

@@ -41,6 +41,8 @@ from bdev.workflow.backend import (
     WorkflowResult,
     run_backend_workflow,
 )
+from bdev.workflow.delivery import Readiness
+from bdev.workflow.gates import GateConfig
 
 if TYPE_CHECKING:
     from bdev.specfirst.pipeline import BuildReport
@@ -113,7 +115,7 @@ class Outcome:
     workflow: WorkflowResult | None = None
     build: BuildReport | None = None  # the spec-first report
     agent: str | None = None
-    readiness: str | None = None  # "ready", "not ready", "not checked"; None: not measured
+    readiness: Readiness | None = None  # None: the plain loop measures nothing
 
 
 def resolve_workspace(workspace: Path | None) -> Path:
@@ -168,7 +170,7 @@ def start(request: RunRequest) -> Outcome:
     note = _notify(request, "audit")
     wf = run_backend_workflow(runner, task, definition, options, progress=note)
     code = EXIT_CODES[wf.run.status]
-    if code == 0 and wf.status == "not ready":
+    if code == 0 and wf.status is Readiness.NOT_READY:
         code = NOT_READY_EXIT
     return Outcome(
         Route.WORKFLOW,
@@ -245,18 +247,19 @@ def _spec_first(
         single_file=spec_task.single_file,
         verify_service=request.gates,
         audit=request.gates,
+        gates=GateConfig.from_config(config),
         force=out == workspace,
         progress=_notify(request, "build"),
     )
     # An operation left at 501, or failing verification, is never called done.
     incomplete = bool(report.not_implemented or report.failing_verification)
     if incomplete:
-        readiness = "not ready"
+        readiness = Readiness.NOT_READY
     else:
-        readiness = report.audit["status"] if report.audit else "not checked"
+        readiness = Readiness(report.audit["status"]) if report.audit else Readiness.NOT_CHECKED
     return Outcome(
         Route.SPEC_FIRST,
-        NOT_READY_EXIT if incomplete else 0,
+        NOT_READY_EXIT if readiness is Readiness.NOT_READY else 0,
         build=report,
         readiness=readiness,
     )

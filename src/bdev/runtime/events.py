@@ -9,17 +9,42 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class EventType(StrEnum):
+    """Every kind of event; the value is the `type` field of the serialised record."""
+
+    # The loop and the runner.
+    SESSION_START = "session_start"
+    RESUME = "resume"
+    MESSAGE = "message"
+    MODEL_CALL = "model_call"
+    FORMAT_ERROR = "format_error"
+    PERMISSION = "permission"
+    TOOL_START = "tool_start"
+    TOOL_END = "tool_end"
+    TODOS = "todos"
+    SUBAGENT_START = "subagent_start"
+    END = "end"
+    # The backend workflow.
+    PHASE = "phase"
+    CONTEXT_REQUEST = "context_request"
+    CONTEXT_RESPONSE = "context_response"
+    GATES = "gates"
+    PROGRESS = "progress"
+    DELIVERY = "delivery"
 
 
 @dataclass
 class Event:
-    type: str
+    type: EventType
     data: dict[str, Any]
     ts: float = field(default_factory=time.time)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "ts": round(self.ts, 3), **self.data}
+        return {"type": self.type.value, "ts": round(self.ts, 3), **self.data}
 
 
 EventSink = Callable[[Event], None]
@@ -34,8 +59,8 @@ class Emitter:
     def add(self, sink: EventSink) -> None:
         self.sinks.append(sink)
 
-    def __call__(self, type: str, **data: Any) -> Event:
-        event = Event(type, data)
+    def __call__(self, type: EventType, **data: Any) -> Event:
+        event = Event(EventType(type), data)
         for sink in self.sinks:
             sink(event)
         return event

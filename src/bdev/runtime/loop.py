@@ -15,7 +15,7 @@ from typing import Any
 
 from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage
 from bdev.llm.pricing import cost as price_cost
-from bdev.runtime.events import Emitter
+from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.tools.base import Tool, ToolContext, ToolError
 from bdev.tools.policy import Policy
@@ -75,7 +75,7 @@ class Agent:
                 detail=detail,
             )
             self._event(
-                "end",
+                EventType.END,
                 status=status.value,
                 final=final,
                 detail=detail,
@@ -100,7 +100,7 @@ class Agent:
                 return finish(RunStatus.INTERRUPTED, detail="interrupted by the user")
             usage = usage + response.usage
             self._event(
-                "model_call",
+                EventType.MODEL_CALL,
                 step=steps,
                 model=response.model or self.model.name,
                 usage=response.usage.to_dict(),
@@ -126,7 +126,7 @@ class Agent:
                 malformed += 0 if ok is not False else 1
             if problems:
                 # These have no call id to answer, so they go back as a user turn.
-                self._event("format_error", step=steps, errors=problems)
+                self._event(EventType.FORMAT_ERROR, step=steps, errors=problems)
                 self.append(messages, Message("user", _format_feedback(problems)))
 
             all_bad = bool(problems) and not response.tool_calls
@@ -163,13 +163,19 @@ class Agent:
             allowed = self.ask(call.name, call.arguments)
         if not allowed:
             self._event(
-                "permission", step=step, tool=call.name, action="deny", reason=decision.reason
+                EventType.PERMISSION,
+                step=step,
+                tool=call.name,
+                action="deny",
+                reason=decision.reason,
             )
             reason = decision.reason or "not allowed by the permission policy"
             self._tool_result(messages, call, f"Permission denied: {reason}", True)
             return None
 
-        self._event("tool_start", step=step, id=call.id, name=call.name, arguments=call.arguments)
+        self._event(
+            EventType.TOOL_START, step=step, id=call.id, name=call.name, arguments=call.arguments
+        )
         t0 = time.monotonic()
         try:
             output, is_error = tool.run(call.arguments, self.ctx), False
@@ -180,7 +186,7 @@ class Agent:
         except Exception as e:  # a bug in a tool must not end the run
             output, is_error = f"Error: {call.name} failed unexpectedly: {e!r}", True
         self._event(
-            "tool_end",
+            EventType.TOOL_END,
             step=step,
             id=call.id,
             name=call.name,
@@ -188,7 +194,7 @@ class Agent:
             duration_s=round(time.monotonic() - t0, 3),
         )
         if call.name == "TodoWrite" and not is_error:
-            self._event("todos", todos=[vars(t) for t in self.ctx.todos])
+            self._event(EventType.TODOS, todos=[vars(t) for t in self.ctx.todos])
         self._tool_result(messages, call, output, is_error)
         return None if is_error else True
 
@@ -205,9 +211,9 @@ class Agent:
 
     def append(self, messages: list[Message], message: Message) -> None:
         messages.append(message)
-        self._event("message", message=message.to_dict())
+        self._event(EventType.MESSAGE, message=message.to_dict())
 
-    def _event(self, type: str, **data: Any) -> None:
+    def _event(self, type: EventType, **data: Any) -> None:
         if self.depth:
             data["depth"] = self.depth
         self.emit(type, **data)

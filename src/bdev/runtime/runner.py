@@ -18,7 +18,7 @@ from bdev.config import Config
 from bdev.errors import BdevError
 from bdev.llm.base import Message, Model
 from bdev.llm.resolve import ALIASES, model_from_config
-from bdev.runtime.events import Emitter, EventSink
+from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.loop import Agent, AskPermission, RunResult
 from bdev.runtime.prompt import system_prompt
@@ -84,7 +84,7 @@ class Runner:
             agent = self._agent(definition, spec, emit, depth=0)
             prompt = system_prompt(definition, self.workspace, list(agent.tools))
             emit(
-                "session_start",
+                EventType.SESSION_START,
                 session_id=session_id,
                 version=__version__,
                 agent=definition.name,
@@ -123,11 +123,11 @@ class Runner:
             spec = self.model_override or start["model"]
             fresh = spec not in self._models
             agent = self._agent(definition, spec, emit, depth=0)
-            emit("resume", session_id=record.id, steps_done=record.steps, model=spec)
+            emit(EventType.RESUME, session_id=record.id, steps_done=record.steps, model=spec)
             # A scripted model replays turns in order: skip those the transcript answered.
             skip = getattr(agent.model, "skip", None)
             if fresh and callable(skip):
-                skip(sum(1 for e in record.events if e.get("type") == "model_call"))
+                skip(sum(1 for e in record.events if e.get("type") == EventType.MODEL_CALL))
             messages = list(record.messages)
             pending = record.pending_tool_calls()
             if pending:
@@ -138,7 +138,7 @@ class Runner:
         finally:
             transcript.close()
 
-    def emit_event(self, session_id: str, type: str, **data: Any) -> None:
+    def emit_event(self, session_id: str, type: EventType, **data: Any) -> None:
         """Record one more event in a session's transcript (and show it to the sinks)."""
         transcript = Transcript(find_session(self.workspace, session_id))
         try:
@@ -200,7 +200,7 @@ class Runner:
             session_model = self.model_override or self.config["model"]
             spec = model_spec_for(definition, self.config, session_model)
             agent = self._agent(definition, spec, emit, depth=depth + 1)
-            emit("subagent_start", agent=definition.name, model=spec, depth=depth + 1)
+            emit(EventType.SUBAGENT_START, agent=definition.name, model=spec, depth=depth + 1)
             messages: list[Message] = []
             tools = list(agent.tools)
             agent.append(

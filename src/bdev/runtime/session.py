@@ -17,7 +17,7 @@ from typing import Any
 
 from bdev.errors import BdevError
 from bdev.llm.base import Message
-from bdev.runtime.events import Event
+from bdev.runtime.events import Event, EventType
 
 SESSIONS_DIR = Path(".bdev") / "sessions"
 
@@ -97,14 +97,14 @@ def find_session(workspace: Path, session_id: str) -> Path:
 
 def load_session(path: Path) -> SessionRecord:
     events = read_events(path)
-    if not events or events[0].get("type") != "session_start":
+    if not events or events[0].get("type") != EventType.SESSION_START:
         raise BdevError(f"{path}: not a bdev transcript (no session_start event)")
     record = SessionRecord(id=path.stem, path=path, start=events[0], events=events)
     for e in events:
         # Sub-agents write to the same transcript; only the top-level conversation resumes.
-        if e.get("type") == "message" and not e.get("depth"):
+        if e.get("type") == EventType.MESSAGE and not e.get("depth"):
             record.messages.append(Message.from_dict(e["message"]))
-        elif e.get("type") == "end" and not e.get("depth"):
+        elif e.get("type") == EventType.END and not e.get("depth"):
             record.end = e
     return record
 

@@ -35,6 +35,8 @@ from bdev.specfirst.generate import generate
 from bdev.specfirst.loader import load_spec
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.verify import Source, VerifyRound, start_command, verify
+from bdev.workflow.delivery import Readiness, build_delivery, reports_dir, write_delivery
+from bdev.workflow.gates import GateConfig, evaluate
 
 Progress = Callable[[str], None]
 AGENT = "bdev-new"
@@ -76,6 +78,7 @@ def build_service(
     verify_service: bool = True,
     verify_checks: tuple[Source, ...] = ("tests", "conformance", "probes"),
     audit: bool = True,
+    gates: GateConfig | None = None,
     force: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
@@ -137,7 +140,7 @@ def build_service(
     build_id = "build-" + dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     if audit:
         note("audit: measuring the service")
-        directory = _audit_and_deliver(out, build_id, report, note)
+        directory = _audit_and_deliver(out, build_id, report, gates or GateConfig(), note)
     else:
         directory = out / ".bdev" / "reports" / build_id
     report.wall_s = round(time.monotonic() - started, 3)
@@ -155,12 +158,11 @@ def refresh_tests(plan: ServicePlan, options: Options, out: Path, written: list[
     ruff_tidy([out / r for r in files if r.endswith(".py")], out)
 
 
-def _audit_and_deliver(out: Path, build_id: str, report: BuildReport, note: Progress) -> Path:
+def _audit_and_deliver(
+    out: Path, build_id: str, report: BuildReport, gate_config: GateConfig, note: Progress
+) -> Path:
     from bdev.backend.analyze import analyze
     from bdev.backend.audit.runner import run_audit
-    from bdev.workflow import deliverables, messages
-    from bdev.workflow.gates import GateConfig, evaluate
-    from bdev.workflow.report import reports_dir, write_delivery
 
     facts = analyze(out)
     with tempfile.TemporaryDirectory(prefix="bdev-build-audit-") as tmp:
@@ -171,31 +173,27 @@ def _audit_and_deliver(out: Path, build_id: str, report: BuildReport, note: Prog
         except BdevError as e:
             note(f"audit: could not run: {e}")
             return reports_dir(out, build_id)
-    gates = evaluate(audited, GateConfig())
-    ready = all(g.passed for g in gates)
-    status = "ready" if ready else "not ready"
-    notification = messages.delivery_notification(audited, gates, 0) + " " + _operations(report)
-    delivery = {
-        "session_id": build_id,
-        "agent": AGENT,
-        "status": status,
-        "rounds": max(len(report.verification), 1),
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "gates": [g.to_dict() for g in gates],
-        "progress": messages.progress(AGENT, status, audited, 0),
-        "notification": notification,
-        "deliverables": [d.to_dict() for d in deliverables.check(out, facts, audited)],
-        "findings": [f.model_dump() for f in audited.security.findings],
-        "operations": {
+    gates = evaluate(audited, gate_config)
+    delivery = build_delivery(
+        session_id=build_id,
+        agent=AGENT,
+        rounds=max(len(report.verification), 1),
+        workspace=out,
+        audit=audited,
+        gates=gates,
+        facts=facts,
+        endpoints_before=0,
+        notification_suffix=_operations(report),
+        operations={
             "total": report.operations_total,
             "implemented_by_skeleton": report.implemented_by_skeleton,
             "implemented_by_model": report.implemented_by_model,
             "failing_verification": report.failing_verification,
             "not_implemented": report.not_implemented,
         },
-    }
-    report.audit = _summary(audited, gates, status)
-    return write_delivery(out, build_id, delivery, audited)
+    )
+    report.audit = _summary(audited, gates, delivery.status)
+    return write_delivery(out, delivery, audited)
 
 
 def _operations(report: BuildReport) -> str:
@@ -210,7 +208,7 @@ def _operations(report: BuildReport) -> str:
     return text + "."
 
 
-def _summary(audited: AuditReport, gates: list[Any], status: str) -> dict[str, Any]:
+def _summary(audited: AuditReport, gates: list[Any], status: Readiness) -> dict[str, Any]:
     return {
         "status": status,
         "endpoints": audited.endpoints,

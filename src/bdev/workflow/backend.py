@@ -25,14 +25,14 @@ from bdev.backend.audit.runner import run_audit
 from bdev.backend.facts import BackendFacts
 from bdev.config import Config
 from bdev.errors import BdevError
-from bdev.runtime.events import Emitter
+from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
-from bdev.workflow import deliverables, messages
+from bdev.workflow import messages
 from bdev.workflow.changes import diff, snapshot
+from bdev.workflow.delivery import Readiness, build_delivery, verdict, write_delivery
 from bdev.workflow.gates import GateConfig, GateResult, evaluate
-from bdev.workflow.report import write_delivery
 
 NOT_READY_EXIT = 9  # the agent finished, but the work failed a readiness gate
 CONTEXT_LIMIT = 6000  # characters of context JSON a small model is shown
@@ -60,7 +60,7 @@ class WorkflowOptions:
 class WorkflowResult:
     session_id: str
     run: RunResult
-    status: str  # "ready", "not ready", or "not checked" (--no-gates)
+    status: Readiness  # NOT_CHECKED with --no-gates
     rounds: int
     gates: list[GateResult] = field(default_factory=list)
     report_dir: Path | None = None
@@ -91,10 +91,10 @@ def run_backend_workflow(
     endpoints_before = len(facts_before.endpoints) if facts_before else 0
 
     def on_start(emit: Emitter) -> str:
-        emit("phase", name="system_analysis")
-        emit("context_request", **messages.context_request(agent))
-        emit("context_response", **messages.context_response(agent, context))
-        emit("phase", name="implementation", round=1)
+        emit(EventType.PHASE, name="system_analysis")
+        emit(EventType.CONTEXT_REQUEST, **messages.context_request(agent))
+        emit(EventType.CONTEXT_RESPONSE, **messages.context_response(agent, context))
+        emit(EventType.PHASE, name="implementation", round=1)
         text = json.dumps(context, indent=1, default=str)
         if len(text) > CONTEXT_LIMIT:
             text = text[:CONTEXT_LIMIT] + "\n... (truncated)"
@@ -109,57 +109,59 @@ def run_backend_workflow(
     before = snapshot(workspace)
     session_id, result = runner.start(task, definition, on_start=on_start)
     if not options.run_gates:
-        return WorkflowResult(session_id, result, "not checked", 1)
+        return WorkflowResult(session_id, result, Readiness.NOT_CHECKED, 1)
 
     rounds = 1
     while True:
-        runner.emit_event(session_id, "phase", name="production_readiness", round=rounds)
+        runner.emit_event(session_id, EventType.PHASE, name="production_readiness", round=rounds)
         changes = diff(before, snapshot(workspace))
         report = _audit(workspace, options.audit, progress)
         gates = evaluate(report, options.gates, changes)
-        ready = all(g.passed for g in gates)
-        last = ready or rounds >= options.max_rounds or result.status is not RunStatus.COMPLETED
-        status = "ready" if ready else ("not ready" if last else "implementing")
-        runner.emit_event(session_id, "gates", round=rounds, gates=[g.to_dict() for g in gates])
+        status = verdict(gates)
+        last = (
+            status is Readiness.READY
+            or rounds >= options.max_rounds
+            or result.status is not RunStatus.COMPLETED
+        )
+        if not last:
+            status = Readiness.IMPLEMENTING
         runner.emit_event(
-            session_id, "progress", **messages.progress(agent, status, report, endpoints_before)
+            session_id, EventType.GATES, round=rounds, gates=[g.to_dict() for g in gates]
+        )
+        runner.emit_event(
+            session_id,
+            EventType.PROGRESS,
+            **messages.progress(agent, status, report, endpoints_before),
         )
         if last:
             break
         rounds += 1
-        runner.emit_event(session_id, "phase", name="implementation", round=rounds)
+        runner.emit_event(session_id, EventType.PHASE, name="implementation", round=rounds)
         _, result = runner.resume(session_id, gate_feedback(gates, report))
 
-    final_status = "ready" if ready else "not ready"
-    notification = messages.delivery_notification(report, gates, endpoints_before)
-    facts_after = report.facts or facts_before or BackendFacts(root=str(workspace))
-    delivery = {
-        "session_id": session_id,
-        "agent": agent,
-        "status": final_status,
-        "rounds": rounds,
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "gates": [g.to_dict() for g in gates],
-        "progress": messages.progress(agent, final_status, report, endpoints_before),
-        "notification": notification,
-        "deliverables": [d.to_dict() for d in deliverables.check(workspace, facts_after, report)],
-        "findings": [f.model_dump() for f in report.security.findings],
-        "changes": {
-            "added": changes.added,
-            "modified": changes.modified,
-            "deleted": changes.deleted,
-        },
-        "agent_run": {"status": result.status.value, "steps": result.steps},
-    }
-    directory = write_delivery(workspace, session_id, delivery, report)
+    delivery = build_delivery(
+        session_id=session_id,
+        agent=agent,
+        rounds=rounds,
+        workspace=workspace,
+        audit=report,
+        gates=gates,
+        facts=report.facts or facts_before or BackendFacts(root=str(workspace)),
+        endpoints_before=endpoints_before,
+        changes={"added": changes.added, "modified": changes.modified, "deleted": changes.deleted},
+        agent_run={"status": result.status.value, "steps": result.steps},
+    )
+    directory = write_delivery(workspace, delivery, report)
     runner.emit_event(
         session_id,
-        "delivery",
-        status=final_status,
-        notification=notification,
+        EventType.DELIVERY,
+        status=delivery.status,
+        notification=delivery.notification,
         report=str(directory / "delivery.json"),
     )
-    return WorkflowResult(session_id, result, final_status, rounds, gates, directory, notification)
+    return WorkflowResult(
+        session_id, result, delivery.status, rounds, gates, directory, delivery.notification
+    )
 
 
 def _audit(
