@@ -65,6 +65,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "audit.duration_s": ((int, float), 5.0),
     "audit.startup_timeout_s": ((int, float), 30.0),
     "audit.test_timeout_s": ((int, float), 300.0),
+    "audit.python": (str, None),  # an existing interpreter for the audited code; None: build one
 }
 
 # Environment variables that set a key (the SDKs' own variables are read by the providers).

@@ -93,7 +93,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
             "tool_calls": [
                 write("app/__init__.py", ""),
                 write("app/main.py", APP),
-                write("requirements.txt", "fastapi\nuvicorn\n"),
+                write("requirements.txt", "fastapi\nuvicorn\nhttpx\n"),
             ]
         },
         {"content": "Done. Test coverage 99%, p95 1ms, security A+."},

@@ -32,7 +32,7 @@ _STYLE = {
     "not checked": "dim",
 }
 # Steps without which the audit is incomplete rather than merely unfavourable.
-_CORE_STEPS = ("tests", "startup")
+_CORE_STEPS = ("environment", "tests", "startup")
 
 
 def audit(
@@ -65,6 +65,14 @@ def audit(
         Path | None,
         typer.Option(help="YAML/JSON file: `requests:` to load instead of GET endpoints."),
     ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="Run the service's tests, migrations and server with this interpreter, as it"
+            " is (default: a cached virtualenv built from its dependency files).",
+        ),
+    ] = None,
 ) -> None:
     """Measure a backend service: tests, coverage, start-up, conformance, load, security."""
     options = AuditOptions(
@@ -76,6 +84,7 @@ def audit(
         test_timeout_s=test_timeout,
         startup_timeout_s=startup_timeout,
         scenario=scenario,
+        python=python or _configured_python(path),
     )
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with err.status("analysing…") as status:
@@ -85,6 +94,8 @@ def audit(
             if rest == "running":
                 status.update(f"{step}…")
                 return
+            if rest.endswith("…"):  # long work under way: say what, keep the spinner
+                status.update(f"{step}: {rest}")
             state = rest.split(" ", 1)[0]
             err.print(Text.assemble((f"{step:<12}", "bold"), (rest, _STYLE.get(state, ""))))
 
@@ -104,6 +115,17 @@ def audit(
         raise typer.Exit(1)
 
 
+def _configured_python(path: Path) -> str | None:
+    """`[audit] python` from the user's or the service's bdev configuration; a relative
+    path is taken from the service's directory."""
+    from bdev.config import load_config
+
+    value = load_config(path.resolve())["audit.python"]
+    if value and "/" in value and not Path(value).is_absolute():
+        return str(path.resolve() / value)
+    return value
+
+
 def _num(value: float | int | None, fmt: str = "{}") -> str:
     return "n/a" if value is None else fmt.format(value)
 
@@ -111,6 +133,9 @@ def _num(value: float | int | None, fmt: str = "{}") -> str:
 def scorecard_table(report: AuditReport) -> Table:
     t, lat = report.tests, report.latency_ms
     table = Table("measure", "value", title=f"Audit of {report.root}", title_justify="left")
+    env = report.step("environment")
+    if env is not None and env.status != "skipped":
+        table.add_row("environment", Text(env.summary, _STYLE.get(env.status, "")))
     table.add_row("endpoints", str(report.endpoints))
     table.add_row(
         "tests", f"{_num(t.passed)} passed, {_num(t.failed)} failed, {_num(t.errors)} errors"

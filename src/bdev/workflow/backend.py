@@ -52,6 +52,7 @@ class WorkflowOptions:
             duration_s=float(config["audit.duration_s"]),
             startup_timeout_s=float(config["audit.startup_timeout_s"]),
             test_timeout_s=float(config["audit.test_timeout_s"]),
+            python=config["audit.python"],
         )
         return cls(GateConfig.from_config(config), config["gates.max_rounds"], audit, run_gates)
 

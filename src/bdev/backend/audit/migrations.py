@@ -16,14 +16,20 @@ from bdev.backend.facts import BackendFacts
 
 
 def run_migrations(
-    root: Path, facts: BackendFacts, workdir: Path, env: dict[str, str], timeout_s: float
+    root: Path,
+    facts: BackendFacts,
+    workdir: Path,
+    env: dict[str, str],
+    timeout_s: float,
+    python: str = sys.executable,
 ) -> StepResult:
+    """`python` is the service's interpreter: the migrations import its models."""
     tool = facts.data.migration_tool
     start = time.monotonic()
     if tool == "alembic":
-        plan = _alembic_plan(root)
+        plan = _alembic_plan(root, python)
     elif tool == "django":
-        plan = _django_plan(root)
+        plan = _django_plan(root, python)
     else:
         return StepResult(name="migrations", status="skipped", summary="no migration tool found")
     if isinstance(plan, str):
@@ -40,7 +46,7 @@ def run_migrations(
         checks.append(
             {
                 "step": label,
-                "command": " ".join(argv[2:]) if argv[0] == sys.executable else " ".join(argv),
+                "command": " ".join(argv[2:]) if argv[0] == python else " ".join(argv),
                 "status": "pass" if ok else "fail",
                 "duration_s": round(run.duration_s, 3),
                 "output_tail": tail(run.output, 20),
@@ -51,7 +57,12 @@ def run_migrations(
             break  # later steps only make sense on top of a successful one
 
     failed = [c for c in checks if c["status"] == "fail"]
-    data = {"tool": tool, "checks": checks, "database": env.get("DATABASE_URL", "")}
+    data = {
+        "tool": tool,
+        "checks": checks,
+        "database": env.get("DATABASE_URL", ""),
+        "python": python,
+    }
     data["reversible"] = not failed and len(checks) == len(plan)
     if failed:
         why = "timed out" if failed[0].get("timed_out") else "failed"
@@ -70,10 +81,10 @@ def run_migrations(
 Plan = list[tuple[str, list[str]]]
 
 
-def _alembic_plan(root: Path) -> Plan | str:
+def _alembic_plan(root: Path, python: str) -> Plan | str:
     if not (root / "alembic.ini").is_file():
         return f"alembic is used but {root / 'alembic.ini'} was not found"
-    alembic = [sys.executable, "-m", "alembic"]
+    alembic = [python, "-m", "alembic"]
     return [
         ("upgrade head", [*alembic, "upgrade", "head"]),
         ("downgrade base", [*alembic, "downgrade", "base"]),
@@ -81,7 +92,7 @@ def _alembic_plan(root: Path) -> Plan | str:
     ]
 
 
-def _django_plan(root: Path) -> Plan | str:
+def _django_plan(root: Path, python: str) -> Plan | str:
     manage = root / "manage.py"
     if not manage.is_file():
         return f"django migrations are used but {manage} was not found"
@@ -94,7 +105,7 @@ def _django_plan(root: Path) -> Plan | str:
             if ".venv" not in p.parts and "site-packages" not in p.parts
         }
     )
-    py = [sys.executable, str(manage)]
+    py = [python, str(manage)]
     plan: Plan = [("migrate", [*py, "migrate", "--noinput"])]
     plan += [(f"migrate {app} zero", [*py, "migrate", app, "zero", "--noinput"]) for app in apps]
     plan.append(("migrate again", [*py, "migrate", "--noinput"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from bdev.errors import BdevError
 
 # The steps in the order they run; `--skip` takes any of these names.
 STEPS = (
+    "environment",
     "tests",
     "services",
     "migrations",
@@ -36,6 +38,9 @@ class AuditOptions:
     max_requests: int = 500_000
     skip: frozenset[str] = field(default_factory=frozenset)
     scenario: Path | None = None  # YAML/JSON list of requests to load instead of GET endpoints
+    # An existing interpreter for the service's code, used as it is; None: bdev builds one.
+    python: str | None = None
+    env_timeout_s: float = 900.0  # building the service's environment
 
     def __post_init__(self) -> None:
         self.skip = frozenset(self.skip)
@@ -58,6 +63,14 @@ class AuditOptions:
         ):
             if value <= 0:
                 raise BdevError(f"{name} must be positive, got {value}")
+        if self.python:
+            found = shutil.which(self.python)
+            if found is None:
+                raise BdevError(
+                    f"--python {self.python}: no such interpreter; give the path of a python"
+                    " executable (e.g. .venv/bin/python)"
+                )
+            self.python = str(Path(found).absolute())
         if self.scenario is not None and not Path(self.scenario).is_file():
             raise BdevError(f"scenario file not found: {self.scenario}")
 

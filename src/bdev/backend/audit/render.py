@@ -87,7 +87,19 @@ def render_markdown(report: AuditReport) -> str:
     out += [
         f"| {s.name} | {s.status} | {s.duration_s:.1f} | {_cell(s.summary)} |" for s in report.steps
     ]
+    failed_env = _failed_environment(report)
+    if failed_env:
+        out += ["", "## Environment", "", failed_env[0], "", "```text", failed_env[1], "```"]
     return "\n".join(out) + "\n"
+
+
+def _failed_environment(report: AuditReport) -> tuple[str, str] | None:
+    """When the service's dependencies would not install: the summary and the installer's
+    own last lines, which are what the reader needs to fix it."""
+    step = report.step("environment")
+    if step is None or step.status != "error" or not step.data.get("installer_output_tail"):
+        return None
+    return step.summary, str(step.data["installer_output_tail"])
 
 
 _HTML = """<!doctype html>
@@ -133,14 +145,18 @@ th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 <table><tr><th>step</th><th>status</th><th>time (s)</th><th>summary</th></tr>
 {% for s in r.steps %}<tr><td>{{ s.name }}</td><td>{{ s.status }}</td>
 <td>{{ "%.1f"|format(s.duration_s) }}</td><td>{{ s.summary }}</td></tr>{% endfor %}
-</table></body></html>
+</table>
+{% if env %}<h2>Environment</h2><p>{{ env[0] }}</p><pre>{{ env[1] }}</pre>{% endif %}
+</body></html>
 """
 
 _env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def render_html(report: AuditReport) -> str:
-    return _env.from_string(_HTML).render(r=report, ms=_ms, pct=_pct, ceiling=_ceiling)
+    return _env.from_string(_HTML).render(
+        r=report, ms=_ms, pct=_pct, ceiling=_ceiling, env=_failed_environment(report)
+    )
 
 
 def write_report(report: AuditReport, path: Path) -> None:

@@ -1,23 +1,26 @@
 """`run_audit`: every step in order, each one's result kept whatever happens later.
 
-    tests -> services -> migrations -> startup -> conformance -> probes -> load -> security
+    environment -> tests -> services -> migrations -> startup -> conformance -> probes
+    -> load -> security
 
 A step that cannot run records status "error" with the reason; the steps that need a
-running service are "skipped" when it did not start. Throwaway servers and the service
-itself live in context managers, so they are stopped on every way out.
+running service are "skipped" when it did not start, and those that run the service's
+code are "skipped" when its environment could not be built. Throwaway servers and the
+service itself live in context managers, so they are stopped on every way out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bdev.backend.audit import external
+from bdev.backend.audit import environment, external
 from bdev.backend.audit.load import load_scenario, run_load
 from bdev.backend.audit.migrations import run_migrations
 from bdev.backend.audit.options import AuditOptions
@@ -99,6 +102,8 @@ class _Audit:
         self.steps: list[StepResult] = []
         self.env = dict(os.environ)
         self.throwaway_db: str | None = None  # DATABASE_URL of our own PostgreSQL, once up
+        self.python = sys.executable  # the service's interpreter, once its environment is known
+        self.no_env: str | None = None  # why the service's code cannot run, when it cannot
 
     def step(self, name: str, work: Callable[[], StepResult]) -> StepResult:
         """Run one step: honour --skip, time it, turn a crash into status "error"."""
@@ -128,13 +133,20 @@ class _Audit:
 
     def run(self, workdir: Path) -> None:
         opts, facts, root = self.options, self.facts, self.root
+        self._environment(workdir)
         # The suite runs first and alone: tests bring their own data (SQLite, fixtures), and
         # tables they create would make the migration check below fail for the wrong reason.
-        self.step("tests", lambda: run_tests(root, workdir, opts.test_timeout_s, dict(self.env)))
+        self.needs_env(
+            "tests",
+            lambda: run_tests(root, workdir, opts.test_timeout_s, dict(self.env), self.python),
+        )
 
         with contextlib.ExitStack() as servers:
-            self._services(servers)
-            self.step("migrations", lambda: self._migrations(workdir))
+            if self.no_env is None:
+                self._services(servers)
+            else:
+                self.skip("services", "not needed: the service's code cannot run here")
+            self.needs_env("migrations", lambda: self._migrations(workdir))
             with contextlib.ExitStack() as running:
                 service = self._startup(running, workdir)
                 if service is None:
@@ -144,6 +156,39 @@ class _Audit:
                     self._measure(service, workdir)
         # Static analysis needs no service: run it once the service no longer takes CPU.
         self.step("security", lambda: external.static_security(root, facts))
+
+    def needs_env(self, name: str, work: Callable[[], StepResult]) -> StepResult:
+        """A step that runs the service's code: not checked without its environment."""
+        if self.no_env is not None and self.options.runs(name):
+            why = f"not run: the service's environment could not be built ({self.no_env})"
+            return self.record(StepResult(name=name, status="skipped", summary=why))
+        return self.step(name, work)
+
+    def _environment(self, workdir: Path) -> None:
+        if not any(self.options.runs(s) for s in ("tests", "migrations", "startup")):
+            self.skip("environment", "no step runs the service's code")
+            return
+
+        def prepare() -> StepResult:
+            try:
+                result, env = environment.prepare(
+                    self.root,
+                    workdir,
+                    python=self.options.python,
+                    timeout_s=self.options.env_timeout_s,
+                    progress=self.progress,
+                )
+            except environment.EnvironmentFailure as e:
+                return e.result
+            self.python = env.python
+            self.env.update(env.env)
+            self.env.pop("PYTHONHOME", None)
+            return result
+
+        result = self.step("environment", prepare)
+        if result.status == "error":  # the environment step has the details; name the culprit
+            culprit = result.data.get("failing_requirement")
+            self.no_env = f"{culprit} could not be installed" if culprit else "see environment"
 
     def _services(self, stack: contextlib.ExitStack) -> None:
         names = needed_services(self.facts)
@@ -174,7 +219,9 @@ class _Audit:
         # Never a real database: without our throwaway PostgreSQL, a scratch SQLite file.
         scratch = f"sqlite:///{workdir / 'migrations.sqlite3'}"
         env = {**self.env, "DATABASE_URL": self.throwaway_db or scratch}
-        return run_migrations(self.root, self.facts, workdir, env, self.options.migration_timeout_s)
+        return run_migrations(
+            self.root, self.facts, workdir, env, self.options.migration_timeout_s, self.python
+        )
 
     def _startup(self, stack: contextlib.ExitStack, workdir: Path) -> Service | None:
         holder: list[Service] = []
@@ -190,12 +237,13 @@ class _Audit:
                     env=self.env,
                     log=workdir / "service.log",
                     timeout_s=self.options.startup_timeout_s,
+                    python=self.python,
                 )
             )
             holder.append(service)
             return startup_result(service, time.monotonic() - t0)
 
-        self.step("startup", start)
+        self.needs_env("startup", start)
         return holder[0] if holder else None
 
     def _measure(self, service: Service, workdir: Path) -> None:

@@ -136,6 +136,14 @@ def _ran(step: StepResult | None) -> bool:
     return step is not None and step.status != "skipped"
 
 
+def _why_not(step: StepResult | None, label: str) -> str:
+    """Why a skipped step measured nothing: its own summary says (e.g. --skip, or the
+    service's environment could not be built)."""
+    if step is None:
+        return f"{label} step not run"
+    return step.summary or f"{label} step skipped"
+
+
 def checklist(
     steps: dict[str, StepResult],
     score: Scorecard,
@@ -149,13 +157,14 @@ def checklist(
 
     tests = steps.get("tests")
     if not _ran(tests):
-        items.append(_item("tests pass", None, "tests step skipped"))
+        items.append(_item("tests pass", None, _why_not(tests, "tests")))
     else:
         ok = tests.status == "ok" and not t.failed and not t.errors and bool(t.passed)
         items.append(_item("tests pass", ok, tests.summary))
 
     if t.coverage_percent is None:
-        items.append(_item(f"line coverage >= {COVERAGE_TARGET:g}%", None, "no coverage measured"))
+        why = "no coverage measured" if _ran(tests) else _why_not(tests, "tests")
+        items.append(_item(f"line coverage >= {COVERAGE_TARGET:g}%", None, why))
     else:
         items.append(
             _item(
@@ -167,7 +176,7 @@ def checklist(
 
     startup = steps.get("startup")
     if not _ran(startup):
-        items.append(_item("service starts", None, "start-up step skipped"))
+        items.append(_item("service starts", None, _why_not(startup, "start-up")))
     else:
         items.append(_item("service starts", startup.status != "error", startup.summary))
 

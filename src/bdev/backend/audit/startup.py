@@ -37,7 +37,9 @@ class Service:
     ready_after_s: float = 0.0
 
 
-def start_command(facts: BackendFacts, cmd: str | None, port: int) -> list[str]:
+def start_command(
+    facts: BackendFacts, cmd: str | None, port: int, python: str = sys.executable
+) -> list[str]:
     """The argv that starts the service on `port`: --cmd, the analysed one, or a guess."""
     if cmd:
         argv = shlex.split(cmd)
@@ -50,10 +52,10 @@ def start_command(facts: BackendFacts, cmd: str | None, port: int) -> list[str]:
     else:
         raise StartupError("no start command found: pass one with --cmd 'CMD {port}'")
     argv = [arg.replace("{port}", str(port)) for arg in argv]
-    # Run with bdev's own interpreter: it is the one the tests ran under, and a bare
-    # "python" may not exist or may be another environment.
+    # Run with the service's interpreter: the one the tests ran under; a bare "python"
+    # may not exist or may be another environment.
     if argv[0] in ("python", "python3"):
-        argv[0] = sys.executable
+        argv[0] = python
     return argv
 
 
@@ -71,12 +73,13 @@ def running_service(
     env: dict[str, str],
     log: Path,
     timeout_s: float,
+    python: str = sys.executable,
 ) -> Iterator[Service]:
     if port_in_use(port):
         raise StartupError(
             f"port {port} is already in use on {LOOPBACK}: choose another with --port"
         )
-    argv = start_command(facts, cmd, port)
+    argv = start_command(facts, cmd, port, python)
     base_url = f"http://{LOOPBACK}:{port}"
     with log.open("wb") as out:
         try:

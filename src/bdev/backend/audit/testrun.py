@@ -38,21 +38,32 @@ def coverage_source(root: Path) -> Path:
     return src if src.is_dir() else root
 
 
-def run_tests(root: Path, workdir: Path, timeout_s: float, env: dict[str, str]) -> StepResult:
-    """`env` is the complete environment for the suite (throwaway service URLs included)."""
+def run_tests(
+    root: Path,
+    workdir: Path,
+    timeout_s: float,
+    env: dict[str, str],
+    python: str = sys.executable,
+) -> StepResult:
+    """`env` is the complete environment for the suite (throwaway service URLs included);
+    `python` the service's interpreter, which has pytest and coverage."""
     start = time.monotonic()
     junit = workdir / "junit.xml"
     cov_json = workdir / "coverage.json"
     env = {**env, "COVERAGE_FILE": str(workdir / ".coverage")}
     run = run_bounded(
         [
-            sys.executable, "-m", "coverage", "run",
+            python, "-m", "coverage", "run",
             f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
         ],
         cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,
     )  # fmt: skip
-    data: dict = {"command": "coverage run -m pytest -q", "output_tail": tail(run.output)}
+    data: dict = {
+        "command": "coverage run -m pytest -q",
+        "python": python,
+        "output_tail": tail(run.output),
+    }
 
     if run.timed_out:
         data.update(passed=None, failed=None, errors=None, coverage_percent=None)
@@ -64,7 +75,9 @@ def run_tests(root: Path, workdir: Path, timeout_s: float, env: dict[str, str]) 
     counts = read_junit(junit) or parse_summary(run.output)
     data.update(counts or {"passed": None, "failed": None, "errors": None, "skipped": None})
     data["exit_code"] = run.returncode
-    data["coverage_percent"] = _coverage_percent(root, workdir, cov_json, env) if counts else None
+    data["coverage_percent"] = (
+        _coverage_percent(root, workdir, cov_json, env, python) if counts else None
+    )
 
     if run.returncode == _NO_TESTS:
         status, summary = "failed", "no tests were collected"
@@ -122,10 +135,13 @@ def _why(output: str) -> str:
     return (first_error or lines[-1]).removeprefix("E").strip()
 
 
-def _coverage_percent(root: Path, workdir: Path, out: Path, env: dict[str, str]) -> float | None:
-    # Same cwd as `coverage run`, so the project's own coverage config applies to both.
+def _coverage_percent(
+    root: Path, workdir: Path, out: Path, env: dict[str, str], python: str
+) -> float | None:
+    # Same cwd and interpreter as `coverage run`: the project's own coverage config and
+    # coverage version apply to both.
     run = run_bounded(
-        [sys.executable, "-m", "coverage", "json", "-q", "-o", str(out)],
+        [python, "-m", "coverage", "json", "-q", "-o", str(out)],
         cwd=root, timeout_s=60, log=workdir / "coverage.log", env=env,
     )  # fmt: skip
     if run.returncode != 0:
