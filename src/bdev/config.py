@@ -1,8 +1,9 @@
 """Configuration: defaults < user file < project file < environment < flags.
 
 Files are TOML: `~/.config/bdev/config.toml` (user) and `<workspace>/.bdev/config.toml`
-(project). Values are kept as flat dotted keys with the source each came from, so
-`bdev config show` can say where every effective value was set.
+(project). Each section is a pydantic model, so every default lives in one place and
+every read is typed (`config.limits.max_steps`); `Config.sources` records, per dotted
+key, where the effective value was set, for `bdev config show`.
 
 Example:
 
@@ -17,6 +18,8 @@ Example:
     [permissions]
     mode = "acceptEdits"
     allow = ["Bash(pytest:*)"]
+    [gates]                                 # read by `bdev run`, spec-first and `bdev audit`
+    coverage_min = 90
     [prices."openai:gpt-4o"]                # USD per million tokens
     input = 2.5
     output = 10
@@ -26,47 +29,121 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from bdev.errors import BdevError
 
-# Known keys, their types and defaults. `prices` is a free-form table.
-SCHEMA: dict[str, tuple[type | tuple[type, ...], Any]] = {
-    "model": (str, "local"),
-    "models.sonnet": (str, None),
-    "models.opus": (str, None),
-    "models.haiku": (str, None),
-    "openai.base_url": (str, None),
-    "openai.api_key": (str, None),
-    "anthropic.base_url": (str, None),
-    "anthropic.api_key": (str, None),
-    "model_timeout": ((int, float), 600),
-    "limits.max_steps": (int, 40),
-    "limits.max_seconds": ((int, float), None),
-    "limits.max_tokens": (int, None),
-    "limits.max_cost": ((int, float), None),
-    "limits.max_format_errors": (int, 4),
-    "permissions.mode": (str, "default"),
-    "permissions.allow": (list, []),
-    "permissions.deny": (list, []),
-    "bash.timeout": ((int, float), 120),
-    # Production-readiness gates of the backend workflow (see bdev.workflow.gates).
-    "gates.tests_pass": (bool, True),
-    "gates.coverage_min": ((int, float), 80.0),
-    "gates.p95_max_ms": ((int, float), 100.0),
-    "gates.max_severity": (str, "medium"),  # highest finding severity still allowed
-    "gates.openapi": (bool, True),
-    "gates.health": (bool, True),
-    "gates.require_changes": (bool, True),  # the agent must have changed some file
-    "gates.max_rounds": (int, 3),  # implementation rounds, the first included
-    "audit.concurrency": (int, 10),
-    "audit.duration_s": ((int, float), 5.0),
-    "audit.startup_timeout_s": ((int, float), 30.0),
-    "audit.test_timeout_s": ((int, float), 300.0),
-    "audit.python": (str, None),  # an existing interpreter for the audited code; None: build one
-}
+PermissionModeName = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+PERMISSION_MODES: tuple[str, ...] = PermissionModeName.__args__
+SEVERITIES: tuple[str, ...] = Severity.__args__
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelAliases(_Section):
+    """What a definition's `model: sonnet|opus|haiku` means; unset: the session model."""
+
+    sonnet: str | None = None
+    opus: str | None = None
+    haiku: str | None = None
+
+
+class Endpoint(_Section):
+    base_url: str | None = None
+    api_key: str | None = None
+
+
+class LimitsConfig(_Section):
+    max_steps: int = Field(40, ge=1)
+    max_seconds: float | None = Field(None, gt=0)
+    max_tokens: int | None = Field(None, ge=1)
+    max_cost: float | None = Field(None, gt=0)
+    max_format_errors: int = Field(4, ge=1)  # malformed turns in a row before giving up
+
+
+class PermissionsConfig(_Section):
+    mode: PermissionModeName = "default"
+    allow: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(default_factory=list)
+
+
+class BashConfig(_Section):
+    timeout: float = Field(120.0, gt=0)
+
+
+class GatesConfig(_Section):
+    """The production-readiness gates: the one gate configuration that the backend
+    workflow, spec-first and `bdev audit`'s checklist all read."""
+
+    tests_pass: bool = True
+    coverage_min: float | None = Field(80.0, ge=0, le=100)
+    p95_max_ms: float | None = Field(100.0, gt=0)
+    max_severity: Severity = "medium"  # the highest finding severity still allowed
+    openapi: bool = True
+    health: bool = True
+    require_changes: bool = True  # the agent must have changed some file
+    max_rounds: int = Field(3, ge=1)  # implementation rounds, the first included
+
+
+class AuditConfig(_Section):
+    concurrency: int = Field(10, ge=1)
+    duration_s: float = Field(5.0, gt=0)
+    startup_timeout_s: float = Field(30.0, gt=0)
+    test_timeout_s: float = Field(300.0, gt=0)
+    python: str | None = None  # an existing interpreter for the audited code; None: build one
+
+
+class Price(_Section):
+    """USD per million tokens."""
+
+    input: float
+    output: float
+
+
+class Config(_Section):
+    model: str = "local"
+    model_timeout: float = Field(600.0, gt=0)
+    models: ModelAliases = Field(default_factory=ModelAliases)
+    openai: Endpoint = Field(default_factory=Endpoint)
+    anthropic: Endpoint = Field(default_factory=Endpoint)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    permissions: PermissionsConfig = Field(default_factory=PermissionsConfig)
+    bash: BashConfig = Field(default_factory=BashConfig)
+    gates: GatesConfig = Field(default_factory=GatesConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    prices: dict[str, Price] = Field(default_factory=dict)
+
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Dotted key -> where its value came from ("default" when nobody set it)."""
+        keys = [*leaf_keys(), "prices"]
+        return {key: self._sources.get(key, "default") for key in keys}
+
+    def alias(self, name: str) -> str | None:
+        value = getattr(self.models, name, None)
+        return value if isinstance(value, str) else None
+
+    def endpoint(self, provider: str) -> Endpoint:
+        """`[openai]` or `[anthropic]`; an empty one for any other provider."""
+        found = getattr(self, provider, None) if provider in ("openai", "anthropic") else None
+        return found if isinstance(found, Endpoint) else Endpoint()
+
+    def flat(self) -> dict[str, Any]:
+        """Every setting but prices as dotted key -> value."""
+        return _flatten(self.model_dump(exclude={"prices"}))
+
+
+def leaf_keys() -> list[str]:
+    return sorted(_flatten(Config().model_dump(exclude={"prices"})))
+
 
 # Environment variables that set a key (the SDKs' own variables are read by the providers).
 ENV_KEYS = {
@@ -74,9 +151,6 @@ ENV_KEYS = {
     "BDEV_PERMISSION_MODE": "permissions.mode",
     "BDEV_MAX_STEPS": "limits.max_steps",
 }
-
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
 def user_config_path() -> Path:
@@ -88,35 +162,82 @@ def project_config_path(workspace: Path) -> Path:
     return workspace / ".bdev" / "config.toml"
 
 
-@dataclass
-class Config:
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+def load_config(
+    workspace: Path,
+    flags: dict[str, Any] | None = None,
+    *,
+    user_path: Path | None = None,
+) -> Config:
+    """The effective configuration for a workspace; `flags` are dotted keys set on the
+    command line (None values are ignored)."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for path in (user_path or user_config_path(), project_config_path(workspace)):
+        if path.is_file():
+            layers.append((str(path), _flatten(_read_toml(path))))
+    for var, key in ENV_KEYS.items():
+        if raw := os.environ.get(var):
+            layers.append((f"environment ({var})", {key: raw}))
+    layers.append(("flag", {k: v for k, v in (flags or {}).items() if v is not None}))
 
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    known = set(leaf_keys())
+    for source, values in layers:
+        for key, value in values.items():
+            if key == "prices":
+                # Tables of prices merge by model; the last layer's entry for a model wins.
+                if not isinstance(value, dict):
+                    raise BdevError(
+                        f"{source}: prices must be a table of model -> {{input, output}}"
+                    )
+                merged["prices"] = {**merged.get("prices", {}), **value}
+            elif key not in known:
+                names = ", ".join(sorted(known))
+                raise BdevError(f"{source}: unknown setting {key!r} (known: {names}, prices)")
+            else:
+                merged[key] = value
+            sources[key] = source
+            _validate(merged, sources)  # each layer's mistake is reported with its file
+    config = _validate(merged, sources)
+    config._sources = sources
+    return config
 
-    def set(self, key: str, value: Any, source: str) -> None:
-        expected, _ = SCHEMA[key]
-        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
-            names = (
-                " or ".join(t.__name__ for t in expected)
-                if isinstance(expected, tuple)
-                else expected.__name__
-            )
-            raise BdevError(f"{source}: {key} must be {names}, got {value!r}")
-        if key == "gates.max_severity" and value not in SEVERITIES:
-            raise BdevError(f"{source}: gates.max_severity {value!r} is not one of {SEVERITIES}")
-        if key == "permissions.mode" and value not in PERMISSION_MODES:
-            raise BdevError(
-                f"{source}: permissions.mode {value!r} is not one of {', '.join(PERMISSION_MODES)}"
-            )
-        self.values[key] = value
-        self.sources[key] = source
 
-    def alias(self, name: str) -> str | None:
-        return self.values.get(f"models.{name}")
+def with_more(config: Config, key: str, items: list[str], source: str) -> Config:
+    """A copy of `config` with `items` appended to the list setting `key` (e.g. allow
+    rules given as flags on top of the files' ones)."""
+    section, _, name = key.partition(".")
+    current = getattr(getattr(config, section), name)
+    updated = config.model_copy(deep=True)
+    setattr(getattr(updated, section), name, [*current, *items])
+    updated._sources = {**config._sources, key: source}
+    return updated
+
+
+def _validate(merged: dict[str, Any], sources: dict[str, str]) -> Config:
+    try:
+        return Config.model_validate(_nest(merged))
+    except ValidationError as e:
+        error = e.errors()[0]
+        loc = [str(part) for part in error["loc"]]
+        if loc[:1] == ["prices"]:
+            key, where = "prices", f"prices.{loc[1]!r}" if len(loc) > 1 else "prices"
+            message = f"{where} needs numeric input and output (USD per Mtok)"
+        else:
+            key = ".".join(loc)
+            message = f"{key} {_expected(error)}, got {error.get('input')!r}"
+        raise BdevError(f"{sources.get(key, 'configuration')}: {message}") from None
+
+
+def _expected(error: Any) -> str:
+    """pydantic's reason in the words the old messages used ("must be int", ...)."""
+    kind = str(error.get("type", ""))
+    for prefix, word in (("int", "int"), ("float", "float"), ("bool", "bool"), ("string", "str")):
+        if kind.startswith(prefix):
+            return f"must be {word}"
+    if kind == "list_type":
+        return "must be a list"
+    return f"is invalid: {error.get('msg', kind)}"
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -130,6 +251,17 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".") if key != "prices" else [key]
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
@@ -138,61 +270,3 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise BdevError(f"{path}: invalid TOML: {e}") from None
     except OSError as e:
         raise BdevError(f"{path}: cannot read: {e.strerror}") from None
-
-
-def _apply_file(config: Config, path: Path) -> None:
-    if not path.is_file():
-        return
-    for key, value in _flatten(_read_toml(path)).items():
-        if key == "prices":
-            _apply_prices(config, value, str(path))
-        elif key in SCHEMA:
-            config.set(key, value, str(path))
-        else:
-            known = ", ".join(sorted(SCHEMA))
-            raise BdevError(f"{path}: unknown setting {key!r} (known: {known}, prices)")
-
-
-def _apply_prices(config: Config, table: Any, source: str) -> None:
-    if not isinstance(table, dict):
-        raise BdevError(f"{source}: prices must be a table of model -> {{input, output}}")
-    for model, price in table.items():
-        ok = isinstance(price, dict) and all(
-            isinstance(price.get(k), int | float) for k in ("input", "output")
-        )
-        if not ok:
-            raise BdevError(
-                f"{source}: prices.{model!r} needs numeric input and output (USD per Mtok)"
-            )
-        config.prices[model] = {"input": float(price["input"]), "output": float(price["output"])}
-    config.sources["prices"] = source
-
-
-def load_config(
-    workspace: Path,
-    flags: dict[str, Any] | None = None,
-    *,
-    user_path: Path | None = None,
-) -> Config:
-    """The effective configuration for a workspace; `flags` are dotted keys set on the
-    command line (None values are ignored)."""
-    config = Config()
-    for key, (_, default) in SCHEMA.items():
-        config.values[key] = default
-        config.sources[key] = "default"
-    _apply_file(config, user_path or user_config_path())
-    _apply_file(config, project_config_path(workspace))
-    for var, key in ENV_KEYS.items():
-        raw = os.environ.get(var)
-        if raw:
-            value: Any = raw
-            if SCHEMA[key][0] is int:
-                try:
-                    value = int(raw)
-                except ValueError:
-                    raise BdevError(f"environment: {var}={raw!r} is not an integer") from None
-            config.set(key, value, f"environment ({var})")
-    for key, value in (flags or {}).items():
-        if value is not None:
-            config.set(key, value, "flag")
-    return config

@@ -49,18 +49,22 @@ def audit(
     port: Annotated[
         int | None, typer.Option("--port", help="Port for the service (default: a free one).")
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="Open connections during load.")] = 10,
-    duration: Annotated[float, typer.Option(help="Seconds of load per endpoint.")] = 5.0,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Open connections during load [audit].")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Seconds of load per endpoint [audit].")
+    ] = None,
     skip: Annotated[
         str | None,
         typer.Option("--skip", help=f"Comma-separated steps to skip: {', '.join(STEPS)}."),
     ] = None,
     test_timeout: Annotated[
-        float, typer.Option(help="Seconds before the test suite is stopped.")
-    ] = 300.0,
+        float | None, typer.Option(help="Seconds before the test suite is stopped [audit].")
+    ] = None,
     startup_timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for the service to answer HTTP.")
-    ] = 30.0,
+        float | None, typer.Option(help="Seconds to wait for the service to answer HTTP [audit].")
+    ] = None,
     scenario: Annotated[
         Path | None,
         typer.Option(help="YAML/JSON file: `requests:` to load instead of GET endpoints."),
@@ -75,16 +79,23 @@ def audit(
     ] = None,
 ) -> None:
     """Measure a backend service: tests, coverage, start-up, conformance, load, security."""
-    options = AuditOptions(
+    from bdev.config import load_config
+
+    # Flags override the user's and the service's configuration ([audit], [gates]).
+    flags = {
+        "audit.concurrency": concurrency,
+        "audit.duration_s": duration,
+        "audit.test_timeout_s": test_timeout,
+        "audit.startup_timeout_s": startup_timeout,
+    }
+    config = load_config(path.resolve(), flags)
+    options = AuditOptions.from_config(
+        config,
         cmd=cmd,
         port=port,
-        concurrency=concurrency,
-        duration_s=duration,
         skip=parse_skip(skip),
-        test_timeout_s=test_timeout,
-        startup_timeout_s=startup_timeout,
         scenario=scenario,
-        python=python or _configured_python(path),
+        python=python or _relative_to(path, config.audit.python),
     )
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with err.status("analysing…") as status:
@@ -115,12 +126,9 @@ def audit(
         raise typer.Exit(1)
 
 
-def _configured_python(path: Path) -> str | None:
-    """`[audit] python` from the user's or the service's bdev configuration; a relative
-    path is taken from the service's directory."""
-    from bdev.config import load_config
-
-    value = load_config(path.resolve())["audit.python"]
+def _relative_to(path: Path, value: str | None) -> str | None:
+    """`[audit] python` from a configuration file: a relative path is taken from the
+    service's directory."""
     if value and "/" in value and not Path(value).is_absolute():
         return str(path.resolve() / value)
     return value

@@ -27,15 +27,16 @@ def show(
 
     ws = resolve_workspace(workspace)
     config = load_config(ws)
+    sources = config.sources
     rows = []
-    for key in sorted(config.values):
-        value = config.values[key]
+    for key, value in sorted(config.flat().items()):
         if key in SECRET_KEYS and value:
             value = "***"
-        rows.append((key, value, config.sources[key]))
+        rows.append((key, value, sources[key]))
+    prices = {model: price.model_dump() for model, price in config.prices.items()}
     if as_json:
         data = {k: {"value": v, "source": s} for k, v, s in rows}
-        data["prices"] = {"value": config.prices, "source": config.sources.get("prices", "default")}
+        data["prices"] = {"value": prices, "source": sources["prices"]}
         print(json.dumps(data))
         return
     out = Console(highlight=False)
@@ -44,6 +45,6 @@ def show(
     table = Table("key", "value", "source")
     for key, value, source in rows:
         table.add_row(key, "" if value is None else json.dumps(value), source)
-    for model, price in sorted(config.prices.items()):
-        table.add_row(f"prices.{model}", json.dumps(price), config.sources["prices"])
+    for model, price in sorted(prices.items()):
+        table.add_row(f"prices.{model}", json.dumps(price), sources["prices"])
     out.print(table)

@@ -57,7 +57,7 @@ def evaluate(
         from bdev.llm.resolve import model_from_config
 
         config = load_config(Path.cwd())
-        the_model = model_from_config(model or config["model"], config)
+        the_model = model_from_config(model or config.model, config)
     err.print(
         f"[bold]eval:[/] {len(chosen)} scenarios x {', '.join(names)}"
         + (f" with {the_model.name}" if the_model else "")

@@ -115,11 +115,10 @@ def _build(
 ) -> None:
     from bdev.config import load_config
     from bdev.llm.resolve import model_from_config
-    from bdev.workflow.gates import GateConfig
 
     console = Console(soft_wrap=True)  # progress and summary lines stay whole in logs
     config = load_config(Path.cwd())
-    model = model_from_config(model_spec or config["model"], config)
+    model = model_from_config(model_spec or config.model, config)
     console.print(f"[bold]model:[/] {model.name}", highlight=False)
     report = build_service(
         spec,
@@ -133,7 +132,7 @@ def _build(
         port=port,
         verify_service=verify,
         audit=audit,
-        gates=GateConfig.from_config(config),
+        gates=config.gates,
         force=force,
         progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
     )

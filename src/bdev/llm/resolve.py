@@ -44,12 +44,12 @@ def model_from_config(spec: str, config: Config) -> Model:
     provider, sep, _ = spec.partition(":")
     if not sep and spec != "local":
         provider = _guess_provider(spec)
-    setting = config.values.get
+    endpoint = config.endpoint(provider)
     return create_model(
         spec,
-        base_url=setting(f"{provider}.base_url"),
-        api_key=setting(f"{provider}.api_key"),
-        timeout=setting("model_timeout"),
+        base_url=endpoint.base_url,
+        api_key=endpoint.api_key,
+        timeout=config.model_timeout,
     )
 
 

@@ -28,7 +28,7 @@ from bdev.agents.capabilities import Capability, can_build, suits_backend_workfl
 from bdev.agents.definition import AgentDefinition
 from bdev.agents.registry import AgentRegistry
 from bdev.agents.router import choose_agent
-from bdev.config import Config, load_config
+from bdev.config import Config, load_config, with_more
 from bdev.errors import BdevError
 from bdev.llm.resolve import model_from_config
 from bdev.runtime.events import EventSink
@@ -42,7 +42,6 @@ from bdev.workflow.backend import (
     run_backend_workflow,
 )
 from bdev.workflow.delivery import Readiness
-from bdev.workflow.gates import GateConfig
 
 if TYPE_CHECKING:
     from bdev.specfirst.pipeline import BuildReport
@@ -198,9 +197,9 @@ def _config(request: RunRequest, workspace: Path) -> Config:
         flags[f"{provider}.api_key"] = o.api_key
     config = load_config(workspace, flags)
     if o.allow:
-        config.set("permissions.allow", [*config["permissions.allow"], *o.allow], "flag")
+        config = with_more(config, "permissions.allow", list(o.allow), "flag")
     if o.deny:
-        config.set("permissions.deny", [*config["permissions.deny"], *o.deny], "flag")
+        config = with_more(config, "permissions.deny", list(o.deny), "flag")
     return config
 
 
@@ -233,7 +232,7 @@ def _spec_first(
 
     busy = [p for p in workspace.iterdir() if not p.name.startswith(".") and p != spec_task.spec]
     out = workspace / "service" if busy else workspace
-    model_spec = request.model or config["model"]
+    model_spec = request.model or config.model
     _notify(request, "spec-first")(
         f"an OpenAPI document in the task; building a {spec_task.framework} service in "
         f"{out} with {model_spec}"
@@ -247,7 +246,7 @@ def _spec_first(
         single_file=spec_task.single_file,
         verify_service=request.gates,
         audit=request.gates,
-        gates=GateConfig.from_config(config),
+        gates=config.gates,
         force=out == workspace,
         progress=_notify(request, "build"),
     )

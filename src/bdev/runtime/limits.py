@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bdev.config import LimitsConfig
+
+_DEFAULTS = LimitsConfig()
+
 
 class RunStatus(StrEnum):
     COMPLETED = "completed"
@@ -32,8 +36,14 @@ EXIT_CODES: dict[RunStatus, int] = {
 
 @dataclass
 class Limits:
-    max_steps: int = 40
-    max_seconds: float | None = None
-    max_tokens: int | None = None  # input + output, summed over the run
-    max_cost: float | None = None  # USD, when a price is configured
-    max_format_errors: int = 4  # malformed turns in a row before giving up
+    """What stops a run; the defaults are the configuration's (`[limits]`)."""
+
+    max_steps: int = _DEFAULTS.max_steps
+    max_seconds: float | None = _DEFAULTS.max_seconds
+    max_tokens: int | None = _DEFAULTS.max_tokens  # input + output, summed over the run
+    max_cost: float | None = _DEFAULTS.max_cost  # USD, when a price is configured
+    max_format_errors: int = _DEFAULTS.max_format_errors  # malformed turns in a row
+
+    @classmethod
+    def from_config(cls, limits: LimitsConfig) -> Limits:
+        return cls(**limits.model_dump())

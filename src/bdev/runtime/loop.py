@@ -53,7 +53,6 @@ class Agent:
     limits: Limits = field(default_factory=Limits)
     ask: AskPermission | None = None
     price: dict[str, float] | None = None
-    on_text: Callable[[str], None] | None = None
     depth: int = 0  # 0 for the top-level agent, 1+ for sub-agents started by Task
 
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
@@ -93,7 +92,7 @@ class Agent:
             steps += 1
             t0 = time.monotonic()
             try:
-                response = self.model.complete(messages, specs, on_text=self.on_text)
+                response = self.model.complete(messages, specs)
             except ModelError as e:
                 return finish(RunStatus.MODEL_ERROR, detail=str(e))
             except KeyboardInterrupt:

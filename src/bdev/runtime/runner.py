@@ -57,7 +57,6 @@ class Runner:
     ask: AskPermission | None = None
     interactive: bool = False
     model_override: str | None = None
-    on_text: Callable[[str], None] | None = None
     # Builds the model for a spec; None: `model_from_config` with this runner's config.
     model_factory: Callable[[str], Model] | None = None
     _models: dict[str, Model] = field(default_factory=dict)
@@ -78,9 +77,7 @@ class Runner:
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.sinks)
         try:
-            spec = self.model_override or model_spec_for(
-                definition, self.config, self.config["model"]
-            )
+            spec = self.model_override or model_spec_for(definition, self.config, self.config.model)
             agent = self._agent(definition, spec, emit, depth=0)
             prompt = system_prompt(definition, self.workspace, list(agent.tools))
             emit(
@@ -93,7 +90,7 @@ class Runner:
                 model=spec,
                 task=task,
                 workspace=str(self.workspace),
-                permission_mode=self.config["permissions.mode"],
+                permission_mode=self.config.permissions.mode,
                 tools=list(agent.tools),
                 max_steps=agent.limits.max_steps,
             )
@@ -121,13 +118,8 @@ class Runner:
         emit = Emitter(transcript, *self.sinks)
         try:
             spec = self.model_override or start["model"]
-            fresh = spec not in self._models
             agent = self._agent(definition, spec, emit, depth=0)
             emit(EventType.RESUME, session_id=record.id, steps_done=record.steps, model=spec)
-            # A scripted model replays turns in order: skip those the transcript answered.
-            skip = getattr(agent.model, "skip", None)
-            if fresh and callable(skip):
-                skip(sum(1 for e in record.events if e.get("type") == EventType.MODEL_CALL))
             messages = list(record.messages)
             pending = record.pending_tool_calls()
             if pending:
@@ -154,16 +146,6 @@ class Runner:
             self._models[spec] = factory(spec)
         return self._models[spec]
 
-    def _limits(self, depth: int) -> Limits:
-        cfg = self.config
-        return Limits(
-            max_steps=cfg["limits.max_steps"],
-            max_seconds=cfg["limits.max_seconds"],
-            max_tokens=cfg["limits.max_tokens"],
-            max_cost=cfg["limits.max_cost"],
-            max_format_errors=cfg["limits.max_format_errors"],
-        )
-
     def _agent(self, definition: AgentDefinition, spec: str, emit: Emitter, depth: int) -> Agent:
         names = list(definition.allowed_tools)
         if depth + 1 >= MAX_DEPTH and "Task" in names:
@@ -171,13 +153,13 @@ class Runner:
         tools = build_tools(names)
         ctx = ToolContext(
             workspace=self.workspace,
-            bash_timeout_s=float(self.config["bash.timeout"]),
+            bash_timeout_s=float(self.config.bash.timeout),
             run_subagent=self._subagent_runner(emit, depth) if "Task" in tools else None,
         )
         policy = Policy(
-            mode=PermissionMode(self.config["permissions.mode"]),
-            allow=list(self.config["permissions.allow"]),
-            deny=list(self.config["permissions.deny"]),
+            mode=PermissionMode(self.config.permissions.mode),
+            allow=list(self.config.permissions.allow),
+            deny=list(self.config.permissions.deny),
             interactive=self.interactive,
             workspace=self.workspace,
         )
@@ -187,17 +169,16 @@ class Runner:
             policy=policy,
             ctx=ctx,
             emit=emit,
-            limits=self._limits(depth),
+            limits=Limits.from_config(self.config.limits),
             ask=self.ask if self.interactive else None,
-            price=self.config.prices.get(spec),
-            on_text=self.on_text if depth == 0 else None,
+            price=price.model_dump() if (price := self.config.prices.get(spec)) else None,
             depth=depth,
         )
 
     def _subagent_runner(self, emit: Emitter, depth: int) -> Callable[[str, str], str]:
         def run_subagent(name: str, prompt: str) -> str:
             definition = self.registry.get(name)  # BdevError names the known agents
-            session_model = self.model_override or self.config["model"]
+            session_model = self.model_override or self.config.model
             spec = model_spec_for(definition, self.config, session_model)
             agent = self._agent(definition, spec, emit, depth=depth + 1)
             emit(EventType.SUBAGENT_START, agent=definition.name, model=spec, depth=depth + 1)

@@ -167,7 +167,9 @@ def _audit_and_deliver(
     facts = analyze(out)
     with tempfile.TemporaryDirectory(prefix="bdev-build-audit-") as tmp:
         # The service needs its secrets; the audit starts it with bdev's environment.
-        options = AuditOptions(cmd=start_command(facts, Path(tmp)), duration_s=2.0, concurrency=4)
+        options = AuditOptions(
+            cmd=start_command(facts, Path(tmp)), duration_s=2.0, concurrency=4, targets=gate_config
+        )
         try:
             audited = run_audit(out, options, lambda text: note(f"audit: {text}"), facts=facts)
         except BdevError as e:

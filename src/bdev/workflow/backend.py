@@ -41,20 +41,16 @@ CONTEXT_LIMIT = 6000  # characters of context JSON a small model is shown
 @dataclass
 class WorkflowOptions:
     gates: GateConfig = field(default_factory=GateConfig)
-    max_rounds: int = 3
     audit: AuditOptions = field(default_factory=AuditOptions)
     run_gates: bool = True
 
+    @property
+    def max_rounds(self) -> int:
+        return self.gates.max_rounds
+
     @classmethod
     def from_config(cls, config: Config, *, run_gates: bool = True) -> WorkflowOptions:
-        audit = AuditOptions(
-            concurrency=config["audit.concurrency"],
-            duration_s=float(config["audit.duration_s"]),
-            startup_timeout_s=float(config["audit.startup_timeout_s"]),
-            test_timeout_s=float(config["audit.test_timeout_s"]),
-            python=config["audit.python"],
-        )
-        return cls(GateConfig.from_config(config), config["gates.max_rounds"], audit, run_gates)
+        return cls(config.gates, AuditOptions.from_config(config), run_gates)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bdev.backend.audit.report import AuditReport
-from bdev.config import SEVERITIES, Config
+from bdev.config import SEVERITIES, GatesConfig
 from bdev.workflow.changes import Changes
 
 # Where each figure lives in audit.json, so every gate points at its evidence.
@@ -27,27 +27,9 @@ EVIDENCE_PATHS = {
 }
 
 
-@dataclass
-class GateConfig:
-    tests_pass: bool = True
-    coverage_min: float | None = 80.0
-    p95_max_ms: float | None = 100.0
-    max_severity: str = "medium"
-    openapi: bool = True
-    health: bool = True
-    require_changes: bool = True
-
-    @classmethod
-    def from_config(cls, config: Config) -> GateConfig:
-        return cls(
-            tests_pass=config["gates.tests_pass"],
-            coverage_min=config["gates.coverage_min"],
-            p95_max_ms=config["gates.p95_max_ms"],
-            max_severity=config["gates.max_severity"],
-            openapi=config["gates.openapi"],
-            health=config["gates.health"],
-            require_changes=config["gates.require_changes"],
-        )
+# The gate thresholds are the configuration's `[gates]` section: one definition, read by
+# the workflow, spec-first and the audit's checklist alike.
+GateConfig = GatesConfig
 
 
 @dataclass

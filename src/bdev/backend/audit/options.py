@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bdev.config import AuditConfig, Config, GatesConfig
 from bdev.errors import BdevError
 
 # The steps in the order they run; `--skip` takes any of these names.
@@ -25,15 +27,18 @@ MAX_CONCURRENCY = 512
 MAX_DURATION_S = 300.0
 
 
+_DEFAULTS = AuditConfig()
+
+
 @dataclass
 class AuditOptions:
     cmd: str | None = None  # start command overriding the analysed one; "{port}" is filled in
     port: int | None = None  # None: a free port is picked
-    startup_timeout_s: float = 30.0
-    test_timeout_s: float = 300.0
+    startup_timeout_s: float = _DEFAULTS.startup_timeout_s
+    test_timeout_s: float = _DEFAULTS.test_timeout_s
     migration_timeout_s: float = 120.0
-    concurrency: int = 10
-    duration_s: float = 5.0
+    concurrency: int = _DEFAULTS.concurrency
+    duration_s: float = _DEFAULTS.duration_s
     # Upper bound on requests per load run, whatever the duration.
     max_requests: int = 500_000
     skip: frozenset[str] = field(default_factory=frozenset)
@@ -41,6 +46,22 @@ class AuditOptions:
     # An existing interpreter for the service's code, used as it is; None: bdev builds one.
     python: str | None = None
     env_timeout_s: float = 900.0  # building the service's environment
+    # The checklist's targets (coverage, p95): the configuration's `[gates]`.
+    targets: GatesConfig = field(default_factory=GatesConfig)
+
+    @classmethod
+    def from_config(cls, config: Config, **given: Any) -> AuditOptions:
+        """`[audit]` and `[gates]` from the configuration; `given` sets the rest."""
+        audit = config.audit
+        configured: dict[str, Any] = {
+            "concurrency": audit.concurrency,
+            "duration_s": audit.duration_s,
+            "startup_timeout_s": audit.startup_timeout_s,
+            "test_timeout_s": audit.test_timeout_s,
+            "python": audit.python,
+            "targets": config.gates,
+        }
+        return cls(**{**configured, **given})
 
     def __post_init__(self) -> None:
         self.skip = frozenset(self.skip)

@@ -61,7 +61,7 @@ def run_audit(
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bdev-audit-") as tmp:
         audit.run(Path(tmp))
-    score = build_scorecard(audit.steps, facts, root)
+    score = build_scorecard(audit.steps, facts, root, options.targets)
     return AuditReport(
         **dict(score),
         root=str(root),
