@@ -28,12 +28,6 @@ def write(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-@pytest.fixture(autouse=True)
-def no_user_agents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The default user dir is ~/.claude/agents: keep the real one out of every test.
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
 def _definition(
     name: str = "x", description: str = "Does x.", body: str = "Prompt.\n", **fields: str
 ) -> str:

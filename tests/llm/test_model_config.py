@@ -38,7 +38,6 @@ app.command("eval")(evaluate)
 @pytest.fixture
 def project(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory whose project config points openai: at the fake server."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".bdev").mkdir()
     (tmp_path / ".bdev" / "config.toml").write_text(
@@ -86,10 +85,7 @@ def test_eval_uses_the_configured_endpoint(project: Path, fake_server: FakeServe
     assert fake_server.requests[0].body["model"] == "eval-model"
 
 
-def test_an_alias_nobody_configured_is_one_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+def test_an_alias_nobody_configured_is_one_clear_error(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     with pytest.raises(BdevError, match=r"'opus' is an alias nobody configured.*\[models\] opus"):
         model_from_config("opus", config)

@@ -30,11 +30,9 @@ def bdev(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    e = dict(os.environ)
-    e["HOME"] = str(tmp_path / "home")
-    e["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
-    return e
+def env() -> dict[str, str]:
+    """The child's environment: the suite's isolated HOME and config dir (conftest)."""
+    return dict(os.environ)
 
 
 def script(path: Path, turns: list[dict]) -> str:

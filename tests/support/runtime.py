@@ -3,8 +3,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bdev.agents.definition import AgentDefinition, load_definition
 from bdev.agents.registry import AgentRegistry
 from bdev.config import load_config
@@ -29,16 +27,6 @@ def write_agent(
     path = directory / f"{name}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    # Keep the user's own config and agents out of the tests.
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return ws
 
 
 def make_runner(

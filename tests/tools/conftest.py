@@ -8,10 +8,9 @@ from bdev.tools.base import ToolContext
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    return root
+def ws(workspace: Path) -> Path:
+    """The tools' tests say `ws`: the suite's one workspace fixture."""
+    return workspace
 
 
 @pytest.fixture

@@ -1,1 +1,0 @@
-from support.runtime import workspace  # noqa: F401  (fixture)
