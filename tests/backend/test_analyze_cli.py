@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test starts bdev as a process
+
 GOOD = Path(__file__).parents[1] / "fixtures" / "services" / "good_fastapi"
 
 

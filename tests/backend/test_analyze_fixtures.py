@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bdev.backend.analyze import analyze, context_response
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
@@ -98,6 +100,7 @@ def test_context_response_shape() -> None:
     json.dumps(context)  # plain JSON all the way down
 
 
+@pytest.mark.slow
 def test_good_fastapi_passes_its_own_tests(tmp_path: Path) -> None:
     copy = shutil.copytree(GOOD, tmp_path / "svc", ignore=shutil.ignore_patterns("__pycache__"))
     result = subprocess.run(

@@ -25,6 +25,8 @@ from bdev.backend.audit.testrun import run_tests
 from bdev.backend.facts import BackendFacts, Endpoint, EntryPoint
 from bdev.errors import BdevError
 
+pytestmark = pytest.mark.slow  # starts real services and test suites
+
 SERVER = '''
 """A tiny JSON service on the standard library: python server.py PORT."""
 import json

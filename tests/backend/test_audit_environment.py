@@ -485,6 +485,7 @@ def tiny_service(root: Path, requirements: str) -> BackendFacts:
     )
 
 
+@pytest.mark.slow
 def test_audit_records_the_environment_first_and_tests_use_it(tmp_path: Path) -> None:
     root = tmp_path / "svc"
     facts = tiny_service(root, "packaging\n")

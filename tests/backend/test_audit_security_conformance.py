@@ -15,6 +15,8 @@ from bdev.backend.audit.conformance import fetch_openapi, run_conformance
 from bdev.backend.audit.procs import free_port, stop_group, wait_for_port
 from bdev.backend.facts import BackendFacts
 
+pytestmark = pytest.mark.slow  # starts real services
+
 SERVICE = """
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse

@@ -26,6 +26,8 @@ from bdev.backend.audit.sec_targets import Target, build_targets, normalise_path
 from bdev.backend.facts import BackendFacts, Endpoint, Location
 from bdev.errors import BdevError
 
+pytestmark = pytest.mark.slow  # starts real services
+
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
 FLAWED = SERVICES / "flawed_flask"
 GOOD = SERVICES / "good_fastapi"

@@ -17,6 +17,8 @@ from bdev.backend.audit.runner import run_audit
 from bdev.backend.audit.services import find_pg_bin, throwaway_services
 from bdev.backend.facts import BackendFacts, DataLayer, Endpoint, EntryPoint
 
+pytestmark = pytest.mark.slow  # starts PostgreSQL and Redis servers
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "services"
 
 needs_pg = pytest.mark.skipif(

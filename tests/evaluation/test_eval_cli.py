@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 from bdev.cli.eval_cmd import evaluate
 from bdev.errors import BdevError
 
+pytestmark = pytest.mark.slow  # runs scenario services and their exploit suites
+
 app = typer.Typer()
 app.command("eval")(evaluate)
 app.command("other")(lambda: None)  # two commands: `eval` stays a subcommand

@@ -13,6 +13,8 @@ from bdev.evaluation.single_shot import SingleShot
 from bdev.evaluation.spec_first import SpecFirst
 from bdev.llm.scripted import ScriptedModel
 
+pytestmark = pytest.mark.slow  # runs scenario services and their exploit suites
+
 BROKEN_APP = "from fastapi import FastAPI\napp = FastAPI(\n"  # never starts: a syntax error
 VALIDATED = "0[138]-*"  # notes search (SQL), calculator (code), passwords (storage)
 

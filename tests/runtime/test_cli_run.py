@@ -14,6 +14,8 @@ import pytest
 
 from support.runtime import write_agent
 
+pytestmark = pytest.mark.slow  # each test starts bdev as a process
+
 BDEV = [sys.executable, "-m", "bdev"]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from support.runtime import write_agent
 
+pytestmark = pytest.mark.slow  # a real terminal session per test
+
 
 @pytest.mark.parametrize(("answer", "written"), [("y", True), ("n", False)])
 def test_default_mode_asks_in_a_terminal(

@@ -147,6 +147,7 @@ def test_generated_code_is_ruff_clean(
     assert fmt.returncode == 0, fmt.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "framework", "single"),
     [("items.yaml", "fastapi", False), ("auth.yaml", "flask", True)],

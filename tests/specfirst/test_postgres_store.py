@@ -9,6 +9,8 @@ from specfirst_support import MINIMAL, load_service, plan_for
 
 from bdev.specfirst import Options, generate
 
+pytestmark = pytest.mark.slow  # starts a PostgreSQL server
+
 
 @pytest.mark.services
 def test_crud_round_trip_on_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from specfirst_support import ARCHIVE_ANSWER, MINIMAL, SPECS, plan_for
 
 from bdev.backend.audit.results import Finding, StepResult
 from bdev.llm.scripted import ScriptedModel
 from bdev.specfirst.pipeline import build_service
 from bdev.specfirst.verify import Router
+
+pytestmark = pytest.mark.slow  # starts generated services and their suites
 
 # KeyError on every call: the service answers 500 and logs the traceback.
 CRASHING = """```python

@@ -42,6 +42,7 @@ def test_output_is_capped_keeping_head_and_tail(ws: Path) -> None:
     assert cut == f"[... {total - 200} bytes of output cut ...]"
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_whole_group(ws: Path, ctx: ToolContext) -> None:
     start = time.monotonic()
     command = "echo started; (sleep 30; touch late.txt) & sleep 30"
@@ -58,6 +59,7 @@ def test_default_timeout_comes_from_context(ws: Path) -> None:
         BashTool().run({"command": "sleep 10"}, ctx)
 
 
+@pytest.mark.slow
 def test_small_timeouts_are_read_as_seconds(ctx: ToolContext) -> None:
     with pytest.raises(ToolError, match="timed out after 1 s"):
         BashTool().run({"command": "sleep 10", "timeout": 1}, ctx)

@@ -77,6 +77,7 @@ def write(path: str, content: str) -> dict:
     return {"name": "Write", "arguments": {"file_path": path, "content": content}}
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
     (workspace / ".bdev").mkdir()
