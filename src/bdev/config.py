@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -38,8 +38,8 @@ from bdev.errors import BdevError
 
 PermissionModeName = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
-PERMISSION_MODES: tuple[str, ...] = PermissionModeName.__args__
-SEVERITIES: tuple[str, ...] = Severity.__args__
+PERMISSION_MODES: tuple[str, ...] = get_args(PermissionModeName)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 
 
 class _Section(BaseModel):

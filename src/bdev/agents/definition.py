@@ -21,7 +21,7 @@ from bdev.agents import frontmatter
 from bdev.agents.capabilities import Capability, capabilities_of
 from bdev.agents.examples import Example, parse_examples, strip_examples, unescape
 from bdev.agents.mojibake import find_mojibake
-from bdev.agents.problems import DefinitionError, Problem, display_path
+from bdev.agents.problems import DefinitionError, Problem, Severity, display_path
 from bdev.tools.base import TOOL_NAMES
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class _Checker:
 
     def _add(self, key: str, message: str, warning: bool = False, line: int | None = None) -> None:
         line = self._line(key) if line is None else line
-        severity = "warning" if warning else "error"
+        severity: Severity = "warning" if warning else "error"
         self.problems.append(Problem(self.file, line, key, message, severity))
 
 
@@ -238,4 +238,5 @@ def _type_name(value: Any) -> str:
         return "true/false"
     if isinstance(value, int | float):
         return "a number"
-    return {list: "a list", dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
+    names: dict[type, str] = {list: "a list", dict: "a mapping"}
+    return names.get(type(value), f"a {type(value).__name__}")

@@ -100,6 +100,7 @@ class _Reader:
             return
         # compose() keeps each key's position, which safe_load() throws away.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        assert isinstance(root, yaml.MappingNode)  # safe_load gave a dict: a mapping document
         for key_node, _ in root.value:
             self.fm.lines[str(key_node.value)] = self.first + key_node.start_mark.line
         self.fm.fields = {str(k): v for k, v in data.items()}

@@ -54,15 +54,14 @@ class AgentRegistry:
         self.project_root = Path(project_root)
         if agents_dir is not None and not Path(agents_dir).is_dir():
             raise BdevError(f"--agents-dir {agents_dir}: not a directory")
+        candidates: list[tuple[Source, Path | None]] = [
+            ("dir", agents_dir),
+            ("project", self.project_root / ".claude" / "agents"),
+            ("user", user_dir if user_dir is not None else DEFAULT_USER_DIR),
+            ("builtin", builtin_dir),
+        ]
         self.places = [
-            AgentPlace(source, Path(d).expanduser())
-            for source, d in (
-                ("dir", agents_dir),
-                ("project", self.project_root / ".claude" / "agents"),
-                ("user", user_dir if user_dir is not None else DEFAULT_USER_DIR),
-                ("builtin", builtin_dir),
-            )
-            if d is not None
+            AgentPlace(source, Path(d).expanduser()) for source, d in candidates if d is not None
         ]
 
     def all(self) -> list[AgentDefinition]:

@@ -92,7 +92,7 @@ def choose_agent(task: str, agents: list[AgentDefinition]) -> Choice:
     docs = [_Doc.of(a) for a in sorted(agents, key=lambda a: a.name)]
     task_words = words(task)
     query = list(dict.fromkeys(stem for stem, _ in task_words))
-    surface = {}
+    surface: dict[str, str] = {}
     for stem, word in task_words:
         surface.setdefault(stem, word)
 

@@ -139,8 +139,8 @@ class AuthInspector:
             if name in ("Depends", "Security") and self.dependency(mod, call, depth):
                 return True
             if name in ("Header", "Cookie"):
-                alias = const_str(keyword(call, "alias")) or param.arg
-                if re.search(r"authorization|api_?key|token", alias, re.IGNORECASE):
+                header = const_str(keyword(call, "alias")) or param.arg
+                if re.search(r"authorization|api_?key|token", header, re.IGNORECASE):
                     return True
         return False
 

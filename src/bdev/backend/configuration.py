@@ -168,17 +168,24 @@ def _kind(name: str) -> str:
 def _python_secrets(mod: PyModule) -> list[Secret]:
     found: list[Secret] = []
 
-    def add(node: ast.AST, name: str, value: ast.AST | None, kind: str | None = None) -> None:
+    def add(
+        node: ast.stmt | ast.expr, name: str, value: ast.AST | None, kind: str | None = None
+    ) -> None:
         text = const_str(value)
         if text is not None and looks_secret(name, text):
-            location = Location(file=mod.rel, line=node.lineno)  # type: ignore[attr-defined]
+            location = Location(file=mod.rel, line=node.lineno)
             found.append(Secret(location=location, kind=kind or _kind(name), name=name))
 
     docstrings = {id(n.value) for n in mod.nodes if isinstance(n, ast.Expr) and const_str(n.value)}
     for node in mod.nodes:
-        text = const_str(node)
-        if text is not None and id(node) not in docstrings and url_password(text):
-            location = Location(file=mod.rel, line=node.lineno)  # type: ignore[attr-defined]
+        text = const_str(node)  # not None only for a string ast.Constant
+        if (
+            isinstance(node, ast.Constant)
+            and text is not None
+            and id(node) not in docstrings
+            and url_password(text)
+        ):
+            location = Location(file=mod.rel, line=node.lineno)
             found.append(Secret(location=location, kind="password in connection URL"))
         elif isinstance(node, ast.Assign):
             for target in node.targets:

@@ -86,7 +86,7 @@ def _sql_text(node: ast.AST | None) -> tuple[str, bool] | None:
         if isinstance(node.op, ast.Mod):
             return (left[0], True) if left else None
         text = (left[0] if left else "") + (right[0] if right else "")
-        return text, not (left and right) or left[1] or right[1]  # type: ignore[index]
+        return text, not (left and right) or left[1] or right[1]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         base = _sql_text(node.func.value) if node.func.attr == "format" else None
         return (base[0], True) if base else None
@@ -100,9 +100,9 @@ def _assignments(scope: ast.AST) -> Assignments:
     """Name -> (line, value, is `+=`) for the assignments in a scope."""
     found: Assignments = {}
     for node in ast.walk(scope):
-        if isinstance(node, ast.Assign | ast.AnnAssign):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             for name in assigned_names(node):
-                found.setdefault(name, []).append((node.lineno, node.value, False))  # type: ignore[arg-type]
+                found.setdefault(name, []).append((node.lineno, node.value, False))
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             found.setdefault(node.target.id, []).append((node.lineno, node.value, True))
     return found
@@ -237,11 +237,11 @@ def _alembic_revisions(tree: SourceTree, folder: str) -> list[str]:
             continue
         values: dict[str, str | None] = {}
         for node in module.body:
-            for name in assigned_names(node):
-                value = node.value  # type: ignore[attr-defined]
-                values[name] = const_str(value)
-        if values.get("revision"):
-            down[values["revision"]] = values.get("down_revision")  # type: ignore[index]
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                for name in assigned_names(node):
+                    values[name] = const_str(node.value)
+        if revision := values.get("revision"):
+            down[revision] = values.get("down_revision")
     # Oldest first along the down_revision chain; branches and leftovers after, sorted.
     ordered: list[str] = []
     current = next((r for r, d in down.items() if d is None), None)

@@ -77,11 +77,13 @@ class DjangoUrls:
         if mod.name in seen:
             return
         for node in mod.tree.body:
-            targets = []
+            targets: list[ast.Name] = []
             if isinstance(node, ast.Assign):
                 targets = [t for t in node.targets if isinstance(t, ast.Name)]
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 targets = [node.target]
+            else:
+                continue
             if any(t.id == "urlpatterns" for t in targets):
                 self._patterns(mod, node.value, prefix, seen | {mod.name})
 
@@ -118,9 +120,11 @@ class DjangoUrls:
             view = view.func.value if isinstance(view.func, ast.Attribute) else view.func
         symbol = self.index.resolve(mod, view)
         node = symbol.node if symbol is not None else None
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if symbol is not None and isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
             methods, auth = _view_methods(node), combine(wrapped_auth, _view_auth(node))
-            location = Location(file=symbol.module.rel, line=node.lineno)  # type: ignore[union-attr]
+            location = Location(file=symbol.module.rel, line=node.lineno)
         else:
             methods, auth = ["GET"], True if wrapped_auth else None
             location = Location(file=mod.rel, line=call.lineno)
@@ -156,11 +160,11 @@ def _view_methods(view: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -
             if listed:
                 return [m.upper() for m in listed]
     compared = {
-        const_str(c).upper()  # type: ignore[union-attr]
+        text.upper()
         for node in ast.walk(view)
         if isinstance(node, ast.Compare) and dotted(node.left).endswith("request.method")
         for c in [*node.comparators, *(e for n in node.comparators for e in _elts(n))]
-        if const_str(c)
+        if (text := const_str(c))
     }
     return ["GET", *sorted(compared - {"GET"})]
 

@@ -61,7 +61,7 @@ def _response_model(operation: dict) -> str | None:
 
 def _requires_auth(operation: dict, doc: dict) -> bool:
     # An operation's own `security` replaces the global one; `[]` or `[{}]` means no auth.
-    security = operation.get("security", doc.get("security"))
+    security = operation.get("security", doc.get("security")) or []
     return bool(security) and all(bool(req) for req in security)
 
 

@@ -76,8 +76,9 @@ class PyIndex:
             for node in parsed.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     mod.defs[node.name] = node
-                for target in assigned_names(node):
-                    mod.defs[target] = node.value  # type: ignore[union-attr]
+                if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                    for target in assigned_names(node):
+                        mod.defs[target] = node.value
             self.modules.setdefault(name, mod)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from bdev.backend.auth import (
     AUTH_HOOK_NAME,
@@ -238,6 +239,7 @@ class RouteFinder:
             return
         key = self._owner_key(mod, deco.func.value)
         first, second = const_str(arg(deco, 0, "path")), const_str(arg(deco, 1, "path"))
+        path: str | None
         if attr == "route" and second is not None and first is not None:
             methods, path = [first.upper()], second  # aiohttp: routes.route("GET", "/x")
         else:
@@ -297,8 +299,12 @@ class RouteFinder:
         endpoint: ast.expr,
         call: ast.Call,
     ) -> None:
-        if isinstance(endpoint, ast.Call) and last_name(endpoint.func) == "as_view":
-            endpoint = endpoint.func.value  # type: ignore[attr-defined]
+        if (
+            isinstance(endpoint, ast.Call)
+            and isinstance(endpoint.func, ast.Attribute)
+            and last_name(endpoint.func) == "as_view"
+        ):
+            endpoint = endpoint.func.value
         symbol = self.index.resolve(mod, endpoint)
         node = symbol.node if symbol else None
         handler_mod = symbol.module if symbol else mod
@@ -365,7 +371,7 @@ class RouteFinder:
             return None, ast.unparse(response) if response is not None else None
         models = self.index.pydantic_models
 
-        def names_model(node: ast.AST | None) -> bool:
+        def names_model(node: ast.expr | None) -> TypeGuard[ast.expr]:
             return node is not None and any(
                 isinstance(n, ast.Name) and n.id in models for n in ast.walk(node)
             )
@@ -385,7 +391,7 @@ class RouteFinder:
             if isinstance(default, ast.Call) and last_name(default.func) in NOT_BODY:
                 continue
             if names_model(annotation):
-                request = ast.unparse(annotation)  # type: ignore[arg-type]
+                request = ast.unparse(annotation)
                 break
         if response is None and names_model(handler.returns):
             response = handler.returns

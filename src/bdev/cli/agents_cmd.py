@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +19,7 @@ from rich.text import Text
 from bdev.agents.definition import AgentDefinition, validate_file
 from bdev.agents.problems import Problem, display_path
 from bdev.agents.registry import AgentRegistry
+from bdev.runtime.prompt import first_request
 
 app = typer.Typer(help="List, inspect and check agent definitions.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -93,10 +96,25 @@ def show(
     agent: Annotated[str, typer.Argument(help="An agent name or a definition file.")],
     agents_dir: AgentsDir = None,
     workspace: Workspace = None,
+    prompt: Annotated[
+        bool,
+        typer.Option(
+            "--prompt",
+            help="Print only what the model receives: the system prompt as rendered, "
+            "then the tools' JSON specs.",
+        ),
+    ] = False,
 ) -> None:
-    """One definition: its fields, resolved tools, examples and system prompt."""
+    """One definition: its fields, resolved tools, examples and the rendered system prompt."""
     with _own_warnings():
         d = _registry(workspace, agents_dir).get(agent)
+    # The prompt names the workspace and today's date, as a run here today would send it.
+    system, specs = first_request(d, (workspace or Path.cwd()).expanduser().resolve())
+    if prompt:
+        typer.echo(system)
+        typer.echo("\n--- tools (sent beside the messages on every request) ---")
+        typer.echo(json.dumps([asdict(s) for s in specs], indent=2, ensure_ascii=False))
+        return
     fields = [
         ("name", d.name),
         ("source", d.source),
@@ -114,8 +132,8 @@ def show(
         out.print(Text(f"warning: {warning}", style="yellow"))
     out.print(Text("\ndescription", style="bold"))
     out.print(Text(d.summary))
-    out.print(Text("\nsystem prompt", style="bold"))
-    out.print(Text(d.body.strip("\n")))
+    out.print(Text("\nsystem prompt (as a run here would send it; raw: --prompt)", style="bold"))
+    out.print(Text(system))
 
 
 @app.command("validate")

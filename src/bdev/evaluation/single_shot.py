@@ -11,10 +11,9 @@ from typing import Any
 from bdev.evaluation.scenario import Scenario
 from bdev.evaluation.strategy import APP_FILE, BuildOutcome, task_text
 from bdev.llm.base import Message, Model, ModelError, model_setting
+from bdev.prompts import render
 from bdev.tools.fileio import write_text_atomic
 
-SYSTEM = "You are an expert Python backend engineer. You write complete, working, secure code."
-ANSWER_FORMAT = f"Answer with the complete {APP_FILE} in one ```python code block and nothing else."
 # A whole app does not fit the local model's default answer budget (1024 tokens).
 MIN_ANSWER_TOKENS = 3072
 
@@ -45,8 +44,10 @@ class SingleShot:
         if model is None:
             return BuildOutcome(ok=False, notes="no model given")
         messages = [
-            Message("system", SYSTEM),
-            Message("user", f"{task_text(scenario)}\n\n{ANSWER_FORMAT}"),
+            Message("system", render("single_shot_system")),
+            Message(
+                "user", render("single_shot_user", task=task_text(scenario), app_file=APP_FILE)
+            ),
         ]
         start = time.monotonic()
         try:

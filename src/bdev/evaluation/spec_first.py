@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Literal
 
 from bdev.evaluation.scenario import Scenario
 from bdev.evaluation.strategy import BuildOutcome
@@ -28,7 +29,9 @@ class SpecFirst:
         except ImportError as e:
             return BuildOutcome(ok=False, skipped=True, notes=f"unavailable: {e}")
         start = time.monotonic()
-        framework = "flask" if scenario.framework == "flask" else "fastapi"
+        framework: Literal["fastapi", "flask"] = (
+            "flask" if scenario.framework == "flask" else "fastapi"
+        )
         report = build_service(
             scenario.spec_path,
             out_dir,

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
+from bdev.prompts import render
 
 # Every built service is started the same way; the task tells strategies to write this.
 APP_FILE = "app.py"
@@ -39,15 +40,10 @@ class Strategy(Protocol):
 
 def task_text(scenario: Scenario) -> str:
     """The task every model-driven strategy gets: paragraph, spec, and the file contract."""
-    return (
-        f"Build this backend service in Python.\n\n{scenario.paragraph}\n\n"
-        f"The OpenAPI document it must implement:\n```yaml\n{scenario.spec_text.strip()}\n```\n\n"
-        f"Write {APP_FILE} with a {scenario.framework} app named `app` that implements "
-        "every operation exactly as specified. It is started with "
-        f"`python -m uvicorn app:app --port PORT` from the folder holding {APP_FILE}. "
-        "Use only the Python standard library, fastapi, pydantic and uvicorn. "
-        "Make it secure: validate input, never build SQL or shell commands from input, "
-        "never evaluate input as code, keep files inside their folder, check "
-        "authorization on every protected operation, hash passwords with a salted slow "
-        "hash, and bound the size of every result and request."
+    return render(
+        "eval_task",
+        paragraph=scenario.paragraph,
+        spec_text=scenario.spec_text,
+        app_file=APP_FILE,
+        framework=scenario.framework,
     )

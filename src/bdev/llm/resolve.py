@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypedDict
 
 from bdev.config import Config
 from bdev.errors import BdevError
@@ -26,6 +27,12 @@ FORMS = (
 
 # Model names a definition's `model:` may give, mapped to a spec by `[models]`.
 ALIASES = ("sonnet", "opus", "haiku")
+
+
+class _Timeout(TypedDict, total=False):
+    """A provider's `timeout` argument, left out to keep the provider's default."""
+
+    timeout: float
 
 
 def model_from_config(spec: str, config: Config) -> Model:
@@ -65,6 +72,7 @@ def create_model(
     provider, sep, rest = spec.partition(":")
     if not sep and spec != "local":
         provider, rest = _guess_provider(spec), spec
+    timeout_arg: _Timeout = {"timeout": timeout} if timeout is not None else {}
     if provider == "local":
         return _local(rest or None)
     if not rest:
@@ -80,7 +88,7 @@ def create_model(
             rest,
             base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
             api_key=api_key or os.environ.get("OPENAI_API_KEY") or None,
-            **({"timeout": timeout} if timeout is not None else {}),
+            **timeout_arg,
         )
     if provider == "anthropic":
         from bdev.llm.anthropic_api import AnthropicModel
@@ -89,7 +97,7 @@ def create_model(
             rest,
             base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
             api_key=api_key or os.environ.get("ANTHROPIC_API_KEY") or None,
-            **({"timeout": timeout} if timeout is not None else {}),
+            **timeout_arg,
         )
     raise BdevError(f"unknown model provider {provider!r} in {spec!r}; use one of: {_forms()}")
 

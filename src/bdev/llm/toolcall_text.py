@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bdev.llm.base import ToolCall
+from bdev.prompts import render
 
 # strict=False accepts raw newlines and tabs inside strings: small models write file
 # contents that way, and nothing is ambiguous about it.
@@ -64,8 +65,7 @@ def render_tool_call(call: ToolCall) -> str:
 
 def format_hint(name: str | None = None) -> str:
     """The one-line reminder of the expected form that ends every error."""
-    shown = name or "<tool name>"
-    return f'Write each call as: <tool_call>{{"name": "{shown}", "arguments": {{...}}}}</tool_call>'
+    return render("tool_call_format", name=name or "<tool name>")
 
 
 def parse_tool_calls(

@@ -15,6 +15,7 @@ from typing import Any
 
 from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage
 from bdev.llm.pricing import cost as price_cost
+from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.tools.base import Tool, ToolContext, ToolError
@@ -24,10 +25,7 @@ from bdev.tools.registry import tool_specs, validate_arguments
 # Asked when the policy says "ask": (tool name, arguments) -> allowed?
 AskPermission = Callable[[str, dict[str, Any]], bool]
 
-FINAL_REMINDER = (
-    "Your last reply was cut off by the output limit. Continue, and keep each reply short: "
-    "one tool call at a time, or your final answer."
-)
+FINAL_REMINDER = render("final_reminder")
 
 
 @dataclass
@@ -236,4 +234,4 @@ class Agent:
 
 
 def _format_feedback(problems: list[str]) -> str:
-    return "Your last reply could not be used:\n" + "\n".join(f"- {p}" for p in problems)
+    return render("format_feedback", problems=problems)

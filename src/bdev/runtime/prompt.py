@@ -2,7 +2,7 @@
 
 It is kept byte-identical between turns of a run (and between runs of the same agent
 on the same workspace on the same day), because a local model reuses its evaluated
-prefix only while the prefix is unchanged.
+prefix only while the prefix is unchanged. The wording is `prompts/agent_system.md.j2`.
 """
 
 from __future__ import annotations
@@ -12,18 +12,25 @@ import platform
 from pathlib import Path
 
 from bdev.agents.definition import AgentDefinition
+from bdev.llm.base import ToolSpec
+from bdev.prompts import render
+from bdev.tools.registry import build_tools, tool_specs
 
 
 def system_prompt(definition: AgentDefinition, workspace: Path, tool_names: list[str]) -> str:
-    tools = ", ".join(tool_names) if tool_names else "none"
-    env = (
-        "# Environment\n"
-        f"- Workspace (your working directory; file paths are relative to it): {workspace}\n"
-        f"- OS: {platform.system()} {platform.release()}; Python {platform.python_version()}\n"
-        f"- Date: {dt.date.today().isoformat()}\n"
-        f"- Tools: {tools}\n"
-        "- Work in small steps: call a tool, read its result, then decide the next step.\n"
-        "- When the task is done, reply with a short summary and no tool call."
+    return render(
+        "agent_system",
+        body=definition.body.strip(),
+        workspace=workspace,
+        os=f"{platform.system()} {platform.release()}",
+        python=platform.python_version(),
+        date=dt.date.today().isoformat(),
+        tools=tool_names,
     )
-    body = definition.body.strip()
-    return f"{body}\n\n{env}" if body else env
+
+
+def first_request(definition: AgentDefinition, workspace: Path) -> tuple[str, list[ToolSpec]]:
+    """What a top-level run of `definition` sends the model with its first message: the
+    system prompt and the tools' specs (for `bdev agents show --prompt`)."""
+    tools = build_tools(definition.allowed_tools)
+    return system_prompt(definition, workspace, list(tools)), tool_specs(tools)

@@ -143,7 +143,7 @@ def _params(
                 py_name=_arg_name(raw["name"]),
                 location=raw["in"],
                 required=bool(raw.get("required", raw["in"] == "path")),
-                schema=raw["schema"],
+                schema_=raw["schema"],
                 description=raw.get("description", ""),
             )
         )
@@ -176,7 +176,7 @@ def _body(doc: dict[str, Any], raw: Any, where: list[Any], unsupported: Any) -> 
             return Body(
                 media_type=media_type,
                 required=raw.get("required", False),
-                schema=media.get("schema") or {},
+                schema_=media.get("schema") or {},
             )
     raise unsupported([*where, "content"], f"a request body of type {', '.join(content) or 'none'}")
 
@@ -195,7 +195,7 @@ def _responses(doc: dict[str, Any], raw: dict[str, Any]) -> dict[str, Response]:
         out[str(status)] = Response(
             status=str(status),
             description=response.get("description", ""),
-            schema=schema,
+            schema_=schema,
             example=example,
             text=schema is None and any(m.startswith("text/") for m in content),
         )

@@ -52,6 +52,7 @@ def parse_spec_text(text: str, source: str) -> dict[str, Any]:
 
 def validate_spec(doc: dict[str, Any], source: str) -> None:
     version = str(doc.get("openapi", ""))
+    validator_cls: type[OpenAPIV30SpecValidator | OpenAPIV31SpecValidator]
     if version.startswith("3.0"):
         validator_cls = OpenAPIV30SpecValidator
     elif version.startswith("3.1"):

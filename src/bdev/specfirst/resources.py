@@ -17,13 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from bdev.specfirst.names import snake
-from bdev.specfirst.plan import Operation, Resource, ServicePlan
+from bdev.specfirst.plan import Kind, Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
 from bdev.specfirst.shapes import merged_properties
 
 _REGISTER = {"register", "signup", "sign-up", "sign_up"}
 _LOGIN = {"login", "signin", "sign-in", "sign_in", "token"}
-_ITEM_KINDS = {"get": "get", "put": "replace", "patch": "update", "delete": "delete"}
+_ITEM_KINDS: dict[str, Kind] = {
+    "get": "get",
+    "put": "replace",
+    "patch": "update",
+    "delete": "delete",
+}
 TOKEN_FIELDS = ("access_token", "accessToken", "token", "jwt")
 KEY_FIELDS = ("api_key", "apiKey", "apikey", "key")
 _OWNED_KINDS = frozenset({"create", "list", "get", "replace", "update", "delete"})
@@ -87,7 +92,7 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
                 res.id_field = (
                     "id" if "id" in props or id_param.name not in props else id_param.name
                 )
-                op.kind, op.resource = _ITEM_KINDS[op.method], res.table  # type: ignore[assignment]
+                op.kind, op.resource = _ITEM_KINDS[op.method], res.table
     if any(op.kind == "register" for op in plan.operations):
         resources.setdefault("users", Resource(table="users", collection_path="/users"))
     else:

@@ -89,7 +89,7 @@ class CommandResult:
         ).rstrip("\n")
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes | bytearray) -> str:
     return data.decode("utf-8", errors="replace")
 
 

@@ -175,11 +175,12 @@ class Policy:
 
     def _ask(self, name: str, args: dict[str, Any]) -> Decision:
         what = f"`{args.get('command')}`" if name == "Bash" else name
+        mode = PermissionMode(self.mode).value  # already a PermissionMode (__post_init__)
         if self.interactive:
-            return Decision("ask", f"{what} needs approval in {self.mode.value} mode")
+            return Decision("ask", f"{what} needs approval in {mode} mode")
         return Decision(
             "deny",
-            f"{what} needs approval in {self.mode.value} mode and this session is not "
+            f"{what} needs approval in {mode} mode and this session is not "
             "interactive; the user can allow it with a rule such as "
             f"{_suggest(name, args)} or another permission mode",
         )

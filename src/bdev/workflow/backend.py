@@ -25,6 +25,7 @@ from bdev.backend.audit.runner import run_audit
 from bdev.backend.facts import BackendFacts
 from bdev.config import Config
 from bdev.errors import BdevError
+from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
@@ -95,13 +96,7 @@ def run_backend_workflow(
         text = json.dumps(context, indent=1, default=str)
         if len(text) > CONTEXT_LIMIT:
             text = text[:CONTEXT_LIMIT] + "\n... (truncated)"
-        return (
-            "Backend context (bdev's answer to get_backend_context, from `bdev analyze`):\n"
-            f"```json\n{text}\n```\n"
-            "Do the task with the tools: read what you need, then change the code and its "
-            "tests with Write or Edit, one tool call per reply. When you finish, bdev runs "
-            "the tests and the audit and tells you which readiness gates failed."
-        )
+        return render("workflow_context", context_json=text)
 
     before = snapshot(workspace)
     session_id, result = runner.start(task, definition, on_start=on_start)
@@ -178,18 +173,15 @@ def _audit(
 
 def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
     """What the agent is told after a failed readiness check: measurements, not opinions."""
-    lines = ["bdev measured your work; these production-readiness gates failed:"]
-    lines += [f"- {g.name}: {g.evidence}" for g in gates if not g.passed]
     tests = report.step("tests")
+    tests_summary = ""
     if tests is not None and tests.status != "ok" and tests.summary:
-        lines.append(f"Tests step: {tests.summary[:800]}")
+        tests_summary = tests.summary[:800]
     audit_error = report.step("audit")
-    if audit_error is not None:
-        lines.append(f"The audit could not run: {audit_error.summary}")
-    if any(g.name == "changes" and not g.passed for g in gates):
-        lines.append(
-            "You changed no file. Do the task with the tools: call Write or Edit to change "
-            "the code and its tests; a plan in prose changes nothing."
-        )
-    lines.append("Fix these, run the tests yourself, then reply with a short summary.")
-    return "\n".join(lines)
+    return render(
+        "gate_feedback",
+        failed=[g for g in gates if not g.passed],
+        tests_summary=tests_summary,
+        audit_error=audit_error.summary if audit_error is not None else None,
+        no_changes=any(g.name == "changes" and not g.passed for g in gates),
+    )

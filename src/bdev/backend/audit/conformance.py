@@ -59,9 +59,9 @@ def fetch_openapi(base_url: str, facts: BackendFacts) -> dict | None:
             if _is_spec(doc):
                 return doc
     if facts.openapi_document:
-        path = Path(facts.root) / facts.openapi_document
+        spec_file = Path(facts.root) / facts.openapi_document
         try:
-            doc = yaml.safe_load(path.read_text())  # YAML is a superset of JSON
+            doc = yaml.safe_load(spec_file.read_text())  # YAML is a superset of JSON
         except (OSError, yaml.YAMLError):
             return None
         return doc if _is_spec(doc) else None

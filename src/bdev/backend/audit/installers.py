@@ -98,10 +98,10 @@ def pip_settings() -> PipSettings:
         return PipSettings()
     commands = [[sys.executable, "-m", "pip"]]
     commands += [[pip] for name in ("pip3", "pip") if (pip := shutil.which(name))]
-    for pip in commands:
+    for cmd in commands:
         try:
             run = subprocess.run(
-                [*pip, "config", "list"], capture_output=True, text=True, timeout=60, check=False
+                [*cmd, "config", "list"], capture_output=True, text=True, timeout=60, check=False
             )
         except (OSError, subprocess.SubprocessError):
             continue
@@ -152,9 +152,9 @@ def explain_failure(output: str, declared: list[Declared]) -> Failure:
     by_name = {d.name: d for d in declared if d.name}
     for pattern in _CULPRIT:
         for match in pattern.finditer(output):
-            name = canonicalize_name(re.split(r"[\[=<>!~ ;@]", match[1].strip("`'\""))[0])
-            if name in by_name:
-                d = by_name[name]
+            culprit = canonicalize_name(re.split(r"[\[=<>!~ ;@]", match[1].strip("`'\""))[0])
+            if culprit in by_name:
+                d = by_name[culprit]
                 return Failure(d.text, d.source, _reason(output))
     # Not one of the usual messages: the first declared name the installer mentions.
     lowered = output.lower()

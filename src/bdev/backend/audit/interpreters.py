@@ -50,7 +50,10 @@ class Choice:
 
 def own_interpreter() -> Interpreter:
     return Interpreter(
-        sys.executable, tuple(sys.version_info[:3]), sys.base_prefix, sys.implementation.name
+        sys.executable,
+        (sys.version_info.major, sys.version_info.minor, sys.version_info.micro),
+        sys.base_prefix,
+        sys.implementation.name,
     )
 
 

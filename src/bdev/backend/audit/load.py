@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from bdev.backend.audit.procs import LOOPBACK, free_port, stop_group, tail, wait_for_port
-from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.results import StepResult, StepStatus
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
 
@@ -167,6 +167,7 @@ def run_load(
 ) -> StepResult:
     start = time.monotonic()
     generator = generator_name()
+    not_loaded: list[str]
     if scenario is not None:
         targets, not_loaded = load_scenario(scenario), []
     else:
@@ -206,6 +207,7 @@ def run_load(
         "not_loaded": not_loaded,
         "problems": problems,
     }
+    status: StepStatus
     if worst is None:
         status = "error"
         summary = f"{generator} completed no request" + "".join(f"; {p}" for p in problems)

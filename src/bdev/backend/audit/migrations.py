@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bdev.backend.audit.procs import run_bounded, tail
 from bdev.backend.audit.results import StepResult
@@ -57,7 +58,7 @@ def run_migrations(
             break  # later steps only make sense on top of a successful one
 
     failed = [c for c in checks if c["status"] == "fail"]
-    data = {
+    data: dict[str, Any] = {
         "tool": tool,
         "checks": checks,
         "database": env.get("DATABASE_URL", ""),

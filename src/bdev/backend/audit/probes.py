@@ -10,6 +10,7 @@ Severities follow `sec_rubric.py`; findings are kept once per (CWE, operation).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -27,10 +28,12 @@ from bdev.backend.audit.sec_probe_config import (
 )
 from bdev.backend.audit.sec_probe_injection import check_path_traversal, check_sql_injection
 from bdev.backend.audit.sec_rubric import count_by_severity, step_status
-from bdev.backend.audit.sec_targets import build_targets
+from bdev.backend.audit.sec_targets import Target, build_targets
 from bdev.backend.facts import BackendFacts
 
 MAX_REQUESTS = 400
+
+Check = Callable[[ProbeClient, list[Target], FindingSet], None]
 
 
 def run_probes(
@@ -42,7 +45,7 @@ def run_probes(
     targets = build_targets(facts, openapi)
     found = FindingSet()
     client = ProbeClient(base_url, timeout_s, MAX_REQUESTS, observers=[observer(found)])
-    checks = [
+    checks: list[tuple[str, Check]] = [
         ("headers", check_headers),
         ("cors", check_cors),
         ("debug", check_debug),

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 CheckStatus = Literal["pass", "fail", "not checked"]
+StepStatus = Literal["ok", "failed", "error", "skipped"]
 
 
 class Finding(BaseModel):
@@ -26,7 +27,7 @@ class StepResult(BaseModel):
     service wanting), "error" (it could not run) or "skipped"."""
 
     name: str
-    status: Literal["ok", "failed", "error", "skipped"]
+    status: StepStatus
     duration_s: float = 0.0
     summary: str = ""
     data: dict[str, Any] = Field(default_factory=dict)

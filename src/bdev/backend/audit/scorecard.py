@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel, Field
 
@@ -138,7 +138,7 @@ def _item(name: str, ok: bool | None, evidence: str) -> ChecklistItem:
     return ChecklistItem(name=name, status=status, evidence=evidence)
 
 
-def _ran(step: StepResult | None) -> bool:
+def _ran(step: StepResult | None) -> TypeGuard[StepResult]:
     return step is not None and step.status != "skipped"
 
 

@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Callable
 
+from bdev.backend.audit.results import Severity
 from bdev.backend.audit.sec_findings import FindingSet, probe_finding
 from bdev.backend.audit.sec_http import Exchange, ProbeClient, build_path
 from bdev.backend.audit.sec_targets import WRITE_METHODS, Target
@@ -83,7 +84,7 @@ def check_headers(client: ProbeClient, targets: list[Target], found: FindingSet)
     if not missing:
         return
     # HSTS only matters behind TLS, which a loopback audit never sees: info on its own.
-    severity = "info" if missing == ["Strict-Transport-Security"] else "low"
+    severity: Severity = "info" if missing == ["Strict-Transport-Security"] else "low"
     title = "Missing security headers: " + ", ".join(missing)
     found.add(
         probe_finding("CWE-693", severity, title, ex.endpoint, ex, missing=missing), "service"
@@ -121,7 +122,11 @@ def check_debug(client: ProbeClient, targets: list[Target], found: FindingSet) -
         found.add(probe_finding("CWE-489", "critical", title, "GET /console", console), "service")
         return
     asset = client.send("GET", "/?__debugger__=yes&cmd=resource&f=debugger.js", endpoint="GET /")
-    if asset.status == 200 and "javascript" in asset.response.headers.get("content-type", ""):
+    if (
+        asset.response is not None
+        and asset.status == 200
+        and "javascript" in asset.response.headers.get("content-type", "")
+    ):
         title = "Debug mode: the Werkzeug debugger is active"
         found.add(
             probe_finding("CWE-215", "high", title, "GET /?__debugger__=yes", asset), "service"

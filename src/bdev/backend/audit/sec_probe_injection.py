@@ -166,9 +166,9 @@ def _boolean_difference(base: Exchange, yes: Exchange, no: Exchange) -> bool:
     """The always-true payload widens the result while the always-false one does not."""
     if not all(200 <= ex.status < 300 for ex in (base, yes, no)):
         return False
-    rows = (_rows(base), _rows(yes), _rows(no))
-    if None not in rows:
-        return rows[1] > rows[0] and rows[2] == rows[0]
+    base_rows, yes_rows, no_rows = _rows(base), _rows(yes), _rows(no)
+    if base_rows is not None and yes_rows is not None and no_rows is not None:
+        return yes_rows > base_rows and no_rows == base_rows
     # Not JSON lists: compare sizes, allowing for the payload being echoed back.
     slack = len(TRUE_PAYLOAD) + 50
     return len(yes.text) > len(base.text) + slack and abs(len(no.text) - len(base.text)) < slack

@@ -71,7 +71,7 @@ def step_status(findings: Iterable[Finding]) -> Literal["ok", "failed"]:
 
 
 def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
-    counts = dict.fromkeys(ORDER, 0)
+    counts: dict[str, int] = dict.fromkeys(ORDER, 0)
     for f in findings:
         counts[f.severity] += 1
     return counts

@@ -65,8 +65,8 @@ def normalise_path(path: str) -> tuple[str, dict[str, str]]:
 
 def build_targets(facts: BackendFacts, openapi: dict | None) -> list[Target]:
     targets: dict[tuple[str, str], Target] = {}
-    for t in _from_openapi(openapi or {}):
-        targets[(t.method, t.path)] = t
+    for target in _from_openapi(openapi or {}):
+        targets[(target.method, target.path)] = target
     for ep in facts.endpoints:
         path, params = normalise_path(ep.path)
         t = targets.get((ep.method.upper(), path))

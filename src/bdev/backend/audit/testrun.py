@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from bdev.backend.audit.procs import run_bounded, tail
-from bdev.backend.audit.results import StepResult
+from bdev.backend.audit.results import StepResult, StepStatus
 
 # Test code and virtualenvs would inflate the percent: measure the service's own code.
 # Anchored at the root: a bare "*/tests/*" would omit everything when the service
@@ -73,12 +73,16 @@ def run_tests(
         )  # fmt: skip
 
     counts = read_junit(junit) or parse_summary(run.output)
-    data.update(counts or {"passed": None, "failed": None, "errors": None, "skipped": None})
+    if counts:
+        data.update(counts)
+    else:
+        data.update(passed=None, failed=None, errors=None, skipped=None)
     data["exit_code"] = run.returncode
     data["coverage_percent"] = (
         _coverage_percent(root, workdir, cov_json, env, python) if counts else None
     )
 
+    status: StepStatus
     if run.returncode == _NO_TESTS:
         status, summary = "failed", "no tests were collected"
     elif run.returncode not in _RAN or counts is None:

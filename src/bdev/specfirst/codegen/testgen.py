@@ -9,13 +9,14 @@ from bdev.specfirst.codegen.examples import NoExample, example, violation
 from bdev.specfirst.codegen.jinja import TEMPLATES
 from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.schemas import SchemaCode
-from bdev.specfirst.plan import Operation, ServicePlan
+from bdev.specfirst.plan import Kind, Operation, ServicePlan
 from bdev.specfirst.refs import deref
 from bdev.specfirst.resources import TOKEN_FIELDS
 from bdev.specfirst.shapes import merged_properties
 
 _IDENTITY = ("username", "email", "login", "name")
 _MISSING_ID = {"integer": 999999, "string": "no-such-id"}
+_READ_BACK: tuple[Kind, ...] = ("get", "replace", "update", "delete", "list")
 
 
 def request_for(
@@ -23,7 +24,9 @@ def request_for(
 ) -> dict[str, Any]:
     """A valid request for `op` (path, query, headers, json), or NoExample."""
     doc = plan.document
-    path, query, headers = plan.base_path + op.path, {}, {}
+    path = plan.base_path + op.path
+    query: dict[str, Any] = {}
+    headers: dict[str, Any] = {}
     for p in op.params:
         if p.location == "path":
             value = (ids or {}).get(p.name, example(doc, p.schema_, p.name))
@@ -146,8 +149,8 @@ def round_trips(plan: ServicePlan) -> list[dict[str, Any]]:
         if not create or res.id_field not in props:
             continue
         try:
-            steps = {"create": request_for(plan, create)}
-            for kind in ("get", "replace", "update", "delete", "list"):
+            steps: dict[Kind, dict[str, Any]] = {"create": request_for(plan, create)}
+            for kind in _READ_BACK:
                 if kind in ops:
                     steps[kind] = request_for(
                         plan,

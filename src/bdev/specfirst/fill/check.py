@@ -101,8 +101,8 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
         )
-    path_io = attr in _PATH_IO and value is not None and owner not in _NOT_PATHS
-    if path_io and not _from_safe_join(value, safe_names):  # type: ignore[arg-type]
+    path_io = attr in _PATH_IO and owner not in _NOT_PATHS
+    if path_io and value is not None and not _from_safe_join(value, safe_names):
         return f".{attr}() on a path not made by safe_join(base, part); build the path with it"
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "open() of a path not made by safe_join(base, part); build the path with it"

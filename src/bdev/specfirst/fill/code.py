@@ -107,7 +107,8 @@ def splice(source: str, slot: Slot, body: list[str]) -> tuple[str, int, int]:
     """`source` with the slot's body replaced; also the new body's first and last line."""
     start, end = slot_range(source, slot)
     lines = source.splitlines()
-    indent = re.match(r"\s*", lines[start - 1]).group(0)  # type: ignore[union-attr]
+    first = lines[start - 1]
+    indent = first[: len(first) - len(first.lstrip())]
     new = [f"{indent}{slot.marker}"] + [f"{indent}{line}" if line else "" for line in body]
     lines[start - 1 : end] = new
     return "\n".join(lines) + "\n", start, start + len(new) - 1
@@ -122,9 +123,10 @@ def slot_range(source: str, slot: Slot) -> tuple[int, int]:
         raise CodeError(f"{slot.file}: the marker {slot.marker!r} is missing")
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        named = isinstance(node, ast.FunctionDef) and node.name == slot.operation_id
-        if named and node.lineno < at <= (node.end_lineno or at):  # type: ignore[attr-defined]
-            return at, max(node.end_lineno or at, at)  # type: ignore[attr-defined]
+        if not isinstance(node, ast.FunctionDef) or node.name != slot.operation_id:
+            continue
+        if node.lineno < at <= (node.end_lineno or at):
+            return at, max(node.end_lineno or at, at)
     raise CodeError(f"{slot.file}: no function {slot.operation_id} around {slot.marker!r}")
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, model_setting
+from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.fill.check import forbidden, import_problem, ruff_problems
 from bdev.specfirst.fill.code import CodeError, body_from, extract_code, function_source, splice
@@ -148,12 +149,7 @@ class SlotFiller:
 
 
 def _with_rejection(prompt: Message, problems: list[str]) -> Message:
-    listed = "\n".join(f"- {p}" for p in problems)
-    return Message(
-        "user",
-        f"{prompt.content}\n\nAn earlier answer was rejected:\n{listed}\n"
-        "Write the function differently so that none of this happens.",
-    )
+    return Message("user", render("fill_rejected", prompt=prompt.content, problems=problems))
 
 
 def _warmer(attempt: int) -> Callable[[Any], float | None]:

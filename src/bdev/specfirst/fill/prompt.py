@@ -12,26 +12,12 @@ import re
 from typing import Any
 
 from bdev.llm.base import Message
+from bdev.prompts import render
 from bdev.specfirst.codegen.slots import Slot
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 
-SYSTEM = """You write the body of one Python function of a web service.
-Reply with the complete function in one ```python block and nothing else.
-Keep the given signature (a plain def: the store is synchronous).
-Return a JSON-ready dict or list for the success response;
-for a documented error, raise ApiError(status, message).
-Keep data with the store helpers. Never use eval, exec, shell commands, SQL strings,
-or open() on a path that did not come from safe_join.
-Check every size limit before doing the work, never after it.
-Rows are plain dicts of the stored fields plus their id. Filter, search and sort in
-Python, for example:
-```python
-def open_tasks(*, owner: str, store: Store) -> Any:
-    rows = store.list("tasks", filters={"owner": owner})
-    rows = [r for r in rows if not r.get("done")]
-    return sorted(rows, key=lambda r: r["id"], reverse=True)
-```"""
+SYSTEM = render("fill_system")
 
 MAX_SENTENCES = 4
 MAX_SCHEMA_CHARS = 500
@@ -56,56 +42,48 @@ def messages_for(
     """The opening conversation for `op`; with `previous`+`evidence`, a re-fill request."""
     text = user_prompt(plan, op, slot)
     if previous and evidence:
-        text += (
-            f"\n\nYour last version:\n```python\n{previous.strip()}\n```\n"
-            f"It failed these checks:\n{evidence.strip()}\nWrite a corrected function."
-        )
+        text = render("fill_retry", prompt=text, previous=previous, evidence=evidence)
     return [Message("system", SYSTEM), Message("user", text)]
 
 
 def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
+    """The facts of one operation, laid out by `prompts/fill_user.md.j2`."""
     doc = plan.document
-    # The helpers are the same for every slot: first, so the local KV cache of the last
-    # prompt still covers them when the next slot's prompt is read.
-    lines = ["Already defined (use them; never redefine them): " + "; ".join(slot.helpers)]
-    lines.append(f"Operation: {op.method.upper()} {op.path} ({op.operation_id})")
-    about = " ".join(t for t in (op.summary, op.description) if t)
-    if about:
-        lines.append(f"Does: {about}")
-    for p in op.params:
-        need = "required" if p.required else "optional"
-        lines.append(f"Param {p.py_name}: {sketch(doc, p.schema_)} ({p.location}, {need})")
-    if op.body is not None:
-        lines.append(f"body: {sketch(doc, op.body.schema_)} (a pydantic model; body.field)")
-    if op.security:
-        lines.append(_principal(plan, op))
     ok = op.success
+    success = None
     if ok is not None:
         shape = sketch(doc, ok.schema_) if ok.schema_ and ok.status != "204" else "no body"
-        shape = "text (return a str)" if ok.text else shape
-        lines.append(f"Success {ok.status}: {shape}")
-    errors = [f"{s} {r.description}".strip() for s, r in op.responses.items() if s[0] in "45"]
-    if errors:
-        lines.append("Errors: " + "; ".join(errors))
-    if plan.resources:
-        tables = ", ".join(
-            f"{r.table} (key {r.id_field}, {r.id_type})" for r in plan.resources.values()
-        )
-        lines.append(f"Store tables: {tables}")
-    context = relevant_sentences(plan.describe or "", op)
-    if context:
-        lines.append("Requirements: " + " ".join(context))
-    lines.append(f"Complete this function:\n{slot.signature}")
-    return "\n".join(lines)
+        success = {"status": ok.status, "shape": "text (return a str)" if ok.text else shape}
+    params = [
+        {"name": p.py_name, "sketch": sketch(doc, p.schema_), "location": p.location,
+         "required": p.required}
+        for p in op.params
+    ]  # fmt: skip
+    return render(
+        "fill_user",
+        helpers=slot.helpers,
+        method=op.method.upper(),
+        path=op.path,
+        operation_id=op.operation_id,
+        about=" ".join(t for t in (op.summary, op.description) if t),
+        params=params,
+        body=sketch(doc, op.body.schema_) if op.body is not None else None,
+        principal=_principal(plan, op) if op.security else None,
+        key_table=plan.key_table,
+        success=success,
+        errors=[f"{s} {r.description}".strip() for s, r in op.responses.items() if s[0] in "45"],
+        tables=[f"{r.table} (key {r.id_field}, {r.id_type})" for r in plan.resources.values()],
+        requirements=relevant_sentences(plan.describe or "", op),
+        signature=slot.signature,
+    )
 
 
 def _principal(plan: ServicePlan, op: Operation) -> str:
+    """Which kind of caller the handler's `principal` is (the template words it)."""
     schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
     if "bearer" in schemes:
-        return "principal: the caller's token claims; principal['sub'] is the user's id (a str)"
-    if plan.key_table:
-        return f"principal: the caller; principal['sub'] is its {plan.key_table} id (a str)"
-    return "principal: set when the caller's API key is valid (no user identity)"
+        return "bearer"
+    return "key_table" if plan.key_table else "api_key"
 
 
 def sketch(doc: dict[str, Any], schema: Any, depth: int = 0) -> str:

@@ -62,6 +62,7 @@ class GrepTool:
         if not args["pattern"]:
             raise ToolError("pattern is empty; give a regular expression")
         context = int(args.get("-C") or 0)
+        before, after = args.get("-B"), args.get("-A")
         q = GrepQuery(
             pattern=args["pattern"],
             root=root,
@@ -70,8 +71,8 @@ class GrepTool:
             file_type=args.get("type") or None,
             ignore_case=bool(args.get("-i")),
             multiline=bool(args.get("multiline")),
-            before=int(args.get("-B") if args.get("-B") is not None else context),
-            after=int(args.get("-A") if args.get("-A") is not None else context),
+            before=int(before if before is not None else context),
+            after=int(after if after is not None else context),
         )
         mode = args.get("output_mode") or "files_with_matches"
         limit = args.get("head_limit")
