@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bdev.backend.analyze import analyze
 from bdev.backend.audit.options import STEPS, AuditOptions
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "services"
 

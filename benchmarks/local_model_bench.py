@@ -36,9 +36,9 @@ from capture_fixtures import tool_specs  # noqa: E402
 
 from bdev.llm import catalog  # noqa: E402
 from bdev.llm.base import Message, ToolCall, ToolSpec  # noqa: E402
-from bdev.llm.local import LocalModel  # noqa: E402
-from bdev.llm.local_llama import open_llama  # noqa: E402
-from bdev.llm.local_template import message_to_dict, tool_to_dict  # noqa: E402
+from bdev.llm.local.llama import open_llama  # noqa: E402
+from bdev.llm.local.model import LocalModel  # noqa: E402
+from bdev.llm.local.template import message_to_dict, tool_to_dict  # noqa: E402
 
 SEED = Path("/work/shared/seeds/001_568361a15d96b4c5.txt")
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from bdev.backend.audit import load as load_mod
+from bdev.backend.audit.document import render_html, render_markdown, write_report
 from bdev.backend.audit.load import Target, measure, measure_ceiling, run_load
 from bdev.backend.audit.options import AuditOptions, parse_skip
-from bdev.backend.audit.render import render_html, render_markdown, write_report
 from bdev.backend.audit.results import Finding, StepResult
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 from bdev.backend.audit.scorecard import build_scorecard, grade
 from bdev.backend.audit.startup import StartupError, running_service
 from bdev.backend.audit.testrun import run_tests
@@ -429,7 +429,7 @@ def test_cli_prints_one_json_object(service, monkeypatch) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from bdev.backend.audit import runner
+    from bdev.backend.audit import run as runner
     from bdev.cli.audit_cmd import audit
 
     root, facts = service

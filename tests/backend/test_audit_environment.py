@@ -14,13 +14,13 @@ import pytest
 
 from bdev.backend.audit import environment
 from bdev.backend.audit.depfiles import PythonRequest, read_dependencies
+from bdev.backend.audit.document import render_markdown
 from bdev.backend.audit.envcache import MARKER, build_dir, cache_key, cache_root, cached, commit
 from bdev.backend.audit.installers import explain_failure, parse_pip_config
 from bdev.backend.audit.interpreters import choose, describe, own_interpreter
 from bdev.backend.audit.options import AuditOptions, parse_skip
 from bdev.backend.audit.poetry_deps import constraint_to_pep440
-from bdev.backend.audit.render import render_markdown
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts, Endpoint, EntryPoint
 from bdev.errors import BdevError
 

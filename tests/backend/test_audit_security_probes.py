@@ -17,12 +17,12 @@ from bdev.backend.analyze import analyze
 from bdev.backend.audit.probes import MAX_REQUESTS, run_probes
 from bdev.backend.audit.procs import free_port, stop_group, wait_for_port
 from bdev.backend.audit.results import StepResult
-from bdev.backend.audit.sec_debug import debug_in_code
-from bdev.backend.audit.sec_findings import FindingSet
-from bdev.backend.audit.sec_http import ProbeClient
-from bdev.backend.audit.sec_probe_access import check_missing_auth
-from bdev.backend.audit.sec_probe_injection import check_sql_injection
-from bdev.backend.audit.sec_targets import Target, build_targets, normalise_path
+from bdev.backend.audit.security.debug import debug_in_code
+from bdev.backend.audit.security.findings import FindingSet
+from bdev.backend.audit.security.http import ProbeClient
+from bdev.backend.audit.security.probe_access import check_missing_auth
+from bdev.backend.audit.security.probe_injection import check_sql_injection
+from bdev.backend.audit.security.targets import Target, build_targets, normalise_path
 from bdev.backend.facts import BackendFacts, Endpoint, Location
 from bdev.errors import BdevError
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bdev.backend.analyze import analyze
-from bdev.backend.audit import sec_pip_audit
-from bdev.backend.audit.sec_bandit import to_finding
-from bdev.backend.audit.sec_rubric import bandit_severity
-from bdev.backend.audit.security import run_static_security
+from bdev.backend.audit.security import pip_audit as sec_pip_audit
+from bdev.backend.audit.security.bandit import to_finding
+from bdev.backend.audit.security.rubric import bandit_severity
+from bdev.backend.audit.security.static import run_static_security
 from bdev.backend.facts import BackendFacts, Location, Secret
 
 FLAWED = Path(__file__).parents[1] / "fixtures" / "services" / "flawed_flask"

@@ -13,7 +13,7 @@ import pytest
 
 from bdev.backend.audit.migrations import run_migrations
 from bdev.backend.audit.options import AuditOptions, parse_skip
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 from bdev.backend.audit.services import find_pg_bin, throwaway_services
 from bdev.backend.facts import BackendFacts, DataLayer, Endpoint, EntryPoint
 

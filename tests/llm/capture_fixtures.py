@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.llm.base import Message, ToolSpec
-from bdev.llm.local import LocalModel
+from bdev.llm.local.model import LocalModel
 
 OUT = Path(__file__).parent / "fixtures" / "qwen15b"
 

@@ -8,7 +8,7 @@ import pytest
 
 from bdev.errors import BdevError
 from bdev.llm.base import Message
-from bdev.llm.local import LocalModel
+from bdev.llm.local.model import LocalModel
 
 
 def test_missing_llama_cpp_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,7 +36,7 @@ def model_file() -> Path:
 def test_tool_call_prefix_reuse_and_persisted_prefix(
     model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bdev.llm.local import LocalModel
+    from bdev.llm.local.model import LocalModel
 
     monkeypatch.setenv("BDEV_CACHE_DIR", str(tmp_path))  # an empty prefix-state store
     turn1 = [SYSTEM, Message("user", "Read the file src/app.py.")]

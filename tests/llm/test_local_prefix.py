@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bdev.llm.local_prefix import PrefixStore, prefix_key
+from bdev.llm.local.prefix import PrefixStore, prefix_key
 
 
 def _state(store: PrefixStore, key: str, size: int, age_s: int) -> Path:

@@ -9,7 +9,7 @@ import pytest
 
 from bdev.errors import BdevError
 from bdev.llm.base import Message, ToolCall, ToolSpec
-from bdev.llm.local_template import ChatTemplate
+from bdev.llm.local.template import ChatTemplate
 from bdev.llm.toolcall_text import parse_tool_calls
 
 TEMPLATE = (Path(__file__).parent / "fixtures" / "qwen15b" / "chat_template.jinja").read_text()

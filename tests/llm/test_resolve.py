@@ -83,7 +83,7 @@ def test_bad_specs_list_the_valid_forms(spec: str, message: str) -> None:
 
 def test_local_without_its_extras_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     # None in sys.modules makes the import fail exactly as a missing module does.
-    monkeypatch.setitem(sys.modules, "bdev.llm.local", None)
+    monkeypatch.setitem(sys.modules, "bdev.llm.local.model", None)
     with pytest.raises(BdevError, match=r'pip install -e "\.\[local\]"'):
         create_model("local")
 
@@ -97,7 +97,9 @@ def test_local_passes_the_model_id(monkeypatch: pytest.MonkeyPatch) -> None:
         def __init__(self, model_id: str | None) -> None:
             seen.append(model_id)
 
-    monkeypatch.setitem(sys.modules, "bdev.llm.local", types.SimpleNamespace(LocalModel=FakeLocal))
+    monkeypatch.setitem(
+        sys.modules, "bdev.llm.local.model", types.SimpleNamespace(LocalModel=FakeLocal)
+    )
     create_model("local")
     create_model("local:qwen2.5-coder-0.5b")
     assert seen == [None, "qwen2.5-coder-0.5b"]

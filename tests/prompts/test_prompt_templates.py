@@ -15,9 +15,9 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.registry import AgentRegistry
 from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.results import StepResult
+from bdev.evaluation.base import task_text
 from bdev.evaluation.scenario import load_suite
 from bdev.evaluation.single_shot import SingleShot
-from bdev.evaluation.strategy import task_text
 from bdev.llm.base import Message, ModelError
 from bdev.llm.toolcall_text import format_hint
 from bdev.prompts import names, render

@@ -47,7 +47,7 @@ def test_the_embedded_model_fills_one_simple_slot(
 ) -> None:
     pytest.importorskip("llama_cpp")
     from bdev.llm import catalog
-    from bdev.llm.local import LocalModel
+    from bdev.llm.local.model import LocalModel
 
     try:
         catalog.ensure_installed()

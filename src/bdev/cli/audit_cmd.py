@@ -1,5 +1,5 @@
 """`bdev audit PATH`: progress on stderr while it runs, then a scorecard (or one JSON
-object with --json). The work is in bdev.backend.audit.runner.
+object with --json). The work is in bdev.backend.audit.run.
 
 Exit codes: 0 when the audit ran (whatever it found), 1 when the tests or the service
 could not be run at all (the report still holds everything else), 2 for bad input.
@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bdev.backend.audit.document import write_report
 from bdev.backend.audit.load import bound_note
 from bdev.backend.audit.options import STEPS, AuditOptions, parse_skip
-from bdev.backend.audit.render import write_report
 from bdev.backend.audit.report import AuditReport
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 
 _STYLE = {
     "ok": "green",

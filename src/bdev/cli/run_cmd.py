@@ -16,7 +16,7 @@ from rich.prompt import Confirm
 from rich.table import Column, Table
 
 from bdev.cli import summary
-from bdev.cli.render import TerminalView, stream_json_sink
+from bdev.cli.terminal import TerminalView, stream_json_sink
 from bdev.runtime.dispatch import (
     Notice,
     Outcome,

@@ -1,12 +1,12 @@
 """`bdev eval`: run strategies (spec-first, plain loop, single shot) over bdev's scenario
 suite and measure pass@1 and sec_pass@1, tokens and wall time."""
 
+from bdev.evaluation.base import BuildOutcome, Strategy
 from bdev.evaluation.harness import EvalOptions, evaluate, run_one
 from bdev.evaluation.measure import TestTally
 from bdev.evaluation.results import EvalReport, ScenarioRun, Totals
 from bdev.evaluation.scenario import Scenario, load_scenario, load_suite
 from bdev.evaluation.strategies import MODEL_STRATEGIES, NAMES, make_strategy
-from bdev.evaluation.strategy import BuildOutcome, Strategy
 
 __all__ = [
     "MODEL_STRATEGIES",

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from bdev.backend.audit.startup import StartupError
 from bdev.errors import BdevError
+from bdev.evaluation.base import BuildOutcome, Strategy
 from bdev.evaluation.measure import run_environment, run_test_file, started
 from bdev.evaluation.results import EvalReport, ScenarioRun
 from bdev.evaluation.scenario import Scenario
-from bdev.evaluation.strategy import BuildOutcome, Strategy
 from bdev.llm.base import Model
 
 Progress = Callable[[str], None]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bdev.agents.registry import AgentRegistry
 from bdev.config import load_config
+from bdev.evaluation.base import APP_FILE, BuildOutcome, task_text
 from bdev.evaluation.scenario import Scenario
-from bdev.evaluation.strategy import APP_FILE, BuildOutcome, task_text
 from bdev.llm.base import Model
 from bdev.runtime.runner import Runner
 

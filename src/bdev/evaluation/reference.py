@@ -10,8 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
+from bdev.evaluation.base import APP_FILE, BuildOutcome
 from bdev.evaluation.scenario import Scenario
-from bdev.evaluation.strategy import APP_FILE, BuildOutcome
 from bdev.llm.base import Model
 
 

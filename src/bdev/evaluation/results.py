@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.measure import TestTally
-from bdev.evaluation.strategy import BuildOutcome
 from bdev.tools.fileio import write_text_atomic
 
 

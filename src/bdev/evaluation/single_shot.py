@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bdev.evaluation.base import APP_FILE, BuildOutcome, task_text
 from bdev.evaluation.scenario import Scenario
-from bdev.evaluation.strategy import APP_FILE, BuildOutcome, task_text
 from bdev.llm.base import Message, Model, ModelError, model_setting
 from bdev.prompts import render
 from bdev.tools.fileio import write_text_atomic

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.scenario import Scenario
-from bdev.evaluation.strategy import BuildOutcome
 from bdev.llm.base import Model
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bdev.errors import BdevError
+from bdev.evaluation.base import Strategy
 from bdev.evaluation.plain_loop import PlainLoop
 from bdev.evaluation.reference import Reference
 from bdev.evaluation.single_shot import SingleShot
 from bdev.evaluation.spec_first import SpecFirst
-from bdev.evaluation.strategy import Strategy
 
 NAMES = ("spec-first", "plain-loop", "single-shot", "reference")
 MODEL_STRATEGIES = NAMES[:3]

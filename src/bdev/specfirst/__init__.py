@@ -9,7 +9,7 @@ are slots (`slots_for(plan)`) that answer 501 until written.
 
 from bdev.specfirst.build import build_plan
 from bdev.specfirst.codegen.options import Options
-from bdev.specfirst.codegen.render import render
+from bdev.specfirst.codegen.service import render
 from bdev.specfirst.codegen.slots import Slot, slots_for
 from bdev.specfirst.generate import generate, read_requirements
 from bdev.specfirst.loader import load_spec

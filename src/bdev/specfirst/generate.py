@@ -9,7 +9,7 @@ from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.pysource import ruff_tidy
-from bdev.specfirst.codegen.render import render
+from bdev.specfirst.codegen.service import render
 from bdev.specfirst.plan import ServicePlan
 
 PLAN_FILE = ".bdev/plan.json"

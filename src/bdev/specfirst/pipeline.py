@@ -162,7 +162,7 @@ def _audit_and_deliver(
     out: Path, build_id: str, report: BuildReport, gate_config: GateConfig, note: Progress
 ) -> Path:
     from bdev.backend.analyze import analyze
-    from bdev.backend.audit.runner import run_audit
+    from bdev.backend.audit.run import run_audit
 
     facts = analyze(out)
     with tempfile.TemporaryDirectory(prefix="bdev-build-audit-") as tmp:

@@ -21,7 +21,7 @@ from bdev.agents.definition import AgentDefinition
 from bdev.backend.audit.options import AuditOptions
 from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.results import StepResult
-from bdev.backend.audit.runner import run_audit
+from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts
 from bdev.config import Config
 from bdev.errors import BdevError

@@ -4,7 +4,7 @@ Probes only ever target loopback, send at most `MAX_REQUESTS` requests (each wit
 timeout, all within `ProbeClient.max_seconds`) and never send DELETE. Write operations
 do receive probe bodies (a few records may be created), so point this at a throwaway
 instance, as `bdev audit` does.
-Severities follow `sec_rubric.py`; findings are kept once per (CWE, operation).
+Severities follow `security/rubric.py`; findings are kept once per (CWE, operation).
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from functools import partial
 from pathlib import Path
 
 from bdev.backend.audit.results import StepResult
-from bdev.backend.audit.sec_debug import debug_in_code
-from bdev.backend.audit.sec_findings import FindingSet
-from bdev.backend.audit.sec_http import BudgetExhausted, ProbeClient, require_loopback
-from bdev.backend.audit.sec_probe_access import check_missing_auth, check_oversized_body
-from bdev.backend.audit.sec_probe_config import (
+from bdev.backend.audit.security.debug import debug_in_code
+from bdev.backend.audit.security.findings import FindingSet
+from bdev.backend.audit.security.http import BudgetExhausted, ProbeClient, require_loopback
+from bdev.backend.audit.security.probe_access import check_missing_auth, check_oversized_body
+from bdev.backend.audit.security.probe_config import (
     check_cors,
     check_debug,
     check_error_pages,
     check_headers,
     observer,
 )
-from bdev.backend.audit.sec_probe_injection import check_path_traversal, check_sql_injection
-from bdev.backend.audit.sec_rubric import count_by_severity, step_status
-from bdev.backend.audit.sec_targets import Target, build_targets
+from bdev.backend.audit.security.probe_injection import check_path_traversal, check_sql_injection
+from bdev.backend.audit.security.rubric import count_by_severity, step_status
+from bdev.backend.audit.security.targets import Target, build_targets
 from bdev.backend.facts import BackendFacts
 
 MAX_REQUESTS = 400

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from bdev.backend.audit.sec_findings import FindingSet, probe_finding
-from bdev.backend.audit.sec_http import Exchange, ProbeClient, build_path, encode
-from bdev.backend.audit.sec_targets import WRITE_METHODS, Target
+from bdev.backend.audit.security.findings import FindingSet, probe_finding
+from bdev.backend.audit.security.http import Exchange, ProbeClient, build_path, encode
+from bdev.backend.audit.security.targets import WRITE_METHODS, Target
 
 BASE_VALUE = "bdevprobe"
 ERROR_PAYLOAD = BASE_VALUE + "'"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bdev.backend.audit.results import Finding, Severity
-from bdev.backend.audit.sec_http import Exchange
-from bdev.backend.audit.sec_rubric import ORDER
+from bdev.backend.audit.security.http import Exchange
+from bdev.backend.audit.security.rubric import ORDER
 
 
 class FindingSet:

@@ -1,7 +1,7 @@
 """The embedded offline model: a GGUF file run in-process by llama.cpp.
 
 Each turn renders the model's own chat template with the tool schemas (see
-`local_template`), completes from that raw prompt and reads tool calls out of the text
+`template`), completes from that raw prompt and reads tool calls out of the text
 (`toolcall_text`). Speed on a CPU is all about not re-reading the prompt:
 
 - within one `LocalModel`, llama-cpp-python keeps the KV cache of the last prompt and
@@ -9,7 +9,7 @@ Each turn renders the model's own chat template with the tool schemas (see
   pays only for the messages added since the previous one;
 - across processes, the KV state of the stable prefix (system prompt + tool schemas) is
   saved once to the cache folder and loaded by the next run of the same agent
-  (`local_prefix`).
+  (`prefix`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 from bdev.errors import BdevError
 from bdev.llm import catalog
 from bdev.llm.base import Message, ModelError, ModelResponse, TextCallback, ToolSpec, Usage
-from bdev.llm.local_llama import open_llama
-from bdev.llm.local_prefix import PrefixStore, prefix_key
-from bdev.llm.local_template import ChatTemplate
+from bdev.llm.local.llama import open_llama
+from bdev.llm.local.prefix import PrefixStore, prefix_key
+from bdev.llm.local.template import ChatTemplate
 from bdev.llm.toolcall_text import parse_tool_calls
 
 _STOP_STRINGS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from bdev.backend.audit.results import Severity
-from bdev.backend.audit.sec_findings import FindingSet, probe_finding
-from bdev.backend.audit.sec_http import ProbeClient, build_path
-from bdev.backend.audit.sec_targets import WRITE_METHODS, Target
+from bdev.backend.audit.security.findings import FindingSet, probe_finding
+from bdev.backend.audit.security.http import ProbeClient, build_path
+from bdev.backend.audit.security.targets import WRITE_METHODS, Target
 
 # Paths that should never be public.
 ADMIN_LIKE = re.compile(r"admin|internal|manage|superuser|staff|private|secret|config|settings")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.backend.audit.results import Finding
-from bdev.backend.audit.sec_rubric import bandit_severity
+from bdev.backend.audit.security.rubric import bandit_severity
 
 # Test code and third-party trees are not the service: asserts in tests are not flaws.
 # Bandit matches these globs against paths relative to the working directory, so it runs

@@ -1,7 +1,7 @@
 """The static half of the security audit: bandit, pip-audit and hard-coded secrets.
 
 Nothing here starts the service; `probes.py` is the active half. Severities follow the
-rubric in `sec_rubric.py`.
+rubric in `rubric.py`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 from bdev.backend.audit.results import Finding, StepResult
-from bdev.backend.audit.sec_bandit import BanditUnavailable, run_bandit
-from bdev.backend.audit.sec_pip_audit import run_pip_audit
-from bdev.backend.audit.sec_rubric import count_by_severity, step_status
+from bdev.backend.audit.security.bandit import BanditUnavailable, run_bandit
+from bdev.backend.audit.security.pip_audit import run_pip_audit
+from bdev.backend.audit.security.rubric import count_by_severity, step_status
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
 

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Callable
 
 from bdev.backend.audit.results import Severity
-from bdev.backend.audit.sec_findings import FindingSet, probe_finding
-from bdev.backend.audit.sec_http import Exchange, ProbeClient, build_path
-from bdev.backend.audit.sec_targets import WRITE_METHODS, Target
+from bdev.backend.audit.security.findings import FindingSet, probe_finding
+from bdev.backend.audit.security.http import Exchange, ProbeClient, build_path
+from bdev.backend.audit.security.targets import WRITE_METHODS, Target
 
 EVIL_ORIGIN = "https://evil.example"
 
