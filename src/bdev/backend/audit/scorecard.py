@@ -17,6 +17,7 @@ never given for something that was not looked at. docs/audit.md carries the same
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -159,111 +160,94 @@ def checklist(
     security_looked: bool,
     targets: GatesConfig,
 ) -> list[ChecklistItem]:
-    items: list[ChecklistItem] = []
-    coverage_label = (
-        f"line coverage >= {targets.coverage_min:g}%" if targets.coverage_min is not None else ""
-    )
-    p95_label = f"p95 < {targets.p95_max_ms:g} ms" if targets.p95_max_ms is not None else ""
-    t = score.tests
+    """One item per readiness question, in the order the report shows them; a question
+    whose step did not run is "not checked" with the step's own reason."""
+    startup = steps.get("startup")
+    return [
+        *_test_items(steps.get("tests"), score.tests, targets),
+        _from_step("service starts", startup, "start-up", ok=lambda s: s.status != "error"),
+        _health(startup, facts),
+        *_load_items(steps.get("load"), score, targets),
+        _from_step("OpenAPI conformance", steps.get("conformance"), error_unchecked=True),
+        _severity(score.security, security_looked),
+        _dependencies(steps.get("security")),
+        _from_step("migrations reversible", steps.get("migrations"), error_unchecked=True),
+        *_repository_items(facts, root),
+    ]
 
-    tests = steps.get("tests")
+
+def _from_step(
+    name: str,
+    step: StepResult | None,
+    label: str | None = None,
+    ok: Callable[[StepResult], bool] = lambda s: s.status == "ok",
+    *,
+    error_unchecked: bool = False,  # a step that could not run answered nothing
+) -> ChecklistItem:
+    if not _ran(step) or (error_unchecked and step.status == "error"):
+        return _item(name, None, _why_not(step, label or name))
+    return _item(name, ok(step), step.summary)
+
+
+def _test_items(
+    tests: StepResult | None, t: TestsScore, targets: GatesConfig
+) -> list[ChecklistItem]:
     if not _ran(tests):
-        items.append(_item("tests pass", None, _why_not(tests, "tests")))
+        items = [_item("tests pass", None, _why_not(tests, "tests"))]
     else:
         ok = tests.status == "ok" and not t.failed and not t.errors and bool(t.passed)
-        items.append(_item("tests pass", ok, tests.summary))
-
-    if not coverage_label:
-        pass  # the coverage gate is switched off in [gates]
-    elif t.coverage_percent is None or targets.coverage_min is None:
+        items = [_item("tests pass", ok, tests.summary)]
+    if targets.coverage_min is None:
+        return items  # the coverage gate is switched off in [gates]
+    name = f"line coverage >= {targets.coverage_min:g}%"
+    if t.coverage_percent is None:
         why = "no coverage measured" if _ran(tests) else _why_not(tests, "tests")
-        items.append(_item(coverage_label, None, why))
-    else:
-        items.append(
-            _item(
-                coverage_label,
-                t.coverage_percent >= targets.coverage_min,
-                f"{t.coverage_percent:.1f}% of lines",
-            )
-        )
+        return [*items, _item(name, None, why)]
+    passed = t.coverage_percent >= targets.coverage_min
+    return [*items, _item(name, passed, f"{t.coverage_percent:.1f}% of lines")]
 
-    startup = steps.get("startup")
-    if not _ran(startup):
-        items.append(_item("service starts", None, _why_not(startup, "start-up")))
-    else:
-        items.append(_item("service starts", startup.status != "error", startup.summary))
 
-    items.append(_health(startup, facts))
-
+def _load_items(
+    load: StepResult | None, score: Scorecard, targets: GatesConfig
+) -> list[ChecklistItem]:
     lat = score.latency_ms
+    error_rate = f"error rate < {100 * ERROR_RATE_TARGET:g}%"
+    p95 = f"p95 < {targets.p95_max_ms:g} ms" if targets.p95_max_ms is not None else None
     if lat.p95 is None:
-        load = steps.get("load")
         why = load.summary if _ran(load) else "load step skipped"
-        if p95_label:
-            items.append(_item(p95_label, None, why))
-        items.append(_item(f"error rate < {100 * ERROR_RATE_TARGET:g}%", None, why))
-    else:
-        if p95_label and targets.p95_max_ms is not None:
-            items.append(
-                _item(
-                    p95_label,
-                    lat.p95 < targets.p95_max_ms,
-                    f"worst p95 {lat.p95:.1f} ms on {lat.endpoint}"
-                    f" ({lat.generator}{bound_note(lat.bound_by)})",
-                )
-            )
-        rate = score.error_rate or 0.0
-        items.append(
-            _item(
-                f"error rate < {100 * ERROR_RATE_TARGET:g}%",
-                rate < ERROR_RATE_TARGET,
-                f"{100 * rate:.2f}% of requests under load failed (non-2xx/3xx or socket error)",
-            )
-        )
+        return [*([_item(p95, None, why)] if p95 else []), _item(error_rate, None, why)]
+    items = []
+    if p95 and targets.p95_max_ms is not None:
+        where = f"worst p95 {lat.p95:.1f} ms on {lat.endpoint}"
+        how = f" ({lat.generator}{bound_note(lat.bound_by)})"
+        items.append(_item(p95, lat.p95 < targets.p95_max_ms, where + how))
+    rate = score.error_rate or 0.0
+    failed = f"{100 * rate:.2f}% of requests under load failed (non-2xx/3xx or socket error)"
+    return [*items, _item(error_rate, rate < ERROR_RATE_TARGET, failed)]
 
-    conf = steps.get("conformance")
-    if conf is None or conf.status in ("skipped", "error"):
-        items.append(_item("OpenAPI conformance", None, conf.summary if conf else "not run"))
-    else:
-        items.append(_item("OpenAPI conformance", conf.status == "ok", conf.summary))
 
-    sec = score.security
-    if not security_looked:
-        items.append(_item("no high/critical findings", None, "no security step ran"))
-    else:
-        severe = sec.counts.get("critical", 0) + sec.counts.get("high", 0)
-        items.append(
-            _item(
-                "no high/critical findings",
-                severe == 0,
-                f"grade {sec.grade}; "
-                + (", ".join(f"{n} {s}" for s, n in sec.counts.items()) or "no findings"),
-            )
-        )
+def _severity(sec: SecurityScore, looked: bool) -> ChecklistItem:
+    name = "no high/critical findings"
+    if not looked:
+        return _item(name, None, "no security step ran")
+    severe = sec.counts.get("critical", 0) + sec.counts.get("high", 0)
+    counts = ", ".join(f"{n} {s}" for s, n in sec.counts.items()) or "no findings"
+    return _item(name, severe == 0, f"grade {sec.grade}; {counts}")
 
-    items.append(_dependencies(steps.get("security")))
 
-    mig = steps.get("migrations")
-    if mig is None or mig.status in ("skipped", "error"):
-        items.append(_item("migrations reversible", None, mig.summary if mig else "not run"))
-    else:
-        items.append(_item("migrations reversible", mig.status == "ok", mig.summary))
-
+def _repository_items(facts: BackendFacts | None, root: Path) -> list[ChecklistItem]:
     dockerfile = (facts.dockerfile if facts else None) or (
         "Dockerfile" if (root / "Dockerfile").is_file() else None
     )
-    items.append(_item("Dockerfile present", bool(dockerfile), dockerfile or "no Dockerfile"))
     ci = facts.ci if facts else []
-    items.append(_item("CI configured", bool(ci), ", ".join(ci) or "no CI configuration found"))
+    items = [
+        _item("Dockerfile present", bool(dockerfile), dockerfile or "no Dockerfile"),
+        _item("CI configured", bool(ci), ", ".join(ci) or "no CI configuration found"),
+    ]
     if facts is not None:
         where = [f"{s.location.file}:{s.location.line}" for s in facts.secrets]
-        items.append(
-            _item(
-                "no hard-coded secrets",
-                not where,
-                ("found at " + ", ".join(where[:5])) if where else "none found in the code",
-            )
-        )
+        found = ("found at " + ", ".join(where[:5])) if where else "none found in the code"
+        items.append(_item("no hard-coded secrets", not where, found))
     return items
 
 
