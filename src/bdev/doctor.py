@@ -54,7 +54,8 @@ class Report:
         return all(c.ok for c in self.checks if c.required)
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "tools": [asdict(c) for c in self.checks]}
+        tools = [{**asdict(c), "found": c.status != "missing"} for c in self.checks]
+        return {"ok": self.ok, "tools": tools}
 
 
 def _version(argv: list[str]) -> str | None:
@@ -146,7 +147,8 @@ def check_load_generator() -> ToolCheck:
         # `wrk --version` prints its banner but exits 1: being able to start is enough.
         banner = _banner([exe, "--version"])
         if banner:
-            check.status, check.version, check.detail = "ok", banner, ""
+            # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer" -> name and version
+            check.status, check.version, check.detail = "ok", banner.split(" [")[0], ""
     return check
 
 
@@ -232,6 +234,8 @@ def check_redis() -> ToolCheck:
     )  # fmt: skip
     if exe is not None and check.ok:
         check.detail = f"from the {_origin(exe, services.REDIS_PACKAGE)}"
+        # "Redis server v=6.2.14 sha=40305114:0 malloc=libc ...": the build details are noise.
+        check.version = (check.version or "").split(" sha=")[0]
     return check
 
 

@@ -14,7 +14,7 @@ import pytest
 from bdev.backend.audit.migrations import run_migrations
 from bdev.backend.audit.options import AuditOptions, parse_skip
 from bdev.backend.audit.run import run_audit
-from bdev.backend.audit.services import find_pg_bin, throwaway_services
+from bdev.backend.audit.services import find_pg_bin, find_redis_server, throwaway_services
 from bdev.backend.facts import BackendFacts, DataLayer, Endpoint, EntryPoint
 
 pytestmark = pytest.mark.slow  # starts PostgreSQL and Redis servers
@@ -24,7 +24,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "services"
 needs_pg = pytest.mark.skipif(
     find_pg_bin() is None, reason="PostgreSQL server binaries (initdb) not found"
 )
-needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+needs_redis = pytest.mark.skipif(find_redis_server() is None, reason="no redis-server")
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 UVICORN = ["python", "-m", "uvicorn", "app.main:app", "--port", "{port}"]
 

@@ -29,6 +29,7 @@ def _register() -> None:
         analyze_cmd,
         audit_cmd,
         config_cmd,
+        doctor_cmd,
         eval_cmd,
         models_cmd,
         new_cmd,
@@ -44,6 +45,7 @@ def _register() -> None:
     app.command("audit")(audit_cmd.audit)
     app.command("new")(new_cmd.new)
     app.command("eval")(eval_cmd.evaluate)
+    app.command("doctor")(doctor_cmd.doctor)
 
 
 def main() -> None:

