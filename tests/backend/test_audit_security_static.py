@@ -166,3 +166,13 @@ def test_good_service_has_no_high_static_finding():
     result = run_static_security(good, BackendFacts(root=str(good)))
     assert [f for f in result.findings if f.severity in {"high", "critical"}] == []
     assert result.data["bandit"]["lines_scanned"] > 0
+
+
+def test_the_audit_runs_the_static_scan_it_names() -> None:
+    # Through the audit's own entry, the one `run_audit` calls: a renamed or broken module
+    # must show up here, not as an "error" step in a user's report.
+    from bdev.backend.audit import external
+
+    result = external.static_security(FLAWED, analyze(FLAWED))
+    assert result.name == "security" and result.status != "error", result.summary
+    assert any(f.cwe == "CWE-798" for f in result.findings)
