@@ -37,7 +37,6 @@ from bdev.specfirst.plan import Operation, ServicePlan
 Source = Literal["tests", "conformance", "probes"]
 EVIDENCE_CHARS = 500
 TEST_TIMEOUT_S = 300.0
-CONFORMANCE_TIMEOUT_S = 180.0
 # The secrets a verification run gives the service (never a real deployment's).
 SERVICE_ENV = {
     "APP_SECRET_KEY": "bdev-verify-secret-key-0123456789abcdef",
@@ -96,7 +95,7 @@ def verify(
             with service_running(out, facts, Path(tmp)) as base_url:
                 if "conformance" in live and written:
                     note(f"verify round {round_number}: conformance of {', '.join(written)}")
-                    step = run_conformance(base_url, router.document(), CONFORMANCE_TIMEOUT_S)
+                    step = run_conformance(base_url, router.document())
                     result.steps["conformance"] = step.summary
                     result.failures += router.conformance(step)
                 if "probes" in live:

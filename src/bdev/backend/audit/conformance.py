@@ -72,7 +72,11 @@ def _is_spec(doc: Any) -> bool:
     return isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc) and "paths" in doc
 
 
-def run_conformance(base_url: str, openapi: dict, timeout_s: float = 60) -> StepResult:
+# Schemathesis over a whole document; one bound for the audit and spec-first's verify.
+TIMEOUT_S = 180.0
+
+
+def run_conformance(base_url: str, openapi: dict, timeout_s: float = TIMEOUT_S) -> StepResult:
     """Exercise every operation of `openapi` against `base_url`; name "conformance"."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bdev-conformance-") as tmp:

@@ -16,8 +16,6 @@ from bdev.backend.audit.results import StepResult
 from bdev.backend.audit.security.static import run_static_security
 from bdev.backend.facts import BackendFacts
 
-CONFORMANCE_TIMEOUT_S = 120.0
-
 
 def _call(step: str, target: Callable[..., StepResult], *args: Any) -> StepResult:
     start = time.monotonic()
@@ -50,7 +48,7 @@ def conformance(base_url: str, openapi: dict | None) -> StepResult:
         return StepResult(
             name="conformance", status="skipped", summary="the service serves no OpenAPI document"
         )
-    return _call("conformance", run_conformance, base_url, openapi, CONFORMANCE_TIMEOUT_S)
+    return _call("conformance", run_conformance, base_url, openapi)
 
 
 def fetch_openapi(base_url: str, facts: BackendFacts) -> dict | None:
