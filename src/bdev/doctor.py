@@ -193,8 +193,15 @@ def check_bubblewrap() -> ToolCheck:
 
 
 def _origin(path: str, pkg: services.BinaryPackage) -> str:
+    """Where a server binary comes from: a wheel may also put it in the environment's bin/,
+    ahead of the system's on an activated virtualenv's PATH."""
     bundled = services.package_bin(pkg)
-    return f"pip package {pkg.dist}" if bundled and path.startswith(str(bundled)) else "system"
+    here = Path(path).resolve()
+    venv = sys.prefix != sys.base_prefix  # a system prefix such as /usr holds Debian's too
+    mine = venv and here.is_relative_to(Path(sys.prefix).resolve())
+    if mine or (bundled and here.is_relative_to(bundled.resolve())):
+        return f"pip package {pkg.dist}"
+    return "system"
 
 
 PG_DEGRADED = (
