@@ -36,7 +36,9 @@ def test_postgresql_from_the_pip_package() -> None:
     assert PG_BIN is not None
     with services.postgresql(bindir=PG_BIN) as (url, details):
         assert _query(url) == ("app", 42)
-        assert details["bin"] == str(PG_BIN)
+        # The package's own binaries, or a copy of them where the postgres user cannot
+        # reach the environment (a virtualenv in a private folder, as in CI).
+        assert Path(details["bin"]).parts[-3:] == PG_BIN.parts[-3:]
         assert details["version"].startswith("postgres (PostgreSQL) ")
         port = details["port"]
     with socket.socket() as s:
