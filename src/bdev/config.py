@@ -197,8 +197,7 @@ def load_config(
             else:
                 merged[key] = value
             sources[key] = source
-            _validate(merged, sources)  # each layer's mistake is reported with its file
-    config = _validate(merged, sources)
+        config = _validate(merged, sources)  # each layer's mistake is named with its file
     config._sources = sources
     return config
 

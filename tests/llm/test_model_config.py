@@ -17,18 +17,11 @@ from bdev.cli.new_cmd import new
 from bdev.config import load_config
 from bdev.errors import BdevError
 from bdev.llm.resolve import model_from_config
+from support.answers import ARCHIVE_ANSWER
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "fixtures" / "specs" / "items.yaml"
 SCENARIO = ROOT / "benchmarks" / "scenarios" / "10-repeat-text"
-# A correct answer for the items spec's one slot (POST /items/{itemId}/archive).
-ARCHIVE = """```python
-def archive_item(*, item_id: int, store: Store) -> Any:
-    found = store.update("items", item_id, {"status": "archived"})
-    if found is None:
-        raise ApiError(404, "no such item")
-    return found
-```"""
 
 app = typer.Typer()
 app.command("new")(new)
@@ -50,7 +43,7 @@ def project(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyP
 def test_new_uses_the_configured_endpoint_key_and_alias(
     project: Path, fake_server: FakeServer
 ) -> None:
-    fake_server.script(Reply(body=openai_completion(ARCHIVE)))
+    fake_server.script(Reply(body=openai_completion(ARCHIVE_ANSWER)))
     reqs = project / "reqs.txt"
     reqs.write_text("fastapi\nuvicorn\npydantic\n")
     result = CliRunner().invoke(

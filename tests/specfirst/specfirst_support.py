@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bdev.specfirst import Options, ServicePlan, build_plan, load_spec
+from support.answers import ARCHIVE_ANSWER  # noqa: F401  (re-exported)
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 # Restricting to these forces the standard-library crypto (no PyJWT) and keeps the
@@ -22,14 +23,6 @@ SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 MINIMAL = frozenset({"fastapi", "uvicorn", "pydantic", "flask"})
 SECRET = "specfirst-test-secret-0123456789abcdef"
 API_KEY = "k-123456789"
-# A model's correct answer for the items spec's one slot (POST /items/{itemId}/archive).
-ARCHIVE_ANSWER = """```python
-def archive_item(*, item_id: int, store: Store) -> Any:
-    found = store.update("items", item_id, {"status": "archived"})
-    if found is None:
-        raise ApiError(404, "no such item")
-    return found
-```"""
 
 
 def plan_for(name: str) -> ServicePlan:
