@@ -11,6 +11,8 @@ Example:
     [models]                                # what a definition's `model:` alias means
     sonnet = "anthropic:claude-sonnet-4-5"
     haiku = "local"
+    [models."openai:qwen2.5-coder-3b"]      # per-model settings, keyed by model spec
+    small = true                            # gets the small-model prompt profile
     [openai]
     base_url = "http://127.0.0.1:8080/v1"
     [limits]
@@ -52,6 +54,13 @@ class ModelAliases(_Section):
     sonnet: str | None = None
     opus: str | None = None
     haiku: str | None = None
+
+
+class ModelSettings(_Section):
+    """`[models."SPEC"]`: settings for one model. `small` gives it the small-model prompt
+    profile (bdev.runtime.profile); unset: only the embedded models are small."""
+
+    small: bool | None = None
 
 
 class Endpoint(_Section):
@@ -118,13 +127,15 @@ class Config(_Section):
     gates: GatesConfig = Field(default_factory=GatesConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     prices: dict[str, Price] = Field(default_factory=dict)
+    # Written as `[models."SPEC"]` tables (see _flatten); keyed by spec like prices.
+    model_settings: dict[str, ModelSettings] = Field(default_factory=dict)
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def sources(self) -> dict[str, str]:
         """Dotted key -> where its value came from ("default" when nobody set it)."""
-        keys = [*leaf_keys(), "prices"]
+        keys = [*leaf_keys(), *_TABLES]
         return {key: self._sources.get(key, "default") for key in keys}
 
     def alias(self, name: str) -> str | None:
@@ -137,12 +148,17 @@ class Config(_Section):
         return found if isinstance(found, Endpoint) else Endpoint()
 
     def flat(self) -> dict[str, Any]:
-        """Every setting but prices as dotted key -> value."""
-        return _flatten(self.model_dump(exclude={"prices"}))
+        """Every setting but the per-model tables as dotted key -> value."""
+        return _flatten(self.model_dump(exclude=set(_TABLES)))
 
 
 def leaf_keys() -> list[str]:
-    return sorted(_flatten(Config().model_dump(exclude={"prices"})))
+    return sorted(_flatten(Config().model_dump(exclude=set(_TABLES))))
+
+
+# Settings keyed by model spec, which may hold dots ("openai:gpt-4.1"): never flattened
+# into dotted keys, and merged per model across layers (the last layer's entry wins).
+_TABLES = ("prices", "model_settings")
 
 
 # Environment variables that set a key (the SDKs' own variables are read by the providers).
@@ -184,13 +200,11 @@ def load_config(
     known = set(leaf_keys())
     for source, values in layers:
         for key, value in values.items():
-            if key == "prices":
-                # Tables of prices merge by model; the last layer's entry for a model wins.
+            if key in _TABLES:
                 if not isinstance(value, dict):
-                    raise BdevError(
-                        f"{source}: prices must be a table of model -> {{input, output}}"
-                    )
-                merged["prices"] = {**merged.get("prices", {}), **value}
+                    what = "{input, output}" if key == "prices" else "settings"
+                    raise BdevError(f"{source}: {key} must be a table of model -> {what}")
+                merged[key] = {**merged.get(key, {}), **value}
             elif key not in known:
                 names = ", ".join(sorted(known))
                 raise BdevError(f"{source}: unknown setting {key!r} (known: {names}, prices)")
@@ -219,7 +233,10 @@ def _validate(merged: dict[str, Any], sources: dict[str, str]) -> Config:
     except ValidationError as e:
         error = e.errors()[0]
         loc = [str(part) for part in error["loc"]]
-        if loc[:1] == ["prices"]:
+        if loc[:1] == ["model_settings"] and len(loc) > 1:
+            key = "model_settings"
+            message = f"models.{loc[1]!r}.{'.'.join(loc[2:])} {_expected(error)}"
+        elif loc[:1] == ["prices"]:
             key, where = "prices", f"prices.{loc[1]!r}" if len(loc) > 1 else "prices"
             message = f"{where} needs numeric input and output (USD per Mtok)"
         else:
@@ -243,7 +260,13 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for k, v in table.items():
         key = f"{prefix}{k}"
-        if isinstance(v, dict) and key != "prices":
+        if key == "models" and isinstance(v, dict):
+            # [models] holds aliases (sonnet = "...") and per-model tables ([models."SPEC"]).
+            tables = {spec: t for spec, t in v.items() if isinstance(t, dict)}
+            if tables:
+                flat["model_settings"] = tables
+            flat.update(_flatten({k2: v2 for k2, v2 in v.items() if k2 not in tables}, "models."))
+        elif isinstance(v, dict) and key not in _TABLES:
             flat.update(_flatten(v, key + "."))
         else:
             flat[key] = v
@@ -253,7 +276,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     nested: dict[str, Any] = {}
     for key, value in flat.items():
-        *parents, leaf = key.split(".") if key != "prices" else [key]
+        *parents, leaf = key.split(".") if key not in _TABLES else [key]
         node = nested
         for part in parents:
             node = node.setdefault(part, {})

@@ -42,7 +42,7 @@ def test_tool_call_prefix_reuse_and_persisted_prefix(
     turn1 = [SYSTEM, Message("user", "Read the file src/app.py.")]
     streamed: list[str] = []
 
-    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64)
+    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64, constrained=False)
     first = model.complete(turn1, [READ, BASH], on_text=streamed.append)
 
     assert [c.name for c in first.tool_calls] == ["Read"], first
@@ -67,7 +67,7 @@ def test_tool_call_prefix_reuse_and_persisted_prefix(
     # A new instance (as in a new process) loads the prefix state from disk and, with
     # the same seed, answers turn 1 the same way.
     assert list((tmp_path / "prefix-states").glob("*.kvstate"))
-    again = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64)
+    again = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=64, constrained=False)
     replay = again.complete(turn1, [READ, BASH])
     assert again.last_stats.prefix_source == "disk"
     assert replay.usage.cached_tokens == prefix_tokens
@@ -75,3 +75,30 @@ def test_tool_call_prefix_reuse_and_persisted_prefix(
         (c.name, c.arguments) for c in first.tool_calls
     ]
     again.close()
+
+
+def test_constrained_reply_is_one_valid_action_even_when_asked_for_prose(
+    model_file: Path,
+) -> None:
+    from bdev.llm.local.model import LocalModel
+
+    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=96)
+    chat = [SYSTEM, Message("user", "Explain in two paragraphs what a REST API is.")]
+    reply = model.complete(chat, [READ, BASH])
+    # Either one call with valid arguments, or finish with its summary: never free prose
+    # alongside calls, never a format error.
+    assert reply.format_errors == []
+    assert len(reply.tool_calls) <= 1
+    if reply.tool_calls:
+        call = reply.tool_calls[0]
+        assert call.name in ("Read", "Bash") and call.arguments
+    else:
+        assert reply.content and reply.finish_reason == "stop"
+    assert reply.max_output_tokens == 96
+
+    # A cap too small for any call: the one error left, and it names the cap.
+    tiny = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=6)
+    cut = tiny.complete([SYSTEM, Message("user", "Read src/app.py.")], [READ, BASH])
+    assert cut.tool_calls == [] and "cap of 6 tokens" in cut.format_errors[0]
+    model.close()
+    tiny.close()

@@ -68,6 +68,32 @@ def test_a_good_call_resets_the_malformed_count(workspace: Path) -> None:
     assert result.status is RunStatus.COMPLETED
 
 
+def test_a_call_repeated_word_for_word_is_not_run_again(workspace: Path) -> None:
+    write = {
+        "tool_calls": [{"name": "Write", "arguments": {"file_path": "a.py", "content": "x = 1\n"}}]
+    }
+    turns = [write, write, {"content": "done"}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    tool_msgs = [
+        e["message"]
+        for e in events(workspace, sid)
+        if e["type"] == "message" and e["message"]["role"] == "tool"
+    ]
+    assert not tool_msgs[0].get("is_error") and tool_msgs[0]["content"].startswith("Created")
+    assert tool_msgs[1]["is_error"] and tool_msgs[1]["content"].startswith("Not run")
+    starts = [e for e in events(workspace, sid) if e["type"] == "tool_start"]
+    assert len(starts) == 1  # the repeat never reached the tool
+
+
+def test_a_loop_of_repeats_ends_the_run(workspace: Path) -> None:
+    ls = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    runner = make_runner(workspace, [ls] * 10, **{"limits.max_format_errors": 3})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.FORMAT_ERRORS and result.steps == 4
+
+
 def test_step_limit(workspace: Path) -> None:
     ls = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
     runner = make_runner(workspace, [ls] * 10, **{"limits.max_steps": 4})

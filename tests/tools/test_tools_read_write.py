@@ -77,6 +77,14 @@ def test_write_creates_parents_and_reports(ws: Path, ctx: ToolContext) -> None:
     assert (ws / "a/b/c.txt").read_text() == "3\n"
 
 
+def test_write_of_the_same_content_says_nothing_changed(ws: Path, ctx: ToolContext) -> None:
+    WriteTool().run({"file_path": "a.txt", "content": "same\n"}, ctx)
+    before = (ws / "a.txt").stat().st_mtime_ns
+    out = WriteTool().run({"file_path": "a.txt", "content": "same\n"}, ctx)
+    assert out.startswith("Unchanged: a.txt")
+    assert (ws / "a.txt").stat().st_mtime_ns == before
+
+
 def test_write_keeps_mode_and_leaves_no_temp_files(ws: Path, ctx: ToolContext) -> None:
     script = ws / "run.sh"
     script.write_text("#!/bin/sh\n")

@@ -4,11 +4,13 @@ a failing gate, a fix round, a passing run, and reports built from measurements 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from bdev.config import load_config
+from bdev.backend.audit.options import AuditOptions
+from bdev.config import GatesConfig, load_config
 from bdev.workflow.backend import WorkflowOptions, run_backend_workflow
 from support.runtime import make_runner, write_agent
 
@@ -170,3 +172,57 @@ def test_no_gates_skips_the_readiness_phase(workspace: Path) -> None:
     result = run_backend_workflow(runner, "task", definition, WorkflowOptions(run_gates=False))
     assert result.status == "not checked"
     assert not (workspace / ".bdev" / "reports").exists()
+
+
+HEALTH_APP = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+README_TASK = (
+    'create app.py with a FastAPI GET /health that returns {"status": "ok"}, with a pytest test'
+)
+
+
+def test_bdev_writes_the_tests_a_small_model_only_claims(workspace: Path) -> None:
+    """The README's job: the model writes app.py and says it wrote a test; bdev writes
+    tests/test_api_generated.py, the model fills only the request's expectation, and the
+    audit measures the suite again before the gates decide."""
+    write_agent(workspace / ".claude" / "agents", "backend-dev", tools="Read, Write")
+    turns = [
+        {"tool_calls": [write("app.py", HEALTH_APP), write("requirements.txt", "fastapi\n")]},
+        {"content": "Done: app.py and a pytest test in tests/test_app.py, all passing."},
+        # The one slot, for GET /health, as a small model writes it.
+        {"content": '```python\nassert response.json() == {"status": "ok"}\n```'},
+    ]
+    runner = make_runner(workspace, turns)
+    slow_steps = {"services", "migrations", "conformance", "probes", "load", "security"}
+    options = WorkflowOptions(
+        gates=GatesConfig(p95_max_ms=None, openapi=False, max_rounds=1),
+        # This machine's interpreter has FastAPI: no environment is built.
+        audit=AuditOptions(python=sys.executable, skip=frozenset(slow_steps)),
+    )
+    lines: list[str] = []
+    result = run_backend_workflow(
+        runner, README_TASK, runner.registry.get("backend-dev"), options, lines.append
+    )
+
+    generated = workspace / "tests" / "test_api_generated.py"
+    text = generated.read_text()
+    assert text.startswith("# bdev:generated-tests")
+    assert "def test_get_health_succeeds" in text
+    assert 'assert data == {"status": "ok"}' in text
+    gates = {g.name: g for g in result.gates}
+    assert gates["tests"].passed, gates["tests"].evidence
+    assert gates["tests"].measured["passed"] == 2  # the skeleton's test and the slot's
+    assert gates["coverage"].passed and gates["health"].passed and gates["changes"].passed
+    # Only the security scan, skipped here, keeps the run from `ready`.
+    assert [g.name for g in result.gates if not g.passed] == ["security"]
+    assert any("bdev wrote tests/test_api_generated.py" in line for line in lines)
+    delivery = json.loads((result.report_dir / "delivery.json").read_text())
+    assert "bdev wrote tests/test_api_generated.py" in delivery["notification"]
+    assert delivery["changes"]["added"] == ["app.py", "requirements.txt"]  # the agent's own

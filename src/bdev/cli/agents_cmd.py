@@ -19,6 +19,9 @@ from rich.text import Text
 from bdev.agents.definition import AgentDefinition, validate_file
 from bdev.agents.problems import Problem, display_path
 from bdev.agents.registry import AgentRegistry
+from bdev.errors import BdevError
+from bdev.llm.base import ToolSpec
+from bdev.runtime.profile import SMALL_BUDGET, Profile, estimate_prefix, parse_profile
 from bdev.runtime.prompt import first_request
 
 app = typer.Typer(help="List, inspect and check agent definitions.", no_args_is_help=True)
@@ -91,6 +94,13 @@ def _cells(d: AgentDefinition) -> list[Text]:
     return [Text(d.name), Text(d.source), Text(d.model or "-"), Text(_tools(d)), Text(d.first_line)]
 
 
+def _profile_option(value: str | None) -> str | None:
+    try:
+        return parse_profile(value) if value is not None else None
+    except BdevError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 @app.command("show")
 def show(
     agent: Annotated[str, typer.Argument(help="An agent name or a definition file.")],
@@ -104,16 +114,30 @@ def show(
             "then the tools' JSON specs.",
         ),
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="full|small",
+            help="Print what a model of this profile receives (full: large models; small: "
+            "the embedded ones, or any configured with small = true), with a token count.",
+            callback=_profile_option,
+        ),
+    ] = None,
 ) -> None:
     """One definition: its fields, resolved tools, examples and the rendered system prompt."""
     with _own_warnings():
         d = _registry(workspace, agents_dir).get(agent)
     # The prompt names the workspace and today's date, as a run here today would send it.
-    system, specs = first_request(d, (workspace or Path.cwd()).expanduser().resolve())
-    if prompt:
+    root = (workspace or Path.cwd()).expanduser().resolve()
+    chosen = parse_profile(profile) if profile else "full"
+    system, specs = first_request(d, root, chosen)
+    if prompt or profile:
         typer.echo(system)
         typer.echo("\n--- tools (sent beside the messages on every request) ---")
         typer.echo(json.dumps([asdict(s) for s in specs], indent=2, ensure_ascii=False))
+        if profile:
+            typer.echo(f"\n--- {_token_count(system, specs, chosen)} ---")
         return
     fields = [
         ("name", d.name),
@@ -134,6 +158,21 @@ def show(
     out.print(Text(d.summary))
     out.print(Text("\nsystem prompt (as a run here would send it; raw: --prompt)", style="bold"))
     out.print(Text(system))
+
+
+def _token_count(system: str, specs: list[ToolSpec], profile: Profile) -> str:
+    """How many tokens the system turn and the schemas take: counted by the embedded
+    model's tokenizer when it is installed, else estimated (and labelled so)."""
+    from bdev.llm.local.tokenizer import load_tokenizer  # loads llama_cpp, when present
+
+    budget = f"; small-profile budget {SMALL_BUDGET}" if profile == "small" else ""
+    tokenizer = load_tokenizer()
+    if tokenizer is None:
+        n = estimate_prefix(system, specs)
+        return f"~{n} tokens (ESTIMATE: the embedded model's tokenizer is not installed){budget}"
+    n = tokenizer.prefix_tokens(system, specs)
+    where = f"{tokenizer.model_id} tokenizer, chat template applied"
+    return f"{n} tokens of system prompt + tool schemas ({where}){budget}"
 
 
 @app.command("validate")

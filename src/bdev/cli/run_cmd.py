@@ -81,8 +81,11 @@ def run(
     workflow: Annotated[
         WorkflowMode,
         typer.Option(
-            help="backend: analyse, implement, audit against gates; auto: when the agent "
-            "can change files and run commands and declares API work; none: the plain loop."
+            help="backend: analyse, implement with the agent loop, audit against gates; "
+            "guided: the same with program-led rounds (bdev picks the file, the model "
+            "rewrites it, checked); auto: the backend workflow when the agent can change "
+            "files and run commands and declares API work, guided on a small model; "
+            "none: the plain loop."
         ),
     ] = WorkflowMode.AUTO,
     no_gates: Annotated[bool, typer.Option("--no-gates", help="Skip the readiness phase.")] = False,

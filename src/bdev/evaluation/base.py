@@ -25,6 +25,7 @@ class BuildOutcome:
     seconds: float = 0.0
     notes: str = ""
     skipped: bool = False
+    steps: int = 0  # model turns the loop strategies took
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

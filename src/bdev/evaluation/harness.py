@@ -15,7 +15,7 @@ from pathlib import Path
 from bdev.backend.audit.startup import StartupError
 from bdev.errors import BdevError
 from bdev.evaluation.base import BuildOutcome, Strategy
-from bdev.evaluation.measure import run_environment, run_test_file, started
+from bdev.evaluation.measure import Measured, run_environment, run_test_file, started
 from bdev.evaluation.results import EvalReport, ScenarioRun
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
@@ -48,7 +48,7 @@ def evaluate(
             where = out_dir / strategy.name / scenario.slug
             run = run_one(scenario, strategy, model, where, options)
             report.runs.append(run)
-            note(f"{scenario.slug} / {strategy.name}: {_verdict(run)} {run.why()}".rstrip())
+            note(f"{scenario.slug} / {strategy.name}: {verdict(run)} {run.why()}".rstrip())
     return report
 
 
@@ -63,7 +63,7 @@ def run_one(
     begin = time.monotonic()
     run = ScenarioRun(scenario.slug, strategy.name, _build(strategy, scenario, model, service_dir))
     if run.build.ok:
-        _measure(run, scenario, service_dir, workdir, options)
+        measure(run, scenario, service_dir, workdir, options)
     run.seconds = time.monotonic() - begin
     return run
 
@@ -77,13 +77,23 @@ def _build(strategy: Strategy, scenario: Scenario, model: Model | None, out: Pat
         return BuildOutcome(ok=False, notes=f"strategy crashed: {type(e).__name__}: {e}")
 
 
-def _measure(
-    run: ScenarioRun, scenario: Scenario, service_dir: Path, workdir: Path, options: EvalOptions
+def measure(
+    run: ScenarioRun,
+    scenario: Measured,
+    service_dir: Path,
+    workdir: Path,
+    options: EvalOptions,
+    *,
+    cmd: str | None = None,
+    test_env: dict[str, str] | None = None,
 ) -> None:
+    """Start the service in service_dir and run the hidden test files against it; `cmd`
+    overrides the start command, `test_env` is given to the tests only."""
     env = run_environment(scenario, workdir)
     suite_root = scenario.path.parent
+    log, timeout_s = workdir / "service.log", options.start_timeout_s
     try:
-        with started(service_dir, env, workdir / "service.log", options.start_timeout_s) as svc:
+        with started(service_dir, env, log, timeout_s, cmd) as svc:
             run.started = True
             # Functional first: the exploit tests may leave the service busy or broken.
             for attr, test_file in (
@@ -94,7 +104,7 @@ def _measure(
                     test_file,
                     suite_root,
                     base_url=svc.base_url,
-                    env=env,
+                    env={**env, **(test_env or {})},
                     workdir=workdir,
                     timeout_s=options.test_timeout_s,
                 )
@@ -103,7 +113,7 @@ def _measure(
         run.start_error = str(e)
 
 
-def _verdict(run: ScenarioRun) -> str:
+def verdict(run: ScenarioRun) -> str:
     if run.skipped:
         return "-"
     return "sec_pass" if run.sec_passed else "pass" if run.passed else "fail"

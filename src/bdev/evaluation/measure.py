@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bdev.backend.analyze import analyze
 from bdev.backend.audit.procs import free_port, run_bounded
 from bdev.backend.audit.startup import Service, running_service
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
-from bdev.evaluation.scenario import Scenario
 
 # Secrets a service may expect under a common name; fresh for every run, never real.
 SECRET_NAMES = ("APP_SECRET_KEY", "SECRET_KEY", "JWT_SECRET")
@@ -31,6 +30,21 @@ _CONTRACT = {
     "main.py": "main:app",
     "app/main.py": "app.main:app",
 }
+
+
+class Measured(Protocol):
+    """What measuring needs of a task: its hidden test files and the environment it
+    declares (a greenfield `Scenario` or a `ChangeTask`)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def dirs(self) -> tuple[str, ...]: ...
+    @property
+    def functional_tests(self) -> Path: ...
+    @property
+    def exploit_tests(self) -> Path: ...
+    def service_env(self, workdir: Path) -> dict[str, str]: ...
 
 
 @dataclass
@@ -56,7 +70,7 @@ class TestTally:
         return {**asdict(self), "ok": self.ok}
 
 
-def run_environment(scenario: Scenario, workdir: Path) -> dict[str, str]:
+def run_environment(scenario: Measured, workdir: Path) -> dict[str, str]:
     """The environment shared by the service and its tests: the scenario's variables
     (with `{workdir}` filled in) and fresh secrets; the folders it asks for exist."""
     env = {name: secrets.token_hex(16) for name in SECRET_NAMES}
@@ -86,9 +100,13 @@ def service_facts(root: Path) -> tuple[BackendFacts, str | None]:
 
 
 @contextmanager
-def started(root: Path, env: dict[str, str], log: Path, timeout_s: float) -> Iterator[Service]:
-    """The service in `root`, answering HTTP; StartupError (or BdevError) when it won't."""
-    facts, cmd = service_facts(root)
+def started(
+    root: Path, env: dict[str, str], log: Path, timeout_s: float, cmd: str | None = None
+) -> Iterator[Service]:
+    """The service in `root`, answering HTTP; StartupError (or BdevError) when it won't.
+    `cmd` (with `{port}`) overrides the analysed or contracted start command."""
+    facts, found = service_facts(root) if cmd is None else (BackendFacts(root=str(root)), cmd)
+    cmd = cmd or found
     with running_service(
         root,
         facts,

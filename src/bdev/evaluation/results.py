@@ -107,6 +107,7 @@ class Totals:
     sec_passes: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    steps: int = 0
     seconds: float = 0.0
 
     @property
@@ -127,6 +128,7 @@ class Totals:
             "sec_pass_at_1": round(self.sec_pass_at_1, 4),
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
+            "steps": self.steps,
             "seconds": round(self.seconds, 2),
         }
 
@@ -147,6 +149,7 @@ class EvalReport:
             total.sec_passes += run.sec_passed
             total.tokens_in += run.build.tokens_in
             total.tokens_out += run.build.tokens_out
+            total.steps += run.build.steps
             total.seconds += run.seconds
         return list(by_strategy.values())
 
@@ -168,25 +171,28 @@ class EvalReport:
     def markdown(self) -> str:
         """The results as two Markdown tables: per scenario, then totals."""
         lines = [
-            "| scenario | strategy | pass | sec_pass | tokens in/out | time (s) | why not |",
-            "|---|---|---|---|---|---|---|",
+            "| scenario | strategy | pass | sec_pass | steps | tokens in/out | time (s) "
+            "| why not |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in self.runs:
             mark = "skip" if r.skipped else ""
             lines.append(
                 f"| {r.scenario} | {r.strategy} | {mark or _yes(r.passed)} | "
-                f"{mark or _yes(r.sec_passed)} | {r.build.tokens_in}/{r.build.tokens_out} | "
+                f"{mark or _yes(r.sec_passed)} | {r.build.steps} | "
+                f"{r.build.tokens_in}/{r.build.tokens_out} | "
                 f"{r.seconds:.0f} | {_cell(r.why())} |"
             )
         lines += [
             "",
-            "| strategy | scenarios | pass@1 | sec_pass@1 | tokens in/out | time (s) |",
-            "|---|---|---|---|---|---|",
+            "| strategy | scenarios | pass@1 | sec_pass@1 | steps | tokens in/out | time (s) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for t in self.totals():
             lines.append(
                 f"| {t.strategy} | {t.scenarios} | {t.pass_at_1:.0%} ({t.passes}) | "
-                f"{t.sec_pass_at_1:.0%} ({t.sec_passes}) | {t.tokens_in}/{t.tokens_out} | "
+                f"{t.sec_pass_at_1:.0%} ({t.sec_passes}) | {t.steps} | "
+                f"{t.tokens_in}/{t.tokens_out} | "
                 f"{t.seconds:.0f} |"
             )
         return "\n".join(lines) + "\n"

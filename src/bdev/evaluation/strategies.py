@@ -11,8 +11,8 @@ from bdev.evaluation.reference import Reference
 from bdev.evaluation.single_shot import SingleShot
 from bdev.evaluation.spec_first import SpecFirst
 
-NAMES = ("spec-first", "plain-loop", "single-shot", "reference")
-MODEL_STRATEGIES = NAMES[:3]
+NAMES = ("spec-first", "plain-loop", "constrained-loop", "single-shot", "reference")
+MODEL_STRATEGIES = NAMES[:4]
 
 
 def make_strategy(name: str, *, reference_dir: Path | None = None) -> Strategy:
@@ -20,6 +20,8 @@ def make_strategy(name: str, *, reference_dir: Path | None = None) -> Strategy:
         return SpecFirst()
     if name == "plain-loop":
         return PlainLoop()
+    if name == "constrained-loop":
+        return PlainLoop(constrained=True)
     if name == "single-shot":
         return SingleShot()
     if name == "reference":

@@ -110,6 +110,7 @@ class ModelResponse:
     format_errors: list[str] = field(default_factory=list)
     finish_reason: str = "stop"
     model: str = ""
+    max_output_tokens: int | None = None  # the cap on this reply's length, when one is set
 
 
 class ModelError(Exception):

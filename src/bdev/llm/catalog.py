@@ -54,6 +54,9 @@ class CatalogEntry:
     # The one command that installs every part (shown when parts are missing).
     install_hint: str
     chat_template_notes: str = ""
+    # Small models get bdev's small-model prompt profile (bdev.runtime.profile): every
+    # embedded model so far is 1.5B parameters or fewer.
+    small: bool = True
 
 
 @dataclass(frozen=True)

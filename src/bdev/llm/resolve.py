@@ -13,6 +13,7 @@ from typing import TypedDict
 
 from bdev.config import Config
 from bdev.errors import BdevError
+from bdev.llm import catalog
 from bdev.llm.base import Model
 
 FORMS = (
@@ -58,6 +59,22 @@ def model_from_config(spec: str, config: Config) -> Model:
         api_key=endpoint.api_key,
         timeout=config.model_timeout,
     )
+
+
+def is_small(spec: str, config: Config) -> bool:
+    """Whether the model named by `spec` is small: one configured with `small = true`
+    (`[models."SPEC"]`, under its own spec or the one its alias maps to), else an
+    embedded model. A configured `small = false` wins over both."""
+    spec = spec.strip()
+    resolved = (config.alias(spec) or spec).strip() if spec in ALIASES else spec
+    for key in dict.fromkeys((spec, resolved)):
+        settings = config.model_settings.get(key)
+        if settings is not None and settings.small is not None:
+            return settings.small
+    provider, sep, rest = resolved.partition(":")
+    if provider == "local" and (sep or resolved == "local"):
+        return catalog.get(rest or None).small
+    return False
 
 
 def create_model(

@@ -30,11 +30,12 @@ from bdev.agents.registry import AgentRegistry
 from bdev.agents.router import choose_agent
 from bdev.config import Config, load_config, with_more
 from bdev.errors import BdevError
-from bdev.llm.resolve import model_from_config
+from bdev.llm.base import Model
+from bdev.llm.resolve import is_small, model_from_config
 from bdev.runtime.events import EventSink
-from bdev.runtime.limits import EXIT_CODES
+from bdev.runtime.limits import EXIT_CODES, RunStatus
 from bdev.runtime.loop import AskPermission, RunResult
-from bdev.runtime.runner import Runner
+from bdev.runtime.runner import Runner, model_spec_for
 from bdev.workflow.backend import (
     NOT_READY_EXIT,
     WorkflowOptions,
@@ -49,8 +50,9 @@ if TYPE_CHECKING:
 
 
 class WorkflowMode(StrEnum):
-    AUTO = "auto"  # the backend workflow when the agent suits it
-    BACKEND = "backend"
+    AUTO = "auto"  # the backend workflow when the agent suits it; program-led on a small model
+    BACKEND = "backend"  # the backend workflow, rounds by the agent loop
+    GUIDED = "guided"  # the backend workflow, rounds program-led (workflow.guided)
     NONE = "none"  # the plain loop, and no spec-first either
 
 
@@ -103,6 +105,9 @@ class RunRequest:
     progress: Callable[[Notice], None] | None = None
     ask: AskPermission | None = None
     interactive: bool = False
+    # Builds the model for a spec instead of the configured provider (an evaluation or a
+    # test hands in a model it already holds); None: `model_from_config`.
+    model_factory: Callable[[str], Model] | None = None
 
 
 @dataclass
@@ -145,6 +150,7 @@ def start(request: RunRequest) -> Outcome:
         ask=request.ask,
         interactive=request.interactive,
         model_override=request.model,
+        model_factory=request.model_factory,
     )
     task = request.task or ""
     if request.resume:
@@ -167,10 +173,11 @@ def start(request: RunRequest) -> Outcome:
 
     options = WorkflowOptions.from_config(config, run_gates=request.gates)
     note = _notify(request, "audit")
-    wf = run_backend_workflow(runner, task, definition, options, progress=note)
-    code = EXIT_CODES[wf.run.status]
-    if code == 0 and wf.status is Readiness.NOT_READY:
-        code = NOT_READY_EXIT
+    guided = request.workflow is WorkflowMode.GUIDED or (
+        request.workflow is WorkflowMode.AUTO and is_small(_model_spec(runner, definition), config)
+    )
+    wf = run_backend_workflow(runner, task, definition, options, progress=note, guided=guided)
+    code = _workflow_exit(wf.run.status, wf.status)
     return Outcome(
         Route.WORKFLOW,
         code,
@@ -180,6 +187,19 @@ def start(request: RunRequest) -> Outcome:
         agent=definition.name,
         readiness=wf.status,
     )
+
+
+def _workflow_exit(run: RunStatus, readiness: Readiness) -> int:
+    """A workflow's exit code is its verdict (0 ready, 9 not ready; how the agent's
+    loop ended is in the delivery report), unless the model could not be reached or
+    the user stopped the run; without gates it is the loop's own code."""
+    if run in (RunStatus.MODEL_ERROR, RunStatus.INTERRUPTED):
+        return EXIT_CODES[run]
+    if readiness is Readiness.READY:
+        return 0
+    if readiness is Readiness.NOT_READY:
+        return NOT_READY_EXIT
+    return EXIT_CODES[run]
 
 
 def _config(request: RunRequest, workspace: Path) -> Config:
@@ -211,6 +231,10 @@ def _agent(request: RunRequest, registry: AgentRegistry) -> AgentDefinition:
     return choice.agent
 
 
+def _model_spec(runner: Runner, definition: AgentDefinition) -> str:
+    return runner.model_override or model_spec_for(definition, runner.config, runner.config.model)
+
+
 def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
     if mode is WorkflowMode.NONE:
         return False
@@ -219,7 +243,7 @@ def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
     if not can_build(definition.capabilities):
         missing = "Write or Edit" if Capability.WRITE not in definition.capabilities else "Bash"
         raise BdevError(
-            f"--workflow backend needs an agent that can change files and run commands; "
+            f"--workflow {mode.value} needs an agent that can change files and run commands; "
             f"{definition.name} has no {missing} tool"
         )
     return True
@@ -233,6 +257,7 @@ def _spec_first(
     busy = [p for p in workspace.iterdir() if not p.name.startswith(".") and p != spec_task.spec]
     out = workspace / "service" if busy else workspace
     model_spec = request.model or config.model
+    make_model = request.model_factory or (lambda spec: model_from_config(spec, config))
     _notify(request, "spec-first")(
         f"an OpenAPI document in the task; building a {spec_task.framework} service in "
         f"{out} with {model_spec}"
@@ -241,7 +266,7 @@ def _spec_first(
         spec_task.spec,
         out,
         describe=spec_task.describe,
-        model=model_from_config(model_spec, config),
+        model=make_model(model_spec),
         framework=spec_task.framework,
         single_file=spec_task.single_file,
         verify_service=request.gates,

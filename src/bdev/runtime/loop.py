@@ -52,6 +52,7 @@ class Agent:
     ask: AskPermission | None = None
     price: dict[str, float] | None = None
     depth: int = 0  # 0 for the top-level agent, 1+ for sub-agents started by Task
+    profile: str = "full"  # "small": compact tool specs (see runtime.profile)
 
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
@@ -59,7 +60,8 @@ class Agent:
         usage = Usage()
         steps = steps_done
         malformed_in_row = 0
-        specs = tool_specs(list(self.tools.values()))
+        last_call: ToolCall | None = None
+        specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
 
         def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
             result = RunResult(
@@ -102,6 +104,7 @@ class Agent:
                 model=response.model or self.model.name,
                 usage=response.usage.to_dict(),
                 finish_reason=response.finish_reason,
+                max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
             )
 
@@ -119,7 +122,12 @@ class Agent:
 
             malformed = 0
             for call in response.tool_calls:
-                ok = self._run_call(messages, call, steps)
+                ok: bool | None
+                if _same_call(call, last_call):
+                    ok = self._refuse_repeat(messages, call, steps)
+                else:
+                    ok = self._run_call(messages, call, steps)
+                last_call = call
                 malformed += 0 if ok is not False else 1
             if problems:
                 # These have no call id to answer, so they go back as a user turn.
@@ -195,6 +203,14 @@ class Agent:
         self._tool_result(messages, call, output, is_error)
         return None if is_error else True
 
+    def _refuse_repeat(self, messages: list[Message], call: ToolCall, step: int) -> bool:
+        """A call identical to the one just before it is not run again: small models
+        fall into loops of rewriting the same file. The model is told, and the turn
+        counts as wasted (as a malformed one does), so a loop of repeats ends the run."""
+        self._event(EventType.FORMAT_ERROR, step=step, errors=[f"repeated {call.name} call"])
+        self._tool_result(messages, call, render("repeated_call", name=call.name), True)
+        return False
+
     def run_pending(self, messages: list[Message], calls: list[ToolCall], step: int) -> None:
         """Answer tool calls that a killed run asked for but never ran (used by resume)."""
         for call in calls:
@@ -235,3 +251,9 @@ class Agent:
 
 def _format_feedback(problems: list[str]) -> str:
     return render("format_feedback", problems=problems)
+
+
+def _same_call(call: ToolCall, previous: ToolCall | None) -> bool:
+    return (
+        previous is not None and call.name == previous.name and call.arguments == previous.arguments
+    )

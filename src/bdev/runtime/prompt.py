@@ -14,23 +14,37 @@ from pathlib import Path
 from bdev.agents.definition import AgentDefinition
 from bdev.llm.base import ToolSpec
 from bdev.prompts import render
+from bdev.runtime.profile import Profile, fit_body, offered_tools
 from bdev.tools.registry import build_tools, tool_specs
 
 
-def system_prompt(definition: AgentDefinition, workspace: Path, tool_names: list[str]) -> str:
-    return render(
-        "agent_system",
-        body=definition.body.strip(),
-        workspace=workspace,
-        os=f"{platform.system()} {platform.release()}",
-        python=platform.python_version(),
-        date=dt.date.today().isoformat(),
-        tools=tool_names,
-    )
+def system_prompt(
+    definition: AgentDefinition,
+    workspace: Path,
+    tool_names: list[str],
+    profile: str = "full",  # a Profile; plain str as Agent.profile holds it
+) -> str:
+    """The system prompt for `tool_names` (the tools the agent is offered). A `small`
+    profile condenses the body to what its budget leaves (see runtime.profile)."""
+    facts = {
+        "workspace": workspace,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "date": dt.date.today().isoformat(),
+        "tools": tool_names,
+    }
+    body = definition.body.strip()
+    if profile == "small" and body:
+        specs = tool_specs(build_tools(tool_names), compact=True)
+        body = fit_body(body, render("agent_system", body="", **facts), specs).text
+    return render("agent_system", body=body, **facts)
 
 
-def first_request(definition: AgentDefinition, workspace: Path) -> tuple[str, list[ToolSpec]]:
+def first_request(
+    definition: AgentDefinition, workspace: Path, profile: Profile = "full"
+) -> tuple[str, list[ToolSpec]]:
     """What a top-level run of `definition` sends the model with its first message: the
     system prompt and the tools' specs (for `bdev agents show --prompt`)."""
-    tools = build_tools(definition.allowed_tools)
-    return system_prompt(definition, workspace, list(tools)), tool_specs(tools)
+    tools = build_tools(offered_tools(definition.allowed_tools, profile))
+    specs = tool_specs(tools, compact=profile == "small")
+    return system_prompt(definition, workspace, list(tools), profile), specs

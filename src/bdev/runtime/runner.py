@@ -21,6 +21,7 @@ from bdev.llm.resolve import ALIASES, model_from_config
 from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.loop import Agent, AskPermission, RunResult
+from bdev.runtime.profile import offered_tools, profile_for
 from bdev.runtime.prompt import system_prompt
 from bdev.runtime.session import (
     Transcript,
@@ -79,7 +80,7 @@ class Runner:
         try:
             spec = self.model_override or model_spec_for(definition, self.config, self.config.model)
             agent = self._agent(definition, spec, emit, depth=0)
-            prompt = system_prompt(definition, self.workspace, list(agent.tools))
+            prompt = system_prompt(definition, self.workspace, list(agent.tools), agent.profile)
             emit(
                 EventType.SESSION_START,
                 session_id=session_id,
@@ -92,6 +93,7 @@ class Runner:
                 workspace=str(self.workspace),
                 permission_mode=self.config.permissions.mode,
                 tools=list(agent.tools),
+                profile=agent.profile,
                 max_steps=agent.limits.max_steps,
             )
             extra = on_start(emit) if on_start else ""
@@ -140,6 +142,11 @@ class Runner:
 
     # -- building agents -------------------------------------------------------
 
+    def model_for(self, definition: AgentDefinition) -> Model:
+        """The model a run of `definition` uses (the same instance the run had)."""
+        spec = self.model_override or model_spec_for(definition, self.config, self.config.model)
+        return self._model(spec)
+
     def _model(self, spec: str) -> Model:
         if spec not in self._models:
             factory = self.model_factory or (lambda s: model_from_config(s, self.config))
@@ -147,7 +154,8 @@ class Runner:
         return self._models[spec]
 
     def _agent(self, definition: AgentDefinition, spec: str, emit: Emitter, depth: int) -> Agent:
-        names = list(definition.allowed_tools)
+        profile = profile_for(spec, self.config)
+        names = offered_tools(definition.allowed_tools, profile)
         if depth + 1 >= MAX_DEPTH and "Task" in names:
             names.remove("Task")
         tools = build_tools(names)
@@ -173,6 +181,7 @@ class Runner:
             ask=self.ask if self.interactive else None,
             price=price.model_dump() if (price := self.config.prices.get(spec)) else None,
             depth=depth,
+            profile=profile,
         )
 
     def _subagent_runner(self, emit: Emitter, depth: int) -> Callable[[str, str], str]:
@@ -184,9 +193,8 @@ class Runner:
             emit(EventType.SUBAGENT_START, agent=definition.name, model=spec, depth=depth + 1)
             messages: list[Message] = []
             tools = list(agent.tools)
-            agent.append(
-                messages, Message("system", system_prompt(definition, self.workspace, tools))
-            )
+            system = system_prompt(definition, self.workspace, tools, agent.profile)
+            agent.append(messages, Message("system", system))
             agent.append(messages, Message("user", prompt))
             result = agent.run(messages)
             if result.status is not RunStatus.COMPLETED:

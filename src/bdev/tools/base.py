@@ -57,6 +57,9 @@ class ToolContext:
 
 
 class Tool(Protocol):
+    """A tool may also carry `brief` (a one-line description) and `small_params` (the
+    optional parameters worth offering a small model): see registry.compact_spec."""
+
     name: str
     description: str
     parameters: dict[str, Any]

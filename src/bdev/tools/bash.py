@@ -41,6 +41,7 @@ class BashTool:
         },
         "command",
     )
+    brief = "Run a bash command; returns its output and exit code."
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -61,6 +61,7 @@ class EditTool:
         "old_string",
         "new_string",
     )
+    brief = "Replace old_string (exact, unique) with new_string in a file."
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -101,6 +102,7 @@ class MultiEditTool:
         "file_path",
         "edits",
     )
+    brief = "Apply several Edit replacements to one file, in order."
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

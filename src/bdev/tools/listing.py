@@ -25,6 +25,8 @@ class LSTool:
     name = "LS"
     description = "List a directory as a tree (dirs end in /). ignore: glob patterns to skip."
     parameters = object_schema({"path": STRING, "ignore": array_of(STRING)})
+    brief = "List a directory as a tree."
+    small_params = ("path",)
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -81,6 +83,7 @@ class GlobTool:
         "A pattern without / matches at any depth."
     )
     parameters = object_schema({"pattern": STRING, "path": STRING}, "pattern")
+    brief = "Find files by glob pattern, e.g. src/**/*.py."
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

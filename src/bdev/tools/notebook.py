@@ -35,6 +35,8 @@ class NotebookEditTool:
         "notebook_path",
         "new_source",
     )
+    brief = "Replace the source of a .ipynb cell."
+    small_params = ("cell_number",)
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

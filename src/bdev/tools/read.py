@@ -22,6 +22,7 @@ class ReadTool:
         {"file_path": STRING, "offset": integer(minimum=1), "limit": integer(minimum=1)},
         "file_path",
     )
+    brief = "Read a text file (lines come numbered)."
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -58,9 +58,41 @@ def build_tools(names: Iterable[str] | None = None) -> dict[str, Tool]:
     return {name: _FACTORIES[name]() for name in TOOL_NAMES if name in wanted}
 
 
-def tool_specs(tools: dict[str, Tool] | Iterable[Tool]) -> list[ToolSpec]:
+def tool_specs(tools: dict[str, Tool] | Iterable[Tool], *, compact: bool = False) -> list[ToolSpec]:
+    """What the model is told about `tools`; `compact` for small models (see compact_spec)."""
     items = tools.values() if isinstance(tools, dict) else tools
+    if compact:
+        return [compact_spec(t) for t in items]
     return [ToolSpec(t.name, t.description, t.parameters) for t in items]
+
+
+# Schema keywords a small model reads but gains nothing from; the full schema still
+# validates its arguments, so dropping them here loosens nothing.
+_COMPACT_DROPS = ("description", "minimum", "minItems")
+
+
+def compact_spec(tool: Tool) -> ToolSpec:
+    """The small-model form of a tool: its one-line `brief` and only the required
+    parameters plus the optional ones it names in `small_params` (optional knobs such as
+    offsets, timeouts and flags are what small models misuse). Both attributes are
+    optional on a tool; without them the full description and the required ones stay."""
+    brief: str = getattr(tool, "brief", "") or tool.description
+    keep: tuple[str, ...] = getattr(tool, "small_params", ())
+    return ToolSpec(tool.name, brief, _compact_schema(tool.parameters, keep))
+
+
+def _compact_schema(schema: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    out = {k: v for k, v in schema.items() if k not in _COMPACT_DROPS}
+    if "properties" in schema:
+        required = schema.get("required", [])
+        out["properties"] = {
+            name: _compact_schema(sub)
+            for name, sub in schema["properties"].items()
+            if name in required or name in keep
+        }
+    if isinstance(schema.get("items"), dict):
+        out["items"] = _compact_schema(schema["items"])
+    return out
 
 
 def coerce_arguments(tool: Tool, args: dict[str, Any]) -> dict[str, Any]:

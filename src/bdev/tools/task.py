@@ -21,6 +21,7 @@ class TaskTool:
         "subagent_type",
     )
     # Not read-only: the sub-agent may edit files (its own calls pass the policy).
+    brief = "Run a sub-agent (subagent_type = agent name) on a task."
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

@@ -30,6 +30,7 @@ class TodoWriteTool:
         "todos",
     )
     # Touches no file, only the session's list, so even plan mode may use it.
+    brief = "Replace the task list."
     read_only = True
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:

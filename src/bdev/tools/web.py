@@ -32,6 +32,7 @@ class WebSearchTool:
     name = "WebSearch"
     description = "Search the web; returns result titles, links and snippets."
     parameters = object_schema({"query": STRING}, "query")
+    brief = "Search the web."
     read_only = True
 
     def __init__(self, provider: WebProvider | None = None) -> None:
@@ -45,6 +46,7 @@ class WebFetchTool:
     name = "WebFetch"
     description = "Fetch a URL and answer prompt about its content."
     parameters = object_schema({"url": STRING, "prompt": STRING}, "url", "prompt")
+    brief = "Fetch a URL and answer prompt about it."
     read_only = True
 
     def __init__(self, provider: WebProvider | None = None) -> None:

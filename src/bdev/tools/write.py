@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
@@ -14,6 +15,7 @@ class WriteTool:
     name = "Write"
     description = "Create or overwrite a file with content. Prefer Edit to change part of a file."
     parameters = object_schema({"file_path": STRING, "content": STRING}, "file_path", "content")
+    brief = "Create or overwrite a file."
     read_only = False
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> str:
@@ -23,6 +25,16 @@ class WriteTool:
             raise ToolError(f"{shown}: is a directory; give a file path")
         existed = path.exists()
         content: str = args["content"]
+        if existed and _reads_as(path, content):
+            # Said plainly, so a model repeating itself sees that nothing happened.
+            return f"Unchanged: {shown} already has exactly this content"
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         return f"{verb} {shown} ({len(content.splitlines())} lines)"
+
+
+def _reads_as(path: Path, content: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == content
+    except (OSError, UnicodeDecodeError):
+        return False

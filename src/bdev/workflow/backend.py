@@ -5,7 +5,9 @@
 2. Implementation: the agent loop, with that context in its first message.
 3. Production readiness: `audit` measures the result and the gates decide. Failing gates
    go back to the agent, with their evidence, for another round within a budget; the run
-   ends `ready` or `not ready` and writes the delivery report.
+   ends `ready` or `not ready` and writes the delivery report. When no test exercises
+   the new or changed endpoints, bdev writes `tests/test_api_generated.py` itself
+   (`testgen`) and audits again before the gates decide.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bdev.agents.definition import AgentDefinition
 from bdev.backend.audit.options import AuditOptions
@@ -25,17 +27,30 @@ from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts
 from bdev.config import Config
 from bdev.errors import BdevError
+from bdev.llm.base import Model
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
 from bdev.workflow import messages
-from bdev.workflow.changes import diff, snapshot
+from bdev.workflow.changes import Changes, diff, snapshot
 from bdev.workflow.delivery import Readiness, build_delivery, verdict, write_delivery
 from bdev.workflow.gates import GateConfig, GateResult, evaluate
+from bdev.workflow.guided import GuidedRun
+from bdev.workflow.testgen import (
+    GENERATED,
+    GeneratedTests,
+    check_slots,
+    generate_tests,
+    needs_tests,
+)
 
 NOT_READY_EXIT = 9  # the agent finished, but the work failed a readiness gate
+# How an implementation round may end and still be followed by another one: finished,
+# or stopped after wasted turns (fresh feedback may get a small model going again).
+# Budgets (steps, time, tokens, cost), an unreachable model or the user end the run.
+_ROUND_ENDINGS = (RunStatus.COMPLETED, RunStatus.FORMAT_ERRORS)
 CONTEXT_LIMIT = 6000  # characters of context JSON a small model is shown
 
 
@@ -76,13 +91,32 @@ def analyze_quietly(workspace: Path) -> tuple[BackendFacts | None, dict[str, Any
     return facts, context_response(facts)
 
 
+class Implementer(Protocol):
+    """Who implements a round: the agent loop (`Runner`) or the program-led steps
+    (`guided.GuidedRun`); both keep one session transcript across rounds."""
+
+    def start(
+        self,
+        task: str,
+        definition: AgentDefinition,
+        *,
+        on_start: Callable[[Emitter], str] | None = None,
+    ) -> tuple[str, RunResult]: ...
+
+    def resume(self, session_id: str, instruction: str | None = None) -> tuple[str, RunResult]: ...
+
+
 def run_backend_workflow(
     runner: Runner,
     task: str,
     definition: AgentDefinition,
     options: WorkflowOptions,
     progress: Callable[[str], None] | None = None,
+    *,
+    guided: bool = False,
 ) -> WorkflowResult:
+    """The workflow of the module docstring; `guided`: rounds are program-led
+    (`workflow.guided`) instead of the agent loop."""
     workspace = runner.workspace
     agent = definition.name
     facts_before, context = analyze_quietly(workspace)
@@ -98,22 +132,33 @@ def run_backend_workflow(
             text = text[:CONTEXT_LIMIT] + "\n... (truncated)"
         return render("workflow_context", context_json=text)
 
+    implementer: Implementer = runner
+    if guided:
+        implementer = GuidedRun(runner, facts=facts_before, progress=progress)
     before = snapshot(workspace)
-    session_id, result = runner.start(task, definition, on_start=on_start)
+    session_id, result = implementer.start(task, definition, on_start=on_start)
     if not options.run_gates:
         return WorkflowResult(session_id, result, Readiness.NOT_CHECKED, 1)
 
     rounds = 1
+    generated: GeneratedTests | None = None
     while True:
         runner.emit_event(session_id, EventType.PHASE, name="production_readiness", round=rounds)
-        changes = diff(before, snapshot(workspace))
+        changes = _agents_changes(diff(before, snapshot(workspace)))
         report = _audit(workspace, options.audit, progress)
+        if needs_tests(workspace, report, facts_before, changes):
+            # A small model does not write real tests (it says it did): bdev writes them
+            # from the served contract and the code, then measures again.
+            report, written = _generated_tests(
+                runner, definition, session_id, rounds, task, report, options.audit, progress
+            )
+            generated = written or generated
         gates = evaluate(report, options.gates, changes)
         status = verdict(gates)
         last = (
             status is Readiness.READY
             or rounds >= options.max_rounds
-            or result.status is not RunStatus.COMPLETED
+            or result.status not in _ROUND_ENDINGS
         )
         if not last:
             status = Readiness.IMPLEMENTING
@@ -129,7 +174,7 @@ def run_backend_workflow(
             break
         rounds += 1
         runner.emit_event(session_id, EventType.PHASE, name="implementation", round=rounds)
-        _, result = runner.resume(session_id, gate_feedback(gates, report))
+        _, result = implementer.resume(session_id, gate_feedback(gates, report))
 
     delivery = build_delivery(
         session_id=session_id,
@@ -140,6 +185,7 @@ def run_backend_workflow(
         gates=gates,
         facts=report.facts or facts_before or BackendFacts(root=str(workspace)),
         endpoints_before=endpoints_before,
+        notification_suffix=generated.summary() if generated is not None else "",
         changes={"added": changes.added, "modified": changes.modified, "deleted": changes.deleted},
         agent_run={"status": result.status.value, "steps": result.steps},
     )
@@ -154,6 +200,59 @@ def run_backend_workflow(
     return WorkflowResult(
         session_id, result, delivery.status, rounds, gates, directory, delivery.notification
     )
+
+
+def _agents_changes(changes: Changes) -> Changes:
+    """The agent's own changes: bdev's generated test module is not the agent's work."""
+    ours = [GENERATED]
+    return Changes(
+        added=[p for p in changes.added if p not in ours],
+        modified=[p for p in changes.modified if p not in ours],
+        deleted=[p for p in changes.deleted if p not in ours],
+    )
+
+
+def _generated_tests(
+    runner: Runner,
+    definition: AgentDefinition,
+    session_id: str,
+    round_: int,
+    task: str,
+    report: AuditReport,
+    options: AuditOptions,
+    progress: Callable[[str], None] | None,
+) -> tuple[AuditReport, GeneratedTests | None]:
+    """Write `tests/test_api_generated.py` and audit again; the model's slot lines are
+    checked in the environment that audit built (it has what the module imports)."""
+    workspace = runner.workspace
+    say = progress or (lambda _text: None)
+    say(f"tests: bdev writes {GENERATED} for the service's endpoints (no test named them)")
+    written = generate_tests(workspace, task, report, _slot_model(runner, definition))
+    if written is None:
+        return report, None
+    if written.changed:
+        report = _audit(workspace, options, progress)
+    if check_slots(workspace, written, report):
+        report = _audit(workspace, options, progress)
+    say(written.summary())
+    runner.emit_event(
+        session_id,
+        EventType.PHASE,
+        name="generated_tests",
+        round=round_,
+        path=written.path,
+        tests=written.tests,
+        notes=written.notes,
+    )
+    return report, written
+
+
+def _slot_model(runner: Runner, definition: AgentDefinition) -> Model | None:
+    """The model the agent ran on, to fill the tests' narrow slots; None without one."""
+    try:
+        return runner.model_for(definition)  # the runner's instance: no second load
+    except BdevError:  # no model is a valid answer: the skeleton alone is written
+        return None
 
 
 def _audit(

@@ -29,8 +29,12 @@ from bdev.backend.audit.depfiles import Declared, Dependencies, read_dependencie
 from bdev.backend.audit.interpreters import Choice, Interpreter, choose, describe, own_interpreter
 from bdev.backend.audit.procs import Completed, run_bounded, tail
 from bdev.backend.audit.results import StepResult
+from bdev.backend.testgen import GENERATED, is_ours
 
 AUDIT_TOOLS = ("pytest", "coverage")  # what the audit runs inside the service's environment
+# What bdev's generated test module imports besides the service (the ASGI test client
+# needs httpx); installed only when that module is in the tree.
+GENERATED_TESTS_TOOLS = ("jsonschema", "httpx")
 _CHECK_TOOLS = (
     "import importlib.util as u; "
     "print(' '.join(m for m in ('pytest', 'coverage') if u.find_spec(m) is None))"
@@ -118,7 +122,8 @@ def _virtualenv(
 ) -> tuple[StepResult, ServiceEnv]:
     """The cached virtualenv for these requirements on this interpreter, built if absent."""
     root = deps.root
-    added = [t for t in AUDIT_TOOLS if canonicalize_name(t) not in deps.names()]
+    tools = AUDIT_TOOLS + (GENERATED_TESTS_TOOLS if _has_generated_tests(root) else ())
+    added = [t for t in tools if canonicalize_name(t) not in deps.names()]
     local = bool(deps.opaque) or any("file:" in line for line in deps.generated)
     key = envcache.cache_key(
         deps.content_digest(), choice.interpreter, added, root if local else None
@@ -253,6 +258,11 @@ class _Build:
             f"could not install the service's dependencies with {tool}: {which}: {failure.reason}",
             data,
         )
+
+
+def _has_generated_tests(root: Path) -> bool:
+    path = root / GENERATED
+    return path.is_file() and is_ours(path)
 
 
 def _missing_tools(python: str) -> list[str]:

@@ -20,6 +20,9 @@ class AuditReport(Scorecard):
     duration_s: float = 0.0
     steps: list[StepResult] = Field(default_factory=list)
     facts: BackendFacts | None = None
+    # The OpenAPI document the service served (or its file), for bdev's generated tests;
+    # kept out of audit.json, where the conformance step reports on it.
+    openapi: dict[str, Any] | None = Field(default=None, exclude=True)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)

@@ -69,6 +69,7 @@ def run_audit(
         duration_s=round(time.monotonic() - start, 3),
         steps=audit.steps,
         facts=facts,
+        openapi=audit.openapi,
     )
 
 
@@ -104,6 +105,7 @@ class _Audit:
         self.throwaway_db: str | None = None  # DATABASE_URL of our own PostgreSQL, once up
         self.python = sys.executable  # the service's interpreter, once its environment is known
         self.no_env: str | None = None  # why the service's code cannot run, when it cannot
+        self.openapi: dict | None = None  # the document the running service served
 
     def step(self, name: str, work: Callable[[], StepResult]) -> StepResult:
         """Run one step: honour --skip, time it, turn a crash into status "error"."""
@@ -248,7 +250,7 @@ class _Audit:
 
     def _measure(self, service: Service, workdir: Path) -> None:
         opts, facts, url = self.options, self.facts, service.base_url
-        openapi = external.fetch_openapi(url, facts)
+        openapi = self.openapi = external.fetch_openapi(url, facts)
         self.step("conformance", lambda: external.conformance(url, openapi))
         self.step("probes", lambda: external.probes(url, facts, openapi))
         self.step(

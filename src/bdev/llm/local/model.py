@@ -10,11 +10,16 @@ Each turn renders the model's own chat template with the tool schemas (see
 - across processes, the KV state of the stable prefix (system prompt + tool schemas) is
   saved once to the cache folder and loaded by the next run of the same agent
   (`prefix`).
+
+With `constrained` (the default), a turn with tools is decoded under a grammar built
+from their schemas (`grammar`): the reply is exactly one call with valid arguments, or
+the `finish` action, which ends the task with its summary as the final answer.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import threading
 import time
@@ -24,7 +29,16 @@ from typing import Any
 
 from bdev.errors import BdevError
 from bdev.llm import catalog
-from bdev.llm.base import Message, ModelError, ModelResponse, TextCallback, ToolSpec, Usage
+from bdev.llm.base import (
+    Message,
+    ModelError,
+    ModelResponse,
+    TextCallback,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+from bdev.llm.local import grammar
 from bdev.llm.local.llama import open_llama
 from bdev.llm.local.prefix import PrefixStore, prefix_key
 from bdev.llm.local.template import ChatTemplate
@@ -59,6 +73,7 @@ class LocalModel:
         seed: int = 1234,
         persist_prefix: bool = True,
         model_path: Path | None = None,
+        constrained: bool = True,
     ) -> None:
         self.entry = catalog.get(model_id)
         self.name = name or f"local/{self.entry.id}"
@@ -69,6 +84,7 @@ class LocalModel:
         self.temperature = temperature
         self.seed = seed
         self.persist_prefix = persist_prefix
+        self.constrained = constrained
         self._model_path = model_path
         self._llm: Any = None
         self._template: ChatTemplate | None = None
@@ -137,7 +153,12 @@ class LocalModel:
         llm = self.load()
         assert self._template is not None
         started = time.perf_counter()
+        constrained = self.constrained and bool(tools)
+        if constrained:
+            tools = [*tools, grammar.FINISH_SPEC]
         prefix_text, rest_text = self._template.split_prefix(messages, tools)
+        if constrained:  # the reply is opened for the model; the grammar covers the rest
+            rest_text += grammar.CALL_OPEN
         # Tokenized apart so the prefix tokens are identical whatever follows them.
         prefix_tokens = self._tokenize(prefix_text)
         prompt = prefix_tokens + self._tokenize(rest_text)
@@ -156,23 +177,59 @@ class LocalModel:
         if stats.prefix_source == "evaluated":
             cached = 0
 
-        text, n_out, finish = self._generate(llm, prompt, on_text, stats, started)
+        rules = grammar.gbnf(tools[:-1]) if constrained else None
+        text, n_out, finish = self._generate(llm, prompt, on_text, stats, started, rules)
+        self.last_stats = stats
+        self._turns += 1
+        usage = Usage(input_tokens=len(prompt), output_tokens=n_out, cached_tokens=cached)
+        response = ModelResponse(
+            usage=usage,
+            finish_reason=finish,
+            model=self.name,
+            max_output_tokens=self.max_tokens,
+        )
+        if constrained:
+            return self._read_action(text, response)
         parsed = parse_tool_calls(text, [t.name for t in tools])
         # The parser numbers calls per text; ids must stay unique across the conversation.
-        self._turns += 1
         for i, call in enumerate(parsed.calls):
             call.id = f"call_{self._turns}_{i}"
         if parsed.calls and finish == "stop":
-            finish = "tool_calls"
-        self.last_stats = stats
-        return ModelResponse(
-            content=parsed.content,
-            tool_calls=parsed.calls,
-            usage=Usage(input_tokens=len(prompt), output_tokens=n_out, cached_tokens=cached),
-            format_errors=parsed.errors,
-            finish_reason=finish,
-            model=self.name,
-        )
+            response.finish_reason = "tool_calls"
+        response.content = parsed.content
+        response.tool_calls = parsed.calls
+        response.format_errors = parsed.errors
+        return response
+
+    def _read_action(self, text: str, response: ModelResponse) -> ModelResponse:
+        """The one action a constrained reply holds: a call, or `finish` with its summary.
+
+        The grammar guarantees valid JSON of the right shape unless the reply was cut at
+        the output cap; that is the one error left, and the model is told the cap.
+        """
+        try:
+            action = json.loads(text)
+        except json.JSONDecodeError:
+            if response.finish_reason == "length":
+                cap = response.max_output_tokens
+                error = (
+                    f"Your reply was cut off at the cap of {cap} tokens per reply, in the "
+                    "middle of the call. Make smaller steps: write a shorter file, then add "
+                    "to it with Edit."
+                )
+            else:  # the grammar should make this impossible; said plainly if it happens
+                error = "Your reply ended before the call was complete. Send the whole call."
+            response.format_errors = [error]
+            response.content = grammar.CALL_OPEN + text
+            return response
+        if action["name"] == grammar.FINISH:
+            response.content = action["arguments"]["summary"]
+            response.finish_reason = "stop"
+            return response
+        call = ToolCall(f"call_{self._turns}_0", action["name"], action["arguments"])
+        response.tool_calls = [call]
+        response.finish_reason = "tool_calls"
+        return response
 
     def _tokenize(self, text: str) -> list[int]:
         if not text:
@@ -211,6 +268,7 @@ class LocalModel:
         on_text: TextCallback | None,
         stats: TurnStats,
         started: float,
+        rules: str | None = None,
     ) -> tuple[str, int, str]:
         budget = min(self.max_tokens, self.n_ctx - len(prompt))
         llm.set_seed(self.seed)  # same conversation, same answer
@@ -220,7 +278,13 @@ class LocalModel:
         n_out, finish = 0, "length"
         gen_start = time.perf_counter()
         tokens = llm.generate(
-            prompt, temp=self.temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
+            prompt,
+            temp=self.temperature,
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+            repeat_penalty=1.0,
+            grammar=_llama_grammar(rules) if rules else None,
         )
         for i, token in enumerate(tokens):
             if i == 0:  # the prompt has been evaluated: generation starts here
@@ -245,6 +309,12 @@ class LocalModel:
         stats.generation_s = time.perf_counter() - gen_start
         stats.output_tokens = n_out
         return "".join(pieces), n_out, finish
+
+
+def _llama_grammar(rules: str) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(rules, verbose=False)
 
 
 def _common_prefix(a: Any, b: list[int]) -> int:

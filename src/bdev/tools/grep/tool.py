@@ -49,6 +49,8 @@ class GrepTool:
         },
         "pattern",
     )
+    brief = "Search file contents with a regex; lists the matching files."
+    small_params = ("path",)
     read_only = True
 
     def __init__(self, engine: GrepEngine | None = None) -> None:

@@ -1,0 +1,248 @@
+"""The generated pytest module as text: a header, the client helper, one function per check.
+
+The module runs in-process with the framework's own test client and needs only pytest
+and jsonschema besides the service; the schemas it checks are embedded, `$ref`s resolved.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from bdev.backend.testgen.app_target import AppTarget
+from bdev.backend.testgen.operations import Check, Operation, Request
+from bdev.executables import find_executable
+
+MARKER = "# bdev:generated-tests"
+HEADER = f"""{MARKER}
+# Written by bdev from the service's OpenAPI document and its route analysis; bdev
+# rewrites this file on its next run. Keep your own tests in another file.
+"""
+_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>|\{([^{}:]+)(?::[^{}]*)?\}")
+
+
+@dataclass
+class Slot:
+    """Assert lines about `data` (the success body) that the request states."""
+
+    operation: str  # Operation.name
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def test_name(self) -> str:
+        return f"test_{self.operation}_matches_the_request"
+
+
+def render_module(target: AppTarget, ops: list[Operation], slots: Sequence[Slot] = ()) -> str:
+    by_name = {op.name: op for op in ops}
+    parts = [HEADER + _prelude(target)]
+    for op in ops:
+        if op.schema is not None and not op.auth:
+            parts.append(f"{_const(op)} = {op.schema!r}")
+        parts += [_function(check) for check in op.checks]
+    for slot in slots:
+        owner = by_name.get(slot.operation)
+        success = _slot_check(owner) if owner is not None else None
+        if owner is not None and success is not None and slot.lines:
+            parts.append(_slot_function(owner, success, slot))
+    return format_code("\n\n\n".join(parts) + "\n")
+
+
+def _slot_check(op: Operation) -> Check | None:
+    return next((c for c in op.checks if c.name.endswith("_succeeds")), None)
+
+
+def slot_operations(ops: list[Operation]) -> list[Operation]:
+    """The operations a slot can state expectations about: a success test exists."""
+    return [op for op in ops if _slot_check(op) is not None]
+
+
+def _prelude(target: AppTarget) -> str:
+    root = "Path(__file__).resolve().parents[1]"
+    if target.app_dir:
+        root += f" / {target.app_dir!r}"
+    make = f"{target.attribute}()" if target.factory else target.attribute
+    imports = [
+        "from __future__ import annotations",
+        "",
+        "import sys",
+        *(["from collections.abc import Iterator"] if target.framework != "flask" else []),
+        "from pathlib import Path",
+        "from typing import Any, NamedTuple",
+        "",
+        "import jsonschema",
+        "import pytest" if target.framework != "flask" else "",
+        "from fastapi.testclient import TestClient" if target.framework == "fastapi" else "",
+        "from starlette.testclient import TestClient" if target.framework == "starlette" else "",
+        "",
+        "# The service, importable whatever directory pytest runs in.",
+        f"sys.path.insert(0, str({root}))",
+        "",
+        f"from {target.module} import {target.attribute}  # noqa: E402",
+        "",
+    ]
+    text = "\n".join(line for i, line in enumerate(imports) if line or imports[i - 1])
+    text = '"""In-process tests of every API operation, from its documented contract."""\n\n' + text
+    if target.framework == "flask":
+        return text + _FLASK.format(make=make)
+    return text + _ASGI.format(make=make)
+
+
+_ASGI = '''
+client = TestClient({make})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _serve() -> Iterator[None]:
+    """The app's startup and shutdown handlers run around the tests, as under a server."""
+    with client:
+        yield
+
+
+class Reply(NamedTuple):
+    status: int
+    data: Any  # the decoded JSON body; None when there is none
+    text: str
+
+
+def call(method: str, path: str, **request: Any) -> Reply:
+    """One request (params=, json=, headers=) through the test client."""
+    response = client.request(method, path, **request)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    return Reply(response.status_code, data, response.text[:500])'''
+
+_FLASK = '''
+client = {make}.test_client()
+
+
+class Reply(NamedTuple):
+    status: int
+    data: Any  # the decoded JSON body; None when there is none
+    text: str
+
+
+def call(method: str, path: str, *, params: Any = None, **request: Any) -> Reply:
+    """One request (params=, json=, headers=) through the test client."""
+    response = client.open(path, method=method, query_string=params, **request)
+    data = response.get_json(silent=True)
+    return Reply(response.status_code, data, response.get_data(as_text=True)[:500])'''
+
+
+def _const(op: Operation) -> str:
+    return f"{op.name.upper()}_{op.success or 'OK'}_BODY"
+
+
+def _function(check: Check) -> str:
+    lines = [f"def {check.name}() -> None:", f'    """{check.about}"""']
+    lines += [f"    {line}" for line in _request_lines(check)]
+    lines += [f"    {line}" for line in _expect_lines(check)]
+    return "\n".join(lines)
+
+
+def _request_lines(check: Check) -> list[str]:
+    lines = []
+    if check.create is not None:
+        lines.append(f"created = {_call(check.create, set())}")
+        status = check.create_status
+        lines.append(
+            f"assert created.status == {status}, created.text"
+            if status
+            else "assert 200 <= created.status < 300, created.text"
+        )
+        lines.append(f"created_id = created.data[{check.create_field!r}]")
+    if check.maybe_absent:
+        lines.append("# bdev made the path's value up: an absent resource may answer 404")
+    lines.append(f"reply = {_call(check.request, {'created_id'} if check.create else set())}")
+    return lines
+
+
+def _expect_lines(check: Check) -> list[str]:
+    status = check.status
+    if check.expect == "unauthorized":
+        return ["assert reply.status in (401, 403), reply.text"]
+    if check.expect == "client_error":
+        return ["assert 400 <= reply.status < 500, reply.text"]
+    if check.expect == "not_server_error":
+        return ["assert reply.status < 500, reply.text"]
+    wanted = str(status) if status else None
+    schema = f"jsonschema.validate(reply.data, {_const_for(check)})" if check.schema else ""
+    if check.maybe_absent:
+        lines = [
+            f"assert reply.status in ({wanted}, 404), reply.text"
+            if wanted
+            else "assert 200 <= reply.status < 300 or reply.status == 404, reply.text"
+        ]
+        if schema:
+            lines += [f"if reply.status == {wanted}:", f"    {schema}"]
+        return lines
+    lines = [
+        f"assert reply.status == {wanted}, reply.text"
+        if wanted
+        else "assert 200 <= reply.status < 300, reply.text"
+    ]
+    return lines + ([schema] if schema else [])
+
+
+def _const_for(check: Check) -> str:
+    name = check.name.removeprefix("test_").removesuffix("_succeeds")
+    return f"{name.upper()}_{check.status or 'OK'}_BODY"
+
+
+def _call(request: Request, variables: set[str]) -> str:
+    path = _path(request, variables)
+    args = [repr(request.method), path]
+    if request.params:
+        args.append(f"params={request.params!r}")
+    if request.has_body:
+        args.append(f"json={request.body!r}")
+    if request.headers:
+        args.append(f"headers={request.headers!r}")
+    return f"call({', '.join(args)})"
+
+
+def _path(request: Request, variables: set[str]) -> str:
+    """The path as a literal, or an f-string when a value comes from a round trip."""
+    dynamic = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal dynamic
+        name = match.group(1) or match.group(2)
+        value: Any = request.path_values.get(name, 1)
+        if value is None and variables:
+            dynamic = True
+            return "{created_id}"
+        return quote(str(value if value is not None else 1), safe="")
+
+    path = _PARAM.sub(fill, request.path)
+    return f"f{path!r}" if dynamic else repr(path)
+
+
+def _slot_function(op: Operation, check: Check, slot: Slot) -> str:
+    lines = [
+        f"def {slot.test_name}() -> None:",
+        f'    """{op.method} {op.path}: what the request states about the answer."""',
+    ]
+    lines += [f"    {line}" for line in _request_lines(check)]
+    lines += [f"    {line}" for line in _expect_lines(check) if not line.startswith("jsonschema")]
+    lines += ["    data = reply.data", *(f"    {line}" for line in slot.lines)]
+    return "\n".join(lines)
+
+
+def format_code(text: str) -> str:
+    """`text` formatted by ruff (as is when ruff is missing or fails)."""
+    ruff = find_executable("ruff")
+    if not ruff:
+        return text
+    cmd = [ruff, "format", "--isolated", "--line-length", "100", "--stdin-filename", "t.py", "-"]
+    try:
+        done = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return text
+    return done.stdout if done.returncode == 0 and done.stdout else text

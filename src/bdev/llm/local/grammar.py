@@ -1,0 +1,108 @@
+"""One valid action per reply: a llama.cpp grammar built from the tool schemas.
+
+A small model left to itself writes prose that pretends to be tool output, several
+calls in one reply, or JSON that does not parse. With constrained decoding the sampler
+can only produce text the grammar accepts, so every reply is exactly one JSON object
+`{"name": <tool>, "arguments": {...}}` whose arguments follow that tool's JSON schema,
+or the `finish` action that ends the task with a short summary.
+
+The reply is opened with `<tool_call>\\n` by the program (see `LocalModel`), the way the
+model's chat template writes calls, so the grammar only covers the JSON. The GBNF text
+comes from llama-cpp-python's own JSON-schema converter; this module only decides the
+schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from bdev.llm.base import ToolSpec
+
+FINISH = "finish"
+FINISH_SPEC = ToolSpec(
+    name=FINISH,
+    description=(
+        "End the task. Call it only when the work is done and checked, with a short "
+        "summary of what was changed and how it was verified."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {"summary": {"type": "string", "maxLength": 600}},
+        "required": ["summary"],
+    },
+)
+# The program writes this before the model's first token; the grammar covers the rest.
+CALL_OPEN = "<tool_call>\n"
+CALL_CLOSE = "\n</tool_call>"
+
+# Keywords the converter does not handle (or that only slow the grammar down without
+# helping a model): dropped from the copy the grammar is built from. Arguments are still
+# validated against the full schema when the tool runs.
+_IGNORED = ("description", "title", "examples", "default", "format", "$schema")
+
+
+def action_schema(tools: list[ToolSpec]) -> dict[str, Any]:
+    """The JSON schema of one reply: any one of the tools (or finish), with its arguments."""
+    options = []
+    for spec in [*tools, FINISH_SPEC]:
+        options.append(
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": spec.name},
+                    "arguments": _strip(copy.deepcopy(spec.parameters)),
+                },
+                "required": ["name", "arguments"],
+            }
+        )
+    return {"oneOf": options}
+
+
+def gbnf(tools: list[ToolSpec]) -> str:
+    """The GBNF grammar text for `tools` (cached: the same tools give the same grammar)."""
+    schema = json.dumps(action_schema(tools))
+    return _gbnf(schema)
+
+
+# A character inside a JSON string. The converter's own rule (`[^"\\]` plus escapes)
+# lets raw control characters through, and llama.cpp matches a chat-control token such
+# as `<|im_start|>` by its text, so a string could swallow the end of the turn. Here:
+# no control characters (newlines are written `\n`, as JSON wants), and `<` never
+# followed by `|` (in code, `<|` is all but unheard of; `<<` and `<=` still work).
+_CHAR_RULE = (
+    'char ::= [^"\\\\<\\x00-\\x1F\\x7F] | "<"+ ([^"\\\\<|\\x00-\\x1F\\x7F] | escape) | escape\n'
+    'escape ::= "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+)
+_CONVERTER_CHAR = re.compile(r"^char ::= .*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=16)
+def _gbnf(schema: str) -> str:
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    # The name first, so the model commits to a tool before writing its arguments.
+    rules = json_schema_to_gbnf(schema, ["name", "arguments"])
+    return _CONVERTER_CHAR.sub(lambda _: _CHAR_RULE, rules, count=1)
+
+
+def _strip(schema: Any) -> Any:
+    """`schema` without the `_IGNORED` keywords, at every level."""
+    if isinstance(schema, list):
+        return [_strip(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _IGNORED:
+            continue
+        if key == "properties":  # its keys are property names, not keywords
+            out[key] = {name: _strip(sub) for name, sub in value.items()}
+        elif key in ("enum", "const"):
+            out[key] = value
+        else:
+            out[key] = _strip(value)
+    return out

@@ -1,0 +1,197 @@
+"""bdev writes the API tests a small model would not: `tests/test_api_generated.py`.
+
+After an implementation round, when the audit found no tests, or none that names a new
+or changed endpoint, the workflow writes the module from the served OpenAPI document and
+the route analysis (`backend/testgen`), lets the model fill only the expectations the
+request states (`testslots`), and audits again: the figures stay the audit's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bdev.backend.audit.report import AuditReport
+from bdev.backend.facts import BackendFacts, Endpoint
+from bdev.backend.openapi import route_shape
+from bdev.backend.testgen import (
+    GENERATED,
+    AppTarget,
+    Operation,
+    Slot,
+    app_target,
+    is_ours,
+    operations,
+    render_module,
+    write_module,
+)
+from bdev.llm.base import Model
+from bdev.workflow.changes import IGNORED_DIRS, Changes
+from bdev.workflow.testslots import ask, failing_tests, mentioned
+
+_TEST_FILE = re.compile(r"^(test_.*|.*_test)\.py$")
+
+
+@dataclass
+class GeneratedTests:
+    path: str
+    changed: bool  # the file's text differs from what was there: the audit must rerun
+    target: AppTarget
+    ops: list[Operation]
+    slots: list[Slot] = field(default_factory=list)  # the model's lines, checked or not yet
+    notes: list[str] = field(default_factory=list)  # about the request's expectations
+
+    @property
+    def tests(self) -> int:
+        return sum(len(op.checks) for op in self.ops) + len(self.slots)
+
+    def summary(self) -> str:
+        text = (
+            f"bdev wrote {self.path}: {self.tests} tests of {len(self.ops)} operations from "
+            "the service's OpenAPI document and route analysis"
+        )
+        if self.notes:
+            text += " (" + "; ".join(self.notes) + ")"
+        return text + "."
+
+
+def needs_tests(
+    workspace: Path, report: AuditReport, before: BackendFacts | None, changes: Changes
+) -> bool:
+    """No test ran, or a new or changed endpoint is named by no test file but ours; and
+    always when our module exists already, to keep it in step with the code."""
+    facts = report.facts
+    if facts is None or app_target(facts) is None:
+        return False
+    if (workspace / GENERATED).is_file() and is_ours(workspace / GENERATED):
+        return True
+    if not report.tests.passed:
+        return True
+    texts = _test_texts(workspace)
+    return any(not _named(e, texts) for e in _new_or_changed(facts, before, changes))
+
+
+def _new_or_changed(
+    facts: BackendFacts, before: BackendFacts | None, changes: Changes
+) -> list[Endpoint]:
+    old = {(e.method, route_shape(e.path)) for e in (before.endpoints if before else [])}
+    touched = {*changes.added, *changes.modified}
+    return [
+        e
+        for e in facts.endpoints
+        if (e.method, route_shape(e.path)) not in old
+        or (e.location is not None and e.location.file in touched)
+    ]
+
+
+def _named(endpoint: Endpoint, texts: list[str]) -> bool:
+    static = re.split(r"[{<]", endpoint.path, maxsplit=1)[0].rstrip("/") or "/"
+    return any(f"'{static}" in t or f'"{static}' in t for t in texts)
+
+
+def _test_texts(workspace: Path) -> list[str]:
+    texts = []
+    for dirpath, dirnames, filenames in os.walk(workspace):
+        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+        for name in filenames:
+            path = Path(dirpath) / name
+            if _TEST_FILE.match(name) and path != workspace / GENERATED:
+                try:
+                    texts.append(path.read_text(encoding="utf-8", errors="replace"))
+                except OSError:
+                    continue
+    return texts
+
+
+def document(report: AuditReport) -> dict[str, Any] | None:
+    """The OpenAPI document the service served, else the one in its tree."""
+    if report.openapi is not None:
+        return report.openapi
+    facts = report.facts
+    if facts is None or not facts.openapi_document:
+        return None
+    try:
+        doc = yaml.safe_load((Path(facts.root) / facts.openapi_document).read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def generate_tests(
+    workspace: Path, task: str, report: AuditReport, model: Model | None
+) -> GeneratedTests | None:
+    """Write the module, with the model's lines for the operations the request names (not
+    checked yet: see `check_slots`); None when nothing could be written."""
+    facts = report.facts
+    target = app_target(facts) if facts is not None else None
+    if facts is None or target is None:
+        return None
+    ops = operations(facts, document(report))
+    if not ops:
+        return None
+    path = workspace / GENERATED
+    old = path.read_text(encoding="utf-8") if path.is_file() and is_ours(path) else None
+    slots, notes = _asked_slots(task, ops, model) if model is not None else ([], [])
+    if write_module(workspace, render_module(target, ops, slots)) is None:
+        return None  # someone else's file has that name: leave it
+    changed = path.read_text(encoding="utf-8") != old
+    return GeneratedTests(GENERATED, changed, target, ops, slots, notes)
+
+
+def check_slots(workspace: Path, generated: GeneratedTests, report: AuditReport) -> bool:
+    """Run the slots' tests with the service's interpreter (`report`'s, which has what the
+    module imports); drop the failing ones. True when the file changed."""
+    if not generated.slots:
+        return False
+    kept = _checked(workspace, generated, _python(report))
+    if len(kept) == len(generated.slots):
+        return False
+    generated.slots = kept
+    write_module(workspace, render_module(generated.target, generated.ops, kept))
+    return True
+
+
+def _python(report: AuditReport) -> str:
+    """The service's interpreter, as the audit's tests step used it."""
+    step = report.step("tests")
+    python = step.data.get("python") if step is not None else None
+    return python if isinstance(python, str) and python else sys.executable
+
+
+def _label(ops: list[Operation], name: str) -> str:
+    op = next(o for o in ops if o.name == name)
+    return f"{op.method} {op.path}"
+
+
+def _asked_slots(task: str, ops: list[Operation], model: Model) -> tuple[list[Slot], list[str]]:
+    """One slot per operation the request names, with the lines the model wrote."""
+    slots: list[Slot] = []
+    notes: list[str] = []
+    for op in mentioned(task, ops):
+        lines, why = ask(task, op, model)
+        if lines:
+            slots.append(Slot(op.name, lines))
+        else:
+            notes.append(f"{op.method} {op.path}: no expectation from the request, {why}")
+    return slots, notes
+
+
+def _checked(workspace: Path, generated: GeneratedTests, python: str) -> list[Slot]:
+    """The slots whose test passes against the service; a note for each, kept or not."""
+    failed = failing_tests(workspace, python, [s.test_name for s in generated.slots])
+    kept = []
+    for slot in generated.slots:
+        why = "pytest could not run it" if failed is None else failed.get(slot.test_name)
+        label, shown = _label(generated.ops, slot.operation), "; ".join(slot.lines)
+        if why:
+            generated.notes.append(f"{label}: dropped `{shown}`, its test failed: {why}")
+        else:
+            kept.append(slot)
+            generated.notes.append(f"{label}: checks `{shown}` from the request")
+    return kept

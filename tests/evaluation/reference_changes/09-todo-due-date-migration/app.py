@@ -1,0 +1,69 @@
+"""A to-do list."""
+
+import os
+import re
+import sqlite3
+from datetime import date
+
+import migrate
+from flask import Flask, jsonify, request
+
+DB = os.environ.get("DATABASE_PATH", "todo.db")
+migrate.upgrade(DB)
+app = Flask(__name__)
+
+
+def db() -> sqlite3.Connection:
+    conn = sqlite3.connect(DB)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def as_json(row: sqlite3.Row) -> dict:
+    task = dict(row)
+    task["done"] = bool(task["done"])
+    return task
+
+
+def due_date(body: dict) -> tuple[bool, str | None]:
+    """(valid, value): an ISO calendar date or null."""
+    value = body.get("due_date")
+    if value is None:
+        return True, None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False, None
+    try:
+        return True, date.fromisoformat(value).isoformat()
+    except ValueError:
+        return False, None
+
+
+@app.post("/tasks")
+def add_task():
+    body = request.get_json(silent=True) or {}
+    title = body.get("title")
+    if not isinstance(title, str) or not 1 <= len(title) <= 200:
+        return jsonify(error="title must be 1-200 characters"), 400
+    valid, due = due_date(body)
+    if not valid:
+        return jsonify(error="due_date must be a date like 2030-04-15, or null"), 400
+    with db() as conn:
+        cur = conn.execute("INSERT INTO tasks (title, due_date) VALUES (?, ?)", (title, due))
+        row = conn.execute("SELECT * FROM tasks WHERE id = ?", (cur.lastrowid,)).fetchone()
+    return jsonify(as_json(row)), 201
+
+
+@app.get("/tasks")
+def list_tasks():
+    with db() as conn:
+        return jsonify([as_json(r) for r in conn.execute("SELECT * FROM tasks ORDER BY id")])
+
+
+@app.post("/tasks/<int:task_id>/done")
+def finish(task_id: int):
+    with db() as conn:
+        conn.execute("UPDATE tasks SET done = 1 WHERE id = ?", (task_id,))
+        row = conn.execute("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    if row is None:
+        return jsonify(error="no such task"), 404
+    return jsonify(as_json(row))

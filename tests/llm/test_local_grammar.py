@@ -1,0 +1,101 @@
+"""The grammar a constrained local reply follows: one tool call or finish, nothing else."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from bdev.llm.base import ModelResponse
+from bdev.llm.local import grammar
+from bdev.llm.local.model import LocalModel
+from bdev.tools.registry import build_tools, tool_specs
+
+SPECS = tool_specs(build_tools(["Read", "Write", "Bash"]))
+
+
+def _valid(action: object) -> bool:
+    try:
+        jsonschema.validate(action, grammar.action_schema(SPECS))
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def test_action_schema_accepts_one_call_or_finish() -> None:
+    assert _valid({"name": "Write", "arguments": {"file_path": "a.py", "content": "x = 1\n"}})
+    assert _valid({"name": "finish", "arguments": {"summary": "Added GET /health."}})
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"name": "Write", "arguments": {"file_path": "a.py"}},  # content missing
+        {"name": "Deploy", "arguments": {}},  # no such tool
+        [{"name": "Read", "arguments": {"file_path": "a"}}] * 2,  # two calls in one reply
+        "I created test_app.py and the tests pass.",  # prose posing as a result
+    ],
+)
+def test_action_schema_rejects_what_small_models_write(action: object) -> None:
+    assert not _valid(action)
+
+
+def test_grammar_names_every_tool_and_keeps_parameter_names() -> None:
+    rules = grammar.gbnf(tool_specs(build_tools()))
+    for spec in tool_specs(build_tools()):
+        assert f'"\\"{spec.name}\\""' in rules, spec.name
+    # Bash has a parameter called "description": a property name, not the keyword.
+    assert '"\\"description\\""' in rules
+    assert '"\\"finish\\""' in rules and "root ::=" in rules
+
+
+def _read(text: str, finish: str = "stop") -> ModelResponse:
+    model = LocalModel(max_tokens=300)  # never loaded: reading a reply needs no weights
+    return model._read_action(text, ModelResponse(max_output_tokens=300, finish_reason=finish))
+
+
+def test_a_call_becomes_one_tool_call() -> None:
+    response = _read('{"name": "Read", "arguments": {"file_path": "app.py"}}')
+    assert [(c.name, c.arguments) for c in response.tool_calls] == [
+        ("Read", {"file_path": "app.py"})
+    ]
+    assert response.finish_reason == "tool_calls" and not response.format_errors
+
+
+def test_finish_ends_the_task_with_its_summary() -> None:
+    response = _read('{"name": "finish", "arguments": {"summary": "Done: GET /health."}}')
+    assert response.tool_calls == [] and response.content == "Done: GET /health."
+    assert response.finish_reason == "stop"
+
+
+def test_a_reply_cut_at_the_cap_says_the_cap() -> None:
+    cut = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "fr'
+    response = _read(cut, finish="length")
+    assert response.tool_calls == []
+    assert "cap of 300 tokens" in response.format_errors[0]
+    assert "ended before the call was complete" in _read(cut).format_errors[0]
+
+
+def test_strings_admit_no_control_characters_nor_chat_control_tokens() -> None:
+    rules = grammar.gbnf(SPECS)
+    char = next(line for line in rules.splitlines() if line.startswith("char ::="))
+    assert "\\x00-\\x1F" in char  # raw newlines are written \n, as JSON wants
+    assert '"<"+ ([^' in char and "<|" in char  # "<" is never followed by "|" (<|im_start|>)
+
+
+@pytest.mark.model
+def test_llama_cpp_accepts_the_grammar_for_every_tool_set() -> None:
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from bdev.llm import catalog
+
+    try:
+        path = catalog.ensure_installed()
+    except Exception as e:  # parts not installed: nothing to test here
+        pytest.skip(f"embedded model not available: {e}")
+    vocab_model = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    for compact in (False, True):
+        rules = grammar.gbnf(tool_specs(build_tools(), compact=compact))
+        sampler = llama_cpp.llama_sampler_init_grammar(
+            vocab_model._model.vocab, rules.encode(), b"root"
+        )
+        assert sampler, "llama.cpp could not parse the grammar"
+        llama_cpp.llama_sampler_free(sampler)

@@ -1,0 +1,64 @@
+"""A small FastAPI service for the generated-tests tests: a health check, a body with
+bounds, a path parameter and a route behind a token."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FASTAPI_APP = """from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+ITEMS: dict[int, dict] = {}
+
+
+class ItemIn(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    quantity: int = Field(ge=0, le=100)
+
+
+class Item(ItemIn):
+    id: int
+
+
+def require_token(authorization: str | None = Header(default=None)) -> str:
+    if authorization != "Bearer secret":
+        raise HTTPException(status_code=401, detail="missing credentials")
+    return authorization
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.post("/items", status_code=201, response_model=Item)
+def create_item(item: ItemIn) -> Item:
+    new = Item(id=len(ITEMS) + 1, **item.model_dump())
+    ITEMS[new.id] = new.model_dump()
+    return new
+
+
+@app.get("/items/{item_id}", response_model=Item)
+def get_item(item_id: int) -> Item:
+    if item_id not in ITEMS:
+        raise HTTPException(404, "no such item")
+    return Item(**ITEMS[item_id])
+
+
+@app.get("/admin/stats")
+def stats(token: str = Depends(require_token)) -> dict[str, int]:
+    return {"items": len(ITEMS)}
+"""
+
+
+def served_document(root: Path) -> dict:
+    """The FastAPI app's own document, as its running service would serve it."""
+    code = "import json, app; print(json.dumps(app.app.openapi()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)

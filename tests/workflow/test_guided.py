@@ -1,0 +1,111 @@
+"""Program-led rounds: bdev picks the file, the model answers with its text, bdev checks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bdev.backend.analyze import analyze
+from bdev.backend.audit.options import AuditOptions
+from bdev.config import GatesConfig
+from bdev.runtime.limits import RunStatus
+from bdev.runtime.session import find_session, read_events
+from bdev.workflow.backend import WorkflowOptions, run_backend_workflow
+from bdev.workflow.guided import GuidedRun, locate
+from support.runtime import make_runner, write_agent
+
+HEALTH = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+    '@app.get("/health")\ndef health() -> dict[str, str]:\n    return {"status": "ok"}\n'
+)
+
+
+def fenced(code: str) -> dict[str, str]:
+    return {"content": f"Here it is:\n```python\n{code}```\n"}
+
+
+def test_locate_prefers_a_named_file_then_route_owners_then_the_entry(workspace: Path) -> None:
+    assert locate("create api/app.py with GET /health", workspace, None).path == "api/app.py"
+    assert locate("add GET /health", workspace, None).path == "app.py"  # a new service
+    (workspace / "main.py").write_text(
+        "from fastapi import FastAPI\nfrom orders import router\n\napp = FastAPI()\n"
+        "app.include_router(router)\n"
+    )
+    (workspace / "orders.py").write_text(
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        '@router.get("/orders")\ndef orders() -> list[int]:\n    return []\n'
+    )
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    facts = analyze(workspace)
+    target = locate("paginate GET /orders with limit and offset", workspace, facts)
+    assert (target.path, target.reason) == ("orders.py", "owns the routes the request names")
+    assert locate("add request logging", workspace, facts).path == "main.py"
+
+
+def _guided(workspace: Path, turns: list[dict]) -> tuple[GuidedRun, object]:
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    runner = make_runner(workspace, turns)
+    return GuidedRun(runner), runner.registry.get("dev")
+
+
+def test_a_checked_answer_is_written_and_bad_ones_go_back(workspace: Path) -> None:
+    turns = [
+        {"content": "I created app.py for you."},  # no code at all
+        fenced("def health(:\n    pass\n"),  # does not parse
+        fenced(HEALTH.replace("FastAPI()", "FastAPi()")),  # an undefined name
+    ]
+    guided, definition = _guided(workspace, [*turns, fenced(HEALTH)])
+    guided.target = None
+    session_id, result = guided.start("create app.py with GET /health", definition)
+    assert result.status is RunStatus.FORMAT_ERRORS and result.steps == 3
+    assert not (workspace / "app.py").exists()  # nothing half-checked reached the workspace
+    events = read_events(find_session(workspace, session_id))
+    errors = [e["errors"] for e in events if e["type"] == "format_error"]
+    assert "no ```python block" in errors[0][0] and "Line 1" in errors[1][0]
+    assert "FastAPi" in errors[2][0]
+
+    # The next round (the workflow's feedback) gets the fourth answer: it passes.
+    _, again = guided.resume(session_id, "tests failed: GET /health returned 404")
+    assert again.status is RunStatus.COMPLETED
+    assert (workspace / "app.py").read_text() == HEALTH
+    prompts = [
+        e["message"]["content"]
+        for e in read_events(find_session(workspace, session_id))
+        if e["type"] == "message" and e["message"]["role"] == "user"
+    ]
+    assert "GET /health returned 404" in prompts[-1]
+
+
+def test_an_unchanged_file_is_not_a_change(workspace: Path) -> None:
+    (workspace / "app.py").write_text(HEALTH)
+    guided, definition = _guided(workspace, [fenced(HEALTH)] * 3)
+    _, result = guided.start("add GET /version to app.py", definition)
+    assert result.status is RunStatus.FORMAT_ERRORS
+    assert "nothing changed" in result.detail
+
+
+def test_the_readme_job_program_led_ends_with_tests_run(workspace: Path) -> None:
+    """The workflow drives the guided round as it drives the loop: the model writes only
+    app.py's text; bdev writes and runs the tests; the gates measure."""
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    turns = [
+        fenced(HEALTH),
+        {"content": '```python\nassert response.json() == {"status": "ok"}\n```'},  # the slot
+    ]
+    runner = make_runner(workspace, turns)
+    slow_steps = {"services", "migrations", "conformance", "probes", "load", "security"}
+    options = WorkflowOptions(
+        gates=GatesConfig(p95_max_ms=None, openapi=False, max_rounds=1),
+        audit=AuditOptions(python=sys.executable, skip=frozenset(slow_steps)),
+    )
+    task = 'create app.py with a FastAPI GET /health that returns {"status": "ok"}'
+    result = run_backend_workflow(runner, task, runner.registry.get("dev"), options, guided=True)
+    assert (workspace / "app.py").read_text() == HEALTH
+    gates = {g.name: g for g in result.gates}
+    assert gates["tests"].passed and gates["tests"].measured["passed"] == 2
+    assert gates["changes"].passed and gates["health"].passed
+    delivery = json.loads((result.report_dir / "delivery.json").read_text())
+    assert delivery["changes"]["added"] == ["app.py"]
+    start = read_events(find_session(workspace, result.session_id))[0]
+    assert start["type"] == "session_start" and start["route"] == "program-led"

@@ -1,0 +1,97 @@
+"""The narrow slots of the generated tests: the model's assert lines stay only when they
+compile, break no rule and pass against the service; without a model, the skeleton."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bdev.backend.analyze import analyze
+from bdev.backend.audit.report import AuditReport
+from bdev.backend.testgen import GENERATED
+from bdev.llm.scripted import ScriptedModel
+from bdev.workflow.changes import Changes
+from bdev.workflow.testgen import check_slots, generate_tests, needs_tests
+from bdev.workflow.testslots import assert_lines
+from support.apps import FASTAPI_APP, served_document
+
+TASK = (
+    'create app.py with a FastAPI GET /health that returns {"status": "ok"}, '
+    "and POST /items, with a pytest test"
+)
+
+
+def fenced(*lines: str) -> dict:
+    return {"content": "```python\n" + "\n".join(lines) + "\n```"}
+
+
+def report_for(root: Path) -> AuditReport:
+    (root / "app.py").write_text(FASTAPI_APP)
+    (root / "requirements.txt").write_text("fastapi\n")
+    return AuditReport(
+        root=str(root),
+        started_at="2026-01-01T00:00:00+00:00",
+        facts=analyze(root),
+        openapi=served_document(root),
+    )
+
+
+def test_good_asserts_are_kept_and_bad_ones_dropped(tmp_path: Path) -> None:
+    report = report_for(tmp_path)
+    model = ScriptedModel.from_turns(
+        [
+            # GET /health: what the request states, with response.json() as small models write it
+            fenced('assert response.json() == {"status": "ok"}'),
+            # POST /items: compiles, but is false of the service
+            fenced('assert data["name"] == "widget"'),
+            # GET /items/{item_id}: does not compile
+            fenced("assert data ==="),
+        ]
+    )
+    written = generate_tests(tmp_path, TASK, report, model)
+    assert written is not None and written.path == GENERATED
+    assert "widget" in (tmp_path / GENERATED).read_text()  # not checked yet
+    assert check_slots(tmp_path, written, report)  # the file changed: audit again
+    text = (tmp_path / GENERATED).read_text()
+    assert 'assert data == {"status": "ok"}' in text
+    assert "widget" not in text and "===" not in text
+    notes = "\n".join(written.notes)
+    assert "GET /health: checks" in notes
+    assert "POST /items: dropped" in notes and "its test failed" in notes
+    assert "GET /items/{item_id}: no expectation" in notes and "does not compile" in notes
+    assert "test_get_health_matches_the_request" in text
+    assert "bdev wrote tests/test_api_generated.py" in written.summary()
+
+
+def test_without_a_model_only_the_skeleton_is_written(tmp_path: Path) -> None:
+    written = generate_tests(tmp_path, TASK, report_for(tmp_path), None)
+    assert written is not None and written.notes == [] and written.changed
+    assert not check_slots(tmp_path, written, report_for(tmp_path))
+    text = (tmp_path / GENERATED).read_text()
+    assert "matches_the_request" not in text and "test_get_health_succeeds" in text
+    again = generate_tests(tmp_path, TASK, report_for(tmp_path), None)
+    assert again is not None and not again.changed  # same text: no need to audit again
+
+
+def test_assert_lines_are_checked_one_by_one() -> None:
+    assert assert_lines("NONE") == ([], "the request states nothing about it")
+    assert assert_lines("```python\nassert data['a'] == 1\nprint(1)\n```") == (
+        ["assert data['a'] == 1"],
+        "",
+    )
+    lines, why = assert_lines("```python\nassert eval('1')\n```")
+    assert not lines and "eval" in why
+    lines, why = assert_lines("The answer is ok.")
+    assert not lines and "no assert" in why
+
+
+def test_tests_are_needed_for_an_endpoint_no_test_names(tmp_path: Path) -> None:
+    report = report_for(tmp_path)
+    report.tests.passed = 1  # the agent's suite ran
+    added = Changes(added=["app.py"])
+    assert needs_tests(tmp_path, report, None, added)
+    (tmp_path / "tests").mkdir()
+    named = "\n".join(f'client.get("{p}")' for p in ("/health", "/items", "/admin/stats"))
+    (tmp_path / "tests" / "test_app.py").write_text(named)
+    assert not needs_tests(tmp_path, report, None, added)
+    report.tests.passed = 0  # nothing ran: bdev writes them whatever the files say
+    assert needs_tests(tmp_path, report, None, added)
