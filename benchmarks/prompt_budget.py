@@ -34,7 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=Path, default=Path("/work/shared/seeds"))
     # The workspace path is part of the prompt; a fixed one keeps figures comparable.
-    parser.add_argument("--workspace", type=Path, default=Path("/work/main"))
+    parser.add_argument("--workspace", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args()
     logging.getLogger("bdev.agents").setLevel(logging.ERROR)  # seeds' mojibake warnings
 

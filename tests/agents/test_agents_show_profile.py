@@ -17,6 +17,8 @@ from support.seeds import seed_files
 
 cli = CliRunner()
 
+REPO = Path(__file__).resolve().parents[2]  # any real folder: the prompt names it
+
 
 def _show(*args: str) -> tuple[int, str]:
     result = cli.invoke(agents_cmd.app, ["show", *args])
@@ -68,7 +70,7 @@ def test_seeds_fit_the_budget_by_the_real_tokenizer() -> None:
     tok = tokenizer.load_tokenizer()
     assert tok is not None
     for path in seed_files():
-        system, specs = first_request(load_definition(path), Path("/work/main"), "small")
+        system, specs = first_request(load_definition(path), REPO, "small")
         assert tok.prefix_tokens(system, specs) < SMALL_BUDGET, path
-        full_system, full_specs = first_request(load_definition(path), Path("/work/main"))
+        full_system, full_specs = first_request(load_definition(path), REPO)
         assert tok.prefix_tokens(full_system, full_specs) > SMALL_BUDGET  # it did need it

@@ -15,7 +15,7 @@ from bdev.evaluation.change_harness import evaluate_changes
 from bdev.evaluation.change_strategies import (
     ChangeReference,
     PlainChangeLoop,
-    WorkflowChange,
+    ProgramLedChange,
     make_change_strategy,
 )
 from bdev.evaluation.harness import EvalOptions
@@ -158,12 +158,14 @@ def test_plain_loop_applies_a_scripted_fix_and_never_sees_hidden(tmp_path):
 
 
 @pytest.mark.slow
-def test_workflow_goes_through_dispatch_with_the_injected_model(tmp_path):
-    model = ScriptedModel.from_turns([fixed_billing_edit(), {"content": "fixed the discount"}])
-    strategy = WorkflowChange(gates=False)
-    (run,) = evaluate_changes(load_changes(CHANGES, "05-*"), [strategy], model, tmp_path).runs
+def test_program_led_goes_through_dispatch_with_the_injected_model(tmp_path):
+    fixed = (REFERENCE / "07-crm-search-sqli" / "app.py").read_text()
+    model = ScriptedModel.from_turns([{"content": f"```python\n{fixed}```"}])
+    strategy = ProgramLedChange(gates=False)
+    (run,) = evaluate_changes(load_changes(CHANGES, "07-*"), [strategy], model, tmp_path).runs
     assert "route workflow" in run.build.notes and "backend-developer" in run.build.notes
-    assert run.passed, run.why()
+    assert run.build.steps == 1 and run.build.tokens_in > 0
+    assert run.sec_passed, run.why()
 
 
 @pytest.mark.slow

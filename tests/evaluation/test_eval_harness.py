@@ -126,7 +126,7 @@ def test_totals_and_json(tmp_path):
     assert [r["why"] for r in data["runs"][:3]] == ["", "exploited: t_sql", "functional: t_create"]
     assert data["totals"][0]["sec_pass_at_1"] == pytest.approx(0.3333, abs=1e-4)
     table = report.markdown()
-    assert "| single-shot | 3 | 67% (2) | 33% (1) | 110/55 | 30 |" in table
+    assert "| single-shot | 3 | 67% (2) | 33% (1) | 0 | 110/55 | 30 |" in table
     again = EvalReport.read_json(tmp_path / "r.json")  # what eval_bench --merge reads
     assert again.to_dict() == report.to_dict()
 

@@ -29,6 +29,8 @@ from support.seeds import seed_files
 
 ALL = list(TOOL_NAMES)
 
+REPO = Path(__file__).resolve().parents[2]  # any real folder: the prompt names it
+
 
 def _config(workspace: Path, toml: str = "") -> Any:
     (workspace / ".bdev").mkdir(exist_ok=True)
@@ -71,10 +73,10 @@ def test_full_profile_is_unchanged(tmp_path: Path) -> None:
 def test_small_profile_stays_within_budget_for_seeds_and_builtins() -> None:
     for path in [*seed_files(), *sorted(BUILTIN_DIR.glob("*.md"))]:
         d = load_definition(path)
-        system, specs = first_request(d, Path("/work/main"), "small")
+        system, specs = first_request(d, REPO, "small")
         assert estimate_prefix(system, specs) <= SMALL_BUDGET, path
         assert "condensed for a small model" in system, path
-        assert system == first_request(d, Path("/work/main"), "small")[0]  # byte-stable
+        assert system == first_request(d, REPO, "small")[0]  # byte-stable
         assert {s.name for s in specs} <= {"Read", "Write", "Edit", "Glob", "Grep", "Bash", "LS"}
 
 
@@ -146,3 +148,12 @@ def test_schemas_json_round_trip() -> None:
     # What `agents show` prints must be valid JSON the template can take.
     specs = tool_specs(build_tools(), compact=True)
     assert json.loads(json.dumps([s.__dict__ for s in specs]))
+
+
+def test_a_loaded_local_model_name_is_small(workspace: Path) -> None:
+    from bdev.llm import catalog
+    from bdev.llm.resolve import is_small
+
+    config = _config(workspace)
+    assert is_small(f"local/{catalog.get(None).id}", config)  # LocalModel.name
+    assert not is_small("openai:gpt-4o", config)

@@ -100,9 +100,9 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
             ]
         },
         {"content": "Done. Test coverage 99%, p95 1ms, security A+."},
-        # Round 3, after the failing gates come back: the tests.
-        {"tool_calls": [write("tests/__init__.py", ""), write("tests/test_app.py", TESTS)]},
-        {"content": "Added tests; coverage is now 99%."},
+        # No test names the new endpoint: bdev writes them, and asks the model only for
+        # the expectation the request states (one checked slot).
+        {"content": '```python\nassert isinstance(data["items"], list)\n```'},
     ]
     runner = make_runner(workspace, turns, mode="bypassPermissions", **{"gates.max_rounds": 3})
     config = load_config(workspace, {"gates.max_rounds": 3})
@@ -114,8 +114,9 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         WorkflowOptions.from_config(config),
     )
 
-    assert result.rounds == 3
+    assert result.rounds == 2
     assert result.status == "ready", [g for g in result.gates if not g.passed]
+    assert (workspace / "tests" / "test_api_generated.py").is_file()
     events = [
         json.loads(x)
         for x in (workspace / ".bdev" / "sessions" / f"{result.session_id}.jsonl")
@@ -129,7 +130,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
     rounds = [e["gates"] for e in events if e["type"] == "gates"]
     assert not next(g for g in rounds[0] if g["name"] == "changes")["passed"]
     assert next(g for g in rounds[1] if g["name"] == "changes")["passed"]
-    assert not next(g for g in rounds[1] if g["name"] == "tests")["passed"]
+    assert next(g for g in rounds[1] if g["name"] == "tests")["passed"]
     feedback = [
         e["message"]["content"]
         for e in events
@@ -137,7 +138,7 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         and e["message"]["role"] == "user"
         and "bdev measured your work" in e["message"]["content"]
     ]
-    assert "You changed no file" in feedback[0] and "tests" in feedback[1]
+    assert len(feedback) == 1 and "You changed no file" in feedback[0]
 
     report_dir = workspace / ".bdev" / "reports" / result.session_id
     delivery = json.loads((report_dir / "delivery.json").read_text())

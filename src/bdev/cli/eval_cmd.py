@@ -68,10 +68,17 @@ def evaluate(
         ".bdev/eval"
     ),
     json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="--suite changes: steps per agent run (30).")
+    ] = None,
+    rounds: Annotated[
+        int | None,
+        typer.Option(min=1, help="--suite changes: program-led rounds (config's [gates])."),
+    ] = None,
 ) -> None:
     """Run strategies over bdev's scenario suite: pass@1, sec_pass@1, tokens, time."""
     if suite is Suite.CHANGES:
-        _changes(model, strategy, scenarios, out, json_output)
+        _changes(model, strategy, scenarios, out, json_output, max_steps, rounds)
         return
     suite_dir, chosen = _scenarios(scenarios)
     names = strategy or list(MODEL_STRATEGIES)
@@ -92,13 +99,22 @@ def evaluate(
 
 
 def _changes(
-    model: str | None, strategy: list[str] | None, value: str | None, out: Path, as_json: bool
+    model: str | None,
+    strategy: list[str] | None,
+    value: str | None,
+    out: Path,
+    as_json: bool,
+    max_steps: int | None,
+    rounds: int | None,
 ) -> None:
     """`--suite changes`: the same flags over the change tasks."""
     suite_dir, tasks = _change_tasks(value)
     names = strategy or list(CHANGE_MODEL_STRATEGIES)
     reference_dir = default_change_reference_dir(suite_dir)
-    strategies = [make_change_strategy(n, reference_dir=reference_dir) for n in names]
+    strategies = [
+        make_change_strategy(n, reference_dir=reference_dir, max_steps=max_steps, rounds=rounds)
+        for n in names
+    ]
     the_model = _model(model) if any(s.needs_model for s in strategies) else None
     err.print(
         f"[bold]eval:[/] {len(tasks)} change tasks x {', '.join(names)}"

@@ -4,7 +4,8 @@ A strategy gets the task's request and a work folder holding a copy of the task'
 `service/`; it never sees the hidden tests. Every model strategy is a real bdev path:
 - `plain-loop`: the agent loop with the backend developer agent, no workflow;
 - `constrained-loop`: the same with the local model's grammar-constrained decoding;
-- `workflow`: what `bdev run TASK --workspace DIR` does, via `runtime.dispatch.start`;
+- `program-led`: `bdev run TASK --workspace DIR --workflow guided`, via
+  `runtime.dispatch.start` (what `auto` picks on a small model);
 - `reference`: no model; overlays the hand-written solution, to validate the suite.
 """
 
@@ -21,13 +22,13 @@ from bdev.evaluation.change import ChangeTask
 from bdev.evaluation.plain_loop import decoding, has_grammar, loop_notes, no_grammar, run_loop
 from bdev.llm.base import Model
 from bdev.prompts import render
-from bdev.runtime.dispatch import Overrides, RunRequest, start
+from bdev.runtime.dispatch import Overrides, RunRequest, WorkflowMode, start
 from bdev.runtime.loop import RunResult
 
 AGENT = "backend-developer"
 DEFAULT_START = "python -m uvicorn app:app --port PORT"
 
-CHANGE_NAMES = ("plain-loop", "constrained-loop", "workflow", "reference")
+CHANGE_NAMES = ("plain-loop", "constrained-loop", "program-led", "reference")
 CHANGE_MODEL_STRATEGIES = CHANGE_NAMES[:3]
 
 
@@ -83,17 +84,26 @@ class PlainChangeLoop:
         return _outcome(result, time.monotonic() - start, loop_notes(result))
 
 
-class WorkflowChange:
-    """`bdev run TASK --workspace DIR` as its defaults decide (router, auto workflow,
-    gates), with the model handed in and permissions bypassed (no one is there to ask)."""
+class ProgramLedChange:
+    """`bdev run TASK --workspace DIR --workflow guided` (what `auto` picks on a small
+    model): bdev locates the file, the model rewrites it in checked steps, bdev writes
+    the API tests and audits, failing gates come back for another round. The model is
+    handed in and permissions bypassed (no one is there to ask)."""
 
-    name = "workflow"
+    name = "program-led"
     needs_model = True
 
-    def __init__(self, max_steps: int = 30, max_seconds: float = 900.0, gates: bool = True):
+    def __init__(
+        self,
+        max_steps: int = 30,
+        max_seconds: float = 900.0,
+        gates: bool = True,
+        rounds: int | None = None,
+    ) -> None:
         self.max_steps = max_steps
         self.max_seconds = max_seconds
         self.gates = gates
+        self.rounds = rounds
 
     def change(self, task: ChangeTask, model: Model | None, workdir: Path) -> BuildOutcome:
         if model is None:
@@ -105,6 +115,8 @@ class WorkflowChange:
                 workspace=workdir,
                 model=model.name,
                 model_factory=lambda _spec: model,
+                workflow=WorkflowMode.GUIDED,
+                rounds=self.rounds,
                 overrides=Overrides(
                     max_steps=self.max_steps,
                     max_seconds=self.max_seconds,
@@ -117,9 +129,17 @@ class WorkflowChange:
         notes = f"route {outcome.route.value}, agent {outcome.agent}, exit {outcome.exit_code}"
         if outcome.readiness is not None:
             notes += f", {outcome.readiness.value}"
-        if outcome.run is None:  # spec-first: nothing in a change task should lead there
+        wf = outcome.workflow
+        if outcome.run is None or wf is None:  # spec-first: no change task should lead there
             return BuildOutcome(ok=True, seconds=seconds, notes=notes)
-        return _outcome(outcome.run, seconds, f"{notes}; {loop_notes(outcome.run)}")
+        return BuildOutcome(
+            ok=True,
+            tokens_in=wf.usage.input_tokens,
+            tokens_out=wf.usage.output_tokens,
+            seconds=seconds,
+            notes=f"{notes}, {wf.rounds} round(s); {loop_notes(outcome.run)}",
+            steps=wf.steps,
+        )
 
 
 class ChangeReference:
@@ -150,13 +170,22 @@ def default_change_reference_dir(suite_dir: Path) -> Path:
     return suite_dir.resolve().parents[1] / "tests" / "evaluation" / "reference_changes"
 
 
-def make_change_strategy(name: str, *, reference_dir: Path | None = None) -> ChangeStrategy:
+def make_change_strategy(
+    name: str,
+    *,
+    reference_dir: Path | None = None,
+    max_steps: int | None = None,
+    rounds: int | None = None,
+) -> ChangeStrategy:
+    """The strategy `name`; `max_steps` bounds each agent run (default 30), `rounds`
+    the program-led workflow's implementation rounds (default: the config's)."""
+    steps = max_steps or 30
     if name == "plain-loop":
-        return PlainChangeLoop()
+        return PlainChangeLoop(steps)
     if name == "constrained-loop":
-        return PlainChangeLoop(constrained=True)
-    if name == "workflow":
-        return WorkflowChange()
+        return PlainChangeLoop(steps, constrained=True)
+    if name == "program-led":
+        return ProgramLedChange(steps, rounds=rounds)
     if name == "reference":
         if reference_dir is None or not reference_dir.is_dir():
             raise BdevError(

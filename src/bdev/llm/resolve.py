@@ -74,6 +74,8 @@ def is_small(spec: str, config: Config) -> bool:
     provider, sep, rest = resolved.partition(":")
     if provider == "local" and (sep or resolved == "local"):
         return catalog.get(rest or None).small
+    if resolved.startswith("local/"):  # a loaded LocalModel's own name: local/<id>
+        return catalog.get(resolved.removeprefix("local/")).small
     return False
 
 

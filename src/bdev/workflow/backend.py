@@ -27,7 +27,7 @@ from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts
 from bdev.config import Config
 from bdev.errors import BdevError
-from bdev.llm.base import Model
+from bdev.llm.base import Model, Usage
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
@@ -78,6 +78,9 @@ class WorkflowResult:
     gates: list[GateResult] = field(default_factory=list)
     report_dir: Path | None = None
     notification: str = ""
+    # Summed over every round (`run` is the last round's): what the whole job cost.
+    steps: int = 0
+    usage: Usage = field(default_factory=Usage)
 
 
 def analyze_quietly(workspace: Path) -> tuple[BackendFacts | None, dict[str, Any]]:
@@ -137,8 +140,11 @@ def run_backend_workflow(
         implementer = GuidedRun(runner, facts=facts_before, progress=progress)
     before = snapshot(workspace)
     session_id, result = implementer.start(task, definition, on_start=on_start)
+    steps, usage = result.steps, result.usage
     if not options.run_gates:
-        return WorkflowResult(session_id, result, Readiness.NOT_CHECKED, 1)
+        return WorkflowResult(
+            session_id, result, Readiness.NOT_CHECKED, 1, steps=steps, usage=usage
+        )
 
     rounds = 1
     generated: GeneratedTests | None = None
@@ -175,6 +181,7 @@ def run_backend_workflow(
         rounds += 1
         runner.emit_event(session_id, EventType.PHASE, name="implementation", round=rounds)
         _, result = implementer.resume(session_id, gate_feedback(gates, report))
+        steps, usage = result.steps, usage + result.usage  # a resumed run counts on
 
     delivery = build_delivery(
         session_id=session_id,
@@ -198,7 +205,15 @@ def run_backend_workflow(
         report=str(directory / "delivery.json"),
     )
     return WorkflowResult(
-        session_id, result, delivery.status, rounds, gates, directory, delivery.notification
+        session_id,
+        result,
+        delivery.status,
+        rounds,
+        gates,
+        directory,
+        delivery.notification,
+        steps=steps,
+        usage=usage,
     )
 
 

@@ -99,6 +99,7 @@ class GuidedRun:
     progress: Callable[[str], None] | None = None
     _definition: AgentDefinition | None = field(default=None, repr=False)
     _task: str = field(default="", repr=False)
+    _steps: int = field(default=0, repr=False)  # model calls so far, over every round
 
     @property
     def workspace(self) -> Path:
@@ -175,9 +176,9 @@ class GuidedRun:
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
         usage = Usage()
-        steps = 0
+        steps = first = self._steps
         problems: list[str] = []
-        while steps < MAX_ATTEMPTS:
+        while steps - first < MAX_ATTEMPTS:
             steps += 1
             t0 = time.monotonic()
             try:
@@ -239,6 +240,7 @@ class GuidedRun:
         detail: str,
         final: str = "",
     ) -> RunResult:
+        self._steps = steps
         result = RunResult(
             status=status,
             final=final,
