@@ -7,10 +7,13 @@ model gets wrong and leaves it one narrow job per step:
 1. locate: which file the request is about: a file it names, else the file that owns
    the routes it names (`bdev analyze`), else the service's entry module, else `app.py`
    for a new service;
-2. change: the model gets the request, that file's current text and any feedback from
-   the last readiness check, and answers with the file's complete new text; bdev checks
-   it at once (it parses; ruff finds no undefined names or syntax errors) and sends the
-   problems back, a few times at most, before writing it atomically;
+2. change, one slot at a time, the smallest that fits: for each existing route the
+   request names, the handler function; for a route it names that does not exist yet,
+   new code added to the module; otherwise the whole file. The model sees the request,
+   the file and any feedback from the last readiness check, and answers with the slot's
+   code only; bdev splices it in and checks the file at once (it parses; ruff finds no
+   undefined names) and sends problems back, a few times at most, before writing it
+   atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
    writes the API tests, the audit measures, failing gates come back here as feedback.
 
@@ -32,7 +35,7 @@ from bdev import __version__
 from bdev.agents.definition import AgentDefinition
 from bdev.backend.facts import BackendFacts
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, Usage
+from bdev.llm.base import Message, Model, ModelError, Usage, model_setting
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
@@ -44,33 +47,86 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 
 MAX_ATTEMPTS = 3  # answers per change step: one, plus two with the problems shown
 MAX_PROBLEMS = 5  # per retry: a small model fixes a few things at a time
+MAX_FILE_TOKENS = 3072  # the output cap for a whole-file answer (of an 8k context)
 DEFAULT_FILE = "app.py"
 # A file name the request spells out, e.g. "create app.py" or "fix app/routes.py".
 _NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.py)\b")
 _STATIC_SEGMENT = re.compile(r"/[A-Za-z][\w-]*")
+# A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
+_ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
+_PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
+
+
+@dataclass
+class Slot:
+    """One piece of code the model writes: a route's handler (`function`), code added to
+    the module (`append`), or the whole `file`."""
+
+    kind: str
+    route: str = ""  # "GET /orders", for the prompt
+    function: str = ""  # the handler's name, for kind == "function"
 
 
 @dataclass
 class Target:
-    """The file a change step rewrites, and why it was chosen (shown to the user)."""
+    """The file a change step edits, why it was chosen (shown to the user), and the
+    slots the model fills in it."""
 
     path: str
     reason: str
+    slots: list[Slot] = field(default_factory=lambda: [Slot("file")])
 
 
 def locate(task: str, workspace: Path, facts: BackendFacts | None) -> Target:
-    """The one file the request is about (see the module docstring for the order)."""
+    """The one file the request is about (see the module docstring for the order), and
+    the slots to fill in it."""
     named = [m.group(1) for m in _NAMED_FILE.finditer(task)]
     source_files = [n for n in named if not Path(n).name.startswith("test_")]
     if source_files:
-        return Target(source_files[0], "named in the request")
-    if facts is not None:
-        owners = _route_owners(task, facts)
-        if owners:
-            return Target(owners[0], "owns the routes the request names")
-        if facts.entry_point is not None and facts.entry_point.file:
-            return Target(facts.entry_point.file, "the service's entry module")
-    return Target(DEFAULT_FILE, "a new service's module")
+        target = Target(source_files[0], "named in the request")
+    elif facts is not None and (owners := _route_owners(task, facts)):
+        target = Target(owners[0], "owns the routes the request names")
+    elif facts is not None and facts.entry_point is not None and facts.entry_point.file:
+        target = Target(facts.entry_point.file, "the service's entry module")
+    else:
+        return Target(DEFAULT_FILE, "a new service's module")
+    if facts is not None and (workspace / target.path).is_file():
+        target.slots = _slots(task, facts, target.path) or target.slots
+    return target
+
+
+def _slots(task: str, facts: BackendFacts, file: str) -> list[Slot]:
+    """A handler slot per existing route of `file` the request names, then one `append`
+    slot when it names routes that do not exist yet; [] when it names none."""
+    wanted = [(m.upper(), _shape(p)) for m, p in _ROUTE.findall(task)]
+    if not wanted:
+        return []
+    slots: list[Slot] = []
+    missing = []
+    for method, shape in dict.fromkeys(wanted):
+        found = [
+            e
+            for e in facts.endpoints
+            if e.method == method and _shape(e.path) == shape and e.location is not None
+        ]
+        here = [e for e in found if e.location is not None and e.location.file == file]
+        if here:
+            endpoint = here[0]
+            slot = Slot("function", f"{method} {endpoint.path}", endpoint.handler)
+            if all(s.function != slot.function for s in slots):
+                slots.append(slot)
+        elif not found:
+            missing.append(f"{method} {shape}")
+    if missing:
+        slots.append(Slot("append", ", ".join(missing)))
+    return slots
+
+
+def _shape(path: str) -> str:
+    """A route path with its parameters blanked, the same for every framework's spelling:
+    /items/{id}, /items/<int:id> and /items/:id are all /items/{}."""
+    path = path.strip("`'\".,;)").rstrip("/") or "/"
+    return _PARAM.sub("{}", path)
 
 
 def _route_owners(task: str, facts: BackendFacts) -> list[str]:
@@ -100,6 +156,8 @@ class GuidedRun:
     _definition: AgentDefinition | None = field(default=None, repr=False)
     _task: str = field(default="", repr=False)
     _steps: int = field(default=0, repr=False)  # model calls so far, over every round
+    _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
+    _model_error: str = field(default="", repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -154,41 +212,57 @@ class GuidedRun:
     # -- the change step -----------------------------------------------------------
 
     def _change(self, model: Model, emit: Emitter, feedback: str) -> RunResult:
+        """Fill every slot of the target in turn; the first that never passes ends it."""
         assert self.target is not None
         started = time.monotonic()
+        self._usage = Usage()
+        for slot in self.target.slots:
+            problems = self._fill(model, emit, slot, feedback)
+            if problems is None:
+                detail = self._model_error
+                return self._end(emit, RunStatus.MODEL_ERROR, started, detail)
+            if problems:
+                detail = f"{_slot_name(slot)}: no answer passed the checks: {'; '.join(problems)}"
+                return self._end(emit, RunStatus.FORMAT_ERRORS, started, detail)
+        done = ", ".join(_slot_name(s) for s in self.target.slots)
+        final = f"bdev wrote the model's code into {self.target.path} ({done})"
+        return self._end(emit, RunStatus.COMPLETED, started, "", final)
+
+    def _fill(self, model: Model, emit: Emitter, slot: Slot, feedback: str) -> list[str] | None:
+        """Ask for one slot until it passes; [] when written, the last problems when it
+        never passed, None when the model could not be reached."""
+        assert self.target is not None
         path = self.workspace / self.target.path
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if self.progress:
-            self.progress(f"change: {self.target.path} ({self.target.reason})")
-        messages = [
-            Message("system", render("guided_system")),
-            Message(
-                "user",
-                render(
-                    "guided_change",
-                    task=self._task,
-                    file=self.target.path,
-                    current=current,
-                    feedback=feedback,
-                ),
-            ),
-        ]
+            self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
+        prompt = render(
+            "guided_change",
+            task=self._task,
+            file=self.target.path,
+            current=current,
+            kind=slot.kind,
+            route=slot.route,
+            function=slot.function,
+            feedback=feedback,
+        )
+        messages = [Message("system", render("guided_system")), Message("user", prompt)]
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
-        usage = Usage()
-        steps = first = self._steps
         problems: list[str] = []
-        while steps - first < MAX_ATTEMPTS:
-            steps += 1
+        for _attempt in range(MAX_ATTEMPTS):
+            self._steps += 1
             t0 = time.monotonic()
             try:
-                response = model.complete(messages, [])
+                with model_setting(model, "max_tokens", _room_for(slot, current)):
+                    response = model.complete(messages, [])
             except ModelError as e:
-                return self._end(emit, RunStatus.MODEL_ERROR, steps, usage, started, str(e))
-            usage = usage + response.usage
+                self._model_error = str(e)
+                return None
+            self._usage = self._usage + response.usage
             emit(
                 EventType.MODEL_CALL,
-                step=steps,
+                step=self._steps,
                 model=response.model or model.name,
                 usage=response.usage.to_dict(),
                 finish_reason=response.finish_reason,
@@ -197,55 +271,28 @@ class GuidedRun:
             )
             answer = Message("assistant", response.content)
             emit(EventType.MESSAGE, message=answer.to_dict())
-            problems = self._checked_write(path, response.content, current)
+            problems = _apply(path, slot, response.content, current)
             if not problems:
-                verb = "rewrote" if current is not None else "wrote"
-                final = f"bdev {verb} {self.target.path} from the model's answer"
-                return self._end(emit, RunStatus.COMPLETED, steps, usage, started, "", final)
-            emit(EventType.FORMAT_ERROR, step=steps, errors=problems)
-            retry = Message("user", render("guided_retry", problems=problems))
+                return []
+            emit(EventType.FORMAT_ERROR, step=self._steps, errors=problems)
+            retry = Message("user", render("guided_retry", problems=problems, kind=slot.kind))
             emit(EventType.MESSAGE, message=retry.to_dict())
             messages += [answer, retry]
-        detail = f"no answer passed the checks: {'; '.join(problems)}"
-        return self._end(emit, RunStatus.FORMAT_ERRORS, steps, usage, started, detail)
-
-    def _checked_write(self, path: Path, answer: str, current: str | None) -> list[str]:
-        """Problems with the answer, or [] once the new text is written."""
-        try:
-            code = extract_code(answer)
-        except CodeError as e:
-            return [str(e)]
-        if current is not None and code.strip() == current.strip():
-            return ["That is the file as it was: nothing changed. Make the requested change."]
-        try:
-            ast.parse(code)
-        except SyntaxError as e:
-            if "```" not in answer:  # prose, most likely: say what was expected
-                return ["Your answer held no ```python block with the file's text."]
-            return [f"Line {e.lineno}: {e.msg}. Send the whole file again, fixed."]
-        code = code if code.endswith("\n") else code + "\n"
-        problems = _undefined_names(code, path.name)
-        if problems:
-            return problems[:MAX_PROBLEMS]
-        write_text_atomic(path, code)
-        return []
+        return problems
 
     def _end(
         self,
         emit: Emitter,
         status: RunStatus,
-        steps: int,
-        usage: Usage,
         started: float,
         detail: str,
         final: str = "",
     ) -> RunResult:
-        self._steps = steps
         result = RunResult(
             status=status,
             final=final,
-            steps=steps,
-            usage=usage,
+            steps=self._steps,
+            usage=self._usage,
             duration_s=time.monotonic() - started,
             detail=detail,
         )
@@ -254,11 +301,123 @@ class GuidedRun:
             status=status.value,
             final=final,
             detail=detail,
-            steps=steps,
-            usage=usage.to_dict(),
+            steps=self._steps,
+            usage=self._usage.to_dict(),
             duration_s=round(result.duration_s, 3),
         )
         return result
+
+
+def _slot_name(slot: Slot) -> str:
+    if slot.kind == "function":
+        return f"{slot.function}() for {slot.route}"
+    if slot.kind == "append":
+        return f"new code for {slot.route}"
+    return "the whole file"
+
+
+def _room_for(slot: Slot, current: str | None) -> Callable[[int], int]:
+    """The output cap for a slot: the model's own, raised for a whole-file answer to
+    what the file's text needs (about 3 characters a token) plus room to grow."""
+    if slot.kind != "file" or current is None:
+        return lambda cap: cap
+    need = min(len(current) // 3 + 768, MAX_FILE_TOKENS)
+    return lambda cap: max(cap, need)
+
+
+def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str]:
+    """Splice the answer into the file; problems, or [] once the new text is written."""
+    try:
+        code = extract_code(answer)
+    except CodeError as e:
+        return [str(e)]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as e:
+        if "```" not in answer:  # prose, most likely: say what was expected
+            return ["Your answer held no ```python block with the code."]
+        return [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
+    if slot.kind == "file" or current is None:
+        new = code
+    elif slot.kind == "function":
+        defined = {
+            n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        if slot.function not in defined:
+            return [f"Your answer must define the function `{slot.function}` (with its decorator)."]
+        new = _replace_function(current, slot.function, tree, code)
+    else:
+        new = _add_code(current, tree, code)
+    if current is not None and new.strip() == current.strip():
+        return ["That leaves the file as it was: nothing changed. Make the requested change."]
+    try:
+        ast.parse(new)
+    except SyntaxError as e:
+        return [f"The file does not parse with your code in it: line {e.lineno}: {e.msg}."]
+    new = new if new.endswith("\n") else new + "\n"
+    problems = _undefined_names(new, path.name)
+    if problems:
+        return problems[:MAX_PROBLEMS]
+    write_text_atomic(path, new)
+    return []
+
+
+def _split_imports(tree: ast.Module, code: str) -> tuple[list[str], list[str]]:
+    """The answer's top-level import lines, and the rest of its lines."""
+    lines = code.splitlines()
+    imports: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
+    kept = [lines[i] for i in sorted(imports)]
+    rest = [line for i, line in enumerate(lines) if i not in imports]
+    return kept, _trim_blank(rest)
+
+
+def _with_imports(source_lines: list[str], imports: list[str]) -> list[str]:
+    """`imports` the module lacks, added after its last top-level import."""
+    have = {line.strip() for line in source_lines}
+    missing = [line for line in imports if line.strip() not in have]
+    if not missing:
+        return source_lines
+    tree = ast.parse("\n".join(source_lines))
+    ends = [
+        n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
+    at = max(ends) if ends else 0
+    return source_lines[:at] + missing + source_lines[at:]
+
+
+def _replace_function(source: str, name: str, answer: ast.Module, code: str) -> str:
+    """`source` with the module-level function `name` (decorators included) replaced by
+    the answer's code, and the answer's imports added."""
+    imports, body = _split_imports(answer, code)
+    lines = source.splitlines()
+    node = next(
+        n
+        for n in ast.parse(source).body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    )
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    last = node.end_lineno or node.lineno
+    return "\n".join(_with_imports(lines[:first] + body + lines[last:], imports))
+
+
+def _add_code(source: str, answer: ast.Module, code: str) -> str:
+    """`source` with the answer's code added before a `if __name__ == "__main__":` block
+    (or at the end), and its imports added."""
+    imports, body = _split_imports(answer, code)
+    lines = source.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.startswith("if __name__")), len(lines))
+    return "\n".join(_with_imports([*lines[:at], "", "", *body, "", *lines[at:]], imports))
+
+
+def _trim_blank(lines: list[str]) -> list[str]:
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
 
 
 def _undefined_names(code: str, name: str) -> list[str]:
