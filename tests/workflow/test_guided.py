@@ -109,3 +109,89 @@ def test_the_readme_job_program_led_ends_with_tests_run(workspace: Path) -> None
     assert delivery["changes"]["added"] == ["app.py"]
     start = read_events(find_session(workspace, result.session_id))[0]
     assert start["type"] == "session_start" and start["route"] == "program-led"
+
+
+ORDERS = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\nORDERS = [1, 2, 3]\n\n\n"
+    '@app.get("/orders")\ndef list_orders() -> list[int]:\n    return ORDERS\n\n\n'
+    'if __name__ == "__main__":\n    import uvicorn\n\n    uvicorn.run(app)\n'
+)
+
+
+def _orders_service(workspace: Path) -> object:
+    (workspace / "app.py").write_text(ORDERS)
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    return analyze(workspace)
+
+
+def test_a_named_existing_route_is_a_handler_slot_and_a_new_one_an_append_slot(
+    workspace: Path,
+) -> None:
+    facts = _orders_service(workspace)
+    target = locate("paginate `GET /orders` and add GET /orders/{id}", workspace, facts)
+    assert [(s.kind, s.function, s.route) for s in target.slots] == [
+        ("function", "list_orders", "GET /orders"),
+        ("append", "", "GET /orders/{}"),
+    ]
+    assert [s.kind for s in locate("tidy app.py", workspace, facts).slots] == ["file"]
+
+
+def test_handler_and_new_route_answers_are_spliced_in_with_their_imports(
+    workspace: Path,
+) -> None:
+    facts = _orders_service(workspace)
+    handler = (
+        "from fastapi import Query\n\n"
+        '@app.get("/orders")\ndef list_orders(limit: int = Query(10, ge=1)) -> list[int]:\n'
+        "    return ORDERS[:limit]\n"
+    )
+    new_route = (
+        "from fastapi import HTTPException\nfrom app import ORDERS, app\n\n"
+        '@app.get("/orders/{order_id}")\ndef get_order(order_id: int) -> int:\n'
+        "    if order_id not in ORDERS:\n        raise HTTPException(404)\n"
+        "    return order_id\n"
+    )
+    guided, definition = _guided(workspace, [fenced(handler), fenced(new_route)])
+    guided.facts = facts
+    _, result = guided.start("paginate GET /orders and add GET /orders/{id}", definition)
+    assert result.status is RunStatus.COMPLETED and result.steps == 2
+    text = (workspace / "app.py").read_text()
+    assert "from fastapi import Query" in text and "from fastapi import HTTPException" in text
+    assert "return ORDERS[:limit]" in text and "return ORDERS\n" not in text
+    # The new route sits before the __main__ block, which is kept.
+    assert text.index("def get_order") < text.index('if __name__ == "__main__":')
+    assert text.count("def list_orders") == 1
+    assert "from app import" not in text  # the module's import of itself is dropped
+
+
+def test_a_handler_answer_without_the_handler_goes_back(workspace: Path) -> None:
+    facts = _orders_service(workspace)
+    wrong = '@app.get("/orders")\ndef orders() -> list[int]:\n    return []\n'
+    guided, definition = _guided(workspace, [fenced(wrong)] * 3)
+    guided.facts = facts
+    _, result = guided.start("paginate GET /orders", definition)
+    assert result.status is RunStatus.FORMAT_ERRORS
+    assert "must define the function `list_orders`" in result.detail
+    assert (workspace / "app.py").read_text() == ORDERS
+
+
+def test_a_request_naming_no_file_or_route_goes_to_the_file_with_its_words(
+    workspace: Path,
+) -> None:
+    (workspace / "app.py").write_text(
+        "from fastapi import FastAPI\nfrom billing import total\n\napp = FastAPI()\n\n\n"
+        '@app.get("/invoices/{invoice_id}")\ndef invoice(invoice_id: int) -> int:\n'
+        "    return total(invoice_id)\n"
+    )
+    (workspace / "billing.py").write_text(
+        "def discount_of(subtotal_cents: int, percent: int) -> int:\n"
+        "    # rounds the discount to the nearest cent\n"
+        "    return subtotal_cents * percent // 100\n\n\n"
+        "def total(invoice_id: int) -> int:\n    return invoice_id\n"
+    )
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    task = "The discount is rounded down; round it to the nearest cent, halves up."
+    target = locate(task, workspace, analyze(workspace))
+    assert (target.path, target.reason) == ("billing.py", "shares the most words with the request")
+    # No word that tells the files apart: the entry module.
+    assert locate("make it faster", workspace, analyze(workspace)).path == "app.py"

@@ -157,3 +157,16 @@ def model_setting(model: Model, name: str, change: Callable[[Any], Any]) -> Iter
         yield
     finally:
         setattr(model, name, saved)
+
+
+def warmer(attempt: int) -> Callable[[Any], float | None]:
+    """For `model_setting(model, "temperature", warmer(n))`: sample attempt n (from 1)
+    less greedily than the one before; at the same temperature a small model mostly
+    repeats the answer that was just rejected."""
+
+    def change(current: Any) -> float | None:
+        if attempt == 1 or not isinstance(current, float | int):
+            return None
+        return min(1.0, float(current) + 0.3 * (attempt - 1))
+
+    return change

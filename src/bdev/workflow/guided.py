@@ -24,6 +24,7 @@ exactly as it drives the free loop, and it keeps the same session transcript.
 from __future__ import annotations
 
 import ast
+import math
 import re
 import tempfile
 import time
@@ -33,9 +34,10 @@ from pathlib import Path
 
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
+from bdev.agents.tokens import terms
 from bdev.backend.facts import BackendFacts
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, Usage, model_setting
+from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, warmer
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
@@ -51,7 +53,9 @@ MAX_FILE_TOKENS = 3072  # the output cap for a whole-file answer (of an 8k conte
 DEFAULT_FILE = "app.py"
 # A file name the request spells out, e.g. "create app.py" or "fix app/routes.py".
 _NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.py)\b")
-_STATIC_SEGMENT = re.compile(r"/[A-Za-z][\w-]*")
+# Folders that hold no code the request is about.
+_NOT_SOURCE = frozenset({"tests", "test", "migrations", "alembic", "venv", "node_modules"})
+_MAX_FILES = 200
 # A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
@@ -86,6 +90,8 @@ def locate(task: str, workspace: Path, facts: BackendFacts | None) -> Target:
         target = Target(source_files[0], "named in the request")
     elif facts is not None and (owners := _route_owners(task, facts)):
         target = Target(owners[0], "owns the routes the request names")
+    elif facts is not None and (best := _closest_file(task, workspace)):
+        target = Target(best, "shares the most words with the request")
     elif facts is not None and facts.entry_point is not None and facts.entry_point.file:
         target = Target(facts.entry_point.file, "the service's entry module")
     else:
@@ -93,6 +99,34 @@ def locate(task: str, workspace: Path, facts: BackendFacts | None) -> Target:
     if facts is not None and (workspace / target.path).is_file():
         target.slots = _slots(task, facts, target.path) or target.slots
     return target
+
+
+def _closest_file(task: str, workspace: Path) -> str | None:
+    """The service's source file whose words (identifiers split at `_`, strings,
+    comments) best match the request's, each word weighted by how few files have it
+    (idf); None when no file stands out. For requests that name no file and no route,
+    such as "the discount is applied twice": the module that computes discounts."""
+    wanted = set(terms(task.replace("_", " ")))
+    files = [
+        p
+        for p in sorted(workspace.rglob("*.py"))
+        if not any(part.startswith(".") or part in _NOT_SOURCE for part in p.parts)
+        and not p.name.startswith("test_")
+    ][:_MAX_FILES]
+    if not wanted or len(files) < 2:
+        return None
+    vocab = {p: set(terms(p.read_text(errors="replace").replace("_", " "))) for p in files}
+    df = {w: sum(w in v for v in vocab.values()) for w in wanted}
+    idf = {w: math.log(1 + len(files) / n) for w, n in df.items() if n}
+    scores = sorted(
+        [
+            (sum(idf.get(w, 0.0) for w in wanted & v), str(p.relative_to(workspace)))
+            for p, v in vocab.items()
+        ],
+        reverse=True,
+    )
+    (best, path), (runner_up, _) = scores[0], scores[1]
+    return path if best > runner_up else None
 
 
 def _slots(task: str, facts: BackendFacts, file: str) -> list[Slot]:
@@ -130,19 +164,13 @@ def _shape(path: str) -> str:
 
 
 def _route_owners(task: str, facts: BackendFacts) -> list[str]:
-    """Files of the endpoints whose static path segments the request mentions, the
-    most-mentioned first."""
-    text = task.lower()
-    scores: dict[str, int] = {}
-    for endpoint in facts.endpoints:
-        if endpoint.location is None:
-            continue
-        segments = _STATIC_SEGMENT.findall(endpoint.path.lower())
-        hits = sum(1 for s in segments if s in text or s.lstrip("/") in text.split())
-        if hits:
-            file = endpoint.location.file
-            scores[file] = scores.get(file, 0) + hits
-    return sorted(scores, key=lambda f: -scores[f])
+    """Files of the endpoints the request names ("GET /orders"), the most named first."""
+    wanted = {(m.upper(), _shape(p)) for m, p in _ROUTE.findall(task)}
+    counts: dict[str, int] = {}
+    for e in facts.endpoints:
+        if e.location is not None and (e.method, _shape(e.path)) in wanted:
+            counts[e.location.file] = counts.get(e.location.file, 0) + 1
+    return sorted(counts, key=lambda f: -counts[f])
 
 
 @dataclass
@@ -250,11 +278,14 @@ class GuidedRun:
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
         problems: list[str] = []
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             self._steps += 1
             t0 = time.monotonic()
             try:
-                with model_setting(model, "max_tokens", _room_for(slot, current)):
+                with (
+                    model_setting(model, "max_tokens", _room_for(slot, current)),
+                    model_setting(model, "temperature", warmer(attempt)),
+                ):
                     response = model.complete(messages, [])
             except ModelError as e:
                 self._model_error = str(e)
@@ -345,9 +376,9 @@ def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str
         }
         if slot.function not in defined:
             return [f"Your answer must define the function `{slot.function}` (with its decorator)."]
-        new = _replace_function(current, slot.function, tree, code)
+        new = _replace_function(current, slot.function, tree, code, _module_name(path))
     else:
-        new = _add_code(current, tree, code)
+        new = _add_code(current, tree, code, _module_name(path))
     if current is not None and new.strip() == current.strip():
         return ["That leaves the file as it was: nothing changed. Make the requested change."]
     try:
@@ -362,14 +393,21 @@ def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str
     return []
 
 
-def _split_imports(tree: ast.Module, code: str) -> tuple[list[str], list[str]]:
-    """The answer's top-level import lines, and the rest of its lines."""
+def _split_imports(tree: ast.Module, code: str, module: str) -> tuple[list[str], list[str]]:
+    """The answer's top-level import lines, and the rest of its lines. Imports from the
+    module itself (`from app import app` written into app.py) are dropped: the code
+    lands in that module, and the import would be circular."""
     lines = code.splitlines()
     imports: set[int] = set()
+    own: set[int] = set()
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            imports.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
-    kept = [lines[i] for i in sorted(imports)]
+            span = range(node.lineno - 1, (node.end_lineno or node.lineno))
+            imports.update(span)
+            source = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+            if source == module or source.endswith(f".{module}"):
+                own.update(span)
+    kept = [lines[i] for i in sorted(imports - own)]
     rest = [line for i, line in enumerate(lines) if i not in imports]
     return kept, _trim_blank(rest)
 
@@ -388,10 +426,10 @@ def _with_imports(source_lines: list[str], imports: list[str]) -> list[str]:
     return source_lines[:at] + missing + source_lines[at:]
 
 
-def _replace_function(source: str, name: str, answer: ast.Module, code: str) -> str:
+def _replace_function(source: str, name: str, answer: ast.Module, code: str, module: str) -> str:
     """`source` with the module-level function `name` (decorators included) replaced by
     the answer's code, and the answer's imports added."""
-    imports, body = _split_imports(answer, code)
+    imports, body = _split_imports(answer, code, module)
     lines = source.splitlines()
     node = next(
         n
@@ -403,13 +441,17 @@ def _replace_function(source: str, name: str, answer: ast.Module, code: str) -> 
     return "\n".join(_with_imports(lines[:first] + body + lines[last:], imports))
 
 
-def _add_code(source: str, answer: ast.Module, code: str) -> str:
+def _add_code(source: str, answer: ast.Module, code: str, module: str) -> str:
     """`source` with the answer's code added before a `if __name__ == "__main__":` block
     (or at the end), and its imports added."""
-    imports, body = _split_imports(answer, code)
+    imports, body = _split_imports(answer, code, module)
     lines = source.splitlines()
     at = next((i for i, line in enumerate(lines) if line.startswith("if __name__")), len(lines))
     return "\n".join(_with_imports([*lines[:at], "", "", *body, "", *lines[at:]], imports))
+
+
+def _module_name(path: Path) -> str:
+    return path.stem if path.name != "__init__.py" else path.parent.name
 
 
 def _trim_blank(lines: list[str]) -> list[str]:

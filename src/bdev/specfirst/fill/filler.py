@@ -16,12 +16,12 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, model_setting
+from bdev.llm.base import Message, Model, ModelError, model_setting, warmer
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.fill.check import forbidden, import_problem, ruff_problems
@@ -84,7 +84,7 @@ class SlotFiller:
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             try:
-                with model_setting(self.model, "temperature", _warmer(attempt)):
+                with model_setting(self.model, "temperature", warmer(attempt)):
                     answer = self.model.complete(messages, [])
             except ModelError as e:
                 report.problems = [f"the model could not answer: {e}"]
@@ -150,15 +150,3 @@ class SlotFiller:
 
 def _with_rejection(prompt: Message, problems: list[str]) -> Message:
     return Message("user", render("fill_rejected", prompt=prompt.content, problems=problems))
-
-
-def _warmer(attempt: int) -> Callable[[Any], float | None]:
-    """Sample a retry less greedily: at the same temperature a small model mostly
-    repeats the answer that was just rejected."""
-
-    def change(current: Any) -> float | None:
-        if attempt == 1 or not isinstance(current, float | int):
-            return None
-        return min(1.0, float(current) + 0.3 * (attempt - 1))
-
-    return change
