@@ -195,3 +195,35 @@ def test_a_request_naming_no_file_or_route_goes_to_the_file_with_its_words(
     assert (target.path, target.reason) == ("billing.py", "shares the most words with the request")
     # No word that tells the files apart: the entry module.
     assert locate("make it faster", workspace, analyze(workspace)).path == "app.py"
+
+
+def test_a_requested_migration_is_the_next_numbered_file_checked_on_sqlite(
+    workspace: Path,
+) -> None:
+    (workspace / "migrations").mkdir()
+    (workspace / "migrations" / "0001_create_notes.sql").write_text(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n"
+    )
+    (workspace / "app.py").write_text(ORDERS)
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    task = "Notes need a pinned flag: add a `pinned` column through a new migration."
+    target = locate(task, workspace, analyze(workspace))
+    migration = target.slots[0]
+    assert (migration.kind, migration.file) == (
+        "migration",
+        "migrations/0002_notes_pinned_flag_column.sql",
+    )
+    wrong = {"content": "```sql\nALTER TABLE note ADD COLUMN pinned INTEGER;\n```"}
+    right = {"content": "```sql\nALTER TABLE notes ADD COLUMN pinned INTEGER DEFAULT 0;\n```"}
+    guided, definition = _guided(workspace, [wrong, right, fenced(ORDERS + "\n# pinned\n")])
+    guided.facts = analyze(workspace)
+    session_id, result = guided.start(task, definition)
+    assert result.status is RunStatus.COMPLETED, result.detail
+    written = (workspace / migration.file).read_text()
+    assert written == "ALTER TABLE notes ADD COLUMN pinned INTEGER DEFAULT 0;\n"
+    errors = [
+        e["errors"]
+        for e in read_events(find_session(workspace, session_id))
+        if e["type"] == "format_error"
+    ]
+    assert "no such table: note" in errors[0][0]

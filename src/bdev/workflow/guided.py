@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
-from bdev.agents.tokens import terms
+from bdev.agents.tokens import terms, words
 from bdev.backend.facts import BackendFacts
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, warmer
@@ -56,6 +57,8 @@ _NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.py)\b")
 # Folders that hold no code the request is about.
 _NOT_SOURCE = frozenset({"tests", "test", "migrations", "alembic", "venv", "node_modules"})
 _MAX_FILES = 200
+_NUMBERED = re.compile(r"^(\d{2,})_\w+\.(sql|py)$")
+_ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
 # A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
@@ -64,11 +67,12 @@ _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
 @dataclass
 class Slot:
     """One piece of code the model writes: a route's handler (`function`), code added to
-    the module (`append`), or the whole `file`."""
+    the module (`append`), the whole `file`, or a new `migration` file."""
 
-    kind: str
+    kind: str  # "function", "append", "file", or "migration" (a new file)
     route: str = ""  # "GET /orders", for the prompt
     function: str = ""  # the handler's name, for kind == "function"
+    file: str = ""  # for kind == "migration": the new file, beside the earlier ones
 
 
 @dataclass
@@ -98,7 +102,33 @@ def locate(task: str, workspace: Path, facts: BackendFacts | None) -> Target:
         return Target(DEFAULT_FILE, "a new service's module")
     if facts is not None and (workspace / target.path).is_file():
         target.slots = _slots(task, facts, target.path) or target.slots
+    migration = _migration_slot(task, workspace)
+    if migration is not None:  # the schema first: the code then uses it
+        target.slots.insert(0, migration)
     return target
+
+
+def _migration_slot(task: str, workspace: Path) -> Slot | None:
+    """A new numbered migration when the request asks for one and the service keeps
+    numbered migration files (0001_create.sql, 002_add.py, ...): the next number."""
+    if not any(t.startswith("migrat") for t in terms(task)):
+        return None
+    for folder in ("migrations", "migrations/versions", "alembic/versions", "db/migrations"):
+        numbered = sorted(
+            p for p in (workspace / folder).glob("*") if _NUMBERED.match(p.name) and p.is_file()
+        )
+        if numbered:
+            last = numbered[-1]
+            width = len(_NUMBERED.match(last.name).group(1))  # type: ignore[union-attr]
+            number = int(_NUMBERED.match(last.name).group(1)) + 1  # type: ignore[union-attr]
+            slug = "_".join(_slug_words(task)) or "change"
+            name = f"{folder}/{number:0{width}d}_{slug}{last.suffix}"
+            return Slot("migration", file=name)
+    return None
+
+
+def _slug_words(task: str) -> list[str]:
+    return list(dict.fromkeys(w for _, w in words(task) if w.isalpha()))[:4]
 
 
 def _closest_file(task: str, workspace: Path) -> str | None:
@@ -260,15 +290,16 @@ class GuidedRun:
         """Ask for one slot until it passes; [] when written, the last problems when it
         never passed, None when the model could not be reached."""
         assert self.target is not None
-        path = self.workspace / self.target.path
+        path = self.workspace / (slot.file or self.target.path)
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if self.progress:
             self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
         prompt = render(
             "guided_change",
             task=self._task,
-            file=self.target.path,
+            file=slot.file or self.target.path,
             current=current,
+            earlier=_earlier_migrations(path) if slot.kind == "migration" else [],
             kind=slot.kind,
             route=slot.route,
             function=slot.function,
@@ -340,6 +371,8 @@ class GuidedRun:
 
 
 def _slot_name(slot: Slot) -> str:
+    if slot.kind == "migration":
+        return f"the new migration {slot.file}"
     if slot.kind == "function":
         return f"{slot.function}() for {slot.route}"
     if slot.kind == "append":
@@ -358,6 +391,8 @@ def _room_for(slot: Slot, current: str | None) -> Callable[[int], int]:
 
 def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str]:
     """Splice the answer into the file; problems, or [] once the new text is written."""
+    if slot.kind == "migration":
+        return _write_migration(path, answer)
     try:
         code = extract_code(answer)
     except CodeError as e:
@@ -391,6 +426,50 @@ def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str
         return problems[:MAX_PROBLEMS]
     write_text_atomic(path, new)
     return []
+
+
+def _write_migration(path: Path, answer: str) -> list[str]:
+    """A new migration file: SQL is checked by running every migration before it, then
+    this one, on an empty in-memory SQLite database (when they are SQLite's dialect);
+    Python must parse."""
+    match = _ANY_FENCE.search(answer)
+    text = (match.group(1) if match else answer).strip() + "\n"
+    if path.suffix == ".py":
+        try:
+            ast.parse(text)
+        except SyntaxError as e:
+            return [f"Line {e.lineno}: {e.msg}. Send the whole migration again, fixed."]
+    else:
+        problem = _sqlite_problem(path, text)
+        if problem:
+            return [f"The migration fails on a database with the earlier ones applied: {problem}"]
+    write_text_atomic(path, text)
+    return []
+
+
+def _sqlite_problem(path: Path, sql: str) -> str | None:
+    """Why `sql` fails after the earlier migrations on an empty SQLite database; None
+    when it runs, or when the earlier ones do not (another dialect: not checked here)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        try:
+            for _, earlier in _earlier_migrations(path):
+                db.executescript(earlier)
+        except sqlite3.Error:
+            return None
+        try:
+            db.executescript(sql)
+        except sqlite3.Error as e:
+            return str(e)
+        return None
+    finally:
+        db.close()
+
+
+def _earlier_migrations(path: Path) -> list[tuple[str, str]]:
+    """(name, text) of the numbered migrations before `path` in its folder, in order."""
+    found = sorted(p for p in path.parent.glob("*") if _NUMBERED.match(p.name) and p != path)
+    return [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in found]
 
 
 def _split_imports(tree: ast.Module, code: str, module: str) -> tuple[list[str], list[str]]:
