@@ -292,10 +292,12 @@ def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
     if tests is not None and tests.status != "ok" and tests.summary:
         tests_summary = tests.summary[:800]
     audit_error = report.step("audit")
+    failures = tests.data.get("failures", []) if tests is not None and tests_summary else []
     return render(
         "gate_feedback",
         failed=[g for g in gates if not g.passed],
         tests_summary=tests_summary,
+        failures=failures,
         audit_error=audit_error.summary if audit_error is not None else None,
         no_changes=any(g.name == "changes" and not g.passed for g in gates),
     )

@@ -75,6 +75,7 @@ def run_tests(
     counts = read_junit(junit) or parse_summary(run.output)
     if counts:
         data.update(counts)
+        data["failures"] = read_failures(junit)
     else:
         data.update(passed=None, failed=None, errors=None, skipped=None)
     data["exit_code"] = run.returncode
@@ -115,6 +116,34 @@ def read_junit(path: Path) -> dict[str, int] | None:
         "errors": errors,
         "skipped": skipped,
     }
+
+
+MAX_FAILURES = 5  # reported with their messages; the counts cover the rest
+_MESSAGE_CHARS = 400
+
+
+def read_failures(path: Path) -> list[dict[str, str]]:
+    """The first failing or erroring tests of a JUnit report: `test` (file::name) and
+    `message`, pytest's own words for what went wrong (its last lines, which name the
+    assertion or the exception)."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return []
+    out: list[dict[str, str]] = []
+    for case in root.iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            continue
+        where = (case.get("classname") or "").replace(".", "/")
+        text = (problem.text or problem.get("message") or "").strip()
+        message = "\n".join(text.splitlines()[-8:])[-_MESSAGE_CHARS:]
+        out.append({"test": f"{where}::{case.get('name', '?')}", "message": message})
+        if len(out) == MAX_FAILURES:
+            break
+    return out
 
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")

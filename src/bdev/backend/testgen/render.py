@@ -119,7 +119,9 @@ def call(method: str, path: str, **request: Any) -> Reply:
     return Reply(response.status_code, data, response.text[:500])'''
 
 _FLASK = '''
-client = {make}.test_client()
+_app = {make}
+_app.testing = True  # an exception fails the test with its traceback, not a bare 500
+client = _app.test_client()
 
 
 class Reply(NamedTuple):
