@@ -146,3 +146,10 @@ def test_single_shot_asks_for_one_fence_after_the_task(tmp_path: Path) -> None:
     assert user.content == (
         f"{task}\n\nAnswer with the complete app.py in one ```python code block and nothing else."
     )
+
+
+def test_gate_feedback_for_a_program_led_round_asks_for_no_tools() -> None:
+    report = AuditReport(root="/x", started_at="2026-11-22T00:00:00+00:00")
+    text = gate_feedback([GateResult("changes", False, "none")], report, guided=True)
+    assert "nothing was written" in text and text.endswith("Fix what failed.")
+    assert "Write or Edit" not in text and "run the tests yourself" not in text

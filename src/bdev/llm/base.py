@@ -159,14 +159,26 @@ def model_setting(model: Model, name: str, change: Callable[[Any], Any]) -> Iter
         setattr(model, name, saved)
 
 
-def warmer(attempt: int) -> Callable[[Any], float | None]:
-    """For `model_setting(model, "temperature", warmer(n))`: sample attempt n (from 1)
-    less greedily than the one before; at the same temperature a small model mostly
-    repeats the answer that was just rejected."""
+@contextlib.contextmanager
+def retry_sampling(model: Model, attempt: int) -> Iterator[None]:
+    """For attempt n (from 1) of the same request: sample less greedily than before.
+    At the same settings a small model mostly repeats the answer just rejected, and a
+    higher temperature alone changes nothing when nucleus (top_p) and min_p filtering,
+    applied first, have already narrowed a confident model to one token: those are
+    opened up too, on models that have them (the local one)."""
+    if attempt == 1:
+        yield
+        return
 
-    def change(current: Any) -> float | None:
-        if attempt == 1 or not isinstance(current, float | int):
+    def warmer(current: Any) -> float | None:
+        if not isinstance(current, float | int):
             return None
         return min(1.0, float(current) + 0.3 * (attempt - 1))
 
-    return change
+    with (
+        model_setting(model, "temperature", warmer),
+        model_setting(model, "top_p", lambda _: 1.0),
+        model_setting(model, "min_p", lambda _: 0.0),
+        model_setting(model, "seed", lambda seed: seed + attempt),
+    ):
+        yield

@@ -180,7 +180,8 @@ def run_backend_workflow(
             break
         rounds += 1
         runner.emit_event(session_id, EventType.PHASE, name="implementation", round=rounds)
-        _, result = implementer.resume(session_id, gate_feedback(gates, report))
+        feedback = gate_feedback(gates, report, guided=guided)
+        _, result = implementer.resume(session_id, feedback)
         steps, usage = result.steps, usage + result.usage  # a resumed run counts on
 
     delivery = build_delivery(
@@ -285,8 +286,9 @@ def _audit(
         return report
 
 
-def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
-    """What the agent is told after a failed readiness check: measurements, not opinions."""
+def gate_feedback(gates: list[GateResult], report: AuditReport, *, guided: bool = False) -> str:
+    """What the agent is told after a failed readiness check: measurements, not opinions.
+    `guided`: for a program-led round, which has no tools to call."""
     tests = report.step("tests")
     tests_summary = ""
     if tests is not None and tests.status != "ok" and tests.summary:
@@ -298,6 +300,7 @@ def gate_feedback(gates: list[GateResult], report: AuditReport) -> str:
         failed=[g for g in gates if not g.passed],
         tests_summary=tests_summary,
         failures=failures,
+        guided=guided,
         audit_error=audit_error.summary if audit_error is not None else None,
         no_changes=any(g.name == "changes" and not g.passed for g in gates),
     )

@@ -38,7 +38,7 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.tokens import terms, words
 from bdev.backend.facts import BackendFacts
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, warmer
+from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
@@ -315,7 +315,7 @@ class GuidedRun:
             try:
                 with (
                     model_setting(model, "max_tokens", _room_for(slot, current)),
-                    model_setting(model, "temperature", warmer(attempt)),
+                    retry_sampling(model, attempt),
                 ):
                     response = model.complete(messages, [])
             except ModelError as e:

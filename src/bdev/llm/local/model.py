@@ -70,6 +70,8 @@ class LocalModel:
         name: str | None = None,
         max_tokens: int = 1024,
         temperature: float = 0.2,
+        top_p: float = 0.95,
+        min_p: float = 0.05,
         seed: int = 1234,
         persist_prefix: bool = True,
         model_path: Path | None = None,
@@ -82,6 +84,8 @@ class LocalModel:
         self.n_threads = n_threads or os.cpu_count() or 1
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.top_p = top_p
+        self.min_p = min_p
         self.seed = seed
         self.persist_prefix = persist_prefix
         self.constrained = constrained
@@ -281,8 +285,8 @@ class LocalModel:
             prompt,
             temp=self.temperature,
             top_k=40,
-            top_p=0.95,
-            min_p=0.05,
+            top_p=self.top_p,
+            min_p=self.min_p,
             repeat_penalty=1.0,
             grammar=_llama_grammar(rules) if rules else None,
         )

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, model_setting, warmer
+from bdev.llm.base import Message, Model, ModelError, retry_sampling
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.fill.check import forbidden, import_problem, ruff_problems
@@ -84,7 +84,7 @@ class SlotFiller:
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             try:
-                with model_setting(self.model, "temperature", warmer(attempt)):
+                with retry_sampling(self.model, attempt):
                     answer = self.model.complete(messages, [])
             except ModelError as e:
                 report.problems = [f"the model could not answer: {e}"]
