@@ -337,9 +337,11 @@ class GuidedRun:
             if not problems:
                 return []
             emit(EventType.FORMAT_ERROR, step=self._steps, errors=problems)
-            retry = Message("user", render("guided_retry", problems=problems, kind=slot.kind))
-            emit(EventType.MESSAGE, message=retry.to_dict())
-            messages += [answer, retry]
+            # A fresh prompt, not the rejected answer plus a complaint: with its own answer
+            # in the context a small model copies it back, however it is sampled.
+            retry = render("guided_retry", problems=problems, kind=slot.kind)
+            messages = [messages[0], Message("user", f"{prompt}\n\n{retry}")]
+            emit(EventType.MESSAGE, message=messages[1].to_dict())
         return problems
 
     def _end(
