@@ -146,6 +146,7 @@ def test_handler_and_new_route_answers_are_spliced_in_with_their_imports(
         "    return ORDERS[:limit]\n"
     )
     new_route = (
+        "from __future__ import annotations\n"
         "from fastapi import HTTPException\nfrom app import ORDERS, app\n\n"
         '@app.get("/orders/{order_id}")\ndef get_order(order_id: int) -> int:\n'
         "    if order_id not in ORDERS:\n        raise HTTPException(404)\n"
@@ -162,6 +163,7 @@ def test_handler_and_new_route_answers_are_spliced_in_with_their_imports(
     assert text.index("def get_order") < text.index('if __name__ == "__main__":')
     assert text.count("def list_orders") == 1
     assert "from app import" not in text  # the module's import of itself is dropped
+    assert "__future__" not in text  # it would land below other imports and not compile
 
 
 def test_a_handler_answer_without_the_handler_goes_back(workspace: Path) -> None:

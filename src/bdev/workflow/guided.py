@@ -419,9 +419,9 @@ def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str
     if current is not None and new.strip() == current.strip():
         return ["That leaves the file as it was: nothing changed. Make the requested change."]
     try:
-        ast.parse(new)
+        compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:
-        return [f"The file does not parse with your code in it: line {e.lineno}: {e.msg}."]
+        return [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
     problems = _undefined_names(new, path.name)
     if problems:
@@ -477,7 +477,7 @@ def _earlier_migrations(path: Path) -> list[tuple[str, str]]:
 def _split_imports(tree: ast.Module, code: str, module: str) -> tuple[list[str], list[str]]:
     """The answer's top-level import lines, and the rest of its lines. Imports from the
     module itself (`from app import app` written into app.py) are dropped: the code
-    lands in that module, and the import would be circular."""
+    lands in that module, and the import would be circular; so are `__future__` ones."""
     lines = code.splitlines()
     imports: set[int] = set()
     own: set[int] = set()
@@ -486,7 +486,8 @@ def _split_imports(tree: ast.Module, code: str, module: str) -> tuple[list[str],
             span = range(node.lineno - 1, (node.end_lineno or node.lineno))
             imports.update(span)
             source = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
-            if source == module or source.endswith(f".{module}"):
+            # The module's own future imports stand: one added below others would not compile.
+            if source in (module, "__future__") or source.endswith(f".{module}"):
                 own.update(span)
     kept = [lines[i] for i in sorted(imports - own)]
     rest = [line for i, line in enumerate(lines) if i not in imports]
