@@ -229,3 +229,23 @@ def test_a_requested_migration_is_the_next_numbered_file_checked_on_sqlite(
         if e["type"] == "format_error"
     ]
     assert "no such table: note" in errors[0][0]
+
+
+def test_a_whole_module_answer_to_a_handler_slot_keeps_only_what_is_new(
+    workspace: Path,
+) -> None:
+    facts = _orders_service(workspace)
+    whole = ORDERS.replace(
+        "def list_orders() -> list[int]:\n    return ORDERS\n",
+        "def list_orders(limit: int = 10) -> list[int]:\n    return clip(ORDERS, limit)\n\n\n"
+        "def clip(items: list[int], limit: int) -> list[int]:\n    return items[:limit]\n",
+    )
+    guided, definition = _guided(workspace, [fenced(whole)])
+    guided.facts = facts
+    _, result = guided.start("paginate GET /orders", definition)
+    assert result.status is RunStatus.COMPLETED, result.detail
+    text = (workspace / "app.py").read_text()
+    # One app, one ORDERS, one __main__ block: only the handler and the new helper came in.
+    assert text.count("app = FastAPI()") == 1 and text.count("ORDERS = [") == 1
+    assert text.count('if __name__ == "__main__":') == 1
+    assert "return clip(ORDERS, limit)" in text and "def clip(" in text

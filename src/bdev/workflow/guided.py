@@ -474,24 +474,21 @@ def _earlier_migrations(path: Path) -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in found]
 
 
-def _split_imports(tree: ast.Module, code: str, module: str) -> tuple[list[str], list[str]]:
-    """The answer's top-level import lines, and the rest of its lines. Imports from the
-    module itself (`from app import app` written into app.py) are dropped: the code
-    lands in that module, and the import would be circular; so are `__future__` ones."""
+def _imports(tree: ast.Module, code: str, module: str) -> list[str]:
+    """The answer's top-level import lines. Imports from the module itself (`from app
+    import app` written into app.py) are dropped: the code lands in that module, and the
+    import would be circular; so are `__future__` ones."""
     lines = code.splitlines()
-    imports: set[int] = set()
-    own: set[int] = set()
+    kept: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            span = range(node.lineno - 1, (node.end_lineno or node.lineno))
-            imports.update(span)
-            source = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
-            # The module's own future imports stand: one added below others would not compile.
-            if source in (module, "__future__") or source.endswith(f".{module}"):
-                own.update(span)
-    kept = [lines[i] for i in sorted(imports - own)]
-    rest = [line for i, line in enumerate(lines) if i not in imports]
-    return kept, _trim_blank(rest)
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        source = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+        # The module's own future imports stand: one added below others would not compile.
+        if source in (module, "__future__") or source.endswith(f".{module}"):
+            continue
+        kept += lines[node.lineno - 1 : node.end_lineno or node.lineno]
+    return kept
 
 
 def _with_imports(source_lines: list[str], imports: list[str]) -> list[str]:
@@ -510,8 +507,9 @@ def _with_imports(source_lines: list[str], imports: list[str]) -> list[str]:
 
 def _replace_function(source: str, name: str, answer: ast.Module, code: str, module: str) -> str:
     """`source` with the module-level function `name` (decorators included) replaced by
-    the answer's code, and the answer's imports added."""
-    imports, body = _split_imports(answer, code, module)
+    the answer's new code, and the answer's imports added."""
+    imports = _imports(answer, code, module)
+    body = _new_code(answer, code, source, keep=name)
     lines = source.splitlines()
     node = next(
         n
@@ -524,12 +522,59 @@ def _replace_function(source: str, name: str, answer: ast.Module, code: str, mod
 
 
 def _add_code(source: str, answer: ast.Module, code: str, module: str) -> str:
-    """`source` with the answer's code added before a `if __name__ == "__main__":` block
-    (or at the end), and its imports added."""
-    imports, body = _split_imports(answer, code, module)
+    """`source` with the answer's new code added before a `if __name__ == "__main__":`
+    block (or at the end), and its imports added."""
+    imports = _imports(answer, code, module)
+    body = _new_code(answer, code, source, keep="")
     lines = source.splitlines()
     at = next((i for i, line in enumerate(lines) if line.startswith("if __name__")), len(lines))
     return "\n".join(_with_imports([*lines[:at], "", "", *body, "", *lines[at:]], imports))
+
+
+def _new_code(answer: ast.Module, code: str, source: str, keep: str) -> list[str]:
+    """The answer's statements that add something: `keep` (the function being replaced)
+    and definitions of names the module does not have yet. A small model asked for one
+    function often answers with the whole module; its copies of what is already there
+    (the app object, the models, the other routes, a `__main__` block) are left out."""
+    have = _top_level_names(ast.parse(source).body)
+    lines = code.splitlines()
+    kept: list[str] = []
+    for node in answer.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if not _adds(node, keep, have, source):
+            continue
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)]) - 1
+        kept += [*lines[first : node.end_lineno or node.lineno], "", ""]
+    return _trim_blank(kept)
+
+
+def _adds(node: ast.stmt, keep: str, have: set[str], source: str) -> bool:
+    """Whether an answer's statement belongs in the module: it is `keep`, defines a
+    name the module lacks, or is some other statement the module does not hold yet."""
+    names = _top_level_names([node])
+    if keep and keep in names:
+        return True
+    if names:
+        return not names <= have
+    return not _is_main_block(node) and ast.unparse(node) not in source
+
+
+def _top_level_names(nodes: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def _is_main_block(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
 
 
 def _module_name(path: Path) -> str:
