@@ -16,15 +16,14 @@ A task folder holds `change.toml`, `request.md` (the one paragraph the agent get
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
 from bdev.errors import BdevError
-from bdev.evaluation.scenario import _CWE, _ENV_NAME
+from bdev.evaluation.scenario import SuiteManifest, read_manifest
 
 MANIFEST = "change.toml"
 REQUEST = "request.md"
@@ -43,32 +42,10 @@ class ChangeKind(StrEnum):
     PERFORMANCE = "performance"  # a slow endpoint (N+1 queries)
 
 
-class _Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1)
+class _Manifest(SuiteManifest):
     framework: str = Field(pattern=r"^(fastapi|flask)$")
     kind: ChangeKind
-    weaknesses: list[str] = Field(default_factory=list)
     start: str | None = Field(default=None, pattern=r"\{port\}")
-    env: dict[str, str] = Field(default_factory=dict)
-    dirs: list[str] = Field(default_factory=list)
-
-    @field_validator("weaknesses")
-    @classmethod
-    def _cwe_ids(cls, value: list[str]) -> list[str]:
-        bad = [w for w in value if not _CWE.match(w)]
-        if bad:
-            raise ValueError(f"not CWE ids (like CWE-89): {', '.join(bad)}")
-        return value
-
-    @field_validator("env")
-    @classmethod
-    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [k for k in value if not _ENV_NAME.match(k)]
-        if bad:
-            raise ValueError(f"not environment variable names: {', '.join(bad)}")
-        return value
 
 
 @dataclass(frozen=True)
@@ -112,19 +89,7 @@ def load_change(path: Path) -> ChangeTask:
         missing.append(f"{SERVICE}/")
     if missing:
         raise BdevError(f"change task {path}: missing {', '.join(missing)}")
-    manifest_path = path / MANIFEST
-    try:
-        raw = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest = _Manifest.model_validate(raw)
-    except tomllib.TOMLDecodeError as e:
-        raise BdevError(f"{manifest_path}: invalid TOML: {e}") from None
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BdevError(f"{manifest_path}: field {where}: {first['msg']}") from None
-    unknown_dirs = [d for d in manifest.dirs if d not in manifest.env]
-    if unknown_dirs:
-        raise BdevError(f"{manifest_path}: dirs names {unknown_dirs[0]!r}, which env does not set")
+    manifest = read_manifest(path / MANIFEST, _Manifest)
     if not (path / REQUEST).read_text(encoding="utf-8").strip():
         raise BdevError(f"{path / REQUEST}: the request is empty")
     return ChangeTask(

@@ -17,6 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,12 +29,13 @@ _CWE = re.compile(r"^CWE-\d+$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
-class _Manifest(BaseModel):
+class SuiteManifest(BaseModel):
+    """What every suite's task manifest has; each suite adds its own fields."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1)
-    framework: str = "fastapi"
-    weaknesses: list[str] = Field(min_length=1)
+    weaknesses: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     dirs: list[str] = Field(default_factory=list)
 
@@ -52,6 +54,30 @@ class _Manifest(BaseModel):
         if bad:
             raise ValueError(f"not environment variable names: {', '.join(bad)}")
         return value
+
+
+M = TypeVar("M", bound=SuiteManifest)
+
+
+def read_manifest(path: Path, model: type[M]) -> M:
+    """The manifest at `path`, validated; one clear error naming the file and field."""
+    try:
+        manifest = model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except tomllib.TOMLDecodeError as e:
+        raise BdevError(f"{path}: invalid TOML: {e}") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise BdevError(f"{path}: field {where}: {first['msg']}") from None
+    unknown_dirs = [d for d in manifest.dirs if d not in manifest.env]
+    if unknown_dirs:
+        raise BdevError(f"{path}: dirs names {unknown_dirs[0]!r}, which env does not set")
+    return manifest
+
+
+class _Manifest(SuiteManifest):
+    framework: str = "fastapi"
+    weaknesses: list[str] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -94,19 +120,7 @@ def load_scenario(path: Path) -> Scenario:
     missing = [name for name in (*REQUIRED_FILES, MANIFEST) if not (path / name).is_file()]
     if missing:
         raise BdevError(f"scenario {path}: missing {', '.join(missing)}")
-    manifest_path = path / MANIFEST
-    try:
-        raw = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest = _Manifest.model_validate(raw)
-    except tomllib.TOMLDecodeError as e:
-        raise BdevError(f"{manifest_path}: invalid TOML: {e}") from None
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BdevError(f"{manifest_path}: field {where}: {first['msg']}") from None
-    unknown_dirs = [d for d in manifest.dirs if d not in manifest.env]
-    if unknown_dirs:
-        raise BdevError(f"{manifest_path}: dirs names {unknown_dirs[0]!r}, which env does not set")
+    manifest = read_manifest(path / MANIFEST, _Manifest)
     return Scenario(
         slug=path.name,
         path=path.resolve(),
