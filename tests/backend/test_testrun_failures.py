@@ -60,3 +60,43 @@ def test_the_feedback_shows_the_failing_tests(tmp_path: Path) -> None:
     text = gate_feedback([gate], report)
     assert "Failing test tests/test_api::test_list" in text
     assert 'near "WHERE": syntax error' in text
+
+
+def test_the_servers_exception_logged_during_a_test_is_named(tmp_path: Path) -> None:
+    # A Flask test client answers 500 and logs the exception; pytest puts the log in the
+    # report's system-out (JUNIT_CAPTURE). The test itself only sees `None` for a body.
+    logged = JUNIT.replace(
+        "fixture 'db' not found</error></testcase>",
+        "fixture 'db' not found</error><system-out>ERROR app: Exception on /events [GET]\n"
+        'Traceback (most recent call last):\n  File "app.py", line 9, in list_events\n'
+        "sqlite3.ProgrammingError: Incorrect number of bindings supplied.\n"
+        "</system-out></testcase>",
+    )
+    path = tmp_path / "junit.xml"
+    path.write_text(logged)
+    boom = read_failures(path)[1]
+    assert boom["message"].endswith(
+        "The server raised, while the test ran: sqlite3.ProgrammingError: "
+        "Incorrect number of bindings supplied."
+    )
+    assert "server raised" not in read_failures(path)[0]["message"]  # nothing was logged
+
+
+def test_a_program_led_round_hears_only_what_code_can_fix(tmp_path: Path) -> None:
+    report = AuditReport(root=str(tmp_path), started_at="now")
+    report.steps.append(StepResult(name="startup", status="error", summary="exit code 1: boom"))
+    gates = [
+        GateResult("tests", False, "1 passed, 1 failed", {"passed": 1}),
+        GateResult("coverage", False, "40% < 80%", 40.0),
+        GateResult("security", False, "1 finding above medium: CWE-89 at app.py:9", {"g": "C"}),
+        GateResult("openapi", False, "not measured: the service serves no OpenAPI document"),
+        GateResult("health", False, "no health endpoint found"),
+    ]
+    expected = ["`assert call('GET', '/e', params={'limit': 'x'}).status == 400`: 200 != 400"]
+    text = gate_feedback(gates, report, guided=True, expected=expected)
+    assert "- tests:" in text and "- security: 1 finding above medium" in text
+    assert "coverage" not in text and "openapi" not in text and "health" not in text
+    assert "The service did not start: exit code 1: boom" in text
+    assert "bdev's tests of what the request states failed" in text and expected[0] in text
+    # The free loop's agent still hears every gate: it can add a health route itself.
+    assert "health" in gate_feedback(gates, report)

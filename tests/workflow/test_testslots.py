@@ -95,3 +95,14 @@ def test_tests_are_needed_for_an_endpoint_no_test_names(tmp_path: Path) -> None:
     assert not needs_tests(tmp_path, report, None, added)
     report.tests.passed = 0  # nothing ran: bdev writes them whatever the files say
     assert needs_tests(tmp_path, report, None, added)
+
+
+def test_a_program_led_round_gets_tests_for_every_endpoint_it_changed(tmp_path: Path) -> None:
+    report = report_for(tmp_path)
+    report.tests.passed = 1
+    (tmp_path / "tests").mkdir()
+    named = "\n".join(f'client.get("{p}")' for p in ("/health", "/items", "/admin/stats"))
+    (tmp_path / "tests" / "test_app.py").write_text(named)
+    changed = Changes(modified=["app.py"])
+    assert not needs_tests(tmp_path, report, None, changed)  # the agent's tests name them
+    assert needs_tests(tmp_path, report, None, changed, program_led=True)

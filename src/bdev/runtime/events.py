@@ -22,6 +22,7 @@ class EventType(StrEnum):
     MESSAGE = "message"
     MODEL_CALL = "model_call"
     FORMAT_ERROR = "format_error"
+    CHECK = "check"  # a program-led change step ran the service's tests on a candidate
     PERMISSION = "permission"
     TOOL_START = "tool_start"
     TOOL_END = "tool_end"

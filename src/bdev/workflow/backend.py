@@ -152,7 +152,7 @@ def run_backend_workflow(
         runner.emit_event(session_id, EventType.PHASE, name="production_readiness", round=rounds)
         changes = _agents_changes(diff(before, snapshot(workspace)))
         report = _audit(workspace, options.audit, progress)
-        if needs_tests(workspace, report, facts_before, changes):
+        if needs_tests(workspace, report, facts_before, changes, program_led=guided):
             # A small model does not write real tests (it says it did): bdev writes them
             # from the served contract and the code, then measures again.
             report, written = _generated_tests(
@@ -161,10 +161,15 @@ def run_backend_workflow(
             generated = written or generated
         gates = evaluate(report, options.gates, changes)
         status = verdict(gates)
+        expected = generated.failed if generated is not None and guided else []
+        # A program-led round is told only what code can fix: with nothing of that
+        # failing, another round would be asked to fix nothing.
+        fixable = any(_fixable_in_code(g) for g in gates if not g.passed) or bool(expected)
         last = (
             status is Readiness.READY
             or rounds >= options.max_rounds
             or result.status not in _ROUND_ENDINGS
+            or (guided and not fixable)
         )
         if not last:
             status = Readiness.IMPLEMENTING
@@ -180,7 +185,7 @@ def run_backend_workflow(
             break
         rounds += 1
         runner.emit_event(session_id, EventType.PHASE, name="implementation", round=rounds)
-        feedback = gate_feedback(gates, report, guided=guided)
+        feedback = gate_feedback(gates, report, guided=guided, expected=expected)
         _, result = implementer.resume(session_id, feedback)
         steps, usage = result.steps, usage + result.usage  # a resumed run counts on
 
@@ -286,21 +291,42 @@ def _audit(
         return report
 
 
-def gate_feedback(gates: list[GateResult], report: AuditReport, *, guided: bool = False) -> str:
+def gate_feedback(
+    gates: list[GateResult],
+    report: AuditReport,
+    *,
+    guided: bool = False,
+    expected: list[str] | None = None,
+) -> str:
     """What the agent is told after a failed readiness check: measurements, not opinions.
-    `guided`: for a program-led round, which has no tools to call."""
+    `guided`: for a program-led round, which has no tools to call; `expected`: bdev's
+    generated tests of what the request states that failed (`GeneratedTests.failed`)."""
     tests = report.step("tests")
     tests_summary = ""
     if tests is not None and tests.status != "ok" and tests.summary:
         tests_summary = tests.summary[:800]
     audit_error = report.step("audit")
+    startup = report.step("startup")
     failures = tests.data.get("failures", []) if tests is not None and tests_summary else []
     return render(
         "gate_feedback",
-        failed=[g for g in gates if not g.passed],
+        failed=[g for g in gates if not g.passed and (not guided or _fixable_in_code(g))],
         tests_summary=tests_summary,
         failures=failures,
         guided=guided,
+        expected=expected or [],
         audit_error=audit_error.summary if audit_error is not None else None,
+        startup_error=startup.summary if startup is not None and startup.status == "error" else "",
         no_changes=any(g.name == "changes" and not g.passed for g in gates),
     )
+
+
+def _fixable_in_code(gate: GateResult) -> bool:
+    """Whether a failed gate is something a program-led step, which rewrites one function,
+    can fix: failing tests or no change, and what was measured wrong (a security finding,
+    latency, server errors). What was not measured (no OpenAPI document, no health
+    endpoint) and coverage (bdev's generated tests raise it) are left out: a small model
+    told about them adds a health route to the handler it was asked to change."""
+    if gate.name in ("tests", "changes"):
+        return True
+    return gate.name != "coverage" and gate.measured is not None

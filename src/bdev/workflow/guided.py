@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
@@ -47,6 +48,7 @@ from bdev.runtime.runner import Runner
 from bdev.runtime.session import Transcript, find_session, new_session_id, sessions_dir
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
+from bdev.workflow.suitecheck import Outcome, Suite, find_suite
 
 MAX_ATTEMPTS = 3  # answers per change step: one, plus two with the problems shown
 MAX_PROBLEMS = 5  # per retry: a small model fixes a few things at a time
@@ -216,6 +218,7 @@ class GuidedRun:
     _steps: int = field(default=0, repr=False)  # model calls so far, over every round
     _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
     _model_error: str = field(default="", repr=False)
+    _suite_found: Suite | Literal[False] | None = field(default=None, repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -308,6 +311,9 @@ class GuidedRun:
         messages = [Message("system", render("guided_system")), Message("user", prompt)]
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
+        suite = self._suite() if slot.kind != "migration" else None
+        before = suite.run() if suite is not None else None
+        best: _Candidate | None = None
         problems: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self._steps += 1
@@ -333,7 +339,16 @@ class GuidedRun:
             )
             answer = Message("assistant", response.content)
             emit(EventType.MESSAGE, message=answer.to_dict())
-            problems = _apply(path, slot, response.content, current)
+            if slot.kind == "migration":
+                problems = _write_migration(path, response.content)
+            else:
+                new, problems = _candidate(path, slot, response.content, current)
+            if not problems and suite is not None and before is not None:
+                candidate = self._try(suite, before, path, new, current, emit)
+                problems = candidate.problems
+                best = candidate if best is None or candidate.score < best.score else best
+            elif not problems and slot.kind != "migration":
+                write_text_atomic(path, new)
             if not problems:
                 return []
             emit(EventType.FORMAT_ERROR, step=self._steps, errors=problems)
@@ -342,7 +357,56 @@ class GuidedRun:
             retry = render("guided_retry", problems=problems, kind=slot.kind)
             messages = [messages[0], Message("user", f"{prompt}\n\n{retry}")]
             emit(EventType.MESSAGE, message=messages[1].to_dict())
+        if best is not None:
+            # No answer left every test passing: keep the one that left the fewest failing
+            # (the audit and the next round take it from there).
+            write_text_atomic(path, best.text)
+            emit(EventType.CHECK, step=self._steps, kept=best.attempt, failing=best.failing)
+            return []
         return problems
+
+    def _suite(self) -> Suite | None:
+        """The service's own tests, found once per run; None when it has none."""
+        if self._suite_found is None:
+            self._suite_found = find_suite(self.workspace) or False
+        return self._suite_found or None
+
+    def _try(
+        self,
+        suite: Suite,
+        before: Outcome,
+        path: Path,
+        text: str,
+        current: str | None,
+        emit: Emitter,
+    ) -> _Candidate:
+        """Run the suite with `text` in place; the file is put back unless every test
+        passes."""
+        write_text_atomic(path, text)
+        after = suite.run()
+        if after is None:
+            failing = {"the test suite": "pytest could not run it (it timed out or crashed)"}
+            broken = failing
+            problems = ["With your code in place the service's tests could not run at all."]
+        else:
+            failing, broken = after.failed, after.regressions(before)
+            problems = [
+                f"Test {t} passed before your change and fails with it:\n{why}"
+                for t, why in broken.items()
+            ] + [f"Test {t} fails:\n{why}" for t, why in failing.items() if t not in broken]
+        emit(
+            EventType.CHECK,
+            step=self._steps,
+            passed=after.passed if after is not None else 0,
+            failing=sorted(failing),
+        )
+        if problems:
+            if current is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_text_atomic(path, current)
+        score = (len(broken), len(failing))
+        return _Candidate(text, problems[:MAX_PROBLEMS], score, self._steps, sorted(failing))
 
     def _end(
         self,
@@ -391,20 +455,19 @@ def _room_for(slot: Slot, current: str | None) -> Callable[[int], int]:
     return lambda cap: max(cap, need)
 
 
-def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str]:
-    """Splice the answer into the file; problems, or [] once the new text is written."""
-    if slot.kind == "migration":
-        return _write_migration(path, answer)
+def _candidate(path: Path, slot: Slot, answer: str, current: str | None) -> tuple[str, list[str]]:
+    """The file's new text with the answer spliced in, and the problems found in it (it
+    must compile, and ruff must find no undefined names); nothing is written."""
     try:
         code = extract_code(answer)
     except CodeError as e:
-        return [str(e)]
+        return "", [str(e)]
     try:
         tree = ast.parse(code)
     except SyntaxError as e:
         if "```" not in answer:  # prose, most likely: say what was expected
-            return ["Your answer held no ```python block with the code."]
-        return [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
+            return "", ["Your answer held no ```python block with the code."]
+        return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
     if slot.kind == "file" or current is None:
         new = code
     elif slot.kind == "function":
@@ -412,22 +475,31 @@ def _apply(path: Path, slot: Slot, answer: str, current: str | None) -> list[str
             n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
         }
         if slot.function not in defined:
-            return [f"Your answer must define the function `{slot.function}` (with its decorator)."]
+            return "", [
+                f"Your answer must define the function `{slot.function}` (with its decorator)."
+            ]
         new = _replace_function(current, slot.function, tree, code, _module_name(path))
     else:
         new = _add_code(current, tree, code, _module_name(path))
     if current is not None and new.strip() == current.strip():
-        return ["That leaves the file as it was: nothing changed. Make the requested change."]
+        return "", ["That leaves the file as it was: nothing changed. Make the requested change."]
     try:
         compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:
-        return [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
+        return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
-    problems = _undefined_names(new, path.name)
-    if problems:
-        return problems[:MAX_PROBLEMS]
-    write_text_atomic(path, new)
-    return []
+    return new, _undefined_names(new, path.name)[:MAX_PROBLEMS]
+
+
+@dataclass
+class _Candidate:
+    """A change that passed the static checks, as the service's tests judged it."""
+
+    text: str
+    problems: list[str]
+    score: tuple[int, int]  # (tests it broke, tests failing with it): lower is better
+    attempt: int
+    failing: list[str]
 
 
 def _write_migration(path: Path, answer: str) -> list[str]:

@@ -46,6 +46,9 @@ class GeneratedTests:
     ops: list[Operation]
     slots: list[Slot] = field(default_factory=list)  # the model's lines, checked or not yet
     notes: list[str] = field(default_factory=list)  # about the request's expectations
+    # The request's expectations whose test failed ("`assert ...` (GET /x): why"): dropped
+    # from the module, and told to a program-led round, which may be what is wrong.
+    failed: list[str] = field(default_factory=list)
 
     @property
     def tests(self) -> int:
@@ -62,10 +65,17 @@ class GeneratedTests:
 
 
 def needs_tests(
-    workspace: Path, report: AuditReport, before: BackendFacts | None, changes: Changes
+    workspace: Path,
+    report: AuditReport,
+    before: BackendFacts | None,
+    changes: Changes,
+    *,
+    program_led: bool = False,
 ) -> bool:
     """No test ran, or a new or changed endpoint is named by no test file but ours; and
-    always when our module exists already, to keep it in step with the code."""
+    always when our module exists already, to keep it in step with the code.
+    `program_led`: the round wrote no tests of its own, so any new or changed endpoint
+    gets them (the service's old tests do not test what the request adds)."""
     facts = report.facts
     if facts is None or app_target(facts) is None:
         return False
@@ -73,8 +83,11 @@ def needs_tests(
         return True
     if not report.tests.passed:
         return True
+    touched = _new_or_changed(facts, before, changes)
+    if program_led:
+        return bool(touched)
     texts = _test_texts(workspace)
-    return any(not _named(e, texts) for e in _new_or_changed(facts, before, changes))
+    return any(not _named(e, texts) for e in touched)
 
 
 def _new_or_changed(
@@ -170,15 +183,14 @@ def _label(ops: list[Operation], name: str) -> str:
 
 
 def _asked_slots(task: str, ops: list[Operation], model: Model) -> tuple[list[Slot], list[str]]:
-    """One slot per operation the request names, with the lines the model wrote."""
+    """A slot per line the model wrote for each operation the request names."""
     slots: list[Slot] = []
     notes: list[str] = []
     for op in mentioned(task, ops):
         lines, why = ask(task, op, model)
-        if lines:
-            slots.append(Slot(op.name, lines))
-        else:
+        if not lines:
             notes.append(f"{op.method} {op.path}: no expectation from the request, {why}")
+        slots += [Slot(op.name, [line], n) for n, line in enumerate(lines, 1)]
     return slots, notes
 
 
@@ -191,6 +203,7 @@ def _checked(workspace: Path, generated: GeneratedTests, python: str) -> list[Sl
         label, shown = _label(generated.ops, slot.operation), "; ".join(slot.lines)
         if why:
             generated.notes.append(f"{label}: dropped `{shown}`, its test failed: {why}")
+            generated.failed.append(f"`{shown}` ({label}): {why}")
         else:
             kept.append(slot)
             generated.notes.append(f"{label}: checks `{shown}` from the request")

@@ -27,6 +27,10 @@ def omit_patterns(root: Path) -> str:
     return ",".join(f"{root}/{pattern}" for pattern in OMIT)
 
 
+# Captured logs and output go into the JUnit report: a web framework's test client turns
+# the server's exception into a 500 and logs it, and that log says what actually broke.
+JUNIT_CAPTURE = ("-o", "junit_logging=all", "-o", "junit_log_passing_tests=false")
+
 # pytest exit codes (pytest.ExitCode) that mean "the suite ran".
 _RAN = {0, 1}
 _NO_TESTS = 5
@@ -56,6 +60,7 @@ def run_tests(
             python, "-m", "coverage", "run",
             f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+            *JUNIT_CAPTURE,
         ],
         cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,
     )  # fmt: skip
@@ -140,10 +145,28 @@ def read_failures(path: Path) -> list[dict[str, str]]:
         where = (case.get("classname") or "").replace(".", "/")
         text = (problem.text or problem.get("message") or "").strip()
         message = "\n".join(text.splitlines()[-8:])[-_MESSAGE_CHARS:]
+        raised = server_error(case)
+        if raised and raised not in message:
+            message += f"\nThe server raised, while the test ran: {raised}"
         out.append({"test": f"{where}::{case.get('name', '?')}", "message": message})
         if len(out) == MAX_FAILURES:
             break
     return out
+
+
+_RAISED = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*)$", re.M)
+
+
+def server_error(case: ET.Element) -> str | None:
+    """The last exception a test case's captured output shows after a traceback (what a
+    test client logged as the server's error), e.g. `sqlite3.OperationalError: near
+    "WHERE": syntax error`; None when there is none."""
+    captured = "\n".join((e.text or "") for e in case if e.tag in ("system-out", "system-err"))
+    at = captured.rfind("Traceback (most recent call last)")
+    if at < 0:
+        return None
+    found = _RAISED.findall(captured[at:])
+    return found[-1].strip()[:_MESSAGE_CHARS] if found else None
 
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")

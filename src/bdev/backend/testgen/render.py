@@ -27,14 +27,17 @@ _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>|\{([^{}:]+)(?::[^{}]*)?\}")
 
 @dataclass
 class Slot:
-    """Assert lines about `data` (the success body) that the request states."""
+    """Assert lines about `data` (the success body), or about other calls, that the
+    request states."""
 
     operation: str  # Operation.name
     lines: list[str] = field(default_factory=list)
+    number: int = 1  # an operation's slots are tests of their own: one wrong line drops one
 
     @property
     def test_name(self) -> str:
-        return f"test_{self.operation}_matches_the_request"
+        suffix = f"_{self.number}" if self.number > 1 else ""
+        return f"test_{self.operation}_matches_the_request{suffix}"
 
 
 def render_module(target: AppTarget, ops: list[Operation], slots: Sequence[Slot] = ()) -> str:

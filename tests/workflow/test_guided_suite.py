@@ -1,0 +1,86 @@
+"""A program-led change is checked against the service's own tests before it is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bdev.runtime.limits import RunStatus
+from bdev.runtime.session import find_session, read_events
+from bdev.workflow.guided import GuidedRun
+from support.runtime import make_runner, write_agent
+
+BUGGY = "def total(xs):\n    return sum(xs)\n\n\ndef discounted(cents, pct):\n    return cents\n"
+TESTS = (
+    "from calc import discounted, total\n\n\n"
+    "def test_total():\n    assert total([1, 2]) == 3\n\n\n"
+    "def test_discount():\n    assert discounted(1000, 10) == 900\n"
+)
+BREAKS_TOTAL = BUGGY.replace("sum(xs)", "sum(xs) + 1")
+STILL_BUGGY = BUGGY.replace("return cents", "return int(cents)")
+FIXED = BUGGY.replace("return cents", "return cents - cents * pct // 100")
+REQUEST = "fix discounted() in calc.py: the discount is never applied"
+
+
+def fenced(code: str) -> dict[str, str]:
+    return {"content": f"```python\n{code}```\n"}
+
+
+def _service(workspace: Path) -> None:
+    (workspace / "calc.py").write_text(BUGGY)
+    (workspace / "tests").mkdir()
+    (workspace / "tests" / "test_calc.py").write_text(TESTS)
+
+
+def _run(workspace: Path, turns: list[dict]) -> tuple[str, RunStatus, list[dict]]:
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    runner = make_runner(workspace, turns)
+    session_id, result = GuidedRun(runner).start(REQUEST, runner.registry.get("dev"))
+    return session_id, result.status, read_events(find_session(workspace, session_id))
+
+
+def _prompts(events: list[dict]) -> list[str]:
+    return [
+        e["message"]["content"]
+        for e in events
+        if e["type"] == "message" and e["message"]["role"] == "user"
+    ]
+
+
+def test_a_change_that_breaks_a_passing_test_goes_back_with_the_failure(workspace: Path) -> None:
+    _service(workspace)
+    _, status, events = _run(workspace, [fenced(BREAKS_TOTAL), fenced(STILL_BUGGY), fenced(FIXED)])
+    assert status is RunStatus.COMPLETED
+    assert (workspace / "calc.py").read_text() == FIXED
+    checks = [e for e in events if e["type"] == "check"]
+    assert [len(c["failing"]) for c in checks] == [2, 1, 0]
+    prompts = _prompts(events)
+    assert "tests/test_calc::test_total passed before your change and fails with it" in prompts[1]
+    assert "assert 4 == 3" in prompts[1]
+    # The second answer broke nothing but left the bug: told so, as a plain failure.
+    assert "Test tests/test_calc::test_discount fails" in prompts[2]
+    assert "passed before" not in prompts[2]
+
+
+def test_without_a_passing_answer_the_one_that_broke_least_is_kept(workspace: Path) -> None:
+    _service(workspace)
+    fixes_but_breaks = FIXED.replace("sum(xs)", "sum(xs) + 1")
+    _, status, events = _run(
+        workspace, [fenced(fixes_but_breaks), fenced(STILL_BUGGY), fenced("def total(:\n")]
+    )
+    assert status is RunStatus.COMPLETED  # the audit and the next round take it on
+    assert (workspace / "calc.py").read_text() == STILL_BUGGY  # broke no passing test
+    kept = [e for e in events if e["type"] == "check" and "kept" in e]
+    assert [(k["kept"], k["failing"]) for k in kept] == [(2, ["tests/test_calc::test_discount"])]
+
+
+def test_the_file_is_put_back_while_a_candidate_fails(workspace: Path) -> None:
+    _service(workspace)
+    _, status, _ = _run(workspace, [fenced(BREAKS_TOTAL)] * 3)
+    # Every answer broke a passing test; the least bad is kept, which still broke it:
+    # the file holds that answer, and nothing else was left behind by the attempts.
+    assert status is RunStatus.COMPLETED
+    assert (workspace / "calc.py").read_text() == BREAKS_TOTAL
+    assert sorted(p.name for p in workspace.iterdir() if not p.name.startswith(".")) == [
+        "calc.py",
+        "tests",
+    ]
