@@ -18,6 +18,7 @@ TESTS = (
 BREAKS_TOTAL = BUGGY.replace("sum(xs)", "sum(xs) + 1")
 STILL_BUGGY = BUGGY.replace("return cents", "return int(cents)")
 FIXED = BUGGY.replace("return cents", "return cents - cents * pct // 100")
+FIXED_FUNCTION = "def discounted(cents, pct):\n    return cents - cents * pct // 100\n"
 REQUEST = "fix discounted() in calc.py: the discount is never applied"
 
 
@@ -32,9 +33,15 @@ def _service(workspace: Path) -> None:
 
 
 def _run(workspace: Path, turns: list[dict]) -> tuple[str, RunStatus, list[dict]]:
+    return _run_request(workspace, REQUEST, turns)
+
+
+def _run_request(
+    workspace: Path, request: str, turns: list[dict]
+) -> tuple[str, RunStatus, list[dict]]:
     write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
     runner = make_runner(workspace, turns)
-    session_id, result = GuidedRun(runner).start(REQUEST, runner.registry.get("dev"))
+    session_id, result = GuidedRun(runner).start(request, runner.registry.get("dev"))
     return session_id, result.status, read_events(find_session(workspace, session_id))
 
 
@@ -84,3 +91,52 @@ def test_the_file_is_put_back_while_a_candidate_fails(workspace: Path) -> None:
         "calc.py",
         "tests",
     ]
+
+
+def test_a_request_naming_no_file_goes_to_the_function_the_failing_test_calls(
+    workspace: Path,
+) -> None:
+    _service(workspace)
+    (workspace / "app.py").write_text("from calc import total\n\nSTARTED = True\n")
+    request = "Discounts are never applied; the service's failing test shows it. Fix it."
+    _, status, events = _run_request(workspace, request, [fenced(FIXED_FUNCTION)])
+    assert status is RunStatus.COMPLETED
+    located = next(e for e in events if e["type"] == "phase" and e["name"] == "locate")
+    assert located["file"] == "calc.py"
+    assert located["reason"] == "the service's failing tests call it"
+    assert (workspace / "calc.py").read_text() == FIXED
+    assert "Change only the function `discounted` so that" in _prompts(events)[0]
+
+
+def test_culprits_follow_calls_and_requested_routes(workspace: Path) -> None:
+    from bdev.backend.analyze import analyze
+    from bdev.workflow.culprits import culprits
+
+    _service(workspace)
+    (workspace / "app.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/items/{item_id}")\ndef read_item(item_id: int) -> dict:\n    return {}\n'
+    )
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    (workspace / "tests" / "test_api.py").write_text(
+        "from app import app\nfrom fastapi.testclient import TestClient\n\n\n"
+        "def test_read():\n    assert TestClient(app).get('/items/7?full=1').status_code == 200\n"
+    )
+    facts = analyze(workspace)
+    failing = ["tests/test_calc::test_discount", "tests/test_api::test_read", "tests/gone::x"]
+    assert culprits(workspace, failing, facts) == [
+        ("calc.py", "discounted"),
+        ("app.py", "read_item"),
+    ]
+
+
+def test_a_candidate_the_module_cannot_import_goes_back(workspace: Path) -> None:
+    _service(workspace)
+    at_import = FIXED + "\n\nassert total([1]) == 2, 'checked at import'\n"
+    _, status, events = _run(workspace, [fenced(at_import), fenced(FIXED)])
+    assert status is RunStatus.COMPLETED and (workspace / "calc.py").read_text() == FIXED
+    errors = [e["errors"] for e in events if e["type"] == "format_error"]
+    assert errors == [
+        ["With your code in it, `calc.py` fails when it is imported: "
+         "AssertionError: checked at import"]
+    ]  # fmt: skip

@@ -5,15 +5,16 @@ junk to it, or claims work it never did. Here the program takes every decision a
 model gets wrong and leaves it one narrow job per step:
 
 1. locate: which file the request is about: a file it names, else the file that owns
-   the routes it names (`bdev analyze`), else the service's entry module, else `app.py`
-   for a new service;
+   the routes it names (`bdev analyze`), else the functions the service's failing tests
+   call (`culprits`), else the file sharing the most words with the request, else the
+   service's entry module, else `app.py` for a new service;
 2. change, one slot at a time, the smallest that fits: for each existing route the
    request names, the handler function; for a route it names that does not exist yet,
    new code added to the module; otherwise the whole file. The model sees the request,
    the file and any feedback from the last readiness check, and answers with the slot's
    code only; bdev splices it in and checks the file at once (it parses; ruff finds no
-   undefined names) and sends problems back, a few times at most, before writing it
-   atomically;
+   undefined names; it imports; the service's own tests pass: `suitecheck`) and sends
+   problems back, a few times at most, before writing it atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
    writes the API tests, the audit measures, failing gates come back here as feedback.
 
@@ -29,7 +30,7 @@ import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -48,7 +49,8 @@ from bdev.runtime.runner import Runner
 from bdev.runtime.session import Transcript, find_session, new_session_id, sessions_dir
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
-from bdev.workflow.suitecheck import Outcome, Suite, find_suite
+from bdev.workflow.culprits import culprits
+from bdev.workflow.suitecheck import Outcome, Service, find_service
 
 MAX_ATTEMPTS = 3  # answers per change step: one, plus two with the problems shown
 MAX_PROBLEMS = 5  # per retry: a small model fixes a few things at a time
@@ -87,15 +89,22 @@ class Target:
     slots: list[Slot] = field(default_factory=lambda: [Slot("file")])
 
 
-def locate(task: str, workspace: Path, facts: BackendFacts | None) -> Target:
+def locate(
+    task: str, workspace: Path, facts: BackendFacts | None, failing: Sequence[str] = ()
+) -> Target:
     """The one file the request is about (see the module docstring for the order), and
-    the slots to fill in it."""
+    the slots to fill in it. `failing`: the service's tests that fail before the change."""
     named = [m.group(1) for m in _NAMED_FILE.finditer(task)]
     source_files = [n for n in named if not Path(n).name.startswith("test_")]
+    called = culprits(workspace, list(failing), facts)
     if source_files:
         target = Target(source_files[0], "named in the request")
     elif facts is not None and (owners := _route_owners(task, facts)):
         target = Target(owners[0], "owns the routes the request names")
+    elif called:
+        file = called[0][0]
+        slots = [Slot("function", function=name) for f, name in called if f == file]
+        return Target(file, "the service's failing tests call it", slots)
     elif facts is not None and (best := _closest_file(task, workspace)):
         target = Target(best, "shares the most words with the request")
     elif facts is not None and facts.entry_point is not None and facts.entry_point.file:
@@ -218,7 +227,7 @@ class GuidedRun:
     _steps: int = field(default=0, repr=False)  # model calls so far, over every round
     _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
     _model_error: str = field(default="", repr=False)
-    _suite_found: Suite | Literal[False] | None = field(default=None, repr=False)
+    _service: Service | Literal[False] | None = field(default=None, repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -254,7 +263,11 @@ class GuidedRun:
             )
             if on_start is not None:
                 on_start(emit)  # the context exchange; this route reads the facts itself
-            self.target = self.target or locate(task, self.workspace, self.facts)
+            if self.target is None:
+                service = self._service_code()
+                before = service.run() if service is not None and service.has_tests else None
+                failing = sorted(before.failed) if before is not None else []
+                self.target = locate(task, self.workspace, self.facts, failing)
             emit(EventType.PHASE, name="locate", file=self.target.path, reason=self.target.reason)
             return session_id, self._change(model, emit, feedback="")
         finally:
@@ -311,7 +324,8 @@ class GuidedRun:
         messages = [Message("system", render("guided_system")), Message("user", prompt)]
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
-        suite = self._suite() if slot.kind != "migration" else None
+        service = self._service_code() if slot.kind != "migration" else None
+        suite = service if service is not None and service.has_tests else None
         before = suite.run() if suite is not None else None
         best: _Candidate | None = None
         problems: list[str] = []
@@ -343,6 +357,8 @@ class GuidedRun:
                 problems = _write_migration(path, response.content)
             else:
                 new, problems = _candidate(path, slot, response.content, current)
+                if not problems and service is not None:
+                    problems = self._imports(service, path, new, current)
             if not problems and suite is not None and before is not None:
                 candidate = self._try(suite, before, path, new, current, emit)
                 problems = candidate.problems
@@ -365,15 +381,32 @@ class GuidedRun:
             return []
         return problems
 
-    def _suite(self) -> Suite | None:
-        """The service's own tests, found once per run; None when it has none."""
-        if self._suite_found is None:
-            self._suite_found = find_suite(self.workspace) or False
-        return self._suite_found or None
+    def _service_code(self) -> Service | None:
+        """The service's interpreter and tests, found once per run."""
+        if self._service is None:
+            self._service = find_service(self.workspace) or False
+        return self._service or None
+
+    def _imports(self, service: Service, path: Path, text: str, current: str | None) -> list[str]:
+        """[] when the module imports with `text` in it (or it was already broken, or
+        it cannot be told); the file is as it was afterwards."""
+        file = path.relative_to(self.workspace).as_posix()
+        was = service.import_error(file) if current is not None else None
+        write_text_atomic(path, text)
+        try:
+            error = service.import_error(file)
+        finally:
+            if current is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_text_atomic(path, current)
+        if error is None or (was is not None and error == was):
+            return []
+        return [f"With your code in it, `{file}` fails when it is imported: {error}"]
 
     def _try(
         self,
-        suite: Suite,
+        suite: Service,
         before: Outcome,
         path: Path,
         text: str,
@@ -440,7 +473,7 @@ def _slot_name(slot: Slot) -> str:
     if slot.kind == "migration":
         return f"the new migration {slot.file}"
     if slot.kind == "function":
-        return f"{slot.function}() for {slot.route}"
+        return f"{slot.function}() for {slot.route}" if slot.route else f"{slot.function}()"
     if slot.kind == "append":
         return f"new code for {slot.route}"
     return "the whole file"

@@ -1,4 +1,5 @@
-"""The service's own tests as the check of a program-led change step.
+"""The service's own code as the check of a program-led change step: it imports, and its
+own tests pass.
 
 A change that compiles can still break the endpoint it touches (a `WHERE` after `ORDER
 BY`, a response that is no longer a list). When the service has tests, each candidate is
@@ -8,14 +9,20 @@ test client logged one, instead of a round later through the audit. Tests that f
 before (a bug report's failing test) count too: the candidate that leaves the fewest
 failing is the one kept.
 
-The tests run with the service's interpreter, found the way the audit finds it (and
-cached, so the audit that follows builds nothing).
+Before that, the changed module must import: a module that fails at import time (a test
+the model called at module level, a name it misspelt at run time) is rejected whatever
+the tests say, since a service that does not start passes nothing.
+
+Both run with the service's interpreter, found the way the audit finds it (and cached,
+so the audit that follows builds nothing).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +31,7 @@ from bdev.backend.audit.procs import run_bounded
 from bdev.backend.audit.testrun import JUNIT_CAPTURE, read_junit, server_error
 
 RUN_TIMEOUT_S = 120.0
+IMPORT_TIMEOUT_S = 30.0
 _TEST_FOLDERS = ("tests", "test")
 _MESSAGE_LINES = 4
 
@@ -42,12 +50,31 @@ class Outcome:
 
 
 @dataclass
-class Suite:
-    """The service's tests and the interpreter that runs them."""
+class Service:
+    """The service's code with the interpreter that runs it."""
 
     root: Path
     python: str
     env: dict[str, str]
+    has_tests: bool
+
+    def import_error(self, file: str) -> str | None:
+        """Why `file` (relative to the root) fails to import, in the exception's own last
+        line; None when it imports, or when that cannot be told (it did not finish)."""
+        module = file.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        try:
+            done = subprocess.run(
+                [self.python, "-c", f"import {module}"],
+                cwd=self.root, env={**self.env, "PYTHONPATH": str(self.root)},
+                capture_output=True, text=True, timeout=IMPORT_TIMEOUT_S, check=False,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return None  # e.g. a module that serves at import: not for this check to say
+        if done.returncode == 0:
+            return None
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        return lines[-1][:400] if lines else f"exit code {done.returncode}"
 
     def run(self) -> Outcome | None:
         """The suite's outcome; None when pytest could not run it (collection errors
@@ -66,11 +93,9 @@ class Suite:
             return _outcome(junit)
 
 
-def find_suite(root: Path) -> Suite | None:
-    """The service's test suite, ready to run; None when it has no tests folder or its
-    environment cannot be made (the audit reports why)."""
-    if not any((root / name).is_dir() for name in _TEST_FOLDERS):
-        return None
+def find_service(root: Path) -> Service | None:
+    """The service's interpreter and environment; None when they cannot be made (the
+    audit reports why)."""
     with tempfile.TemporaryDirectory(prefix="bdev-suite-env-") as workdir:
         try:
             _, env = environment.prepare(
@@ -80,12 +105,11 @@ def find_suite(root: Path) -> Suite | None:
             return None
     merged = {**os.environ, **env.env}
     merged.pop("PYTHONHOME", None)
-    return Suite(root, env.python, merged)
+    has_tests = any((root / name).is_dir() for name in _TEST_FOLDERS)
+    return Service(root, env.python, merged, has_tests)
 
 
 def _outcome(junit: Path) -> Outcome:
-    import xml.etree.ElementTree as ET
-
     outcome = Outcome()
     for case in ET.parse(junit).getroot().iter("testcase"):
         problem = case.find("failure")
