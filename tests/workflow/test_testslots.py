@@ -54,12 +54,37 @@ def test_good_asserts_are_kept_and_bad_ones_dropped(tmp_path: Path) -> None:
     text = (tmp_path / GENERATED).read_text()
     assert 'assert data == {"status": "ok"}' in text
     assert "widget" not in text and "===" not in text
-    notes = "\n".join(written.notes)
+    notes = "\n".join(written.notes + written.checked)
     assert "GET /health: checks" in notes
     assert "POST /items: dropped" in notes and "its test failed" in notes
-    assert "GET /items/{item_id}: no expectation" in notes and "does not compile" in notes
+    # The request names POST /items with its method: GET /items/{item_id} is not asked.
+    assert "GET /items/{item_id}" not in notes
     assert "test_get_health_matches_the_request" in text
     assert "bdev wrote tests/test_api_generated.py" in written.summary()
+    assert [f.split(": ")[0] for f in written.failed] == [
+        '`assert data["name"] == "widget"` (POST /items)'
+    ]
+
+
+def test_failing_expectations_stay_while_a_round_follows_and_are_reused(tmp_path: Path) -> None:
+    report = report_for(tmp_path)
+    model = ScriptedModel.from_turns(
+        [
+            fenced('assert data == {"status": "ok"}'),
+            fenced('assert data["name"] == "widget"'),
+            fenced("NONE"),
+        ]
+    )
+    written = generate_tests(tmp_path, TASK, report, model)
+    assert written is not None
+    assert not check_slots(tmp_path, written, report, keep_failing=True)  # nothing dropped
+    assert "widget" in (tmp_path / GENERATED).read_text()
+    assert "POST /items: kept for the next round" in "\n".join(written.checked)
+    # The next round asks the model nothing: the same expectations are checked again.
+    again = generate_tests(tmp_path, TASK, report, None, reuse=written.slots)
+    assert again is not None and [s.lines for s in again.slots] == [s.lines for s in written.slots]
+    assert check_slots(tmp_path, again, report)  # the last round: the failing one leaves
+    assert "widget" not in (tmp_path / GENERATED).read_text()
 
 
 def test_without_a_model_only_the_skeleton_is_written(tmp_path: Path) -> None:
@@ -80,6 +105,8 @@ def test_assert_lines_are_checked_one_by_one() -> None:
     )
     lines, why = assert_lines("```python\nassert eval('1')\n```")
     assert not lines and "eval" in why
+    lines, why = assert_lines("```python\nassert data ===\n```")
+    assert not lines and "does not compile" in why
     lines, why = assert_lines("The answer is ok.")
     assert not lines and "no assert" in why
 

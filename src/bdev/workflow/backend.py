@@ -25,6 +25,7 @@ from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.results import StepResult
 from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts
+from bdev.backend.testgen import Slot as TestSlot
 from bdev.config import Config
 from bdev.errors import BdevError
 from bdev.llm.base import Model, Usage
@@ -155,9 +156,13 @@ def run_backend_workflow(
         if needs_tests(workspace, report, facts_before, changes, program_led=guided):
             # A small model does not write real tests (it says it did): bdev writes them
             # from the served contract and the code, then measures again.
+            # A program-led run keeps the request's failing expectations while a round
+            # remains: they are what that round's candidates are checked against.
+            keep = guided and rounds < options.max_rounds
             report, written = _generated_tests(
-                runner, definition, session_id, rounds, task, report, options.audit, progress
-            )
+                runner, definition, session_id, rounds, task, report, options.audit, progress,
+                keep_failing=keep, reuse=generated.slots if generated is not None else None,
+            )  # fmt: skip
             generated = written or generated
         gates = evaluate(report, options.gates, changes)
         status = verdict(gates)
@@ -171,6 +176,17 @@ def run_backend_workflow(
             or result.status not in _ROUND_ENDINGS
             or (guided and not fixable)
         )
+        # No round follows: the expectations still failing leave the module.
+        if (
+            last
+            and guided
+            and generated is not None
+            and generated.failed
+            and check_slots(workspace, generated, report)
+        ):
+            report = _audit(workspace, options.audit, progress)
+            gates = evaluate(report, options.gates, changes)
+            status = verdict(gates)
         if not last:
             status = Readiness.IMPLEMENTING
         runner.emit_event(
@@ -242,18 +258,23 @@ def _generated_tests(
     report: AuditReport,
     options: AuditOptions,
     progress: Callable[[str], None] | None,
+    *,
+    keep_failing: bool = False,
+    reuse: list[TestSlot] | None = None,
 ) -> tuple[AuditReport, GeneratedTests | None]:
     """Write `tests/test_api_generated.py` and audit again; the model's slot lines are
-    checked in the environment that audit built (it has what the module imports)."""
+    checked in the environment that audit built (it has what the module imports).
+    `keep_failing`, `reuse`: see `check_slots` and `generate_tests`."""
     workspace = runner.workspace
     say = progress or (lambda _text: None)
-    say(f"tests: bdev writes {GENERATED} for the service's endpoints (no test named them)")
-    written = generate_tests(workspace, task, report, _slot_model(runner, definition))
+    say(f"tests: bdev writes {GENERATED} for the service's new or changed endpoints")
+    model = _slot_model(runner, definition)
+    written = generate_tests(workspace, task, report, model, reuse)
     if written is None:
         return report, None
     if written.changed:
         report = _audit(workspace, options, progress)
-    if check_slots(workspace, written, report):
+    if check_slots(workspace, written, report, keep_failing=keep_failing):
         report = _audit(workspace, options, progress)
     say(written.summary())
     runner.emit_event(
@@ -263,7 +284,7 @@ def _generated_tests(
         round=round_,
         path=written.path,
         tests=written.tests,
-        notes=written.notes,
+        notes=written.notes + written.checked,
     )
     return report, written
 

@@ -46,8 +46,9 @@ class GeneratedTests:
     ops: list[Operation]
     slots: list[Slot] = field(default_factory=list)  # the model's lines, checked or not yet
     notes: list[str] = field(default_factory=list)  # about the request's expectations
-    # The request's expectations whose test failed ("`assert ...` (GET /x): why"): dropped
-    # from the module, and told to a program-led round, which may be what is wrong.
+    checked: list[str] = field(default_factory=list)  # the last check's word on each slot
+    # The request's expectations whose test failed ("`assert ...` (GET /x): why"): told
+    # to a program-led round, since the code may be what is wrong, and dropped at the end.
     failed: list[str] = field(default_factory=list)
 
     @property
@@ -59,8 +60,8 @@ class GeneratedTests:
             f"bdev wrote {self.path}: {self.tests} tests of {len(self.ops)} operations from "
             "the service's OpenAPI document and route analysis"
         )
-        if self.notes:
-            text += " (" + "; ".join(self.notes) + ")"
+        if self.notes or self.checked:
+            text += " (" + "; ".join(self.notes + self.checked) + ")"
         return text + "."
 
 
@@ -137,10 +138,16 @@ def document(report: AuditReport) -> dict[str, Any] | None:
 
 
 def generate_tests(
-    workspace: Path, task: str, report: AuditReport, model: Model | None
+    workspace: Path,
+    task: str,
+    report: AuditReport,
+    model: Model | None,
+    reuse: list[Slot] | None = None,
 ) -> GeneratedTests | None:
     """Write the module, with the model's lines for the operations the request names (not
-    checked yet: see `check_slots`); None when nothing could be written."""
+    checked yet: see `check_slots`); None when nothing could be written. `reuse`: the
+    lines of an earlier round, kept for the operations that still exist instead of
+    asking again (the expectations stay the same from round to round)."""
     facts = report.facts
     target = app_target(facts) if facts is not None else None
     if facts is None or target is None:
@@ -150,20 +157,29 @@ def generate_tests(
         return None
     path = workspace / GENERATED
     old = path.read_text(encoding="utf-8") if path.is_file() and is_ours(path) else None
-    slots, notes = _asked_slots(task, ops, model) if model is not None else ([], [])
+    if reuse is not None:
+        names = {op.name for op in ops}
+        slots, notes = [s for s in reuse if s.operation in names], []
+    elif model is not None:
+        slots, notes = _asked_slots(task, ops, model)
+    else:
+        slots, notes = [], []
     if write_module(workspace, render_module(target, ops, slots)) is None:
         return None  # someone else's file has that name: leave it
     changed = path.read_text(encoding="utf-8") != old
     return GeneratedTests(GENERATED, changed, target, ops, slots, notes)
 
 
-def check_slots(workspace: Path, generated: GeneratedTests, report: AuditReport) -> bool:
+def check_slots(
+    workspace: Path, generated: GeneratedTests, report: AuditReport, *, keep_failing: bool = False
+) -> bool:
     """Run the slots' tests with the service's interpreter (`report`'s, which has what the
-    module imports); drop the failing ones. True when the file changed."""
+    module imports); drop the failing ones, unless `keep_failing` (a round of a
+    program-led run follows, and they are its checks). True when the file changed."""
     if not generated.slots:
         return False
-    kept = _checked(workspace, generated, _python(report))
-    if len(kept) == len(generated.slots):
+    kept = _checked(workspace, generated, _python(report), keep_failing)
+    if keep_failing or len(kept) == len(generated.slots):
         return False
     generated.slots = kept
     write_module(workspace, render_module(generated.target, generated.ops, kept))
@@ -194,17 +210,21 @@ def _asked_slots(task: str, ops: list[Operation], model: Model) -> tuple[list[Sl
     return slots, notes
 
 
-def _checked(workspace: Path, generated: GeneratedTests, python: str) -> list[Slot]:
+def _checked(
+    workspace: Path, generated: GeneratedTests, python: str, keep_failing: bool
+) -> list[Slot]:
     """The slots whose test passes against the service; a note for each, kept or not."""
     failed = failing_tests(workspace, python, [s.test_name for s in generated.slots])
     kept = []
+    generated.checked, generated.failed = [], []
     for slot in generated.slots:
         why = "pytest could not run it" if failed is None else failed.get(slot.test_name)
         label, shown = _label(generated.ops, slot.operation), "; ".join(slot.lines)
-        if why:
-            generated.notes.append(f"{label}: dropped `{shown}`, its test failed: {why}")
-            generated.failed.append(f"`{shown}` ({label}): {why}")
-        else:
+        if not why:
             kept.append(slot)
-            generated.notes.append(f"{label}: checks `{shown}` from the request")
+            generated.checked.append(f"{label}: checks `{shown}` from the request")
+            continue
+        generated.failed.append(f"`{shown}` ({label}): {why}")
+        verdict = "kept for the next round" if keep_failing else "dropped"
+        generated.checked.append(f"{label}: {verdict} `{shown}`, its test failed: {why}")
     return kept

@@ -27,6 +27,7 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 MAX_LINES = 3
 MAX_SHAPE_CHARS = 300
 RUN_TIMEOUT_S = 120.0
+_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/-]*)", re.IGNORECASE)
 # What a model may call the body instead of `data`.
 _BODY = re.compile(r"\bresponse\.json\(\)|\bresponse\.json\b|\breply\.data\b|\bresponse\.data\b")
 
@@ -39,13 +40,21 @@ class SlotOutcome:
 
 def mentioned(task: str, ops: list[Operation]) -> list[Operation]:
     """The operations whose path the request names (`/health`): only about those can it
-    state anything, and a small model is asked nothing it cannot answer."""
+    state anything, and a small model is asked nothing it cannot answer. When it names
+    them with their method (`GET /events`), only those: POST /events is not in
+    question when the request is about listing events."""
     found = []
+    named = {(m.upper(), p.rstrip("/")) for m, p in _METHOD_PATH.findall(task)}
     for op in slot_operations(ops):
         static = re.split(r"[{<]", op.path, maxsplit=1)[0].rstrip("/")
         if static and re.search(rf"{re.escape(static)}(?![\w-])", task):
             found.append(op)
-    return found
+    with_method = [op for op in found if (op.method, _static(op.path)) in named]
+    return with_method or found
+
+
+def _static(path: str) -> str:
+    return re.split(r"[{<]", path, maxsplit=1)[0].rstrip("/")
 
 
 def ask(task: str, op: Operation, model: Model) -> tuple[list[str], str]:
