@@ -335,7 +335,9 @@ class GuidedRun:
             try:
                 with (
                     model_setting(model, "max_tokens", _room_for(slot, current)),
-                    retry_sampling(model, attempt),
+                    # A later round starts warmer: greedy, a small model answers the new
+                    # feedback with the very code the last round wrote.
+                    retry_sampling(model, attempt + (1 if feedback else 0)),
                 ):
                     response = model.complete(messages, [])
             except ModelError as e:
