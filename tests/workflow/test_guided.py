@@ -249,3 +249,35 @@ def test_a_whole_module_answer_to_a_handler_slot_keeps_only_what_is_new(
     assert text.count("app = FastAPI()") == 1 and text.count("ORDERS = [") == 1
     assert text.count('if __name__ == "__main__":') == 1
     assert "return clip(ORDERS, limit)" in text and "def clip(" in text
+
+
+def test_the_requests_expectations_are_written_first_and_checked_in_the_first_round(
+    workspace: Path,
+) -> None:
+    _orders_service(workspace)
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    handler = '@app.get("/orders")\ndef list_orders() -> list[int]:\n    return {}\n'
+    turns = [
+        {"content": "```python\nassert data == [3, 2, 1]\n```"},  # asked before any change
+        fenced(handler.format("ORDERS[:2]")),  # breaks nothing the service tested, but...
+        fenced(handler.format("sorted(ORDERS, reverse=True)")),  # what the request states
+    ]
+    runner = make_runner(workspace, turns)
+    slow_steps = {"services", "migrations", "conformance", "probes", "load", "security"}
+    options = WorkflowOptions(
+        gates=GatesConfig(p95_max_ms=None, openapi=False, health=False, max_rounds=1),
+        audit=AuditOptions(python=sys.executable, skip=frozenset(slow_steps)),
+    )
+    task = "GET /orders must list the orders newest first (highest number first)"
+    result = run_backend_workflow(runner, task, runner.registry.get("dev"), options, guided=True)
+    assert "return sorted(ORDERS, reverse=True)" in (workspace / "app.py").read_text()
+    events = read_events(find_session(workspace, result.session_id))
+    checks = [e for e in events if e["type"] == "check"]
+    assert [c["failing"] for c in checks] == [
+        ["tests/test_api_generated::test_get_orders_matches_the_request"],
+        [],
+    ]
+    written = (workspace / "tests" / "test_api_generated.py").read_text()
+    assert "assert data == [3, 2, 1]" in written
+    tests = next(g for g in result.gates if g.name == "tests")
+    assert tests.passed and tests.measured["passed"] >= 2  # bdev's checks and the request's

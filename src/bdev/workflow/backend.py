@@ -137,18 +137,24 @@ def run_backend_workflow(
         return render("workflow_context", context_json=text)
 
     implementer: Implementer = runner
+    generated: GeneratedTests | None = None
     if guided:
         implementer = GuidedRun(runner, facts=facts_before, progress=progress)
+        generated = _tests_first(runner, definition, task, facts_before, progress)
     before = snapshot(workspace)
     session_id, result = implementer.start(task, definition, on_start=on_start)
     steps, usage = result.steps, result.usage
+    if generated is not None:
+        runner.emit_event(
+            session_id, EventType.PHASE, name="generated_tests", round=0, path=generated.path,
+            tests=generated.tests, notes=generated.notes,
+        )  # fmt: skip
     if not options.run_gates:
         return WorkflowResult(
             session_id, result, Readiness.NOT_CHECKED, 1, steps=steps, usage=usage
         )
 
     rounds = 1
-    generated: GeneratedTests | None = None
     while True:
         runner.emit_event(session_id, EventType.PHASE, name="production_readiness", round=rounds)
         changes = _agents_changes(diff(before, snapshot(workspace)))
@@ -287,6 +293,37 @@ def _generated_tests(
         notes=written.notes + written.checked,
     )
     return report, written
+
+
+def _tests_first(
+    runner: Runner,
+    definition: AgentDefinition,
+    task: str,
+    facts: BackendFacts | None,
+    progress: Callable[[str], None] | None,
+) -> GeneratedTests | None:
+    """Before a program-led round: bdev's tests for the existing endpoints the request
+    names, with its expectations, which fail until the change is made. The round's
+    candidates are checked against them (`suitecheck`), not only the next round's."""
+    model = _slot_model(runner, definition)
+    if facts is None or model is None:
+        return None
+    report = AuditReport(
+        root=str(runner.workspace),
+        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        facts=facts,
+    )
+    existed = (runner.workspace / GENERATED).exists()
+    written = generate_tests(runner.workspace, task, report, model)
+    if written is None or not written.slots:
+        # Nothing the request states about an endpoint that exists: the audit after the
+        # round writes the module (new endpoints appear only then).
+        if written is not None and not existed:
+            (runner.workspace / written.path).unlink(missing_ok=True)
+        return None
+    if progress:
+        progress(f"tests: bdev wrote {len(written.slots)} expectations of the request first")
+    return written
 
 
 def _slot_model(runner: Runner, definition: AgentDefinition) -> Model | None:
