@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bdev.backend.testgen import GENERATED, Operation, Slot, slot_operations
+from bdev.backend.testgen import GENERATED, Operation, Slot, slot_operations, slot_request
 from bdev.llm.base import Message, Model, ModelError
 from bdev.prompts import render
 from bdev.specfirst.fill.check import forbidden
@@ -69,6 +69,8 @@ def ask(task: str, op: Operation, model: Model) -> tuple[list[str], str]:
                 task=task,
                 method=op.method,
                 path=op.path,
+                call=slot_request(op),
+                bodyless=op.method in ("POST", "PUT", "PATCH") and not op.request.has_body,
                 status=op.success,
                 shape=shape,
             ),

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from bdev.backend.testgen.app_target import AppTarget, app_target
 from bdev.backend.testgen.operations import Operation, operations
-from bdev.backend.testgen.render import MARKER, Slot, render_module, slot_operations
+from bdev.backend.testgen.render import (
+    MARKER,
+    Slot,
+    render_module,
+    slot_operations,
+    slot_request,
+)
 from bdev.fsutil import write_text_atomic
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "operations",
     "render_module",
     "slot_operations",
+    "slot_request",
     "write_module",
 ]
 

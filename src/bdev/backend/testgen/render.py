@@ -59,6 +59,14 @@ def _slot_check(op: Operation) -> Check | None:
     return next((c for c in op.checks if c.name.endswith("_succeeds")), None)
 
 
+def slot_request(op: Operation) -> str:
+    """The call whose answer a slot's `data` is, as the test module makes it."""
+    check = _slot_check(op)
+    if check is None:
+        return ""
+    return _call(check.request, {"created_id"} if check.create else set())
+
+
 def slot_operations(ops: list[Operation]) -> list[Operation]:
     """The operations a slot can state expectations about: a success test exists."""
     return [op for op in ops if _slot_check(op) is not None]
