@@ -140,3 +140,16 @@ def test_a_candidate_the_module_cannot_import_goes_back(workspace: Path) -> None
         ["With your code in it, `calc.py` fails when it is imported: "
          "AssertionError: checked at import"]
     ]  # fmt: skip
+
+
+def test_tests_added_after_the_first_round_check_the_next(workspace: Path) -> None:
+    (workspace / "calc.py").write_text(BUGGY)
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    runner = make_runner(workspace, [fenced(STILL_BUGGY), fenced(BREAKS_TOTAL), fenced(FIXED)])
+    guided = GuidedRun(runner)
+    session_id, _ = guided.start(REQUEST, runner.registry.get("dev"))  # no tests: kept as is
+    assert (workspace / "calc.py").read_text() == STILL_BUGGY
+    (workspace / "tests").mkdir()  # as bdev's generated tests do after a round
+    (workspace / "tests" / "test_calc.py").write_text(TESTS)
+    guided.resume(session_id, "tests/test_calc::test_discount fails")
+    assert (workspace / "calc.py").read_text() == FIXED  # BREAKS_TOTAL was checked and refused

@@ -56,7 +56,11 @@ class Service:
     root: Path
     python: str
     env: dict[str, str]
-    has_tests: bool
+
+    @property
+    def has_tests(self) -> bool:
+        """Asked each time: bdev's generated tests may have added the folder since."""
+        return any((self.root / name).is_dir() for name in _TEST_FOLDERS)
 
     def import_error(self, file: str) -> str | None:
         """Why `file` (relative to the root) fails to import, in the exception's own last
@@ -105,8 +109,7 @@ def find_service(root: Path) -> Service | None:
             return None
     merged = {**os.environ, **env.env}
     merged.pop("PYTHONHOME", None)
-    has_tests = any((root / name).is_dir() for name in _TEST_FOLDERS)
-    return Service(root, env.python, merged, has_tests)
+    return Service(root, env.python, merged)
 
 
 def _outcome(junit: Path) -> Outcome:
