@@ -157,13 +157,12 @@ def generate_tests(
         return None
     path = workspace / GENERATED
     old = path.read_text(encoding="utf-8") if path.is_file() and is_ours(path) else None
+    slots: list[Slot] = []
+    notes: list[str] = []
     if reuse is not None:
-        names = {op.name for op in ops}
-        slots, notes = [s for s in reuse if s.operation in names], []
+        slots = [s for s in reuse if s.operation in {op.name for op in ops}]
     elif model is not None:
         slots, notes = _asked_slots(task, ops, model)
-    else:
-        slots, notes = [], []
     if write_module(workspace, render_module(target, ops, slots)) is None:
         return None  # someone else's file has that name: leave it
     changed = path.read_text(encoding="utf-8") != old
