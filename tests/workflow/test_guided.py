@@ -281,3 +281,18 @@ def test_the_requests_expectations_are_written_first_and_checked_in_the_first_ro
     assert "assert data == [3, 2, 1]" in written
     tests = next(g for g in result.gates if g.name == "tests")
     assert tests.passed and tests.measured["passed"] >= 2  # bdev's checks and the request's
+
+
+def test_a_route_added_in_one_round_is_a_handler_to_change_in_the_next(workspace: Path) -> None:
+    facts = _orders_service(workspace)
+    new_route = '@app.get("/orders/{order_id}")\ndef get_order(order_id: int) -> int:\n'
+    first = new_route + "    return order_id\n"
+    second = new_route + "    if order_id not in ORDERS:\n        raise KeyError\n    return 1\n"
+    guided, definition = _guided(workspace, [fenced(first), fenced(second)])
+    guided.facts = facts
+    session_id, _ = guided.start("add GET /orders/{id}", definition)
+    assert [s.kind for s in guided.target.slots] == ["append"]
+    guided.resume(session_id, "GET /orders/9 answered 200, not 404")
+    assert [(s.kind, s.function) for s in guided.target.slots] == [("function", "get_order")]
+    text = (workspace / "app.py").read_text()
+    assert text.count("def get_order") == 1 and "raise KeyError" in text

@@ -38,7 +38,9 @@ from typing import Literal
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
 from bdev.agents.tokens import terms, words
+from bdev.backend.analyze import analyze
 from bdev.backend.facts import BackendFacts
+from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
@@ -279,6 +281,9 @@ class GuidedRun:
         emit = Emitter(transcript, *self.runner.sinks)
         try:
             model = self.runner.model_for(self._definition)
+            if self.target is not None:
+                self.target.slots = _next_round_slots(self._task, self.workspace, self.target)
+                emit(EventType.PHASE, name="locate", file=self.target.path, reason="next round")
             return session_id, self._change(model, emit, feedback=instruction or "")
         finally:
             transcript.close()
@@ -469,6 +474,24 @@ class GuidedRun:
             duration_s=round(result.duration_s, 3),
         )
         return result
+
+
+def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
+    """The slots of a later round: a route the last round added is now a handler to
+    change, not code to add again (asked again, a small model writes a second copy, or
+    the whole module); a migration it wrote is not written twice."""
+    slots = [s for s in target.slots if s.kind != "migration" or not (workspace / s.file).exists()]
+    if not any(s.kind == "append" for s in slots):
+        return slots
+    try:
+        facts = analyze(workspace)
+    except BdevError:
+        return slots
+    fresh = _slots(task, facts, target.path)
+    kept = [s for s in slots if s.kind != "append"]
+    return kept + [
+        s for s in fresh if s.kind == "append" or s.function not in {k.function for k in kept}
+    ]
 
 
 def _slot_name(slot: Slot) -> str:
