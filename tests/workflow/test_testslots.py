@@ -11,7 +11,7 @@ from bdev.backend.testgen import GENERATED
 from bdev.llm.scripted import ScriptedModel
 from bdev.workflow.changes import Changes
 from bdev.workflow.testgen import check_slots, generate_tests, needs_tests
-from bdev.workflow.testslots import assert_lines
+from bdev.workflow.testslots import assert_lines, mentioned
 from support.apps import FASTAPI_APP, served_document
 
 TASK = (
@@ -133,3 +133,21 @@ def test_a_program_led_round_gets_tests_for_every_endpoint_it_changed(tmp_path: 
     changed = Changes(modified=["app.py"])
     assert not needs_tests(tmp_path, report, None, changed)  # the agent's tests name them
     assert needs_tests(tmp_path, report, None, changed, program_led=True)
+
+
+def test_an_operation_is_mentioned_by_its_whole_path_and_method() -> None:
+    from bdev.backend.testgen.operations import Check, Operation, Request
+
+    def op(method: str, path: str) -> Operation:
+        found = Operation(f"{method}{path}", method, path, False, Request(method, path), 200, None)
+        found.checks = [Check(f"test_{found.name}_succeeds", "", found.request, "success", 200)]
+        return found
+
+    ops = [op("POST", "/loans"), op("GET", "/me/loans")]
+    ops += [op("GET", "/events"), op("POST", "/events")]
+    assert [o.name for o in mentioned("Add `GET /me/loans`.", ops)] == ["GET/me/loans"]
+    assert [o.name for o in mentioned("Paginate `GET /events`.", ops)] == ["GET/events"]
+    assert [o.name for o in mentioned("Events (/events) are slow.", ops)] == [
+        "GET/events",
+        "POST/events",
+    ]

@@ -24,7 +24,7 @@ from bdev.prompts import render
 from bdev.specfirst.fill.check import forbidden
 from bdev.specfirst.fill.code import CodeError, extract_code
 
-MAX_LINES = 3
+MAX_LINES = 5  # each its own test: one wrong line costs only itself
 MAX_SHAPE_CHARS = 300
 RUN_TIMEOUT_S = 120.0
 _METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/-]*)", re.IGNORECASE)
@@ -47,7 +47,8 @@ def mentioned(task: str, ops: list[Operation]) -> list[Operation]:
     named = {(m.upper(), p.rstrip("/")) for m, p in _METHOD_PATH.findall(task)}
     for op in slot_operations(ops):
         static = re.split(r"[{<]", op.path, maxsplit=1)[0].rstrip("/")
-        if static and re.search(rf"{re.escape(static)}(?![\w-])", task):
+        # A whole path: /loans is not named by "/me/loans", nor /event by "/events".
+        if static and re.search(rf"(?<![\w/-]){re.escape(static)}(?![\w-])", task):
             found.append(op)
     with_method = [op for op in found if (op.method, _static(op.path)) in named]
     return with_method or found
