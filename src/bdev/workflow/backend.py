@@ -140,7 +140,8 @@ def run_backend_workflow(
     generated: GeneratedTests | None = None
     if guided:
         implementer = GuidedRun(runner, facts=facts_before, progress=progress)
-        generated = _tests_first(runner, definition, task, facts_before, progress)
+        if options.run_gates:  # bdev's tests belong to the readiness check
+            generated = _tests_first(runner, definition, task, facts_before, progress)
     before = snapshot(workspace)
     session_id, result = implementer.start(task, definition, on_start=on_start)
     steps, usage = result.steps, result.usage
