@@ -27,8 +27,21 @@ class NoExample(Exception):
 
 
 def example(
-    doc: dict[str, Any], schema: dict[str, Any] | None, name: str = "", *, request: bool = True
+    doc: dict[str, Any],
+    schema: dict[str, Any] | None,
+    name: str = "",
+    *,
+    request: bool = True,
+    seen: frozenset[str] = frozenset(),
 ) -> Any:
+    """`seen`: the `$ref`s being expanded above this one; a schema that contains itself
+    (a tree node's children) gets no example inside itself: an optional property or
+    an array that may be empty is left out or empty instead."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if isinstance(ref, str):
+        if ref in seen:
+            raise NoExample(f"{ref} contains itself")
+        seen = seen | {ref}
     schema = deref(doc, schema or {})
     for key in ("example", "default", "const"):
         if key in schema:
@@ -39,15 +52,21 @@ def example(
         return next(v for v in schema["enum"] if v is not None)
     for key in ("oneOf", "anyOf"):
         if schema.get(key):
-            return example(doc, schema[key][0], name, request=request)
+            return example(doc, schema[key][0], name, request=request, seen=seen)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
     if kind == "object" or "properties" in schema or "allOf" in schema:
-        return _object(doc, schema, request)
+        return _object(doc, schema, request, seen)
     if kind == "array":
         count = max(int(schema.get("minItems", 1)), 1)
-        return [example(doc, schema.get("items"), name, request=request) for _ in range(count)]
+        try:
+            item = example(doc, schema.get("items"), name, request=request, seen=seen)
+        except NoExample:
+            if int(schema.get("minItems", 0)) == 0:
+                return []
+            raise
+        return [item for _ in range(count)]
     if kind in ("integer", "number"):
         return _number(schema, kind)
     if kind == "boolean":
@@ -57,7 +76,9 @@ def example(
     return "example"
 
 
-def _object(doc: dict[str, Any], schema: dict[str, Any], request: bool) -> dict[str, Any]:
+def _object(
+    doc: dict[str, Any], schema: dict[str, Any], request: bool, seen: frozenset[str]
+) -> dict[str, Any]:
     props: dict[str, Any] = {}
     required: set[str] = set()
     for part in [schema, *(deref(doc, p) for p in schema.get("allOf", []))]:
@@ -69,7 +90,7 @@ def _object(doc: dict[str, Any], schema: dict[str, Any], request: bool) -> dict[
         if request and resolved.get("readOnly"):
             continue
         try:
-            out[prop] = example(doc, sub, prop, request=request)
+            out[prop] = example(doc, sub, prop, request=request, seen=seen)
         except NoExample:
             if prop in required:
                 raise
