@@ -206,5 +206,7 @@ def _numeric(schema: dict[str, Any]) -> dict[str, str]:
 
 
 def docstring_literal(text: str) -> str:
-    text = " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
+    """A docstring that compiles whatever the spec's text holds: a quote at its end
+    (`Returns a "218 This is fine"`) would otherwise run into the closing quotes."""
+    text = " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
     return f'"""{text}"""'

@@ -1,10 +1,13 @@
-"""Example values for the generated tests, including schemas that contain themselves."""
+"""Spec text generated code must survive: schemas that contain themselves, quotes."""
 
 from __future__ import annotations
+
+import ast
 
 import pytest
 
 from bdev.specfirst.codegen.examples import NoExample, example
+from bdev.specfirst.codegen.schemas import docstring_literal
 
 NODE = {
     "type": "object",
@@ -29,3 +32,10 @@ def test_a_required_self_reference_has_no_example() -> None:
     doc = {"components": {"schemas": {"Node": chain}}}
     with pytest.raises(NoExample, match="contains itself"):
         example(doc, {"$ref": "#/components/schemas/Node"})
+
+
+@pytest.mark.parametrize(
+    "text", ['Returns a "218 This is fine"', 'three """ quotes', "a back\\slash", "plain"]
+)
+def test_a_docstring_holds_any_spec_text(text: str) -> None:
+    assert ast.literal_eval(docstring_literal(text)) == text
