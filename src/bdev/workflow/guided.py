@@ -230,6 +230,7 @@ class GuidedRun:
     _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
     _model_error: str = field(default="", repr=False)
     _service: Service | Literal[False] | None = field(default=None, repr=False)
+    _outcome: Outcome | None = field(default=None, repr=False)  # the suite's, if still current
 
     @property
     def workspace(self) -> Path:
@@ -268,6 +269,7 @@ class GuidedRun:
             if self.target is None:
                 service = self._service_code()
                 before = service.run() if service is not None and service.has_tests else None
+                self._outcome = before  # the first slot's "before": nothing changed since
                 failing = sorted(before.failed) if before is not None else []
                 self.target = locate(task, self.workspace, self.facts, failing)
             emit(EventType.PHASE, name="locate", file=self.target.path, reason=self.target.reason)
@@ -331,7 +333,8 @@ class GuidedRun:
             emit(EventType.MESSAGE, message=message.to_dict())
         service = self._service_code() if slot.kind != "migration" else None
         suite = service if service is not None and service.has_tests else None
-        before = suite.run() if suite is not None else None
+        before = (self._outcome or suite.run()) if suite is not None else None
+        self._outcome = None
         best: _Candidate | None = None
         problems: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -403,10 +406,7 @@ class GuidedRun:
         try:
             error = service.import_error(file)
         finally:
-            if current is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_text_atomic(path, current)
+            _put_back(path, current)
         if error is None or (was is not None and error == was):
             return []
         return [f"With your code in it, `{file}` fails when it is imported: {error}"]
@@ -441,10 +441,7 @@ class GuidedRun:
             failing=sorted(failing),
         )
         if problems:
-            if current is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_text_atomic(path, current)
+            _put_back(path, current)
         score = (len(broken), len(failing))
         return _Candidate(text, problems[:MAX_PROBLEMS], score, self._steps, sorted(failing))
 
@@ -476,6 +473,14 @@ class GuidedRun:
         return result
 
 
+def _put_back(path: Path, current: str | None) -> None:
+    """The file as it was before a candidate was tried in place."""
+    if current is None:
+        path.unlink(missing_ok=True)
+    else:
+        write_text_atomic(path, current)
+
+
 def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
     """The slots of a later round: a route the last round added is now a handler to
     change, not code to add again (asked again, a small model writes a second copy, or
@@ -489,9 +494,8 @@ def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
         return slots
     fresh = _slots(task, facts, target.path)
     kept = [s for s in slots if s.kind != "append"]
-    return kept + [
-        s for s in fresh if s.kind == "append" or s.function not in {k.function for k in kept}
-    ]
+    have = {k.function for k in kept}
+    return kept + [s for s in fresh if s.kind == "append" or s.function not in have]
 
 
 def _slot_name(slot: Slot) -> str:
