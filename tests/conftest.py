@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bdev import sandbox
+
 # Read once, before any test moves HOME.
 _CACHE_HOME = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
 _MODEL_CACHE = os.environ.get("BDEV_CACHE_DIR") or str(Path(_CACHE_HOME) / "bdev" / "models")
@@ -29,6 +31,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BDEV_CACHE_DIR", _MODEL_CACHE)
     for var in ("BDEV_MODEL", "BDEV_PERMISSION_MODE", "BDEV_MAX_STEPS"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def default_sandbox() -> None:
+    """Each test starts with the default sandbox settings (on): a run with --no-sandbox
+    sets them for the rest of its process."""
+    sandbox.configure(sandbox.Sandbox())
 
 
 @pytest.fixture

@@ -22,6 +22,11 @@ Example:
     allow = ["Bash(pytest:*)"]
     [gates]                                 # read by `bdev run`, spec-first and `bdev audit`
     coverage_min = 90
+    [sandbox]                               # Bash and audited code run inside bubblewrap
+    enabled = true                          # false: unsandboxed (like --no-sandbox)
+    pass_env = ["MY_SERVICE_SETTING"]       # caller variables commands may see
+    [sandbox.filesystem]
+    allow_write = ["~/.cache/pip"]          # writable beyond the workspace
     [prices."openai:gpt-4o"]                # USD per million tokens
     input = 2.5
     output = 10
@@ -36,6 +41,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from bdev import trust
 from bdev.errors import BdevError
 
 PermissionModeName = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
@@ -108,6 +114,18 @@ class AuditConfig(_Section):
     python: str | None = None  # an existing interpreter for the audited code; None: build one
 
 
+class SandboxFilesystem(_Section):
+    allow_write: list[str] = Field(default_factory=list)
+
+
+class SandboxConfig(_Section):
+    """`[sandbox]`, shaped like Claude Code's `sandbox` settings (see bdev.sandbox)."""
+
+    enabled: bool = True
+    filesystem: SandboxFilesystem = Field(default_factory=SandboxFilesystem)
+    pass_env: list[str] = Field(default_factory=list)
+
+
 class Price(_Section):
     """USD per million tokens."""
 
@@ -126,11 +144,18 @@ class Config(_Section):
     bash: BashConfig = Field(default_factory=BashConfig)
     gates: GatesConfig = Field(default_factory=GatesConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     prices: dict[str, Price] = Field(default_factory=dict)
     # Written as `[models."SPEC"]` tables (see _flatten); keyed by spec like prices.
     model_settings: dict[str, ModelSettings] = Field(default_factory=dict)
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _ignored: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def ignored_project_keys(self) -> list[str]:
+        """Keys the project's config set but may not until the user trusts it (bdev.trust)."""
+        return list(self._ignored)
 
     @property
     def sources(self) -> dict[str, str]:
@@ -198,7 +223,11 @@ def load_config(
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     known = set(leaf_keys())
+    project = project_config_path(workspace)
+    config, ignored = Config(), list[str]()
     for source, values in layers:
+        before, kept = config, (dict(merged), dict(sources))
+        ignored = [k for k in ignored if k not in values]  # a later layer set it anyway
         for key, value in values.items():
             if key in _TABLES:
                 if not isinstance(value, dict):
@@ -212,8 +241,37 @@ def load_config(
                 merged[key] = value
             sources[key] = source
         config = _validate(merged, sources)  # each layer's mistake is named with its file
+        config_dir = (user_path or user_config_path()).parent
+        if source == str(project) and trust.state(workspace, project, config_dir) != "trusted":
+            ignored = _distrust(before, config, list(values), (merged, sources), kept)
+            config = _validate(merged, sources)
     config._sources = sources
+    config._ignored = ignored
     return config
+
+
+def _distrust(
+    before: Config,
+    after: Config,
+    keys: list[str],
+    current: tuple[dict[str, Any], dict[str, str]],
+    kept: tuple[dict[str, Any], dict[str, str]],
+) -> list[str]:
+    """Take back (in `current`) what an untrusted project layer widened: those keys get
+    the value the layers below gave them; its deny rules add to theirs. The keys undone."""
+    merged, sources = current
+    flat_before, flat_after = before.flat(), after.flat()
+    ignored = trust.widening_keys(flat_before, flat_after, keys)
+    for key in ignored:
+        if key in kept[0]:
+            merged[key], sources[key] = kept[0][key], kept[1][key]
+        else:
+            merged.pop(key, None)
+            sources.pop(key, None)
+    if "permissions.deny" in keys:
+        deny = trust.narrowed_deny(flat_before["permissions.deny"], flat_after["permissions.deny"])
+        merged["permissions.deny"] = deny
+    return ignored
 
 
 def with_more(config: Config, key: str, items: list[str], source: str) -> Config:

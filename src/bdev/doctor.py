@@ -1,6 +1,6 @@
 """`bdev doctor`: which external tools bdev can use here, and what is degraded without each.
 
-Every check is local and quick (a lookup, `--version`, one `bwrap ... true`): nothing
+Every check is local and quick (a lookup, `--version`, one sandboxed `bwrap ... true`): nothing
 touches the network, and the checks run side by side so the whole report takes well
 under the 5 s a person will wait for it.
 """
@@ -18,8 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bdev import sandbox
 from bdev.backend.audit import services
 from bdev.backend.audit.installers import find_uv
+from bdev.config import load_config
+from bdev.errors import BdevError
 from bdev.llm import catalog
 from bdev.tools.grep.ripgrep import find_rg
 
@@ -164,32 +167,48 @@ def _banner(argv: list[str]) -> str | None:
 
 
 def check_bubblewrap() -> ToolCheck:
-    purpose = "sandbox for shell commands (read-only system, no network); planned"
-    degraded = "no sandbox for shell commands (nothing uses it yet)"
+    """The sandbox: bubblewrap probed with the flags bdev uses, and whether the
+    configuration (of the current directory) has it on."""
+    purpose = (
+        "the sandbox for Bash and the code the audit runs (read-only system, loopback-only"
+        " network, clean environment, own PID namespace)"
+    )
+    enabled, setting = _sandbox_setting()
+    degraded = (
+        f"sandbox disabled ({setting}): Bash and audited code run unconfined"
+        if not enabled
+        else "bdev refuses to run Bash and audits unless the sandbox is disabled"
+        " explicitly (--no-sandbox or `[sandbox] enabled = false`)"
+    )
     fix = "Debian `bubblewrap`"
     exe = shutil.which("bwrap")
     if exe is None:
         return ToolCheck("bubblewrap", "missing", False, purpose, detail=degraded, fix=fix)
     version = _version([exe, "--version"])
     # Installed is not enough: user namespaces may be disabled (containers, some kernels).
-    try:
-        run = subprocess.run(
-            [exe, "--ro-bind", "/", "/", "true"],
-            capture_output=True, text=True, timeout=_TIMEOUT_S, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        works, why = run.returncode == 0, (run.stderr.strip().splitlines() or [""])[-1]
-    except (OSError, subprocess.SubprocessError) as e:
-        works, why = False, str(e)
-    if not works:
+    why = sandbox.probe(exe)
+    if why is not None:
         return ToolCheck(
             "bubblewrap", "broken", False, purpose, where=exe, version=version,
-            detail=f"`bwrap --ro-bind / / true` failed ({why}); {degraded}",
+            detail=f"{why}; {degraded}",
             fix="allow unprivileged user namespaces, or run where bwrap can create them",
         )  # fmt: skip
+    state = "sandbox on" if enabled else f"sandbox works but is disabled ({setting})"
     return ToolCheck(
         "bubblewrap", "ok", False, purpose, where=exe, version=version,
-        detail="`bwrap --ro-bind / / true` ran",
+        detail=f"{state}: a `bwrap ... true` with bdev's flags ran",
     )  # fmt: skip
+
+
+def _sandbox_setting() -> tuple[bool, str]:
+    """`[sandbox] enabled` for the current directory, and where it was set."""
+    try:
+        workspace = Path.cwd()
+        config = load_config(workspace)
+    except (BdevError, OSError) as e:
+        return True, f"configuration unreadable: {e}"
+    settings, _notes = sandbox.Sandbox.from_config(config, workspace)
+    return settings.enabled, config.sources["sandbox.enabled"]
 
 
 def _origin(path: str, pkg: services.BinaryPackage) -> str:

@@ -171,7 +171,6 @@ BROKEN = [
         "tools",
         "must be a comma-separated list",
     ),
-    ("empty tools", "---\nname: x\ndescription: y\ntools:\n---\n", 4, "tools", "empty"),
     (
         "model with spaces",
         "---\nname: x\ndescription: y\nmodel: claude sonnet\n---\n",

@@ -4,6 +4,7 @@ a real pytest+coverage run, real wrk load. No PostgreSQL here (see test_audit_se
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sys
@@ -194,12 +195,36 @@ def _gone(pid: int, within_s: float = 5.0) -> bool:
     return False
 
 
+def _none_running(arg: str, within_s: float = 5.0) -> bool:
+    """True once no live process has `arg` among its arguments."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not _pids_with(arg):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _pids_with(arg: str) -> list[int]:
+    """Live (not zombie) processes with `arg` among their arguments."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or arg.encode() not in (proc / "cmdline").read_bytes():
+                continue
+            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
 def test_service_that_never_answers_is_stopped_with_its_children(service, tmp_path: Path) -> None:
     root, facts = service
-    pid_file = tmp_path / "child.pid"
+    # Found by its arguments: a PID written from inside the sandbox is its namespace's own.
+    marker = f"60.{os.getpid()}{time.monotonic_ns() % 10_000}"
     code = (
-        "import subprocess, time; child = subprocess.Popen(['sleep', '60']);"
-        f" open({str(pid_file)!r}, 'w').write(str(child.pid));"
+        f"import subprocess, time; child = subprocess.Popen(['sleep', {marker!r}]);"
         " print('booting', flush=True); time.sleep(60)"
     )
     with (
@@ -215,7 +240,7 @@ def test_service_that_never_answers_is_stopped_with_its_children(service, tmp_pa
         ),  # fmt: skip
     ):
         pass
-    assert _gone(int(pid_file.read_text())), "the service's child outlived the audit"
+    assert _none_running(marker), "the service's child outlived the audit"
 
 
 def test_port_in_use_is_refused_before_starting(service, tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ import typer
 from llm_fake_server import FakeServer, Reply, openai_completion
 from typer.testing import CliRunner
 
+from bdev import trust
 from bdev.cli.eval_cmd import evaluate
 from bdev.cli.new_cmd import new
-from bdev.config import load_config
+from bdev.config import load_config, user_config_path
 from bdev.errors import BdevError
 from bdev.llm.resolve import model_from_config
 from support.answers import ARCHIVE_ANSWER
@@ -30,13 +31,15 @@ app.command("eval")(evaluate)
 
 @pytest.fixture
 def project(tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory whose project config points openai: at the fake server."""
+    """A working directory whose (trusted) project config points openai: at the fake
+    server: an untrusted one could not move the endpoint (bdev.trust)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".bdev").mkdir()
     (tmp_path / ".bdev" / "config.toml").write_text(
         f'[openai]\nbase_url = "{fake_server.url}/v1"\napi_key = "config-key"\n'
         '[models]\nsonnet = "openai:aliased-model"\n'
     )
+    trust.trust(tmp_path, tmp_path / ".bdev" / "config.toml", user_config_path().parent)
     return tmp_path
 
 

@@ -100,9 +100,44 @@ def test_stream_json_prints_one_event_per_line(workspace: Path, env: dict, tmp_p
     )
     assert r.returncode == 0, r.stderr
     evs = [json.loads(line) for line in r.stdout.splitlines()]
+    claude_code_consumer(evs)
+    # bdev's own events follow as extra types.
     types = [e["type"] for e in evs]
-    assert types[0] == "session_start" and types[-1] == "end"
     assert "tool_start" in types and "tool_end" in types and "model_call" in types
+
+
+def claude_code_consumer(events: list[dict]) -> None:
+    """What a consumer written against Claude Code's documented stream-json schema reads:
+    system/init first, assistant turns with tool_use blocks, user turns answering each
+    tool_use by id, one result last; it skips every type it does not know."""
+    known = [e for e in events if e["type"] in ("system", "assistant", "user", "result")]
+    init, result = known[0], known[-1]
+    assert (init["type"], init["subtype"]) == ("system", "init")
+    assert isinstance(init["session_id"], str) and isinstance(init["tools"], list)
+    uses: set[str] = set()
+    for e in known[1:-1]:
+        assert e["session_id"] == init["session_id"] and "parent_tool_use_id" in e
+        blocks = e["message"]["content"]
+        if e["type"] == "assistant":
+            assert e["message"]["role"] == "assistant"
+            for block in blocks:
+                assert block["type"] in ("text", "tool_use")
+                if block["type"] == "tool_use":
+                    assert isinstance(block["input"], dict) and block["name"]
+                    uses.add(block["id"])
+        else:
+            assert e["type"] == "user" and e["message"]["role"] == "user"
+            for block in blocks:
+                assert block["type"] == "tool_result" and block["tool_use_id"] in uses
+                assert isinstance(block["is_error"], bool)
+    assert uses, "no tool was used"
+    assert result["type"] == "result" and result["session_id"] == init["session_id"]
+    assert result["subtype"] == "success" and result["is_error"] is False
+    assert isinstance(result["num_turns"], int) and result["num_turns"] >= 1
+    assert isinstance(result["duration_ms"], int) and isinstance(result["result"], str)
+    assert isinstance(result["total_cost_usd"], float)
+    # The system prompt is never streamed.
+    assert not any(e.get("message", {}).get("role") == "system" for e in events)
 
 
 def test_json_output_and_exit_code_on_step_limit(
@@ -209,10 +244,8 @@ def test_resume_after_the_process_is_killed(workspace: Path, env: dict, tmp_path
     model = script(
         tmp_path / "s.json",
         [
-            {
-                "tool_calls": [
-                    {"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}
-                ]
+            {  # not idempotent: a replayed turn would show as a second line
+                "tool_calls": [{"name": "Bash", "arguments": {"command": "echo a >> a.txt"}}]
             },
             {
                 "tool_calls": [
@@ -257,7 +290,7 @@ def test_resume_after_the_process_is_killed(workspace: Path, env: dict, tmp_path
         event = json.loads(line)
         if event["type"] == "session_start":
             session_id = event["session_id"]
-        if event["type"] == "tool_start" and event["name"] == "Bash":
+        if event["type"] == "tool_start" and "sleep" in event["arguments"]["command"]:
             os.killpg(proc.pid, signal.SIGKILL)  # killed in the middle of the Bash step
             break
         assert time.monotonic() < deadline
@@ -283,6 +316,7 @@ def test_resume_after_the_process_is_killed(workspace: Path, env: dict, tmp_path
     )
     assert r.returncode == 0, r.stderr
     assert (workspace / "b.txt").read_text() == "slept\n"  # the interrupted call was re-run
+    assert (workspace / "a.txt").read_text() == "a\n"  # and no finished turn was replayed
     assert (workspace / "c.txt").read_text() == "c"
     assert "all three files written" in r.stdout
 
@@ -375,3 +409,116 @@ def test_a_task_carrying_an_openapi_document_takes_the_spec_first_path(
     assert (workspace / "app" / "main.py").is_file()
     assert "archive_item: not implemented" in r.stdout
     assert r.returncode == 9  # an operation left at 501 is never called done
+
+
+def test_a_spec_first_build_streams_its_steps_as_stream_json(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    spec = (Path(__file__).parents[1] / "fixtures" / "specs" / "items.yaml").read_text()
+    task = f"Build this API in FastAPI:\n```yaml\n{spec}\n```\n"
+    model = script(tmp_path / "s.json", [])
+    r = bdev(
+        "run", task, "--model", model, "--workspace", str(workspace), "--no-gates",
+        "--output-format", "stream-json", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    kinds = [e["type"] for e in lines]
+    assert kinds[:2] == ["system", "session_start"] and lines[1]["route"] == "spec-first"
+    assert "slot" in kinds and "end" not in kinds
+    # The last line is the result, with the build report, the session and exit code.
+    result = lines[-1]
+    assert result["type"] == "result" and result["session_id"] == lines[0]["session_id"]
+    assert result["build"]["not_implemented"] == ["archive_item"] and result["exit_code"] == 9
+    assert "1 not implemented" in result["result"]
+    assert r.returncode == 9
+
+
+def test_sessions_survive_markup_damage_and_bad_bytes(workspace: Path, env: dict) -> None:
+    sessions = workspace / ".bdev" / "sessions"
+    sessions.mkdir(parents=True)
+    start = {"type": "session_start", "agent": "a", "model": "m", "task": "list [/etc] [bold]"}
+    middle = {"type": "end", "status": "completed"}
+    (sessions / "s1.jsonl").write_bytes(
+        (json.dumps(start) + "\n").encode() + b"\xff\xfe garbage\n" + json.dumps(middle).encode()
+        + b"\n"
+    )  # fmt: skip
+    (sessions / "s2.jsonl").write_bytes(b"\xff\xfe\x00 not a transcript\n")
+    listed = bdev("sessions", "list", "--workspace", str(workspace), cwd=workspace, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "[/etc]" in listed.stdout and "unfinished" in listed.stdout
+    shown = bdev("sessions", "show", "s1", "--workspace", str(workspace), cwd=workspace, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "task list [/etc] [bold]" in shown.stdout
+    # Damage in the middle is named, and what follows it is not taken as the session.
+    assert "line 2 of s1.jsonl is damaged" in shown.stderr
+    assert "end completed" not in shown.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "stream-json"])
+def test_errors_in_machine_formats_are_json_on_stdout_too(
+    workspace: Path, env: dict, tmp_path: Path, fmt: str
+) -> None:
+    r = bdev(
+        "run", "--resume", "no-such-session", "--workspace", str(workspace),
+        "--output-format", fmt, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert r.returncode != 0 and "no session 'no-such-session'" in r.stderr
+    record = json.loads(r.stdout.strip().splitlines()[-1])
+    assert record["type"] == "result" and record["is_error"] is True
+    assert "no session 'no-such-session'" in record["result"]
+
+
+def test_user_turns_as_stream_json_on_stdin_continue_one_session(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    write_agent(workspace / ".claude" / "agents", "talker", tools="Read")
+    model = script(tmp_path / "s.json", [{"content": "first answer"}, {"content": "second"}])
+    turns = [
+        {"type": "user", "message": {"role": "user", "content": "hello"}},
+        {"type": "user", "message": {"role": "user",
+                                     "content": [{"type": "text", "text": "and again"}]}},
+    ]  # fmt: skip
+    r = subprocess.run(
+        [*BDEV, "run", "--agent", "talker", "--model", model, "--workspace", str(workspace),
+         "--input-format", "stream-json", "--output-format", "stream-json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        input="\n".join(json.dumps(t) for t in turns) + "\n",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    results = [json.loads(line) for line in r.stdout.splitlines()]
+    results = [e for e in results if e["type"] == "result"]
+    assert [e["result"] for e in results] == ["first answer", "second"]
+    assert results[0]["session_id"] == results[1]["session_id"]
+
+
+def test_the_task_from_stdin_and_from_a_file(workspace: Path, env: dict, tmp_path: Path) -> None:
+    write_agent(workspace / ".claude" / "agents", "talker", tools="Read")
+    model = script(tmp_path / "s.json", [{"content": "ok"}])
+    args = ["--agent", "talker", "--model", model, "--workspace", str(workspace),
+            "--output-format", "json"]  # fmt: skip
+    piped = subprocess.run(
+        [*BDEV, "run", "-", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120, input="the task from stdin",
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    (tmp_path / "task.md").write_text("the task from a file")
+    from_file = bdev("run", "--task-file", str(tmp_path / "task.md"), *args, cwd=tmp_path, env=env)
+    assert from_file.returncode == 0, from_file.stderr
+    tasks = [json.loads(p.read_text().splitlines()[0])["task"]
+             for p in sorted((workspace / ".bdev" / "sessions").glob("*.jsonl"))]  # fmt: skip
+    assert sorted(tasks) == ["the task from a file", "the task from stdin"]
+
+
+def test_json_output_keeps_warnings_on_stderr(workspace: Path, env: dict, tmp_path: Path) -> None:
+    agents = workspace / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "keeper.md").write_text(
+        "---\nname: keeper\ndescription: Remembers things for runtime tests.\ntools: Read\n"
+        "memory: project\n---\nYou are a test agent.\n"
+    )
+    model = script(tmp_path / "s.json", [{"content": "ok"}])
+    r = bdev("run", "hi", "--agent", "keeper", "--model", model, "--workspace", str(workspace),
+             "--output-format", "json", cwd=tmp_path, env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["type"] == "result"
+    assert "warning: agent keeper: memory" in r.stderr

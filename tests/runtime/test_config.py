@@ -95,9 +95,9 @@ def test_one_gate_configuration_for_run_new_and_audit(tmp_path: Path) -> None:
 def test_flags_add_permission_rules_on_top_of_the_files(tmp_path: Path) -> None:
     from bdev.config import with_more
 
-    (tmp_path / ".bdev").mkdir()
-    (tmp_path / ".bdev" / "config.toml").write_text('[permissions]\nallow = ["Bash(ls:*)"]\n')
-    cfg = load_config(tmp_path, user_path=tmp_path / "none.toml")
+    user = tmp_path / "user.toml"  # a project's own allow rules need trust (test_project_trust)
+    user.write_text('[permissions]\nallow = ["Bash(ls:*)"]\n')
+    cfg = load_config(tmp_path, user_path=user)
     more = with_more(cfg, "permissions.allow", ["Bash(pytest:*)"], "flag")
     assert more.permissions.allow == ["Bash(ls:*)", "Bash(pytest:*)"]
     assert more.sources["permissions.allow"] == "flag"

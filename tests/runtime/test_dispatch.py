@@ -51,10 +51,51 @@ def test_a_task_with_an_openapi_document_is_built_spec_first(
     )
     assert outcome.route is Route.SPEC_FIRST
     assert outcome.build is not None and outcome.build.not_implemented == ["archive_item"]
-    assert (outcome.readiness, outcome.exit_code, outcome.session_id) == ("not ready", 9, None)
+    assert (outcome.readiness, outcome.exit_code) == ("not ready", 9)
     assert (workspace / "app" / "main.py").is_file()
     assert notices[0].kind == "spec-first"
     assert "build" in {n.kind for n in notices}
+    # The build has a session like every run: its steps, as they happened.
+    assert outcome.session_id is not None
+    kinds = [e["type"] for e in events(workspace, outcome.session_id)]
+    assert kinds[0] == "session_start" and kinds[-1] == "end"
+    assert {"phase", "progress", "slot"} <= set(kinds)
+
+
+def test_a_killed_spec_first_build_resumes_without_redoing_written_slots(
+    workspace: Path, tmp_path: Path
+) -> None:
+    from support.answers import ARCHIVE_ANSWER
+
+    task = f"Build this API:\n```yaml\n{(SPECS / 'items.yaml').read_text()}\n```\n"
+    answered = scripted(tmp_path, [{"content": ARCHIVE_ANSWER}])
+    first = start(request(workspace, answered, task=task, gates=False))
+    assert first.build is not None and first.build.implemented_by_model == ["archive_item"]
+    # Kill it right after the slot was written: the transcript ends there (a torn line too).
+    path = workspace / ".bdev" / "sessions" / f"{first.session_id}.jsonl"
+    lines = path.read_text().splitlines()
+    cut = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "slot")
+    path.write_text("\n".join(lines[: cut + 1]) + '\n{"type": "verif')
+
+    silent = tmp_path / "silent"
+    silent.mkdir()
+    resumed = start(
+        RunRequest(task=None, workspace=workspace, resume=first.session_id,
+                   model=scripted(silent, []), gates=False)
+    )  # fmt: skip
+    assert resumed.session_id == first.session_id and resumed.exit_code == 0
+    assert resumed.build is not None and resumed.build.implemented_by_model == ["archive_item"]
+    assert "archived" in (workspace / "app" / "handlers.py").read_text()
+    kinds = [e["type"] for e in events(workspace, first.session_id)]
+    assert "resume" in kinds and kinds[-1] == "end"
+    shown = subprocess.run(
+        [sys.executable, "-m", "bdev", "sessions", "show", first.session_id or "",
+         "--workspace", str(workspace)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "slot archive_item: implemented (1 attempts)" in shown.stdout
+    with pytest.raises(BdevError, match="already completed"):
+        start(RunRequest(task=None, workspace=workspace, resume=first.session_id))
 
 
 def test_a_writing_api_agent_gets_the_backend_workflow(workspace: Path, tmp_path: Path) -> None:
@@ -260,3 +301,54 @@ def test_the_readme_command_ends_with_a_delivery_report(workspace: Path, tmp_pat
     assert r.returncode in (0, 9), r.stderr
     assert "agent: backend-developer" in r.stderr and "readiness:" in r.stdout
     assert list((workspace / ".bdev" / "reports").glob("*/delivery.md"))
+
+
+def test_a_resumed_session_keeps_its_permission_mode_and_its_agent(
+    workspace: Path, tmp_path: Path
+) -> None:
+    from bdev.runtime.dispatch import Overrides
+
+    # Started in acceptEdits; the model's only turn ends the run.
+    first = start(
+        request(
+            workspace,
+            scripted(tmp_path, [{"content": "a plan"}]),
+            agent="general-purpose",
+            workflow=WorkflowMode.NONE,
+            overrides=Overrides(permission_mode="acceptEdits"),
+        )
+    )
+    assert first.session_id is not None
+    # Resumed with a new instruction and no flag: the model writes, as acceptEdits allows
+    # (the configured default mode would have refused it without a terminal to ask).
+    write = {"name": "Write", "arguments": {"file_path": "x.txt", "content": "x"}}
+    later = tmp_path / "later"
+    later.mkdir()
+    notices: list[Notice] = []
+    start(
+        RunRequest(
+            task="now write it",
+            workspace=workspace,
+            resume=first.session_id,
+            model=scripted(later, [{"tool_calls": [write]}, {"content": "done"}]),
+            progress=notices.append,
+        )
+    )
+    assert (workspace / "x.txt").read_text() == "x"
+    said = [n.text for n in notices if n.kind == "session"]
+    assert said and "agent general-purpose, permission mode acceptEdits (the session's)" in said[0]
+    resumed = [e for e in events(workspace, first.session_id) if e["type"] == "resume"]
+    assert (resumed[0]["agent"], resumed[0]["permission_mode"]) == (
+        "general-purpose",
+        "acceptEdits",
+    )
+    # An agent named on the resume replaces the session's, and the notice says so.
+    again = tmp_path / "again"
+    again.mkdir()
+    notices.clear()
+    start(
+        RunRequest(task="and review it", workspace=workspace, resume=first.session_id,
+                   agent="security-reviewer", model=scripted(again, [{"content": "fine"}]),
+                   progress=notices.append)
+    )  # fmt: skip
+    assert "security-reviewer (instead of the session's general-purpose)" in notices[0].text

@@ -56,3 +56,30 @@ def test_find_session_by_unique_prefix(tmp_path: Path) -> None:
         find_session(tmp_path, "20260101-000000-aaa")
     with pytest.raises(BdevError, match="no session"):
         find_session(tmp_path, "zzz")
+
+
+def test_appending_after_a_torn_line_starts_a_line_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    emit = Emitter(Transcript(path))
+    emit("session_start", session_id="s", agent="a", model="m", task="t")
+    with path.open("a") as f:
+        f.write('{"type": "message", "message": {"role": "to')  # killed mid-write
+    Emitter(Transcript(path))("resume", session_id="s")  # the next process appends
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["session_start", "resume"]
+    assert load_session(path).damaged_line is None
+
+
+def test_damage_in_the_middle_is_named_and_the_session_ends_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    emit = Emitter(Transcript(path))
+    emit("session_start", session_id="s", agent="a", model="m", task="t")
+    emit("message", message=Message("user", "go").to_dict())
+    with path.open("ab") as f:
+        f.write(b"\x00\xffgarbage\n")
+    emit = Emitter(Transcript(path))
+    emit("message", message=Message("assistant", "done").to_dict())
+    emit("end", status="completed")
+    record = load_session(path)
+    assert record.damaged_line == 3
+    assert [m.role for m in record.messages] == ["user"] and record.end is None

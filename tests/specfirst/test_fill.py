@@ -179,7 +179,11 @@ def test_forbidden_allows_the_safe_forms() -> None:
         "return data"
     )
     assert forbidden(safe) == []
-    assert forbidden("return open(name).read()")[0].startswith("line 1: open() of a path")
+    # A path from request data names the parameter; any other unjoined path is still wrong.
+    (flow,) = forbidden("return open(name).read()")
+    assert flow.startswith("line 1: request data (name) reaches open() on a path not made")
+    (rule,) = forbidden("return open(name).read()", sources=[])
+    assert rule.startswith("line 1: open() of a path")
     assert "run_command() needs a list" in forbidden("run_command(f'ls {x}')")[0]
 
 

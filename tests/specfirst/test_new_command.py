@@ -71,7 +71,7 @@ def test_new_with_requirements_and_bad_framework(tmp_path: Path) -> None:
     assert "--framework must be fastapi or flask, not 'django'" in str(result.exception)
 
 
-@pytest.mark.parametrize("name", ["invalid/bad_ref.yaml", "invalid/cookie_auth.yaml"])
+@pytest.mark.parametrize("name", ["invalid/bad_ref.yaml", "invalid/mutual_tls.yaml"])
 def test_new_reports_spec_errors_as_bdev_errors(tmp_path: Path, name: str) -> None:
     result = invoke("--spec", str(SPECS / name), "--out", str(tmp_path / "o"))
     assert isinstance(result.exception, BdevError)

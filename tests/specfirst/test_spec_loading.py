@@ -38,19 +38,40 @@ def test_invalid_spec_names_the_json_path(name: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "where"),
-    [
-        ("cookie_auth.yaml", "at components.securitySchemes.session.in: an API key in 'cookie'"),
-        ("callbacks.yaml", "at paths./subscribe.post.callbacks: callbacks"),
-        (
-            "multipart.yaml",
-            "at paths./upload.post.requestBody.content: a request body of type multipart/form-data",
-        ),
-    ],
+    [("mutual_tls.yaml", "at components.securitySchemes.client_cert.type: security scheme")],
 )
 def test_unsupported_feature_names_the_json_path(name: str, where: str) -> None:
     with pytest.raises(BdevError, match="is not supported by `bdev new`") as info:
         build_plan(load_spec(INVALID / name), name)
     assert where in str(info.value)
+
+
+def test_a_path_naming_a_parameter_twice_is_refused(tmp_path) -> None:
+    spec = tmp_path / "twice.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}/b/{id}:\n"
+        "    get:\n      parameters:\n"
+        "        [{in: path, name: id, required: true, schema: {type: string}}]\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    with pytest.raises(
+        BdevError, match=r"at paths\./a/\{id\}/b/\{id\}: a path naming parameter 'id' twice"
+    ):
+        build_plan(load_spec(spec), "twice.yaml")
+
+
+def test_once_refused_features_now_build() -> None:
+    """Cookie API keys, multipart bodies and callbacks (noted as not served)."""
+    assert (
+        build_plan(load_spec(INVALID / "cookie_auth.yaml")).security_schemes["session"].location
+        == "cookie"
+    )
+    body = build_plan(load_spec(INVALID / "multipart.yaml")).operations[0].body
+    assert body is not None and body.encoding == "multipart"
+    plan = build_plan(load_spec(INVALID / "callbacks.yaml"))
+    assert plan.not_served == [
+        "paths./subscribe.post.callbacks: requests it sends back to the caller"
+    ]
 
 
 def test_wrong_openapi_version_is_refused(tmp_path) -> None:

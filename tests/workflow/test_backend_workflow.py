@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bdev import trust
 from bdev.backend.audit.options import AuditOptions
-from bdev.config import GatesConfig, load_config
+from bdev.config import GatesConfig, load_config, user_config_path
 from bdev.workflow.backend import WorkflowOptions, run_backend_workflow
 from support.runtime import make_runner, write_agent
 
@@ -87,6 +88,8 @@ def test_failing_gate_fix_round_then_ready(workspace: Path) -> None:
         # This test is about the flow, not this machine's speed under a parallel test run.
         "[gates]\np95_max_ms = 5000\n[audit]\nduration_s = 1\nconcurrency = 2\n"
     )
+    # A looser gate in a project's own config needs the user's trust (bdev.trust).
+    trust.trust(workspace, workspace / ".bdev" / "config.toml", user_config_path().parent)
     write_agent(workspace / ".claude" / "agents", "backend-dev", tools="Read, Write, Bash")
     turns = [
         # Round 1: a small model's classic: a plan in prose, no tool call.

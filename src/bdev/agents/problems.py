@@ -8,7 +8,8 @@ from typing import Literal
 
 from bdev.errors import BdevError
 
-Severity = Literal["error", "warning"]
+# A note says what bdev does not support (a refused field): the file itself is fine.
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}: {self.field}: {self.message}"
-        return text if self.severity == "error" else f"{text} (warning)"
+        return text if self.severity == "error" else f"{text} ({self.severity})"
 
 
 class DefinitionError(BdevError):

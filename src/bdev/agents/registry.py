@@ -2,8 +2,11 @@
 
 Places, by precedence (the first that defines a name wins):
 `--agents-dir` > project `.claude/agents/` > user `~/.claude/agents/` > built-ins.
-A broken file in one of these places is listed with its error instead of breaking
-the whole listing.
+Names are case-insensitive, as in Claude Code: `Backend-Developer` and
+`backend-developer` are one agent. Two files of one name in the same place are a
+duplicate: the first by path (files sorted by their path below the place) wins, and
+`bdev agents validate` reports the others. A broken file in one of these places is
+listed with its error instead of breaking the whole listing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from bdev.agents.definition import AgentDefinition, Source, load_definition
+from bdev.agents.definition import AgentDefinition, Source, load_definition, parse_file
 from bdev.agents.problems import DefinitionError, Problem, display_path
 from bdev.errors import BdevError
 
@@ -40,6 +43,7 @@ class _Scan:
     effective: dict[str, AgentDefinition] = field(default_factory=dict)
     shadowed: list[AgentDefinition] = field(default_factory=list)
     broken: list[BrokenDefinition] = field(default_factory=list)
+    duplicates: list[AgentDefinition] = field(default_factory=list)  # hidden in one place
 
 
 class AgentRegistry:
@@ -69,12 +73,17 @@ class AgentRegistry:
         return sorted(self._effective.values(), key=lambda d: d.name)
 
     def names(self) -> list[str]:
-        return sorted(self._effective)
+        return sorted(d.name for d in self._effective.values())
 
     @property
     def shadowed(self) -> list[AgentDefinition]:
         """Definitions hidden by another of the same name from a place with precedence."""
         return self._scan.shadowed
+
+    @property
+    def duplicates(self) -> list[AgentDefinition]:
+        """Definitions hidden by another of the same name in the same place."""
+        return self._scan.duplicates
 
     @property
     def broken(self) -> list[BrokenDefinition]:
@@ -96,12 +105,7 @@ class AgentRegistry:
         path = self._as_path(name_or_path)
         if path is not None:
             return load_definition(path, source="path")
-        found = self._effective.get(name_or_path)
-        if found is None:
-            # Names are case-sensitive, but "Backend-Developer" vs "backend-developer" is a
-            # likely slip: accept it when it is unambiguous.
-            folded = [d for d in self.all() if d.name.lower() == name_or_path.lower()]
-            found = folded[0] if len(folded) == 1 else None
+        found = self._effective.get(name_or_path.lower())
         if found is None:
             raise BdevError(self._unknown_message(name_or_path))
         return found
@@ -137,17 +141,54 @@ class AgentRegistry:
             except DefinitionError as e:
                 scan.broken.append(BrokenDefinition(path, source, e.problem))
                 continue
-            if definition.name in scan.effective:
-                scan.shadowed.append(definition)
+            winner = scan.effective.get(definition.key)
+            if winner is None:
+                scan.effective[definition.key] = definition
+            elif winner.source == source:
+                scan.duplicates.append(definition)
             else:
-                scan.effective[definition.name] = definition
+                scan.shadowed.append(definition)
         return scan
 
     def shadowed_by(self, definition: AgentDefinition) -> AgentDefinition | None:
         """The effective definition that hides `definition`, if it is hidden."""
-        winner = self._effective.get(definition.name)
+        winner = self._effective.get(definition.key)
         return None if winner is None or winner is definition else winner
 
     def __repr__(self) -> str:
         places = ", ".join(f"{p.source}={display_path(p.path)}" for p in self.places)
         return f"AgentRegistry({places})"
+
+
+def duplicate_problems(files: list[Path]) -> list[Problem]:
+    """A warning for each file whose name (case-insensitively) an earlier file of `files`
+    already has: discovery keeps the first and ignores it. `files`: one place's, in
+    discovery order."""
+    first: dict[str, tuple[str, Path]] = {}
+    problems: list[Problem] = []
+    for path in files:
+        definition, _ = parse_file(path)
+        if definition is None:
+            continue
+        earlier = first.setdefault(definition.key, (definition.name, path))
+        if earlier[1] == path:
+            continue
+        problems.append(
+            Problem(
+                display_path(path),
+                _name_line(path) or 1,
+                "name",
+                f'duplicate: "{earlier[0]}" in {display_path(earlier[1])} has the same name '
+                "(names are case-insensitive); that file wins and this one is ignored",
+                "warning",
+            )
+        )
+    return problems
+
+
+def _name_line(path: Path) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((i for i, line in enumerate(lines, 1) if line.startswith("name:")), None)

@@ -6,11 +6,14 @@ user errors into one clear line and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from bdev.cli.stream_json import error_record
 from bdev.errors import BdevError
 
 app = typer.Typer(
@@ -53,8 +56,23 @@ def main() -> None:
     try:
         app()
     except BdevError as e:
-        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
+        )
+        if _machine_output(sys.argv[1:]):  # a consumer of json reads stdout, not stderr
+            print(json.dumps(error_record(str(e)), ensure_ascii=False))
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")
         sys.exit(130)
+
+
+def _machine_output(argv: list[str]) -> bool:
+    """Whether the command line asked for json or stream-json output."""
+    for i, arg in enumerate(argv):
+        value = arg.partition("=")[2] if arg.startswith("--output-format=") else None
+        if arg == "--output-format" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value in ("json", "stream-json"):
+            return True
+    return False

@@ -17,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from bdev.agents.definition import AgentDefinition, validate_file
+from bdev.agents.fields import REFUSED
 from bdev.agents.problems import Problem, display_path
-from bdev.agents.registry import AgentRegistry
+from bdev.agents.registry import AgentRegistry, duplicate_problems
 from bdev.errors import BdevError
 from bdev.llm.base import ToolSpec
 from bdev.runtime.profile import SMALL_BUDGET, Profile, estimate_prefix, parse_profile
@@ -63,6 +64,7 @@ def list_agents(agents_dir: AgentsDir = None, workspace: Workspace = None) -> No
     registry = _registry(workspace, agents_dir)
     with _own_warnings():
         effective, shadowed, broken = registry.all(), registry.shadowed, registry.broken
+        duplicates = registry.duplicates
     table = Table(box=box.SIMPLE_HEAD, expand=True)
     for column in ("name", "source", "model"):
         table.add_column(column, no_wrap=True)
@@ -71,8 +73,10 @@ def list_agents(agents_dir: AgentsDir = None, workspace: Workspace = None) -> No
     table.add_column("description", ratio=2, min_width=16, no_wrap=True, overflow="ellipsis")
     table.add_column("status", no_wrap=True)
     # Overridden definitions sort right after the one that hides them (stable sort).
-    for d in sorted([*effective, *shadowed], key=lambda d: d.name):
-        if registry.shadowed_by(d) is not None:
+    for d in sorted([*effective, *shadowed, *duplicates], key=lambda d: d.key):
+        if any(d is dup for dup in duplicates):
+            table.add_row(*_cells(d), Text("duplicate", style="yellow"), style="dim")
+        elif registry.shadowed_by(d) is not None:
             table.add_row(*_cells(d), Text("overridden"), style="dim")
         elif d.warnings:
             count = len(d.warnings)
@@ -85,7 +89,7 @@ def list_agents(agents_dir: AgentsDir = None, workspace: Workspace = None) -> No
         cells = [Text(b.path.name), Text(b.source), None, None, Text(problem), Text("broken")]
         table.add_row(*cells, style="red")
     out.print(table)
-    if broken or any(d.warnings for d in effective):
+    if broken or duplicates or any(d.warnings for d in effective):
         out.print("details: bdev agents validate")
 
 
@@ -143,10 +147,14 @@ def show(
         ("name", d.name),
         ("source", d.source),
         ("path", display_path(d.path) if d.path else "-"),
-        ("model", d.model or "- (the run's model)"),
+        ("model", d.model or "- (the parent's, else the configured model)"),
         ("color", d.color or "-"),
-        ("tools", ", ".join(d.allowed_tools) + (" (all)" if d.tools is None else "")),
+        ("tools", _offered(d)),
+        *_limits(d),
         ("examples", str(len(d.examples))),
+    ]
+    fields += [
+        (f"{key} (refused)", f"{value!r}: {REFUSED[key]}") for key, value in d.refused.items()
     ]
     fields += [(f"{key} (ignored)", repr(value)) for key, value in d.extra.items()]
     width = max(len(k) for k, _ in fields)
@@ -158,6 +166,25 @@ def show(
     out.print(Text(d.summary))
     out.print(Text("\nsystem prompt (as a run here would send it; raw: --prompt)", style="bold"))
     out.print(Text(system))
+
+
+def _offered(d: AgentDefinition) -> str:
+    names = ", ".join(d.allowed_tools) or "none"
+    return names + (" (all)" if d.tools is None and not d.disallowed_tools else "")
+
+
+def _limits(d: AgentDefinition) -> list[tuple[str, str]]:
+    """The fields that narrow what the agent may do, when the definition sets them."""
+    rows = [
+        ("disallowedTools", ", ".join([*d.disallowed_tools, *d.deny_rules])),
+        ("sub-agents", ", ".join(d.subagent_types or [])),
+        ("tool rules", ", ".join(f"{t}({r})" for t, rs in d.tool_rules.items() for r in rs)),
+        ("MCP tools", ", ".join(d.mcp_tools) + " (not available: no MCP client)"),
+        ("permissionMode", d.permission_mode or ""),
+        ("maxTurns", str(d.max_turns or "")),
+        ("initialPrompt", d.initial_prompt or ""),
+    ]
+    return [(k, v) for k, v in rows if v and not v.startswith(" (")]
 
 
 def _token_count(system: str, specs: list[ToolSpec], profile: Profile) -> str:
@@ -187,27 +214,58 @@ def validate(
 ) -> None:
     """Check definition files and print every problem as file:line: field: message."""
     if paths:
-        files = [f for p in paths for f in _expand(p)]
+        groups = [_expand(p) for p in paths]
     else:
-        files = [f for f, _ in _registry(workspace, agents_dir).files()]
+        registry = _registry(workspace, agents_dir)
+        found = registry.files()
+        groups = [[f for f, s in found if s == p.source] for p in registry.places]
+    files = [f for group in groups for f in group]
     problems: list[Problem] = [p for f in files for p in validate_file(f)]
+    # Duplicates count within one folder (one place), as discovery resolves them.
+    problems += [p for group in groups for p in duplicate_problems(group)]
     for p in problems:
-        out.print(Text(str(p), style="red" if p.severity == "error" else "yellow"))
+        out.print(Text(str(p), style=_STYLES[p.severity]))
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    warnings = sum(p.severity == "warning" for p in problems)
+    notes = len(problems) - errors - warnings
     bad = len({p.file for p in problems if p.severity == "error"})
     out.print(
-        f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
-        f"{errors} error{'s' if errors != 1 else ''} in {bad} file{'s' if bad != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''}"
+        f"checked {_count(len(files), 'file')}: {_count(errors, 'error')} in "
+        f"{_count(bad, 'file')}, {_count(warnings, 'warning')}"
+        + (f", {_count(notes, 'note')} (fields bdev refuses)" if notes else "")
     )
-    if errors or (strict and warnings):
+    empty = [p for p, group in zip(paths or [], groups, strict=True) if not group]
+    for folder in empty:
+        out.print(Text(_no_definitions(folder), style="red"))
+    if errors or empty or (strict and warnings):
         raise typer.Exit(1)
 
 
+_STYLES = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _no_definitions(folder: Path) -> str:
+    """Why a folder given to validate held nothing to check."""
+    others = sorted(f.name for f in folder.rglob("*") if f.is_file())
+    where = display_path(folder)
+    if not others:
+        return f"{where}: no definition files (definitions are .md files)"
+    shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+    return (
+        f"{where}: no .md definition files (found {_count(len(others), 'other file')}: "
+        f"{shown}); definitions must end in .md, or give a file itself to check it"
+    )
+
+
 def _expand(path: Path) -> list[Path]:
-    # A folder means its definitions, as discovery would find them; a file is checked
-    # whatever its extension.
+    # A folder means its definitions, as discovery would find them (READMEs are not
+    # definitions); a file is checked whatever its extension.
     if path.is_dir():
-        return sorted(f for f in path.rglob("*.md") if f.is_file())
+        return sorted(
+            f for f in path.rglob("*.md") if f.is_file() and f.name.lower() != "readme.md"
+        )
     return [path]

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bdev import sandbox
 from bdev.backend.audit.document import write_report
 from bdev.backend.audit.load import bound_note
 from bdev.backend.audit.options import STEPS, AuditOptions, parse_skip
 from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.run import run_audit
+
+if TYPE_CHECKING:
+    from bdev.config import Config
 
 _STYLE = {
     "ok": "green",
@@ -77,6 +81,13 @@ def audit(
             " is (default: a cached virtualenv built from its dependency files).",
         ),
     ] = None,
+    no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--no-sandbox",
+            help="Run the service's tests, migrations and server unconfined (not in bubblewrap).",
+        ),
+    ] = False,
 ) -> None:
     """Measure a backend service: tests, coverage, start-up, conformance, load, security."""
     from bdev.config import load_config
@@ -87,6 +98,7 @@ def audit(
         "audit.duration_s": duration,
         "audit.test_timeout_s": test_timeout,
         "audit.startup_timeout_s": startup_timeout,
+        "sandbox.enabled": False if no_sandbox else None,
     }
     config = load_config(path.resolve(), flags)
     options = AuditOptions.from_config(
@@ -98,6 +110,7 @@ def audit(
         python=python or _relative_to(path, config.audit.python),
     )
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    _use_sandbox(config, path.resolve(), err)
     with err.status("analysing…") as status:
 
         def progress(message: str) -> None:
@@ -124,6 +137,12 @@ def audit(
         err.print(f"[bold red]error:[/] {step.name}: {step.summary.splitlines()[0]}")
     if broken:
         raise typer.Exit(1)
+
+
+def _use_sandbox(config: Config, root: Path, err: Console) -> None:
+    """Confine the audited code as configured; refuse when that cannot be done."""
+    for note in sandbox.apply(config, root):
+        err.print(Text.assemble(("sandbox: ", "yellow"), note))
 
 
 def _relative_to(path: Path, value: str | None) -> str | None:

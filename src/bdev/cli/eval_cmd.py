@@ -73,7 +73,9 @@ def evaluate(
     ] = None,
     rounds: Annotated[
         int | None,
-        typer.Option(min=1, help="--suite changes: program-led rounds (config's [gates])."),
+        typer.Option(
+            min=1, help="--suite changes: program-led rounds (the config's gates.max_rounds)."
+        ),
     ] = None,
 ) -> None:
     """Run strategies over bdev's scenario suite: pass@1, sec_pass@1, tokens, time."""

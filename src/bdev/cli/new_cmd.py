@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from bdev import sandbox
 from bdev.cli.summary import build_summary
 from bdev.errors import BdevError
 from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements, slots_for
@@ -118,6 +120,9 @@ def _build(
 
     console = Console(soft_wrap=True)  # progress and summary lines stay whole in logs
     config = load_config(Path.cwd())
+    if verify or audit:  # both run the service's code
+        for note in sandbox.apply(config, Path.cwd()):
+            console.print(f"[yellow]sandbox:[/] {escape(note)}", highlight=False)
     model = model_from_config(model_spec or config.model, config)
     console.print(f"[bold]model:[/] {model.name}", highlight=False)
     report = build_service(

@@ -12,11 +12,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Confirm
 from rich.table import Column, Table
+from rich.text import Text
 
 from bdev.cli import summary
-from bdev.cli.terminal import TerminalView, stream_json_sink
+from bdev.cli.stream_json import ClaudeStream
+from bdev.cli.terminal import TerminalView
+from bdev.cli.visible import visible
+from bdev.errors import BdevError
 from bdev.runtime.dispatch import (
     Notice,
     Outcome,
@@ -27,6 +32,7 @@ from bdev.runtime.dispatch import (
     resolve_workspace,
     start,
 )
+from bdev.runtime.events import Event, EventType
 from bdev.runtime.session import find_session, list_sessions, load_session
 from bdev.workflow.delivery import Readiness
 
@@ -41,14 +47,32 @@ class OutputFormat(StrEnum):
 
 
 def _ask(tool: str, args: dict[str, Any]) -> bool:
-    summary_text = json.dumps(args, ensure_ascii=False)
+    # What is approved must be what is shown: no markup, no terminal escapes (json.dumps
+    # leaves DEL, C1 controls and bidi overrides as they are).
+    summary_text = visible(json.dumps(args, ensure_ascii=False))
     if len(summary_text) > 300:
         summary_text = summary_text[:300] + "…"
-    return Confirm.ask(f"Allow [bold]{tool}[/] {summary_text}?", console=err, default=False)
+    question = f"Allow [bold]{escape(tool)}[/] {escape(summary_text)}?"
+    return Confirm.ask(question, console=err, default=False)
+
+
+def _ask_trust(config_file: Path, keys: list[str]) -> bool:
+    err.print(
+        f"[yellow]{escape(str(config_file))}[/] sets what only a trusted project may: "
+        f"{escape(', '.join(keys))}. Trust it only if you know who wrote it."
+    )
+    return Confirm.ask("Trust this project's config?", console=err, default=False)
 
 
 def run(
-    task: Annotated[str | None, typer.Argument(help="What to do. Optional with --resume.")] = None,
+    task: Annotated[
+        str | None,
+        typer.Argument(help="What to do; - reads it from stdin. Optional with --resume."),
+    ] = None,
+    task_file: Annotated[Path | None, typer.Option(help="Read the task from this file.")] = None,
+    input_format: Annotated[
+        str, typer.Option(help="text | stream-json (user turns as JSON lines on stdin)")
+    ] = "text",
     agent: Annotated[str | None, typer.Option(help="Agent name or definition file.")] = None,
     model: Annotated[
         str | None,
@@ -90,10 +114,19 @@ def run(
     ] = WorkflowMode.AUTO,
     no_gates: Annotated[bool, typer.Option("--no-gates", help="Skip the readiness phase.")] = False,
     rounds: Annotated[int | None, typer.Option(min=1, help="Implementation rounds budget.")] = None,
+    no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--no-sandbox",
+            help="Run Bash and audited code unconfined, with your environment and network.",
+        ),
+    ] = False,
 ) -> None:
     """Run an agent on a task in a workspace."""
     fmt = output_format
     text = fmt is OutputFormat.text
+    turns = _task_input(task, task_file, input_format)
+    task = turns[0] if turns else None
     request = RunRequest(
         task=task,
         workspace=resolve_workspace(workspace),
@@ -110,13 +143,16 @@ def run(
             deny=tuple(deny or ()),
             base_url=base_url,
             api_key=api_key,
+            sandbox=False if no_sandbox else None,
         ),
         workflow=workflow,
         gates=not no_gates,
         rounds=rounds,
-        sinks=[stream_json_sink] if fmt is OutputFormat.stream_json else [],
+        # Machine formats keep stdout for JSON; warnings still reach the person on stderr.
+        sinks=[ClaudeStream(), _warnings] if fmt is OutputFormat.stream_json else [_warnings],
         progress=_progress(fmt),
         ask=_ask,
+        ask_trust=_ask_trust,
         interactive=text and sys.stdin.isatty() and sys.stderr.isatty(),
     )
     if text:
@@ -125,29 +161,89 @@ def run(
     else:
         outcome = start(request)
     _render(outcome, fmt)
+    # Further user turns (stream-json input) continue the same session, one by one.
+    for turn in turns[1:]:
+        if outcome.session_id is None:
+            break
+        outcome = start(replace(request, task=turn, resume=outcome.session_id))
+        _render(outcome, fmt)
     raise typer.Exit(outcome.exit_code)
 
 
+def _warnings(event: Event) -> None:
+    if event.type == EventType.WARNING:
+        d = event.data
+        line = f"warning: agent {d.get('agent')}: {d.get('field')}: {d.get('message')}"
+        err.print(line, style="yellow", markup=False, highlight=False)
+
+
+def _task_input(task: str | None, task_file: Path | None, input_format: str) -> list[str]:
+    """The user turns: the TASK argument, stdin (`-` or stream-json input) or a file."""
+    if input_format not in ("text", "stream-json"):
+        raise BdevError(f"--input-format must be text or stream-json, not {input_format!r}")
+    given = sum(x is not None for x in (task, task_file)) + (input_format == "stream-json")
+    if given > 1:
+        raise BdevError("give the task one way: TASK, --task-file or --input-format stream-json")
+    if task_file is not None:
+        try:
+            return [task_file.read_text(encoding="utf-8")]
+        except (OSError, UnicodeDecodeError) as e:
+            raise BdevError(f"--task-file {task_file}: cannot read it ({e})") from None
+    if input_format == "stream-json":
+        return _stream_json_turns(sys.stdin.read())
+    if task == "-":
+        return [sys.stdin.read()]
+    return [task] if task is not None else []
+
+
+def _stream_json_turns(text: str) -> list[str]:
+    """User turns from Claude Code's stream-json input: one JSON object per line,
+    `{"type": "user", "message": {"role": "user", "content": "..." | [blocks]}}`."""
+    turns = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if record.get("type") != "user":
+                continue
+            content = record["message"]["content"]
+        except (json.JSONDecodeError, AttributeError, KeyError, TypeError):
+            raise BdevError(f"stdin line {number}: not a stream-json user message") from None
+        if isinstance(content, list):
+            content = "\n".join(
+                b.get("text", "")
+                for b in content
+                if isinstance(b, dict) and b.get("type") == "text"
+            )
+        turns.append(str(content))
+    if not turns:
+        raise BdevError("stdin held no stream-json user message")
+    return turns
+
+
 def _progress(fmt: OutputFormat) -> Callable[[Notice], None] | None:
-    """Text shows every notice, json only the agent chosen, stream-json none."""
+    """Text shows every notice, json only the agent chosen and warnings, stream-json
+    (whose stdout is the stream) only the project-trust warning, on stderr."""
     if fmt is OutputFormat.stream_json:
-        return None
+        return lambda notice: _notice(notice) if notice.kind == "trust" else None
     return _notice if fmt is OutputFormat.text else _agent_notice
 
 
 def _notice(notice: Notice) -> None:
-    if notice.kind == "agent":
-        err.print(f"[bold]agent:[/] {notice.text}")
-    elif notice.kind == "spec-first":
-        err.print(f"[bold]spec-first:[/] {notice.text}")
+    text = escape(visible(notice.text))  # task and file text may hold [brackets], escapes
+    if notice.kind in ("agent", "session", "spec-first"):
+        err.print(f"[bold]{notice.kind}:[/] {text}")
     elif notice.kind == "audit":
-        err.print(f"[dim]audit: {notice.text}[/]")
+        err.print(f"[dim]audit: {text}[/]")
+    elif notice.kind in ("sandbox", "trust"):
+        err.print(f"[yellow]{notice.kind}:[/] {text}")
     else:
-        err.print(f"[dim]{notice.text}[/]")
+        err.print(f"[dim]{text}[/]")
 
 
 def _agent_notice(notice: Notice) -> None:
-    if notice.kind == "agent":
+    if notice.kind in ("agent", "session", "sandbox", "trust"):
         _notice(notice)
 
 
@@ -156,6 +252,8 @@ def _render(outcome: Outcome, fmt: OutputFormat) -> None:
         assert outcome.build is not None
         if fmt is OutputFormat.text:
             summary.build_summary(Console(highlight=False), outcome.build)
+        elif fmt is OutputFormat.stream_json:
+            pass  # the stream's `result` line (from the end event) carries the build report
         else:
             print(outcome.build.model_dump_json())
         return
@@ -165,7 +263,7 @@ def _render(outcome: Outcome, fmt: OutputFormat) -> None:
         print(json.dumps(summary.run_json(outcome.session_id, result, wf), ensure_ascii=False))
     elif fmt is OutputFormat.text:
         if result.final:
-            Console().print(result.final, highlight=False, markup=False)
+            Console().print(visible(result.final), highlight=False, markup=False)
         summary.run_status_line(err, outcome.session_id, result)
         if wf is not None and wf.status is not Readiness.NOT_CHECKED:
             summary.readiness(Console(highlight=False), err, wf)
@@ -186,14 +284,15 @@ def sessions_list(
     for r in records:
         status = r.end.get("status") if r.end else "unfinished"
         task = str(r.start.get("task", "")).replace("\n", " ")
-        table.add_row(
+        cells = (
             r.id,
             r.start.get("agent", ""),
             r.start.get("model", ""),
             status,
-            str(r.steps),
+            r.steps,
             task[:60],
         )
+        table.add_row(*(Text(str(cell)) for cell in cells))  # Text: no markup in a task
     Console().print(table)
 
 
@@ -212,23 +311,40 @@ def sessions_show(
         return
     out = Console(highlight=False)
     s = record.start
-    out.print(f"[bold]session[/] {record.id}  agent={s.get('agent')}  model={s.get('model')}")
-    out.print(f"[bold]task[/] {s.get('task')}")
+    if record.damaged_line is not None:
+        err.print(
+            f"[yellow]line {record.damaged_line} of {record.path.name} is damaged: what follows "
+            "it is not shown, and a resume continues from the event before it[/]"
+        )
+    out.print(f"session {record.id}  agent={s.get('agent')}  model={s.get('model')}", markup=False)
+    out.print(f"task {s.get('task')}", markup=False)
     for m in record.messages:
         if m.role == "system":
             continue
         if m.role == "tool":
             body = m.content if len(m.content) < 600 else m.content[:600] + "…"
             style = "red" if m.is_error else "dim"
-            out.print(f"[{style}]  ↳ {m.name}: {body}[/]", markup=True)
+            out.print(f"  ↳ {m.name}: {visible(body)}", style=style, markup=False)
             continue
         if m.content.strip():
             out.print(f"[bold]{m.role}:[/] ", end="")
-            out.print(m.content.strip(), markup=False)
+            out.print(visible(m.content.strip()), markup=False)
         for c in m.tool_calls:
-            out.print(f"[cyan]  ● {c.name}[/] {json.dumps(c.arguments, ensure_ascii=False)[:300]}")
+            arguments = json.dumps(c.arguments, ensure_ascii=False)[:300]
+            out.print(f"  ● {c.name} {visible(arguments)}", style="cyan", markup=False)
+    for e in record.events:  # a spec-first build: its slots and verification rounds
+        if e.get("type") == EventType.SLOT:
+            problems = "; ".join(e.get("problems") or [])
+            line = f"  slot {e.get('operation_id')}: {e.get('status')}"
+            line += f" ({e.get('attempts')} attempts)"
+            out.print(line + (f" · {problems}" if problems else ""), markup=False)
+        elif e.get("type") == EventType.VERIFY:
+            steps = ", ".join(f"{k}: {v}" for k, v in (e.get("steps") or {}).items())
+            out.print(f"  verify round {e.get('round')}: {steps}", markup=False)
     if record.end:
         e = record.end
-        out.print(f"[bold]end[/] {e.get('status')} {e.get('detail', '')} · usage {e.get('usage')}")
+        out.print(
+            f"end {e.get('status')} {e.get('detail', '')} · usage {e.get('usage')}", markup=False
+        )
     else:
         out.print("[yellow]unfinished: continue it with bdev run --resume " + record.id + "[/]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bdev.runtime.loop import RunResult
@@ -18,7 +19,20 @@ if TYPE_CHECKING:  # the spec-first pipeline is imported only by runs that build
 def run_json(
     session_id: str | None, result: RunResult, wf: WorkflowResult | None
 ) -> dict[str, Any]:
+    completed = result.status.value == "completed"
     out: dict[str, Any] = {
+        # Claude Code's result object first (what its tooling reads), then bdev's fields.
+        "type": "result",
+        "subtype": "success"
+        if completed
+        else (
+            "error_max_turns" if result.status.value == "max_steps" else "error_during_execution"
+        ),
+        "is_error": not completed,
+        "result": result.final,
+        "num_turns": result.steps,
+        "duration_ms": round(result.duration_s * 1000),
+        "total_cost_usd": float(result.cost or 0.0),
         "session_id": session_id,
         "status": result.status.value,
         "final": result.final,
@@ -83,6 +97,10 @@ def build_summary(console: Console, report: BuildReport) -> None:
             f"{slot.input_tokens}+{slot.output_tokens} tokens, {slot.seconds:.1f} s)",
             highlight=False,
         )
+    for op_id, why in report.made_public.items():
+        console.print(f"public: {op_id} needs no credential ({escape(why)})", highlight=False)
+    for line in report.unmet_constraints:
+        console.print(f"[yellow]constraint not met:[/] {escape(line)}", highlight=False)
     if report.audit:
         a = report.audit
         console.print(

@@ -3,8 +3,6 @@ the stream-json printer (one JSON event per line)."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from typing import Any
 
@@ -12,18 +10,14 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from bdev.cli.visible import visible
 from bdev.runtime.events import Event, EventType
-
-
-def stream_json_sink(event: Event) -> None:
-    sys.stdout.write(json.dumps(event.to_dict(), ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
 
 
 def _short(args: dict[str, Any], limit: int = 80) -> str:
     for key in ("command", "file_path", "notebook_path", "pattern", "path", "subagent_type"):
         if key in args:
-            text = str(args[key]).replace("\n", " ")
+            text = visible(str(args[key]).replace("\n", " "))
             return text if len(text) <= limit else text[: limit - 1] + "…"
     return ""
 
@@ -69,24 +63,42 @@ class TerminalView:
         elif event.type == EventType.MESSAGE and d["message"]["role"] == "assistant":
             text = d["message"]["content"].strip()
             if text and d["message"].get("tool_calls"):
-                self.console.print(Text(indent + text, style="italic"))
+                self.console.print(Text(indent + visible(text), style="italic"))
         elif event.type == EventType.TOOL_START:
             self.tool = d["name"]
             self.console.print(
-                Text(f"{indent}● {d['name']} ", style="bold cyan") + _short(d["arguments"])
+                Text(f"{indent}● {visible(d['name'])} ", style="bold cyan") + _short(d["arguments"])
             )
         elif event.type == EventType.TOOL_END and d["is_error"]:
             self.console.print(Text(f"{indent}  ✗ {d['name']} failed", style="red"))
         elif event.type == EventType.PERMISSION:
             self.console.print(
-                Text(f"{indent}  ✗ {d['tool']} denied: {d['reason']}", style="yellow")
+                Text(visible(f"{indent}  ✗ {d['tool']} denied: {d['reason']}"), style="yellow")
             )
         elif event.type == EventType.FORMAT_ERROR:
             self.console.print(
                 Text(f"{indent}  ! malformed tool call (sent back to the model)", style="yellow")
             )
+        elif event.type == EventType.PROGRESS and "text" in d:  # spec-first's current step
+            self.tool = str(d["text"])[:60]
+        elif event.type == EventType.SLOT:
+            self.step += 1
+            self.tokens += d.get("input_tokens", 0) + d.get("output_tokens", 0)
         elif event.type == EventType.SUBAGENT_START:
             self.console.print(
-                Text(f"{indent}→ sub-agent {d['agent']} ({d['model']})", style="magenta")
+                Text(visible(f"{indent}→ sub-agent {d['agent']} ({d['model']})"), style=_color(d))
             )
+        elif event.type == EventType.WARNING:  # a refused field or a model fallback
+            line = f"{indent}warning: agent {d['agent']}: {d['field']}: {d['message']}"
+            self.console.print(Text(visible(line), style="yellow"))
         self._refresh()
+
+
+def _color(d: dict[str, Any]) -> str:
+    """The definition's `color` when rich knows it, else magenta."""
+    from rich.color import Color, ColorParseError
+
+    try:
+        return Color.parse(str(d.get("color") or "magenta")).name
+    except ColorParseError:
+        return "magenta"

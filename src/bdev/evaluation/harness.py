@@ -15,7 +15,13 @@ from pathlib import Path
 from bdev.backend.audit.startup import StartupError
 from bdev.errors import BdevError
 from bdev.evaluation.base import BuildOutcome, Strategy
-from bdev.evaluation.measure import Measured, run_environment, run_test_file, started
+from bdev.evaluation.measure import (
+    Measured,
+    constraint_violations,
+    run_environment,
+    run_test_file,
+    started,
+)
 from bdev.evaluation.results import EvalReport, ScenarioRun
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
@@ -88,12 +94,19 @@ def measure(
     test_env: dict[str, str] | None = None,
 ) -> None:
     """Start the service in service_dir and run the hidden test files against it; `cmd`
-    overrides the start command, `test_env` is given to the tests only."""
+    overrides the start command, `test_env` is given to the tests only. A scenario's
+    `start` (and fixed `port`) is how its service starts; a service that breaks the task's
+    constraints (allowed packages, allowed files) fails its functional result."""
+    # Checked before start-up: the running service may add files of its own.
+    violations = constraint_violations(scenario, service_dir)
     env = run_environment(scenario, workdir)
     suite_root = scenario.path.parent
     log, timeout_s = workdir / "service.log", options.start_timeout_s
+    port: int | None = getattr(scenario, "port", None)
+    if cmd is None:
+        cmd = getattr(scenario, "start", None)
     try:
-        with started(service_dir, env, log, timeout_s, cmd) as svc:
+        with started(service_dir, env, log, timeout_s, cmd, port) as svc:
             run.started = True
             # Functional first: the exploit tests may leave the service busy or broken.
             for attr, test_file in (
@@ -107,10 +120,12 @@ def measure(
                     env={**env, **(test_env or {})},
                     workdir=workdir,
                     timeout_s=options.test_timeout_s,
+                    service_dir=service_dir,
                 )
                 setattr(run, attr, tally)
     except (StartupError, BdevError) as e:
         run.start_error = str(e)
+    run.functional.failed.extend(violations)
 
 
 def verdict(run: ScenarioRun) -> str:

@@ -7,8 +7,15 @@ A scenario folder holds `openapi.yaml`, `describe.md`, `test_functional.py`,
     framework = "fastapi"
     weaknesses = ["CWE-89"]
     dirs = ["FILES_DIR"]          # optional: env paths the harness creates first
+    packages = ["flask"]           # optional: the only third-party distributions allowed
+    start = "python app.py"        # optional: the exact start command (cwd: the service)
+    port = 5000                    # optional, with start: the port it listens on
+    files = ["app.py"]             # optional: the only files the service may consist of
     [env]                          # optional: given to the service and to the tests
     DATABASE_PATH = "{workdir}/notes.db"
+
+The optional fields state a task's constraints as its user wrote them; measuring holds a
+built service to them (`constraint_violations` in bdev.evaluation.measure).
 """
 
 from __future__ import annotations
@@ -19,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bdev.errors import BdevError
 
@@ -78,6 +92,18 @@ def read_manifest(path: Path, model: type[M]) -> M:
 class _Manifest(SuiteManifest):
     framework: str = "fastapi"
     weaknesses: list[str] = Field(min_length=1)
+    packages: list[str] | None = None
+    start: str | None = Field(default=None, min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    files: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _port_needs_start(self) -> _Manifest:
+        if self.port is not None and self.start is None:
+            raise ValueError("port is given without start (the command that listens on it)")
+        if self.start is not None and self.port is None and "{port}" not in self.start:
+            raise ValueError("start needs a port, or {port} in the command")
+        return self
 
 
 @dataclass(frozen=True)
@@ -89,6 +115,13 @@ class Scenario:
     weaknesses: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
+    # Constraints from the task (None: not constrained). `packages`: allowed third-party
+    # distributions; `start`/`port`: how the service must start and where it listens;
+    # `files`: the only files allowed in the service folder.
+    packages: tuple[str, ...] | None = None
+    start: str | None = None
+    port: int | None = None
+    files: tuple[str, ...] | None = None
 
     @property
     def spec_path(self) -> Path:
@@ -129,6 +162,10 @@ def load_scenario(path: Path) -> Scenario:
         weaknesses=tuple(manifest.weaknesses),
         env=dict(manifest.env),
         dirs=tuple(manifest.dirs),
+        packages=None if manifest.packages is None else tuple(manifest.packages),
+        start=manifest.start,
+        port=manifest.port,
+        files=None if manifest.files is None else tuple(manifest.files),
     )
 
 

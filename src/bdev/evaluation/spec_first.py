@@ -25,6 +25,7 @@ class SpecFirst:
 
     def build(self, scenario: Scenario, model: Model | None, out_dir: Path) -> BuildOutcome:
         try:
+            from bdev.specfirst.constraints import read_constraints
             from bdev.specfirst.pipeline import build_service
         except ImportError as e:
             return BuildOutcome(ok=False, skipped=True, notes=f"unavailable: {e}")
@@ -39,6 +40,8 @@ class SpecFirst:
             model=model,
             framework=framework,
             single_file=True,  # one app.py: every strategy's service starts the same way
+            # What the task's words require, read as `bdev run` reads them.
+            constraints=read_constraints(scenario.paragraph),
             max_retries=self.max_retries,
             verify_rounds=self.verify_rounds,
             # The audit only measures (load, scorecard); it changes no code, and the

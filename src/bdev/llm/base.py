@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -140,6 +140,14 @@ class Model(Protocol):
         *,
         on_text: TextCallback | None = None,
     ) -> ModelResponse: ...
+
+
+@runtime_checkable
+class Replayed(Protocol):
+    """A model whose answers are a fixed sequence (a script): a resumed session tells it
+    how many of its answers the transcript already holds, so none is given twice."""
+
+    def continue_after(self, answered: int) -> None: ...
 
 
 @contextlib.contextmanager

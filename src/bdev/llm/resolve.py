@@ -3,13 +3,25 @@
 `model_from_config` is how every command builds its model: it resolves a `[models]`
 alias and takes the provider's endpoint, key and timeout from the configuration.
 `create_model` is the step below it, for callers that hold those values themselves.
+
+`choose_model` decides which spec an agent runs on, in this order:
+
+1. the `--model` flag (for every agent of the run, sub-agents included);
+2. the definition's `model:`: a full id, or an alias (`sonnet`, `opus`, `haiku`) mapped
+   by `[models]`; `inherit` goes straight to 3;
+3. the parent's model (the agent that started this one through Task);
+4. the configured default (`model` in config; `BDEV_MODEL`).
+
+Every fallback (an alias nobody configured, a value that is neither an alias nor a
+model id, `inherit` with no parent) comes with a warning saying what was used instead.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from bdev.config import Config
 from bdev.errors import BdevError
@@ -28,6 +40,80 @@ FORMS = (
 
 # Model names a definition's `model:` may give, mapped to a spec by `[models]`.
 ALIASES = ("sonnet", "opus", "haiku")
+
+
+ModelSource = Literal["flag", "front matter", "parent", "config"]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    spec: str
+    source: ModelSource
+    warnings: tuple[str, ...] = ()
+    # What to run on instead when `spec` (from the front matter) cannot be built.
+    fallback: tuple[str, ModelSource] | None = None
+
+
+def choose_model(
+    *, flag: str | None, wanted: str | None, parent: str | None, config: Config
+) -> ModelChoice:
+    """Which model spec an agent runs on (the order is in the module docstring).
+
+    `wanted` is the definition's `model:`; `parent` the parent agent's spec (None at the
+    top level)."""
+    below: tuple[str, ModelSource] = (parent, "parent") if parent else (config.model, "config")
+    instead = f"using {_describe(*below)}"
+    wanted = (wanted or "").strip()
+    if flag:
+        overridden = wanted and wanted.lower() != "inherit" and wanted != flag
+        note = (f"model {wanted!r} of the definition is overridden by --model {flag}",)
+        return ModelChoice(flag, "flag", note if overridden else ())
+    if not wanted:
+        return ModelChoice(*below)
+    alias = wanted.lower()
+    if alias == "inherit":
+        if parent:
+            return ModelChoice(parent, "parent")
+        why = "model 'inherit' at the top level: there is no parent model"
+        return ModelChoice(config.model, "config", (f"{why}; {instead}",))
+    if alias in ALIASES:
+        mapped = (config.alias(alias) or "").strip()
+        if mapped:
+            return ModelChoice(mapped, "front matter", fallback=below)
+        why = f'model {wanted!r}: an alias nobody configured ([models] {alias} = "PROVIDER:MODEL")'
+        return ModelChoice(*below, warnings=(f"{why}; {instead}",))
+    problem = unplaceable(wanted)
+    if problem:
+        return ModelChoice(*below, warnings=(f"model {wanted!r}: {problem}; {instead}",))
+    return ModelChoice(wanted, "front matter", fallback=below)
+
+
+def unplaceable(spec: str) -> str | None:
+    """Why `spec` names no model bdev can build, or None when it does (a syntax check:
+    whether the provider is installed or reachable is known only when it is built)."""
+    provider, sep, rest = spec.partition(":")
+    if spec == "local" or provider == "local":
+        return None
+    if sep:
+        if provider not in ("openai", "anthropic", "scripted"):
+            return f"unknown provider {provider!r} (use one of: {_forms()})"
+        return None if rest else f"names no model after {provider!r}"
+    try:
+        _guess_provider(spec)
+    except BdevError:
+        aliases = ", ".join((*ALIASES, "inherit"))
+        return f"neither an alias ({aliases}) nor a model id bdev can place ({_forms()})"
+    return None
+
+
+def _describe(spec: str, source: ModelSource) -> str:
+    where = {"parent": "the parent's model", "config": "the configured model"}
+    return f"{where.get(source, source)} {spec}"
+
+
+def describe_fallback(fallback: tuple[str, ModelSource]) -> str:
+    """`the parent's model X` / `the configured model X`, for a warning."""
+    return _describe(*fallback)
 
 
 class _Timeout(TypedDict, total=False):

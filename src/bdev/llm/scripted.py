@@ -62,6 +62,10 @@ class ScriptedModel:
         self.turns = turns
         self.position = 0  # index of the next turn to replay
 
+    def continue_after(self, answered: int) -> None:
+        """Resume the script after the `answered` turns a transcript already holds."""
+        self.position = max(self.position, min(answered, len(self.turns)))
+
     def complete(
         self,
         messages: list[Message],

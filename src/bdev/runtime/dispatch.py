@@ -19,23 +19,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from bdev import __version__, sandbox, trust
 from bdev.agents.capabilities import Capability, can_build, suits_backend_workflow
 from bdev.agents.definition import AgentDefinition
 from bdev.agents.registry import AgentRegistry
 from bdev.agents.router import choose_agent
-from bdev.config import Config, load_config, with_more
+from bdev.config import Config, load_config, project_config_path, user_config_path, with_more
 from bdev.errors import BdevError
 from bdev.llm.base import Model
 from bdev.llm.resolve import is_small, model_from_config
-from bdev.runtime.events import EventSink
+from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import EXIT_CODES, RunStatus
 from bdev.runtime.loop import AskPermission, RunResult
 from bdev.runtime.runner import Runner, model_spec_for
+from bdev.runtime.session import (
+    SessionRecord,
+    Transcript,
+    find_session,
+    load_session,
+    new_session_id,
+    sessions_dir,
+)
 from bdev.workflow.backend import (
     NOT_READY_EXIT,
     WorkflowOptions,
@@ -62,13 +71,15 @@ class Route(StrEnum):
     LOOP = "loop"
 
 
-NoticeKind = Literal["agent", "spec-first", "build", "audit"]
+NoticeKind = Literal["agent", "session", "spec-first", "build", "audit", "sandbox", "trust"]
 
 
 @dataclass(frozen=True)
 class Notice:
-    """A line of progress for whoever watches: `agent` (which agent and why),
-    `spec-first` (what is built where), `build` (spec-first steps), `audit`."""
+    """A line of progress for whoever watches: `agent` (which agent and why), `session`
+    (what a resume restored), `spec-first` (what is built where), `build` (spec-first
+    steps), `audit`, `sandbox` (it is off, or a project tried to loosen it), `trust` (an
+    untrusted project's config keys were ignored)."""
 
     kind: NoticeKind
     text: str
@@ -86,6 +97,7 @@ class Overrides:
     deny: tuple[str, ...] = ()
     base_url: str | None = None  # for the provider of the request's model
     api_key: str | None = None
+    sandbox: bool | None = None  # False: --no-sandbox
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,9 @@ class RunRequest:
     progress: Callable[[Notice], None] | None = None
     ask: AskPermission | None = None
     interactive: bool = False
+    # Asked once, in an interactive run, when the project's untrusted config sets keys
+    # that need trust (bdev.trust): (config file, keys) -> trust it now?
+    ask_trust: Callable[[Path, list[str]], bool] | None = None
     # Builds the model for a spec instead of the configured provider (an evaluation or a
     # test hands in a model it already holds); None: `model_from_config`.
     model_factory: Callable[[str], Model] | None = None
@@ -114,7 +129,7 @@ class RunRequest:
 class Outcome:
     route: Route
     exit_code: int
-    session_id: str | None = None  # spec-first runs no session
+    session_id: str | None = None
     run: RunResult | None = None
     workflow: WorkflowResult | None = None
     build: BuildReport | None = None  # the spec-first report
@@ -140,7 +155,14 @@ def start(request: RunRequest) -> Outcome:
     if request.agents_dir is not None and not request.agents_dir.is_dir():
         raise BdevError(f"--agents-dir {request.agents_dir} is not a directory")
     workspace = resolve_workspace(request.workspace)
+    resumed = load_session(find_session(workspace, request.resume)) if request.resume else None
+    if resumed is not None:
+        # The session keeps its permission mode and agent unless a flag says otherwise.
+        _announce_resume(request, resumed)
+        mode = request.overrides.permission_mode or resumed.start.get("permission_mode")
+        request = replace(request, overrides=replace(request.overrides, permission_mode=mode))
     config = _config(request, workspace)
+    _use_sandbox(request, config, workspace)
     registry = AgentRegistry(project_root=workspace, agents_dir=request.agents_dir)
     runner = Runner(
         workspace=workspace,
@@ -153,8 +175,11 @@ def start(request: RunRequest) -> Outcome:
         model_factory=request.model_factory,
     )
     task = request.task or ""
-    if request.resume:
-        session_id, result = runner.resume(request.resume, request.task)
+    if resumed is not None:
+        if resumed.start.get("route") == Route.SPEC_FIRST:
+            return _resume_spec_first(request, resumed, workspace, config)
+        replacement = registry.get(request.agent) if request.agent else None
+        session_id, result = runner.resume(resumed.id, request.task, replacement)
         return Outcome(Route.LOOP, EXIT_CODES[result.status], session_id, result)
 
     if not request.agent and request.workflow is not WorkflowMode.NONE:
@@ -189,6 +214,22 @@ def start(request: RunRequest) -> Outcome:
     )
 
 
+def _announce_resume(request: RunRequest, record: SessionRecord) -> None:
+    note = _notify(request, "session")
+    own = record.start.get("agent")
+    agent = f"{request.agent} (instead of the session's {own})" if request.agent else own
+    flag = request.overrides.permission_mode
+    mode, source = (
+        (flag, "from the flag") if flag else (record.start.get("permission_mode"), "the session's")
+    )
+    note(f"resuming {record.id}: agent {agent}, permission mode {mode} ({source})")
+    if record.damaged_line is not None:
+        note(
+            f"{record.path.name}: line {record.damaged_line} is damaged; resuming from the "
+            "last event before it"
+        )
+
+
 def _workflow_exit(run: RunStatus, readiness: Readiness) -> int:
     """A workflow's exit code is its verdict (0 ready, 9 not ready; how the agent's
     loop ended is in the delivery report), unless the model could not be reached or
@@ -210,17 +251,46 @@ def _config(request: RunRequest, workspace: Path) -> Config:
         "limits.max_seconds": o.max_seconds,
         "limits.max_tokens": o.max_tokens,
         "permissions.mode": o.permission_mode,
+        "sandbox.enabled": o.sandbox,
     }
     provider = (request.model or "").split(":", 1)[0]
     if provider in ("openai", "anthropic"):  # the endpoint flags name no provider
         flags[f"{provider}.base_url"] = o.base_url
         flags[f"{provider}.api_key"] = o.api_key
-    config = load_config(workspace, flags)
+    config = _trusted_config(request, workspace, flags)
     if o.allow:
         config = with_more(config, "permissions.allow", list(o.allow), "flag")
     if o.deny:
         config = with_more(config, "permissions.deny", list(o.deny), "flag")
     return config
+
+
+def _trusted_config(request: RunRequest, workspace: Path, flags: dict[str, Any]) -> Config:
+    """The configuration, without what an untrusted project config may not set
+    (bdev.trust): an interactive run asks once whether to trust it, any other says which
+    settings it ignored."""
+    config = load_config(workspace, flags)
+    ignored = config.ignored_project_keys
+    if not ignored:
+        return config
+    project = project_config_path(workspace)
+    ask = request.ask_trust if request.interactive else None
+    if ask is not None and ask(project, ignored):
+        trust.trust(workspace, project, user_config_path().parent)
+        return load_config(workspace, flags)
+    _notify(request, "trust")(
+        f"{project} is not trusted, so these settings in it are ignored: "
+        f"{', '.join(ignored)} (trust it with `bdev config trust {workspace}`)"
+    )
+    return config
+
+
+def _use_sandbox(request: RunRequest, config: Config, workspace: Path) -> None:
+    """Sandbox this run's Bash and audited code as configured; refuse to start when the
+    sandbox is on and bubblewrap cannot run (bdev.sandbox)."""
+    note = _notify(request, "sandbox")
+    for text in sandbox.apply(config, workspace):
+        note(text)
 
 
 def _agent(request: RunRequest, registry: AgentRegistry) -> AgentDefinition:
@@ -250,43 +320,128 @@ def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
 
 
 def _spec_first(
-    request: RunRequest, spec_task: SpecTask, workspace: Path, config: Config
+    request: RunRequest,
+    spec_task: SpecTask,
+    workspace: Path,
+    config: Config,
+    resumed: SessionRecord | None = None,
 ) -> Outcome:
+    """Build the service the task's document describes, in a session of its own: every
+    step goes to the transcript (and the request's sinks) as it happens, so a killed
+    build can be inspected and resumed (`resumed`: the session it continues)."""
     from bdev.specfirst.pipeline import build_service
 
-    busy = [p for p in workspace.iterdir() if not p.name.startswith(".") and p != spec_task.spec]
-    out = workspace / "service" if busy else workspace
-    model_spec = request.model or config.model
-    make_model = request.model_factory or (lambda spec: model_from_config(spec, config))
-    _notify(request, "spec-first")(
-        f"an OpenAPI document in the task; building a {spec_task.framework} service in "
-        f"{out} with {model_spec}"
-    )
-    report = build_service(
-        spec_task.spec,
-        out,
-        describe=spec_task.describe,
-        model=make_model(model_spec),
-        framework=spec_task.framework,
-        single_file=spec_task.single_file,
-        verify_service=request.gates,
-        audit=request.gates,
-        gates=config.gates,
-        force=out == workspace,
-        progress=_notify(request, "build"),
-    )
-    # An operation left at 501, or failing verification, is never called done.
-    incomplete = bool(report.not_implemented or report.failing_verification)
-    if incomplete:
-        readiness = Readiness.NOT_READY
+    if resumed is None:
+        busy = [
+            p for p in workspace.iterdir() if not p.name.startswith(".") and p != spec_task.spec
+        ]
+        out = workspace / "service" if busy else workspace
+        session_id = new_session_id()
     else:
-        readiness = Readiness(report.audit["status"]) if report.audit else Readiness.NOT_CHECKED
-    return Outcome(
-        Route.SPEC_FIRST,
-        NOT_READY_EXIT if readiness is Readiness.NOT_READY else 0,
-        build=report,
-        readiness=readiness,
+        out, session_id = Path(resumed.start["out"]), resumed.id
+    model_spec = request.model or (resumed.start["model"] if resumed else config.model)
+    make_model = request.model_factory or (lambda spec: model_from_config(spec, config))
+    transcript = Transcript(sessions_dir(workspace) / f"{session_id}.jsonl")
+    emit = Emitter(transcript, *request.sinks)
+    try:
+        done = _written_slots(resumed) if resumed else None
+        if resumed is None:
+            emit(
+                EventType.SESSION_START,
+                session_id=session_id,
+                version=__version__,
+                route=Route.SPEC_FIRST.value,
+                agent="bdev-new",
+                model=model_spec,
+                task=request.task,
+                workspace=str(workspace),
+                out=str(out),
+                framework=spec_task.framework,
+            )
+        else:
+            emit(
+                EventType.RESUME,
+                session_id=session_id,
+                model=model_spec,
+                written=sorted(done or ()),
+            )
+        announce = _notify(request, "spec-first")
+        verb = "resuming the build of" if resumed else "building"
+        announce(
+            f"an OpenAPI document in the task; {verb} a {spec_task.framework} service in "
+            f"{out} with {model_spec} (session {session_id})"
+        )
+        report = build_service(
+            spec_task.spec,
+            out,
+            describe=spec_task.describe,
+            model=make_model(model_spec),
+            framework=spec_task.framework,
+            single_file=spec_task.single_file,
+            constraints=spec_task.constraints,
+            verify_service=request.gates,
+            audit=request.gates,
+            gates=config.gates,
+            force=out == workspace,
+            progress=_notify(request, "build"),
+            record=lambda kind, **data: emit(EventType(kind), **data),
+            resume=done,
+        )
+        # An operation left at 501, or failing verification, is never called done.
+        incomplete = bool(report.not_implemented or report.failing_verification)
+        if incomplete:
+            readiness = Readiness.NOT_READY
+        else:
+            status = report.audit["status"] if report.audit else Readiness.NOT_CHECKED
+            readiness = Readiness(status)
+        code = NOT_READY_EXIT if readiness is Readiness.NOT_READY else 0
+        emit(
+            EventType.END,
+            status="completed",
+            readiness=readiness.value,
+            exit_code=code,
+            usage={"input_tokens": report.input_tokens, "output_tokens": report.output_tokens},
+            wall_s=report.wall_s,
+            detail=_build_line(report),
+            build=report.model_dump(),
+        )
+    finally:
+        transcript.close()
+    return Outcome(Route.SPEC_FIRST, code, session_id, build=report, readiness=readiness)
+
+
+def _build_line(report: BuildReport) -> str:
+    return (
+        f"{report.title}: {report.operations_total} operations, "
+        f"{len(report.implemented_by_skeleton)} generated, "
+        f"{len(report.implemented_by_model)} written by the model, "
+        f"{len(report.failing_verification)} failing verification, "
+        f"{len(report.not_implemented)} not implemented"
     )
+
+
+def _resume_spec_first(
+    request: RunRequest, record: SessionRecord, workspace: Path, config: Config
+) -> Outcome:
+    from bdev.specfirst.taskspec import detect_spec_task
+
+    if record.end is not None:
+        raise BdevError(
+            f"session {record.id} already completed: its build is in {record.start.get('out')}"
+        )
+    spec_task = detect_spec_task(str(record.start.get("task") or ""), workspace)
+    if spec_task is None:
+        raise BdevError(f"session {record.id}: its task no longer holds an OpenAPI document")
+    return _spec_first(request, spec_task, workspace, config, resumed=record)
+
+
+def _written_slots(record: SessionRecord) -> frozenset[str]:
+    """The operations whose last slot event says written: their bodies are in the file."""
+    last: dict[str, str] = {}
+    for event in record.events:
+        if event.get("type") == EventType.SLOT:
+            last[str(event.get("operation_id"))] = str(event.get("status"))
+    return frozenset(op for op, status in last.items() if status == "implemented")
 
 
 def _notify(request: RunRequest, kind: NoticeKind) -> Callable[[str], None]:

@@ -28,6 +28,8 @@ class EventType(StrEnum):
     TOOL_END = "tool_end"
     TODOS = "todos"
     SUBAGENT_START = "subagent_start"
+    # A definition field refused or clamped, or a model fallback (once per run).
+    WARNING = "warning"
     END = "end"
     # The backend workflow.
     PHASE = "phase"
@@ -36,6 +38,9 @@ class EventType(StrEnum):
     GATES = "gates"
     PROGRESS = "progress"
     DELIVERY = "delivery"
+    # Spec-first: each slot the model filled (or re-filled), each verification round.
+    SLOT = "slot"
+    VERIFY = "verify"
 
 
 @dataclass

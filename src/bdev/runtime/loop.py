@@ -53,6 +53,8 @@ class Agent:
     price: dict[str, float] | None = None
     depth: int = 0  # 0 for the top-level agent, 1+ for sub-agents started by Task
     profile: str = "full"  # "small": compact tool specs (see runtime.profile)
+    # The definition's disallowedTools: not offered, and a call to one is refused.
+    disallowed: frozenset[str] = frozenset()
 
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
@@ -152,6 +154,13 @@ class Agent:
         malformed (unknown tool, bad arguments), True when it ran, None when denied or
         the tool failed (a well-formed call, so not counted as malformed)."""
         tool = self.tools.get(call.name)
+        if tool is None and call.name in self.disallowed:
+            reason = f"{call.name} is in this agent's disallowedTools"
+            self._event(
+                EventType.PERMISSION, step=step, tool=call.name, action="deny", reason=reason
+            )
+            self._tool_result(messages, call, f"Permission denied: {reason}", True)
+            return None
         if tool is None:
             names = ", ".join(sorted(self.tools))
             self._tool_result(messages, call, f"Unknown tool {call.name!r}. Tools: {names}.", True)
@@ -167,14 +176,18 @@ class Agent:
         if decision.action == "ask" and self.ask is not None:
             allowed = self.ask(call.name, call.arguments)
         if not allowed:
+            reason = decision.reason or "not allowed by the permission policy"
+            if decision.action == "ask" and self.ask is not None:
+                reason = f"the user refused it ({reason})"
+            # Every refusal is in the transcript with its reason, and the call it refused.
             self._event(
                 EventType.PERMISSION,
                 step=step,
                 tool=call.name,
                 action="deny",
-                reason=decision.reason,
+                reason=reason,
+                arguments=call.arguments,
             )
-            reason = decision.reason or "not allowed by the permission policy"
             self._tool_result(messages, call, f"Permission denied: {reason}", True)
             return None
 

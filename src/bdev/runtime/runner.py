@@ -7,7 +7,7 @@ tool that runs other definitions as sub-agents with their own fresh context.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,15 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.registry import AgentRegistry
 from bdev.config import Config
 from bdev.errors import BdevError
-from bdev.llm.base import Message, Model
-from bdev.llm.resolve import ALIASES, model_from_config
+from bdev.llm.base import Message, Model, Replayed
+from bdev.llm.resolve import choose_model, describe_fallback, model_from_config
+from bdev.runtime.agent_setup import AgentSetup, Caller, setup_for
 from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.loop import Agent, AskPermission, RunResult
 from bdev.runtime.profile import offered_tools, profile_for
 from bdev.runtime.prompt import system_prompt
+from bdev.runtime.scoped_policy import ScopedPolicy
 from bdev.runtime.session import (
     Transcript,
     find_session,
@@ -31,22 +33,19 @@ from bdev.runtime.session import (
     sessions_dir,
 )
 from bdev.tools.base import ToolContext
-from bdev.tools.policy import PermissionMode, Policy
+from bdev.tools.policy import PermissionMode
 from bdev.tools.registry import build_tools
+from bdev.tools.task import SubagentRefused
 
 MAX_DEPTH = 3  # sub-agents may start sub-agents, but not without end
 
 
 def model_spec_for(definition: AgentDefinition, config: Config, session_model: str) -> str:
-    """Which model runs a definition: its own `model:` when it names a concrete model,
-    an alias (`sonnet`, `opus`, `haiku`) mapped through config, else the session model
-    (`inherit`, absent, or an alias nobody configured)."""
-    wanted = (definition.model or "").strip()
-    if not wanted or wanted == "inherit":
-        return session_model
-    if wanted in ALIASES:
-        return config.alias(wanted) or session_model
-    return wanted
+    """Which model runs a definition whose parent (or session) runs `session_model`, by
+    bdev.llm.resolve.choose_model's order, without its warnings (see Runner for those)."""
+    return choose_model(
+        flag=None, wanted=definition.model, parent=session_model, config=config
+    ).spec
 
 
 @dataclass
@@ -61,6 +60,7 @@ class Runner:
     # Builds the model for a spec; None: `model_from_config` with this runner's config.
     model_factory: Callable[[str], Model] | None = None
     _models: dict[str, Model] = field(default_factory=dict)
+    _warned: set[tuple[str, str, str]] = field(default_factory=set)  # once per run
 
     # -- public ----------------------------------------------------------------
 
@@ -78,8 +78,9 @@ class Runner:
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.sinks)
         try:
-            spec = self.model_override or model_spec_for(definition, self.config, self.config.model)
-            agent = self._agent(definition, spec, emit, depth=0)
+            caller = Caller(mode=self.config.permissions.mode)
+            agent, setup = self._agent(definition, caller, emit, self.model_override)
+            spec = setup.spec
             prompt = system_prompt(definition, self.workspace, list(agent.tools), agent.profile)
             emit(
                 EventType.SESSION_START,
@@ -92,10 +93,15 @@ class Runner:
                 task=task,
                 workspace=str(self.workspace),
                 permission_mode=self.config.permissions.mode,
+                agent_permission_mode=setup.mode,
                 tools=list(agent.tools),
                 profile=agent.profile,
                 max_steps=agent.limits.max_steps,
+                color=definition.color,
             )
+            self._warn(emit, definition, setup, depth=0)
+            if setup.first_turn:  # the definition's initialPrompt
+                task = f"{setup.first_turn}\n\n{task}"
             extra = on_start(emit) if on_start else ""
             messages: list[Message] = []
             agent.append(messages, Message("system", prompt))
@@ -104,7 +110,13 @@ class Runner:
         finally:
             transcript.close()
 
-    def resume(self, session_id: str, instruction: str | None = None) -> tuple[str, RunResult]:
+    def resume(
+        self,
+        session_id: str,
+        instruction: str | None = None,
+        definition: AgentDefinition | None = None,
+    ) -> tuple[str, RunResult]:
+        """Continue a session; `definition` replaces the session's own agent."""
         path = find_session(self.workspace, session_id)
         record = load_session(path)
         start = record.start
@@ -115,13 +127,33 @@ class Runner:
                 f"session {record.id} already completed; "
                 'give a new instruction to continue it: bdev run --resume ID "..."'
             )
-        definition = self.registry.get(start.get("agent_path") or start["agent"])
+        definition = definition or self.registry.get(start.get("agent_path") or start["agent"])
         transcript = Transcript(path)
         emit = Emitter(transcript, *self.sinks)
         try:
-            spec = self.model_override or start["model"]
-            agent = self._agent(definition, spec, emit, depth=0)
-            emit(EventType.RESUME, session_id=record.id, steps_done=record.steps, model=spec)
+            caller = Caller(mode=self.config.permissions.mode)
+            agent, setup = self._agent(
+                definition, caller, emit, self.model_override or start["model"]
+            )
+            spec = setup.spec
+            model = agent.model
+            # The session's own script goes on where the session stopped (another script
+            # given on the resume is another model, and starts at its beginning).
+            if isinstance(model, Replayed) and spec == start["model"]:
+                model.continue_after(
+                    sum(1 for e in record.events if e.get("type") == EventType.MODEL_CALL)
+                )
+            emit(
+                EventType.RESUME,
+                session_id=record.id,
+                steps_done=record.steps,
+                model=spec,
+                agent=definition.name,
+                permission_mode=self.config.permissions.mode,
+                agent_permission_mode=setup.mode,
+                damaged_line=record.damaged_line,
+            )
+            self._warn(emit, definition, setup, depth=0)
             messages = list(record.messages)
             pending = record.pending_tool_calls()
             if pending:
@@ -144,8 +176,10 @@ class Runner:
 
     def model_for(self, definition: AgentDefinition) -> Model:
         """The model a run of `definition` uses (the same instance the run had)."""
-        spec = self.model_override or model_spec_for(definition, self.config, self.config.model)
-        return self._model(spec)
+        choice = choose_model(
+            flag=self.model_override, wanted=definition.model, parent=None, config=self.config
+        )
+        return self._model(choice.spec)
 
     def _model(self, spec: str) -> Model:
         if spec not in self._models:
@@ -153,44 +187,103 @@ class Runner:
             self._models[spec] = factory(spec)
         return self._models[spec]
 
-    def _agent(self, definition: AgentDefinition, spec: str, emit: Emitter, depth: int) -> Agent:
+    def _agent(
+        self, definition: AgentDefinition, caller: Caller, emit: Emitter, flag_model: str | None
+    ) -> tuple[Agent, AgentSetup]:
+        """The agent a definition makes under `caller`, and the setup it was made from
+        (its warnings not yet emitted: the caller emits them after its start event)."""
+        setup = setup_for(definition, caller, self.config, flag_model)
+        depth = caller.depth
+        model = self._chosen_model(setup)
+        spec = setup.spec
         profile = profile_for(spec, self.config)
-        names = offered_tools(definition.allowed_tools, profile)
+        names = offered_tools(setup.tools, profile)
         if depth + 1 >= MAX_DEPTH and "Task" in names:
             names.remove("Task")
         tools = build_tools(names)
         ctx = ToolContext(
             workspace=self.workspace,
             bash_timeout_s=float(self.config.bash.timeout),
-            run_subagent=self._subagent_runner(emit, depth) if "Task" in tools else None,
+            run_subagent=self._subagent_runner(emit, setup, depth) if "Task" in tools else None,
         )
-        policy = Policy(
-            mode=PermissionMode(self.config.permissions.mode),
-            allow=list(self.config.permissions.allow),
-            deny=list(self.config.permissions.deny),
-            interactive=self.interactive,
+        # dontAsk: what default mode would ask about is refused instead.
+        dont_ask = setup.mode == "dontAsk"
+        interactive = self.interactive and not dont_ask
+        policy = ScopedPolicy(
+            mode=PermissionMode.DEFAULT if dont_ask else PermissionMode(setup.mode),
+            allow=[*self.config.permissions.allow, *setup.allow],
+            deny=[*self.config.permissions.deny, *setup.deny],
+            interactive=interactive,
             workspace=self.workspace,
+            limited=setup.limited,
         )
-        return Agent(
-            model=self._model(spec),
+        ctx.read_denied = policy.read_filter  # Grep, Glob and LS hide what Read may not see
+        agent = Agent(
+            model=model,
             tools=tools,
             policy=policy,
             ctx=ctx,
             emit=emit,
-            limits=Limits.from_config(self.config.limits),
-            ask=self.ask if self.interactive else None,
+            limits=replace(Limits.from_config(self.config.limits), max_steps=setup.max_steps),
+            ask=self.ask if interactive else None,
             price=price.model_dump() if (price := self.config.prices.get(spec)) else None,
             depth=depth,
             profile=profile,
+            disallowed=frozenset(definition.disallowed_tools),
         )
+        return agent, setup
 
-    def _subagent_runner(self, emit: Emitter, depth: int) -> Callable[[str, str], str]:
+    def _chosen_model(self, setup: AgentSetup) -> Model:
+        """Build the chosen model; a definition's own model that cannot be built falls
+        back (with a warning) to the parent's or the configured one."""
+        choice = setup.model
+        try:
+            model = self._model(choice.spec)
+            setup.spec = choice.spec
+            return model
+        except BdevError as e:
+            if choice.source != "front matter" or choice.fallback is None:
+                raise
+            why = f"model {choice.spec!r} is unavailable ({e}); using "
+            setup.warnings.append(("model", why + describe_fallback(choice.fallback)))
+            setup.spec = choice.fallback[0]
+            return self._model(setup.spec)
+
+    def _warn(
+        self, emit: Emitter, definition: AgentDefinition, setup: AgentSetup, depth: int
+    ) -> None:
+        """Each refused or narrowed field, once per run (a sub-agent started ten times
+        warns once), as a `warning` event: the terminal shows it, the transcript keeps it."""
+        for key, message in setup.warnings:
+            seen = (definition.key, key, message)
+            if seen in self._warned:
+                continue
+            self._warned.add(seen)
+            data: dict[str, Any] = {"agent": definition.name, "field": key, "message": message}
+            if depth:
+                data["depth"] = depth
+            emit(EventType.WARNING, **data)
+
+    def _subagent_runner(
+        self, emit: Emitter, parent: AgentSetup, depth: int
+    ) -> Callable[[str, str], str]:
         def run_subagent(name: str, prompt: str) -> str:
+            _check_subagent(parent, name)
             definition = self.registry.get(name)  # BdevError names the known agents
-            session_model = self.model_override or self.config.model
-            spec = model_spec_for(definition, self.config, session_model)
-            agent = self._agent(definition, spec, emit, depth=depth + 1)
-            emit(EventType.SUBAGENT_START, agent=definition.name, model=spec, depth=depth + 1)
+            _check_subagent(parent, definition.name)
+            # Below the parent: its mode is the ceiling, its model what `inherit` means.
+            caller = Caller(mode=parent.mode, model=parent.spec, depth=depth + 1)
+            agent, setup = self._agent(definition, caller, emit, self.model_override)
+            emit(
+                EventType.SUBAGENT_START,
+                agent=definition.name,
+                model=setup.spec,
+                depth=depth + 1,
+                permission_mode=setup.mode,
+                max_steps=setup.max_steps,
+                color=definition.color,
+            )
+            self._warn(emit, definition, setup, depth + 1)
             messages: list[Message] = []
             tools = list(agent.tools)
             system = system_prompt(definition, self.workspace, tools, agent.profile)
@@ -203,3 +296,18 @@ class Runner:
             return result.final or "(the sub-agent finished without a final message)"
 
         return run_subagent
+
+
+def _check_subagent(parent: AgentSetup, name: str) -> None:
+    """`Task(x)` in the parent's tools: only those types; `Task(x)` in its disallowedTools:
+    never x. Names compare case-insensitively."""
+    wanted = name.lower()
+    if parent.subagent_types is not None and wanted not in {
+        t.lower() for t in parent.subagent_types
+    }:
+        allowed = ", ".join(parent.subagent_types)
+        raise SubagentRefused(
+            f"this agent may start only these sub-agents: {allowed} (its tools field); not {name!r}"
+        )
+    if wanted in {t.lower() for t in parent.denied_subagents}:
+        raise SubagentRefused(f"sub-agent {name!r} is in this agent's disallowedTools")

@@ -36,6 +36,7 @@ class Transcript:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        _drop_torn_line(path)
         self._file = path.open("a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
@@ -44,6 +45,27 @@ class Transcript:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _drop_torn_line(path: Path) -> None:
+    """Cut a last line that a killed process left half-written, so that events appended
+    now start on a line of their own instead of being glued to the torn one."""
+    if not path.is_file():
+        return
+    with path.open("rb+") as f:
+        size = f.seek(0, 2)
+        if size == 0:
+            return
+        f.seek(max(0, size - 65536))
+        tail = f.read()
+        if tail.endswith(b"\n"):
+            return
+        cut = tail.rfind(b"\n")
+        keep = size - len(tail) + cut + 1 if cut >= 0 else (0 if size <= 65536 else None)
+        if keep is None:  # one line longer than the tail read: leave it, but end it
+            f.write(b"\n")
+        else:
+            f.truncate(keep)
 
 
 @dataclass
@@ -56,6 +78,7 @@ class SessionRecord:
     messages: list[Message] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
+    damaged_line: int | None = None  # the first unreadable line before the last event
 
     @property
     def steps(self) -> int:
@@ -71,14 +94,27 @@ class SessionRecord:
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
-    events = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
+    """Every readable event; lines that are not events are skipped (see `scan_events`)."""
+    return [event for _, event in scan_events(path)[0]]
+
+
+def scan_events(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[int]]:
+    """The readable events with their line numbers (from 1), and the numbers of the
+    lines that are not events: a torn last line from a killed process, or damage in the
+    middle of the file."""
+    events: list[tuple[int, dict[str, Any]]] = []
+    bad: list[int] = []
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
             try:
-                events.append(json.loads(line))
+                event = json.loads(raw.decode("utf-8", errors="replace"))
             except json.JSONDecodeError:
-                break  # a torn last line from a killed process: everything before it stands
-    return events
+                event = None
+            if isinstance(event, dict):
+                events.append((number, event))
+            elif raw.strip():
+                bad.append(number)
+    return events, bad
 
 
 def find_session(workspace: Path, session_id: str) -> Path:
@@ -96,10 +132,17 @@ def find_session(workspace: Path, session_id: str) -> Path:
 
 
 def load_session(path: Path) -> SessionRecord:
-    events = read_events(path)
-    if not events or events[0].get("type") != EventType.SESSION_START:
+    """The session in `path`. A damaged line in the middle ends what counts: resuming
+    continues from the last event before it (`damaged_line` says where), since what
+    followed cannot be trusted to be complete."""
+    numbered, bad = scan_events(path)
+    if not numbered or numbered[0][1].get("type") != EventType.SESSION_START:
         raise BdevError(f"{path}: not a bdev transcript (no session_start event)")
-    record = SessionRecord(id=path.stem, path=path, start=events[0], events=events)
+    damaged = next((n for n in bad if n < numbered[-1][0]), None)
+    events = [e for n, e in numbered if damaged is None or n < damaged]
+    record = SessionRecord(
+        id=path.stem, path=path, start=events[0], events=events, damaged_line=damaged
+    )
     for e in events:
         # Sub-agents write to the same transcript; only the top-level conversation resumes.
         if e.get("type") == EventType.MESSAGE and not e.get("depth"):

@@ -15,16 +15,18 @@ from bdev.specfirst.plan import ServicePlan
 PLAN_FILE = ".bdev/plan.json"
 
 # The packages each framework cannot do without.
-_NEEDED = {"fastapi": ("fastapi", "uvicorn", "pydantic"), "flask": ("flask", "pydantic")}
+# (uvicorn only serves the app: without it the module is still a complete ASGI app.
+# FastAPI brings pydantic; Flask without pydantic gets standard-library models.)
+_NEEDED = {"fastapi": ("fastapi",), "flask": ("flask",)}
 
 
 def generate(plan: ServicePlan, options: Options, out: Path, *, force: bool = False) -> list[Path]:
     """Render `plan` into `out` (which must be empty unless `force`); returns the files."""
     if options.allowed is not None:
-        missing = [p for p in _NEEDED[options.framework] if p not in options.allowed]
+        missing = [p for p in _NEEDED[options.framework] if not options.allows(p)]
         if missing:
             needed = f"needed for --framework {options.framework}"
-            raise BdevError(f"--requirements does not allow {', '.join(missing)}, {needed}")
+            raise BdevError(f"the allowed packages leave out {', '.join(missing)}, {needed}")
     if out.exists() and not out.is_dir():
         raise BdevError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:

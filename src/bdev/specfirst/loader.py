@@ -6,7 +6,10 @@ Validation is openapi-spec-validator's; this module only turns its findings into
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,7 +50,72 @@ def parse_spec_text(text: str, source: str) -> dict[str, Any]:
         ) from None
     if not isinstance(doc, dict):
         raise BdevError(f"{source}: an OpenAPI document must be a mapping at the top level")
-    return doc
+    return normalise(doc, source)
+
+
+# JSON Schema's type names; `type: Object` is a common slip for `object`.
+_TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
+# Where a value is data rather than schema: its `type` keys are left as written.
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
+
+
+def normalise(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """The document as JSON would hold it, so everything downstream sees plain JSON.
+
+    YAML reads `2024-01-01` as a date, `!!binary` as bytes and unquoted `200:` as an int
+    key; those become their JSON spelling (ISO text, base64, "200"). `type: Object` is
+    lower-cased. NaN and infinities have no JSON spelling: refused with their path.
+    """
+
+    def walk(node: Any, path: list[Any], data: bool) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                name = _key_text(key)
+                # A property may be called `example`: under `properties` it is schema.
+                is_data = name in _DATA_KEYS and not (path and path[-1] == "properties")
+                out[name] = walk(value, [*path, name], data or is_data)
+            if not data:
+                out = _fix_type_case(out)
+            return out
+        if isinstance(node, list):
+            return [walk(v, [*path, i], data) for i, v in enumerate(node)]
+        if isinstance(node, dt.datetime):
+            return node.isoformat().replace("+00:00", "Z")
+        if isinstance(node, dt.date):
+            return node.isoformat()
+        if isinstance(node, bytes):
+            return base64.b64encode(node).decode("ascii")
+        if isinstance(node, float) and not math.isfinite(node):
+            where = dotted(path) or "(document root)"
+            raise BdevError(f"{source}: at {where}: {node} is not a JSON number")
+        if node is None or isinstance(node, str | int | float | bool):
+            return node
+        return str(node)  # any other YAML-native scalar: its text
+
+    result: dict[str, Any] = walk(doc, [], False)
+    return result
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, dt.date):
+        return key.isoformat()
+    return str(key)
+
+
+def _fix_type_case(node: dict[str, Any]) -> dict[str, Any]:
+    kind = node.get("type")
+    if isinstance(kind, str) and kind not in _TYPES and kind.lower() in _TYPES:
+        node["type"] = kind.lower()
+    elif isinstance(kind, list):
+        node["type"] = [
+            k.lower() if isinstance(k, str) and k.lower() in _TYPES else k for k in kind
+        ]
+    return node
 
 
 def validate_spec(doc: dict[str, Any], source: str) -> None:
@@ -78,7 +146,13 @@ def describe(errors: Iterable[ValidationError], doc: dict[str, Any]) -> str:
             error = max(error.context, key=lambda e: len(e.absolute_path))
         located.append((_absolute(doc, list(error.absolute_path), error.instance), error))
     path, error = max(located, key=lambda pair: len(pair[0]))
-    return f"at {dotted(path) or '(document root)'}: {error.message.splitlines()[0]}"
+    message = error.message.splitlines()[0]
+    for keyword in ("oneOf", "anyOf"):  # such a message starts with the whole node
+        if message.endswith(
+            f"is not valid under any of the schemas listed in the '{keyword}' keyword"
+        ):
+            message = f"is not valid under any of the forms the specification allows ({keyword})"
+    return f"at {dotted(path) or '(document root)'}: {message}"
 
 
 def _absolute(doc: dict[str, Any], path: list[Any], instance: Any) -> list[Any]:

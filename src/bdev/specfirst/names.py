@@ -5,8 +5,25 @@ from __future__ import annotations
 import keyword
 import re
 
-# Attributes of pydantic.BaseModel that a field must not shadow.
-_RESERVED = {"schema", "json", "dict", "copy", "construct", "validate", "fields", "register"}
+# Attributes of pydantic.BaseModel that a field must not shadow, and the types the
+# models module imports by these names (a field `date: date | None` would hide the type
+# from its own annotation).
+_RESERVED = {
+    "schema", "json", "dict", "copy", "construct", "validate", "fields", "register",
+    "date", "datetime", "time", "timedelta", "uuid",
+}  # fmt: skip
+# Names the generated modules import or define for their classes: a schema must not
+# take one (a component `Field` would replace pydantic's Field).
+_TAKEN_CLASSES = frozenset(
+    {
+        "Any", "Annotated", "Literal", "Field", "BaseModel", "ConfigDict", "TypeAdapter",
+        "EmailStr", "StrictBool", "StrictFloat", "StrictInt", "StrictStr", "UUID",
+        "ApiModel", "ApiError", "Upload", "Store", "Principal", "Path", "Request", "Response",
+        "JSONResponse", "FastAPI", "Flask", "Body", "Header", "Query", "Cookie", "Depends",
+        "PathParam", "HTTPException", "ValidationError", "RequestValidationError", "Message",
+        "Receive", "Scope", "Send", "ASGIApp", "Hardening", "Mapping", "Self", "UTC",
+    }
+)  # fmt: skip
 
 
 def snake(name: str) -> str:
@@ -26,6 +43,12 @@ def pascal(name: str) -> str:
     if not out:
         return "Model"
     return f"M{out}" if out[0].isdigit() else out
+
+
+def class_name(name: str) -> str:
+    """`pascal(name)`, moved aside when it would shadow a name the modules use."""
+    out = pascal(name)
+    return f"{out}Model" if out in _TAKEN_CLASSES else out
 
 
 def field_name(name: str) -> str:

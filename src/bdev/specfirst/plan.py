@@ -27,7 +27,7 @@ class _Plain(BaseModel):
 class Param(_Plain):
     name: str
     py_name: str
-    location: Literal["path", "query", "header"]
+    location: Literal["path", "query", "header", "cookie"]
     required: bool
     schema_: dict[str, Any] = Field(alias="schema")
     description: str = ""
@@ -37,6 +37,9 @@ class Body(_Plain):
     media_type: str
     required: bool
     schema_: dict[str, Any] = Field(alias="schema")
+    # How it travels: a JSON document, form fields (urlencoded), form fields and files
+    # (multipart/form-data), or raw bytes of any other media type (an image upload).
+    encoding: Literal["json", "form", "multipart", "raw"] = "json"
 
 
 class Response(_Plain):
@@ -45,13 +48,17 @@ class Response(_Plain):
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     example: Any = None
     text: bool = False  # a text/* body instead of JSON: the handler returns a str
+    # A body that is not JSON (a PDF, an image, an HTML page): the handler returns its
+    # bytes (or text) and the route sends them with this media type.
+    media_type: str | None = None
 
 
 class SecurityScheme(_Plain):
     name: str
-    # bearer covers http/bearer and oauth2 (tokens this service signs itself).
-    kind: Literal["bearer", "apikey"]
-    location: Literal["header", "query"] = "header"
+    # bearer covers http/bearer, oauth2 and openIdConnect (tokens this service signs
+    # itself); basic is HTTP basic authentication (users from APP_BASIC_AUTH).
+    kind: Literal["bearer", "apikey", "basic"]
+    location: Literal["header", "query", "cookie"] = "header"
     param_name: str = "Authorization"
 
 
@@ -74,9 +81,13 @@ class Operation(_Plain):
 
     @property
     def success(self) -> Response | None:
-        """The first documented 2xx response (what a handler's return value becomes)."""
-        codes = sorted(c for c in self.responses if c.startswith("2") and c[1:].isdigit())
-        return self.responses[codes[0]] if codes else None
+        """The first documented 2xx response (what a handler's return value becomes), or
+        the first redirect of an operation that only redirects."""
+        for first in ("2", "3"):
+            codes = sorted(c for c in self.responses if c.startswith(first) and c.isdigit())
+            if codes:
+                return self.responses[codes[0]]
+        return None
 
     @property
     def success_status(self) -> int:
@@ -110,6 +121,12 @@ class ServicePlan(_Plain):
     resources: dict[str, Resource] = {}
     # The table whose POST hands out API keys (`{id, api_key}`): the apiKey scheme's users.
     key_table: str | None = None
+    # Operations the document's global `security` covered but that issue the credential
+    # it asks for (register, login, token refresh): served without one. id -> why.
+    made_public: dict[str, str] = {}
+    # Parts of the document the service does not serve (webhooks and callbacks are
+    # requests it would send, not receive), each with its JSON path.
+    not_served: list[str] = []
     document: dict[str, Any]
 
     def operation(self, operation_id: str) -> Operation:

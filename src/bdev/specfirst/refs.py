@@ -60,6 +60,12 @@ def check_refs(doc: dict[str, Any], source: str) -> None:
                     raise BdevError(
                         f"{source}: at {where}: reference {ref!r} points nowhere"
                     ) from None
+                loop = _ref_loop(doc, ref)
+                if loop:
+                    raise BdevError(
+                        f"{source}: at {where}: references go round in a circle"
+                        f" ({' -> '.join(loop)}) and never reach a definition"
+                    )
             for key, value in node.items():
                 walk(value, [*path, key])
         elif isinstance(node, list):
@@ -67,6 +73,24 @@ def check_refs(doc: dict[str, Any], source: str) -> None:
                 walk(value, [*path, i])
 
     walk(doc, [])
+
+
+def _ref_loop(doc: dict[str, Any], ref: str) -> list[str] | None:
+    """The chain `ref -> ... -> ref` when following bare `$ref`s never reaches a node with
+    content (`A: {$ref: B}`, `B: {$ref: A}`); None when it does. A schema that contains
+    itself deeper down (a tree's children) is not a loop: it has content."""
+    chain = [ref]
+    node = pointer(doc, ref)
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        target = node["$ref"]
+        if target in chain:
+            return [*chain, target]
+        chain.append(target)
+        try:
+            node = pointer(doc, target)
+        except (KeyError, IndexError, ValueError):
+            return None  # reported where that reference is written
+    return None
 
 
 def deref(doc: dict[str, Any], node: Any, depth: int = 0) -> Any:

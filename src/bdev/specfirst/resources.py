@@ -14,7 +14,7 @@ and ownership, the tables, the API-key table); code generation only reads them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bdev.specfirst.names import snake
 from bdev.specfirst.plan import Kind, Operation, Resource, ServicePlan
@@ -93,8 +93,15 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
                     "id" if "id" in props or id_param.name not in props else id_param.name
                 )
                 op.kind, op.resource = _ITEM_KINDS[op.method], res.table
-    if any(op.kind == "register" for op in plan.operations):
-        resources.setdefault("users", Resource(table="users", collection_path="/users"))
+    register = next((op for op in plan.operations if op.kind == "register"), None)
+    if register:
+        # The users' ids are of the type the registration reply documents.
+        reply = merged_properties(doc, register.success.schema_ if register.success else None)[0]
+        id_kind = deref(doc, reply.get("id", {})).get("type")
+        id_type: Literal["integer", "string"] = "integer" if id_kind == "integer" else "string"
+        resources.setdefault(
+            "users", Resource(table="users", collection_path="/users", id_type=id_type)
+        )
     else:
         for op in plan.operations:  # login without register has no users to check
             if op.kind == "login":
@@ -114,6 +121,33 @@ def _scope_to_callers(plan: ServicePlan) -> None:
             and op.kind in _OWNED_KINDS
             and op.resource not in (plan.key_table, "users")
         )
+
+
+# Words of an operation that hands out a token: with a token in its reply, it is one.
+_ISSUE_WORDS = frozenset({*_LOGIN, "login", "logon", "signin", "session", "sessions", "refresh"})
+_REGISTER_WORDS = frozenset({"register", "signup", "registration"})
+
+
+def issued_credential(doc: dict[str, Any], op: Operation) -> str | None:
+    """Why `op` hands out the credentials others need (so it cannot require one), or None.
+
+    Registration by its words (`POST /register`, operationId `signUp`); a login, token
+    or refresh operation by its words *and* a token in its success reply, so that
+    `POST /tokens/revoke` or `GET /sessions` stay protected.
+    """
+    if op.method not in ("post", "put"):
+        return None
+    words = set(snake(op.operation_id).split("_"))
+    for segment in op.path.lower().strip("/").split("/"):
+        if not segment.startswith("{"):
+            words.add(segment)
+            words |= set(snake(segment).split("_"))
+    words |= {w.replace("_", "") for w in words}
+    if words & _REGISTER_WORDS:
+        return "registers an account: callers have no credentials before it"
+    if words & _ISSUE_WORDS and _replies_token(doc, op):
+        return "issues the token the other operations require"
+    return None
 
 
 def issued_key_field(plan: ServicePlan, op: Operation) -> str | None:
@@ -186,3 +220,9 @@ def _token_field(doc: dict[str, Any], op: Operation) -> str | None:
     ok = op.success
     props = deref(doc, ok.schema_).get("properties", {}) if ok and ok.schema_ else {}
     return next((f for f in TOKEN_FIELDS if f in props), None)
+
+
+def _replies_token(doc: dict[str, Any], op: Operation) -> bool:
+    ok = op.success
+    props = merged_properties(doc, ok.schema_)[0] if ok and ok.schema_ else {}
+    return any(f in props for f in (*TOKEN_FIELDS, "id_token", "idToken", "refresh_token"))

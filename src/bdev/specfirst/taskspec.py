@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from bdev.specfirst.constraints import TaskConstraints, read_constraints
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[ \t]*\n(.*?)```", re.S)
 _YAML_START = re.compile(r"^openapi:[ \t]*['\"]?3\.", re.M)
 _JSON_START = re.compile(r"\{\s*\"openapi\"\s*:")
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 _SPEC_FILE = re.compile(r"[\w./\\-]+\.(?:ya?ml|json)\b", re.I)
-_SINGLE_FILE = re.compile(r"\b(single[- ]file|one file|in a single (?:python )?file)\b", re.I)
 
 
 @dataclass
@@ -31,7 +32,12 @@ class SpecTask:
     spec: dict[str, Any] | Path  # the document itself, or the file that holds it
     describe: str  # the task without the document: what the service should do
     framework: Literal["fastapi", "flask"] = "fastapi"
-    single_file: bool = False
+    # What the task's words require: packages, one file, address, start, environment.
+    constraints: TaskConstraints = field(default_factory=TaskConstraints)
+
+    @property
+    def single_file(self) -> bool:
+        return self.constraints.single_file
 
 
 def detect_spec_task(task: str, workspace: Path) -> SpecTask | None:
@@ -49,7 +55,7 @@ def detect_spec_task(task: str, workspace: Path) -> SpecTask | None:
         spec=spec,
         describe=re.sub(r"\n{3,}", "\n\n", describe),
         framework=_framework(describe),
-        single_file=bool(_SINGLE_FILE.search(describe)),
+        constraints=read_constraints(describe),
     )
 
 

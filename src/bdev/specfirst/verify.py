@@ -32,16 +32,17 @@ from bdev.backend.audit.procs import free_port
 from bdev.backend.audit.results import StepResult
 from bdev.backend.audit.startup import StartupError, running_service
 from bdev.backend.facts import BackendFacts
+from bdev.sandbox import confine
+from bdev.specfirst.codegen.options import Options
+from bdev.specfirst.codegen.testgen import tests_dir
 from bdev.specfirst.plan import Operation, ServicePlan
 
 Source = Literal["tests", "conformance", "probes"]
 EVIDENCE_CHARS = 500
 TEST_TIMEOUT_S = 300.0
 # The secrets a verification run gives the service (never a real deployment's).
-SERVICE_ENV = {
-    "APP_SECRET_KEY": "bdev-verify-secret-key-0123456789abcdef",
-    "APP_API_KEYS": "bdev-verify-api-key",
-}
+VERIFY_SECRET = "bdev-verify-secret-key-0123456789abcdef"
+VERIFY_API_KEYS = "bdev-verify-api-key"
 
 
 class Failure(BaseModel):
@@ -73,14 +74,17 @@ def verify(
     facts: BackendFacts | None = None,
     checks: tuple[Source, ...] = ("tests", "conformance", "probes"),
     progress: Callable[[str], None] | None = None,
+    options: Options | None = None,
 ) -> VerifyRound:
-    """Run the checks on the service in `out`; `written` names the slots the model wrote."""
+    """Run the checks on the service in `out`; `written` names the slots the model wrote.
+    `options` are the ones it was generated with (where its tests and settings live)."""
+    options = options or Options()
     note = progress or (lambda _text: None)
     result = VerifyRound(round=round_number)
     router = Router(plan, out, written)
     if "tests" in checks:
         note(f"verify round {round_number}: spec-derived tests")
-        summary, failures = run_spec_tests(out, router)
+        summary, failures = run_spec_tests(out, router, tests_dir(options))
         result.steps["tests"], result.failures = summary, failures
         note(f"verify round {round_number}: tests: {summary}")
     live = [c for c in checks if c != "tests"]
@@ -92,7 +96,7 @@ def verify(
         facts = analyze(out)
     with tempfile.TemporaryDirectory(prefix="bdev-verify-") as tmp:
         try:
-            with service_running(out, facts, Path(tmp)) as base_url:
+            with service_running(out, facts, Path(tmp), options) as base_url:
                 if "conformance" in live and written:
                     note(f"verify round {round_number}: conformance of {', '.join(written)}")
                     step = run_conformance(base_url, router.document())
@@ -112,11 +116,20 @@ def verify(
     return result
 
 
-def service_env(workdir: Path) -> dict[str, str]:
-    return {**os.environ, **SERVICE_ENV, **_db(workdir)}
+def verification_env(workdir: Path, options: Options) -> dict[str, str]:
+    """The settings a generated service needs, under the names it was generated to read."""
+    return {
+        options.secret_env: VERIFY_SECRET,
+        "APP_API_KEYS": VERIFY_API_KEYS,
+        options.database_env: f"sqlite:///{workdir / 'service.db'}",
+    }
 
 
-def start_command(facts: BackendFacts, workdir: Path) -> str:
+def service_env(workdir: Path, options: Options) -> dict[str, str]:
+    return {**os.environ, **verification_env(workdir, options)}
+
+
+def start_command(facts: BackendFacts, workdir: Path, options: Options) -> str:
     """The analysed start command with the verification secrets in front (via `env`),
     as a `--cmd` string for the audit, which starts services with its own environment."""
     command = list(facts.entry_point.command) if facts.entry_point else []
@@ -124,41 +137,43 @@ def start_command(facts: BackendFacts, workdir: Path) -> str:
         raise StartupError("the generated service has no start command")
     if command[0] in ("python", "python3"):
         command[0] = sys.executable
-    env = [f"{k}={v}" for k, v in {**SERVICE_ENV, **_db(workdir)}.items()]
+    env = [f"{k}={v}" for k, v in verification_env(workdir, options).items()]
     return shlex.join(["env", *env, *command])
 
 
-def _db(workdir: Path) -> dict[str, str]:
-    return {"DATABASE_URL": f"sqlite:///{workdir / 'service.db'}"}
-
-
 @contextlib.contextmanager
-def service_running(out: Path, facts: BackendFacts, workdir: Path) -> Iterator[str]:
+def service_running(
+    out: Path, facts: BackendFacts, workdir: Path, options: Options
+) -> Iterator[str]:
     with running_service(
         out,
         facts,
         port=free_port(),
         cmd=None,
-        env=service_env(workdir),
+        env=service_env(workdir, options),
         log=workdir / "service.log",
         timeout_s=30.0,
     ) as service:
         yield service.base_url
 
 
-def run_spec_tests(out: Path, router: Router) -> tuple[str, list[Failure]]:
-    """The generated tests/ under pytest; failures read from the JUnit report."""
+def run_spec_tests(out: Path, router: Router, tests: str = "tests") -> tuple[str, list[Failure]]:
+    """The generated tests (in `tests`, relative to `out`) under pytest; failures read
+    from the JUnit report."""
     with tempfile.TemporaryDirectory(prefix="bdev-verify-tests-") as tmp:
         junit = Path(tmp) / "junit.xml"
         cmd = [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-            f"--junitxml={junit}", "-o", "junit_logging=all", "tests",
+            f"--junitxml={junit}", "-o", "junit_logging=all", tests,
         ]  # fmt: skip
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # The generated code runs sandboxed: the service's folder and the report's writable.
+        run = confine(cmd, cwd=out, env=env, writable=[Path(tmp)])
         try:
             subprocess.run(
-                cmd, cwd=out, env=env, capture_output=True, timeout=TEST_TIMEOUT_S, check=False
-            )
+                run.argv, cwd=out, env=run.env, capture_output=True, timeout=TEST_TIMEOUT_S,
+                check=False,
+            )  # fmt: skip
         except subprocess.TimeoutExpired:
             failure = Failure(operation_id=None, source="tests", check="timeout")
             return f"did not finish in {TEST_TIMEOUT_S:g} s", [failure]

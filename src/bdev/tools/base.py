@@ -54,6 +54,9 @@ class ToolContext:
     run_subagent: SubagentRunner | None = None
     bash_timeout_s: float = 120.0
     bash_output_limit: int = 30_000
+    # Whether Read deny rules cover a workspace-relative path: Grep, Glob and LS leave
+    # such files out (Policy.read_denied). None: nothing is hidden.
+    read_denied: Callable[[str], bool] | None = None
 
 
 class Tool(Protocol):

@@ -4,6 +4,10 @@ The command gets its own process group (so a timeout kills everything it started
 no stdin (a prompt waiting for input would otherwise hang until the timeout) and one
 combined output stream. Output beyond the limit is cut in the middle: the start shows
 what ran, the end usually holds the verdict (a test summary, the last error).
+
+By default it runs inside the sandbox (bdev.sandbox): read-only system, writable
+workspace, private /tmp, loopback-only network, a clean environment and its own PID
+namespace, so a job it leaves in the background ends with the call.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from bdev.sandbox import Network, SandboxUnavailable, confine
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.schema import STRING, described, integer, object_schema
 from bdev.tools.workspace import workspace_root
@@ -49,9 +55,12 @@ class BashTool:
         if not command.strip():
             raise ToolError("command is empty")
         timeout_s = _timeout_seconds(args.get("timeout"), ctx.bash_timeout_s)
-        result = run_command(
-            command, workspace_root(ctx.workspace), timeout_s, ctx.bash_output_limit
-        )
+        try:
+            result = run_command(
+                command, workspace_root(ctx.workspace), timeout_s, ctx.bash_output_limit
+            )
+        except SandboxUnavailable as e:
+            raise ToolError(str(e)) from None
         output = result.text()
         if result.timed_out:
             raise ToolError(
@@ -97,15 +106,18 @@ def _decode(data: bytes | bytearray) -> str:
 def run_command(
     command: str, cwd: os.PathLike[str] | str, timeout_s: float, limit: int = 30_000
 ) -> CommandResult:
-    """Run `bash -c command`, keeping the first and last limit/2 bytes of its output."""
+    """Run `bash -c command` in the sandbox (when on), keeping the first and last
+    limit/2 bytes of its output."""
+    env = {**os.environ, "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
+    confined = confine(["bash", "-c", command], cwd=Path(cwd), env=env, network=Network.NONE)
     proc = subprocess.Popen(
-        ["bash", "-c", command],
+        confined.argv,
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, killed as a whole on timeout
-        env={**os.environ, "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"},
+        env=confined.env,
     )
     assert proc.stdout is not None
     half = max(limit // 2, 1)

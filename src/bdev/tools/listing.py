@@ -13,6 +13,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.globs import GlobFilter
+from bdev.tools.hidden import Hider, with_note
 from bdev.tools.schema import STRING, array_of, object_schema
 from bdev.tools.walk import SKIP_DIRS, iter_files
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
@@ -39,13 +40,20 @@ class LSTool:
             raise ToolError(f"{shown}: is a file, not a directory (use Read)")
         ignore = list(args.get("ignore") or [])
         lines: list[str] = [f"{shown}/"]
-        truncated = self._tree(top, top, ignore, 1, lines)
+        hider = Hider(ctx)
+        truncated = self._tree(top, top, ignore, 1, lines, _Hiding(hider, root))
         if truncated:
             lines.append(f"(listing stopped at {MAX_LS_ENTRIES} entries; list a subdirectory)")
-        return "\n".join(lines)
+        return with_note("\n".join(lines), hider)
 
     def _tree(
-        self, top: Path, current: Path, ignore: list[str], depth: int, out: list[str]
+        self,
+        top: Path,
+        current: Path,
+        ignore: list[str],
+        depth: int,
+        out: list[str],
+        hiding: _Hiding,
     ) -> bool:
         """Append entries below `current` to `out`; True when the entry cap was hit."""
         try:
@@ -57,6 +65,8 @@ class LSTool:
             rel = Path(entry.path).relative_to(top).as_posix()
             if entry.name in SKIP_DIRS or _ignored(entry.name, rel, ignore):
                 continue
+            if hiding.hides(entry.path):
+                continue
             if len(out) > MAX_LS_ENTRIES:
                 return True
             indent = "  " * depth
@@ -65,11 +75,21 @@ class LSTool:
                 out.append(f"{indent}{entry.name}@")
             elif entry.is_dir():
                 out.append(f"{indent}{entry.name}/")
-                if self._tree(top, Path(entry.path), ignore, depth + 1, out):
+                if self._tree(top, Path(entry.path), ignore, depth + 1, out, hiding):
                     return True
             else:
                 out.append(f"{indent}{entry.name}")
         return False
+
+
+class _Hiding:
+    """LS's view of a Hider: absolute entry paths, relative to the workspace root."""
+
+    def __init__(self, hider: Hider, root: Path) -> None:
+        self.hider, self.root = hider, root
+
+    def hides(self, path: str) -> bool:
+        return self.hider.hides(os.path.relpath(path, self.root))
 
 
 def _ignored(name: str, rel: str, patterns: list[str]) -> bool:
@@ -95,13 +115,15 @@ class GlobTool:
         if not pattern.strip():
             raise ToolError("pattern is empty; give a glob such as **/*.py")
         wanted = GlobFilter.from_patterns([pattern.removeprefix("./")])
+        hider = Hider(ctx)
         found: list[tuple[float, str]] = []
         for entry in iter_files(str(top)):
             if wanted.matches(os.path.relpath(entry.path, top)):
                 rel = display_path(root, Path(entry.path))
-                found.append((entry.stat(follow_symlinks=False).st_mtime, rel))
+                if not hider.hides(rel):
+                    found.append((entry.stat(follow_symlinks=False).st_mtime, rel))
         if not found:
-            return "No files found"
+            return with_note("No files found", hider)
         # Newest first, like Claude Code: the files just edited are usually the ones
         # wanted next. Ties (same mtime) fall back to the name for a stable order.
         found.sort(key=lambda t: (-t[0], t[1]))
@@ -110,4 +132,4 @@ class GlobTool:
             lines.append(
                 f"(showing {MAX_GLOB_RESULTS} of {len(found)} files; narrow the pattern or path)"
             )
-        return "\n".join(lines)
+        return with_note("\n".join(lines), hider)

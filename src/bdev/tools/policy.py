@@ -1,20 +1,28 @@
 """The permission policy: may this tool call run, must it be denied, or asked about?
 
 Rules use Claude Code's syntax: `Bash` (any command), `Bash(npm test:*)` (a command
-prefix), `Bash(git status)` (an exact command), `Edit`, `Edit(src/**)` (a path pattern,
-gitignore style), `Read(.env)`, `WebFetch(domain:example.com)`. `Edit` rules cover all
-file-editing tools and `Read` rules all file-reading ones, as in Claude Code.
+prefix), `Bash(git status)` (an exact command), `Bash(git * main)` (wildcards, see
+shell_rules), `Edit`, `Edit(src/**)` (a path pattern, gitignore style), `Read(.env)`,
+`WebFetch(domain:example.com)`. `Edit` rules cover all file-editing tools and `Read`
+rules all file-reading ones, as in Claude Code.
 
-Order of decision: built-in safety rules and deny rules (every mode), then the mode:
-plan allows read-only tools only; otherwise read-only tools are allowed, bypass allows
-everything, an allow rule allows, acceptEdits allows file edits, and Bash and the
-editing tools are asked about. "ask" turns into "deny" when nobody can answer.
+Order of decision: writes to protected paths (bdev.tools.protected: refused unless an
+allow rule names them), built-in safety rules and deny rules (every mode), then the mode:
+plan allows read-only tools only; otherwise read-only tools are allowed, a Bash command
+whose programs cannot all be known from its text is asked about (in every mode: deny
+rules could not be checked), bypass allows everything, an allow rule allows, acceptEdits
+allows file edits, and Bash and the editing tools are asked about. A Bash command is
+judged on a real parse, program by program (shell_policy). "ask" turns into "deny" when
+nobody can answer.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -24,8 +32,12 @@ from urllib.parse import urlsplit
 from bdev.errors import BdevError
 from bdev.tools.base import TOOL_NAMES, Tool
 from bdev.tools.globs import GlobFilter
-from bdev.tools.safety import dangerous_reason
-from bdev.tools.shell_words import effective_commands, split_commands
+from bdev.tools.protected import PROTECTED_HINT, bash_targets, protected_target
+from bdev.tools.shell_policy import Verdict, judge
+from bdev.tools.shell_rules import BashPattern, rule_warnings
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()  # each rule's warnings are logged once per process
 
 
 class PermissionMode(StrEnum):
@@ -80,15 +92,9 @@ class Rule:
     def covers(self, tool_name: str) -> bool:
         return tool_name == self.tool or tool_name in _RULE_FAMILIES.get(self.tool, ())
 
-    def matches_command(self, words: list[str]) -> bool:
-        """For Bash rules: does this rule match one simple command?"""
-        if self.specifier is None or self.specifier in ("*", ":*"):
-            return True
-        command = " ".join(words)
-        if self.specifier.endswith(":*"):
-            prefix = " ".join(self.specifier[:-2].split())
-            return command == prefix or command.startswith(prefix + " ")
-        return command == " ".join(self.specifier.split())
+    def bash_pattern(self) -> BashPattern:
+        """For Bash rules: the specifier compiled for matching simple commands."""
+        return BashPattern.compile(str(self), self.specifier)
 
     def matches_args(self, args: dict[str, Any], workspace: Path | None) -> bool:
         """For non-Bash rules: does this rule match the call's path or URL?"""
@@ -127,9 +133,24 @@ class Policy:
             raise BdevError(f"permission mode {self.mode!r} is not one of: {modes}") from None
         self._allow = [Rule.parse(r) for r in self.allow]
         self._deny = [Rule.parse(r) for r in self.deny]
+        self._bash_allow = [r.bash_pattern() for r in self._allow if r.covers("Bash")]
+        self._bash_deny = [r.bash_pattern() for r in self._deny if r.covers("Bash")]
+        self.warnings = [
+            *(w for p in self._bash_allow for w in rule_warnings(p, "allow")),
+            *(w for p in self._bash_deny for w in rule_warnings(p, "deny")),
+        ]
+        for warning in self.warnings:
+            if warning not in _warned:
+                _warned.add(warning)
+                log.warning("permission rule %s", warning)
 
     def check(self, tool: Tool, args: dict[str, Any]) -> Decision:
         name = tool.name
+        guarded = self._protected(name, args)
+        if guarded:
+            return Decision("deny", guarded)
+        if name == "Bash":
+            return self._check_bash(str(args.get("command", "")))
         denied = self._denied(name, args)
         if denied:
             return Decision("deny", denied)
@@ -147,18 +168,61 @@ class Policy:
             return Decision("allow")
         return self._ask(name, args)
 
-    def _denied(self, name: str, args: dict[str, Any]) -> str | None:
-        if name == "Bash":
-            command = str(args.get("command", ""))
-            reason = dangerous_reason(command)
-            if reason:
-                return f"blocked by a built-in safety rule: {reason}"
-            # Deny rules also see through wrappers and `bash -c` (`env git push`).
-            parts = split_commands(command) + effective_commands(command)
-            for rule in self._deny:
-                if rule.covers(name) and any(rule.matches_command(p) for p in parts):
-                    return f"denied by the rule {rule}"
+    def _check_bash(self, command: str) -> Decision:
+        verdict = judge(command, self._bash_allow, self._bash_deny, self.workspace)
+        denied = verdict.reasons("deny")
+        if denied:
+            return Decision("deny", _refused(denied))
+        if self.mode is PermissionMode.PLAN:
+            return Decision("deny", "plan mode: Bash is not read-only; only look and plan")
+        unprovable = verdict.reasons("unprovable")
+        if not unprovable and (
+            self.mode is PermissionMode.BYPASS or not verdict.reasons("unallowed")
+        ):
+            return Decision("allow")
+        return self._ask_bash(command, verdict)
+
+    @property
+    def read_filter(self) -> Callable[[str], bool] | None:
+        """Whether Read deny rules cover a workspace-relative path, for the search tools
+        to leave such files out (tools.hidden); None when no Read rule names a path."""
+        rules = [r for r in self._deny if r.tool == "Read" and r.specifier]
+        if not rules:
             return None
+        return lambda rel: any(r.matches_args({"path": rel}, self.workspace) for r in rules)
+
+    def _protected(self, name: str, args: dict[str, Any]) -> str | None:
+        """A write to a protected path (bdev.tools.protected): refused in every mode, bypass
+        included, unless an allow rule's path names it."""
+        root = Path(os.path.realpath(self.workspace or Path.cwd()))
+        if name == "Bash":
+            targets = bash_targets(str(args.get("command", "")), root)
+        elif name in EDIT_TOOLS:
+            path = next((args[k] for k in _PATH_ARGS if isinstance(args.get(k), str)), "")
+            targets = [t] if path and (t := protected_target(root, path)) else []
+        else:
+            return None
+        blocked = [t for t in targets if not self._names_protected(name, t)]
+        if not blocked:
+            return None
+        return (
+            f"{', '.join(blocked)}: a protected path ({PROTECTED_HINT} configure later "
+            "runs); no permission mode allows writing it, only an allow rule naming it "
+            f"such as Edit({blocked[0]})"
+        )
+
+    def _names_protected(self, name: str, rel: str) -> bool:
+        """An allow rule whose path mentions .bdev or .claude and matches `rel`; for Bash,
+        any file-editing rule. `Edit` or `Edit(**)` alone does not count."""
+        return any(
+            r.specifier is not None
+            and (".bdev" in r.specifier or ".claude" in r.specifier)
+            and (r.covers(name) or (name == "Bash" and r.tool in EDIT_TOOLS))
+            and r.matches_args({"file_path": rel}, None)
+            for r in self._allow
+        )
+
+    def _denied(self, name: str, args: dict[str, Any]) -> str | None:
         for rule in self._deny:
             if rule.covers(name) and rule.matches_args(args, self.workspace):
                 return f"denied by the rule {rule}"
@@ -166,29 +230,44 @@ class Policy:
 
     def _allowed(self, name: str, args: dict[str, Any]) -> bool:
         rules = [r for r in self._allow if r.covers(name)]
-        if name == "Bash":
-            # Every command in a chain must be allowed: `npm test && curl x` is not
-            # covered by Bash(npm test:*).
-            parts = split_commands(str(args.get("command", "")))
-            return bool(parts) and all(any(r.matches_command(p) for r in rules) for p in parts)
         return any(r.matches_args(args, self.workspace) for r in rules)
 
-    def _ask(self, name: str, args: dict[str, Any]) -> Decision:
-        what = f"`{args.get('command')}`" if name == "Bash" else name
-        mode = PermissionMode(self.mode).value  # already a PermissionMode (__post_init__)
+    def _ask_bash(self, command: str, verdict: Verdict) -> Decision:
+        mode = PermissionMode(self.mode).value
+        unprovable = verdict.reasons("unprovable")
+        # Without Bash allow rules "`x` is not allowed by any allow rule" (the refusals
+        # that a rule would cure) says nothing new; redirections and the like still do.
+        shown = [
+            r.reason
+            for r in verdict.refusals
+            if r.kind == "unprovable" or self._bash_allow or r.suggestion is None
+        ]
+        detail = f" ({_refused(shown)})" if shown else ""
         if self.interactive:
-            return Decision("ask", f"{what} needs approval in {mode} mode")
+            return Decision("ask", f"`{command}` needs approval in {mode} mode{detail}")
+        if unprovable:
+            remedy = "no rule can allow this form; write the command with literal words"
+        elif rule := verdict.suggestion():
+            remedy = f"the user can allow it with a rule such as {rule} or another permission mode"
+        else:
+            remedy = "the user can approve it in an interactive session or another permission mode"
         return Decision(
             "deny",
-            f"{what} needs approval in {mode} mode and this session is not "
-            "interactive; the user can allow it with a rule such as "
-            f"{_suggest(name, args)} or another permission mode",
+            f"`{command}` needs approval in {mode} mode and this session is not "
+            f"interactive{detail}; {remedy}",
+        )
+
+    def _ask(self, name: str, args: dict[str, Any]) -> Decision:
+        mode = PermissionMode(self.mode).value  # already a PermissionMode (__post_init__)
+        if self.interactive:
+            return Decision("ask", f"{name} needs approval in {mode} mode")
+        return Decision(
+            "deny",
+            f"{name} needs approval in {mode} mode and this session is not "
+            f"interactive; the user can allow it with a rule such as {name} or another "
+            "permission mode",
         )
 
 
-def _suggest(name: str, args: dict[str, Any]) -> str:
-    if name == "Bash":
-        parts = split_commands(str(args.get("command", "")))
-        head = " ".join(parts[0][:2]) if parts else "cmd"
-        return f"Bash({head}:*)"
-    return name
+def _refused(reasons: list[str]) -> str:
+    return "; ".join(f"refused: {r}" for r in reasons)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bdev.errors import BdevError
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.schema import STRING, object_schema
+
+
+class SubagentRefused(BdevError):
+    """The calling agent may not start this sub-agent type (its definition's `Task(x)`
+    limits or `disallowedTools`); the message goes back to the model as it is."""
 
 
 class TaskTool:
@@ -30,6 +36,8 @@ class TaskTool:
             raise ToolError("sub-agents are not available in this session; do the task directly")
         try:
             answer = ctx.run_subagent(agent, args["prompt"])
+        except SubagentRefused as e:
+            raise ToolError(f"refused: {e}") from e
         except Exception as e:  # any failure of the sub-run is the model's to handle
             raise ToolError(f"sub-agent {agent!r} failed: {e}") from e
         return answer.strip() or f"(sub-agent {agent!r} finished without a report)"

@@ -29,6 +29,7 @@ from pathlib import Path
 from bdev.backend.audit import environment
 from bdev.backend.audit.procs import run_bounded
 from bdev.backend.audit.testrun import JUNIT_CAPTURE, read_junit, server_error
+from bdev.sandbox import confine
 
 RUN_TIMEOUT_S = 120.0
 IMPORT_TIMEOUT_S = 30.0
@@ -66,12 +67,14 @@ class Service:
         """Why `file` (relative to the root) fails to import, in the exception's own last
         line; None when it imports, or when that cannot be told (it did not finish)."""
         module = file.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        run = confine(
+            [self.python, "-c", f"import {module}"],
+            cwd=self.root, env={**self.env, "PYTHONPATH": str(self.root)},
+        )  # fmt: skip
         try:
             done = subprocess.run(
-                [self.python, "-c", f"import {module}"],
-                cwd=self.root, env={**self.env, "PYTHONPATH": str(self.root)},
-                capture_output=True, text=True, timeout=IMPORT_TIMEOUT_S, check=False,
-                stdin=subprocess.DEVNULL,
+                run.argv, cwd=self.root, env=run.env, capture_output=True, text=True,
+                timeout=IMPORT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL,
             )  # fmt: skip
         except (OSError, subprocess.TimeoutExpired):
             return None  # e.g. a module that serves at import: not for this check to say

@@ -21,6 +21,7 @@ from pathlib import Path
 from bdev.backend.testgen import GENERATED, Operation, Slot, slot_operations, slot_request
 from bdev.llm.base import Message, Model, ModelError
 from bdev.prompts import render
+from bdev.sandbox import confine
 from bdev.specfirst.fill.check import forbidden
 from bdev.specfirst.fill.code import CodeError, extract_code
 
@@ -120,10 +121,12 @@ def failing_tests(root: Path, python: str, names: list[str]) -> dict[str, str] |
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
             GENERATED, "-k", " or ".join(names),
         ]  # fmt: skip
+        run = confine(cmd, cwd=root, writable=[Path(tmp)])  # the service's own tests
         try:
             subprocess.run(
-                cmd, cwd=root, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
-            )
+                run.argv, cwd=root, env=run.env, capture_output=True, text=True,
+                timeout=RUN_TIMEOUT_S, check=False,
+            )  # fmt: skip
             suite = ET.parse(junit).getroot()
         except (OSError, subprocess.TimeoutExpired, ET.ParseError):
             return None

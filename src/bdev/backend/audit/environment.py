@@ -190,6 +190,9 @@ class _Build:
                     timeout_s=max(1.0, deadline - time.monotonic()),
                     log=self.workdir / f"environment-{label}.log",
                     env=env,
+                    # pip/uv themselves, not the service's code: they need the index, the
+                    # user's installer configuration (PIP_*, certificates) and caches.
+                    sandboxed=False,
                 )
                 if run.returncode != 0:
                     raise EnvironmentFailure(self._failed(label, run, data))

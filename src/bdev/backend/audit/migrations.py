@@ -14,6 +14,7 @@ from typing import Any
 from bdev.backend.audit.procs import run_bounded, tail
 from bdev.backend.audit.results import StepResult
 from bdev.backend.facts import BackendFacts
+from bdev.sandbox import Network
 
 
 def run_migrations(
@@ -38,11 +39,16 @@ def run_migrations(
             name="migrations", status="error", summary=plan, duration_s=time.monotonic() - start
         )
 
+    # A database server (bdev's throwaway PostgreSQL) is reached over the host's loopback;
+    # a SQLite file needs no network at all.
+    on_sqlite = env.get("DATABASE_URL", "sqlite").startswith("sqlite")
+    network = Network.NONE if on_sqlite else Network.HOST
     checks: list[dict] = []
     for i, (label, argv) in enumerate(plan):
         run = run_bounded(
-            argv, cwd=root, timeout_s=timeout_s, log=workdir / f"migrate-{i}.log", env=env
-        )
+            argv, cwd=root, timeout_s=timeout_s, log=workdir / f"migrate-{i}.log", env=env,
+            network=network,
+        )  # fmt: skip
         ok = run.returncode == 0
         checks.append(
             {

@@ -43,6 +43,9 @@ class AuditOptions:
     max_requests: int = 500_000
     skip: frozenset[str] = field(default_factory=frozenset)
     scenario: Path | None = None  # YAML/JSON list of requests to load instead of GET endpoints
+    # Test paths (relative to the root) to run instead of pytest's own discovery: a
+    # generated service that may hold no extra files keeps its tests under .bdev/.
+    tests: tuple[str, ...] = ()
     # An existing interpreter for the service's code, used as it is; None: bdev builds one.
     python: str | None = None
     env_timeout_s: float = 900.0  # building the service's environment

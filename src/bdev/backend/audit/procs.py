@@ -1,7 +1,9 @@
 """Child processes for the audit: free ports, bounded runs, process-group shutdown.
 
 Every process the audit starts gets its own session (process group), so stopping it
-also stops whatever it spawned (uvicorn workers, pytest-xdist, reloaders).
+also stops whatever it spawned (uvicorn workers, pytest-xdist, reloaders). The code under
+audit runs inside the sandbox (bdev.sandbox) unless it is disabled: the workspace and the
+log's folder (the audit's workdir) writable, loopback-only network unless asked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from bdev.sandbox import Network, confine
 
 LOOPBACK = "127.0.0.1"
 
@@ -96,13 +100,23 @@ def run_bounded(
     timeout_s: float,
     log: Path,
     env: Mapping[str, str] | None = None,
+    network: Network = Network.NONE,
+    sandboxed: bool = True,
+    writable: Sequence[Path] = (),
 ) -> Completed:
     """Run argv to completion or until timeout_s, output going to `log`.
 
     Output goes to a file rather than a pipe so that a child that hangs (or a grandchild
     that keeps the pipe open) can neither block us nor lose what it printed so far.
+    `sandboxed=False` only for bdev's own tools (the installers of the environment step);
+    `writable`: folders besides `cwd` and the log's that the command may use.
     """
     start = time.monotonic()
+    if sandboxed:
+        confined = confine(
+            argv, cwd=cwd, env=env, writable=[log.parent, *writable], network=network
+        )
+        argv, env = confined.argv, confined.env
     with log.open("wb") as out:
         proc = subprocess.Popen(
             list(argv),

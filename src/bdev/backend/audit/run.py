@@ -140,7 +140,9 @@ class _Audit:
         # tables they create would make the migration check below fail for the wrong reason.
         self.needs_env(
             "tests",
-            lambda: run_tests(root, workdir, opts.test_timeout_s, dict(self.env), self.python),
+            lambda: run_tests(
+                root, workdir, opts.test_timeout_s, dict(self.env), self.python, opts.tests
+            ),
         )
 
         with contextlib.ExitStack() as servers:

@@ -2,12 +2,16 @@
 
 The service runs in its own process group with output to a log file; `running_service`
 always stops the whole group on exit, and a start-up failure carries the log's tail.
+It runs in the sandbox (bdev.sandbox) on the host's network namespace: bdev measures it
+from outside over 127.0.0.1 (the module docstring of bdev.sandbox says why).
 """
 
 from __future__ import annotations
 
 import contextlib
 import shlex
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +24,7 @@ import httpx
 from bdev.backend.audit.procs import LOOPBACK, port_in_use, read_tail, stop_group
 from bdev.backend.audit.results import StepResult
 from bdev.backend.facts import BackendFacts
+from bdev.sandbox import Network, confine
 
 
 class StartupError(Exception):
@@ -75,16 +80,22 @@ def running_service(
     timeout_s: float,
     python: str = sys.executable,
 ) -> Iterator[Service]:
-    if port_in_use(port):
+    if port_in_use(port) and not _only_time_wait(port):
         raise StartupError(
             f"port {port} is already in use on {LOOPBACK}: choose another with --port"
         )
     argv = start_command(facts, cmd, port, python)
     base_url = f"http://{LOOPBACK}:{port}"
+    if not _runnable(argv[0], root, env.get("PATH")):  # said here: bwrap would only log it
+        raise StartupError(f"could not run {shlex.join(argv)}: no such command")
+    confined = confine(
+        argv, cwd=root, env={**env, "PORT": str(port)}, writable=[log.parent],
+        network=Network.HOST,
+    )  # fmt: skip
     with log.open("wb") as out:
         try:
             proc = subprocess.Popen(
-                argv, cwd=root, env={**env, "PORT": str(port)}, stdin=subprocess.DEVNULL,
+                confined.argv, cwd=root, env=confined.env, stdin=subprocess.DEVNULL,
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         except OSError as e:
@@ -96,6 +107,29 @@ def running_service(
         yield service
     finally:
         stop_group(proc)
+
+
+def _runnable(program: str, root: Path, path: str | None) -> bool:
+    if "/" in program:
+        return shutil.which(str(root / program)) is not None  # relative to the service
+    return shutil.which(program, path=path) is not None
+
+
+def _only_time_wait(port: int) -> bool:
+    """True when nothing listens on the port and a server could bind it: connections of
+    an earlier service there linger in TIME_WAIT (a fixed port, e.g. a task's 5000),
+    which servers bind past with SO_REUSEADDR."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        if s.connect_ex((LOOPBACK, port)) == 0:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
 
 
 def _wait_until_answering(

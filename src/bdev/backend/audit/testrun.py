@@ -48,9 +48,11 @@ def run_tests(
     timeout_s: float,
     env: dict[str, str],
     python: str = sys.executable,
+    paths: tuple[str, ...] = (),
 ) -> StepResult:
     """`env` is the complete environment for the suite (throwaway service URLs included);
-    `python` the service's interpreter, which has pytest and coverage."""
+    `python` the service's interpreter, which has pytest and coverage; `paths` what to
+    run (default: what pytest discovers)."""
     start = time.monotonic()
     junit = workdir / "junit.xml"
     cov_json = workdir / "coverage.json"
@@ -60,7 +62,7 @@ def run_tests(
             python, "-m", "coverage", "run",
             f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
-            *JUNIT_CAPTURE,
+            *JUNIT_CAPTURE, *paths,
         ],
         cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,
     )  # fmt: skip

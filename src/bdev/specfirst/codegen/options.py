@@ -21,11 +21,29 @@ class Options:
     allowed: frozenset[str] | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where the service reads its signing secret and its database (the task may name them).
+    secret_env: str = "APP_SECRET_KEY"
+    database_env: str = "DATABASE_URL"
+    # "Do not create any additional files": only the service's own code is written beside
+    # it; tests, the plan and reports go under .bdev/.
+    no_extra_files: bool = False
+    # The generated tests live under .bdev/ (they import pytest, which a task's package
+    # list may not allow in the service's folder).
+    private_tests: bool = False
 
     def allows(self, package: str) -> bool:
         """Whether the service may use `package`; without --requirements, only the
-        defaults (email-validator is opt-in: the fallback pattern check needs nothing)."""
-        return package in (_UNRESTRICTED if self.allowed is None else self.allowed)
+        defaults (email-validator is opt-in: the fallback pattern check needs nothing).
+        FastAPI cannot be installed without pydantic and starlette, so it allows them."""
+        allowed = _UNRESTRICTED if self.allowed is None else self.allowed
+        return package in allowed or (package in _WITH_FASTAPI and "fastapi" in allowed)
+
+    @property
+    def plain_models(self) -> bool:
+        """Whether the models are the standard-library stand-in for pydantic: a Flask
+        service whose allowed requirements leave pydantic out."""
+        return self.framework == "flask" and not self.allows("pydantic")
 
 
 _UNRESTRICTED = frozenset({"fastapi", "uvicorn", "pydantic", "flask", "pyjwt", "psycopg"})
+_WITH_FASTAPI = frozenset({"pydantic", "starlette"})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdev.specfirst.codegen.schemas import SchemaCode, call_args
+from bdev.specfirst.codegen.schemas import SchemaCode, array_fields, call_args
 from bdev.specfirst.codegen.signatures import body_type, response_type
 from bdev.specfirst.names import pascal
 from bdev.specfirst.plan import Operation, Param, ServicePlan
 
-_FASTAPI_MARKERS = {"path": "PathParam", "query": "Query", "header": "Header"}
+_FASTAPI_MARKERS = {"path": "PathParam", "query": "Query", "header": "Header", "cookie": "Cookie"}
 
 
 def _order(plan: ServicePlan) -> list[Operation]:
@@ -45,13 +45,18 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 path = path.replace("{" + p.name + "}", "{" + p.py_name + "}")
             elif p.py_name != p.name or p.location == "header":
                 kwargs = {"alias": repr(p.name), **kwargs}
-            default = _default(p)
+            # A path parameter is always sent: a `default` in the spec means nothing there.
+            default = None if p.location == "path" else _default(p)
             kind = base if default != "None" else f"{base} | None"
             marker = f"{_FASTAPI_MARKERS[p.location]}({call_args(kwargs)})"
             text = f"{p.py_name}: Annotated[{kind}, {marker}]"
             params.append(text if default is None else f"{text} = {default}")
         body = body_type(code, op)
-        if body and op.body:
+        if body and op.body and op.body.encoding != "json":
+            # Form, multipart and raw bodies: read by a dependency (see forms.py.j2).
+            kind = body if op.body.required else f"{body} | None"
+            params.append(f"body: Annotated[{kind}, Depends({body_reader(code, op, body)})]")
+        elif body and op.body:
             params.append(
                 f"body: Annotated[{body}, Body()]"
                 if op.body.required
@@ -68,6 +73,7 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 "handler": op.operation_id,
                 "call": _call(plan, op, lambda p: p.py_name),
                 "response": response_type(code, op) or "None",
+                "media": repr(op.success.media_type if op.success else None),
             }
         )
     return routes
@@ -88,7 +94,11 @@ def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
             f"class {cls}(ApiModel):\n" + "\n".join(f"    {f}" for f in fields) if fields else None
         )
         gather = []
-        for location, source in (("query", "request.args"), ("header", "request.headers")):
+        for location, source in (
+            ("query", "request.args"),
+            ("header", "request.headers"),
+            ("cookie", "request.cookies"),
+        ):
             names = tuple(p.name for p in op.params if p.location == location)
             arrays = tuple(
                 p.name
@@ -110,14 +120,27 @@ def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 "gather": "{" + ", ".join(gather) + "}",
                 "body": body,
                 "body_required": bool(op.body and op.body.required),
+                "body_call": (
+                    body_reader(code, op, body)
+                    if body and op.body and op.body.encoding != "json"
+                    else f"parse_body({body}, {bool(op.body and op.body.required)})"
+                ),
                 "security": op.security,
                 "handler": op.operation_id,
                 "call": _call(plan, op, lambda p: f"params.{p.py_name}"),
                 "status": op.success_status,
                 "response": response_type(code, op) or "None",
+                "media": repr(op.success.media_type if op.success else None),
             }
         )
     return routes
+
+
+def body_reader(code: SchemaCode, op: Operation, body: str) -> str:
+    """The `read_body(...)` call that reads a non-JSON body of `op` as `body`."""
+    assert op.body is not None
+    arrays = array_fields(code.doc, op.body.schema_) if op.body.encoding != "raw" else ()
+    return f"read_body({body}, {op.body.encoding!r}, {op.body.required}, {arrays!r})"
 
 
 def _param_field(code: SchemaCode, p: Param) -> str:

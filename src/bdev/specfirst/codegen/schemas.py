@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bdev.specfirst.names import field_name, pascal
+from bdev.specfirst.names import class_name, field_name, pascal
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 from bdev.specfirst.shapes import merged_properties
 
@@ -34,6 +34,7 @@ class SchemaCode:
         self.blocks: dict[str, str] = {}  # name -> source, dependencies first
         self._building: set[str] = set()
         self.rebuild: list[str] = []  # classes that refer to themselves (or a cycle)
+        self._inlining: set[str] = set()  # references being written out in place
 
     # --- public -----------------------------------------------------------------------
     def annotation(self, schema: dict[str, Any] | None, hint: str, *, strict: bool = True) -> str:
@@ -65,6 +66,7 @@ class SchemaCode:
 
     def model(self, name: str, schema: dict[str, Any]) -> str:
         """Define (once) a class for an object schema; returns its name."""
+        name = class_name(name)
         if name in self.blocks or name in self._building:
             if name in self._building and name not in self.rebuild:
                 self.rebuild.append(name)
@@ -84,22 +86,69 @@ class SchemaCode:
         self.blocks[name] = "\n".join(lines)
         return name
 
+    def form_model(self, name: str, schema: dict[str, Any], *, files: bool) -> str:
+        """A class for form fields (urlencoded, or multipart when `files`): text arrives
+        for every field, so scalars are lax ("5" is 5); a binary property is an Upload."""
+        props, required = merged_properties(self.doc, schema)
+        if not props:
+            return "dict[str, Any]"
+        name = class_name(name)
+        if name in self.blocks:
+            return name
+        lines = [f"class {name}(ApiModel):"]
+        for prop, sub in props.items():
+            upload = files and file_kind(self.doc, sub or {})
+            if upload:
+                self._upload()
+                optional = prop not in required
+                py = field_name(prop)
+                kind = f"{upload} | None = None" if optional else upload
+                if py != prop:
+                    default = "None, " if optional else ""
+                    kind = (
+                        f"{upload}{' | None' if optional else ''} = Field({default}alias={prop!r})"
+                    )
+                lines.append(f"    {py}: {kind}")
+            else:
+                lines.append("    " + self._field(name, prop, sub or {}, prop in required, False))
+        self.blocks[name] = "\n".join(lines)
+        return name
+
+    def _upload(self) -> None:
+        if "Upload" not in self.blocks:
+            self.blocks["Upload"] = _UPLOAD
+
     # --- internals --------------------------------------------------------------------
     def _ref(self, ref: str, *, strict: bool) -> str:
         if not ref.startswith(SCHEMA_PREFIX):
-            return self.annotation(deref(self.doc, {"$ref": ref}), "Ref", strict=strict)
+            return self._inline(ref, deref(self.doc, {"$ref": ref}), "Ref", strict)
         component = ref[len(SCHEMA_PREFIX) :]
         target = deref(self.doc, {"$ref": ref})
-        name = pascal(component)
+        name = class_name(component)
         if _is_object(target):
             return self.model(name, target)
+        if name in self._building and name not in self.blocks:
+            # An alias that contains itself (`A: {type: array, items: {$ref: A}}`) cannot
+            # be a plain type alias: the inner occurrence accepts anything.
+            return "Any"
         if not strict:  # a parameter: the alias would be strict, so inline a lax copy
-            return self.annotation(target, name, strict=False)
+            return self._inline(ref, target, name, strict)
         if name not in self.blocks and name not in self._building:
             self._building.add(name)
             self.blocks[name] = f"{name} = {self.annotation(target, name)}"
             self._building.discard(name)
         return name
+
+    def _inline(self, ref: str, target: Any, hint: str, strict: bool) -> str:
+        """The annotation of a referenced schema written out in place; a reference back
+        into itself while doing so accepts anything (instead of recursing forever)."""
+        if ref in self._inlining:
+            return "Any"
+        self._inlining.add(ref)
+        try:
+            return self.annotation(target, hint, strict=strict)
+        finally:
+            self._inlining.discard(ref)
 
     def _base(
         self, schema: dict[str, Any], kind: Any, hint: str, strict: bool
@@ -147,9 +196,11 @@ class SchemaCode:
             return (_STRICT if strict else _LAX)["boolean"], {}
         return "Any", {}
 
-    def _field(self, owner: str, prop: str, schema: dict[str, Any], required: bool) -> str:
+    def _field(
+        self, owner: str, prop: str, schema: dict[str, Any], required: bool, strict: bool = True
+    ) -> str:
         py = field_name(prop)
-        base, kwargs = self.type_and_constraints(schema, f"{owner}{pascal(prop)}")
+        base, kwargs = self.type_and_constraints(schema, f"{owner}{pascal(prop)}", strict=strict)
         resolved = deref(self.doc, schema)
         # readOnly fields are set by the server, so a request may leave them out.
         optional = not required or resolved.get("readOnly", False)
@@ -165,6 +216,32 @@ class SchemaCode:
         if kwargs:
             return f"{py}: {base} = Field({call_args(kwargs)})"
         return f"{py}: {base}"
+
+
+# A file of a multipart body, as the generated service hands it to a handler.
+_UPLOAD = '''class Upload(ApiModel):
+    """A file sent in a multipart/form-data body."""
+
+    filename: str | None = None
+    content_type: str | None = None
+    content: Any = None  # the file's bytes'''
+
+
+def file_kind(doc: dict[str, Any], schema: dict[str, Any]) -> str | None:
+    """ "Upload" / "list[Upload]" for a property holding files, else None."""
+    schema = deref(doc, schema)
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        return "list[Upload]" if file_kind(doc, schema["items"]) == "Upload" else None
+    binary = schema.get("format") == "binary" or "contentMediaType" in schema
+    return "Upload" if binary or schema.get("contentEncoding") == "binary" else None
+
+
+def array_fields(doc: dict[str, Any], schema: dict[str, Any] | None) -> tuple[str, ...]:
+    """The properties of a form schema that take every value sent under their name."""
+    props = merged_properties(doc, schema or {})[0]
+    return tuple(
+        name for name, sub in props.items() if deref(doc, sub or {}).get("type") == "array"
+    )
 
 
 def _is_object(schema: dict[str, Any]) -> bool:

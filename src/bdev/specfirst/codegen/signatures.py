@@ -14,6 +14,11 @@ from bdev.specfirst.plan import Operation, ServicePlan
 def body_type(code: SchemaCode, op: Operation) -> str | None:
     if op.body is None:
         return None
+    if op.body.encoding == "raw":
+        return "bytes"
+    if op.body.encoding in ("form", "multipart"):
+        name = f"{pascal(op.operation_id)}Form"
+        return code.form_model(name, op.body.schema_, files=op.body.encoding == "multipart")
     return code.annotation(op.body.schema_, f"{pascal(op.operation_id)}Body")
 
 

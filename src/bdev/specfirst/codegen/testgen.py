@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from bdev.specfirst.codegen.examples import NoExample, example, violation
 from bdev.specfirst.codegen.jinja import TEMPLATES
 from bdev.specfirst.codegen.options import Options
-from bdev.specfirst.codegen.schemas import SchemaCode
+from bdev.specfirst.codegen.schemas import SchemaCode, file_kind
 from bdev.specfirst.plan import Kind, Operation, ServicePlan
 from bdev.specfirst.refs import deref
 from bdev.specfirst.resources import TOKEN_FIELDS
@@ -27,16 +28,17 @@ def request_for(
     path = plan.base_path + op.path
     query: dict[str, Any] = {}
     headers: dict[str, Any] = {}
+    cookies: dict[str, Any] = {}
     for p in op.params:
         if p.location == "path":
             value = (ids or {}).get(p.name, example(doc, p.schema_, p.name))
             path = path.replace("{" + p.name + "}", str(value))
         elif p.required or "example" in p.schema_:
-            target = query if p.location == "query" else headers
+            target = {"query": query, "header": headers, "cookie": cookies}[p.location]
             target[p.name] = example(doc, p.schema_, p.name)
-    body = example(doc, op.body.schema_) if op.body else None
+    body = example(doc, op.body.schema_) if op.body and op.body.encoding != "raw" else None
     scheme = list(op.security[0]) if op.security else []
-    return {
+    request = {
         "method": op.method.upper(),
         "path": path,
         "query": query,
@@ -44,6 +46,42 @@ def request_for(
         "json": body,
         "auth": scheme,
     }
+    if cookies:
+        request["cookies"] = {k: _text(v) for k, v in cookies.items()}
+    if op.body and op.body.encoding != "json":
+        request.update(_non_json_body(plan, op, body))
+    if op.body and op.body.encoding == "raw":
+        request["headers"] = {**headers, "Content-Type": op.body.media_type}
+    return request
+
+
+def _non_json_body(plan: ServicePlan, op: Operation, body: Any) -> dict[str, Any]:
+    """A form, multipart or raw body as the generated conftest's `call` sends it."""
+    assert op.body is not None
+    if op.body.encoding == "raw":
+        return {"json": None, "content": "example"}
+    fields = body if isinstance(body, dict) else {}
+    props = merged_properties(plan.document, op.body.schema_)[0]
+    form: dict[str, Any] = {}
+    files: dict[str, list[str]] = {}
+    for name, value in fields.items():
+        binary = file_kind(plan.document, props.get(name) or {}) is not None
+        if op.body.encoding == "multipart" and binary:
+            files[name] = [f"{name}.bin", _text(value)]
+        elif isinstance(value, list):
+            form[name] = [_text(v) for v in value]
+        else:
+            form[name] = _text(value)
+    return {"json": None, "form": form, "files": files, "encoding": op.body.encoding}
+
+
+def _text(value: Any) -> str:
+    """How a value travels as a form field or cookie."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def _expected(plan: ServicePlan, op: Operation) -> int | None:
@@ -95,7 +133,8 @@ def cases(
             )
         elif expected is not None:
             out["status"].append({"id": op.operation_id, **request, "expected": expected})
-        if op.security and op.kind != "login":
+        # `security: [{}, ...]` makes credentials optional: nothing to refuse.
+        if op.security and op.kind != "login" and all(op.security):
             out["unauthorized"].append(
                 {"id": op.operation_id, **request, "auth": [], "expected": 401}
             )
@@ -213,11 +252,22 @@ def render_tests(
         "cases": cases(plan, invalid, implemented),
         "round_trips": round_trips(plan),
         "auth_flow": auth_flow(plan),
-        "spec_file": "openapi.json" if options.single_file else "app/openapi.json",
         "health": "/health" not in (plan.document.get("paths") or {}),
+        "spec_title": (plan.document.get("info") or {}).get("title", ""),
+        "spec_paths": repr(sorted(plan.document.get("paths") or {})),
+        "secret_env": options.secret_env,
+        "database_env": options.database_env,
+        "root_depth": tests_dir(options).count("/") + 1,
     }
+    folder = tests_dir(options)
     return {
-        "tests/__init__.py": "",
-        "tests/conftest.py": TEMPLATES.get_template("conftest.py.j2").render(**context),
-        "tests/test_api.py": TEMPLATES.get_template("test_api.py.j2").render(**context),
+        f"{folder}/__init__.py": "",
+        f"{folder}/conftest.py": TEMPLATES.get_template("conftest.py.j2").render(**context),
+        f"{folder}/test_api.py": TEMPLATES.get_template("test_api.py.j2").render(**context),
     }
+
+
+def tests_dir(options: Options) -> str:
+    """Where the generated tests live: tests/, or under .bdev/ when the task allows no
+    files beside the service's own code."""
+    return ".bdev/tests" if options.no_extra_files or options.private_tests else "tests"

@@ -1,7 +1,11 @@
 """Checking a filled slot at once: forbidden constructs, ruff (F, E9, B, S) and an import.
 
 Every problem is one line the model can act on ("line 3: ..."), with line numbers
-relative to the function body it wrote.
+relative to the function body it wrote. `forbidden` joins three passes: request data
+followed into sinks (`flow`), the per-call rules below (a construct that is wrong
+whatever data it gets), and a web app written into the body (`stray`). Where a flow and
+a per-call rule flag the same line for the same reason, the flow's message (it names the
+parameter) is the one sent.
 """
 
 from __future__ import annotations
@@ -12,9 +16,19 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from bdev.executables import find_executable
+from bdev.specfirst.codegen.slots import PROVIDED_NAMES
+from bdev.specfirst.fill.flow import (
+    find_flows,
+    free_names,
+    is_source,
+    safe_yaml_load,
+    sources_from_signature,
+)
+from bdev.specfirst.fill.stray import stray_problems
 
 # Ruff rules: pyflakes (F), syntax errors (E9), bugbear (B), bandit (S). Left out: unused
 # imports/variables (harmless in a body), S105 (any comparison with "password" looks like
@@ -41,8 +55,20 @@ STORE_METHODS = {
 }
 
 
-def forbidden(code: str) -> list[str]:
-    """What the security rules reject in `code` (a function body, as a module)."""
+def request_sources(signature: str) -> list[str]:
+    """The parameters of a handler's signature that carry request data, and Flask's
+    global `request` (in scope in a single-file Flask service)."""
+    params = sources_from_signature(signature)
+    return [*(n for n, kind in params.items() if is_source(n, kind)), "request"]
+
+
+def forbidden(code: str, sources: Iterable[str] | None = None, *, operation: str = "") -> list[str]:
+    """What the security rules reject in `code` (a function body, as a module).
+
+    `sources`: the handler's parameters that carry request data (`request_sources`);
+    None takes the names the body reads but never binds. `operation` (its id) picks
+    the advice for an expression evaluator.
+    """
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -54,58 +80,80 @@ def forbidden(code: str) -> list[str]:
         offset = 1
     else:
         offset = 0
+    body = tree.body if offset == 0 else _function_body(tree)
+    if sources is None:
+        sources = free_names(body, known=PROVIDED_NAMES | sys.stdlib_module_names)
+    flows = find_flows(body, sources, operation=operation)
+    covered = {(f.line, f.kind) for f in flows}
+    found = [(f.line - offset, f"line {f.line - offset}: {f.message}") for f in flows]
     safe_names = _names_from_safe_join(tree)
-    problems = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         problem = _check_call(node, safe_names)
-        if problem:
-            problems.append(f"line {node.lineno - offset}: {problem}")
-    return problems
+        if problem and (node.lineno, problem[0]) not in covered:
+            found.append((node.lineno - offset, f"line {node.lineno - offset}: {problem[1]}"))
+    found += [(n - offset, f"line {n - offset}: {p}") for n, p in stray_problems(body)]
+    return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
-def _check_call(node: ast.Call, safe_names: set[str]) -> str | None:
+def _function_body(tree: ast.Module) -> list[ast.stmt]:
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    return function.body
+
+
+def _check_call(node: ast.Call, safe_names: set[str]) -> tuple[str, str] | None:
+    """(kind, message) of a call the rules reject; the kind is the one `flow` uses for
+    the same danger, so a flow's message can stand in for it."""
     func = node.func
     name = func.id if isinstance(func, ast.Name) else None
     attr = func.attr if isinstance(func, ast.Attribute) else None
     value = func.value if isinstance(func, ast.Attribute) else None
     owner = value.id if isinstance(value, ast.Name) else None
     if name in ("eval", "exec", "compile", "__import__"):
-        return f"{name}() runs arbitrary code; parse the input instead (int(), float(), json.loads)"
+        return "code", (
+            f"{name}() runs arbitrary code; parse the input instead (int(), float(), json.loads)"
+        )
     if any(k.arg == "shell" and _truthy(k.value) for k in node.keywords):
-        return "shell=True runs a shell; call run_command([program, arg, ...], timeout=10)"
+        return "shell", "shell=True runs a shell; call run_command([program, arg, ...], timeout=10)"
     if owner == "os" and attr in _SHELL_FUNCS:
-        return f"os.{attr}() runs a shell; call run_command([program, arg, ...], timeout=10)"
+        return "shell", (
+            f"os.{attr}() runs a shell; call run_command([program, arg, ...], timeout=10)"
+        )
     if owner == "subprocess":
-        return f"subprocess.{attr}() directly; call run_command([program, arg, ...]) instead"
+        return "subprocess", (
+            f"subprocess.{attr}() directly; call run_command([program, arg, ...]) instead"
+        )
     if name == "run_command" and node.args and _is_string_built(node.args[0]):
-        return "run_command() needs a list of arguments, not one command string"
+        return "process", "run_command() needs a list of arguments, not one command string"
     if attr in _SQL_CALLS and node.args and _is_string_built(node.args[0], constant=False):
-        return (
+        return "sql", (
             "SQL built from strings (injection); use the store helpers, or a constant query"
             " with ? placeholders and the values as a tuple"
         )
     if owner in _UNSAFE_MODULES and attr in ("load", "loads", "open"):
-        return f"{owner}.{attr}() can run code from the data; use json"
-    if owner == "yaml" and attr == "load":
-        return "yaml.load() can build any object; use yaml.safe_load()"
+        return "deserialise", f"{owner}.{attr}() can run code from the data; use json"
+    if owner == "yaml" and attr == "load" and not safe_yaml_load(node):
+        return "deserialise", "yaml.load() can build any object; use yaml.safe_load()"
     if owner == "hashlib" and attr in _WEAK_HASHES:
-        return f"hashlib.{attr} is a weak hash; use hash_password() for passwords"
+        return "hash", f"hashlib.{attr} is a weak hash; use hash_password() for passwords"
     if owner == "store" and attr is not None:
         problem = _store_call(attr, node)
         if problem:
-            return problem
+            return "store", problem
     if owner == "store" and attr in ("list", "count") and _query_filter(node):
-        return (
+        return "store", (
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
         )
     path_io = attr in _PATH_IO and owner not in _NOT_PATHS
     if path_io and value is not None and not _from_safe_join(value, safe_names):
-        return f".{attr}() on a path not made by safe_join(base, part); build the path with it"
+        return "path", (
+            f".{attr}() on a path not made by safe_join(base, part); build the path with it"
+        )
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
-        return "open() of a path not made by safe_join(base, part); build the path with it"
+        return "path", "open() of a path not made by safe_join(base, part); build the path with it"
     return None
 
 
@@ -146,7 +194,8 @@ def _is_string_built(node: ast.expr, *, constant: bool = True) -> bool:
     if isinstance(node, ast.JoinedStr):
         return True
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
-        return True
+        lists = ast.List | ast.Tuple | ast.ListComp
+        return not (isinstance(node.left, lists) or isinstance(node.right, lists))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr == "format"
     return constant and isinstance(node, ast.Constant) and isinstance(node.value, str)

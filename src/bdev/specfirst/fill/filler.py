@@ -1,10 +1,10 @@
 """Filling one slot with the model: prompt, answer, splice, checks, retries.
 
 For each slot: a short prompt (`fill.prompt`), one answer, the body spliced into the
-slot (`fill.code`) and checked at once (`fill.check`: forbidden constructs, compile,
-ruff F/E9/B/S, an import of the module). Problems go back to the model in a fresh prompt,
-up to `max_retries` times. A slot that never passes keeps its 501 body and is reported
-as not implemented.
+slot (`fill.code`) and checked at once (`fill.check`: forbidden constructs and request
+data reaching a sink, compile, ruff F/E9/B/S, an import of the module). Problems go back
+to the model in a fresh prompt, up to `max_retries` times. A slot that never passes
+keeps its 501 body and is reported as not implemented.
 
     filler = SlotFiller(plan, out, model)
     reports = [filler.fill(slot) for slot in slots_for(plan)]
@@ -24,7 +24,7 @@ from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, retry_sampling
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
-from bdev.specfirst.fill.check import forbidden, import_problem, ruff_problems
+from bdev.specfirst.fill.check import forbidden, import_problem, request_sources, ruff_problems
 from bdev.specfirst.fill.code import CodeError, body_from, extract_code, function_source, splice
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
@@ -57,8 +57,11 @@ class SlotFiller:
         single_file: bool = False,
         max_retries: int = 2,
         progress: Callable[[str], None] | None = None,
+        allows: Callable[[str], bool] | None = None,
     ) -> None:
+        """`allows`: whether the task allows a package (None: it names no list)."""
         self.plan, self.out, self.model = plan, out, model
+        self.allows = allows
         self.single_file = single_file
         self.max_retries = max_retries
         self.progress = progress or (lambda _text: None)
@@ -114,8 +117,9 @@ class SlotFiller:
             body = body_from(extract_code(answer), slot.operation_id, skeleton)
         except CodeError as e:
             return [str(e)]
-        body, problems = clean_imports(body, scope | set(self.exports))
-        problems += forbidden("\n".join(body))
+        body, problems = clean_imports(body, scope | set(self.exports), self.allows)
+        sources = request_sources(slot.signature)
+        problems += forbidden("\n".join(body), sources, operation=slot.operation_id)
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)

@@ -8,8 +8,11 @@ import is added at the top of the body instead of costing the model a retry.
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import importlib.util
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # Names whose usual import is a from-import of a standard module.
@@ -83,9 +86,12 @@ def module_scope(source: str) -> set[str]:
     return names
 
 
-def clean_imports(body: list[str], scope: set[str]) -> tuple[list[str], list[str]]:
+def clean_imports(
+    body: list[str], scope: set[str], allows: Callable[[str], bool] | None = None
+) -> tuple[list[str], list[str]]:
     """The body without imports of names already in scope; problems for imports of
-    modules that do not exist here (a small model invents `from api import ApiError`)."""
+    modules that do not exist here (a small model invents `from api import ApiError`),
+    and, with `allows` (the task's package list), of packages the task does not allow."""
     wrapped = "def _slot():\n" + "\n".join(f"    {line}" for line in body)
     try:
         function = ast.parse(wrapped).body[0]
@@ -108,4 +114,21 @@ def clean_imports(body: list[str], scope: set[str]) -> tuple[list[str], list[str
             provided = [n for n in names if n in scope]
             hint = f"; {', '.join(provided)} already exist here" if provided else ""
             problems.append(f"line {node.lineno - 1}: there is no module {module!r}{hint}")
+        elif allows is not None and (outside := _not_allowed(top, allows)):
+            problems.append(
+                f"line {node.lineno - 1}: {module!r} comes from {outside}, which the task "
+                "does not allow: use the standard library or what the service already imports"
+            )
     return [line for i, line in enumerate(body) if i not in drop], problems
+
+
+def _not_allowed(top: str, allows: Callable[[str], bool]) -> str | None:
+    """The distribution providing module `top` when the task does not allow it; None for
+    the standard library, the service's own modules, and allowed packages."""
+    if top in sys.stdlib_module_names:
+        return None
+    providers = importlib.metadata.packages_distributions().get(top, [])
+    names = [re.sub(r"[-_.]+", "-", d).lower() for d in providers]
+    if not names or any(allows(n) for n in names):
+        return None
+    return names[0]

@@ -14,7 +14,7 @@ from typing import Any
 from bdev.llm.base import Message
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import Slot
-from bdev.specfirst.plan import Operation, ServicePlan
+from bdev.specfirst.plan import Operation, Response, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 
 SYSTEM = render("fill_system")
@@ -53,7 +53,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     success = None
     if ok is not None:
         shape = sketch(doc, ok.schema_) if ok.schema_ and ok.status != "204" else "no body"
-        success = {"status": ok.status, "shape": "text (return a str)" if ok.text else shape}
+        success = {"status": ok.status, "shape": _shape_of(ok, shape)}
     params = [
         {"name": p.py_name, "sketch": sketch(doc, p.schema_), "location": p.location,
          "required": p.required}
@@ -151,3 +151,16 @@ def _words(text: str) -> set[str]:
         # Plural and verb endings would hide "items"/"item", "archived"/"archive".
         words.add(re.sub(r"(ies|es|s|ed|ing)$", "", word) or word)
     return words
+
+
+def _shape_of(ok: Response, shape: str) -> str:
+    """What the handler returns for the success response, in the model's terms."""
+    if ok.status.startswith("3"):
+        return "a redirect (return the target URL as a str)"
+    if ok.media_type == "text/html":
+        return "an HTML page (return it as a str; pass user text through html.escape)"
+    if ok.text:
+        return "text (return a str)"
+    if ok.media_type:
+        return f"{ok.media_type} (return the content as bytes)"
+    return shape

@@ -89,6 +89,12 @@ class PythonEngine:
 
 
 def _candidates(q: GrepQuery) -> Iterator[str]:
+    for path in _selected(q):
+        if os.path.relpath(path, q.root) not in q.skip:
+            yield path
+
+
+def _selected(q: GrepQuery) -> Iterator[str]:
     if q.target.is_file():
         yield str(q.target)
         return

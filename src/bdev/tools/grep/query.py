@@ -18,6 +18,8 @@ class GrepQuery:
     multiline: bool = False
     before: int = 0
     after: int = 0
+    # Workspace-relative files never searched: Read deny rules cover them (tools.hidden).
+    skip: frozenset[str] = frozenset()
 
 
 class Line(NamedTuple):

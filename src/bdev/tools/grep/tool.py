@@ -14,6 +14,7 @@ from bdev.tools.globs import split_globs
 from bdev.tools.grep.pure import PythonEngine
 from bdev.tools.grep.query import GrepEngine, GrepQuery, Line
 from bdev.tools.grep.ripgrep import RipgrepEngine, find_rg
+from bdev.tools.hidden import Hider, with_note
 from bdev.tools.schema import BOOLEAN, STRING, described, enum, integer, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -63,6 +64,8 @@ class GrepTool:
             raise ToolError(f"{display_path(root, target)}: no such file or directory")
         if not args["pattern"]:
             raise ToolError("pattern is empty; give a regular expression")
+        hider = Hider(ctx)
+        skip = hider.scan(root, target)
         context = int(args.get("-C") or 0)
         before, after = args.get("-B"), args.get("-A")
         q = GrepQuery(
@@ -75,22 +78,29 @@ class GrepTool:
             multiline=bool(args.get("multiline")),
             before=int(before if before is not None else context),
             after=int(after if after is not None else context),
+            skip=skip,
         )
+        return with_note(self._search(q, args), hider)
+
+    def _search(self, q: GrepQuery, args: dict[str, Any]) -> str:
+        """The answer of the engine, without the skipped files (ripgrep reads them, but
+        nothing of them is shown)."""
         mode = args.get("output_mode") or "files_with_matches"
         limit = args.get("head_limit")
         if mode == "content":
             numbered = args.get("-n", True) is not False
-            rows = _content_rows(self.engine.lines(q), numbered, bool(q.before or q.after))
+            found = {p: lines for p, lines in self.engine.lines(q).items() if p not in q.skip}
+            rows = _content_rows(found, numbered, bool(q.before or q.after))
             return _finish(rows, limit, "lines")
         if mode == "count":
-            counts = self.engine.counts(q)
+            counts = {p: n for p, n in self.engine.counts(q).items() if p not in q.skip}
             rows = [f"{path}:{n}" for path, n in sorted(counts.items())]
             total = sum(counts.values())
             text = _finish(rows, limit, "files")
             return f"{text}\n({total} matching lines in {len(counts)} files)" if rows else text
         if mode != "files_with_matches":
             raise ToolError(f"output_mode {mode!r} is not content, files_with_matches or count")
-        files = sorted(self.engine.files(q))
+        files = sorted(p for p in self.engine.files(q) if p not in q.skip)
         text = _finish(files, limit, "files")
         return f"Found {len(files)} files\n{text}" if files else text
 

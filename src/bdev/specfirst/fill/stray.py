@@ -1,0 +1,96 @@
+"""A web app inside a handler body: framework imports, routes, servers, `__main__` blocks.
+
+Small models have seen many whole Flask scripts and write one into the slot: `from flask
+import ...`, `@app.route`, `app = Flask(__name__)`, `if __name__ == "__main__": app.run()`.
+The skeleton already serves every route and turns the handler's return value into the
+response, so inside a handler these fail at import, register a route on some other app at
+each request, or start a second server. Ordinary imports stay allowed (`imports` drops
+or adds them).
+"""
+
+from __future__ import annotations
+
+import ast
+
+WEB_FRAMEWORKS = frozenset(
+    {
+        "flask", "fastapi", "starlette", "django", "bottle", "aiohttp", "tornado", "sanic",
+        "quart", "falcon", "pyramid", "cherrypy", "werkzeug", "litestar", "uvicorn",
+        "gunicorn", "hypercorn", "waitress", "wsgiref", "http.server", "socketserver",
+    }
+)  # fmt: skip
+_APP_CLASSES = {"Flask", "FastAPI", "APIRouter", "Blueprint", "Starlette", "Bottle", "Sanic"}
+_ROUTE_METHODS = {
+    "route", "get", "post", "put", "patch", "delete", "head", "options", "api_route",
+    "websocket", "add_url_rule", "add_api_route", "include_router", "register_blueprint",
+    "mount", "errorhandler", "exception_handler", "middleware", "before_request",
+}  # fmt: skip
+# Registering a route by call; decorators may use any of _ROUTE_METHODS.
+_ROUTE_CALLS = {
+    "add_url_rule", "add_api_route", "add_route", "include_router", "register_blueprint",
+    "mount",
+}  # fmt: skip
+_APP_NAMES = {"app", "application", "server", "httpd"}
+_SERVER_CALLS = {"uvicorn.run", "hypercorn.run", "waitress.serve", "web.run_app", "run_simple"}
+_SERVER_METHODS = {"run", "serve_forever", "listen", "run_server"}
+_RETURN_INSTEAD = "return a dict, list or str (raise ApiError for errors)"
+_SERVED = "the skeleton already serves this route"
+
+
+def stray_problems(statements: list[ast.stmt]) -> list[tuple[int, str]]:
+    """(line, problem) of each web-app construct in a body, at most one per line."""
+    found: dict[int, str] = {}
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        problem = _problem(node)
+        if problem:
+            found.setdefault(problem[0], problem[1])
+    return sorted(found.items())
+
+
+def _problem(node: ast.AST) -> tuple[int, str] | None:
+    line = getattr(node, "lineno", 1)
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            modules = [node.module or ""]
+        framework = next((m for m in modules if _is_framework(m)), None)
+        if framework:
+            return line, f"no {framework} import inside the handler: {_SERVED}; {_RETURN_INSTEAD}"
+    if isinstance(node, ast.If) and _is_main_check(node.test):
+        return line, f'no `if __name__ == "__main__":` block in a handler: {_SERVED}'
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Attribute) and target.attr in _ROUTE_METHODS:
+                route = f"no route (@{ast.unparse(target)}) inside a handler: {_SERVED}"
+                return decorator.lineno, route
+    if isinstance(node, ast.Call):
+        problem = _call_problem(node)
+        return (line, problem) if problem else None
+    return None
+
+
+def _call_problem(node: ast.Call) -> str | None:
+    name = ast.unparse(node.func)
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+    owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+    on_app = isinstance(owner, ast.Name) and owner.id in _APP_NAMES
+    if name.rsplit(".", 1)[-1] in _APP_CLASSES:
+        return f"no new web app ({name}()) inside a handler: {_SERVED}; {_RETURN_INSTEAD}"
+    if name in _SERVER_CALLS or (on_app and method in _SERVER_METHODS):
+        return f"no server start ({name}()) inside a handler: {_SERVED}"
+    if method in _ROUTE_CALLS:
+        return f"no route ({name}()) inside a handler: {_SERVED}"
+    return None
+
+
+def _is_framework(module: str) -> bool:
+    return any(module == f or module.startswith(f + ".") for f in WEB_FRAMEWORKS)
+
+
+def _is_main_check(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    sides = {ast.unparse(test.left), ast.unparse(test.comparators[0])}
+    return "__name__" in sides and any("__main__" in s for s in sides)

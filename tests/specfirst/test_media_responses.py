@@ -1,0 +1,76 @@
+"""Success responses that are not JSON: a PDF or an image as bytes, an HTML page, and a
+redirect whose target the handler returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from specfirst_support import MINIMAL, load_service
+
+from bdev.specfirst import Options, build_plan, generate
+from bdev.specfirst.codegen.slots import slots_for
+from bdev.specfirst.fill.prompt import user_prompt
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Media", "version": "1"},
+    "paths": {
+        "/report": {"get": {"operationId": "report", "responses": {
+            "200": {"description": "The report.",
+                    "content": {"application/pdf": {"schema": {"type": "string",
+                                                            "format": "binary"}}}}}}},
+        "/page": {"get": {"operationId": "page", "responses": {
+            "200": {"description": "A page.", "content": {"text/html": {}}}}}},
+        "/go/{code}": {"get": {"operationId": "follow", "parameters": [
+            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"302": {"description": "To the target."},
+                          "404": {"description": "No such link."}}}},
+    },
+}  # fmt: skip
+PDF = b"%PDF-1.4 fake\x00\xff"
+
+
+def answers() -> dict[str, Any]:
+    return {
+        "report": lambda **_: PDF,
+        "page": lambda **_: "<h1>&lt;hi&gt;</h1>",
+        "follow": lambda *, code, **_: f"https://example.org/{code}",
+    }
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_bytes_pages_and_redirects_are_sent_as_documented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, framework: str
+) -> None:
+    plan = build_plan(SPEC, "media.yaml")
+    options = Options(framework=framework, allowed=MINIMAL)  # type: ignore[arg-type]
+    generate(plan, options, tmp_path / "svc")
+    service = load_service(tmp_path / "svc", plan, options, monkeypatch)
+    for name, body in answers().items():
+        monkeypatch.setattr(service.handlers(), name, body)
+    if framework == "fastapi":
+        from fastapi.testclient import TestClient
+
+        client = TestClient(service.module.app, follow_redirects=False)
+        pdf, page, go = client.get("/report"), client.get("/page"), client.get("/go/abc")
+        bodies = (pdf.content, page.text)
+    else:
+        client = service.module.app.test_client()
+        pdf, page, go = client.get("/report"), client.get("/page"), client.get("/go/abc")
+        bodies = (pdf.data, page.get_data(as_text=True))
+    assert (pdf.status_code, bodies[0]) == (200, PDF)
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert bodies[1] == "<h1>&lt;hi&gt;</h1>"
+    assert (go.status_code, go.headers["Location"]) == (302, "https://example.org/abc")
+
+
+def test_the_model_is_told_what_to_return() -> None:
+    plan = build_plan(SPEC, "media.yaml")
+    prompts = {s.operation_id: user_prompt(plan, plan.operation(s.operation_id), s)
+               for s in slots_for(plan)}  # fmt: skip
+    assert "Success 200: application/pdf (return the content as bytes)" in prompts["report"]
+    assert "html.escape" in prompts["page"]
+    assert "Success 302: a redirect (return the target URL as a str)" in prompts["follow"]
