@@ -193,7 +193,7 @@ def test_agent_alias_and_disallowed_subagent(workspace: Path, tmp_path: Path) ->
 
 def test_subagent_bypass_under_a_default_parent_is_clamped(workspace: Path, tmp_path: Path) -> None:
     agent(workspace, "wild", "tools: Write", "permissionMode: bypassPermissions")
-    name = agent(workspace, "parent", "tools: Task")
+    name = agent(workspace, "parent", "tools: Task, Write")
     turns = [
         task("wild"),
         call("Write", file_path="x.txt", content="x"),  # the sub-agent's
@@ -295,7 +295,7 @@ def test_refused_fields_warn_once_per_run_naming_the_field(workspace: Path, tmp_
         "effort: high",
         "initialPrompt: hello",
     )
-    name = agent(workspace, "caller", "tools: Task")
+    name = agent(workspace, "caller", "tools: Task, Read")
     turns = [
         task("fancy"),
         {"content": "a"},
@@ -338,7 +338,7 @@ def _runner(workspace: Path, specs: dict[str, list[dict[str, Any]]], default: st
 
 def test_inherit_in_a_subagent_uses_the_parents_model(workspace: Path) -> None:
     agent(workspace, "child", "model: inherit", "tools: Read")
-    parent = agent(workspace, "parent", "model: scripted:pinned", "tools: Task")
+    parent = agent(workspace, "parent", "model: scripted:pinned", "tools: Task, Read")
     runner = _runner(
         workspace,
         {
@@ -405,3 +405,32 @@ def test_a_configured_alias_is_used_and_the_flag_wins_over_it(workspace: Path) -
     evs = events(workspace, sid)
     assert evs[0]["model"] == "scripted:flag"
     assert "overridden by --model scripted:flag" in warnings(evs, "model")[0]["message"]
+
+
+def test_a_subagent_never_gets_a_tool_its_parent_lacks(workspace: Path, tmp_path: Path) -> None:
+    # The parent may read and delegate; general-purpose would have Write and Bash.
+    name = agent(workspace, "reader", "tools: Read, Task")
+    turns = [
+        task("general-purpose"),
+        call("Write", file_path="x.txt", content="x"),  # the sub-agent's
+        {"content": "could not write"},
+        {"content": "done"},
+    ]
+    _, evs = run(workspace, name, scripted(tmp_path, turns), mode="bypassPermissions")
+    assert not (workspace / "x.txt").exists()
+    [narrowed] = [w for w in warnings(evs, "tools") if w["agent"] == "general-purpose"]
+    assert "Write" in narrowed["message"] and "not among the parent's tools" in narrowed["message"]
+
+
+def test_a_parents_bash_limits_hold_for_its_subagents(workspace: Path, tmp_path: Path) -> None:
+    agent(workspace, "shell", "tools: Bash")
+    name = agent(workspace, "gitter", "tools: Bash(git status:*), Task")
+    turns = [
+        task("shell"),
+        call("Bash", command="touch made-by-child"),  # the sub-agent's
+        {"content": "could not"},
+        {"content": "done"},
+    ]
+    _, evs = run(workspace, name, scripted(tmp_path, turns), mode="bypassPermissions")
+    assert not (workspace / "made-by-child").exists()
+    assert any(e["type"] == "permission" and e.get("depth") == 1 for e in evs)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support.runtime import write_agent
+from support.runtime import events, write_agent
 
 pytestmark = pytest.mark.slow  # each test starts bdev as a process
 
@@ -522,3 +522,56 @@ def test_json_output_keeps_warnings_on_stderr(workspace: Path, env: dict, tmp_pa
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["type"] == "result"
     assert "warning: agent keeper: memory" in r.stderr
+
+
+def test_max_seconds_stops_a_running_command_and_its_children(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    write_agent(workspace / ".claude" / "agents", "sleeper", tools="Bash")
+    model = script(
+        tmp_path / "s.json",
+        [{"tool_calls": [{"name": "Bash", "arguments": {
+            "command": "(sleep 30; touch late-child) & sleep 30; touch late"}}]},
+         {"content": "slept"}],
+    )  # fmt: skip
+    started = time.monotonic()
+    r = bdev("run", "sleep", "--agent", "sleeper", "--model", model, "--workspace",
+             str(workspace), "--permission-mode", "bypassPermissions", "--max-seconds", "3",
+             "--output-format", "json", cwd=tmp_path, env=env)  # fmt: skip
+    assert time.monotonic() - started < 25, "the command outlived --max-seconds"
+    result = json.loads(r.stdout)
+    assert result["status"] == "time_limit" and r.returncode != 0
+    time.sleep(1)
+    assert not (workspace / "late").exists() and not (workspace / "late-child").exists()
+
+
+def test_sigterm_mid_command_ends_the_run_as_interrupted(
+    workspace: Path, env: dict, tmp_path: Path
+) -> None:
+    write_agent(workspace / ".claude" / "agents", "sleeper", tools="Bash")
+    model = script(
+        tmp_path / "s.json",
+        [{"tool_calls": [{"name": "Bash", "arguments": {"command": "sleep 30; touch late"}}]}],
+    )
+    proc = subprocess.Popen(
+        [*BDEV, "run", "sleep", "--agent", "sleeper", "--model", model, "--workspace",
+         str(workspace), "--permission-mode", "bypassPermissions", "--output-format",
+         "stream-json"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line)["type"] == "tool_start":
+            proc.send_signal(signal.SIGTERM)
+            break
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    [end] = [e for e in events(workspace, _only_session(workspace)) if e["type"] == "end"]
+    assert end["status"] == "interrupted" and "interrupted during Bash" in end["detail"]
+    time.sleep(1)
+    assert not (workspace / "late").exists()
+
+
+def _only_session(workspace: Path) -> str:
+    [path] = (workspace / ".bdev" / "sessions").glob("*.jsonl")
+    return path.stem

@@ -7,6 +7,7 @@ user errors into one clear line and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 import typer
@@ -53,6 +54,9 @@ def _register() -> None:
 
 def main() -> None:
     _register()
+    # SIGTERM (a CI's timeout, `kill`) stops a run the way Ctrl-C does: the running
+    # command's process tree is killed and the transcript gets an `interrupted` end.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
     except BdevError as e:
@@ -76,3 +80,7 @@ def _machine_output(argv: list[str]) -> bool:
         if value in ("json", "stream-json"):
             return True
     return False
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

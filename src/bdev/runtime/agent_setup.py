@@ -38,6 +38,11 @@ class Caller:
     mode: str
     model: str | None = None  # the parent's model spec
     depth: int = 0  # the new agent's depth: 0 top level, 1+ sub-agents
+    # A parent's tools and its own rules are the ceiling for what it starts: None at the
+    # top level (the definition alone decides).
+    tools: tuple[str, ...] | None = None
+    deny: tuple[str, ...] = ()
+    limited: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,16 +126,27 @@ def setup_for(
             why = "used only when the agent runs at the top level; not sent to a sub-agent"
             warnings.append(("initialPrompt", why))
 
+    tools = list(definition.allowed_tools)
+    if caller.tools is not None:
+        # A sub-agent never gets a tool its parent lacks (Task aside: the parent has it).
+        beyond = [t for t in tools if t not in caller.tools and t != "Task"]
+        if beyond:
+            why = f"{', '.join(beyond)}: not among the parent's tools; left out"
+            warnings.append(("tools", why))
+            tools = [t for t in tools if t not in beyond]
+        for tool, rules in caller.limited.items():
+            limited[tool] = rules  # the parent's limits hold below it
+        allow = [r for r in allow if r.split("(")[0] not in caller.limited]
     return AgentSetup(
         spec=model.spec,
         model=model,
         mode=mode,
-        tools=definition.allowed_tools,
+        tools=tools,
         subagent_types=definition.subagent_types,
         denied_subagents=definition.disallowed_subagents,
         max_steps=max_steps,
         allow=allow,
-        deny=list(definition.deny_rules),
+        deny=[*caller.deny, *definition.deny_rules],
         limited=limited,
         first_turn=first_turn,
         warnings=warnings,

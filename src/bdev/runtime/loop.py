@@ -59,6 +59,8 @@ class Agent:
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
         started = time.monotonic()
+        if self.limits.max_seconds is not None:  # a running command stops at the limit too
+            self.ctx.deadline = started + self.limits.max_seconds
         usage = Usage()
         steps = steps_done
         malformed_in_row = 0
@@ -128,7 +130,13 @@ class Agent:
                 if _same_call(call, last_call):
                     ok = self._refuse_repeat(messages, call, steps)
                 else:
-                    ok = self._run_call(messages, call, steps)
+                    try:
+                        ok = self._run_call(messages, call, steps)
+                    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while a tool ran
+                        # The tool stopped what it started (Bash kills its process group);
+                        # the end event says which call was cut short.
+                        detail = f"interrupted during {call.name} (call {call.id})"
+                        return finish(RunStatus.INTERRUPTED, detail=detail)
                 last_call = call
                 malformed += 0 if ok is not False else 1
             if problems:

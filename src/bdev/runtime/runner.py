@@ -272,7 +272,14 @@ class Runner:
             definition = self.registry.get(name)  # BdevError names the known agents
             _check_subagent(parent, definition.name)
             # Below the parent: its mode is the ceiling, its model what `inherit` means.
-            caller = Caller(mode=parent.mode, model=parent.spec, depth=depth + 1)
+            caller = Caller(
+                mode=parent.mode,
+                model=parent.spec,
+                depth=depth + 1,
+                tools=tuple(parent.tools),
+                deny=tuple(parent.deny),
+                limited=dict(parent.limited),
+            )
             agent, setup = self._agent(definition, caller, emit, self.model_override)
             emit(
                 EventType.SUBAGENT_START,
@@ -290,6 +297,8 @@ class Runner:
             agent.append(messages, Message("system", system))
             agent.append(messages, Message("user", prompt))
             result = agent.run(messages)
+            if result.status is RunStatus.INTERRUPTED:
+                raise KeyboardInterrupt  # the user stopped the whole run, not one sub-agent
             if result.status is not RunStatus.COMPLETED:
                 why = f"{result.status.value}: {result.detail}"
                 return f"[sub-agent {definition.name} stopped: {why}]\n{result.final}"

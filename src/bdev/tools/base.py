@@ -57,6 +57,8 @@ class ToolContext:
     # Whether Read deny rules cover a workspace-relative path: Grep, Glob and LS leave
     # such files out (Policy.read_denied). None: nothing is hidden.
     read_denied: Callable[[str], bool] | None = None
+    # When the run's --max-seconds ends (time.monotonic()); a command stops there too.
+    deadline: float | None = None
 
 
 class Tool(Protocol):

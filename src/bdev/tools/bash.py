@@ -55,6 +55,12 @@ class BashTool:
         if not command.strip():
             raise ToolError("command is empty")
         timeout_s = _timeout_seconds(args.get("timeout"), ctx.bash_timeout_s)
+        # The run's own time limit (--max-seconds) stops a command too, not only the next
+        # step: a command may not outlast the run that started it.
+        left = ctx.deadline - time.monotonic() if ctx.deadline is not None else None
+        by_run_limit = left is not None and left < timeout_s
+        if left is not None:
+            timeout_s = max(0.1, min(timeout_s, left))
         try:
             result = run_command(
                 command, workspace_root(ctx.workspace), timeout_s, ctx.bash_output_limit
@@ -63,8 +69,13 @@ class BashTool:
             raise ToolError(str(e)) from None
         output = result.text()
         if result.timed_out:
+            what = (
+                f"command stopped after {timeout_s:.3g} s: the run's time limit was reached"
+                if by_run_limit
+                else f"command timed out after {timeout_s:g} s"
+            )
             raise ToolError(
-                f"command timed out after {timeout_s:g} s and was killed; output so far:\n"
+                f"{what} and was killed with everything it started; output so far:\n"
                 f"{output or '(no output)'}"
             )
         return f"{output or '(no output)'}\n[exit code {result.exit_code}]"
@@ -123,6 +134,24 @@ def run_command(
     half = max(limit // 2, 1)
     result = CommandResult(exit_code=None, timed_out=False)
     deadline = time.monotonic() + timeout_s
+    try:
+        _collect(proc, result, deadline, half)
+    except BaseException:  # Ctrl-C or SIGTERM mid-command: nothing it started lives on
+        _kill_group(proc)
+        proc.wait()
+        raise
+    if result.timed_out:
+        _kill_group(proc)
+    proc.stdout.close()
+    result.exit_code = proc.wait()
+    return result
+
+
+def _collect(
+    proc: subprocess.Popen[bytes], result: CommandResult, deadline: float, half: int
+) -> None:
+    """Read the command's output until it ends, its pipe closes or the deadline passes."""
+    assert proc.stdout is not None
     exited_at: float | None = None
     with selectors.DefaultSelector() as sel:
         sel.register(proc.stdout, selectors.EVENT_READ)
@@ -141,11 +170,6 @@ def run_command(
             if not chunk:
                 break  # EOF: every writer has exited
             _keep(result, chunk, half)
-    if result.timed_out:
-        _kill_group(proc)
-    proc.stdout.close()
-    result.exit_code = proc.wait()
-    return result
 
 
 def _keep(result: CommandResult, chunk: bytes, half: int) -> None:
