@@ -103,8 +103,13 @@ def digest(config_file: Path) -> str | None:
         raise BdevError(f"{config_file}: cannot read: {e.strerror}") from None
 
 
-def _key(workspace: Path) -> str:
-    return str(workspace.resolve())
+def _key(workspace: Path, config_file: Path | None = None) -> str:
+    """The project's entry; a file it ships besides .bdev/config.toml (its
+    .claude/settings.json, whose hooks are commands) is trusted on its own entry."""
+    base = str(workspace.resolve())
+    if config_file is not None and config_file.parent.name == ".claude":
+        return f"{base}::.claude/{config_file.name}"
+    return base
 
 
 def _load(store: Path) -> dict[str, Any]:
@@ -123,7 +128,7 @@ def state(workspace: Path, config_file: Path, config_dir: Path) -> TrustState:
     current = digest(config_file)
     if current is None:
         return "no project config"
-    entry = _load(store_path(config_dir)).get(_key(workspace))
+    entry = _load(store_path(config_dir)).get(_key(workspace, config_file))
     if not isinstance(entry, dict):
         return "untrusted"
     return "trusted" if entry.get("sha256") == current else "changed since trusted"
@@ -137,7 +142,7 @@ def trust(workspace: Path, config_file: Path, config_dir: Path) -> str:
     store = store_path(config_dir)
     data = _load(store)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    data[_key(workspace)] = {"sha256": current, "trusted_at": stamp}
+    data[_key(workspace, config_file)] = {"sha256": current, "trusted_at": stamp}
     store.parent.mkdir(parents=True, exist_ok=True)
     tmp = store.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

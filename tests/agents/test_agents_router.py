@@ -90,3 +90,27 @@ def test_a_seed_backend_developer_wins_its_tasks(seeds: list[Path], builtins, se
     agents = [mine, *(a for a in builtins if a.name != "backend-developer")]
     choice = choose_agent(task, agents)
     assert choice.agent is mine, (choice.reason, choice.ranking)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "add JWT auth and pagination to this service",  # the README's own example
+        "add a login endpoint that handles JWT authentication",  # seed 003's example
+        "fix the SQL injection in /search",
+        "add a DELETE /items/{id} route with auth",
+        "why is /orders slow",
+    ],
+)
+def test_implementation_requests_go_to_an_agent_that_can_write(builtins, task: str) -> None:
+    from bdev.agents.capabilities import Capability
+
+    choice = choose_agent(task, builtins)
+    assert Capability.WRITE in choice.agent.capabilities, (task, choice.reason)
+
+
+@pytest.mark.parametrize(
+    "task", ["review this service for security", "audit the auth code for vulnerabilities"]
+)
+def test_review_requests_go_to_the_reviewer(builtins, task: str) -> None:
+    assert choose_agent(task, builtins).agent.name == "security-reviewer"

@@ -58,6 +58,7 @@ class AgentDefinition:
     permission_mode: str | None = None  # one of fields.PERMISSION_MODES
     max_turns: int | None = None
     initial_prompt: str | None = None
+    hooks: dict[str, Any] = field(default_factory=dict)  # Claude Code's settings `hooks` shape
     refused: dict[str, Any] = field(default_factory=dict)  # fields.REFUSED keys, as given
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys
     examples: list[Example] = field(default_factory=list)
@@ -147,6 +148,7 @@ def parse_definition(
         permission_mode=values.get("permissionMode"),
         max_turns=values.get("maxTurns"),
         initial_prompt=values.get("initialPrompt"),
+        hooks=values.get("hooks") or {},
         refused=check.refused,
         extra={k: v for k, v in fm.fields.items() if k not in KNOWN_FIELDS},
         examples=parse_examples(description),
@@ -210,6 +212,11 @@ class _Checker:
             values["permissionMode"] = self._permission_mode(f["permissionMode"])
         if f.get("maxTurns") is not None:
             values["maxTurns"] = self._max_turns(f["maxTurns"])
+        if f.get("hooks") is not None:
+            if isinstance(f["hooks"], dict):
+                values["hooks"] = f["hooks"]  # checked in full when a run loads it
+            else:
+                self._add("hooks", "expected a mapping of event name -> matchers")
         for key, instead in REFUSED.items():
             if _asks_for_something(f.get(key)):
                 self.refused[key] = f[key]

@@ -71,7 +71,14 @@ def trust_project(
 
     ws = resolve_workspace(path)
     project = project_config_path(ws)
+    out = Console(highlight=False)
+    settings = ws / ".claude" / "settings.json"  # its hooks run only once trusted
+    if settings.is_file():
+        digest = trust.trust(ws, settings, user_config_path().parent)
+        out.print(f"trusted {settings} (sha256 {digest[:12]}); its hooks now run", markup=False)
+        if not project.is_file():
+            return
     widening = load_config(ws).ignored_project_keys
     digest = trust.trust(ws, project, user_config_path().parent)
     what = f"; these settings now apply: {', '.join(widening)}" if widening else ""
-    Console(highlight=False).print(f"trusted {project} (sha256 {digest[:12]}){what}", markup=False)
+    out.print(f"trusted {project} (sha256 {digest[:12]}){what}", markup=False)

@@ -33,6 +33,7 @@ from bdev.config import Config, load_config, project_config_path, user_config_pa
 from bdev.errors import BdevError
 from bdev.llm.base import Model
 from bdev.llm.resolve import is_small, model_from_config
+from bdev.runtime import hooks
 from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import EXIT_CODES, RunStatus
 from bdev.runtime.loop import AskPermission, RunResult
@@ -164,6 +165,7 @@ def start(request: RunRequest) -> Outcome:
     config = _config(request, workspace)
     _use_sandbox(request, config, workspace)
     registry = AgentRegistry(project_root=workspace, agents_dir=request.agents_dir)
+    settings_hooks, hook_notes, trusted = _settings_hooks(request, workspace)
     runner = Runner(
         workspace=workspace,
         config=config,
@@ -173,6 +175,9 @@ def start(request: RunRequest) -> Outcome:
         interactive=request.interactive,
         model_override=request.model,
         model_factory=request.model_factory,
+        hooks=settings_hooks,
+        hook_notes=hook_notes,
+        project_trusted=trusted,
     )
     task = request.task or ""
     if resumed is not None:
@@ -283,6 +288,34 @@ def _trusted_config(request: RunRequest, workspace: Path, flags: dict[str, Any])
         f"{', '.join(ignored)} (trust it with `bdev config trust {workspace}`)"
     )
     return config
+
+
+def _settings_hooks(
+    request: RunRequest, workspace: Path
+) -> tuple[list[hooks.HookCommand], list[str], bool]:
+    """The user's hooks (always) and the project's (only when trusted: they are commands
+    the repository ships), what was left out, and whether the project is trusted."""
+    config_dir = user_config_path().parent
+    found = hooks.load_settings(hooks.user_settings_path())
+    settings = hooks.project_settings_path(workspace)
+    shipped = hooks.load_settings(settings)
+    trusted = trust.state(workspace, settings, config_dir) == "trusted"
+    notes: list[str] = []
+    if shipped and not trusted:
+        ask = request.ask_trust if request.interactive else None
+        if ask is not None and ask(settings, ["hooks"]):
+            trust.trust(workspace, settings, config_dir)
+            trusted = True
+        else:
+            notes.append(
+                f"{settings} is not trusted, so its hooks do not run "
+                f"(trust it with `bdev config trust {workspace}`)"
+            )
+            _notify(request, "trust")(notes[-1])
+    if trusted:
+        found += shipped
+    project = project_config_path(workspace)
+    return found, notes, trusted or trust.state(workspace, project, config_dir) == "trusted"
 
 
 def _use_sandbox(request: RunRequest, config: Config, workspace: Path) -> None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage
 from bdev.llm.pricing import cost as price_cost
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
+from bdev.runtime.hooks import Hooks, Outcome
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.tools.base import Tool, ToolContext, ToolError
 from bdev.tools.policy import Policy
 from bdev.tools.registry import tool_specs, validate_arguments
+from bdev.tools.shell_policy import judge
 
 # Asked when the policy says "ask": (tool name, arguments) -> allowed?
 AskPermission = Callable[[str, dict[str, Any]], bool]
@@ -55,6 +57,8 @@ class Agent:
     profile: str = "full"  # "small": compact tool specs (see runtime.profile)
     # The definition's disallowedTools: not offered, and a call to one is refused.
     disallowed: frozenset[str] = frozenset()
+    hooks: Hooks | None = None  # PreToolUse, PostToolUse and Stop (runtime.hooks)
+    _halt: str | None = None  # a hook's `"continue": false`: why the run stops
 
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
@@ -66,6 +70,7 @@ class Agent:
         malformed_in_row = 0
         last_call: ToolCall | None = None
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
+        stop_hook_active = False  # a Stop hook already made the agent go on
 
         def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
             result = RunResult(
@@ -122,7 +127,11 @@ class Agent:
             if response.finish_reason == "length" and not response.tool_calls:
                 problems.append(FINAL_REMINDER)
             if not response.tool_calls and not problems:
-                return finish(RunStatus.COMPLETED, response.content)
+                again = self._stop_hook(messages, response.content, stop_hook_active)
+                if again is None:
+                    return finish(RunStatus.COMPLETED, response.content, self._halt or "")
+                stop_hook_active = again
+                continue
 
             malformed = 0
             for call in response.tool_calls:
@@ -139,6 +148,8 @@ class Agent:
                         return finish(RunStatus.INTERRUPTED, detail=detail)
                 last_call = call
                 malformed += 0 if ok is not False else 1
+                if self._halt is not None:
+                    return finish(RunStatus.COMPLETED, detail=self._halt)
             if problems:
                 # These have no call id to answer, so they go back as a user turn.
                 self._event(EventType.FORMAT_ERROR, step=steps, errors=problems)
@@ -179,13 +190,26 @@ class Agent:
             self._tool_result(messages, call, text, True)
             return False
 
+        pre = self._hook("PreToolUse", call.name, tool_input=call.arguments)
+        if pre.permission == "deny" or pre.blocked:
+            reason = f"blocked by a PreToolUse hook: {pre.reason}"
+            self._event(
+                EventType.PERMISSION, step=step, tool=call.name, action="deny", reason=reason
+            )
+            self._tool_result(messages, call, f"Permission denied: {reason}", True)
+            return None
         decision = self.policy.check(tool, call.arguments)
-        allowed = decision.action == "allow"
-        if decision.action == "ask" and self.ask is not None:
+        action, reason = decision.action, decision.reason
+        if pre.permission == "allow" and self._hook_may_approve(tool, call.arguments, action):
+            action = "allow"  # the hook answered the question; deny rules were checked
+        elif pre.permission == "ask" and action == "allow":
+            action, reason = "ask", f"a PreToolUse hook asks: {pre.reason}"
+        allowed = action == "allow"
+        if action == "ask" and self.ask is not None:
             allowed = self.ask(call.name, call.arguments)
         if not allowed:
-            reason = decision.reason or "not allowed by the permission policy"
-            if decision.action == "ask" and self.ask is not None:
+            reason = reason or "not allowed by the permission policy"
+            if action == "ask" and self.ask is not None:
                 reason = f"the user refused it ({reason})"
             # Every refusal is in the transcript with its reason, and the call it refused.
             self._event(
@@ -221,6 +245,15 @@ class Agent:
         )
         if call.name == "TodoWrite" and not is_error:
             self._event(EventType.TODOS, todos=[vars(t) for t in self.ctx.todos])
+        post = self._hook(
+            "PostToolUse",
+            call.name,
+            tool_input=call.arguments,
+            tool_response={"output": output, "is_error": is_error},
+        )
+        notes = [*pre.context, *([post.reason] if post.blocked else []), *post.context]
+        if notes:  # what the hooks said goes back with the result, as in Claude Code
+            output = f"{output}\n\n[hook] " + "\n[hook] ".join(notes)
         self._tool_result(messages, call, output, is_error)
         return None if is_error else True
 
@@ -236,6 +269,41 @@ class Agent:
         """Answer tool calls that a killed run asked for but never ran (used by resume)."""
         for call in calls:
             self._run_call(messages, call, step)
+
+    # -- hooks -----------------------------------------------------------------
+
+    def _hook(self, event: str, tool: str | None = None, **data: Any) -> Outcome:
+        if self.hooks is None:
+            return Outcome()
+        outcome = self.hooks.run(event, tool, **data)
+        if outcome.stop and self._halt is None:
+            self._halt = f"stopped by a {event} hook: {outcome.stop_reason}"
+        return outcome
+
+    def _hook_may_approve(self, tool: Tool, args: dict[str, Any], action: str) -> bool:
+        """A hook's allow stands in for the user's yes, nothing more: it counts where the
+        policy would ask (headless, that question reads as a deny), never against a deny
+        rule, a protected path, or a Bash command whose programs bdev cannot know."""
+        if action == "ask":
+            return True
+        if action != "deny" or not hasattr(self.policy, "interactive"):
+            return False
+        if tool.name == "Bash":
+            verdict = judge(str(args.get("command", "")), [], [], self.ctx.workspace)
+            if verdict.reasons("unprovable"):
+                return False
+        asking = replace(self.policy, interactive=True)
+        return asking.check(tool, args).action == "ask"
+
+    def _stop_hook(self, messages: list[Message], final: str, active: bool) -> bool | None:
+        """None: the agent may stop. True: a Stop hook blocked, and its reason went to the
+        model as a user turn, so the agent goes on."""
+        event = "SubagentStop" if self.depth else "Stop"
+        outcome = self._hook(event, stop_hook_active=active, last_assistant_message=final)
+        if not outcome.blocked or self._halt is not None:
+            return None
+        self.append(messages, Message("user", f"[{event} hook] {outcome.reason}"))
+        return True
 
     # -- helpers ---------------------------------------------------------------
 

@@ -16,10 +16,11 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.registry import AgentRegistry
 from bdev.config import Config
 from bdev.errors import BdevError
-from bdev.llm.base import Message, Model, Replayed
+from bdev.llm.base import Message, Model, Replayed, Usage
 from bdev.llm.resolve import choose_model, describe_fallback, model_from_config
 from bdev.runtime.agent_setup import AgentSetup, Caller, setup_for
 from bdev.runtime.events import Emitter, EventSink, EventType
+from bdev.runtime.hooks import HookCommand, Hooks, Outcome, parse
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.loop import Agent, AskPermission, RunResult
 from bdev.runtime.profile import offered_tools, profile_for
@@ -59,6 +60,12 @@ class Runner:
     model_override: str | None = None
     # Builds the model for a spec; None: `model_from_config` with this runner's config.
     model_factory: Callable[[str], Model] | None = None
+    # Hooks from the settings files (runtime.hooks), already cut to what trust allows,
+    # and what was left out and why (a warning each, in the transcript).
+    hooks: list[HookCommand] = field(default_factory=list)
+    hook_notes: list[str] = field(default_factory=list)
+    project_trusted: bool = False  # may a project's definitions run their own hooks?
+    _base_hooks: Hooks | None = None
     _models: dict[str, Model] = field(default_factory=dict)
     _warned: set[tuple[str, str, str]] = field(default_factory=set)  # once per run
 
@@ -77,9 +84,12 @@ class Runner:
         session_id = new_session_id()
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.sinks)
+        hooks = self._session_hooks(emit, session_id, transcript)
+        started = False
         try:
             caller = Caller(mode=self.config.permissions.mode)
             agent, setup = self._agent(definition, caller, emit, self.model_override)
+            self._attach_hooks(agent, definition, setup, hooks)
             spec = setup.spec
             prompt = system_prompt(definition, self.workspace, list(agent.tools), agent.profile)
             emit(
@@ -99,15 +109,23 @@ class Runner:
                 max_steps=agent.limits.max_steps,
                 color=definition.color,
             )
+            started = True
             self._warn(emit, definition, setup, depth=0)
+            context = _context(agent, "SessionStart", source="startup")
             if setup.first_turn:  # the definition's initialPrompt
                 task = f"{setup.first_turn}\n\n{task}"
+            refused, more = _prompt_hook(agent, task)
+            if refused is not None:
+                return session_id, refused
             extra = on_start(emit) if on_start else ""
             messages: list[Message] = []
             agent.append(messages, Message("system", prompt))
-            agent.append(messages, Message("user", f"{task}\n\n{extra}" if extra else task))
+            text = "\n\n".join(t for t in (task, extra, context, more) if t)
+            agent.append(messages, Message("user", text))
             return session_id, agent.run(messages)
         finally:
+            if started:
+                _context(agent, "SessionEnd", reason="other")
             transcript.close()
 
     def resume(
@@ -130,11 +148,14 @@ class Runner:
         definition = definition or self.registry.get(start.get("agent_path") or start["agent"])
         transcript = Transcript(path)
         emit = Emitter(transcript, *self.sinks)
+        hooks = self._session_hooks(emit, record.id, transcript)
+        started = False
         try:
             caller = Caller(mode=self.config.permissions.mode)
             agent, setup = self._agent(
                 definition, caller, emit, self.model_override or start["model"]
             )
+            self._attach_hooks(agent, definition, setup, hooks)
             spec = setup.spec
             model = agent.model
             # The session's own script goes on where the session stopped (another script
@@ -153,15 +174,25 @@ class Runner:
                 agent_permission_mode=setup.mode,
                 damaged_line=record.damaged_line,
             )
+            started = True
             self._warn(emit, definition, setup, depth=0)
+            context = _context(agent, "SessionStart", source="resume")
             messages = list(record.messages)
             pending = record.pending_tool_calls()
             if pending:
                 agent.run_pending(messages, pending, record.steps)
             if instruction:
-                agent.append(messages, Message("user", instruction))
+                refused, more = _prompt_hook(agent, instruction)
+                if refused is not None:
+                    return record.id, refused
+                text = "\n\n".join(t for t in (instruction, context, more) if t)
+                agent.append(messages, Message("user", text))
+            elif context:
+                agent.append(messages, Message("user", context))
             return record.id, agent.run(messages, steps_done=record.steps)
         finally:
+            if started:
+                _context(agent, "SessionEnd", reason="other")
             transcript.close()
 
     def emit_event(self, session_id: str, type: EventType, **data: Any) -> None:
@@ -233,6 +264,38 @@ class Runner:
         )
         return agent, setup
 
+    def _session_hooks(self, emit: Emitter, session_id: str, transcript: Transcript) -> Hooks:
+        """The settings' hooks for this session; sub-agents start from them too."""
+        self._base_hooks = Hooks(
+            commands=list(self.hooks),
+            workspace=self.workspace,
+            session_id=session_id,
+            transcript_path=str(transcript.path),
+            emit=emit,
+            permission_mode=self.config.permissions.mode,
+        )
+        for note in self.hook_notes:
+            self._once(emit, "settings", "", "hooks", note, {})
+        return self._base_hooks
+
+    def _attach_hooks(
+        self, agent: Agent, definition: AgentDefinition, setup: AgentSetup, base: Hooks
+    ) -> None:
+        """The settings' hooks plus the definition's own (a project's definition is code
+        the repository ships: its hooks run only in a trusted project)."""
+        own: list[HookCommand] = []
+        if definition.hooks:
+            where = f"{definition.path or definition.name}"
+            if definition.source == "project" and not self.project_trusted:
+                why = (
+                    "not run: the project is not trusted (trust it with "
+                    f"`bdev config trust {self.workspace}`)"
+                )
+                setup.warnings.append(("hooks", why))
+            else:
+                own = parse(definition.hooks, where)
+        agent.hooks = base.for_agent(own, agent._event, setup.mode)
+
     def _chosen_model(self, setup: AgentSetup) -> Model:
         """Build the chosen model; a definition's own model that cannot be built falls
         back (with a warning) to the parent's or the configured one."""
@@ -255,14 +318,16 @@ class Runner:
         """Each refused or narrowed field, once per run (a sub-agent started ten times
         warns once), as a `warning` event: the terminal shows it, the transcript keeps it."""
         for key, message in setup.warnings:
-            seen = (definition.key, key, message)
-            if seen in self._warned:
-                continue
+            more = {"depth": depth} if depth else {}
+            self._once(emit, definition.key, definition.name, key, message, more)
+
+    def _once(
+        self, emit: Emitter, ident: str, agent: str, key: str, message: str, more: dict[str, Any]
+    ) -> None:
+        seen = (ident, key, message)
+        if seen not in self._warned:
             self._warned.add(seen)
-            data: dict[str, Any] = {"agent": definition.name, "field": key, "message": message}
-            if depth:
-                data["depth"] = depth
-            emit(EventType.WARNING, **data)
+            emit(EventType.WARNING, agent=agent, field=key, message=message, **more)
 
     def _subagent_runner(
         self, emit: Emitter, parent: AgentSetup, depth: int
@@ -281,6 +346,11 @@ class Runner:
                 limited=dict(parent.limited),
             )
             agent, setup = self._agent(definition, caller, emit, self.model_override)
+            base = self._base_hooks
+            if base is not None:
+                self._attach_hooks(agent, definition, setup, base)
+                start = base.run("SubagentStart", agent_type=definition.name, prompt=prompt)
+                prompt = "\n\n".join(t for t in (prompt, start.context_text) if t)
             emit(
                 EventType.SUBAGENT_START,
                 agent=definition.name,
@@ -320,3 +390,21 @@ def _check_subagent(parent: AgentSetup, name: str) -> None:
         )
     if wanted in {t.lower() for t in parent.denied_subagents}:
         raise SubagentRefused(f"sub-agent {name!r} is in this agent's disallowedTools")
+
+
+def _context(agent: Agent, event: str, **data: Any) -> str:
+    """Run `event`'s hooks; the context they give the model ("" when none)."""
+    return agent.hooks.run(event, **data).context_text if agent.hooks else ""
+
+
+def _prompt_hook(agent: Agent, prompt: str) -> tuple[RunResult | None, str]:
+    """UserPromptSubmit: a run that ends here when a hook refuses the prompt (nothing
+    reaches the model), else the context the hooks add to it."""
+    outcome = agent.hooks.run("UserPromptSubmit", prompt=prompt) if agent.hooks else Outcome()
+    if not (outcome.blocked or outcome.stop):
+        return None, outcome.context_text
+    why = outcome.reason if outcome.blocked else outcome.stop_reason
+    detail = f"the prompt was refused by a UserPromptSubmit hook: {why}"
+    agent._event(EventType.END, status=RunStatus.COMPLETED.value, final="", detail=detail,
+                 steps=0, usage=Usage().to_dict(), cost=None, duration_s=0.0)  # fmt: skip
+    return RunResult(RunStatus.COMPLETED, "", 0, Usage(), 0.0, detail=detail), ""
