@@ -44,7 +44,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from bdev import trust
 from bdev.errors import BdevError
 
-PermissionModeName = Literal["default", "acceptEdits", "plan", "bypassPermissions"]
+# dontAsk: refuse what default would ask about; auto: Claude Code's classifier mode,
+# which bdev runs as default (agent_setup.clamp_mode says so).
+PermissionModeName = Literal[
+    "default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"
+]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 PERMISSION_MODES: tuple[str, ...] = get_args(PermissionModeName)
 SEVERITIES: tuple[str, ...] = get_args(Severity)

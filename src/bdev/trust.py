@@ -25,7 +25,9 @@ from bdev.errors import BdevError
 STORE_NAME = "trusted-projects.json"
 TrustState = Literal["no project config", "trusted", "untrusted", "changed since trusted"]
 
-_MODES = ("plan", "default", "acceptEdits", "bypassPermissions")  # strictest first
+# Strictest first ("auto" ranks above default: bdev runs it as default, but a project
+# asking for it asks for more).
+_MODES = ("plan", "dontAsk", "default", "auto", "acceptEdits", "bypassPermissions")
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
 _ON_SWITCHES = (
     "gates.tests_pass",

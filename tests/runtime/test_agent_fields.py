@@ -434,3 +434,19 @@ def test_a_parents_bash_limits_hold_for_its_subagents(workspace: Path, tmp_path:
     _, evs = run(workspace, name, scripted(tmp_path, turns), mode="bypassPermissions")
     assert not (workspace / "made-by-child").exists()
     assert any(e["type"] == "permission" and e.get("depth") == 1 for e in evs)
+
+
+def test_dont_ask_as_the_users_own_mode(workspace: Path, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def ask(tool: str, args: dict[str, Any]) -> bool:
+        asked.append(tool)
+        return True
+
+    name = agent(workspace, "plain", "tools: Write")
+    turns = [call("Write", file_path="x.txt", content="x"), {"content": "done"}]
+    _, evs = run(
+        workspace, name, scripted(tmp_path, turns), mode="dontAsk", interactive=True, ask=ask
+    )
+    assert asked == [] and not (workspace / "x.txt").exists()
+    assert evs[0]["agent_permission_mode"] == "dontAsk"

@@ -83,7 +83,8 @@ def run(
     max_seconds: Annotated[float | None, typer.Option(min=1, help="Wall-time limit.")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="Token limit (in+out).")] = None,
     permission_mode: Annotated[
-        str | None, typer.Option(help="default | acceptEdits | plan | bypassPermissions")
+        str | None,
+        typer.Option(help="default | acceptEdits | plan | bypassPermissions | dontAsk | auto"),
     ] = None,
     allow: Annotated[
         list[str] | None, typer.Option(help='Allow rule, e.g. "Bash(pytest:*)".')

@@ -63,7 +63,7 @@ class AgentSetup:
 
 def clamp_mode(wanted: str | None, caller: str) -> tuple[str, list[str]]:
     """The mode an agent runs in, and why it is not the one it asked for."""
-    caller = caller if caller in MODE_ORDER else "default"
+    caller = caller if caller in MODE_ORDER else "default"  # the user's "auto" too
     if wanted is None:
         return caller, []
     notes: list[str] = []
