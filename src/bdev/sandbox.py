@@ -212,6 +212,7 @@ def confine(
     writable: Sequence[Path] = (),
     network: Network = Network.NONE,
     sandbox: Sandbox | None = None,
+    readable: Sequence[Path] = (),
 ) -> Confined:
     """`argv` run in `cwd` (the workspace, writable) inside the sandbox; unchanged when
     the sandbox is disabled. `env` is the command's full environment (default: bdev's)."""
@@ -226,6 +227,10 @@ def confine(
     args += ["--tmpfs", str(_PRIVATE_TMP), "--tmpfs", "/var/tmp"]
     args += _masks(Path.home())
     for path in _interpreters_in_tmp(argv, clean):
+        args += ["--ro-bind-try", str(path), str(path)]
+    # Read-only extras first (the private /tmp hides what lives there), then the
+    # writable binds, which may sit inside them.
+    for path in sorted({Path(os.path.realpath(p)) for p in readable}, key=lambda p: len(p.parts)):
         args += ["--ro-bind-try", str(path), str(path)]
     rw = [cwd, *writable, *(Path(p).expanduser() for p in sandbox.allow_write)]
     for path in sorted({Path(os.path.realpath(p)) for p in rw}, key=lambda p: len(p.parts)):

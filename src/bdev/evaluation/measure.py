@@ -162,6 +162,9 @@ def run_test_file(
         env={**os.environ, **env, "BASE_URL": base_url},
         network=Network.HOST,  # the tests talk to the running service on the host's loopback
         writable=[service_dir] if service_dir else [],
+        # A suite's conftest may share helpers with its sibling suites (the change suite
+        # reuses the scenario suite's fixtures).
+        readable=[suite_root.parent],
     )
     tally = read_junit(junit)
     if completed.timed_out:

@@ -103,18 +103,25 @@ def run_bounded(
     network: Network = Network.NONE,
     sandboxed: bool = True,
     writable: Sequence[Path] = (),
+    readable: Sequence[Path] = (),
 ) -> Completed:
     """Run argv to completion or until timeout_s, output going to `log`.
 
     Output goes to a file rather than a pipe so that a child that hangs (or a grandchild
     that keeps the pipe open) can neither block us nor lose what it printed so far.
     `sandboxed=False` only for bdev's own tools (the installers of the environment step);
-    `writable`: folders besides `cwd` and the log's that the command may use.
+    `writable`: folders besides `cwd` and the log's that the command may use; `readable`:
+    folders it only reads.
     """
     start = time.monotonic()
     if sandboxed:
         confined = confine(
-            argv, cwd=cwd, env=env, writable=[log.parent, *writable], network=network
+            argv,
+            cwd=cwd,
+            env=env,
+            writable=[log.parent, *writable],
+            network=network,
+            readable=readable,
         )
         argv, env = confined.argv, confined.env
     with log.open("wb") as out:
