@@ -71,9 +71,16 @@ def test_show_unknown_is_a_user_error(tmp_path: Path) -> None:
 
 def test_validate_discovered_reports_every_problem(project: Path) -> None:
     result = run("validate", "--workspace", str(project))
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and not isinstance(result.exception, ValueError)
     assert ':4: tools: unknown tool "Bsh"' in result.output
     assert "checked 6 files: 1 error in 1 file, 1 warning" in result.output
+
+
+def test_validate_discovered_in_a_clean_workspace_passes(tmp_path: Path) -> None:
+    result = run("validate", "--workspace", str(tmp_path))
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
 
 
 def test_validate_paths(tmp_path: Path, write, definition) -> None:

@@ -234,7 +234,8 @@ def validate(
         f"{_count(bad, 'file')}, {_count(warnings, 'warning')}"
         + (f", {_count(notes, 'note')} (fields bdev refuses)" if notes else "")
     )
-    empty = [p for p, group in zip(paths or [], groups, strict=True) if not group]
+    # Only folders the user named must hold definitions; the discovered places may not.
+    empty = [p for p, group in zip(paths, groups, strict=True) if not group] if paths else []
     for folder in empty:
         out.print(Text(_no_definitions(folder), style="red"))
     if errors or empty or (strict and warnings):
