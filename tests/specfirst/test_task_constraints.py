@@ -164,3 +164,19 @@ def _get(url: str, process: subprocess.Popen[str]) -> dict:  # type: ignore[type
         except httpx.TransportError:
             time.sleep(0.2)
     raise AssertionError(f"nothing answered at {url}")
+
+
+def test_the_import_check_works_under_the_tasks_names_and_leaves_no_file(
+    tmp_path: Path,
+) -> None:
+    from bdev.specfirst.fill.check import import_problem
+
+    text = task_text("Flask", 5000, "Flask, pydantic")
+    out = tmp_path / "svc"
+    build_service(
+        SPECS / "auth.yaml", out, describe=None, model=None, framework="flask",
+        constraints=read_constraints(text), audit=False,
+    )  # fmt: skip
+    # The service reads APP_SECRET and DB_FILE; neither is set here.
+    assert import_problem(out, "app") is None
+    assert sorted(p.name for p in out.iterdir()) == [".bdev", "app.py"]

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bdev.executables import find_executable
+from bdev.sandbox import SandboxUnavailable, confine
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES
 from bdev.specfirst.fill.flow import (
     find_flows,
@@ -245,19 +246,28 @@ def ruff_problems(path: Path, first: int, last: int) -> list[tuple[str, str, int
 
 
 def import_problem(root: Path, module: str, timeout_s: float = 60.0) -> str | None:
-    """Import the service's module in a fresh interpreter: the last error line, or None."""
+    """Import the service's module in a fresh interpreter, in the sandbox: the last error
+    line, or None. It runs in a scratch folder, so a store that opens a relative SQLite
+    file leaves nothing in the service's folder, and with APP_ENV=dev, so a service that
+    reads its secret under another name (APP_SECRET) still imports."""
     with tempfile.TemporaryDirectory(prefix="bdev-fill-") as tmp:
         env = {
             **os.environ,
             "APP_SECRET_KEY": "bdev-fill-check-secret-0123456789",
+            "APP_ENV": "dev",
             "DATABASE_URL": f"sqlite:///{Path(tmp) / 'check.db'}",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
         }
+        argv = [sys.executable, "-c", f"import {module}"]
         try:
+            confined = confine(argv, cwd=Path(tmp), env=env, readable=[root])
             done = subprocess.run(
-                [sys.executable, "-c", f"import {module}"],
-                cwd=root, env=env, capture_output=True, text=True, timeout=timeout_s, check=False,
+                confined.argv, cwd=tmp, env=confined.env, capture_output=True, text=True,
+                timeout=timeout_s, check=False,
             )  # fmt: skip
+        except SandboxUnavailable as e:
+            return str(e)
         except subprocess.TimeoutExpired:
             return f"importing {module} did not finish in {timeout_s:g} s"
     if done.returncode == 0:
