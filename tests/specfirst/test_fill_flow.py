@@ -555,3 +555,12 @@ def test_a_body_importing_a_package_the_task_does_not_allow_is_sent_back() -> No
     # Without a list, or when the list allows it, nothing is said.
     assert clean_imports(body, set())[1] == []
     assert clean_imports(body, set(), {"pydantic"}.__contains__)[1] == []
+
+
+def test_opening_an_in_memory_stream_is_not_a_path() -> None:
+    from bdev.specfirst.fill.check import forbidden
+
+    body = "image = Image.open(io.BytesIO(body.content))\nreturn {'width': image.width}"
+    assert forbidden(body, ["body"]) == []
+    # A real path still needs safe_join.
+    assert forbidden("return Image.open(Path(name)).size", ["name"]) != []

@@ -148,7 +148,7 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> tuple[str, str] | None:
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
         )
-    path_io = attr in _PATH_IO and owner not in _NOT_PATHS
+    path_io = attr in _PATH_IO and owner not in _NOT_PATHS and not _in_memory(node)
     if path_io and value is not None and not _from_safe_join(value, safe_names):
         return "path", (
             f".{attr}() on a path not made by safe_join(base, part); build the path with it"
@@ -156,6 +156,17 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> tuple[str, str] | None:
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "path", "open() of a path not made by safe_join(base, part); build the path with it"
     return None
+
+
+def _in_memory(node: ast.Call) -> bool:
+    """`Image.open(io.BytesIO(data))`, `ZipFile(...).open(...)` on a stream: no path is
+    opened (a request value reaching a real path is the data-flow check's business)."""
+    first = node.args[0] if node.args else None
+    if not isinstance(first, ast.Call):
+        return False
+    func = first.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in ("BytesIO", "StringIO")
 
 
 def _store_call(method: str, node: ast.Call) -> str | None:
