@@ -28,6 +28,7 @@ from bdev.specfirst.fill.check import forbidden, import_problem, request_sources
 from bdev.specfirst.fill.code import CodeError, body_from, extract_code, function_source, splice
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
+from bdev.specfirst.fill.repair import repair
 from bdev.specfirst.plan import ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -117,6 +118,9 @@ class SlotFiller:
             body = body_from(extract_code(answer), slot.operation_id, skeleton)
         except CodeError as e:
             return [str(e)]
+        body, repaired = repair(body)
+        if repaired:
+            self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)
         sources = request_sources(slot.signature)
         problems += forbidden("\n".join(body), sources, operation=slot.operation_id)

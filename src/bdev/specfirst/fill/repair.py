@@ -1,0 +1,142 @@
+"""Mechanical repairs of a slot body before it is checked: a small model's web-framework
+habits, rewritten into what the skeleton provides.
+
+A 1.5B model writes handlers the way its training data does: `raise HTTPException(404,
+"x")`, `abort(404)`, `return jsonify(row)`, `return JSONResponse(content=row)`, with the
+framework imports they need. The route around the slot already does what those calls do,
+and the checks refuse framework imports in a slot, so the model spends its retries on
+them (on the held-out tasks, most refused bodies were refused only for this). These
+idioms have one meaning each, so the program rewrites them instead of asking again:
+
+    raise HTTPException(status_code=404, detail="x")  ->  raise ApiError(404, "x")
+    abort(404)                                        ->  raise ApiError(404, "not found")
+    return jsonify(row) / JSONResponse(content=row)   ->  return row
+
+Imports from web frameworks that nothing uses afterwards are dropped. Anything else that
+needs a framework (`send_file`, `UploadFile(...)`) is left for the checks to refuse.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from http import HTTPStatus
+
+_FRAMEWORKS = frozenset({"fastapi", "flask", "werkzeug", "starlette"})
+_ERRORS = frozenset({"HTTPException"})
+_WRAPPERS = frozenset({"jsonify", "JSONResponse", "ORJSONResponse", "make_response"})
+
+
+def repair(body: list[str]) -> tuple[list[str], list[str]]:
+    """The body with framework idioms rewritten, and one note per kind of rewrite."""
+    source = "def _slot():\n" + textwrap.indent("\n".join(body), "    ")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return body, []  # compile() reports it with a better message
+    fixer = _Fixer()
+    fixer.visit(tree)
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    dropped = _drop_unused_framework_imports(function)
+    if not fixer.notes and not dropped:
+        return body, []
+    ast.fix_missing_locations(tree)
+    lines = [line.removeprefix("    ") for line in ast.unparse(function).splitlines()[1:]]
+    notes = sorted(fixer.notes)
+    if dropped:
+        notes.append(f"dropped unused imports: {', '.join(dropped)}")
+    return lines, notes
+
+
+class _Fixer(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self.notes: set[str] = set()
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        name = _name(node.func)
+        if name in _ERRORS:
+            self.notes.add("HTTPException -> ApiError")
+            return _api_error(node, status_kw="status_code", message_kw="detail")
+        if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
+            self.notes.add(f"{name}(x) -> x")
+            return node.args[0]
+        if name in _WRAPPERS and not node.args:
+            content = next((k.value for k in node.keywords if k.arg == "content"), None)
+            if content is not None:
+                self.notes.add(f"{name}(content=x) -> x")
+                return content
+            if name == "jsonify" and all(k.arg for k in node.keywords):
+                self.notes.add("jsonify(k=v) -> {'k': v}")
+                keys: list[ast.expr | None] = [ast.Constant(k.arg) for k in node.keywords]
+                return ast.Dict(keys=keys, values=[k.value for k in node.keywords])
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST:
+        # A bare `abort(404)` statement raises; so does its replacement.
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(call, ast.Call) and _name(call.func) == "abort" and call.args:
+            self.notes.add("abort(status) -> raise ApiError(status, ...)")
+            return ast.Raise(exc=_api_error(call, "code", "description"), cause=None)
+        return node
+
+
+def _api_error(call: ast.Call, status_kw: str, message_kw: str) -> ast.Call:
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    status = call.args[0] if call.args else keywords.get(status_kw, ast.Constant(500))
+    message = call.args[1] if len(call.args) > 1 else keywords.get(message_kw)
+    if message is None:
+        message = ast.Constant(_phrase(status))
+    return ast.Call(func=ast.Name("ApiError", ast.Load()), args=[status, message], keywords=[])
+
+
+def _phrase(status: ast.expr) -> str:
+    """The standard reason phrase of a literal status ("not found"), else "error"."""
+    if isinstance(status, ast.Constant) and isinstance(status.value, int):
+        try:
+            return HTTPStatus(status.value).phrase.lower()
+        except ValueError:
+            pass
+    return "error"
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _drop_unused_framework_imports(function: ast.FunctionDef) -> list[str]:
+    """Remove `from fastapi import X` (and the like) when X is no longer used."""
+    used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+    used |= {n.value.id for n in ast.walk(function) if isinstance(n, ast.Attribute)
+             and isinstance(n.value, ast.Name)}  # fmt: skip
+    dropped: list[str] = []
+    kept: list[ast.stmt] = []
+    for statement in function.body:
+        module = _framework_module(statement)
+        if module is None:
+            kept.append(statement)
+            continue
+        assert isinstance(statement, ast.Import | ast.ImportFrom)
+        names = [a for a in statement.names if (a.asname or a.name).split(".")[0] in used]
+        dropped += [a.name for a in statement.names if a not in names]
+        if names:
+            statement.names = names
+            kept.append(statement)
+    function.body = kept or [ast.Pass()]
+    return dropped
+
+
+def _framework_module(statement: ast.stmt) -> str | None:
+    if isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+        top = statement.module.split(".")[0]
+    elif isinstance(statement, ast.Import) and len(statement.names) == 1:
+        top = statement.names[0].name.split(".")[0]
+    else:
+        return None
+    return top if top in _FRAMEWORKS else None
