@@ -120,3 +120,13 @@ def test_frameworks_bring_their_dependencies() -> None:
     assert found.packages == {"flask", "pyjwt"}
     allowed = found.allowed_with_dependencies()
     assert allowed is not None and {"werkzeug", "jinja2"} <= allowed and "pydantic" not in allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Everything in app.py; it must start.", "app.py"),
+     ("All of the code lives in `server.py`.", "server.py")],
+)  # fmt: skip
+def test_everything_in_one_named_file(text: str, name: str) -> None:
+    found = read_constraints(text)
+    assert found.single_file and found.file_name == name

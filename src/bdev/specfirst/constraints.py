@@ -61,7 +61,9 @@ _RESTRICTS = re.compile(
 _SINGLE_FILE = re.compile(
     r"\b(?:single[- ](?:python )?file|(?:in )?one (?:python )?file"
     r"|all (?:the |of the )?code in (?:one|a single) file"
-    r"|(?:a )?single `?[A-Za-z_][\w-]*\.py)\b",
+    r"|(?:a )?single `?[A-Za-z_][\w-]*\.py"
+    r"|(?:everything|all (?:of )?(?:the )?code)\s+(?:goes\s+|lives\s+|is\s+)?in\s+"
+    r"`?[A-Za-z_][\w-]*\.py)\b",
     re.I,
 )
 _NO_EXTRA_FILES = re.compile(
