@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from specfirst_support import MINIMAL, load_service, plan_for
-from test_fill import Recording
 
+from bdev.llm.scripted import ScriptedModel
 from bdev.specfirst import Options, generate, slots_for
 from bdev.specfirst.fill import SlotFiller
 from bdev.specfirst.fill.repair import repair
@@ -60,7 +60,7 @@ def test_a_fastapi_habit_body_is_accepted_and_answers(tmp_path: Path, monkeypatc
     options = Options(framework="fastapi", allowed=MINIMAL)
     out = tmp_path / "service"
     generate(plan, options, out)
-    model = Recording([FASTAPI_HABITS])
+    model = ScriptedModel.from_turns([{"content": FASTAPI_HABITS}])
     (slot,) = slots_for(plan)
     report = SlotFiller(plan, out, model).fill(slot)
     assert (report.status, report.attempts) == ("implemented", 1), report.problems
