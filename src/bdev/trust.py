@@ -107,10 +107,13 @@ def digest(config_file: Path) -> str | None:
 
 def _key(workspace: Path, config_file: Path | None = None) -> str:
     """The project's entry; a file it ships besides .bdev/config.toml (its
-    .claude/settings.json, whose hooks are commands) is trusted on its own entry."""
+    .claude/settings.json, whose hooks are commands, and its .mcp.json, whose servers
+    are programs) is trusted on its own entry."""
     base = str(workspace.resolve())
     if config_file is not None and config_file.parent.name == ".claude":
         return f"{base}::.claude/{config_file.name}"
+    if config_file is not None and config_file.name == ".mcp.json":
+        return f"{base}::.mcp.json"
     return base
 
 

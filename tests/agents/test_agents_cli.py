@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bdev.agents.registry import BUILTIN_DIR
 from bdev.cli.agents_cmd import app
 from bdev.errors import BdevError
 
@@ -73,7 +74,8 @@ def test_validate_discovered_reports_every_problem(project: Path) -> None:
     result = run("validate", "--workspace", str(project))
     assert result.exit_code == 1 and not isinstance(result.exception, ValueError)
     assert ':4: tools: unknown tool "Bsh"' in result.output
-    assert "checked 6 files: 1 error in 1 file, 1 warning" in result.output
+    checked = len(list(BUILTIN_DIR.glob("*.md"))) + 2  # the built-ins and the project's two
+    assert f"checked {checked} files: 1 error in 1 file, 1 warning" in result.output
 
 
 def test_validate_discovered_in_a_clean_workspace_passes(tmp_path: Path) -> None:

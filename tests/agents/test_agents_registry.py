@@ -8,7 +8,16 @@ from bdev.agents.definition import validate_file
 from bdev.agents.registry import BUILTIN_DIR, AgentRegistry
 from bdev.errors import BdevError
 
-BUILTINS = ["backend-developer", "database-specialist", "general-purpose", "security-reviewer"]
+BUILTINS = [
+    "backend-developer",
+    "code-reviewer",
+    "database-specialist",
+    "frontend-developer",
+    "general-purpose",
+    "orchestrator",
+    "qa-engineer",
+    "security-reviewer",
+]
 
 
 def test_builtins_are_listed_and_pass_the_validator(tmp_path: Path) -> None:

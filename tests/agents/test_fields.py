@@ -177,7 +177,7 @@ def test_validate_strict_passes_refused_fields_and_fails_warnings(
     write("ok/a.md", definition(name="a", skills="[pdf]", tools="Read, mcp__gh__*"))
     result = validate(str(tmp_path / "ok"), "--strict")
     assert result.exit_code == 0, result.output
-    assert "skills: not supported" in result.output and "2 notes" in result.output
+    assert "skills: not supported" in result.output and "1 note " in result.output
     write("warn/a.md", definition(name="a", colour="red"))
     assert validate(str(tmp_path / "warn"), "--strict").exit_code == 1
 

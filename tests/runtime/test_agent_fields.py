@@ -143,7 +143,7 @@ def test_bash_rules_are_allow_rules_scoped_to_the_agent(workspace: Path) -> None
     assert policy.check(bash, {"command": "git log -1 && curl x"}).action == "deny"
 
 
-def test_mcp_and_claude_only_tools_warn_once_and_are_not_offered(
+def test_unconfigured_mcp_and_claude_only_tools_warn_once_and_are_not_offered(
     workspace: Path, tmp_path: Path
 ) -> None:
     name = agent(
@@ -152,9 +152,8 @@ def test_mcp_and_claude_only_tools_warn_once_and_are_not_offered(
     _, evs = run(workspace, name, scripted(tmp_path, [{"content": "done"}]))
     assert evs[0]["tools"] == ["Read"]
     messages = [w["message"] for w in warnings(evs, "tools")]
-    assert any(
-        "mcp__github__create_issue, mcp__db__*: MCP tools are not available" in m for m in messages
-    )
+    for pattern, server in (("mcp__github__create_issue", "github"), ("mcp__db__*", "db")):
+        assert any(m.startswith(f"{pattern}: no MCP server '{server}'") for m in messages)
     assert any("KillShell" in m for m in messages)
 
 

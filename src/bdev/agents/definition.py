@@ -54,6 +54,8 @@ class AgentDefinition:
     subagent_types: list[str] | None = None
     tool_rules: dict[str, list[str]] = field(default_factory=dict)
     mcp_tools: list[str] = field(default_factory=list)
+    # `mcpServers`: names of configured servers, or (name, inline config) (bdev.mcp).
+    mcp_servers: list[str | tuple[str, dict[str, Any]]] = field(default_factory=list)
     unavailable_tools: list[str] = field(default_factory=list)
     permission_mode: str | None = None  # one of fields.PERMISSION_MODES
     max_turns: int | None = None
@@ -140,10 +142,14 @@ def parse_definition(
         source=source,
         disallowed_tools=[n for n in denied.names if n in denied.plain],
         disallowed_subagents=denied.subagents,
-        deny_rules=[f"{t}({r})" for t, rules in denied.rules.items() for r in rules],
+        deny_rules=[
+            *(f"{t}({r})" for t, rules in denied.rules.items() for r in rules),
+            *denied.mcp,  # `mcp__server__tool` is a permission rule as it is
+        ],
         subagent_types=_subagent_types(tools),
         tool_rules=dict(tools.rules) if tools else {},
         mcp_tools=tools.mcp if tools else [],
+        mcp_servers=values.get("mcpServers") or [],
         unavailable_tools=tools.unavailable if tools else [],
         permission_mode=values.get("permissionMode"),
         max_turns=values.get("maxTurns"),
@@ -212,6 +218,8 @@ class _Checker:
             values["permissionMode"] = self._permission_mode(f["permissionMode"])
         if f.get("maxTurns") is not None:
             values["maxTurns"] = self._max_turns(f["maxTurns"])
+        if f.get("mcpServers") is not None:
+            values["mcpServers"] = self._mcp_servers(f["mcpServers"])
         if f.get("hooks") is not None:
             if isinstance(f["hooks"], dict):
                 values["hooks"] = f["hooks"]  # checked in full when a run loads it
@@ -288,9 +296,28 @@ class _Checker:
         if found.unavailable and key == "tools":
             names = ", ".join(found.unavailable)
             self._add(key, f"{names}: Claude Code tools bdev does not have; left out", "note")
-        if found.mcp and key == "tools":
-            names = ", ".join(found.mcp)
-            self._add(key, f"{names}: bdev has no MCP client yet; not offered", "note")
+        return found
+
+    def _mcp_servers(self, value: Any) -> list[str | tuple[str, dict[str, Any]]]:
+        """Claude Code's list of server names and `{name: config}` entries (a mapping
+        of name -> config is read the same); configs are checked when a run starts them."""
+        entries = [{k: v} for k, v in value.items()] if isinstance(value, dict) else value
+        if not isinstance(entries, list):
+            entries = [entries]
+        found: list[str | tuple[str, dict[str, Any]]] = []
+        for entry in entries:
+            if isinstance(entry, str) and entry.strip():
+                found.append(entry.strip())
+            elif isinstance(entry, dict) and all(
+                isinstance(k, str) and isinstance(v, dict) for k, v in entry.items()
+            ):
+                found += list(entry.items())
+            else:
+                self._add(
+                    "mcpServers",
+                    f"{entry!r}: expected a configured server's name or "
+                    "{name: {command, args, env} | {type: http, url, headers}}",
+                )
         return found
 
     def _permission_mode(self, value: Any) -> str | None:

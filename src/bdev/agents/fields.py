@@ -35,12 +35,12 @@ HONOURED: tuple[str, ...] = (
     "initialPrompt",
     "color",
     "hooks",
+    "mcpServers",
 )
 
 # Fields bdev reads but cannot act on yet, with what it does instead (said once a run).
 REFUSED: dict[str, str] = {
     "skills": "bdev has no skills; the agent runs without them",
-    "mcpServers": "bdev has no MCP client yet; no MCP server is started for the agent",
     "memory": "bdev keeps no persistent agent memory; each run starts fresh",
     "background": "sub-agents run in the foreground: the caller waits for the result",
     "isolation": "no worktree is made; the agent works in the shared workspace",

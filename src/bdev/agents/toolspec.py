@@ -6,8 +6,8 @@ Entries are comma- or space-separated (or a YAML list), each one of:
 - a tool with a rule: `Bash(git:*)`, `Edit(src/**)`: the tool limited to what the rule
   matches (permission-rule syntax, bdev.tools.policy);
 - `Task(a, b)` / `Agent(a, b)`: the Task tool, limited to starting those sub-agent types;
-- `mcp__server__tool`, `mcp__server`, `mcp__server__*`: MCP tools (bdev has no MCP
-  client yet: kept, and reported at run time);
+- `mcp__server__tool`, `mcp__server`, `mcp__server__*`: MCP tools (bdev.mcp offers
+  the ones they match);
 - `*`: every tool.
 
 A comma inside parentheses belongs to the entry (`Task(a, b)`, `Bash(git log:*)`).

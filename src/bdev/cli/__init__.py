@@ -35,15 +35,19 @@ def _register() -> None:
         config_cmd,
         doctor_cmd,
         eval_cmd,
+        mcp_cmd,
         models_cmd,
         new_cmd,
         run_cmd,
+        team_cmd,
     )
 
     app.add_typer(agents_cmd.app, name="agents")
     app.add_typer(models_cmd.app, name="models")
     app.add_typer(config_cmd.app, name="config")
+    app.add_typer(mcp_cmd.app, name="mcp")
     app.add_typer(run_cmd.sessions_app, name="sessions")
+    app.add_typer(team_cmd.app, name="team")
     app.command("run")(run_cmd.run)
     app.command("analyze")(analyze_cmd.analyze)
     app.command("audit")(audit_cmd.audit)

@@ -76,8 +76,12 @@ def trust_project(
     if settings.is_file():
         digest = trust.trust(ws, settings, user_config_path().parent)
         out.print(f"trusted {settings} (sha256 {digest[:12]}); its hooks now run", markup=False)
-        if not project.is_file():
-            return
+    servers = ws / ".mcp.json"  # its MCP servers are programs: started only once trusted
+    if servers.is_file():
+        digest = trust.trust(ws, servers, user_config_path().parent)
+        out.print(f"trusted {servers} (sha256 {digest[:12]}); its servers now start", markup=False)
+    if not project.is_file() and (settings.is_file() or servers.is_file()):
+        return
     widening = load_config(ws).ignored_project_keys
     digest = trust.trust(ws, project, user_config_path().parent)
     what = f"; these settings now apply: {', '.join(widening)}" if widening else ""

@@ -122,6 +122,13 @@ def run(
             help="Run Bash and audited code unconfined, with your environment and network.",
         ),
     ] = False,
+    mcp_config: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp-config",
+            help='MCP servers: a JSON file or JSON text {"mcpServers": {...}} (repeatable).',
+        ),
+    ] = None,
 ) -> None:
     """Run an agent on a task in a workspace."""
     fmt = output_format
@@ -155,6 +162,7 @@ def run(
         ask=_ask,
         ask_trust=_ask_trust,
         interactive=text and sys.stdin.isatty() and sys.stderr.isatty(),
+        mcp_config=tuple(mcp_config or ()),
     )
     if text:
         with TerminalView(err) as view:

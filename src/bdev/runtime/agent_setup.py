@@ -15,6 +15,8 @@ limits and first-turn text, with a warning for each field bdev refuses or narrow
   a rule on a read-only tool is not enforced (warned).
 - `maxTurns` caps the agent's steps (never above the run's `--max-steps`).
 - `initialPrompt` is prepended to the first user turn of a top-level run.
+- `mcp__...` entries of `tools` and `disallowedTools`, and `mcpServers`, say which MCP
+  tools it gets (bdev.mcp.hub.Selection); its deny rules cover them as well.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.fields import REFUSED
 from bdev.config import Config
 from bdev.llm.resolve import ModelChoice, choose_model
+from bdev.mcp.hub import Selection
+from bdev.mcp.names import is_mcp
 from bdev.tools.policy import ASK_TOOLS
 
 # Narrowest first; `auto` is not here: it runs as `default`.
@@ -59,6 +63,7 @@ class AgentSetup:
     first_turn: str | None  # text before the task in the first user turn
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
     spec: str = ""  # the model spec it runs on, once built (the choice, or its fallback)
+    mcp: Selection = field(default_factory=Selection)  # the MCP tools it asks for
 
 
 def clamp_mode(wanted: str | None, caller: str) -> tuple[str, list[str]]:
@@ -102,9 +107,6 @@ def setup_for(
         else:
             why = f"{written}: rules on a read-only tool are not enforced; {tool} is unlimited"
             warnings.append(("tools", why))
-    if definition.mcp_tools:
-        names = ", ".join(definition.mcp_tools)
-        warnings.append(("tools", f"{names}: MCP tools are not available (no MCP client yet)"))
     if definition.unavailable_tools:
         names = ", ".join(definition.unavailable_tools)
         warnings.append(("tools", f"{names}: Claude Code tools bdev does not have; left out"))
@@ -150,4 +152,11 @@ def setup_for(
         limited=limited,
         first_turn=first_turn,
         warnings=warnings,
+        mcp=Selection(
+            everything=definition.tools is None,
+            patterns=tuple(definition.mcp_tools),
+            denied=tuple(r for r in (*caller.deny, *definition.deny_rules) if is_mcp(r)),
+            servers=tuple(definition.mcp_servers),
+            origin=str(definition.path or f"agent {definition.name}"),
+        ),
     )

@@ -17,6 +17,7 @@ render the outcome.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from bdev.config import Config, load_config, project_config_path, user_config_pa
 from bdev.errors import BdevError
 from bdev.llm.base import Model
 from bdev.llm.resolve import is_small, model_from_config
+from bdev.mcp.hub import open_hub
 from bdev.runtime import hooks
 from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.limits import EXIT_CODES, RunStatus
@@ -124,6 +126,8 @@ class RunRequest:
     # Builds the model for a spec instead of the configured provider (an evaluation or a
     # test hands in a model it already holds); None: `model_from_config`.
     model_factory: Callable[[str], Model] | None = None
+    # `--mcp-config` values: JSON files or JSON text of MCP servers (bdev.mcp.hub).
+    mcp_config: tuple[str, ...] = ()
 
 
 @dataclass
@@ -151,6 +155,11 @@ def resolve_workspace(workspace: Path | None) -> Path:
 
 def start(request: RunRequest) -> Outcome:
     """Run `request` down the one path that fits it (see the module docstring)."""
+    with contextlib.ExitStack() as cleanup:  # the run's MCP servers stop with it
+        return _start(request, cleanup)
+
+
+def _start(request: RunRequest, cleanup: contextlib.ExitStack) -> Outcome:
     if not request.task and not request.resume:
         raise BdevError("give a TASK, or --resume ID to continue a session")
     if request.agents_dir is not None and not request.agents_dir.is_dir():
@@ -178,6 +187,15 @@ def start(request: RunRequest) -> Outcome:
         hooks=settings_hooks,
         hook_notes=hook_notes,
         project_trusted=trusted,
+        mcp=cleanup.enter_context(
+            open_hub(
+                workspace,
+                request.mcp_config,
+                config_dir=user_config_path().parent,
+                ask=request.ask_trust if request.interactive else None,
+                notify=_notify(request, "trust"),
+            )
+        ),
     )
     task = request.task or ""
     if resumed is not None:

@@ -28,6 +28,7 @@ class EventType(StrEnum):
     TOOL_END = "tool_end"
     TODOS = "todos"
     SUBAGENT_START = "subagent_start"
+    HANDOFF = "handoff"  # bdev.team: work handed to or from this session's agent
     HOOK = "hook"  # one hook command ran: its event, command, exit code and decision
     # A definition field refused or clamped, or a model fallback (once per run).
     WARNING = "warning"

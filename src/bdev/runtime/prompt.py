@@ -15,6 +15,7 @@ from bdev.agents.definition import AgentDefinition
 from bdev.llm.base import ToolSpec
 from bdev.prompts import render
 from bdev.runtime.profile import Profile, fit_body, offered_tools
+from bdev.tools.base import TOOL_NAMES
 from bdev.tools.registry import build_tools, tool_specs
 
 
@@ -35,7 +36,8 @@ def system_prompt(
     }
     body = definition.body.strip()
     if profile == "small" and body:
-        specs = tool_specs(build_tools(tool_names), compact=True)
+        # bdev's own tools (MCP tools are in `tool_names` too, but not measured here).
+        specs = tool_specs(build_tools(n for n in tool_names if n in TOOL_NAMES), compact=True)
         body = fit_body(body, render("agent_system", body="", **facts), specs).text
     return render("agent_system", body=body, **facts)
 

@@ -18,6 +18,7 @@ from bdev.config import Config
 from bdev.errors import BdevError
 from bdev.llm.base import Message, Model, Replayed, Usage
 from bdev.llm.resolve import choose_model, describe_fallback, model_from_config
+from bdev.mcp.hub import McpHub
 from bdev.runtime.agent_setup import AgentSetup, Caller, setup_for
 from bdev.runtime.events import Emitter, EventSink, EventType
 from bdev.runtime.hooks import HookCommand, Hooks, Outcome, parse
@@ -33,7 +34,7 @@ from bdev.runtime.session import (
     new_session_id,
     sessions_dir,
 )
-from bdev.tools.base import ToolContext
+from bdev.tools.base import Tool, ToolContext
 from bdev.tools.policy import PermissionMode
 from bdev.tools.registry import build_tools
 from bdev.tools.task import SubagentRefused
@@ -65,6 +66,8 @@ class Runner:
     hooks: list[HookCommand] = field(default_factory=list)
     hook_notes: list[str] = field(default_factory=list)
     project_trusted: bool = False  # may a project's definitions run their own hooks?
+    # The run's MCP servers (bdev.mcp.hub); None: agents get no MCP tools.
+    mcp: McpHub | None = None
     _base_hooks: Hooks | None = None
     _models: dict[str, Model] = field(default_factory=dict)
     _warned: set[tuple[str, str, str]] = field(default_factory=set)  # once per run
@@ -232,6 +235,7 @@ class Runner:
         if depth + 1 >= MAX_DEPTH and "Task" in names:
             names.remove("Task")
         tools = build_tools(names)
+        self._add_mcp_tools(tools, definition, setup, profile)
         ctx = ToolContext(
             workspace=self.workspace,
             bash_timeout_s=float(self.config.bash.timeout),
@@ -263,6 +267,23 @@ class Runner:
             disallowed=frozenset(definition.disallowed_tools),
         )
         return agent, setup
+
+    def _add_mcp_tools(
+        self, tools: dict[str, Tool], definition: AgentDefinition, setup: AgentSetup, profile: str
+    ) -> None:
+        """The MCP tools the definition asks for; a project definition's own servers
+        start only in a trusted project, as its hooks do."""
+        wanted = setup.mcp
+        if self.mcp is None:
+            if wanted.patterns or wanted.servers:
+                why = "MCP tools are not available: this run was started without MCP servers"
+                setup.warnings.append(("tools", why))
+            return
+        trusted = definition.source != "project" or self.project_trusted
+        wanted = replace(wanted, may_start=trusted)
+        found, notes = self.mcp.tools_for(wanted, small=profile == "small")
+        tools.update((t.name, t) for t in found)
+        setup.warnings += notes
 
     def _session_hooks(self, emit: Emitter, session_id: str, transcript: Transcript) -> Hooks:
         """The settings' hooks for this session; sub-agents start from them too."""

@@ -4,7 +4,10 @@ Rules use Claude Code's syntax: `Bash` (any command), `Bash(npm test:*)` (a comm
 prefix), `Bash(git status)` (an exact command), `Bash(git * main)` (wildcards, see
 shell_rules), `Edit`, `Edit(src/**)` (a path pattern, gitignore style), `Read(.env)`,
 `WebFetch(domain:example.com)`. `Edit` rules cover all file-editing tools and `Read`
-rules all file-reading ones, as in Claude Code.
+rules all file-reading ones, as in Claude Code. MCP tools (bdev.mcp) are named
+`mcp__server__tool`; a rule `mcp__server` (or `mcp__server__*`) covers all of a server's
+tools, and they are asked about like Bash and edits unless read-only (bdev's own docs
+server) or allowed by a rule.
 
 Order of decision: writes to protected paths (bdev.tools.protected: refused unless an
 allow rule names them), built-in safety rules and deny rules (every mode), then the mode:
@@ -18,6 +21,7 @@ nobody can answer.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import posixpath
@@ -57,7 +61,17 @@ _RULE_FAMILIES: dict[str, frozenset[str]] = {
     "Read": frozenset({"Read", "Grep", "Glob", "LS"}),
 }
 _PATH_ARGS = ("file_path", "notebook_path", "path")
-_RULE = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+_RULE = re.compile(r"^\s*([\w*-]+)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+MCP_PREFIX = "mcp__"
+
+
+def mcp_rule_covers(pattern: str, name: str) -> bool:
+    """Does `mcp__server`, `mcp__server__*` (any glob) or `mcp__server__tool` cover the
+    MCP tool `name`? A server name holds no `__`, so a pattern without one more `__`
+    names a whole server."""
+    if "__" not in pattern.removeprefix(MCP_PREFIX):
+        pattern += "__*"
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 @dataclass(frozen=True)
@@ -79,7 +93,9 @@ class Rule:
                 f"permission rule {text!r}: expected Tool or Tool(specifier), e.g. Bash(npm test:*)"
             )
         tool, spec = m.group(1), m.group(2)
-        if tool not in TOOL_NAMES:
+        if tool.startswith(MCP_PREFIX) and spec is not None:
+            raise BdevError(f"permission rule {text!r}: an MCP rule names tools, nothing in ()")
+        if tool not in TOOL_NAMES and not tool.startswith(MCP_PREFIX):
             raise BdevError(
                 f"permission rule {text!r}: unknown tool {tool!r} (known: {', '.join(TOOL_NAMES)})"
             )
@@ -90,6 +106,8 @@ class Rule:
         return f"{self.tool}({self.specifier})" if self.specifier else self.tool
 
     def covers(self, tool_name: str) -> bool:
+        if self.tool.startswith(MCP_PREFIX):
+            return mcp_rule_covers(self.tool, tool_name)
         return tool_name == self.tool or tool_name in _RULE_FAMILIES.get(self.tool, ())
 
     def bash_pattern(self) -> BashPattern:
@@ -164,7 +182,7 @@ class Policy:
             return Decision("allow")
         if self.mode is PermissionMode.ACCEPT_EDITS and name in EDIT_TOOLS:
             return Decision("allow")
-        if name not in ASK_TOOLS:
+        if name not in ASK_TOOLS and not name.startswith(MCP_PREFIX):
             return Decision("allow")
         return self._ask(name, args)
 
