@@ -116,6 +116,9 @@ class AuditConfig(_Section):
     startup_timeout_s: float = Field(30.0, gt=0)
     test_timeout_s: float = Field(300.0, gt=0)
     python: str | None = None  # an existing interpreter for the audited code; None: build one
+    # An OSV advisory snapshot (directory or zip) for the dependency check; None: the cache
+    # `bdev advisories update` fills.
+    advisories: str | None = None
 
 
 class SandboxFilesystem(_Section):

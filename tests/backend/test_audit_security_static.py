@@ -9,6 +9,7 @@ import pytest
 from bdev.backend.analyze import analyze
 from bdev.backend.audit.security import pip_audit as sec_pip_audit
 from bdev.backend.audit.security.bandit import to_finding
+from bdev.backend.audit.security.dependencies import check_dependencies
 from bdev.backend.audit.security.rubric import bandit_severity
 from bdev.backend.audit.security.static import run_static_security
 from bdev.backend.facts import BackendFacts, Location, Secret
@@ -68,6 +69,12 @@ def flawed_facts() -> BackendFacts:
     return BackendFacts(root=str(FLAWED), secrets=[secret])
 
 
+@pytest.fixture(autouse=True)
+def _no_advisory_cache(tmp_path_factory, monkeypatch):
+    """pip-audit's path: no advisory snapshot in bdev's cache for these tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="module")
 def static_result():
     return run_static_security(FLAWED, flawed_facts())
@@ -96,7 +103,7 @@ def test_pip_audit_never_reports_unchecked_packages_as_clean(tmp_path: Path):
     # Both pins have published advisories. With the advisory service out of reach
     # pip-audit skips them; with it in reach it flags them. A pass is wrong either way.
     (tmp_path / "requirements.txt").write_text("flask==0.12\nrequests==2.19.0  # old\n")
-    findings, data = sec_pip_audit.run_pip_audit(tmp_path)
+    findings, data = check_dependencies(tmp_path)
     assert data["status"] in {"not checked", "fail"}
     if data["status"] == "not checked":
         assert {s["name"] for s in data["skipped"]} == {"flask", "requests"}
@@ -116,11 +123,12 @@ def test_unpinned_requirements_are_not_checked(tmp_path: Path, monkeypatch):
         return {"dependencies": [{"name": "httpx", "version": "0.28.1", "vulns": []}]}, ""
 
     monkeypatch.setattr(sec_pip_audit, "_invoke", fake_invoke)
-    _, data = sec_pip_audit.run_pip_audit(tmp_path)
+    _, data = check_dependencies(tmp_path)
     assert sent == ["httpx==0.28.1"]
     assert data["audited"] == ["httpx"]
     assert data["skipped"][0]["name"] == "flask"
     assert "not pinned" in data["skipped"][0]["reason"]
+    assert "requirements.txt" in data["skipped"][0]["reason"]
     assert data["status"] == "not checked"
 
 
@@ -136,19 +144,20 @@ def test_pip_audit_pass_and_fail_from_its_report(tmp_path: Path, monkeypatch):
         ]
     }  # fmt: skip
     monkeypatch.setattr(sec_pip_audit, "_invoke", lambda pins, timeout_s: (report, ""))
-    findings, data = sec_pip_audit.run_pip_audit(tmp_path)
-    assert data["source"] == "pyproject.toml"
+    findings, data = check_dependencies(tmp_path)
+    assert data["files"] == ["pyproject.toml"]
+    assert findings[0].location == "pyproject.toml"
     assert data["status"] == "fail"
     assert [f.evidence["package"] for f in findings] == ["jinja2"]
     assert findings[0].evidence["fix_versions"] == "2.10.1"
 
     report["dependencies"][0]["vulns"] = []
-    _, data = sec_pip_audit.run_pip_audit(tmp_path)
+    _, data = check_dependencies(tmp_path)
     assert data["status"] == "pass"
 
 
 def test_no_manifest_is_not_checked(tmp_path: Path):
-    _, data = sec_pip_audit.run_pip_audit(tmp_path)
+    _, data = check_dependencies(tmp_path)
     assert data["status"] == "not checked"
 
 

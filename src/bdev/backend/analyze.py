@@ -15,6 +15,7 @@ from bdev.backend.configuration import env_vars, secrets
 from bdev.backend.context import context_response
 from bdev.backend.entry import find_entry
 from bdev.backend.facts import BackendFacts, Endpoint
+from bdev.backend.introspect import introspect, use_table
 from bdev.backend.openapi import endpoints_from_openapi, find_document, merge_endpoints
 from bdev.backend.pyindex import PyIndex
 from bdev.backend.stack import detect
@@ -48,8 +49,29 @@ def _python_endpoints(index: PyIndex, framework: str | None) -> list[Endpoint]:
     return found
 
 
-def analyze(path: Path) -> BackendFacts:
-    """Describe the backend at `path`; BdevError when it is missing or not a backend."""
+def refresh_routes(
+    root: Path, facts: BackendFacts, *, python: str, env: dict[str, str], workdir: Path
+) -> None:
+    """Read the routes from the framework (the audit, once the service's environment is
+    built): `facts` gets them, or keeps the static ones with the reason in routes_note.
+    Endpoints known only from an OpenAPI document are kept."""
+    if facts.language != "python":
+        return
+    index = PyIndex(SourceTree.scan(root))
+    documented = [e for e in facts.endpoints if e.source == "openapi"]
+    static = [e for e in facts.endpoints if e.source != "openapi"]
+    table = introspect(root, index, facts.framework, static, python=python, env=env,
+                       workdir=workdir)  # fmt: skip
+    use_table(facts, table, static)
+    facts.endpoints = merge_endpoints(facts.endpoints, documented)
+    facts.health_endpoints = health_paths(facts.endpoints)
+
+
+def analyze(path: Path, *, python: str | None = None) -> BackendFacts:
+    """Describe the backend at `path`; BdevError when it is missing or not a backend.
+    With `python` (an interpreter with the service's dependencies), the routes are read
+    from the framework itself by importing the app in the sandbox (bdev.backend.introspect);
+    otherwise, or when that fails, from the code."""
     root = Path(path).expanduser()
     if not root.exists():
         raise BdevError(f"{path}: no such file or directory")
@@ -74,6 +96,11 @@ def analyze(path: Path) -> BackendFacts:
     facts.entry_point = find_entry(tree, index, stack.language, stack.framework)
 
     endpoints = _python_endpoints(index, stack.framework) if stack.language == "python" else []
+    facts.routes_note = "read from the code; pass --python to read them from the framework"
+    if python and stack.language == "python":
+        table = introspect(root, index, stack.framework, endpoints, python=python)
+        use_table(facts, table, endpoints)
+        endpoints = facts.endpoints
     document = find_document(tree)
     if document is not None:
         facts.openapi_document = document[0]

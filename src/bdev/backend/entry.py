@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
 from pathlib import PurePosixPath
 
 from bdev.backend.facts import EntryPoint
 from bdev.backend.pyast import last_name
 from bdev.backend.pyindex import PyIndex, PyModule
+from bdev.backend.startcmd import StartCommand, documented_start
 from bdev.backend.tree import SourceTree
 
 APP_TYPES = {
@@ -42,6 +44,22 @@ def _app_objects(mod: PyModule, types: tuple[str, ...]) -> tuple[str | None, str
             if builds and re.search(r"create|make|build|factory|app", node.name):
                 factory = node.name
     return variable, factory
+
+
+def app_object(index: PyIndex, framework: str | None) -> tuple[PyModule, str, bool] | None:
+    """(module, name, is a factory) of the application object, the one `find_entry` uses."""
+    types = APP_TYPES.get(framework or "")
+    if types is None:
+        return None
+    assert framework is not None
+    candidates = [m for m in index.all if any(i.startswith(framework) for i in m.imported)]
+    for mod in sorted(candidates, key=_rank):
+        variable, factory = _app_objects(mod, types)
+        if variable is not None:
+            return mod, variable, False
+        if factory is not None:
+            return mod, factory, True
+    return None
 
 
 def _app_dir(mod: PyModule) -> list[str]:
@@ -109,6 +127,33 @@ def _node_entry(tree: SourceTree) -> EntryPoint | None:
 
 
 def find_entry(
+    tree: SourceTree, index: PyIndex, language: str | None, framework: str | None
+) -> EntryPoint | None:
+    """The application and the command that serves it: the one the project documents
+    (bdev.backend.startcmd, in its stated order), else the framework's own."""
+    entry = _framework_entry(tree, index, language, framework)
+    if language != "python":
+        return entry
+    default = None
+    if entry is not None and entry.command:
+        note = "the framework's own port option" if "{port}" in entry.command else ""
+        default = StartCommand(entry.command, f"framework default ({framework})", note)
+    found = documented_start(tree, index, entry.app if entry else None, default)
+    if found.chosen is None:
+        return entry
+    chosen = found.chosen
+    entry = entry or EntryPoint(file=_first_word_file(chosen.command))
+    entry.command, entry.source = chosen.command, chosen.source
+    entry.port_note, entry.fixed_port = chosen.port_note, chosen.fixed_port
+    entry.alternatives = [f"{c.source}: {shlex.join(c.command)}" for c in found.alternatives]
+    return entry
+
+
+def _first_word_file(argv: list[str]) -> str:
+    return next((w for w in argv if w.endswith(".py")), argv[0] if argv else "")
+
+
+def _framework_entry(
     tree: SourceTree, index: PyIndex, language: str | None, framework: str | None
 ) -> EntryPoint | None:
     if framework == "django":

@@ -6,7 +6,9 @@ service; the workflow hands it to agents as the answer to their context request.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
 
 
 class Location(BaseModel):
@@ -20,9 +22,24 @@ class Endpoint(BaseModel):
     handler: str  # function name
     location: Location | None = None
     auth_required: bool | None = None  # None: could not tell
+    # "none" | "optional" | "required" (None: could not tell), and the code that shows it;
+    # login and registration endpoints are "none" (bdev.backend.auth says why).
+    auth: Literal["none", "optional", "required"] | None = None
+    auth_evidence: str = ""
     request_model: str | None = None
     response_model: str | None = None
-    source: str = "code"  # "code" (AST) or "openapi" (served/declared document)
+    # "code" (static analysis), "introspection" (the framework's own route table, read by
+    # importing the app) or "openapi" (served/declared document).
+    source: str = "code"
+
+    @model_validator(mode="after")
+    def _levels_agree(self) -> Endpoint:
+        """`auth` and `auth_required` say the same thing, whichever the producer set."""
+        if self.auth is not None:
+            self.auth_required = self.auth == "required"
+        elif self.auth_required is not None:
+            self.auth = "required" if self.auth_required else "none"
+        return self
 
 
 class EntryPoint(BaseModel):
@@ -31,6 +48,12 @@ class EntryPoint(BaseModel):
     app: str | None = None
     # How to start the service on a port: "{port}" is filled in by the audit.
     command: list[str] = Field(default_factory=list)
+    # Where the command comes from ("Procfile line 1 (web)", "framework default (...)"):
+    # bdev.backend.startcmd gives the order in which the project's files are read.
+    source: str = ""
+    port_note: str = ""  # how the audit's port reaches the service, or why it cannot
+    fixed_port: int | None = None  # the port the code binds whatever it is told
+    alternatives: list[str] = Field(default_factory=list)  # other documented commands
 
 
 class DataLayer(BaseModel):
@@ -64,6 +87,11 @@ class BackendFacts(BaseModel):
     manifests: list[str] = Field(default_factory=list)
     entry_point: EntryPoint | None = None
     endpoints: list[Endpoint] = Field(default_factory=list)
+    # How the routes were found: "introspection" (the framework's own route table, read by
+    # importing the app in the service's environment) or "static" (bdev's reading of the
+    # code, prefixes applied); the note says what was read or why introspection was not used.
+    routes_method: str = "static"
+    routes_note: str = ""
     openapi_document: str | None = None  # a file in the tree, when there is one
     health_endpoints: list[str] = Field(default_factory=list)
     data: DataLayer = Field(default_factory=DataLayer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 
@@ -89,12 +89,15 @@ def imported_modules(nodes: ast.AST | list[ast.AST]) -> Iterator[str]:
                 yield f"{node.module}.{alias.name}"
 
 
-def import_map(tree: ast.Module, current: str, is_package: bool) -> dict[str, str]:
+def import_map(
+    tree: ast.Module, current: str, is_package: bool, statements: Iterable[ast.AST] | None = None
+) -> dict[str, str]:
     """Local name -> the dotted name it stands for (`from .db import get_db as g` in
-    `app.main` maps "g" to "app.db.get_db"), for module-level imports."""
+    `app.main` maps "g" to "app.db.get_db"), for module-level imports, or for the given
+    `statements` (e.g. the imports inside an application factory)."""
     names: dict[str, str] = {}
     package = current if is_package else current.rpartition(".")[0]
-    for node in tree.body:
+    for node in tree.body if statements is None else statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -34,6 +34,9 @@ class PyModule:
     # Every node, walked once: the analyzers filter this list instead of re-walking.
     nodes: list[ast.AST] = field(default_factory=list)
     imported: list[str] = field(default_factory=list)  # absolute module names imported
+    # Imports inside functions (`from app.auth import bp` in `create_app`): a name that is
+    # not module-level is looked up here.
+    nested_imports: dict[str, str] = field(default_factory=dict)
 
     def qualified(self, node: ast.AST) -> str:
         """The full dotted name an expression spells through imports: with
@@ -72,6 +75,13 @@ class PyIndex:
             is_package = PurePosixPath(rel).name == "__init__.py"
             mod = PyModule(rel, root, name, parsed, import_map(parsed, name, is_package))
             mod.nodes, mod.imported = nodes[rel], imported[rel]
+            top = {id(n) for n in parsed.body}
+            inner = [
+                n
+                for n in mod.nodes
+                if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in top
+            ]
+            mod.nested_imports = import_map(parsed, name, is_package, inner)
             self.by_file[rel] = mod
             for node in parsed.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -107,6 +117,8 @@ class PyIndex:
                 return Symbol(mod, node.id, mod.defs[node.id])
             if node.id in mod.imports:
                 return self.lookup(mod.imports[node.id])
+            if node.id in mod.nested_imports:
+                return self.lookup(mod.nested_imports[node.id]) or Symbol(mod, node.id)
             return Symbol(mod, node.id)  # a local variable, e.g. inside an app factory
         if isinstance(node, ast.Attribute):
             base = self.resolve(mod, node.value)

@@ -14,10 +14,14 @@ from typing import TypeGuard
 from bdev.backend.auth import (
     AUTH_HOOK_NAME,
     AUTH_NAME,
+    Auth,
     AuthInspector,
-    combine,
+    is_login_endpoint,
     reads_authorization,
+    strongest,
+    view_user_check,
 )
+from bdev.backend.constants import resolve_str
 from bdev.backend.facts import Endpoint, Location
 from bdev.backend.pyast import arg, const_str, dotted, keyword, last_name, str_list
 from bdev.backend.pyindex import PyIndex, PyModule
@@ -52,7 +56,7 @@ Handler = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 class Mount:
     parent: Key
     prefix: str | None  # None: not given (a Flask blueprint then keeps its own url_prefix)
-    auth: bool
+    auth: Auth | None
 
 
 @dataclass
@@ -60,17 +64,19 @@ class Owner:
     kind: str  # "app" | "router"
     flask: bool
     prefix: str = ""
-    auth: bool | None = False  # None: an auth middleware/hook that may cover its routes
+    # What guards all its routes: dependencies, a blueprint hook; level None: an auth
+    # middleware/hook that may cover its routes.
+    auth: Auth | None = None
     mounts: list[Mount] = field(default_factory=list)
 
 
-def _mount_prefixes(mod: PyModule) -> dict[int, str]:
+def _mount_prefixes(index: PyIndex, mod: PyModule) -> dict[int, str]:
     """Starlette `Mount("/p", routes=[...])`: the prefix for each node inside a Mount.
     The walk is breadth-first, so an inner Mount overrides what its outer one set."""
     prefixes: dict[int, str] = {}
     for node in mod.nodes:
         if isinstance(node, ast.Call) and last_name(node.func) == "Mount":
-            path = const_str(arg(node, 0, "path"))
+            path = resolve_str(index, mod, arg(node, 0, "path"))
             if path is not None:
                 inner = join(prefixes.get(id(node), ""), path)
                 prefixes.update((id(n), inner) for n in ast.walk(node) if n is not node)
@@ -122,7 +128,8 @@ class RouteFinder:
                 continue
             call = node.value
             name = last_name(call.func)
-            prefix = const_str(keyword(call, "url_prefix" if name == "Blueprint" else "prefix"))
+            prefix_kw = "url_prefix" if name == "Blueprint" else "prefix"
+            prefix = resolve_str(self.index, mod, keyword(call, prefix_kw))
             owner = Owner(
                 kind=kind,
                 flask=name in ("Flask", "Blueprint"),
@@ -136,7 +143,21 @@ class RouteFinder:
     def _owner_key(self, mod: PyModule, expr: ast.AST) -> Key | None:
         if isinstance(expr, ast.Attribute) and expr.attr == "router":  # aiohttp app.router
             return self._owner_key(mod, expr.value) or self._symbol_key(mod, expr)
+        if isinstance(expr, ast.Call):  # add_subapp("/admin", admin_app()): what it returns
+            return self._returned_owner(mod, expr)
         return self._symbol_key(mod, expr)
+
+    def _returned_owner(self, mod: PyModule, call: ast.Call) -> Key | None:
+        symbol = self.index.resolve(mod, call.func)
+        fn = symbol.node if symbol is not None else None
+        if symbol is None or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Name):
+                key = (symbol.module.name, node.value.id)
+                if key in self.owners:
+                    return key
+        return None
 
     def _symbol_key(self, mod: PyModule, expr: ast.AST) -> Key | None:
         if isinstance(expr, ast.Name) and (mod.name, expr.id) in self.owners:
@@ -161,14 +182,16 @@ class RouteFinder:
             if method in ("include_router", "register_blueprint") and node.args:
                 child = self._owner_key(mod, node.args[0])
                 prefix_kw = "prefix" if method == "include_router" else "url_prefix"
-                prefix = const_str(keyword(node, prefix_kw))
+                prefix = resolve_str(self.index, mod, keyword(node, prefix_kw))
                 auth = self.auth.dependencies_list(mod, keyword(node, "dependencies"))
             elif method in ("mount", "add_subapp") and len(node.args) >= 2:
                 child = self._owner_key(mod, node.args[1])
-                prefix, auth = const_str(node.args[0]), False
+                prefix, auth = resolve_str(self.index, mod, node.args[0]), None
             elif method == "add_middleware" and node.args:
-                if AUTH_HOOK_NAME.search(last_name(node.args[0])):
-                    self.owners[parent].auth = combine(self.owners[parent].auth, None)
+                name = last_name(node.args[0])
+                if AUTH_HOOK_NAME.search(name):
+                    unclear = Auth(None, f"app-wide middleware {name} may cover it")
+                    self.owners[parent].auth = strongest(self.owners[parent].auth, unclear)
                 continue
             elif method == "before_request" and node.args:
                 self._hook(mod, parent, node.args[0])
@@ -199,12 +222,16 @@ class RouteFinder:
             owner = self.owners[key]
             # A blueprint's hook guards all its routes; an app-wide one usually exempts
             # some (health, login), so it only makes the answer unclear.
-            owner.auth = True if owner.kind == "router" else combine(owner.auth, None)
+            if owner.kind == "router":
+                owner.auth = Auth("required", f"before-request hook {name} on {key[1]}")
+            else:
+                unclear = Auth(None, f"app-wide hook {name} may cover it")
+                owner.auth = strongest(owner.auth, unclear)
 
     def _prefixes(self, key: Key | None, seen: frozenset[Key] = frozenset()) -> list[tuple]:
         """(full prefix, auth inherited from routers/mounts) for each place it is mounted."""
         if key is None:
-            return [("", False)]
+            return [("", None)]
         owner = self.owners[key]
         if not owner.mounts or key in seen:
             return [(owner.prefix, owner.auth)]
@@ -216,12 +243,12 @@ class RouteFinder:
                     prefix = join(parent_prefix, own)
                 else:  # include_router(prefix=) comes before the router's own prefix
                     prefix = join(join(parent_prefix, mount.prefix or ""), owner.prefix)
-                result.append((prefix, combine(parent_auth, mount.auth, owner.auth)))
+                result.append((prefix, strongest(parent_auth, mount.auth, owner.auth)))
         return result
 
     # -- pass 3: routes ----------------------------------------------------------------
     def _find_routes(self, mod: PyModule) -> None:
-        prefixes = _mount_prefixes(mod)
+        prefixes = _mount_prefixes(self.index, mod)
         for node in mod.nodes:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 for deco in node.decorator_list:
@@ -238,7 +265,8 @@ class RouteFinder:
         if attr not in (*HTTP_METHODS, "route", "api_route", "view"):
             return
         key = self._owner_key(mod, deco.func.value)
-        first, second = const_str(arg(deco, 0, "path")), const_str(arg(deco, 1, "path"))
+        first = resolve_str(self.index, mod, arg(deco, 0, "path"))
+        second = resolve_str(self.index, mod, arg(deco, 1, "path"))
         path: str | None
         if attr == "route" and second is not None and first is not None:
             methods, path = [first.upper()], second  # aiohttp: routes.route("GET", "/x")
@@ -259,8 +287,12 @@ class RouteFinder:
     def _call(self, mod: PyModule, call: ast.Call, name: str, prefix: str) -> None:
         base = call.func.value if isinstance(call.func, ast.Attribute) else None
         key = self._owner_key(mod, base) if base is not None else None
-        strings = [const_str(a) for a in call.args]
+        strings = [resolve_str(self.index, mod, a) for a in call.args]
         aiohttp_web = base is not None and self._is_aiohttp_web(mod, base)
+        # `app.router.add_route(...)` on an app passed in as a parameter (setup_routes(app)):
+        # aiohttp's router, even though the app object is not known here.
+        if key is None and isinstance(base, ast.Attribute) and base.attr == "router":
+            key = ("", "")  # no owner: no prefix, no inherited auth
         if name == "Route" and strings and strings[0] is not None and len(call.args) > 1:
             # Starlette Route(path, endpoint, methods=[...])
             methods = [m.upper() for m in str_list(keyword(call, "methods"))]
@@ -319,7 +351,7 @@ class RouteFinder:
             path,
             node,
             call.lineno,
-            False,
+            None,
             None,
             fallback=(mod, last_name(endpoint)),
         )
@@ -332,38 +364,34 @@ class RouteFinder:
         path: str,
         handler: Handler | None,
         line: int,
-        own_auth: bool,
+        own_auth: Auth | None,
         response: ast.expr | None,
         fallback: tuple[PyModule, str] | None = None,
     ) -> None:
         if handler is None:  # the view is defined outside the tree: locate the call
             assert fallback is not None
-            mod, handler_name, handler_auth = fallback[0], fallback[1], False
+            mod, handler_name, handler_auth = fallback[0], fallback[1], None
         else:
             handler_name, line = handler.name, handler.lineno
-            handler_auth = own_auth or self._handler_auth(mod, handler)
+            handler_auth = strongest(own_auth, handler_auth_of(self.auth, mod, handler))
         request_model, response_model = self._models(handler, response)
-        for prefix, inherited in self._prefixes(key):
+        for prefix, inherited in self._prefixes(key if key != ("", "") else None):
             full = join(prefix, path)
+            full = full if full.startswith("/") else "/" + full
+            auth = route_auth(handler_name, full, strongest(handler_auth, inherited))
             for method in methods:
                 self.endpoints.append(
                     Endpoint(
                         method=method,
-                        path=full if full.startswith("/") else "/" + full,
+                        path=full,
                         handler=handler_name,
                         location=Location(file=mod.rel, line=line),
-                        auth_required=combine(handler_auth, inherited),
+                        auth=auth.level,
+                        auth_evidence=auth.evidence,
                         request_model=request_model,
                         response_model=response_model,
                     )
                 )
-
-    def _handler_auth(self, mod: PyModule, handler: Handler) -> bool:
-        if isinstance(handler, ast.ClassDef):
-            return reads_authorization(handler) or any(
-                AUTH_NAME.search(last_name(b)) for b in handler.bases
-            )
-        return self.auth.function(mod, handler) or self.auth.decorators(handler)
 
     def _models(self, handler: Handler | None, response: ast.expr | None) -> tuple:
         """FastAPI request/response bodies: annotations naming the project's pydantic models."""
@@ -396,6 +424,28 @@ class RouteFinder:
         if response is None and names_model(handler.returns):
             response = handler.returns
         return request, ast.unparse(response) if response is not None else None
+
+
+def handler_auth_of(inspector: AuthInspector, mod: PyModule, handler: Handler) -> Auth | None:
+    """What the handler itself shows: its dependencies, decorators, header reads, checks."""
+    if isinstance(handler, ast.ClassDef):
+        base = next((last_name(b) for b in handler.bases if AUTH_NAME.search(last_name(b))), "")
+        if base:
+            return Auth("required", f"class {handler.name}({base})")
+        if reads_authorization(handler):
+            return Auth("required", f"{handler.name} reads the Authorization header")
+        return view_user_check(handler)
+    declared = strongest(inspector.function(mod, handler), inspector.decorators(handler))
+    if declared.level != "none":
+        return declared
+    return view_user_check(handler)
+
+
+def route_auth(handler: str, path: str, found: Auth) -> Auth:
+    """A login or registration endpoint takes credentials; it never requires them."""
+    if found.level in ("required", None) and is_login_endpoint(handler, path):
+        return Auth("none", f"login/registration endpoint ({found.evidence})")
+    return found
 
 
 def find_endpoints(index: PyIndex) -> list[Endpoint]:

@@ -29,6 +29,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so that `bdev --help` stays quick and each group stays independent.
     from bdev.cli import (
+        advisories_cmd,
         agents_cmd,
         analyze_cmd,
         audit_cmd,
@@ -46,6 +47,7 @@ def _register() -> None:
     app.add_typer(models_cmd.app, name="models")
     app.add_typer(config_cmd.app, name="config")
     app.add_typer(mcp_cmd.app, name="mcp")
+    app.add_typer(advisories_cmd.app, name="advisories")
     app.add_typer(run_cmd.sessions_app, name="sessions")
     app.add_typer(team_cmd.app, name="team")
     app.command("run")(run_cmd.run)

@@ -5,6 +5,8 @@ bdev.backend.analyze."""
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +19,10 @@ from rich.table import Table
 from bdev.backend.analyze import analyze as analyze_path
 from bdev.backend.analyze import context_response
 from bdev.backend.facts import BackendFacts
+from bdev.errors import BdevError
 
-_AUTH = {True: "[green]yes[/]", False: "no", None: "[yellow]?[/]"}
+_AUTH = {"required": "[green]required[/]", "optional": "optional", "none": "none",
+         None: "[yellow]?[/]"}  # fmt: skip
 
 
 def analyze(
@@ -26,9 +30,19 @@ def analyze(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="An interpreter with the service's dependencies: the routes are then read"
+            " from the framework by importing the app (in the sandbox), not from the code.",
+        ),
+    ] = None,
 ) -> None:
     """Describe a backend codebase: stack, entry point, endpoints, data, config, tests."""
-    facts = analyze_path(path)
+    if python and shutil.which(python) is None:
+        raise BdevError(f"--python {python}: no such interpreter")
+    facts = analyze_path(path, python=shutil.which(python) if python else None)
     if as_json:
         payload = facts.model_dump(mode="json")
         payload["context"] = context_response(facts)
@@ -49,12 +63,15 @@ def _render(out: Console, facts: BackendFacts) -> None:
     if entry is not None:
         out.print(f"entry point  {escape(entry.app or entry.file)}")
         if entry.command:
-            out.print(f"start        {escape(' '.join(entry.command))}")
+            out.print(f"start        {escape(shlex.join(entry.command))}")
+            source = f"{entry.source}; {entry.port_note}" if entry.port_note else entry.source
+            out.print(f"             [dim]from {escape(source)}[/]")
     else:
         out.print("entry point  [dim]not found[/]")
 
     if facts.endpoints:
-        table = Table(title=f"{len(facts.endpoints)} endpoints", title_justify="left")
+        title = f"{len(facts.endpoints)} endpoints ({facts.routes_method}: {facts.routes_note})"
+        table = Table(title=escape(title), title_justify="left")
         table.add_column("method", no_wrap=True)
         table.add_column("path", no_wrap=True)
         table.add_column("auth", no_wrap=True)
@@ -65,12 +82,13 @@ def _render(out: Console, facts: BackendFacts) -> None:
             models = f"{e.request_model or '-'} → {e.response_model or '-'}"
             if not (e.request_model or e.response_model):
                 models = ""
+            why = f"; auth: {e.auth_evidence}" if e.auth_evidence and e.auth != "none" else ""
             table.add_row(
                 e.method,
                 escape(e.path),
-                _AUTH[e.auth_required],
+                _AUTH.get(e.auth, _AUTH[None]),
                 escape(models),
-                escape(e.handler) + f"[dim]{escape(where)}[/]",
+                escape(e.handler) + f"[dim]{escape(where + why)}[/]",
             )
         out.print(table)
     else:

@@ -22,6 +22,8 @@ from bdev.backend.audit.load import bound_note
 from bdev.backend.audit.options import STEPS, AuditOptions, parse_skip
 from bdev.backend.audit.report import AuditReport
 from bdev.backend.audit.run import run_audit
+from bdev.backend.audit.sarif import check_target as check_sarif_target
+from bdev.backend.audit.sarif import write_sarif
 
 if TYPE_CHECKING:
     from bdev.config import Config
@@ -46,6 +48,10 @@ def audit(
     ] = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the report to FILE.md or FILE.html.")
+    ] = None,
+    sarif: Annotated[
+        Path | None,
+        typer.Option("--sarif", help="Also write the security findings to FILE as SARIF 2.1.0."),
     ] = None,
     cmd: Annotated[
         str | None, typer.Option("--cmd", help="Start command; {port} is replaced by the port.")
@@ -88,6 +94,25 @@ def audit(
             help="Run the service's tests, migrations and server unconfined (not in bubblewrap).",
         ),
     ] = False,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            "--auth",
+            help="Probe as this user: 'Header-Name: value', 'bearer:TOKEN',"
+            " 'login:POST /login {\"username\": \"a\", \"password\": \"b\"}' (JSON or a=b&c=d"
+            " form; the token field or the cookies of the answer are used) or '@recipe.yaml'"
+            " (method, path, json/form, token: field.path or cookie: NAME, register: a request"
+            " sent first). See docs/audit.md.",
+        ),
+    ] = None,
+    auth2: Annotated[
+        str | None,
+        typer.Option(
+            "--auth2",
+            help="A second user (same syntax as --auth): checks that it cannot read, change or"
+            " delete objects the first user created (IDOR).",
+        ),
+    ] = None,
 ) -> None:
     """Measure a backend service: tests, coverage, start-up, conformance, load, security."""
     from bdev.config import load_config
@@ -108,7 +133,11 @@ def audit(
         skip=parse_skip(skip),
         scenario=scenario,
         python=python or _relative_to(path, config.audit.python),
+        auth=auth,
+        auth2=auth2,
     )
+    if sarif is not None:
+        check_sarif_target(sarif)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     _use_sandbox(config, path.resolve(), err)
     with err.status("analysing…") as status:
@@ -128,6 +157,9 @@ def audit(
     if report is not None:
         write_report(result, report)
         err.print(f"report written to {report}")
+    if sarif is not None:
+        write_sarif(result, sarif)
+        err.print(f"SARIF written to {sarif}")
     if as_json:
         print(json.dumps(result.to_json()))
     else:
@@ -160,6 +192,7 @@ def _num(value: float | int | None, fmt: str = "{}") -> str:
 def scorecard_table(report: AuditReport) -> Table:
     t, lat = report.tests, report.latency_ms
     table = Table("measure", "value", title=f"Audit of {report.root}", title_justify="left")
+    table.add_row("start command", Text(report.start.line() if report.start else "none found"))
     env = report.step("environment")
     if env is not None and env.status != "skipped":
         table.add_row("environment", Text(env.summary, _STYLE.get(env.status, "")))
@@ -174,7 +207,8 @@ def scorecard_table(report: AuditReport) -> Table:
     table.add_row("p50 / p95 / p99", latency)
     rate = None if report.error_rate is None else 100 * report.error_rate
     table.add_row("error rate", _num(rate, "{:.2f}%"))
-    table.add_row("security grade", report.security.grade or "not graded")
+    sec = report.security
+    table.add_row("security grade", sec.label or sec.grade or "not graded")
     for item in report.checklist:
         table.add_row(
             Text(item.name),

@@ -46,7 +46,8 @@ def progress(agent: str, status: str, report: AuditReport, endpoints_before: int
             "endpoints_created": max(report.endpoints - endpoints_before, 0),
             "test_coverage": f"{cov:.0f}%" if cov is not None else NOT_MEASURED,
             "response_time_p95": f"{p95:.0f}ms" if p95 is not None else NOT_MEASURED,
-            "security_score": report.security.grade or NOT_MEASURED,
+            # The label says "(static only)" when the running service was never probed.
+            "security_score": report.security.label or report.security.grade or NOT_MEASURED,
         },
         "evidence": {
             "endpoints_created": f"analyze: {report.endpoints} endpoints now, "
@@ -72,7 +73,7 @@ def delivery_notification(
         if p95 is not None
         else "latency not measured"
     )
-    grade = report.security.grade
+    grade = report.security.label or report.security.grade
     counts = report.security.counts
     if grade:
         worst = ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items()) if n) or "no findings"

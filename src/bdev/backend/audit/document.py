@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 
 from bdev.backend.audit.report import AuditReport
+from bdev.backend.audit.security_report import findings_html, findings_markdown
 from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 
@@ -41,6 +42,8 @@ def render_markdown(report: AuditReport) -> str:
         "",
         f"Started {report.started_at}, took {report.duration_s:.1f} s.",
         "",
+        f"Start command: {_start_line(report)}",
+        "",
         "## Scorecard",
         "",
         "| measure | value |",
@@ -51,7 +54,7 @@ def render_markdown(report: AuditReport) -> str:
         f"| latency p50 / p95 / p99 (ms, worst endpoint) | {_ms(lat.p50)} / {_ms(lat.p95)} /"
         f" {_ms(lat.p99)} |",
         f"| error rate under load | {_pct(report.error_rate, 100)} |",
-        f"| security grade | {sec.grade or 'not graded'} |",
+        f"| security grade | {sec.label or sec.grade or 'not graded'} |",
         "",
         "## Production checklist",
         "",
@@ -75,13 +78,12 @@ def render_markdown(report: AuditReport) -> str:
             f" {r['bound_by']} |"
             for r in lat.per_endpoint
         ]
-    if sec.findings:
-        out += ["", "## Security findings", "", "| severity | CWE | title | location | tool |"]
-        out += ["| --- | --- | --- | --- | --- |"]
-        out += [
-            f"| {f.severity} | {f.cwe} | {_cell(f.title)} | {_cell(f.location)} | {f.tool} |"
-            for f in sec.findings
-        ]
+    out += findings_markdown(report)
+    reached = traffic_reached(report)
+    if reached:
+        out += ["", "## Traffic reached", "", "| step | endpoint | responses |"]
+        out += ["| --- | --- | --- |"]
+        out += [f"| {step} | {_cell(ep)} | {_cell(codes)} |" for step, ep, codes in reached]
     out += ["", "## Steps", "", "| step | status | time (s) | summary |"]
     out += ["| --- | --- | ---: | --- |"]
     out += [
@@ -91,6 +93,26 @@ def render_markdown(report: AuditReport) -> str:
     if failed_env:
         out += ["", "## Environment", "", failed_env[0], "", "```text", failed_env[1], "```"]
     return "\n".join(out) + "\n"
+
+
+def traffic_reached(report: AuditReport) -> list[tuple[str, str, str]]:
+    """(step, endpoint, status counts) for every endpoint the load and the probes sent
+    requests to: what the verdicts rest on."""
+    rows: list[tuple[str, str, str]] = []
+    for name in ("load", "probes"):
+        step = report.step(name)
+        reached = step.data.get("reached") if step is not None else None
+        if isinstance(reached, dict):
+            rows += [(name, ep, str(codes)) for ep, codes in reached.items()]
+    return rows
+
+
+def _start_line(report: AuditReport) -> str:
+    start = report.start
+    if start is None:
+        return "none found (pass one with --cmd)"
+    note = f"; {start.port_note}" if start.port_note else ""
+    return f"`{start.command}` (from {start.source}{note})"
 
 
 def _failed_environment(report: AuditReport) -> tuple[str, str] | None:
@@ -112,6 +134,8 @@ th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 </style></head><body>
 <h1>Audit of <code>{{ r.root }}</code></h1>
 <p>Started {{ r.started_at }}, took {{ "%.1f"|format(r.duration_s) }} s.</p>
+<p>Start command: {% if r.start %}<code>{{ r.start.command }}</code> (from {{ r.start.source
+}}{% if r.start.port_note %}; {{ r.start.port_note }}{% endif %}){% else %}none found{% endif %}</p>
 <h2>Scorecard</h2>
 <table>
 <tr><th>endpoints</th><td>{{ r.endpoints }}</td></tr>
@@ -121,7 +145,7 @@ th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 <tr><th>latency p50 / p95 / p99 (ms, worst endpoint)</th>
 <td>{{ ms(r.latency_ms.p50) }} / {{ ms(r.latency_ms.p95) }} / {{ ms(r.latency_ms.p99) }}</td></tr>
 <tr><th>error rate under load</th><td>{{ pct(r.error_rate, 100) }}</td></tr>
-<tr><th>security grade</th><td>{{ r.security.grade or "not graded" }}</td></tr>
+<tr><th>security grade</th><td>{{ r.security.label or r.security.grade or "not graded" }}</td></tr>
 </table>
 <h2>Production checklist</h2>
 <table><tr><th>check</th><th>status</th><th>evidence</th></tr>
@@ -136,11 +160,11 @@ th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertica
 <td>{{ "%.0f"|format(e.rps) }}</td><td>{{ ms(e.p50_ms) }}</td><td>{{ ms(e.p95_ms) }}</td>
 <td>{{ ms(e.p99_ms) }}</td><td>{{ e.non_2xx_3xx + e.socket_errors }}</td><td>{{ e.bound_by }}</td>
 </tr>{% endfor %}</table>{% endif %}
-{% if r.security.findings %}<h2>Security findings</h2>
-<table><tr><th>severity</th><th>CWE</th><th>title</th><th>location</th><th>tool</th></tr>
-{% for f in r.security.findings %}<tr><td>{{ f.severity }}</td><td>{{ f.cwe }}</td>
-<td>{{ f.title }}</td><td>{{ f.location }}</td><td>{{ f.tool }}</td></tr>{% endfor %}
-</table>{% endif %}
+{{ security|safe }}
+{% if reached %}<h2>Traffic reached</h2>
+<table><tr><th>step</th><th>endpoint</th><th>responses</th></tr>
+{% for step, ep, codes in reached %}<tr><td>{{ step }}</td><td>{{ ep }}</td><td>{{ codes }}</td>
+</tr>{% endfor %}</table>{% endif %}
 <h2>Steps</h2>
 <table><tr><th>step</th><th>status</th><th>time (s)</th><th>summary</th></tr>
 {% for s in r.steps %}<tr><td>{{ s.name }}</td><td>{{ s.status }}</td>
@@ -155,7 +179,9 @@ _env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 def render_html(report: AuditReport) -> str:
     return _env.from_string(_HTML).render(
-        r=report, ms=_ms, pct=_pct, ceiling=_ceiling, env=_failed_environment(report)
+        r=report, ms=_ms, pct=_pct, ceiling=_ceiling, env=_failed_environment(report),
+        reached=traffic_reached(report),
+        security=findings_html(report),
     )
 
 

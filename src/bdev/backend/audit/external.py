@@ -17,10 +17,10 @@ from bdev.backend.audit.security.static import run_static_security
 from bdev.backend.facts import BackendFacts
 
 
-def _call(step: str, target: Callable[..., StepResult], *args: Any) -> StepResult:
+def _call(step: str, target: Callable[..., StepResult], *args: Any, **kwargs: Any) -> StepResult:
     start = time.monotonic()
     try:
-        result = target(*args)
+        result = target(*args, **kwargs)
     except Exception as e:  # a broken step must not cost the audit its other results
         return StepResult(
             name=step,
@@ -39,8 +39,11 @@ def static_security(root: Path, facts: BackendFacts) -> StepResult:
     return _call("security", run_static_security, root, facts)
 
 
-def probes(base_url: str, facts: BackendFacts, openapi: dict | None) -> StepResult:
-    return _call("probes", run_probes, base_url, facts, openapi)
+def probes(
+    base_url: str, facts: BackendFacts, openapi: dict | None, **options: Any
+) -> StepResult:
+    """`options`: run_probes' keywords (auth, auth2, marker_dir)."""
+    return _call("probes", run_probes, base_url, facts, openapi, **options)
 
 
 def conformance(base_url: str, openapi: dict | None) -> StepResult:

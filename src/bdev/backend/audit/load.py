@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from bdev.backend.audit.procs import LOOPBACK, free_port, stop_group, tail, wait_for_port
 from bdev.backend.audit.results import StepResult, StepStatus
+from bdev.backend.audit.traffic import describe_statuses
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
 
@@ -67,6 +69,41 @@ class LoadRun(BaseModel):
     p99_ms: float | None
     max_ms: float | None = None
     bound_by: str | None = None  # "service" | "generator"; None for the ceiling itself
+    # What the traffic reached: HTTP status -> responses ("200": 950, "500": 50).
+    status_counts: dict[str, int] = Field(default_factory=dict)
+    # The responses the percentiles were taken over, e.g. "100% 2xx/3xx" or "100% 404".
+    measured_on: str = ""
+    # Most responses were 4xx/5xx: the percentiles time error pages, not the endpoint's
+    # work, so they are reported but never pass a latency target.
+    mostly_errors: bool = False
+
+    @property
+    def reached(self) -> str:
+        """The status counts as a reader wants them: "200×950, 500×50"."""
+        return describe_statuses(self.status_counts, self.socket_errors)
+
+
+def _error_codes(counts: dict[str, int]) -> dict[str, int]:
+    # HTTP codes ("404") or, from a generator that only counted classes, "4xx/5xx".
+    return {code: n for code, n in counts.items() if code[:1] in ("4", "5")}
+
+
+def measured_on(counts: dict[str, int]) -> tuple[str, bool]:
+    """What percentiles over these responses time, and whether most were errors."""
+    total = sum(counts.values())
+    if not total:
+        return "no response", True
+    errors = _error_codes(counts)
+    share = sum(errors.values()) / total
+    ok = f"{100 * (1 - share):.0f}% 2xx/3xx"
+    if not errors:
+        return ok, False
+    detail = (
+        f"{100 * share:.0f}% {next(iter(errors))}"
+        if len(errors) == 1
+        else f"{100 * share:.0f}% 4xx/5xx ({describe_statuses(errors)})"
+    )
+    return (detail if share > 0.5 else f"{ok}, {detail}"), share > 0.5
 
 
 def load_scenario(path: Path) -> list[Target]:
@@ -192,10 +229,12 @@ def run_load(
         runs.append(run)
 
     measured = [r for r in runs if r.p95_ms is not None]
-    worst = max(measured, key=lambda r: r.p95_ms or 0.0, default=None)
+    judged = [r for r in measured if not r.mostly_errors]
+    worst = max(judged, key=lambda r: r.p95_ms or 0.0, default=None)
     attempts = sum(r.requests + r.socket_errors for r in runs)
     errors = sum(r.non_2xx_3xx + r.socket_errors for r in runs)
     error_rate = errors / attempts if attempts else None
+    unjudged = [latency_not_checked(r) for r in measured if r.mostly_errors]
     data = {
         "generator": generator,
         "concurrency": concurrency,
@@ -206,26 +245,43 @@ def run_load(
         "error_rate": error_rate,
         "not_loaded": not_loaded,
         "problems": problems,
+        "reached": {r.target: r.reached for r in runs},
+        "latency_not_checked": unjudged,
     }
+    reached = "; reached: " + "; ".join(f"{r.target} {r.reached}" for r in runs)
     status: StepStatus
-    if worst is None:
+    if not measured:
         status = "error"
         summary = f"{generator} completed no request" + "".join(f"; {p}" for p in problems)
+    elif worst is None:  # every endpoint answered mostly with errors
+        status = "failed"
+        summary = (
+            f"{generator}, {len(runs)} endpoint(s): latency not checked, most responses were"
+            f" errors ({'; '.join(unjudged)}); error rate {100 * (error_rate or 0):.2f}%"
+            + reached
+        )
     else:
         status = "ok"
         summary = (
             f"{generator}, {len(runs)} endpoint(s) x {duration_s:g} s at {concurrency} connections:"
-            f" worst p95 {worst.p95_ms:.1f} ms ({worst.target}{bound_note(worst.bound_by)}),"
-            f" error rate {100 * (error_rate or 0):.2f}%;"
+            f" worst p95 {worst.p95_ms:.1f} ms ({worst.target}{bound_note(worst.bound_by)},"
+            f" measured on {worst.measured_on}), error rate {100 * (error_rate or 0):.2f}%;"
             + (
                 f" generator ceiling p95 {ceiling.p95_ms or 0:.1f} ms at {ceiling.rps:.0f} req/s"
                 if ceiling
                 else " no generator ceiling"
             )
+            + (f"; latency not checked for {'; '.join(unjudged)}" if unjudged else "")
+            + reached
         )
     return StepResult(
         name="load", status=status, duration_s=time.monotonic() - start, summary=summary, data=data
     )
+
+
+def latency_not_checked(run: LoadRun) -> str:
+    """Why an endpoint's percentiles judge nothing: "GET /x: p95 2.1 ms measured on 100% 404"."""
+    return f"{run.target}: p95 {run.p95_ms or 0:.1f} ms measured on {run.measured_on}"
 
 
 # --- wrk ----------------------------------------------------------------------------------
@@ -236,19 +292,35 @@ wrk.body = {body}
 {headers}
 local cap = {cap}
 local count = 0
+local threads = {{}}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+-- Per-thread status counts (a global, so done() can read it with thread:get).
+statuses = {{}}
 
 function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
   count = count + 1
   if count >= cap then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local merged = {{}}
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses") or {{}}) do merged[code] = (merged[code] or 0) + n end
+  end
+  local parts = {{}}
+  for code, n in pairs(merged) do table.insert(parts, string.format('"%d":%d', code, n)) end
   io.write(string.format(
     '\\nBDEV_RESULT {{"requests":%d,"duration_us":%d,"non_2xx_3xx":%d,"socket_errors":%d,' ..
-    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d}}\\n',
+    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"statuses":{{%s}}}}\\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    table.concat(parts, ",")))
 end
 """
 
@@ -297,15 +369,19 @@ def _wrk(
         non_ok=raw["non_2xx_3xx"],
         socket_errors=raw["socket_errors"],
         percentiles_ms=[raw[k] / 1000 for k in ("p50_us", "p95_us", "p99_us", "max_us")],
+        statuses=raw.get("statuses") or {},
     )
 
 
 def _load_run(
     label: str, *, requests: int, duration_s: float, non_ok: int, socket_errors: int,
-    percentiles_ms: list[float],
+    percentiles_ms: list[float], statuses: dict[str, int],
 ) -> LoadRun:  # fmt: skip
     attempts = requests + socket_errors
     p50, p95, p99, pmax = percentiles_ms if requests else [None] * 4
+    if not statuses and requests:  # a generator that counted no codes: the classes it did count
+        statuses = {k: v for k, v in (("2xx/3xx", requests - non_ok), ("4xx/5xx", non_ok)) if v}
+    on, mostly_errors = measured_on(statuses)
     return LoadRun(
         target=label,
         requests=requests,
@@ -318,6 +394,9 @@ def _load_run(
         p95_ms=p95,
         p99_ms=p99,
         max_ms=pmax,
+        status_counts=dict(sorted(statuses.items())),
+        measured_on=on,
+        mostly_errors=mostly_errors,
     )
 
 
@@ -329,6 +408,7 @@ async def _httpx(
 ) -> LoadRun:
     latencies: list[float] = []
     counts = {"sent": 0, "non_ok": 0, "socket": 0}
+    statuses: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     start = time.perf_counter()
     deadline = start + duration_s
@@ -350,6 +430,7 @@ async def _httpx(
                     continue
                 latencies.append(time.perf_counter() - t0)
                 counts["non_ok"] += response.status_code >= 400
+                statuses[str(response.status_code)] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     latencies.sort()
@@ -360,6 +441,7 @@ async def _httpx(
         non_ok=counts["non_ok"],
         socket_errors=counts["socket"],
         percentiles_ms=[1000 * _nearest_rank(latencies, q) for q in (50, 95, 99, 100)],
+        statuses=dict(statuses),
     )
 
 

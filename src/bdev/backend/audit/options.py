@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bdev.backend.audit.security.auth import AuthSpec, parse_auth
 from bdev.config import AuditConfig, Config, GatesConfig
 from bdev.errors import BdevError
 
@@ -51,6 +52,12 @@ class AuditOptions:
     env_timeout_s: float = 900.0  # building the service's environment
     # The checklist's targets (coverage, p95): the configuration's `[gates]`.
     targets: GatesConfig = field(default_factory=GatesConfig)
+    # The probes' credentials, as given to --auth / --auth2 (syntax: security/auth.py):
+    # user A's for every probe, user B's for the IDOR check. Parsed below.
+    auth: str | None = None
+    auth2: str | None = None
+    auth_spec: AuthSpec | None = field(default=None, init=False, repr=False)
+    auth2_spec: AuthSpec | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config, **given: Any) -> AuditOptions:
@@ -97,6 +104,10 @@ class AuditOptions:
             self.python = str(Path(found).absolute())
         if self.scenario is not None and not Path(self.scenario).is_file():
             raise BdevError(f"scenario file not found: {self.scenario}")
+        if self.auth2 and not self.auth:
+            raise BdevError("--auth2 (a second user, for the IDOR check) needs --auth too")
+        self.auth_spec = parse_auth(self.auth, "--auth") if self.auth else None
+        self.auth2_spec = parse_auth(self.auth2, "--auth2") if self.auth2 else None
 
     def runs(self, step: str) -> bool:
         return step not in self.skip

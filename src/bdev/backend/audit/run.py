@@ -25,11 +25,17 @@ from bdev.backend.audit.load import load_scenario, run_load
 from bdev.backend.audit.migrations import run_migrations
 from bdev.backend.audit.options import AuditOptions
 from bdev.backend.audit.procs import free_port, port_in_use
-from bdev.backend.audit.report import AuditReport
+from bdev.backend.audit.report import AuditReport, StartInfo
 from bdev.backend.audit.results import StepResult
 from bdev.backend.audit.scorecard import build_scorecard
 from bdev.backend.audit.services import SUPPORTED, throwaway_services
-from bdev.backend.audit.startup import Service, StartupError, running_service, startup_result
+from bdev.backend.audit.startup import (
+    Service,
+    StartupError,
+    running_service,
+    start_plan,
+    startup_result,
+)
 from bdev.backend.audit.testrun import run_tests
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
@@ -70,7 +76,21 @@ def run_audit(
         steps=audit.steps,
         facts=facts,
         openapi=audit.openapi,
+        start=_start_info(facts, options, audit.steps),
     )
+
+
+def _start_info(
+    facts: BackendFacts, options: AuditOptions, steps: list[StepResult]
+) -> StartInfo | None:
+    """The command the start-up step ran, else the one it would have run."""
+    try:
+        plan = start_plan(facts, options.cmd)
+    except StartupError:
+        return None
+    ran = next((s for s in steps if s.name == "startup" and s.data.get("command")), None)
+    command = str(ran.data["command"]) if ran else plan.text
+    return StartInfo(command=command, source=plan.source, port_note=plan.port_note)
 
 
 def _analyze(root: Path) -> BackendFacts:
@@ -88,6 +108,13 @@ def _require_backend(root: Path, facts: BackendFacts, options: AuditOptions) -> 
         f"{root}: does not look like a backend service (no source code, entry point or"
         " endpoints found); point at the service's root directory"
     )
+
+
+def _not_started(steps: list[StepResult]) -> str:
+    """Why the runtime steps measured nothing: the start-up step's own first line."""
+    startup = next((s for s in steps if s.name == "startup"), None)
+    said = (startup.summary.splitlines() or [""])[0] if startup else ""
+    return "not checked: the service did not start" + (f" ({said})" if said else "")
 
 
 def needed_services(facts: BackendFacts) -> list[str]:
@@ -136,6 +163,7 @@ class _Audit:
     def run(self, workdir: Path) -> None:
         opts, facts, root = self.options, self.facts, self.root
         self._environment(workdir)
+        self._routes(workdir)
         # The suite runs first and alone: tests bring their own data (SQLite, fixtures), and
         # tables they create would make the migration check below fail for the wrong reason.
         self.needs_env(
@@ -154,8 +182,9 @@ class _Audit:
             with contextlib.ExitStack() as running:
                 service = self._startup(running, workdir)
                 if service is None:
+                    why = _not_started(self.steps)
                     for name in ("conformance", "probes", "load"):
-                        self.skip(name, "the service is not running")
+                        self.skip(name, why)
                 else:
                     self._measure(service, workdir)
         # Static analysis needs no service: run it once the service no longer takes CPU.
@@ -164,7 +193,10 @@ class _Audit:
     def needs_env(self, name: str, work: Callable[[], StepResult]) -> StepResult:
         """A step that runs the service's code: not checked without its environment."""
         if self.no_env is not None and self.options.runs(name):
-            why = f"not run: the service's environment could not be built ({self.no_env})"
+            why = (
+                "not checked: environment: the service's environment could not be built"
+                f" ({self.no_env})"
+            )
             return self.record(StepResult(name=name, status="skipped", summary=why))
         return self.step(name, work)
 
@@ -227,6 +259,24 @@ class _Audit:
             self.root, self.facts, workdir, env, self.options.migration_timeout_s, self.python
         )
 
+    def _routes(self, workdir: Path) -> None:
+        """Routes as the framework sees them, once the service's environment exists."""
+        if self.no_env is not None or not self.options.runs("startup"):
+            why = "the service's environment could not be built" if self.no_env else "--skip"
+            self.facts.routes_note = f"read from the code: not introspected ({why})"
+            return
+        from bdev.backend.analyze import refresh_routes
+
+        refresh_routes(self.root, self.facts, python=self.python, env=dict(self.env),
+                       workdir=workdir)  # fmt: skip
+        self.progress(f"routes: {self.facts.routes_method}: {self.facts.routes_note}")
+
+    def _port(self) -> int:
+        """--port, else the port the project's own command fixes, else a free one."""
+        entry = self.facts.entry_point
+        fixed = entry.fixed_port if entry is not None and not self.options.cmd else None
+        return self.options.port or fixed or free_port()
+
     def _startup(self, stack: contextlib.ExitStack, workdir: Path) -> Service | None:
         holder: list[Service] = []
 
@@ -236,7 +286,7 @@ class _Audit:
                 running_service(
                     self.root,
                     self.facts,
-                    port=self.options.port or free_port(),
+                    port=self._port(),
                     cmd=self.options.cmd,
                     env=self.env,
                     log=workdir / "service.log",
@@ -254,7 +304,17 @@ class _Audit:
         opts, facts, url = self.options, self.facts, service.base_url
         openapi = self.openapi = external.fetch_openapi(url, facts)
         self.step("conformance", lambda: external.conformance(url, openapi))
-        self.step("probes", lambda: external.probes(url, facts, openapi))
+        self.step(
+            "probes",
+            lambda: external.probes(
+                url,
+                facts,
+                openapi,
+                auth=opts.auth_spec,
+                auth2=opts.auth2_spec,
+                marker_dir=service.log.parent,  # the sandbox binds it writable, same path
+            ),
+        )
         self.step(
             "load",
             lambda: run_load(

@@ -4,6 +4,12 @@ The service runs in its own process group with output to a log file; `running_se
 always stops the whole group on exit, and a start-up failure carries the log's tail.
 It runs in the sandbox (bdev.sandbox) on the host's network namespace: bdev measures it
 from outside over 127.0.0.1 (the module docstring of bdev.sandbox says why).
+
+The command is `--cmd`, else the one the project documents (bdev.backend.startcmd gives
+the order). The run is the deployment, not development: the project's dotenv files
+(`.flaskenv`, `.env`) may switch Flask's debugger on for `flask run`, so DEPLOYMENT_ENV
+switches it off; a command that asks for debug itself (`--debug`, `app.run(debug=True)`)
+keeps it, since that is how the project is served.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from bdev.backend.audit.results import StepResult
 from bdev.backend.facts import BackendFacts
 from bdev.sandbox import Network, confine
 
+# Set for the service's run (over bdev's own environment too); dotenv loaders never
+# override what the environment already has.
+DEPLOYMENT_ENV = {"FLASK_DEBUG": "0", "FLASK_ENV": "production"}
+
 
 class StartupError(Exception):
     """The service did not come up; the message says why (with the log's tail)."""
@@ -40,23 +50,42 @@ class Service:
     proc: subprocess.Popen
     health: list[dict] = field(default_factory=list)
     ready_after_s: float = 0.0
+    source: str = ""  # where the command comes from
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    argv: list[str]  # "{port}" still in it
+    source: str  # "--cmd", "Procfile line 1 (web)", ...
+    port_note: str = ""
+
+    @property
+    def text(self) -> str:
+        return shlex.join(self.argv)
+
+
+def start_plan(facts: BackendFacts, cmd: str | None) -> StartPlan:
+    """The command that starts the service and where it comes from: --cmd, the one the
+    project documents, or a guess from the application object."""
+    entry = facts.entry_point
+    if cmd:
+        return StartPlan(shlex.split(cmd), "--cmd")
+    if entry and entry.command:
+        return StartPlan(list(entry.command), entry.source or "analysis", entry.port_note)
+    if entry and entry.app and facts.framework == "flask":
+        argv = ["python", "-m", "flask", "--app", entry.app, "run", "--port", "{port}"]
+        return StartPlan(argv, "guess from the Flask application object")
+    if entry and entry.app:
+        argv = ["python", "-m", "uvicorn", entry.app, "--port", "{port}"]
+        return StartPlan(argv, "guess from the ASGI application object")
+    raise StartupError("no start command found: pass one with --cmd 'CMD {port}'")
 
 
 def start_command(
     facts: BackendFacts, cmd: str | None, port: int, python: str = sys.executable
 ) -> list[str]:
     """The argv that starts the service on `port`: --cmd, the analysed one, or a guess."""
-    if cmd:
-        argv = shlex.split(cmd)
-    elif facts.entry_point and facts.entry_point.command:
-        argv = list(facts.entry_point.command)
-    elif facts.entry_point and facts.entry_point.app and facts.framework == "flask":
-        argv = ["python", "-m", "flask", "--app", facts.entry_point.app, "run", "--port", "{port}"]
-    elif facts.entry_point and facts.entry_point.app:
-        argv = ["python", "-m", "uvicorn", facts.entry_point.app, "--port", "{port}"]
-    else:
-        raise StartupError("no start command found: pass one with --cmd 'CMD {port}'")
-    argv = [arg.replace("{port}", str(port)) for arg in argv]
+    argv = [arg.replace("{port}", str(port)) for arg in start_plan(facts, cmd).argv]
     # Run with the service's interpreter: the one the tests ran under; a bare "python"
     # may not exist or may be another environment.
     if argv[0] in ("python", "python3"):
@@ -89,7 +118,7 @@ def running_service(
     if not _runnable(argv[0], root, env.get("PATH")):  # said here: bwrap would only log it
         raise StartupError(f"could not run {shlex.join(argv)}: no such command")
     confined = confine(
-        argv, cwd=root, env={**env, "PORT": str(port)}, writable=[log.parent],
+        argv, cwd=root, env={**env, **DEPLOYMENT_ENV, "PORT": str(port)}, writable=[log.parent],
         network=Network.HOST,
     )  # fmt: skip
     with log.open("wb") as out:
@@ -102,7 +131,8 @@ def running_service(
             raise StartupError(f"could not run {shlex.join(argv)}: {e.strerror}") from e
     try:
         ready_after = _wait_until_answering(proc, base_url, probe_path(facts), log, timeout_s)
-        service = Service(base_url, port, argv, log, proc, ready_after_s=ready_after)
+        source = start_plan(facts, cmd).source
+        service = Service(base_url, port, argv, log, proc, ready_after_s=ready_after, source=source)
         service.health = [check_endpoint(base_url, path) for path in facts.health_endpoints]
         yield service
     finally:
@@ -184,6 +214,7 @@ def startup_result(service: Service, duration_s: float) -> StepResult:
         summary=summary,
         data={
             "command": shlex.join(service.command),
+            "command_source": service.source,
             "base_url": service.base_url,
             "ready_after_s": round(service.ready_after_s, 3),
             "health": service.health,

@@ -3,24 +3,36 @@
 `coverage run -m pytest` in the service directory, results read from a JUnit XML file
 (sturdier than scraping pytest's summary line, which plugins reword) and the line-coverage
 percent from `coverage json`.
+
+pytest runs `unittest.TestCase` suites too, but its default file pattern (`test_*.py`)
+misses `tests.py` and the like: `unittest_files` finds those, and they are passed to
+pytest explicitly (see `discovery`). A suite that cannot run because the environment
+lacks a module is "not checked: environment: ...", never a failure (`envproblem`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from bdev.backend.audit.discovery import discovery
+from bdev.backend.audit.envproblem import environment_problem
 from bdev.backend.audit.procs import run_bounded, tail
 from bdev.backend.audit.results import StepResult, StepStatus
+from bdev.backend.audit.unittest_output import FAILED_IMPORT, parse_unittest, unittest_failures
 
 # Test code and virtualenvs would inflate the percent: measure the service's own code.
 # Anchored at the root: a bare "*/tests/*" would omit everything when the service
 # itself lives under some tests/ folder (as fixtures do).
-OMIT = ("tests/*", "*/tests/*", "*test_*.py", "*_test.py", "*conftest.py", ".venv/*", "venv/*")
+OMIT = (
+    "tests/*", "*/tests/*", "*test_*.py", "*_test.py", "*conftest.py", ".venv/*", "venv/*",
+    "tests.py", "*/tests.py",
+)  # fmt: skip
 
 
 def omit_patterns(root: Path) -> str:
@@ -57,17 +69,25 @@ def run_tests(
     junit = workdir / "junit.xml"
     cov_json = workdir / "coverage.json"
     env = {**env, "COVERAGE_FILE": str(workdir / ".coverage")}
+    found = discovery(root, paths)
+    coverage = [
+        python, "-m", "coverage", "run",
+        f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
+    ]  # fmt: skip
+    if found.runner == "django":
+        runner = ["manage.py", *found.args]
+    else:
+        runner = ["-m", "pytest", "-q", *found.args]
+        coverage += ["-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+                     *JUNIT_CAPTURE, *found.args]  # fmt: skip
     run = run_bounded(
-        [
-            python, "-m", "coverage", "run",
-            f"--source={coverage_source(root)}", f"--omit={omit_patterns(root)}",
-            "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
-            *JUNIT_CAPTURE, *paths,
-        ],
+        coverage if found.runner == "pytest" else [*coverage, *runner],
         cwd=root, timeout_s=timeout_s, log=workdir / "pytest.log", env=env,
     )  # fmt: skip
     data: dict = {
-        "command": "coverage run -m pytest -q",
+        "command": shlex.join(["coverage", "run", *runner]),
+        "runner": found.runner,
+        "discovery": found.how,
         "python": python,
         "output_tail": tail(run.output),
     }
@@ -79,26 +99,44 @@ def run_tests(
             summary=f"test suite timed out after {timeout_s:g} s", data={**data, "timed_out": True},
         )  # fmt: skip
 
-    counts = read_junit(junit) or parse_summary(run.output)
+    if found.runner == "django":
+        counts = parse_unittest(run.output)
+        failures = unittest_failures(run.output)
+    else:
+        counts = read_junit(junit) or parse_summary(run.output)
+        failures = read_failures(junit)
     if counts:
         data.update(counts)
-        data["failures"] = read_failures(junit)
+        data["failures"] = failures
     else:
         data.update(passed=None, failed=None, errors=None, skipped=None)
     data["exit_code"] = run.returncode
+    ran = run.returncode in _RAN and counts is not None
+    if ran and FAILED_IMPORT in run.output and environment_problem(root, run.output):
+        ran = False  # unittest turned a module it could not import into an "error"
+    # Coverage of a suite that did not run measures nothing: None ("not checked").
     data["coverage_percent"] = (
-        _coverage_percent(root, workdir, cov_json, env, python) if counts else None
+        _coverage_percent(root, workdir, cov_json, env, python) if ran else None
     )
 
     status: StepStatus
-    if run.returncode == _NO_TESTS:
+    none_ran = counts is not None and not any(counts.values())  # unittest: "Ran 0 tests"
+    if run.returncode == _NO_TESTS or (found.runner == "django" and none_ran):
         status, summary = "failed", "no tests were collected"
-    elif run.returncode not in _RAN or counts is None:
+    elif not ran and (problem := environment_problem(root, run.output)):
+        status, summary = "error", f"not checked: environment: {problem}"
+        data["environment_problem"] = problem
+    elif not ran or counts is None:
         status = "error"
-        summary = f"pytest could not run the suite (exit code {run.returncode}): {_why(run.output)}"
+        summary = (
+            f"{found.runner} could not run the suite (exit code {run.returncode}):"
+            f" {_why(run.output)}"
+        )
     else:
         status = "ok" if run.returncode == 0 else "failed"
         summary = f"{counts['passed']} passed, {counts['failed']} failed, {counts['errors']} errors"
+        if found.added:
+            summary += f" (with {', '.join(found.added)}, beyond pytest's default pattern)"
         if data["coverage_percent"] is not None:
             summary += f"; line coverage {data['coverage_percent']:.1f}%"
     return StepResult(

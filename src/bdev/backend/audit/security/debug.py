@@ -19,7 +19,7 @@ MAX_FILES = 2000
 
 def debug_in_code(root: Path) -> list[Finding]:
     findings = []
-    for path in _python_files(root)[:MAX_FILES]:
+    for path in python_files(root):
         try:
             source = path.read_text(errors="replace")
             tree = ast.parse(source)
@@ -48,12 +48,13 @@ def debug_in_code(root: Path) -> list[Finding]:
     return findings
 
 
-def _python_files(root: Path) -> list[Path]:
-    files = []
+def python_files(root: Path) -> list[Path]:
+    """The service's own Python files (no tests, virtualenvs or vendored trees), capped."""
+    files: list[Path] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)  # prune: never walk a venv
         files += [Path(folder) / n for n in sorted(names) if n.endswith(".py")]
-    return files
+    return files[:MAX_FILES]
 
 
 def _debug_switch(node: ast.AST, *, settings_file: bool) -> str:

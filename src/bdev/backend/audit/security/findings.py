@@ -1,8 +1,12 @@
-"""Collecting probe findings: one per (CWE, operation), the most severe one kept."""
+"""Collecting probe findings: one per (CWE, operation), the most severe one kept.
+
+A probe finding carries the exchange that shows it as `Finding.request` / `.response`
+(so the report can print a `curl` that reproduces it) as well as in `evidence`.
+"""
 
 from __future__ import annotations
 
-from bdev.backend.audit.results import Finding, Severity
+from bdev.backend.audit.results import Finding, HttpRequest, HttpResponse, Severity
 from bdev.backend.audit.security.http import Exchange
 from bdev.backend.audit.security.rubric import ORDER
 
@@ -34,11 +38,27 @@ def probe_finding(
     **extra: object,
 ) -> Finding:
     """A finding whose evidence is the request that showed it and the answer it got."""
+    evidence = ex.evidence(focus)
+    answer = evidence["response"]
     return Finding(
         cwe=cwe,
         severity=severity,
         title=title,
         location=location,
-        evidence={**ex.evidence(focus), **extra},
+        evidence={**evidence, **extra},
         tool="probe",
+        request=http_request(ex),
+        response=HttpResponse(
+            status=answer.get("status"),
+            headers=answer.get("headers", {}),
+            excerpt=answer.get("body", ""),
+            error=answer.get("error", ""),
+        ),
+    )
+
+
+def http_request(ex: Exchange) -> HttpRequest:
+    """The request of an exchange, as sent (bodies beyond http.REQUEST_BODY_KEPT: an excerpt)."""
+    return HttpRequest(
+        method=ex.method, url=ex.url, headers=dict(ex.request_headers), body=ex.request_body
     )

@@ -7,14 +7,17 @@ import json as jsonlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
 from bdev.errors import BdevError
 
 BODY_EXCERPT = 500
+# Request bodies up to this size are kept whole (a finding's request must be resendable).
+REQUEST_BODY_KEPT = 16 * 1024
 # The response headers worth keeping as evidence (the rest is noise).
 EVIDENCE_HEADERS = {
     "content-type",
@@ -26,6 +29,8 @@ EVIDENCE_HEADERS = {
     "content-security-policy",
     "strict-transport-security",
     "www-authenticate",
+    "location",
+    "set-cookie",
 }
 
 
@@ -56,8 +61,8 @@ class Exchange:
     method: str
     url: str
     endpoint: str  # "GET /users": the operation, for de-duplication
-    request_headers: dict[str, str]
-    request_body: str  # an excerpt
+    request_headers: dict[str, str]  # every header the probe set, credentials included
+    request_body: str  # the body as sent; an excerpt beyond REQUEST_BODY_KEPT
     response: httpx.Response | None
     error: str = ""
 
@@ -79,7 +84,10 @@ class Exchange:
             request["body"] = self.request_body
         if self.response is None:
             return {"request": request, "response": {"error": self.error}}
-        headers = {k: v for k, v in self.response.headers.items() if k.lower() in EVIDENCE_HEADERS}
+        headers: dict[str, str] = {}
+        for k, v in self.response.headers.multi_items():
+            if k.lower() in EVIDENCE_HEADERS:  # several Set-Cookie lines stay one per line
+                headers[k] = f"{headers[k]}\n{v}" if k in headers else v
         return {
             "request": request,
             "response": {
@@ -105,14 +113,19 @@ class ProbeClient:
     observers: list[Callable[[Exchange], None]] = field(default_factory=list)
     # Tests hand in an httpx.MockTransport; the audit always talks to the real socket.
     transport: httpx.BaseTransport | None = None
+    # Sent with every request unless the probe asks for another identity or none (--auth).
+    auth_headers: dict[str, str] = field(default_factory=dict)
     sent: int = 0
 
     def __post_init__(self) -> None:
         require_loopback(self.base_url)
         self._deadline = time.monotonic() + self.max_seconds
         self.base_url = self.base_url.rstrip("/")
-        # No cookies kept and no redirects followed: each probe sees exactly one answer.
+        # No cookies kept and no redirects followed: each probe sees exactly one answer,
+        # and sends exactly the identity it chose (a kept session cookie would make an
+        # "anonymous" request logged in). httpx keeps cookies unless its jar refuses them.
         self._http = httpx.Client(
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             timeout=self.timeout_s,
             follow_redirects=False,
             trust_env=False,
@@ -130,30 +143,40 @@ class ProbeClient:
         endpoint: str = "",
         headers: dict[str, str] | None = None,
         json: Any = None,
+        form: dict[str, str] | None = None,
         content: bytes | None = None,
         timeout_s: float | None = None,
+        as_user: dict[str, str] | None = None,
+        anonymous: bool = False,
     ) -> Exchange:
-        """Send `path` (already encoded, query included) to the service."""
+        """Send `path` (already encoded, query included) to the service, with the client's
+        credentials unless `as_user` (another identity's headers) or `anonymous` says
+        otherwise."""
         if self.sent >= self.max_requests:
             raise BudgetExhausted(f"{self.max_requests} requests")
         if time.monotonic() > self._deadline:
             raise BudgetExhausted(f"{self.max_seconds:.0f} seconds")
         self.sent += 1
         url = self.base_url + path
-        body_excerpt = ""
+        identity = {} if anonymous else (self.auth_headers if as_user is None else as_user)
+        headers = {**identity, **(headers or {})}
         if json is not None:
             content = jsonlib.dumps(json).encode()
-            headers = {"Content-Type": "application/json", **(headers or {})}
+            headers = {"Content-Type": "application/json", **headers}
+        elif form is not None:
+            content = urlencode(form).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        body_text = ""
         if content is not None:
-            body_excerpt = content[:200].decode(errors="replace")
-            if len(content) > 200:
-                body_excerpt += f"... ({len(content)} bytes)"
+            body_text = content[:REQUEST_BODY_KEPT].decode(errors="replace")
+            if len(content) > REQUEST_BODY_KEPT:
+                body_text = body_text[:200] + f"... ({len(content)} bytes)"
         ex = Exchange(
             method,
             url,
             endpoint or f"{method} {path.split('?')[0]}",
-            dict(headers or {}),
-            body_excerpt,
+            headers,
+            body_text,
             None,
         )
         try:

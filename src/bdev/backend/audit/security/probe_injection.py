@@ -1,4 +1,5 @@
-"""Injection probes: SQL injection (CWE-89) and path traversal (CWE-22).
+"""Injection probes: SQL injection (CWE-89) through query and path parameters, JSON and
+form bodies and request headers, and path traversal (CWE-22).
 
 Only inputs the service is known (or, lacking any spec or code, guessed) to read are
 probed, a handful of requests each, and a probe stops at its first proof per operation.
@@ -10,6 +11,7 @@ import re
 
 from bdev.backend.audit.security.findings import FindingSet, probe_finding
 from bdev.backend.audit.security.http import Exchange, ProbeClient, build_path, encode
+from bdev.backend.audit.security.inputs import Input
 from bdev.backend.audit.security.targets import WRITE_METHODS, Target
 
 BASE_VALUE = "bdevprobe"
@@ -120,27 +122,51 @@ def _probe_value(client: ProbeClient, t: Target, found: FindingSet, param: str, 
 
 
 def _probe_body(client: ProbeClient, t: Target, found: FindingSet, field: str) -> None:
-    path = build_path(t.path, t.path_values())
-    body = dict(t.body or {})
-    base = client.send(t.method, path, json=body, endpoint=t.endpoint)
-    broken = client.send(t.method, path, json={**body, field: ERROR_PAYLOAD}, endpoint=t.endpoint)
-    where = f"{t.method} {t.path} (JSON field {field})"
+    _probe_error_based(client, Input(t, "body", field), found)
+
+
+def _probe_error_based(
+    client: ProbeClient, inp: Input, found: FindingSet, server_error_counts: bool = True
+) -> None:
+    """A quote through one input: the database's error text echoed is proof; a 500 where
+    the plain value got an answer is a strong hint (unless `server_error_counts` is off,
+    for inputs only guessed at)."""
+    base = inp.send(client, BASE_VALUE)
+    broken = inp.send(client, ERROR_PAYLOAD)
+    what = {"body": f"{inp.target.body_kind.replace('json', 'JSON')} field", "header": "header"}
+    label = f"{what.get(inp.place, 'parameter')} '{inp.name}'"
     if error := _sql_error(broken):
-        title = f"SQL injection: database error echoed for a quote in JSON field '{field}'"
+        title = f"SQL injection: database error echoed for a quote in {label}"
         found.add(
-            probe_finding("CWE-89", "critical", title, where, broken, focus=error), t.endpoint
+            probe_finding("CWE-89", "critical", title, inp.location, broken, focus=error),
+            inp.target.endpoint,
         )
-    if broken.status >= 500 and 0 < base.status < 500:
+    elif server_error_counts and broken.status >= 500 and 0 < base.status < 500:
+        title = f"Possible SQL injection: a quote in {label} causes a server error"
         found.add(
-            probe_finding(
-                "CWE-89",
-                "high",
-                f"Possible SQL injection: a quote in JSON field '{field}' causes a server error",
-                where,
-                broken,
-            ),
-            t.endpoint,
+            probe_finding("CWE-89", "high", title, inp.location, broken), inp.target.endpoint
         )
+
+
+# Headers that services commonly store or look up (access logs, analytics, tenancy).
+GUESSED_HEADERS = ["User-Agent", "Referer", "X-Forwarded-For"]
+MAX_GUESSED_HEADER_TARGETS = 8
+
+
+def check_sql_injection_headers(
+    client: ProbeClient, targets: list[Target], found: FindingSet
+) -> None:
+    """Headers the handler reads (from its code or the spec), then a few common ones on a
+    handful of operations, where only the database's own error text counts."""
+    for t in targets:
+        for name in t.header_params:
+            if not found.has("CWE-89", t.endpoint):
+                _probe_error_based(client, Input(t, "header", name), found)
+    for t in [t for t in targets if not t.header_params][:MAX_GUESSED_HEADER_TARGETS]:
+        for name in GUESSED_HEADERS:
+            if found.has("CWE-89", t.endpoint):
+                break
+            _probe_error_based(client, Input(t, "header", name), found, server_error_counts=False)
 
 
 def _sql_error(ex: Exchange) -> str:

@@ -30,12 +30,23 @@ suspects: severity x confidence ->
 | MEDIUM | medium | medium | low |
 | LOW | low | low | info |
 
+Evidence and context then adjust a grade (`merge.py` applies it across tools):
+
+- A finding a probe confirmed over HTTP takes the probe's severity, whatever a scanner's
+  confidence said: a static SQL injection in the handler of a route a probe broke into
+  becomes critical (high when the probe only suspected it).
+- A credential in an example or CI file (docker-compose*.yml, .env.example/.sample/
+  .template, .github/workflows, other CI configuration, tests) is low, and says why: such
+  files configure throwaway containers, not the deployment.
+
 A step's status is "failed" when any finding is medium or worse, else "ok".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 from typing import Literal
 
 from bdev.backend.audit.results import Finding, Severity
@@ -75,3 +86,44 @@ def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.severity] += 1
     return counts
+
+
+# Weakness classes: CWEs that different tools use for one weakness.
+CREDENTIAL_CWES = frozenset({"CWE-798", "CWE-259", "CWE-321", "CWE-522"})
+_SAME_WEAKNESS = {"CWE-259": "CWE-798", "CWE-321": "CWE-798", "CWE-215": "CWE-489"}
+# Bandit tests whose CWE is broader than the weakness they detect.
+_BANDIT_WEAKNESS = {"B201": "CWE-489"}  # flask_debug_true is filed under CWE-94
+
+_EXAMPLE_FILE = re.compile(
+    r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$"  # docker-compose.yml, compose.ci.yaml
+    r"|^\.env\.(example|sample|template|dist|test|ci)$|\.(example|sample|template|dist)$"
+    r"|^\.gitlab-ci\.ya?ml$|^\.travis\.ya?ml$|^azure-pipelines\.ya?ml$|^jenkinsfile$"
+    r"|^bitbucket-pipelines\.ya?ml$|^tox\.ini$",
+    re.IGNORECASE,
+)
+_EXAMPLE_DIRS = {".github", ".circleci", ".buildkite", "tests", "test", "examples", "example"}
+
+
+def weakness(cwe: str, tool: str = "", title: str = "") -> str:
+    """The weakness class of a finding, for merging across tools."""
+    if tool == "bandit":
+        test_id = title.split(" ", 1)[0]
+        if test_id in _BANDIT_WEAKNESS:
+            return _BANDIT_WEAKNESS[test_id]
+    return _SAME_WEAKNESS.get(cwe, cwe)
+
+
+def example_credentials(path: str) -> str:
+    """Why a credential at `path` is an example or CI one (then it is graded low); "" when
+    the file is part of what gets deployed."""
+    rel = PurePosixPath(path.split(":", 1)[0])
+    name = rel.name
+    tail = "graded low; it matters only if the deployment reuses it"
+    if _EXAMPLE_FILE.search(name):
+        kind = "a compose file" if "compose" in name.lower() else "an example or CI file"
+        return f"example or CI credential: in {kind} ({rel}) for local or CI containers; {tail}"
+    if any(part.lower() in _EXAMPLE_DIRS for part in rel.parts[:-1]):
+        return f"example or CI credential: in CI, example or test configuration ({rel}); {tail}"
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return f"example or CI credential: in a test file ({rel}); {tail}"
+    return ""

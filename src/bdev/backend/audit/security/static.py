@@ -1,7 +1,8 @@
-"""The static half of the security audit: bandit, pip-audit and hard-coded secrets.
+"""The static half of the security audit: bandit, dependencies and hard-coded secrets.
 
 Nothing here starts the service; `probes.py` is the active half. Severities follow the
-rubric in `rubric.py`.
+rubric in `rubric.py`; findings of different rules about one weakness are merged
+(`merge.py`), so bandit's B105 and bdev's secret rule on one line count once.
 """
 
 from __future__ import annotations
@@ -13,16 +14,22 @@ from typing import Literal
 
 from bdev.backend.audit.results import Finding, StepResult
 from bdev.backend.audit.security.bandit import BanditUnavailable, run_bandit
-from bdev.backend.audit.security.pip_audit import run_pip_audit
+from bdev.backend.audit.security.dependencies import check_dependencies
+from bdev.backend.audit.security.merge import merge_findings
 from bdev.backend.audit.security.rubric import count_by_severity, step_status
+from bdev.backend.audit.security.secret_fallbacks import fallback_secrets
 from bdev.backend.facts import BackendFacts
 from bdev.errors import BdevError
 
 StepStatus = Literal["ok", "failed", "error"]
 
 
-def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
-    """Scan the code and its declared dependencies; name "security-static"."""
+def run_static_security(
+    root: Path, facts: BackendFacts, advisories: str | None = None
+) -> StepResult:
+    """Scan the code and its declared dependencies; name "security-static". `advisories`:
+    an OSV snapshot to check dependencies against (default: `[audit] advisories`, else
+    bdev's cache)."""
     started = time.monotonic()
     root = Path(root)
     if not root.is_dir():
@@ -38,17 +45,19 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
         data["bandit"] = {"error": str(e)}
         problems.append(str(e))
 
-    audit_findings, data["pip_audit"] = run_pip_audit(root)
+    audit_findings, data["pip_audit"] = check_dependencies(
+        root, advisories if advisories is not None else _configured_advisories(root)
+    )
     findings += audit_findings
     findings += secret_findings(facts, root)
+    findings += fallback_secrets(root)
+    findings = merge_findings(findings, facts, root)
 
     data["by_severity"] = count_by_severity(findings)
     status: StepStatus = "error" if problems and not findings else step_status(findings)
-    pa = data["pip_audit"]
     summary = (
         f"{len(findings)} findings ({_severities(data['by_severity'])}); "
-        f"dependencies: {pa['status']}"
-        + (f" ({len(pa['skipped'])} not checked)" if pa["skipped"] else "")
+        f"dependencies: {_dependency_summary(data['pip_audit'])}"
         + (f"; {'; '.join(problems)}" if problems else "")
     )
     return StepResult(
@@ -59,6 +68,26 @@ def run_static_security(root: Path, facts: BackendFacts) -> StepResult:
         data=data,
         findings=findings,
     )
+
+
+def _configured_advisories(root: Path) -> str | None:
+    from bdev.config import load_config
+
+    try:
+        return load_config(root).audit.advisories
+    except BdevError:
+        return None  # a broken configuration is reported by the command that loads it
+
+
+def _dependency_summary(deps: dict) -> str:
+    text = str(deps["status"])
+    if deps.get("database"):
+        text += f" against the advisory database of {deps['database']['date']}"
+    if deps["status"] == "not checked":
+        text += f" ({deps.get('reason', '')})"
+    elif deps["skipped"]:
+        text += f" ({len(deps['skipped'])} not checked)"
+    return text
 
 
 def secret_findings(facts: BackendFacts, root: Path) -> list[Finding]:
@@ -76,6 +105,7 @@ def secret_findings(facts: BackendFacts, root: Path) -> list[Finding]:
                 "snippet": _masked_line(root / s.location.file, s.location.line),
             },
             tool="secrets",
+            sources=["bdev secret"],
         )
         for s in facts.secrets
     ]

@@ -27,7 +27,9 @@ class Target:
     path: str  # template with {name} placeholders
     path_params: dict[str, str] = field(default_factory=dict)  # name -> "integer" | "string"
     query_params: list[str] = field(default_factory=list)
-    body: dict[str, Any] | None = None  # a valid-looking JSON body, for write methods
+    body: dict[str, Any] | None = None  # a valid-looking body, for write methods
+    body_kind: str = "json"  # "json" or "form" (application/x-www-form-urlencoded)
+    header_params: list[str] = field(default_factory=list)  # request headers the handler reads
     auth_required: bool | None = None
     secured_in_spec: bool = False  # the OpenAPI operation declares a security requirement
 
@@ -45,6 +47,14 @@ class Target:
     @property
     def body_string_fields(self) -> list[str]:
         return [k for k, v in (self.body or {}).items() if isinstance(v, str)]
+
+    def body_args(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`ProbeClient.send` keywords sending `body` (default: the sample) as this
+        operation expects it: JSON or a form."""
+        body = dict(self.body or {}) if body is None else body
+        if self.body_kind == "form":
+            return {"form": {k: "" if v is None else str(v) for k, v in body.items()}}
+        return {"json": body}
 
 
 def normalise_path(path: str) -> tuple[str, dict[str, str]]:
@@ -102,15 +112,21 @@ def _from_openapi(doc: dict) -> list[Target]:
                     t.path_params[p["name"]] = kind
                 elif p.get("in") == "query":
                     t.query_params.append(p["name"])
+                elif p.get("in") == "header":
+                    t.header_params.append(p["name"])
             for name in re.findall(r"{(\w+)}", path):
                 t.path_params.setdefault(name, "string")
-            body = op.get("requestBody", {})
-            json_schema = (
-                _resolve(doc, body).get("content", {}).get("application/json", {}).get("schema")
-            )
-            if json_schema:
-                sample = sample_value(doc, json_schema)
-                t.body = sample if isinstance(sample, dict) else None
+            content = _resolve(doc, op.get("requestBody", {})).get("content", {})
+            for media, kind in (
+                ("application/json", "json"),
+                ("application/x-www-form-urlencoded", "form"),
+            ):
+                body_schema = (content.get(media) or {}).get("schema")
+                if body_schema:
+                    sample = sample_value(doc, body_schema)
+                    t.body = sample if isinstance(sample, dict) else None
+                    t.body_kind = kind
+                    break
             security = op.get("security")
             t.secured_in_spec = bool(security) if security is not None else global_security
             out.append(t)
@@ -157,6 +173,7 @@ def sample_value(doc: dict, schema: Any, depth: int = 0) -> Any:
 
 _QUERY_SOURCES = {"args", "values"}
 _BODY_SOURCES = {"json", "form"}
+_HEADER_SOURCES = {"headers"}
 
 
 def _add_handler_inputs(t: Target, ep: Endpoint, root: Path) -> bool:
@@ -165,16 +182,22 @@ def _add_handler_inputs(t: Target, ep: Endpoint, root: Path) -> bool:
     func = _handler_node(ep, root)
     if func is None:
         return False
-    query, body = [], []
+    query, body, headers, sources = [], [], [], set()
+    aliases = _request_aliases(func)
     for node in ast.walk(func):
-        source, name = _request_input(node)
+        source, name = _request_input(node, aliases)
         if name and source in _QUERY_SOURCES and name not in query:
             query.append(name)
         elif name and source in _BODY_SOURCES and name not in body:
             body.append(name)
+            sources.add(source)
+        elif name and source in _HEADER_SOURCES and name not in headers:
+            headers.append(name)
     t.query_params += [q for q in query if q not in t.query_params]
+    t.header_params += [h for h in headers if h not in t.header_params]
     if body and t.method in WRITE_METHODS:
         t.body = dict.fromkeys(body, "bdevprobe")
+        t.body_kind = "form" if sources == {"form"} else "json"
     return True
 
 
@@ -193,17 +216,36 @@ def _handler_node(ep: Endpoint, root: Path) -> ast.FunctionDef | ast.AsyncFuncti
     return None
 
 
-def _request_input(node: ast.AST) -> tuple[str, str]:
+def _request_aliases(func: ast.AST) -> dict[str, str]:
+    """Local names bound to a request source: `data = request.get_json() or {}` makes
+    `data.get("title")` a body field."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            value = node.value.values[0] if isinstance(node.value, ast.BoolOp) else node.value
+            if isinstance(node.targets[0], ast.Name) and (source := _source(value)):
+                aliases[node.targets[0].id] = source
+    return aliases
+
+
+def _request_input(node: ast.AST, aliases: dict[str, str] | None = None) -> tuple[str, str]:
     """("args", "name") for `request.args.get("name")` or `request.args["name"]`, etc."""
+    aliases = aliases or {}
+
+    def source_of(value: ast.AST) -> str:
+        if isinstance(value, ast.Name) and value.id in aliases:
+            return aliases[value.id]
+        return _source(value)
+
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in {"get", "getlist"}
         and node.args
     ):
-        return _source(node.func.value), _const(node.args[0])
+        return source_of(node.func.value), _const(node.args[0])
     if isinstance(node, ast.Subscript):
-        return _source(node.value), _const(node.slice)
+        return source_of(node.value), _const(node.slice)
     return "", ""
 
 
