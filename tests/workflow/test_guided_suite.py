@@ -70,27 +70,34 @@ def test_a_change_that_breaks_a_passing_test_goes_back_with_the_failure(workspac
 
 def test_without_a_passing_answer_the_one_that_broke_least_is_kept(workspace: Path) -> None:
     _service(workspace)
-    fixes_but_breaks = FIXED.replace("sum(xs)", "sum(xs) + 1")
+    both_wrong = BUGGY.replace("sum(xs)", "sum(xs) + 1")
+    (workspace / "calc.py").write_text(both_wrong)  # two tests fail before the change
     _, status, events = _run(
-        workspace, [fenced(fixes_but_breaks), fenced(STILL_BUGGY), fenced("def total(:\n")]
+        workspace,
+        [fenced(both_wrong + "\n\nX = 1\n"), fenced(STILL_BUGGY), fenced("def total(:\n")],
     )
     assert status is RunStatus.COMPLETED  # the audit and the next round take it on
-    assert (workspace / "calc.py").read_text() == STILL_BUGGY  # broke no passing test
+    assert (workspace / "calc.py").read_text() == STILL_BUGGY  # the fewest failing
     kept = [e for e in events if e["type"] == "check" and "kept" in e]
     assert [(k["kept"], k["failing"]) for k in kept] == [(2, ["tests/test_calc::test_discount"])]
 
 
-def test_the_file_is_put_back_while_a_candidate_fails(workspace: Path) -> None:
+def test_no_answer_better_than_the_code_as_it_is_leaves_it_alone(workspace: Path) -> None:
     _service(workspace)
-    _, status, _ = _run(workspace, [fenced(BREAKS_TOTAL)] * 3)
-    # Every answer broke a passing test; the least bad is kept, which still broke it:
-    # the file holds that answer, and nothing else was left behind by the attempts.
-    assert status is RunStatus.COMPLETED
-    assert (workspace / "calc.py").read_text() == BREAKS_TOTAL
+    _, status, events = _run(
+        workspace, [fenced(BREAKS_TOTAL), fenced(STILL_BUGGY), fenced(BREAKS_TOTAL)]
+    )
+    # One answer broke a passing test, one left the one failing test failing: neither
+    # beats the code as it was, so the file stays as it was (a later round must never
+    # leave the service worse), and nothing else was left behind by the attempts.
+    assert status is RunStatus.FORMAT_ERRORS
+    assert (workspace / "calc.py").read_text() == BUGGY
     assert sorted(p.name for p in workspace.iterdir() if not p.name.startswith(".")) == [
         "calc.py",
         "tests",
     ]
+    kept = [e for e in events if e["type"] == "check" and "kept" in e]
+    assert [(k["kept"], k["failing"]) for k in kept] == [(None, ["tests/test_calc::test_discount"])]
 
 
 def test_a_request_naming_no_file_goes_to_the_function_the_failing_test_calls(

@@ -39,10 +39,12 @@ from bdev.workflow.changes import Changes, diff, snapshot
 from bdev.workflow.delivery import Readiness, build_delivery, verdict, write_delivery
 from bdev.workflow.gates import GateConfig, GateResult, evaluate
 from bdev.workflow.guided import GuidedRun
+from bdev.workflow.suitecheck import find_service
 from bdev.workflow.testgen import (
     GENERATED,
     GeneratedTests,
     check_slots,
+    drop_unreachable,
     generate_tests,
     needs_tests,
 )
@@ -316,6 +318,9 @@ def _tests_first(
     )
     existed = (runner.workspace / GENERATED).exists()
     written = generate_tests(runner.workspace, task, report, model)
+    service = find_service(runner.workspace) if written is not None else None
+    if written is not None and service is not None:
+        drop_unreachable(runner.workspace, written, service.python)
     if written is None or not written.slots:
         # Nothing the request states about an endpoint that exists: the audit after the
         # round writes the module (new endpoints appear only then).

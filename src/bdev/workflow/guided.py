@@ -40,6 +40,7 @@ from bdev.agents.definition import AgentDefinition
 from bdev.agents.tokens import terms, words
 from bdev.backend.analyze import analyze
 from bdev.backend.facts import BackendFacts
+from bdev.backend.openapi import route_shape
 from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
@@ -52,6 +53,8 @@ from bdev.runtime.session import Transcript, find_session, new_session_id, sessi
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.culprits import culprits
+from bdev.workflow.guards import GUARDED, guard, reading_hint
+from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
 MAX_ATTEMPTS = 3  # answers per change step: one, plus two with the problems shown
@@ -68,6 +71,7 @@ _ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
 # A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
+_UNCHANGED = "That leaves the file as it was: nothing changed. Make the requested change."
 
 
 @dataclass
@@ -229,6 +233,7 @@ class GuidedRun:
     _steps: int = field(default=0, repr=False)  # model calls so far, over every round
     _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
     _model_error: str = field(default="", repr=False)
+    _stated: Stated = field(default_factory=Stated, repr=False)  # the request's own rules
     _service: Service | Literal[False] | None = field(default=None, repr=False)
     _outcome: Outcome | None = field(default=None, repr=False)  # the suite's, if still current
 
@@ -245,6 +250,7 @@ class GuidedRun:
     ) -> tuple[str, RunResult]:
         self._definition = definition
         self._task = task
+        self._stated = read_stated(task, route_shape=route_shape)
         session_id = new_session_id()
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.runner.sinks)
@@ -297,6 +303,7 @@ class GuidedRun:
         assert self.target is not None
         started = time.monotonic()
         self._usage = Usage()
+        self._guard(emit)
         for slot in self.target.slots:
             problems = self._fill(model, emit, slot, feedback)
             if problems is None:
@@ -327,6 +334,10 @@ class GuidedRun:
             route=slot.route,
             function=slot.function,
             feedback=feedback,
+            rules=self._stated.checklist(),
+            guarded=reading_hint(self._stated, self._framework())
+            if self._framework() in GUARDED
+            else "",
         )
         messages = [Message("system", render("guided_system")), Message("user", prompt)]
         for message in messages:
@@ -367,6 +378,10 @@ class GuidedRun:
                 problems = _write_migration(path, response.content)
             else:
                 new, problems = _candidate(path, slot, response.content, current)
+                if not problems:  # the request's rules stay bdev's, whatever the answer
+                    new = guard(new, self._stated, self._framework()).text
+                    if current is not None and new == current:
+                        problems = [_UNCHANGED]
                 if not problems and service is not None:
                     problems = self._imports(service, path, new, current)
             if not problems and suite is not None and before is not None:
@@ -383,6 +398,20 @@ class GuidedRun:
             retry = render("guided_retry", problems=problems, kind=slot.kind)
             messages = [messages[0], Message("user", f"{prompt}\n\n{retry}")]
             emit(EventType.MESSAGE, message=messages[1].to_dict())
+        # An answer that fails as many tests as the code as it is gains nothing: a later
+        # round must never leave the service worse than the one before.
+        if (
+            best is not None
+            and before is not None
+            and current is not None
+            and best.score >= (0, len(before.failed))
+        ):
+            emit(EventType.CHECK, step=self._steps, kept=None, failing=sorted(before.failed))
+            return [
+                f"no answer did better than the code as it is ({len(before.failed)} tests "
+                "failing); the file is left as it was",
+                *best.problems[:1],
+            ]
         if best is not None:
             # No answer left every test passing: keep the one that left the fewest failing
             # (the audit and the next round take it from there).
@@ -390,6 +419,28 @@ class GuidedRun:
             emit(EventType.CHECK, step=self._steps, kept=best.attempt, failing=best.failing)
             return []
         return problems
+
+    def _framework(self) -> str | None:
+        return self.facts.framework if self.facts is not None else None
+
+    def _guard(self, emit: Emitter) -> None:
+        """Put the request's rules on the handlers that exist already (`guards`), so the
+        model sees them in the code it changes and writes only the logic; left out when
+        the module would no longer import with them."""
+        assert self.target is not None
+        path = self.workspace / self.target.path
+        if not path.is_file() or self._framework() not in GUARDED:
+            return
+        current = path.read_text(encoding="utf-8")
+        guarded = guard(current, self._stated, self._framework())
+        if not guarded.routes or guarded.text == current:
+            return
+        service = self._service_code()
+        if service is not None and self._imports(service, path, guarded.text, current):
+            return
+        write_text_atomic(path, guarded.text)
+        self._outcome = None  # the suite's last verdict was on the code without them
+        emit(EventType.PHASE, name="rules", file=self.target.path, routes=guarded.routes)
 
     def _service_code(self) -> Service | None:
         """The service's interpreter and tests, found once per run."""
@@ -544,7 +595,7 @@ def _candidate(path: Path, slot: Slot, answer: str, current: str | None) -> tupl
     else:
         new = _add_code(current, tree, code, _module_name(path))
     if current is not None and new.strip() == current.strip():
-        return "", ["That leaves the file as it was: nothing changed. Make the requested change."]
+        return "", [_UNCHANGED]
     try:
         compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:

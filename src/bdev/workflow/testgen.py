@@ -33,6 +33,8 @@ from bdev.backend.testgen import (
 )
 from bdev.llm.base import Model
 from bdev.workflow.changes import IGNORED_DIRS, Changes
+from bdev.workflow.stated import read_stated
+from bdev.workflow.stated_tests import stated_slots
 from bdev.workflow.testslots import ask, failing_tests, mentioned
 
 _TEST_FILE = re.compile(r"^(test_.*|.*_test)\.py$")
@@ -161,8 +163,11 @@ def generate_tests(
     notes: list[str] = []
     if reuse is not None:
         slots = [s for s in reuse if s.operation in {op.name for op in ops}]
-    elif model is not None:
-        slots, notes = _asked_slots(task, ops, model)
+    else:
+        slots, notes = _stated_slots(task, ops)
+        if model is not None:
+            asked, asked_notes = _asked_slots(task, ops, model)
+            slots, notes = slots + asked, notes + asked_notes
     if write_module(workspace, render_module(target, ops, slots)) is None:
         return None  # someone else's file has that name: leave it
     changed = path.read_text(encoding="utf-8") != old
@@ -185,6 +190,27 @@ def check_slots(
     return True
 
 
+def drop_unreachable(workspace: Path, generated: GeneratedTests, python: str) -> None:
+    """Before the change: bdev's tests that a valid request succeeds are run on the code
+    as it is, and one failing there is dropped. It rests on a request bdev made up (a
+    body read from the code, a value of its own), not on what the request asks for."""
+    accepted = [
+        s for s in generated.slots if s.source == "request" and s.name.endswith("_is_accepted")
+    ]
+    failed = failing_tests(workspace, python, [s.test_name for s in accepted]) if accepted else {}
+    if not failed:
+        return
+    dropped = [s for s in accepted if s.test_name in failed]
+    generated.slots = [s for s in generated.slots if s not in dropped]
+    generated.notes.append(
+        f"{len(dropped)} tests of valid requests dropped: they fail before the change, so "
+        "bdev's request is what is wrong ("
+        + ", ".join(s.test_name for s in dropped)
+        + ")"
+    )
+    write_module(workspace, render_module(generated.target, generated.ops, generated.slots))
+
+
 def _python(report: AuditReport) -> str:
     """The service's interpreter, as the audit's tests step used it."""
     step = report.step("tests")
@@ -195,6 +221,16 @@ def _python(report: AuditReport) -> str:
 def _label(ops: list[Operation], name: str) -> str:
     op = next(o for o in ops if o.name == name)
     return f"{op.method} {op.path}"
+
+
+def _stated_slots(task: str, ops: list[Operation]) -> tuple[list[Slot], list[str]]:
+    """bdev's own tests of the parameter rules the request states (`stated`)."""
+    stated = read_stated(task, route_shape=route_shape)
+    slots = [slot for op in ops for slot in stated_slots(stated, op, ops)]
+    if not slots:
+        return [], []
+    rules = "; ".join(stated.checklist())
+    return slots, [f"{len(slots)} tests of the rules the request states ({rules})"]
 
 
 def _asked_slots(task: str, ops: list[Operation], model: Model) -> tuple[list[Slot], list[str]]:
@@ -218,12 +254,17 @@ def _checked(
     generated.checked, generated.failed = [], []
     for slot in generated.slots:
         why = "pytest could not run it" if failed is None else failed.get(slot.test_name)
-        label, shown = _label(generated.ops, slot.operation), "; ".join(slot.lines)
+        label = _label(generated.ops, slot.operation)
+        shown = slot.about or "; ".join(slot.lines)
         if not why:
             kept.append(slot)
             generated.checked.append(f"{label}: checks `{shown}` from the request")
             continue
-        generated.failed.append(f"`{shown}` ({label}): {why}")
+        generated.failed.append(
+            f"{slot.about} ({label}; its test {slot.test_name} fails)"
+            if slot.about
+            else f"`{shown}` ({label}): {why}"
+        )
         verdict = "kept for the next round" if keep_failing else "dropped"
         generated.checked.append(f"{label}: {verdict} `{shown}`, its test failed: {why}")
     return kept

@@ -19,6 +19,7 @@ from bdev.backend.testgen.render import (
     MARKER,
     Slot,
     render_module,
+    slot_call,
     slot_operations,
     slot_request,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "is_ours",
     "operations",
     "render_module",
+    "slot_call",
     "slot_operations",
     "slot_request",
     "write_module",

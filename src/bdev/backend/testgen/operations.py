@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from bdev.backend.facts import BackendFacts, Endpoint
 from bdev.backend.openapi import OPERATIONS, route_shape
+from bdev.backend.testgen.bodies import inferred_body
 from bdev.backend.testgen.schema import example, object_schema, out_of_bounds, resolve
 
 Expect = Literal["success", "client_error", "unauthorized", "not_server_error"]
@@ -83,7 +85,7 @@ def operations(facts: BackendFacts, doc: dict[str, Any] | None) -> list[Operatio
         key = (e.method, route_shape(e.path))
         if key not in seen and e.method not in ("HEAD", "OPTIONS", "TRACE", "WEBSOCKET"):
             seen.add(key)
-            found.append(_undocumented(e))
+            found.append(_undocumented(e, Path(facts.root)))
     _name_uniquely(found)
     _round_trips(found)
     for operation in found:
@@ -127,9 +129,13 @@ def _documented(
     return Operation(_op_name(method, path), method, path, auth, request, success, schema)
 
 
-def _undocumented(e: Endpoint) -> Operation:
+def _undocumented(e: Endpoint, root: Path) -> Operation:
     names = [a or b for a, b in _PARAM.findall(e.path)]
     request = Request(e.method, e.path, {n: 1 for n in names})
+    if e.method in ("POST", "PUT", "PATCH"):
+        schema = inferred_body(root, e)  # what the handler reads: a body that gets past it
+        if schema is not None:
+            request.body, request.has_body = example(schema), True
     return Operation(
         _op_name(e.method, e.path), e.method, e.path, bool(e.auth_required), request, None, None
     )

@@ -6,6 +6,7 @@ and jsonschema besides the service; the schemas it checks are embedded, `$ref`s 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from collections.abc import Sequence
@@ -33,9 +34,14 @@ class Slot:
     operation: str  # Operation.name
     lines: list[str] = field(default_factory=list)
     number: int = 1  # an operation's slots are tests of their own: one wrong line drops one
+    name: str = ""  # the test's own name, when the lines say what they check
+    source: str = "model"  # "model", or "request": bdev's check of a rule the request states
+    about: str = ""  # what it checks, in words (for the model when it fails)
 
     @property
     def test_name(self) -> str:
+        if self.name:
+            return self.name
         suffix = f"_{self.number}" if self.number > 1 else ""
         return f"test_{self.operation}_matches_the_request{suffix}"
 
@@ -65,6 +71,16 @@ def slot_request(op: Operation) -> str:
     if check is None:
         return ""
     return _call(check.request, {"created_id"} if check.create else set())
+
+
+def slot_call(op: Operation, **changes: Any) -> str:
+    """The slot's request with some of its parts replaced (`params=`, `body=` with
+    `has_body=True`), as the test module makes it; "" without a success check."""
+    check = _slot_check(op)
+    if check is None:
+        return ""
+    request = dataclasses.replace(check.request, **changes)
+    return _call(request, {"created_id"} if check.create else set())
 
 
 def slot_operations(ops: list[Operation]) -> list[Operation]:
@@ -238,10 +254,12 @@ def _path(request: Request, variables: set[str]) -> str:
 
 
 def _slot_function(op: Operation, check: Check, slot: Slot) -> str:
-    lines = [
-        f"def {slot.test_name}() -> None:",
-        f'    """{op.method} {op.path}: what the request states about the answer."""',
-    ]
+    about = (
+        "a rule the request states"
+        if slot.source == "request"
+        else "what the request states about the answer"
+    )
+    lines = [f"def {slot.test_name}() -> None:", f'    """{op.method} {op.path}: {about}."""']
     lines += [f"    {line}" for line in _request_lines(check)]
     lines += [f"    {line}" for line in _expect_lines(check) if not line.startswith("jsonschema")]
     lines += ["    data = reply.data", *(f"    {line}" for line in slot.lines)]
