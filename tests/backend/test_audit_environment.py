@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from support.trees import write
 
 from bdev.backend.audit import environment
 from bdev.backend.audit.depfiles import PythonRequest, read_dependencies
@@ -26,14 +26,6 @@ from bdev.errors import BdevError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "services"
 BAD = "this-package-does-not-exist-bdev==1.0"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
 
 
 def texts(root: Path) -> list[str]:

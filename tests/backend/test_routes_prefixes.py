@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from support.trees import write
 
 from bdev.backend.analyze import analyze
 from bdev.backend.auth import is_login_endpoint
@@ -83,14 +83,6 @@ def test_auth_evidence_names_the_code_that_shows_it() -> None:
     assert "current_user.is_authenticated" in blog["/"]
     assert blog["/edit_profile"] == "@login_required"
     assert blog["/api/tokens"].startswith("login/registration endpoint")
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
 
 
 def test_view_that_refuses_anonymous_callers_is_required(tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import httpx
 import pytest
+from support.trees import write
 
 from bdev.backend.analyze import analyze
 from bdev.backend.audit import startup
@@ -65,14 +65,6 @@ EVERY_SOURCE = {
     """,
     "gunicorn.conf.py": "bind = '0.0.0.0:7000'\nworkers = 2\n",
 }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
 
 
 def chosen(root: Path) -> tuple[list[str], str, str]:

@@ -8,25 +8,16 @@ the source still says it.
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 from bdev.backend.audit.results import Finding
-
-SKIP_DIRS = {"tests", "test", ".venv", "venv", "env", "node_modules", ".git", "site-packages"}
-MAX_FILES = 2000
+from bdev.backend.audit.security.sources import parsed_python_files
 
 
 def debug_in_code(root: Path) -> list[Finding]:
     findings = []
-    for path in python_files(root):
-        try:
-            source = path.read_text(errors="replace")
-            tree = ast.parse(source)
-        except (OSError, SyntaxError, ValueError):
-            continue
+    for path, rel, source, tree in parsed_python_files(root):
         lines = source.splitlines()
-        rel = path.relative_to(root).as_posix()
         for node in ast.walk(tree):
             what = _debug_switch(node, settings_file=path.name.startswith("settings"))
             if what:
@@ -46,15 +37,6 @@ def debug_in_code(root: Path) -> list[Finding]:
                     )
                 )
     return findings
-
-
-def python_files(root: Path) -> list[Path]:
-    """The service's own Python files (no tests, virtualenvs or vendored trees), capped."""
-    files: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)  # prune: never walk a venv
-        files += [Path(folder) / n for n in sorted(names) if n.endswith(".py")]
-    return files[:MAX_FILES]
 
 
 def _debug_switch(node: ast.AST, *, settings_file: bool) -> str:

@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from bdev.backend.audit.results import Finding
-from bdev.backend.audit.security.debug import python_files
+from bdev.backend.audit.security.sources import parsed_python_files
 from bdev.backend.configuration import NOT_A_SECRET_NAME, PLACEHOLDER, SECRET_NAME
 from bdev.backend.pyast import const_str, dotted
 
@@ -37,13 +37,7 @@ _NOT_A_VALUE = re.compile(r"^\s*$|^\$\{|^\{\{|^%\(|^[A-Z][A-Z0-9_]*$")
 
 def fallback_secrets(root: Path) -> list[Finding]:
     findings: list[Finding] = []
-    for path in python_files(root):
-        try:
-            source = path.read_text(errors="replace")
-            tree = ast.parse(source)
-        except (OSError, SyntaxError, ValueError):
-            continue
-        rel = path.relative_to(root).as_posix()
+    for _path, rel, source, tree in parsed_python_files(root):
         lines = source.splitlines()
         seen: set[int] = set()
         for node, name, value in _fallbacks(tree):
