@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bdev.backend.openapi import route_shape
-from bdev.workflow.guards import BEGIN, DECORATOR, guard
+from bdev.workflow.guards import BEGIN, DECORATOR, FOLDED, folded, guard
 from bdev.workflow.stated import read_stated
 from support.rules import rule_test_results
 
@@ -133,3 +133,14 @@ def test_other_frameworks_are_left_alone(framework: str | None) -> None:
 
 def test_a_request_without_rules_changes_nothing() -> None:
     assert guard(NAIVE_FLASK, stated("Make `GET /notes` faster."), "flask").routes == []
+
+
+def test_the_prompt_shows_the_checker_folded_and_an_answer_echoing_the_fold_gets_it_back() -> None:
+    guarded = guard(NAIVE_FLASK, stated(LISTING), "flask").text
+    shown = folded(guarded)
+    assert BEGIN not in shown and FOLDED in shown
+    assert len(shown.splitlines()) < len(guarded.splitlines()) - 50
+    # A whole-file answer copies the fold line: the checker comes back in its place, once.
+    again = guard(shown, stated(LISTING), "flask").text
+    assert again.count(BEGIN) == 1 and FOLDED not in again
+    compile(again, "app.py", "exec")

@@ -26,6 +26,7 @@ from bdev.workflow.stated import Rule, Stated
 
 BEGIN = "# --- request rules: written by bdev from the change request ---"
 END = "# --- end of request rules ---"
+FOLDED = "# (bdev's request-rules checker and `request_rules` are here: not shown, kept as is)"
 DECORATOR = "request_rules"
 GUARDED = ("flask", "fastapi")  # the frameworks whose handlers get their rules as code
 _ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "route", "api_route"}
@@ -196,6 +197,16 @@ def guard(source: str, stated: Stated, framework: str | None) -> Guarded:
     return Guarded(text, routes)
 
 
+def folded(source: str) -> str:
+    """`source` with the checker's body left out, for a prompt: the model needs to know it
+    is there, not to read (and echo back) its ninety lines."""
+    if BEGIN not in source or END not in source:
+        return source
+    before, _, rest = source.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    return f"{before}{FOLDED}{after}"
+
+
 def reading_hint(stated: Stated, framework: str | None) -> str:
     """How the handler reads a checked value, in the framework's usual words: a small
     model told only "the values are checked" re-checks them, often wrongly (it tested
@@ -335,6 +346,8 @@ def _with_checker(source: str, framework: str) -> str:
     """`source` with the checker between its markers, after the imports: replaced when
     it is there already."""
     block = _CHECKER + (_FLASK if framework == "flask" else _FASTAPI)
+    if FOLDED in source and BEGIN not in source:  # a whole-file answer to a folded prompt
+        return source.replace(FOLDED, block.strip("\n"), 1)
     if BEGIN in source and END in source:
         before, _, rest = source.partition(BEGIN)
         _, _, after = rest.partition(END)

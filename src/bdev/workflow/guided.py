@@ -53,7 +53,7 @@ from bdev.runtime.session import Transcript, find_session, new_session_id, sessi
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.culprits import culprits
-from bdev.workflow.guards import GUARDED, guard, reading_hint
+from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
@@ -328,7 +328,7 @@ class GuidedRun:
             "guided_change",
             task=self._task,
             file=slot.file or self.target.path,
-            current=current,
+            current=folded(current) if current is not None else None,
             earlier=_earlier_migrations(path) if slot.kind == "migration" else [],
             kind=slot.kind,
             route=slot.route,
@@ -398,10 +398,13 @@ class GuidedRun:
             retry = render("guided_retry", problems=problems, kind=slot.kind)
             messages = [messages[0], Message("user", f"{prompt}\n\n{retry}")]
             emit(EventType.MESSAGE, message=messages[1].to_dict())
-        # An answer that fails as many tests as the code as it is gains nothing: a later
-        # round must never leave the service worse than the one before.
+        # In a later round the code as it is was this run's best so far: an answer that
+        # fails as many tests gains nothing, and the service must never end worse than the
+        # round before left it. (In the first round the code is as the request found it,
+        # and an answer breaking nothing is a step towards the request.)
         if (
-            best is not None
+            feedback
+            and best is not None
             and before is not None
             and current is not None
             and best.score >= (0, len(before.failed))
