@@ -55,6 +55,7 @@ from bdev.workflow.backend import (
     run_backend_workflow,
 )
 from bdev.workflow.delivery import Readiness
+from bdev.workflow.document import DocumentRun, DocumentTask
 
 if TYPE_CHECKING:
     from bdev.specfirst.pipeline import BuildReport
@@ -70,6 +71,7 @@ class WorkflowMode(StrEnum):
 
 class Route(StrEnum):
     SPEC_FIRST = "spec-first"
+    DOCUMENT = "document"
     WORKFLOW = "workflow"
     LOOP = "loop"
 
@@ -128,6 +130,10 @@ class RunRequest:
     model_factory: Callable[[str], Model] | None = None
     # `--mcp-config` values: JSON files or JSON text of MCP servers (bdev.mcp.hub).
     mcp_config: tuple[str, ...] = ()
+    # A Markdown document to write (a team's design task): on a small model program-led
+    # (workflow.document: bdev lays out the sections, the model writes each), else the
+    # loop with `task`.
+    document: DocumentTask | None = None
 
 
 @dataclass
@@ -201,6 +207,14 @@ def _start(request: RunRequest, cleanup: contextlib.ExitStack) -> Outcome:
     if resumed is not None:
         if resumed.start.get("route") == Route.SPEC_FIRST:
             return _resume_spec_first(request, resumed, workspace, config)
+        if resumed.start.get("route") == Route.DOCUMENT and request.document is not None:
+            # A document's sections are a few short calls: one cut off is written anew.
+            definition = registry.get(str(resumed.start.get("agent") or request.agent))
+            session_id, result = DocumentRun(runner, request.document).start(
+                str(resumed.start.get("task") or ""), definition
+            )
+            code = EXIT_CODES[result.status]
+            return Outcome(Route.DOCUMENT, code, session_id, result, agent=definition.name)
         replacement = registry.get(request.agent) if request.agent else None
         session_id, result = runner.resume(resumed.id, request.task, replacement)
         return Outcome(Route.LOOP, EXIT_CODES[result.status], session_id, result)
@@ -213,6 +227,10 @@ def _start(request: RunRequest, cleanup: contextlib.ExitStack) -> Outcome:
             return _spec_first(request, spec_task, workspace, config)
 
     definition = _agent(request, registry)
+    if request.document is not None and is_small(_model_spec(runner, definition), config):
+        session_id, result = DocumentRun(runner, request.document).start(task, definition)
+        code = EXIT_CODES[result.status]
+        return Outcome(Route.DOCUMENT, code, session_id, result, agent=definition.name)
     if not _uses_workflow(request.workflow, definition):
         session_id, result = runner.start(task, definition)
         return Outcome(

@@ -35,6 +35,7 @@ from bdev.team.runs import RunSettings, missing_outputs, run_agent, unfinished
 from bdev.team.state import Attempt, TaskState, load_state, save_state
 from bdev.team.statusfile import Kind, Mark, StaleLine, StatusError, Task, set_mark
 from bdev.team.teamlog import TeamLog
+from bdev.workflow.document import DocumentTask
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class Team:
         workflow: WorkflowMode,
         previous: Attempt | None,
         keep: Callable[[Attempt], None],
+        document: DocumentTask | None = None,
     ) -> tuple[Attempt, str]:
         """One run of `agent` for `task`: a killed earlier run's session is resumed,
         otherwise a new run starts with `handoff`. The attempt and the run's final text."""
@@ -264,7 +266,7 @@ class Team:
             settings = replace(settings, progress=self._notice)
         outcome, attempt = run_agent(
             settings, agent, handoff, workspace, workflow=workflow, on_session=keep,
-            resume=resume,
+            resume=resume, document=document,
         )  # fmt: skip
         final = outcome.run.final if outcome.run else ""
         self.log("ran", f"{task.id}: {agent.name} session {attempt.session_id} exit "
@@ -286,9 +288,12 @@ class Team:
                 state.author = attempt
                 self.save(state)
 
+            # One Markdown file to write: on a small model bdev lays out its sections and
+            # the model writes each (workflow.document).
+            document = _document_task(task) if Capability.WRITE in agent.capabilities else None
             _, final = self.run_step(task, agent, handoff, self.root,
                                      workflow=WorkflowMode.NONE, previous=state.author,
-                                     keep=keep)  # fmt: skip
+                                     keep=keep, document=document)  # fmt: skip
             missing = missing_outputs(self.root, task.writes)
             read_only = Capability.WRITE not in agent.capabilities
             if read_only and len(missing) == 1 and len(task.writes) == 1 and final.strip():
@@ -315,6 +320,12 @@ class Team:
     def _delivery(self, writes: tuple[str, ...], attempt: Attempt | None) -> tuple[str, ...]:
         extra = (attempt.report,) if attempt and attempt.report else ()
         return (*writes, *(_relative(Path(p), self.root) for p in extra))
+
+
+def _document_task(task: Task) -> DocumentTask | None:
+    if len(task.writes) != 1 or not task.writes[0].endswith(".md"):
+        return None
+    return DocumentTask.from_title(task.writes[0], task.title, tuple(task.reads))
 
 
 def _overlap(a: set[str], b: set[str]) -> bool:

@@ -20,6 +20,7 @@ from bdev.runtime.limits import RunStatus
 from bdev.runtime.session import Transcript, find_session, load_session
 from bdev.team.handoff import Handoff
 from bdev.team.state import Attempt
+from bdev.workflow.document import DocumentTask
 
 # Agents never tick boxes themselves: bdev does, after checking the acceptance.
 STATUS_DENY = ("Edit(odyssey/status/**)", "Edit(coordination/*/status.md)")
@@ -47,6 +48,7 @@ def run_agent(
     workflow: WorkflowMode,
     on_session: Callable[[Attempt], None],
     resume: str | None = None,
+    document: DocumentTask | None = None,
 ) -> tuple[Outcome, Attempt]:
     """Run (or resume) `definition` on `handoff` in `workspace`. `on_session` gets the
     attempt as soon as its session exists, and again when it has ended."""
@@ -75,6 +77,7 @@ def run_agent(
         sinks=[started, *settings.sinks],
         progress=settings.progress,
         model_factory=settings.model_factory,
+        document=document,
     )
     outcome = start(request)
     attempt.session_id = outcome.session_id or attempt.session_id
