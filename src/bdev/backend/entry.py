@@ -9,7 +9,7 @@ import shlex
 from pathlib import PurePosixPath
 
 from bdev.backend.facts import EntryPoint
-from bdev.backend.pyast import last_name
+from bdev.backend.pyast import const_str, last_name
 from bdev.backend.pyindex import PyIndex, PyModule
 from bdev.backend.startcmd import StartCommand, documented_start
 from bdev.backend.tree import SourceTree
@@ -60,6 +60,35 @@ def app_object(index: PyIndex, framework: str | None) -> tuple[PyModule, str, bo
         if factory is not None:
             return mod, factory, True
     return None
+
+
+def _settings_default(mod: PyModule) -> str | None:
+    """The settings module in `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")`."""
+    for node in mod.nodes:
+        if (
+            isinstance(node, ast.Call)
+            and last_name(node.func) == "setdefault"
+            and len(node.args) >= 2
+            and const_str(node.args[0]) == "DJANGO_SETTINGS_MODULE"
+        ):
+            return const_str(node.args[1])
+    return None
+
+
+def django_settings(index: PyIndex) -> tuple[str, str] | None:
+    """(folder it is imported from, settings module) of a Django project: the default
+    manage.py sets, else the one wsgi.py/asgi.py set; the folder is the settings
+    package's import root, else manage.py's own folder (Django's sys.path[0])."""
+    found = [(m, name) for m in index.all if (name := _settings_default(m))]
+    found.sort(key=lambda f: (PurePosixPath(f[0].rel).name != "manage.py", _rank(f[0])))
+    if not found:
+        return None
+    setter, name = found[0]
+    settings = index.modules.get(name)
+    if settings is not None:
+        return settings.root, name
+    folder = str(PurePosixPath(setter.rel).parent)
+    return ("" if folder == "." else folder), name
 
 
 def _app_dir(mod: PyModule) -> list[str]:

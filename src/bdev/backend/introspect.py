@@ -1,6 +1,7 @@
 """Routes as the framework sees them: import the application in the service's own
 environment and read its route table (Flask's `url_map`, Starlette/FastAPI's `routes`
-through mounts and routers, aiohttp's `app.router` with sub-applications).
+through mounts and routers, aiohttp's `app.router` with sub-applications, Django's URL
+resolver after `django.setup()` with the settings manage.py names).
 
 The import runs the service's code, so it runs in the sandbox: no network, the service's
 tree read-only (importing must not create its database before the audit's migration
@@ -24,13 +25,13 @@ from pathlib import Path
 from bdev.backend import route_table
 from bdev.backend.audit.procs import run_bounded, tail
 from bdev.backend.auth import AuthInspector, strongest
-from bdev.backend.entry import app_object
+from bdev.backend.entry import app_object, django_settings
 from bdev.backend.facts import BackendFacts, Endpoint, Location
 from bdev.backend.pyindex import PyIndex
 from bdev.backend.routes import handler_auth_of, route_auth
 
 TIMEOUT_S = 60.0
-INTROSPECTED = ("flask", "fastapi", "starlette", "aiohttp")
+INTROSPECTED = ("flask", "fastapi", "starlette", "aiohttp", "django")
 
 
 @dataclass
@@ -55,18 +56,10 @@ def introspect(
     if framework not in INTROSPECTED:
         why = f"{framework}: not read from the framework" if framework else "no known framework"
         return RouteTable(None, why)
-    found = app_object(index, framework)
-    if found is None:
-        return RouteTable(None, "no application object found to import")
-    mod, name, factory = found
-    spec = {
-        "root": str(root),
-        "path": str(root / mod.root) if mod.root else str(root),
-        "module": mod.name,
-        "attr": name,
-        "factory": factory,
-    }
-    what = f"{mod.name}:{name}{'()' if factory else ''}"
+    target = _target(root, index, framework)
+    if isinstance(target, str):
+        return RouteTable(None, target)
+    spec, what = target
     with tempfile.TemporaryDirectory(prefix="bdev-routes-", dir=workdir) as scratch:
         run = run_bounded(
             [python, "-c", Path(route_table.__file__).read_text(), json.dumps(spec)],
@@ -89,6 +82,29 @@ def introspect(
         shown = ", ".join(omitted[:4]) + (" ..." if len(omitted) > 4 else "")
         note += f"; left out, served by the framework itself: {shown}"
     return RouteTable(endpoints, note, omitted)
+
+
+def _target(root: Path, index: PyIndex, framework: str) -> tuple[dict, str] | str:
+    """What route_table imports, and its name for the notes; or why there is nothing."""
+    if framework == "django":
+        settings = django_settings(index)
+        if settings is None:
+            return "no DJANGO_SETTINGS_MODULE default found (manage.py, wsgi.py, asgi.py)"
+        folder, name = settings
+        path = str(root / folder) if folder else str(root)
+        return {"root": str(root), "path": path, "django_settings": name}, f"{name} URLconf"
+    found = app_object(index, framework)
+    if found is None:
+        return "no application object found to import"
+    mod, name, factory = found
+    spec = {
+        "root": str(root),
+        "path": str(root / mod.root) if mod.root else str(root),
+        "module": mod.name,
+        "attr": name,
+        "factory": factory,
+    }
+    return spec, f"{mod.name}:{name}{'()' if factory else ''}"
 
 
 def use_table(facts: BackendFacts, table: RouteTable, static: list[Endpoint]) -> None:
@@ -116,12 +132,18 @@ def _answer(output: str) -> dict | None:
 def _merge(routes: list[dict], static: list[Endpoint], index: PyIndex) -> list[Endpoint]:
     by_method = {(e.location.file, e.handler, e.method): e for e in static if e.location}
     by_handler = {(e.location.file, e.handler): e for e in static if e.location}
+    # Django routes every method to a plain function view: the code says which it handles.
+    static_methods: dict[tuple[str, str], list[str]] = {}
+    for e in static:
+        if e.location:
+            static_methods.setdefault((e.location.file, e.handler), []).append(e.method)
     inspector = AuthInspector(index)
     merged: dict[tuple[str, str], Endpoint] = {}
     for route in routes:
         file = str(route["file"]) if route.get("file") else None
         handler, path = str(route.get("handler")), str(route["path"])
-        for method in route.get("methods") or ["GET"]:
+        methods = route.get("methods") or static_methods.get((file or "", handler)) or ["GET"]
+        for method in methods:
             known = by_method.get((file or "", handler, method)) or by_handler.get(
                 (file or "", handler)
             )

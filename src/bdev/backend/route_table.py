@@ -3,9 +3,12 @@ print its route table as the framework itself sees it.
 
 Standard library only, and no syntax newer than Python 3.8, since the service's Python
 may be older than bdev's. bdev.backend.introspect passes it with `python -c` and one JSON
-argument: {"path": sys.path entry, "module": ..., "attr": ..., "factory": bool}. The answer
-is one line, MARKER followed by JSON: {"framework", "routes": [{methods, path, handler,
-module, file, line}], "omitted": routes the framework itself provides (static files, docs)}.
+argument: {"path": sys.path entry, "module": ..., "attr": ..., "factory": bool}, or for
+Django {"path": ..., "django_settings": settings module}. The answer is one line, MARKER
+followed by JSON: {"framework", "routes": [{methods, path, handler, module, file, line}],
+"omitted": routes the framework itself provides (static files, docs, Django's admin)}.
+Methods null: the framework routes every method to the view and nothing declares which
+(a plain Django function view), so bdev takes them from the code.
 """
 
 import asyncio
@@ -14,24 +17,36 @@ import importlib
 import inspect
 import json
 import os
+import re
 import sys
 
 MARKER = "@@bdev-route-table@@"
 FRAMEWORK_PACKAGES = ("flask", "werkzeug", "starlette", "fastapi", "aiohttp")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
+# Views Django serves itself: static and media files (under DEBUG).
+DJANGO_PROVIDED_VIEWS = ("django.views.static", "django.contrib.staticfiles.views")
+
+
+def unwrapped(func):
+    """The function under its decorators (functools.wraps chains)."""
+    with contextlib.suppress(ValueError):  # a cycle of __wrapped__
+        return inspect.unwrap(func)
+    return func
 
 
 def describe(handler):
     """Name, module, file and line of a view, through decorators and class-based views."""
-    target = getattr(handler, "view_class", None) or handler
-    with contextlib.suppress(ValueError):  # a cycle of __wrapped__
-        target = inspect.unwrap(target)
+    target = unwrapped(getattr(handler, "view_class", None) or handler)
     name = getattr(target, "__name__", type(target).__name__)
     module = getattr(target, "__module__", "") or ""
     try:
         path = inspect.getsourcefile(target)
+    except TypeError:
+        path = None
+    try:  # DRF's @api_view class has its function's module but no source lines
         line = inspect.getsourcelines(target)[1]
     except (TypeError, OSError):
-        path, line = None, None
+        line = None
     return {"handler": name, "module": module, "file": path, "line": line}
 
 
@@ -110,6 +125,101 @@ def route_table(app):
     raise SystemExit("not an application bdev can read: " + type(app).__name__)
 
 
+def django_table(settings):
+    """Django's own resolver, set up as manage.py would (its settings by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+    from django.urls import get_resolver
+
+    django.setup()
+    return django_routes(get_resolver().url_patterns, "/")
+
+
+def django_routes(patterns, prefix):
+    found = []
+    for entry in patterns:
+        path = prefix + django_path(entry.pattern)
+        inner = getattr(entry, "url_patterns", None)  # a URLResolver: include(), admin
+        if inner is not None:
+            if getattr(entry, "app_name", None) == "admin":  # every AdminSite's urls
+                found.append({"path": path, "provided": True})
+            else:
+                found += django_routes(inner, path)
+            continue
+        view = entry.callback
+        if getattr(unwrapped(view), "__module__", "") in DJANGO_PROVIDED_VIEWS:
+            found.append({"path": path, "provided": True})
+            continue
+        # Django's View.as_view sets view_class, DRF's ViewSet.as_view only cls.
+        target = getattr(view, "view_class", None) or getattr(view, "cls", None) or view
+        route = {"methods": django_methods(view, target), "path": path}
+        route.update(describe(target))
+        found.append(route)
+    return found
+
+
+def django_path(pattern):
+    """path() converters as {name}; a regex as Django itself reverses it (the spelling
+    with the most parameters, when groups are optional)."""
+    text = str(pattern)
+    if hasattr(pattern, "_route"):
+        return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", text)
+    from django.utils.regex_helper import normalize
+
+    spelled, _params = max(normalize(text), key=lambda p: len(p[1]))
+    spelled = re.sub(r"%\(_(\d+)\)s", r"{arg\1}", spelled)  # an unnamed group
+    return re.sub(r"%\((\w+)\)s", r"{\1}", spelled)
+
+
+def django_methods(view, target):
+    """What the view answers: a ViewSet's actions, the handlers a class-based view
+    implements, or a method list a decorator closed over; None when nothing says."""
+    actions = getattr(view, "actions", None)
+    if isinstance(actions, dict) and actions:
+        return sorted(m.upper() for m in actions)
+    if inspect.isclass(target):
+        given = getattr(view, "view_initkwargs", None) or getattr(view, "initkwargs", None) or {}
+        names = given.get("http_method_names") or getattr(target, "http_method_names", ())
+        methods = set()
+        for name in names:
+            handler = getattr(target, name, None)
+            if handler is None:
+                continue
+            home = (getattr(handler, "__module__", "") or "").split(".")[0]
+            if name == "options" and home in ("django", "rest_framework"):
+                continue  # answered by the framework for every view
+            methods.add(name.upper())
+        if "GET" in methods:
+            methods.discard("HEAD")
+        return sorted(methods) or None
+    return declared_methods(view)
+
+
+def declared_methods(view):
+    """A method list in a decorator's closure, as @require_http_methods([...]) and
+    @require_POST keep it, looked for down the chain of __wrapped__."""
+    func = view
+    for _ in range(20):  # a cycle of __wrapped__ ends here
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if (
+                isinstance(value, (list, tuple, set, frozenset))
+                and value
+                and all(isinstance(v, str) and v.upper() in HTTP_METHODS for v in value)
+            ):
+                methods = {v.upper() for v in value}
+                if "GET" in methods:
+                    methods.discard("HEAD")
+                return sorted(methods)
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            return None
+    return None
+
+
 def build(factory):
     """Call an application factory: no arguments, or aiohttp's (argv) convention."""
     required = [
@@ -127,14 +237,20 @@ def main():
     spec = json.loads(sys.argv[1])
     sys.path.insert(0, spec["path"])
     os.chdir(spec["path"])
-    module = importlib.import_module(spec["module"])
-    app = getattr(module, spec["attr"])
-    if spec.get("factory"):
-        app = build(app)
-    framework, routes = route_table(app)
+    if spec.get("django_settings"):
+        framework, routes = "django", django_table(spec["django_settings"])
+    else:
+        module = importlib.import_module(spec["module"])
+        app = getattr(module, spec["attr"])
+        if spec.get("factory"):
+            app = build(app)
+        framework, routes = route_table(app)
     root = os.path.realpath(spec["root"])
     kept, omitted = [], []
     for route in routes:
+        if route.get("provided"):
+            omitted.append(route["path"])
+            continue
         path = route["file"]
         real = os.path.realpath(path) if path else ""
         ours = real.startswith(root + os.sep) and "site-packages" not in real
