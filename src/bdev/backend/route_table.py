@@ -179,7 +179,7 @@ def django_methods(view, target):
         return sorted(m.upper() for m in actions)
     if inspect.isclass(target):
         given = getattr(view, "view_initkwargs", None) or getattr(view, "initkwargs", None) or {}
-        names = given.get("http_method_names") or getattr(target, "http_method_names", ())
+        names = given.get("http_method_names") or getattr(target, "http_method_names", None) or ()
         methods = set()
         for name in names:
             handler = getattr(target, name, None)
