@@ -117,3 +117,12 @@ def test_dispatch_takes_the_document_route_on_a_small_model_only(workspace: Path
     large = start(request("scripted:big", [{"tool_calls": [call]}, {"content": "done"}]))
     assert large.route is Route.LOOP and large.exit_code == 0
     assert (workspace / "plan.md").read_text() == "by the loop"
+
+
+def test_a_looping_answer_keeps_each_point_once_and_at_most_fifteen() -> None:
+    points = [f"- Point {n}: something specific about the books API number {n}." for n in range(20)]
+    looping = "\n".join(points[:3] + [points[2]] * 30 + points[3:])
+    body, problem = checked(looping, "")
+    assert problem == ""
+    kept = body.splitlines()
+    assert kept == points[:15]

@@ -32,6 +32,7 @@ MAX_ATTEMPTS = 3  # answers per section
 MIN_WORDS = 25  # a section shorter than this says nothing specific
 INPUT_CHARS = 2400  # of each file to read, in the prompt (an 8k context holds a few)
 COPIED = 0.6  # share of an answer's lines found verbatim in the inputs: a copy
+MAX_LINES = 15  # points (non-empty lines) kept of one section
 
 
 @dataclass(frozen=True)
@@ -169,12 +170,26 @@ def checked(answer: str, inputs: str) -> tuple[str, str]:
     with it ("" when nothing is)."""
     text = re.sub(r"^```\w*\n|\n```\s*$", "", answer.strip())
     lines = [line for line in text.splitlines() if not re.match(r"\s*#{1,6}\s", line)]
+    # A small model falls into loops ("- Notifications: ..." twenty times): a line said
+    # once is enough, and a section is at most MAX_LINES points.
+    seen: set[str] = set()
+    kept: list[str] = []
+    for line in lines:
+        key = line.strip().lower()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    content_lines = [i for i, line in enumerate(kept) if line.strip()]
+    if len(content_lines) > MAX_LINES:
+        kept = kept[: content_lines[MAX_LINES]]
+    lines = kept
     body = "\n".join(lines).strip()
-    words = len(body.split())
-    if words < MIN_WORDS:
-        return body, f"{words} words: too short to say anything specific"
     content = [line.strip() for line in lines if len(line.strip()) > 20]
     copied = [line for line in content if line.lstrip("-* ") in inputs]
     if content and len(copied) / len(content) >= COPIED:
         return body, "it repeats the documents it was given instead of saying something new"
+    words = len(body.split())
+    if words < MIN_WORDS:
+        return body, f"{words} words: too short to say anything specific"
     return body, ""
