@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, Usage, retry_sampling
+from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.limits import RunStatus
@@ -33,6 +33,9 @@ MIN_WORDS = 25  # a section shorter than this says nothing specific
 INPUT_CHARS = 2400  # of each file to read, in the prompt (an 8k context holds a few)
 COPIED = 0.6  # share of an answer's lines found verbatim in the inputs: a copy
 MAX_LINES = 15  # points (non-empty lines) kept of one section
+# The output cap per section: fifteen points fit; at 1,024 the embedded model's answers
+# that reached the cap were loops, and took a minute each on 2 cores.
+SECTION_TOKENS = 512
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,10 @@ class DocumentRun:
         messages = [Message("system", render("document_system")), Message("user", prompt)]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self._steps += 1
-            with retry_sampling(model, attempt):
+            with (
+                model_setting(model, "max_tokens", lambda cap: min(cap, SECTION_TOKENS)),
+                retry_sampling(model, attempt),
+            ):
                 response = model.complete(messages, [])
             self._usage = self._usage + response.usage
             emit(
