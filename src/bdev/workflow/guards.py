@@ -56,6 +56,8 @@ def _rule_problem(name, value, rule, from_query=False):
         return f"{{name}} must be a string"
     if kind == "boolean" and not isinstance(value, bool):
         return f"{{name}} must be true or false"
+    if isinstance(value, str) and re.search(r"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]", value):
+        return f"{{name}} must not contain control characters"
     if isinstance(value, str) and rule.get("trimmed"):
         value = value.strip()
     if "enum" in rule and value not in rule["enum"]:

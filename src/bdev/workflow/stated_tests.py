@@ -344,6 +344,8 @@ def _bad_values(rule: Rule, *, body: bool = False) -> list[tuple[str, Any]]:
             out += [("not_an_email", _NOT_AN_EMAIL[0]), ("email_with_space", _NOT_AN_EMAIL[1])]
         if body:
             out.append(("number", 42))
+            # A NUL or other control character is never text a service should store.
+            out.append(("control_character", "a\x00b"))
     if s.get("enum"):
         out.append(("unknown_choice", "not-a-choice"))
     return out
