@@ -72,7 +72,7 @@ def add_member():
     if not isinstance(body, dict) or set(body) != {"nick", "age"}:
         return jsonify(error="fields"), 400
     nick, age = body["nick"], body["age"]
-    if not isinstance(nick, str) or not 2 <= len(nick) <= 12:
+    if not isinstance(nick, str) or not 2 <= len(nick) <= 12 or not nick.isprintable():
         return jsonify(error="nick"), 400
     if type(age) is not int or not 18 <= age <= 99:
         return jsonify(error="age"), 400
