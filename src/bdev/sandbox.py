@@ -7,8 +7,8 @@ into a `bwrap` invocation. What the command gets (bwrap's flags in brackets):
 - the system read-only [--ro-bind / /], the workspace and the paths named by the caller
   or `[sandbox] filesystem.allow_write` read-write [--bind], its own empty /tmp and
   /var/tmp [--tmpfs], a minimal /dev and its own /proc; the caller's credential stores
-  (~/.ssh, ~/.aws, ~/.netrc, ...) are masked. An interpreter that lives under /tmp (a
-  virtualenv there) is put back read-only, since the private /tmp would hide it;
+  (~/.ssh, ~/.aws, ~/.netrc, ...) are masked. An interpreter that lives under /tmp or
+  /var/tmp (a virtualenv there) is put back read-only, since the private one would hide it;
 - no capabilities [--cap-drop ALL]: as root, bwrap keeps them by default, and with
   CAP_SYS_ADMIN a command could simply remount / read-write;
 - its own PID namespace [--unshare-pid --die-with-parent --new-session]: when its first
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 PRIVATE_HOME = "/tmp/home"
 _PRIVATE_TMP = Path("/tmp")
+_PRIVATE_DIRS = (_PRIVATE_TMP, Path("/var/tmp"))  # each an empty tmpfs inside the sandbox
 # Inherited variables a command may see; the rest of bdev's environment stays outside.
 _ALLOWED_ENV = frozenset(
     {"PATH", "LANG", "LANGUAGE", "TERM", "TZ", "COLORTERM", "NO_COLOR"}
@@ -224,7 +225,8 @@ def confine(
     exe = shutil.which(sandbox.bwrap) or sandbox.bwrap
     clean = clean_env(full_env, pass_env=sandbox.pass_env)
     args = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    args += ["--tmpfs", str(_PRIVATE_TMP), "--tmpfs", "/var/tmp"]
+    for private in _PRIVATE_DIRS:
+        args += ["--tmpfs", str(private)]
     args += _masks(Path.home())
     for path in _interpreters_in_tmp(argv, clean):
         args += ["--ro-bind-try", str(path), str(path)]
@@ -273,17 +275,18 @@ def _masks(home: Path) -> list[str]:
 
 
 def _interpreters_in_tmp(argv: Sequence[str], env: Mapping[str, str]) -> set[Path]:
-    """Virtualenvs under /tmp the command may run from (its argv[0], VIRTUAL_ENV, PATH):
-    the private /tmp would hide them. Only their roots, never /tmp as a whole."""
+    """Virtualenvs under /tmp or /var/tmp the command may run from (its argv[0],
+    VIRTUAL_ENV, PATH): the private tmpfs would hide them. Only their roots, never the
+    folder as a whole."""
     candidates = [argv[0] if argv else "", env.get("VIRTUAL_ENV", "")]
     candidates += env.get("PATH", "").split(os.pathsep)
     roots: set[Path] = set()
     for raw in filter(os.path.isabs, candidates):
         for path in {Path(raw), Path(os.path.realpath(raw))}:
-            if path.is_relative_to(_PRIVATE_TMP) and path != _PRIVATE_TMP:
+            if any(path.is_relative_to(d) and path != d for d in _PRIVATE_DIRS):
                 root = next(
                     (p for p in (path, *path.parents) if (p / "pyvenv.cfg").is_file()), None
                 )
-                if root is not None and root != _PRIVATE_TMP:
+                if root is not None and root not in _PRIVATE_DIRS:
                     roots.add(root)
     return roots

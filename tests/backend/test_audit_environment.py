@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.trees import write
 
 from bdev.backend.audit import environment
 from bdev.backend.audit.depfiles import PythonRequest, read_dependencies
@@ -23,6 +22,7 @@ from bdev.backend.audit.poetry_deps import constraint_to_pep440
 from bdev.backend.audit.run import run_audit
 from bdev.backend.facts import BackendFacts, Endpoint, EntryPoint
 from bdev.errors import BdevError
+from support.trees import write
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "services"
 BAD = "this-package-does-not-exist-bdev==1.0"

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.trees import write
 
 from bdev.backend.analyze import analyze
 from bdev.backend.auth import is_login_endpoint
 from bdev.backend.facts import BackendFacts
+from support.trees import write
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="no bubblewrap")

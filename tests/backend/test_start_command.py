@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.trees import write
 
 from bdev.backend.analyze import analyze
 from bdev.backend.audit import startup
@@ -22,6 +21,7 @@ from bdev.backend.audit.run import run_audit
 from bdev.backend.audit.startup import running_service, start_plan
 from bdev.backend.bind import bind_shell
 from bdev.cli.audit_cmd import scorecard_table
+from support.trees import write
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="no bubblewrap")

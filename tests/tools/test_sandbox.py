@@ -285,3 +285,22 @@ def test_bdev_run_without_bubblewrap_needs_no_sandbox(ws: Path, tmp_path: Path) 
     assert allowed.returncode == 0, allowed.stderr
     assert "sandbox disabled (flag)" in allowed.stderr
     assert (ws / "ran.txt").exists()
+
+
+@pytest.mark.parametrize("parent", ["/tmp", "/var/tmp"])
+def test_a_virtualenv_under_a_private_tmp_still_runs(parent: str, outside: Path) -> None:
+    # Both are empty tmpfs inside; a service's interpreter kept there (a CI checkout under
+    # /var/tmp) is put back read-only, or the audit could not start anything.
+    venv = Path(tempfile.mkdtemp(prefix="bdev-venv-", dir=parent))
+    try:
+        (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        (venv / "bin").mkdir()
+        python = venv / "bin" / "python3"
+        python.symlink_to(os.path.realpath(sys.executable))  # the base interpreter
+        run = sandbox.confine([str(python), "-c", "print('ran')"], cwd=outside)
+        done = subprocess.run(run.argv, env=run.env, capture_output=True, text=True, timeout=60)
+        assert done.stdout.strip() == "ran", done.stderr
+    finally:
+        for child in sorted(venv.rglob("*"), reverse=True):
+            child.unlink() if child.is_file() or child.is_symlink() else child.rmdir()
+        venv.rmdir()
