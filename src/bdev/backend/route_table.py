@@ -128,11 +128,10 @@ def route_table(app):
 def django_table(settings):
     """Django's own resolver, set up as manage.py would (its settings by default)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
-    import django
-    from django.urls import get_resolver
-
-    django.setup()
-    return django_routes(get_resolver().url_patterns, "/")
+    # Imported by name: Django is the audited service's, never bdev's own dependency.
+    importlib.import_module("django").setup()
+    resolver = importlib.import_module("django.urls").get_resolver()
+    return django_routes(resolver.url_patterns, "/")
 
 
 def django_routes(patterns, prefix):
@@ -164,8 +163,7 @@ def django_path(pattern):
     text = str(pattern)
     if hasattr(pattern, "_route"):
         return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", text)
-    from django.utils.regex_helper import normalize
-
+    normalize = importlib.import_module("django.utils.regex_helper").normalize
     spelled, _params = max(normalize(text), key=lambda p: len(p[1]))
     spelled = re.sub(r"%\(_(\d+)\)s", r"{arg\1}", spelled)  # an unnamed group
     return re.sub(r"%\((\w+)\)s", r"{\1}", spelled)
