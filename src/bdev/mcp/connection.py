@@ -264,7 +264,9 @@ def stdio_parameters(server: StdioServer, workspace: Path) -> StdioServerParamet
         return StdioServerParameters(
             command=argv[0], args=argv[1:], env=dict(server.env) or None, cwd=workspace
         )
-    readable = [Path(a) for a in argv if os.path.isabs(a) and os.path.exists(a)]
+    # The paths its command line and its environment name (PYTHONPATH, a config file).
+    named = [*argv, *(p for v in server.env.values() for p in v.split(os.pathsep))]
+    readable = [Path(a) for a in named if os.path.isabs(a) and os.path.exists(a)]
     confined = sandbox.confine(
         argv,
         cwd=workspace,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import bdev
 from bdev import trust
 from bdev.errors import BdevError
 from bdev.mcp.config import (
@@ -197,7 +198,10 @@ def builtin_servers(workspace: Path) -> dict[str, ServerSpec]:
     for venv in (".venv", "venv"):
         for site in sorted((workspace / venv).glob("lib/python3*/site-packages")):
             args += ["--site", str(site)]
-    server = StdioServer(command=sys.executable, args=args)
+    # Where bdev itself is imported from (a checkout's src/ for an editable install): the
+    # sandbox shows the server only what its command line and environment name.
+    root = str(Path(bdev.__file__).resolve().parents[1])
+    server = StdioServer(command=sys.executable, args=args, env={"PYTHONPATH": root})
     return {BUILTIN: ServerSpec(BUILTIN, server, BUILTIN_ORIGIN)}
 
 
