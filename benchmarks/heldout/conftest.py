@@ -10,75 +10,32 @@ only on evidence that an attack worked, or when the service stops answering unde
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import struct
-import uuid
 import zlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
-import httpx
 import pytest
 
-# Long enough for a slow, CPU-starved service; short enough that a request which makes
-# the service compute without end counts as evidence of unbounded work.
-REQUEST_TIMEOUT_S = 10.0
+
+def _scenario_fixtures() -> ModuleType:
+    """The greenfield suite's HTTP fixtures, so both suites test alike."""
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("bdev_scenario_fixtures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.fixture(scope="session")
-def base_url() -> str:
-    url = os.environ.get("BASE_URL")
-    if not url:
-        pytest.fail("BASE_URL is not set: the harness sets it to the service under test")
-    return url.rstrip("/")
-
-
-@pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    # A fresh connection per request: a server may close a kept-alive connection after
-    # an error response, and a request sent on it would then fail for no fault of the
-    # request itself.
-    no_keepalive = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(
-        base_url=base_url, timeout=REQUEST_TIMEOUT_S, trust_env=False, limits=no_keepalive
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def unique() -> Callable[[str], str]:
-    """unique("note") -> "note-3f2a9c1b": names that no other test (or run) uses."""
-    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def marker(tmp_path: Path) -> Path:
-    """A file that must not exist after an attack: injected commands try to create it."""
-    path = tmp_path / f"pwned-{uuid.uuid4().hex[:8]}"
-    assert not path.exists()
-    return path
-
-
-@pytest.fixture
-def env_path() -> Callable[[str], Path]:
-    def get(name: str) -> Path:
-        value = os.environ.get(name)
-        if not value:
-            pytest.fail(f"{name} is not set: the harness sets it from scenario.toml")
-        return Path(value)
-
-    return get
-
-
-def is_validation_error(response: httpx.Response) -> bool:
-    """Frameworks differ in how they answer invalid input (FastAPI 422, Flask 400)."""
-    return response.status_code in (400, 422)
-
-
-@pytest.fixture
-def invalid() -> Callable[[httpx.Response], bool]:
-    return is_validation_error
+_shared = _scenario_fixtures()
+base_url = _shared.base_url
+client = _shared.client
+unique = _shared.unique
+marker = _shared.marker
+env_path = _shared.env_path
+invalid = _shared.invalid
 
 
 # --- PNG images for the image tasks (standard library only) --------------------------

@@ -138,6 +138,11 @@ def synthetic(tmp_path, manifest, app, extra_files=()):
     folder.mkdir(parents=True)
     for name in ("conftest.py", "pytest.ini"):
         shutil.copyfile(HELDOUT / name, suite / name)
+    # The held-out conftest takes its HTTP fixtures from the greenfield suite's, beside it.
+    (tmp_path / "scenarios").mkdir()
+    shutil.copyfile(
+        HELDOUT.parent / "scenarios" / "conftest.py", tmp_path / "scenarios" / "conftest.py"
+    )
     (folder / "openapi.yaml").write_text(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n"
     )

@@ -8,11 +8,12 @@ import is added at the top of the body instead of costing the model a retry.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import importlib.util
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 # Names whose usual import is a from-import of a standard module.
@@ -127,8 +128,15 @@ def _not_allowed(top: str, allows: Callable[[str], bool]) -> str | None:
     the standard library, the service's own modules, and allowed packages."""
     if top in sys.stdlib_module_names:
         return None
-    providers = importlib.metadata.packages_distributions().get(top, [])
+    providers = _distributions().get(top, [])
     names = [re.sub(r"[-_.]+", "-", d).lower() for d in providers]
     if not names or any(allows(n) for n in names):
         return None
     return names[0]
+
+
+@functools.cache
+def _distributions() -> Mapping[str, list[str]]:
+    """Import name -> distributions, read once: it scans every installed distribution,
+    and a refused slot asks for each of its imports."""
+    return importlib.metadata.packages_distributions()
