@@ -228,6 +228,8 @@ def test_a_multipart_upload_reaches_the_handler_with_its_file(
     assert body["note"] == "hello"
     assert body["file"]["filename"] == "pic.bin"
     assert body["file"]["content"] == {"bytes": len(content)}
+    models = sys.modules.get("app.models") or service.module
+    assert models.Upload(filename="a", content=b"xy").read() == b"xy"  # as frameworks read
     status, _ = _send(service, "/upload", data={"note": "no file"})
     assert status in (INVALID[framework], 415)  # the file is required
 

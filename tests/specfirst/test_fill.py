@@ -84,6 +84,21 @@ def test_a_syntax_error_goes_back_and_the_fix_is_taken(items) -> None:
     assert broken not in retry[-1].content  # shown its own answer, a small model repeats it
 
 
+@pytest.mark.parametrize(
+    "idle",
+    [
+        "# Save the item, then answer with it\n# (the rest was cut off)",
+        'def archive_item(*, item_id, store):\n    """Archive the item."""\n    pass',
+        "def archive_item(*, item_id, store):\n    from fastapi import HTTPException\n    ...",
+    ],
+)
+def test_a_body_that_does_nothing_is_sent_back(items, idle: str) -> None:
+    cut = f"```python\n{idle}\n```"
+    report, model = fill(items, [cut, ARCHIVE])
+    assert (report.status, report.attempts) == ("implemented", 2)
+    assert "does nothing" in model.seen[1][-1].content
+
+
 def test_retries_sample_warmer_then_the_temperature_is_restored(items) -> None:
     bad = "```python\ndef archive_item(*, item_id, store):\n    return eval('1')\n```"
     seen: list[float] = []
@@ -166,6 +181,8 @@ def test_body_extraction_forms() -> None:
     assert body_from("async def f(*, x):\n    return x", "f") == ["return x"]
     awaited = "async def f(*, x):\n    return await store.get('t', x)"
     assert body_from(awaited, "f") == ["return store.get('t', x)"]
+    upload = "async def f(*, body):\n    data = await body.file.read()\n    return len(data)"
+    assert body_from(upload, "f") == ["data = body.file.read()", "return len(data)"]
     with pytest.raises(CodeError, match="without await"):
         body_from("async def f(*, x):\n    return await x", "f")
 

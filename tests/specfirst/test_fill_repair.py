@@ -27,24 +27,24 @@ def archive_item(*, item_id: int, store: Store) -> Any:
 
 def test_the_idioms_and_their_imports() -> None:
     body = [
-        "from flask import abort, jsonify, send_file",
+        "from flask import abort, jsonify, request",
         "if not ok:",
         "    abort(404)",
         "if other:",
         "    raise HTTPException(400)",
         "if name:",
-        "    return send_file(name)",
+        "    return request.json",
         "return jsonify(done=True)",
     ]
     lines, notes = repair(body)
     assert lines == [
-        "from flask import send_file",  # still needed: the checks will refuse it
+        "from flask import request",  # still needed: the checks will refuse it
         "if not ok:",
         "    raise ApiError(404, 'not found')",
         "if other:",
         "    raise ApiError(400, 'bad request')",
         "if name:",
-        "    return send_file(name)",
+        "    return request.json",
         "return {'done': True}",
     ]
     assert "dropped unused imports: abort, jsonify" in notes
@@ -77,3 +77,39 @@ def test_unparseable_bodies_are_left_for_compile_to_report(bad: str) -> None:
     assert repair([bad]) == ([bad], [])
 
 
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["return redirect(row['url'], code=302)"], ["return row['url']"]),
+        (["return RedirectResponse(url=target, status_code=307)"], ["return target"]),
+        (["return HTMLResponse(content=page)"], ["return page"]),
+        (["return Response(content=pdf, media_type='application/pdf')"], ["return pdf"]),
+        (["return HTMLResponse(page, headers={'X-A': '1'})"],
+         ["return Reply(page, headers={'X-A': '1'})"]),
+        (["return send_file(io.BytesIO(png), mimetype='image/png')"], ["return png"]),
+        (["return jsonify(row), 201"], ["return row"]),
+        (["return send_from_directory(folder, name, as_attachment=True)"],
+         ["return Reply(safe_join(folder, name).read_bytes(), headers={'Content-Disposition': "
+          "f'attachment; filename=\"{name}\"'})"]),
+        (["return FileResponse(p, filename=name)"],
+         ["return Reply(Path(p).read_bytes(), headers={'Content-Disposition': "
+          "f'attachment; filename=\"{name}\"'})"]),
+        (["return send_file(p)"], ["return Path(p).read_bytes()"]),
+    ],
+)  # fmt: skip
+def test_responses_files_and_redirects_become_values(
+    written: list[str], expected: list[str]
+) -> None:
+    assert repair(written)[0] == expected
+
+
+def test_a_sent_file_still_needs_a_safe_join_path() -> None:
+    from bdev.specfirst.fill.check import forbidden
+
+    joined = ["path = safe_join(base, name)", "return send_file(path, as_attachment=True)"]
+    assert forbidden("\n".join(repair(joined)[0]), ["name"]) == []
+    raw = ["return send_file(os.path.join(base, name), as_attachment=True)"]
+    (problem,) = forbidden("\n".join(repair(raw)[0]), ["name"])
+    assert "safe_join" in problem

@@ -346,3 +346,15 @@ def test_create_sets_the_new_id_on_the_given_dict_too(make_service) -> None:
     doc = {"name": "pen", "price": 1}
     row = service.module.store.create("items", doc)
     assert doc["id"] == row["id"] and service.module.store.get("items", doc["id"]) == row
+
+
+def test_a_table_the_spec_does_not_name_is_made_on_first_use(make_service) -> None:
+    store = make_service("items.yaml").module.store
+    assert store.list("uploads") == [] and store.count("uploads") == 0
+    row = store.create("uploads", {"name": "a.txt", "size": 3})
+    assert store.find("uploads", "name", "a.txt") == row and store.get("uploads", row["id"]) == row
+    store.create("pages", {"id": "it's a page", "visits": 1})  # keyed by the handler's name
+    assert store.update("pages", "it's a page", {"visits": 2}) == {"id": "it's a page", "visits": 2}
+    for name in ['uploads"; DROP TABLE items; --', "1st", "a b", ""]:
+        with pytest.raises(KeyError, match="not a table name"):
+            store.list(name)

@@ -74,3 +74,26 @@ def test_the_model_is_told_what_to_return() -> None:
     assert "Success 200: application/pdf (return the content as bytes)" in prompts["report"]
     assert "html.escape" in prompts["page"]
     assert "Success 302: a redirect (return the target URL as a str)" in prompts["follow"]
+
+
+def test_uploads_and_the_task_s_settings_are_spelled_out() -> None:
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Drop", "version": "1"},
+        "paths": {"/files": {"post": {"operationId": "upload", "requestBody": {
+            "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "note": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "Stored", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"size": {"type": "integer"}}}}}}}}}},
+    }  # fmt: skip
+    describe = (
+        "Save each upload in the folder given by the UPLOAD_DIR environment variable. "
+        "Sign sessions with the secret in APP_SECRET. The operator sends ADMIN_TOKEN."
+    )
+    plan = build_plan(spec, "drop.yaml", describe=describe)
+    (slot,) = slots_for(plan)
+    prompt = user_prompt(plan, plan.operation("upload"), slot)
+    assert "body: {file: Upload(.filename: str, .content: bytes), note: string}" in prompt
+    assert 'Settings (environment): os.environ["UPLOAD_DIR"]\n' in prompt
+    assert "APP_SECRET" not in prompt and "ADMIN_TOKEN" not in prompt.split("Requirements")[0]

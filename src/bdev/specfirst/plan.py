@@ -121,6 +121,9 @@ class ServicePlan(_Plain):
     resources: dict[str, Resource] = {}
     # The table whose POST hands out API keys (`{id, api_key}`): the apiKey scheme's users.
     key_table: str | None = None
+    # The cookie apiKey scheme whose cookie the login sets (a signed session token), when
+    # the login replies with no token of its own: the cookie is the session.
+    session_cookie: str | None = None
     # Operations the document's global `security` covered but that issue the credential
     # it asks for (register, login, token refresh): served without one. id -> why.
     made_public: dict[str, str] = {}

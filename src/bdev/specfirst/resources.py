@@ -41,14 +41,17 @@ PAGER_PARAMS = frozenset({*PAGE_SIZE_PARAMS, "offset", "page"})
 def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
     doc = plan.document
     resources: dict[str, Resource] = {}
+    cookie = session_cookie_scheme(plan)
     for op in plan.operations:
         segments = op.path.strip("/").split("/")
         last = segments[-1]
         if op.method == "post" and _has_password(doc, op):
             if last.lower() in _REGISTER:
                 op.kind, op.resource = "register", "users"
-            elif last.lower() in _LOGIN and _token_field(doc, op):
+            elif last.lower() in _LOGIN and (_token_field(doc, op) or cookie):
                 op.kind, op.resource = "login", "users"
+                if not _token_field(doc, op):
+                    plan.session_cookie = cookie
             continue
         if op.method != "post" or "{" in op.path or not last or not _object_body(doc, op):
             continue
@@ -106,8 +109,16 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         for op in plan.operations:  # login without register has no users to check
             if op.kind == "login":
                 op.kind = op.resource = None
+        plan.session_cookie = None
     _scope_to_callers(plan)
     return resources
+
+
+def session_cookie_scheme(plan: ServicePlan) -> str | None:
+    """The one apiKey-in-cookie scheme a login could set as its session, if any."""
+    cookies = [n for n, s in plan.security_schemes.items()
+               if s.kind == "apikey" and s.location == "cookie"]  # fmt: skip
+    return cookies[0] if len(cookies) == 1 else None
 
 
 def _scope_to_callers(plan: ServicePlan) -> None:

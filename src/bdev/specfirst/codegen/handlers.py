@@ -176,20 +176,25 @@ def _login_body(plan: ServicePlan, op: Operation) -> list[str]:
     key = _login_field(plan, op)
     ok = op.success
     props = _props(plan, ok.schema_ if ok else None)
-    token = next(f for f in TOKEN_FIELDS if f in props)
-    reply = {token: "create_token(str(user['id']))"}
-    if "token_type" in props or "tokenType" in props:
-        reply["token_type" if "token_type" in props else "tokenType"] = "'bearer'"
-    if "expires_in" in props or "expiresIn" in props:
-        reply["expires_in" if "expires_in" in props else "expiresIn"] = "TOKEN_TTL_SECONDS"
-    return [
+    token = next((f for f in TOKEN_FIELDS if f in props), None)
+    check = [
         'data = body.model_dump(mode="json", by_alias=True) if body else {}',
         f"user = store.find('users', {key!r}, data.get({key!r}))",
         "password = data.get('password') or ''",
         "if user is None or not verify_password(password, user['password_hash']):",
         "    raise ApiError(401, 'invalid credentials')",
-        "return {" + ", ".join(f"{k!r}: {v}" for k, v in reply.items()) + "}",
     ]
+    if token is None:  # the session is the signed cookie the login sets
+        cookie = plan.security_schemes[plan.session_cookie or ""].param_name
+        content = f"{{{key!r}: user[{key!r}]}}" if key in props else "None"
+        session = "create_token(str(user['id']))"
+        return [*check, f"return Reply({content}, cookies={{{cookie!r}: {session}}})"]
+    reply = {token: "create_token(str(user['id']))"}
+    if "token_type" in props or "tokenType" in props:
+        reply["token_type" if "token_type" in props else "tokenType"] = "'bearer'"
+    if "expires_in" in props or "expiresIn" in props:
+        reply["expires_in" if "expires_in" in props else "expiresIn"] = "TOKEN_TTL_SECONDS"
+    return [*check, "return {" + ", ".join(f"{k!r}: {v}" for k, v in reply.items()) + "}"]
 
 
 def _login_field(plan: ServicePlan, op: Operation) -> str:

@@ -224,7 +224,11 @@ _UPLOAD = '''class Upload(ApiModel):
 
     filename: str | None = None
     content_type: str | None = None
-    content: Any = None  # the file's bytes'''
+    content: Any = None  # the file's bytes
+
+    def read(self) -> bytes:
+        """The file's bytes, as Flask's and FastAPI's upload objects hand them out."""
+        return self.content or b""'''
 
 
 def file_kind(doc: dict[str, Any], schema: dict[str, Any]) -> str | None:

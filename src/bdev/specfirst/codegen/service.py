@@ -44,7 +44,8 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
         if options.plain_models
         else _TYPING.format(email="EmailStr, " if email else "")
     )
-    model_names = ", ".join(["ApiError", "ApiModel", "adapter", "dump", "error_body", *code.blocks])
+    shared = ["ApiError", "ApiModel", "Reply", "adapter", "dump", "error_body"]
+    model_names = ", ".join([*shared, *code.blocks])
     common = {"single": single, "typing_imports": typing_imports, "model_names": model_names}
     modules = {
         "models": TEMPLATES.get_template("models.py.j2").render(
@@ -191,7 +192,13 @@ def static_credential_vars(describe: str) -> list[str]:
 
 
 def _schemes(plan: ServicePlan) -> str:
-    return repr({n: (s.kind, s.location, s.param_name) for n, s in plan.security_schemes.items()})
+    # The login's session cookie holds a signed token, not an API key: checked as one.
+    return repr(
+        {
+            n: ("session" if n == plan.session_cookie else s.kind, s.location, s.param_name)
+            for n, s in plan.security_schemes.items()
+        }
+    )
 
 
 def _tables(plan: ServicePlan) -> str:

@@ -29,13 +29,14 @@ HELPERS = (
     "create_token(subject, claims=None) -> str",
     "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
     "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode, .stdout)",
+    "return Reply(content, headers={...}, cookies={...}) to also set headers or cookies",
 )
 
 # Names the skeleton defines for slot bodies: a model's own stand-in for one (an empty
 # `def hash_password(): pass` "so the code runs") is dropped, never spliced.
 PROVIDED_NAMES = frozenset(
     {
-        "ApiError", "Store", "store", "hash_password", "verify_password", "create_token",
+        "ApiError", "Reply", "Store", "store", "hash_password", "verify_password", "create_token",
         "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
     }
 )  # fmt: skip

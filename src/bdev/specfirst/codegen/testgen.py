@@ -233,7 +233,10 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
         "login": log,
         "register_status": register.success_status,
         "login_status": login.success_status,
-        "token_field": next(f for f in TOKEN_FIELDS if f in props),
+        "token_field": next((f for f in TOKEN_FIELDS if f in props), None),
+        "cookie": plan.security_schemes[plan.session_cookie].param_name
+        if plan.session_cookie
+        else None,
     }
 
 

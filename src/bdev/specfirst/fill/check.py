@@ -230,6 +230,14 @@ def _is_safe_join_call(node: ast.expr) -> bool:
 
 
 def _from_safe_join(node: ast.expr, safe_names: set[str]) -> bool:
+    """safe_join(...), a name bound to one, or `Path()` of either (the same path)."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        func = node.func
+        is_path = (isinstance(func, ast.Name) and func.id == "Path") or (
+            isinstance(func, ast.Attribute) and func.attr == "Path"
+        )
+        if is_path:
+            return _from_safe_join(node.args[0], safe_names)
     return _is_safe_join_call(node) or (isinstance(node, ast.Name) and node.id in safe_names)
 
 

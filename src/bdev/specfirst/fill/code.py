@@ -86,7 +86,9 @@ class _DropAwait(ast.NodeTransformer):
         call = node.value
         func = call.func if isinstance(call, ast.Call) else None
         on_store = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-        if on_store or isinstance(func, ast.Name):
+        # `await body.file.read()`: FastAPI's UploadFile habit; an Upload reads at once.
+        reads = isinstance(func, ast.Attribute) and func.attr == "read"
+        if on_store or reads or isinstance(func, ast.Name):
             return self.generic_visit(call)
         return node
 
@@ -137,6 +139,38 @@ def function_source(source: str, slot: Slot) -> str:
         n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == slot.operation_id
     )
     return "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
+
+
+def require_statements(body: list[str]) -> None:
+    """Refuse a body that does nothing: only comments, a docstring, `pass` or `...`
+    (a reply cut off at the token cap often leaves just its opening comments)."""
+    if _only_comments(body):
+        raise CodeError(_IDLE)
+    try:
+        tree = ast.parse("def _slot():\n" + textwrap.indent("\n".join(body) + "\n", "    "))
+    except SyntaxError:
+        return  # compile reports it with a better message
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    if all(_idle(st) for st in function.body):
+        raise CodeError(_IDLE)
+
+
+_IDLE = (
+    "The function body does nothing (only comments, pass or a docstring). "
+    "Write the statements that do the work and return the result."
+)
+
+
+def _idle(statement: ast.stmt) -> bool:
+    """`pass`, or a bare constant: a docstring or `...`."""
+    if isinstance(statement, ast.Pass):
+        return True
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+def _only_comments(lines: list[str]) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in lines)
 
 
 def _trim(lines: list[str]) -> list[str]:

@@ -25,7 +25,14 @@ from bdev.llm.base import Message, Model, ModelError, retry_sampling
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.fill.check import forbidden, import_problem, request_sources, ruff_problems
-from bdev.specfirst.fill.code import CodeError, body_from, extract_code, function_source, splice
+from bdev.specfirst.fill.code import (
+    CodeError,
+    body_from,
+    extract_code,
+    function_source,
+    require_statements,
+    splice,
+)
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
 from bdev.specfirst.fill.repair import repair
@@ -119,6 +126,10 @@ class SlotFiller:
         except CodeError as e:
             return [str(e)]
         body, repaired = repair(body)
+        try:
+            require_statements(body)
+        except CodeError as e:
+            return [str(e)]
         if repaired:
             self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)

@@ -13,7 +13,9 @@ from typing import Any
 
 from bdev.llm.base import Message
 from bdev.prompts import render
+from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.codegen.slots import Slot
+from bdev.specfirst.constraints import read_constraints
 from bdev.specfirst.plan import Operation, Response, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 
@@ -67,7 +69,8 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
         operation_id=op.operation_id,
         about=" ".join(t for t in (op.summary, op.description) if t),
         params=params,
-        body=sketch(doc, op.body.schema_) if op.body is not None else None,
+        body=_body_sketch(plan, op),
+        settings=settings_named(plan.describe or ""),
         principal=_principal(plan, op) if op.security else None,
         key_table=plan.key_table,
         success=success,
@@ -78,41 +81,66 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
     )
 
 
+def _body_sketch(plan: ServicePlan, op: Operation) -> str | None:
+    if op.body is None:
+        return None
+    files = op.body.encoding == "multipart"
+    return sketch(plan.document, op.body.schema_, files=files)
+
+
+def settings_named(describe: str) -> list[str]:
+    """Environment variables the task names for the service's settings (a folder, a
+    limit): the handler reads them; secrets and the database are the skeleton's."""
+    found = read_constraints(describe).env if describe else ()
+    # A credential (an operator's token) is checked by the skeleton, not by handler code.
+    return [v.name for v in found if v.role == "setting" and not _CREDENTIAL.search(v.name)]
+
+
+_CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|KEY")
+
+
 def _principal(plan: ServicePlan, op: Operation) -> str:
     """Which kind of caller the handler's `principal` is (the template words it)."""
-    schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
-    if "bearer" in schemes:
+    names = {n for alt in op.security for n in alt}
+    schemes = {plan.security_schemes[n].kind for n in names}
+    if "bearer" in schemes or plan.session_cookie in names:
         return "bearer"
     return "key_table" if plan.key_table else "api_key"
 
 
-def sketch(doc: dict[str, Any], schema: Any, depth: int = 0) -> str:
-    """A one-line type sketch: `{id: integer, name*: string(1..80)}` (* = required)."""
-    text = _sketch(doc, schema, depth)
+def sketch(doc: dict[str, Any], schema: Any, depth: int = 0, *, files: bool = False) -> str:
+    """A one-line type sketch: `{id: integer, name*: string(1..80)}` (* = required).
+    `files`: a multipart body, whose binary fields reach the handler as `Upload`s."""
+    text = _sketch(doc, schema, depth, files)
     return text if len(text) <= MAX_SCHEMA_CHARS else text[: MAX_SCHEMA_CHARS - 3] + "..."
 
 
-def _sketch(doc: dict[str, Any], schema: Any, depth: int) -> str:
+_UPLOAD_SKETCH = "Upload(.filename: str, .content: bytes)"
+
+
+def _sketch(doc: dict[str, Any], schema: Any, depth: int, files: bool = False) -> str:
     if not isinstance(schema, dict):
         return "any"
+    if files and depth > 0 and (kind := file_kind(doc, schema)):
+        return _UPLOAD_SKETCH if kind == "Upload" else f"list[{_UPLOAD_SKETCH}]"
     name = schema["$ref"][len(SCHEMA_PREFIX) :] if "$ref" in schema else None
     schema = deref(doc, schema)
     if depth > 2:
         return name or str(schema.get("type", "object"))
     for combo in ("allOf", "oneOf", "anyOf"):
         if combo in schema:
-            parts = [_sketch(doc, s, depth + 1) for s in schema[combo]]
+            parts = [_sketch(doc, s, depth + 1, files) for s in schema[combo]]
             joined = (" & " if combo == "allOf" else " | ").join(parts)
             return f"{name} = {joined}" if name and depth == 0 else joined
     if "enum" in schema:
         return "|".join(repr(v) for v in schema["enum"])
     kind = schema.get("type", "object" if "properties" in schema else "any")
     if kind == "array":
-        return f"list[{_sketch(doc, schema.get('items', {}), depth + 1)}]"
+        return f"list[{_sketch(doc, schema.get('items', {}), depth + 1, files)}]"
     if kind == "object" or "properties" in schema:
         required = set(schema.get("required", []))
         fields = [
-            f"{k}{'*' if k in required else ''}: {_sketch(doc, v, depth + 1)}"
+            f"{k}{'*' if k in required else ''}: {_sketch(doc, v, depth + 1, files)}"
             for k, v in (schema.get("properties") or {}).items()
         ]
         return "{" + ", ".join(fields) + "}" if fields else "object"

@@ -11,9 +11,16 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     raise HTTPException(status_code=404, detail="x")  ->  raise ApiError(404, "x")
     abort(404)                                        ->  raise ApiError(404, "not found")
     return jsonify(row) / JSONResponse(content=row)   ->  return row
+    return HTMLResponse(page, headers=h)              ->  return Reply(page, headers=h)
+    return redirect(url) / RedirectResponse(url)      ->  return url
+    send_file(path, as_attachment=True)               ->  Reply(Path(path).read_bytes(),
+                                                           headers={"Content-Disposition": ...})
+    send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
 
-Imports from web frameworks that nothing uses afterwards are dropped. Anything else that
-needs a framework (`send_file`, `UploadFile(...)`) is left for the checks to refuse.
+A file path still goes through the checks after the rewrite: `Path(path).read_bytes()` is
+refused unless `safe_join` built the path. Imports from web frameworks that nothing uses
+afterwards are dropped. Anything else that needs a framework (`request`, `UploadFile(...)`)
+is left for the checks to refuse.
 """
 
 from __future__ import annotations
@@ -24,7 +31,14 @@ from http import HTTPStatus
 
 _FRAMEWORKS = frozenset({"fastapi", "flask", "werkzeug", "starlette"})
 _ERRORS = frozenset({"HTTPException"})
-_WRAPPERS = frozenset({"jsonify", "JSONResponse", "ORJSONResponse", "make_response"})
+_WRAPPERS = frozenset(
+    {
+        "jsonify", "JSONResponse", "ORJSONResponse", "UJSONResponse", "make_response",
+        "Response", "HTMLResponse", "PlainTextResponse",
+    }
+)  # fmt: skip
+_REDIRECTS = frozenset({"redirect", "RedirectResponse"})
+_FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
 
 
 def repair(body: list[str]) -> tuple[list[str], list[str]]:
@@ -59,18 +73,83 @@ class _Fixer(ast.NodeTransformer):
         if name in _ERRORS:
             self.notes.add("HTTPException -> ApiError")
             return _api_error(node, status_kw="status_code", message_kw="detail")
+        if name in _REDIRECTS:
+            target = _argument(node, 0, "url", "location")
+            if target is not None:
+                self.notes.add(f"{name}(url) -> url")
+                return target
+        if name in _FILE_SENDS:
+            return self._file(node, name)
         if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
             self.notes.add(f"{name}(x) -> x")
             return node.args[0]
-        if name in _WRAPPERS and not node.args:
-            content = next((k.value for k in node.keywords if k.arg == "content"), None)
-            if content is not None:
-                self.notes.add(f"{name}(content=x) -> x")
-                return content
+        if name in _WRAPPERS:
+            content = _argument(node, 0, "content", "response")
+            if content is not None and not (name == "jsonify" and not node.args):
+                headers = _argument(node, None, "headers")
+                if headers is None:
+                    self.notes.add(f"{name}(content=x) -> x")
+                    return content
+                self.notes.add(f"{name}(x, headers=h) -> Reply(x, headers=h)")
+                return _reply(content, headers)
             if name == "jsonify" and all(k.arg for k in node.keywords):
                 self.notes.add("jsonify(k=v) -> {'k': v}")
                 keys: list[ast.expr | None] = [ast.Constant(k.arg) for k in node.keywords]
                 return ast.Dict(keys=keys, values=[k.value for k in node.keywords])
+        return node
+
+    def _file(self, node: ast.Call, name: str) -> ast.AST:
+        """A file sent by the framework becomes its bytes, with the attachment header
+        when the call asked for one (`as_attachment`, or a download file name)."""
+        if name == "send_from_directory":
+            folder, file = _argument(node, 0, "directory"), _argument(node, 1, "path", "filename")
+            if folder is None or file is None:
+                return node
+            joined = _call(_name_node("safe_join"), folder, file)
+            data: ast.expr = _call(_attr(joined, "read_bytes"))
+            shown: ast.expr | None = file
+        else:
+            source = _argument(node, 0, "path", "path_or_file")
+            if source is None:
+                return node
+            if isinstance(source, ast.Call) and _name(source.func) == "BytesIO" and source.args:
+                data, shown = source.args[0], None
+            else:
+                data = _call(_attr(_call(_name_node("Path"), source), "read_bytes"))
+                shown = _attr(_call(_name_node("Path"), source), "name")
+        download = _argument(node, None, "download_name", "attachment_filename", "filename")
+        attach = _argument(node, None, "as_attachment")
+        wants = download is not None or (isinstance(attach, ast.Constant) and attach.value is True)
+        self.notes.add(f"{name}(...) -> its bytes" + (" as an attachment" if wants else ""))
+        if not wants:
+            return data
+        label = download if download is not None else shown
+        if label is None:
+            disposition: ast.expr = ast.Constant("attachment")
+        else:
+            disposition = ast.JoinedStr(
+                [
+                    ast.Constant('attachment; filename="'),
+                    ast.FormattedValue(label, -1, None),
+                    ast.Constant('"'),
+                ]
+            )
+        headers = ast.Dict(keys=[ast.Constant("Content-Disposition")], values=[disposition])
+        return _reply(data, headers)
+
+    def visit_Return(self, node: ast.Return) -> ast.AST:
+        # Flask's `return body, 201`: the route already answers with the documented status.
+        self.generic_visit(node)
+        value = node.value
+        if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            status = value.elts[1]
+            if (
+                isinstance(status, ast.Constant)
+                and type(status.value) is int
+                and (100 <= status.value <= 599)
+            ):
+                self.notes.add("return x, status -> return x")
+                return ast.Return(value=value.elts[0])
         return node
 
     def visit_Expr(self, node: ast.Expr) -> ast.AST:
@@ -81,6 +160,31 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("abort(status) -> raise ApiError(status, ...)")
             return ast.Raise(exc=_api_error(call, "code", "description"), cause=None)
         return node
+
+
+def _argument(call: ast.Call, position: int | None, *keywords: str) -> ast.expr | None:
+    """The call's argument at `position`, or the first of the `keywords` it was given."""
+    if position is not None and len(call.args) > position:
+        arg = call.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    return next((k.value for k in call.keywords if k.arg in keywords), None)
+
+
+def _reply(content: ast.expr, headers: ast.expr) -> ast.Call:
+    keywords = [ast.keyword("headers", headers)]
+    return ast.Call(func=ast.Name("Reply", ast.Load()), args=[content], keywords=keywords)
+
+
+def _name_node(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _attr(value: ast.expr, attr: str) -> ast.Attribute:
+    return ast.Attribute(value, attr, ast.Load())
+
+
+def _call(func: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=func, args=list(args), keywords=[])
 
 
 def _api_error(call: ast.Call, status_kw: str, message_kw: str) -> ast.Call:
