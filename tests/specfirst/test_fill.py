@@ -244,6 +244,16 @@ def test_invented_imports_are_dropped_or_sent_back(items, monkeypatch) -> None:
     assert service.call("POST", "/items/1/archive")[0] == 200
 
 
+def test_an_invented_module_nothing_uses_is_dropped() -> None:
+    from bdev.specfirst.fill.imports import clean_imports
+
+    body = ["from http_exception import HTTPException", "from helpers import archive",
+            "return archive(1)"]  # fmt: skip
+    kept, problems = clean_imports(body, {"store"})
+    assert kept == ["from helpers import archive", "return archive(1)"]
+    assert problems == ["line 2: there is no module 'helpers'"]
+
+
 def test_stand_ins_for_the_skeletons_helpers_are_dropped() -> None:
     answer = """
 class ApiError(Exception):

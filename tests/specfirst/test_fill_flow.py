@@ -565,3 +565,23 @@ def test_opening_an_in_memory_stream_is_not_a_path() -> None:
     assert forbidden(body, ["body"]) == []
     # A real path still needs safe_join.
     assert forbidden("return Image.open(Path(name)).size", ["name"]) != []
+
+
+@pytest.mark.parametrize(
+    ("imported", "advice"),
+    [
+        ("from fastapi import Depends, HTTPException", "use the `principal` parameter"),
+        ("from fastapi import UploadFile, File", "an Upload with .filename and .content"),
+        ("from flask import request", "use the function's parameters"),
+        ("from flask import render_template_string", "html.escape"),
+        ("from starlette.responses import StreamingResponse", "Reply(content, headers="),
+        ("from flask import Blueprint", "return a dict, list or str"),
+    ],
+)
+def test_a_refused_framework_import_says_what_to_use_instead(imported: str, advice: str) -> None:
+    import ast
+
+    from bdev.specfirst.fill.stray import stray_problems
+
+    ((line, problem),) = stray_problems(ast.parse(imported).body)
+    assert line == 1 and "import inside the handler" in problem and advice in problem

@@ -97,6 +97,10 @@ def test_unparseable_bodies_are_left_for_compile_to_report(bad: str) -> None:
          ["return Reply(Path(p).read_bytes(), headers={'Content-Disposition': "
           "f'attachment; filename=\"{name}\"'})"]),
         (["return send_file(p)"], ["return Path(p).read_bytes()"]),
+        (["p = os.path.join(os.environ['DIR'], name)"], ["p = safe_join(os.environ['DIR'], name)"]),
+        (["n = secure_filename(f.filename)"], ["n = Path(f.filename).name"]),
+        (["h = generate_password_hash(pw)", "return check_password_hash(h, pw)"],
+         ["h = hash_password(pw)", "return verify_password(pw, h)"]),
     ],
 )  # fmt: skip
 def test_responses_files_and_redirects_become_values(
@@ -110,6 +114,6 @@ def test_a_sent_file_still_needs_a_safe_join_path() -> None:
 
     joined = ["path = safe_join(base, name)", "return send_file(path, as_attachment=True)"]
     assert forbidden("\n".join(repair(joined)[0]), ["name"]) == []
-    raw = ["return send_file(os.path.join(base, name), as_attachment=True)"]
+    raw = ["return send_file(base + '/' + name, as_attachment=True)"]
     (problem,) = forbidden("\n".join(repair(raw)[0]), ["name"])
     assert "safe_join" in problem

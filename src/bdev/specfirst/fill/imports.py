@@ -101,6 +101,7 @@ def clean_imports(
     assert isinstance(function, ast.FunctionDef)
     drop: set[int] = set()
     problems = []
+    used = _names_used(function)
     for node in function.body:
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
@@ -111,7 +112,12 @@ def clean_imports(
             continue
         module = (node.module or "") if isinstance(node, ast.ImportFrom) else node.names[0].name
         top = module.split(".")[0]
-        if top and top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
+        missing = bool(top) and top not in sys.stdlib_module_names and _absent(top)
+        if missing and all(n in scope or n not in used for n in names):
+            # An invented module whose names nothing needs (HTTPException, once rewritten).
+            drop.update(i - 1 for i in lines)
+            continue
+        if missing:
             provided = [n for n in names if n in scope]
             hint = f"; {', '.join(provided)} already exist here" if provided else ""
             problems.append(f"line {node.lineno - 1}: there is no module {module!r}{hint}")
@@ -121,6 +127,21 @@ def clean_imports(
                 "does not allow: use the standard library or what the service already imports"
             )
     return [line for i, line in enumerate(body) if i not in drop], problems
+
+
+def _absent(module: str) -> bool:
+    return importlib.util.find_spec(module) is None
+
+
+def _names_used(function: ast.FunctionDef) -> set[str]:
+    """Names the body reads, outside its import statements."""
+    return {
+        n.id
+        for statement in function.body
+        if not isinstance(statement, ast.Import | ast.ImportFrom)
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name)
+    }
 
 
 def _not_allowed(top: str, allows: Callable[[str], bool]) -> str | None:

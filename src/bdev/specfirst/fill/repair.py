@@ -16,6 +16,10 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     send_file(path, as_attachment=True)               ->  Reply(Path(path).read_bytes(),
                                                            headers={"Content-Disposition": ...})
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
+    os.path.join(folder, name)                        ->  safe_join(folder, name)
+    secure_filename(name)                             ->  Path(name).name
+    generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
+                                                           verify_password(p, h)
 
 A file path still goes through the checks after the rewrite: `Path(path).read_bytes()` is
 refused unless `safe_join` built the path. Imports from web frameworks that nothing uses
@@ -39,6 +43,8 @@ _WRAPPERS = frozenset(
 )  # fmt: skip
 _REDIRECTS = frozenset({"redirect", "RedirectResponse"})
 _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
+# werkzeug.security's pair, as the skeleton's scrypt helpers (the check's arguments swap).
+_PASSWORDS = {"generate_password_hash": "hash_password", "check_password_hash": "verify_password"}
 
 
 def repair(body: list[str]) -> tuple[list[str], list[str]]:
@@ -80,6 +86,18 @@ class _Fixer(ast.NodeTransformer):
                 return target
         if name in _FILE_SENDS:
             return self._file(node, name)
+        if _dotted(node.func) == "os.path.join" and len(node.args) >= 2 and not node.keywords:
+            # A path joined from request data must stay inside its folder: safe_join is
+            # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
+            self.notes.add("os.path.join -> safe_join")
+            return ast.Call(func=_name_node("safe_join"), args=node.args, keywords=[])
+        if name == "secure_filename" and len(node.args) == 1:
+            self.notes.add("secure_filename(x) -> Path(x).name")
+            return _attr(_call(_name_node("Path"), node.args[0]), "name")
+        if name in _PASSWORDS and len(node.args) == 2 - (name == "generate_password_hash"):
+            self.notes.add(f"{name} -> {_PASSWORDS[name]}")
+            args = node.args if name == "generate_password_hash" else node.args[::-1]
+            return ast.Call(func=_name_node(_PASSWORDS[name]), args=args, keywords=[])
         if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
             self.notes.add(f"{name}(x) -> x")
             return node.args[0]
@@ -204,6 +222,17 @@ def _phrase(status: ast.expr) -> str:
         except ValueError:
             pass
     return "error"
+
+
+def _dotted(func: ast.expr) -> str:
+    """`os.path.join` for that attribute chain; "" for anything else."""
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return ""
+    return ".".join([func.id, *reversed(parts)])
 
 
 def _name(func: ast.expr) -> str | None:

@@ -34,6 +34,34 @@ _APP_NAMES = {"app", "application", "server", "httpd"}
 _SERVER_CALLS = {"uvicorn.run", "hypercorn.run", "waitress.serve", "web.run_app", "run_simple"}
 _SERVER_METHODS = {"run", "serve_forever", "listen", "run_server"}
 _RETURN_INSTEAD = "return a dict, list or str (raise ApiError for errors)"
+# What an imported framework name was for, in the skeleton's terms: the refusal says what
+# to use instead, which a small model acts on better than a bare "no".
+_INSTEAD = {
+    **dict.fromkeys(
+        ("Depends", "Security", "OAuth2PasswordBearer", "HTTPBearer",
+         "HTTPAuthorizationCredentials", "APIKeyHeader", "APIKeyCookie", "session", "g"),
+        "the route already checked the caller's credentials: use the `principal` parameter "
+        "(principal['sub'] is the caller's id)",
+    ),
+    **dict.fromkeys(
+        ("UploadFile", "File", "Form", "FileStorage", "request", "Header", "Cookie"),
+        "the route already parsed the request: use the function's parameters (an uploaded "
+        "file is an Upload with .filename and .content bytes)",
+    ),
+    **dict.fromkeys(
+        ("render_template", "render_template_string", "Markup", "escape", "Jinja2Templates"),
+        "return the page as a str, with user text passed through html.escape",
+    ),
+    **dict.fromkeys(
+        ("Response", "make_response", "send_file", "FileResponse", "StreamingResponse"),
+        "return the content (bytes or str); for headers or cookies return "
+        "Reply(content, headers={...}, cookies={...})",
+    ),
+    **dict.fromkeys(
+        ("set_cookie",),
+        "return Reply(content, cookies={name: value}) to set a cookie",
+    ),
+}  # fmt: skip
 _SERVED = "the skeleton already serves this route"
 
 
@@ -55,7 +83,9 @@ def _problem(node: ast.AST) -> tuple[int, str] | None:
             modules = [node.module or ""]
         framework = next((m for m in modules if _is_framework(m)), None)
         if framework:
-            return line, f"no {framework} import inside the handler: {_SERVED}; {_RETURN_INSTEAD}"
+            names = [a.name for a in node.names]
+            instead = next((_INSTEAD[n] for n in names if n in _INSTEAD), _RETURN_INSTEAD)
+            return line, f"no {framework} import inside the handler: {_SERVED}; {instead}"
     if isinstance(node, ast.If) and _is_main_check(node.test):
         return line, f'no `if __name__ == "__main__":` block in a handler: {_SERVED}'
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
