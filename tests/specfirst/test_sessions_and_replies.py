@@ -122,3 +122,66 @@ def test_the_model_is_offered_reply_and_a_session_principal() -> None:
     prompt = user_prompt(plan, plan.operation("update_profile"), slots["update_profile"])
     assert "Reply(content, headers=" in prompt
     assert "principal['sub'] is the user's id" in prompt
+
+
+TODOS: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Todos", "version": "1"},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/register": {"post": {"operationId": "register", "requestBody": {"required": True,
+            "content": {"application/json": {"schema": CREDENTIALS}}},
+            "responses": {"201": {"description": "Created"}}}},
+        "/login": {"post": {"operationId": "login", "requestBody": {"required": True,
+            "content": {"application/json": {"schema": CREDENTIALS}}},
+            "responses": {"200": {"description": "Token", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "access_token": {"type": "string"}}}}}}}}},
+        "/todos": {"post": {"operationId": "createTodo", "requestBody": {"required": True,
+            "content": {"application/json": {"schema": {"type": "object", "required": ["title"],
+                "properties": {"title": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "Created", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Todo"}}}}}}},
+        "/todos/{id}": {"get": {"operationId": "getTodo", "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "The to-do", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Todo"}}}},
+                "404": {"description": "Not found"}}}},
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {"Todo": {"type": "object", "required": ["id", "title", "done"], "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"},
+            "done": {"type": "boolean"}}}},
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_rows_a_written_handler_creates_belong_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, framework: str
+) -> None:
+    plan = build_plan(TODOS, "todos.yaml")
+    assert plan.operation("get_todo").owned and plan.operation("create_todo").kind is None
+    options = Options(framework=framework, allowed=MINIMAL)  # type: ignore[arg-type]
+    generate(plan, options, tmp_path / "svc")
+    service = load_service(tmp_path / "svc", plan, options, monkeypatch)
+
+    def create_todo(*, body: Any, store: Any, principal: Any) -> Any:
+        # What a model writes: no owner field, which the skeleton adds itself.
+        return store.create("todos", {"title": body.title, "done": False})
+
+    monkeypatch.setattr(service.handlers(), "create_todo", create_todo)
+    tokens = {}
+    for name in ("ann", "bob"):
+        account = {"username": name + "_x", "password": "long enough"}
+        assert service.call("POST", "/register", json=account)[0] == 201
+        _, token, _ = service.call("POST", "/login", json=account)
+        tokens[name] = {"Authorization": f"Bearer {token['access_token']}"}
+    status, todo, _ = service.call("POST", "/todos", json={"title": "milk"}, headers=tokens["ann"])
+    assert status == 201 and "_bdev_owner" not in todo
+    path = f"/todos/{todo['id']}"
+    assert service.call("GET", path, headers=tokens["ann"])[:2] == (200, todo)
+    assert service.call("GET", path, headers=tokens["bob"])[0] == 404
+    # Outside a request nothing is stamped: the store does not invent an owner.
+    assert "_bdev_owner" not in service.module.store.create("todos", {"title": "x"})

@@ -67,6 +67,7 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
         "store": TEMPLATES.get_template("store.py.j2").render(
             single=single,
             tables=_tables(plan),
+            owned_tables=_owned_tables(plan),
             psycopg=options.allows("psycopg"),
             database_env=options.database_env,
         ),
@@ -199,6 +200,10 @@ def _schemes(plan: ServicePlan) -> str:
             for n, s in plan.security_schemes.items()
         }
     )
+
+
+def _owned_tables(plan: ServicePlan) -> list[str]:
+    return sorted({op.resource for op in plan.operations if op.owned and op.resource})
 
 
 def _tables(plan: ServicePlan) -> str:
