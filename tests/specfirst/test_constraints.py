@@ -113,6 +113,14 @@ def test_environment_variables_and_their_roles() -> None:
         ("COOKIE_KEY", "secret"),
     }
     assert found.env_for("database") == "DB_PATH"
+    bare = read_constraints(
+        "Keep users in a SQLite database at the path given by USERS_DB. Uploads go to the "
+        "folder set by UPLOAD_DIR. Answers are given in JSON."
+    )
+    assert {(v.name, v.role) for v in bare.env} == {
+        ("USERS_DB", "database"),
+        ("UPLOAD_DIR", "setting"),
+    }
 
 
 def test_frameworks_bring_their_dependencies() -> None:

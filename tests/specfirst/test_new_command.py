@@ -41,6 +41,24 @@ def test_new_writes_the_service_and_prints_a_summary(tmp_path: Path) -> None:
     assert stored["describe"] == "Items can be archived; archiving notifies watchers."
 
 
+def test_constraints_the_description_states_are_echoed_and_honoured(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    describe = (
+        "Put all code in one file app.py and do not create any additional files. Only use "
+        "the standard library plus Flask. It must listen on 0.0.0.0:5000. Keep the data in "
+        "the SQLite file given by ITEMS_DB."
+    )
+    result = invoke("--spec", str(SPECS / "items.yaml"), "--out", str(out),
+                    "--framework", "flask", "--describe", describe)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "constraint: files: all code in one file, app.py" in result.output
+    assert "constraint: serve: on 0.0.0.0:5000" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [".bdev", "app.py"]
+    app = (out / "app.py").read_text()
+    assert "import pydantic" not in app and "from pydantic" not in app
+    assert '"ITEMS_DB"' in app and '"0.0.0.0"' in app
+
+
 def test_new_refuses_a_non_empty_directory(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("")
     result = invoke("--spec", str(SPECS / "items.yaml"), "--out", str(tmp_path))

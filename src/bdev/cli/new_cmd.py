@@ -3,10 +3,15 @@
 Mechanical CRUD operations get working bodies without a model; the others are slots
 the model fills one at a time (from the spec and `--describe`), then the service is
 verified and audited. `--no-model` stops at the skeleton (slots answer 501).
+
+Constraints `--describe` states (allowed packages, one file, no extra files, host and
+port, environment variables) are honoured as `bdev run` honours them, and echoed first;
+`--requirements` wins over a package list in the text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,7 +23,8 @@ from bdev import sandbox
 from bdev.cli.summary import build_summary
 from bdev.errors import BdevError
 from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements, slots_for
-from bdev.specfirst.pipeline import build_service
+from bdev.specfirst.constraints import TaskConstraints, describe_constraints, read_constraints
+from bdev.specfirst.pipeline import build_service, honour
 
 
 def new(
@@ -64,17 +70,24 @@ def new(
     chosen: Literal["fastapi", "flask"] = "fastapi" if framework == "fastapi" else "flask"
     allowed = read_requirements(requirements) if requirements else None
     text = _description(describe)
+    stated = _stated(text, explicit_packages=allowed is not None)
     if not no_model:
         _build(spec, out, text, model, chosen, single_file, allowed, host, port, force,
-               verify=not no_verify, audit=not no_audit)  # fmt: skip
+               stated, verify=not no_verify, audit=not no_audit)  # fmt: skip
         return
     plan = build_plan(load_spec(spec), str(spec), describe=text)
     options = Options(
         framework=chosen, single_file=single_file, allowed=allowed, host=host, port=port
     )
-    written = generate(plan, options, out, force=force)
-    slots = slots_for(plan, single_file=single_file)
     console = Console()
+    if stated is not None:
+        options, unmet = honour(stated, options)
+        for line in describe_constraints(stated, chosen):
+            console.print(f"[dim]constraint: {escape(line)}[/]", highlight=False)
+        for line in unmet:
+            console.print(f"[yellow]constraint not met:[/] {escape(line)}", highlight=False)
+    written = generate(plan, options, out, force=force)
+    slots = slots_for(plan, single_file=options.single_file)
     console.print(
         f"[bold]{plan.title}[/]: {len(plan.operations)} operations generated "
         f"({len(plan.operations) - len(slots)} working, {len(slots)} slots left for the model)",
@@ -85,6 +98,14 @@ def new(
     console.print(f"{len(written)} files written to {out}", highlight=False)
     for path in written:
         console.print(f"  {path.relative_to(out)}", highlight=False)
+
+
+def _stated(text: str | None, *, explicit_packages: bool) -> TaskConstraints | None:
+    """The constraints the description states, or None when it states none."""
+    found = read_constraints(text) if text else None
+    if found is None or not found.stated:
+        return None
+    return dataclasses.replace(found, packages=None) if explicit_packages else found
 
 
 def _description(value: str | None) -> str | None:
@@ -111,6 +132,7 @@ def _build(
     host: str,
     port: int,
     force: bool,
+    stated: TaskConstraints | None,
     *,
     verify: bool,
     audit: bool,
@@ -139,6 +161,7 @@ def _build(
         audit=audit,
         gates=config.gates,
         force=force,
+        constraints=stated,
         progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
     )
     build_summary(console, report)

@@ -89,6 +89,12 @@ _ENV_AFTER = re.compile(_VAR + r"\s+(?:environment|env\.?)\s*(?:variable|var)\b"
 _ENV_BEFORE = re.compile(
     r"\b(?:environment|env\.?)\s*(?:variables?|vars?)\s*(?:named|called|is|:)?\s*" + _VAR
 )
+# "the path given by USERS_DB": a bare name with an underscore after words that point at
+# where a value comes from (the underscore keeps JSON, HTML or PNG out).
+_ENV_GIVEN = re.compile(
+    r"\b(?:given|set|provided|named|configured) (?:by|in)\s+(?:the\s+)?"
+    r"`?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b`?(?!\s+(?:environment|env\b))"
+)
 _ENV_CODE = re.compile(
     r"(?:os\.environ(?:\.get)?\s*[\[(]|os\.getenv\s*\()\s*['\"]([A-Z][A-Z0-9_]*)"
 )
@@ -267,6 +273,7 @@ def _env_vars(text: str) -> tuple[EnvVar, ...]:
             *(m.group(1) for m in _ENV_AFTER.finditer(sentence)),
             *(m.group(1) for m in _ENV_BEFORE.finditer(sentence)),
             *(m.group(1) for m in _ENV_CODE.finditer(sentence)),
+            *(m.group(1) for m in _ENV_GIVEN.finditer(sentence)),
         ]
         for name in names:
             if name not in found:
