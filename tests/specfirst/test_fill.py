@@ -340,3 +340,34 @@ def test_pathlib_io_outside_safe_join_is_sent_back(code: str) -> None:
 def test_pathlib_io_on_a_safe_join_path_passes() -> None:
     code = 'path = safe_join(os.environ["FILES_DIR"], body.name)\npath.write_text(body.content)'
     assert forbidden(code + "\nreturn safe_join(base, name).read_text()") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "named", "refused"),
+    [
+        ("d = os.environ['UPLOAD_DIR']\nreturn d", {"UPLOAD_DIR"}, []),
+        ("n = int(os.environ.get('MAX_SIZE', '10'))\nreturn n", {"UPLOAD_DIR"}, ["MAX_SIZE"]),
+        ("return os.getenv('LIMIT')", set(), ["LIMIT"]),
+        ("from os import environ\nreturn environ['A'] + environ.get('B', '')", {"A"}, ["B"]),
+        ("key = 'X'\nreturn os.environ[key]", set(), []),  # not a literal: left to review
+    ],
+)
+def test_a_setting_the_task_never_named_is_sent_back(
+    code: str, named: set[str], refused: list[str]
+) -> None:
+    from bdev.specfirst.fill.settings import unnamed_settings
+
+    problems = unnamed_settings(code, named)
+    assert [p.split("variable ")[1].split(" ")[0] for p in problems] == refused
+    assert all("write the limit or value the request states" in p for p in problems)
+
+
+def test_the_filler_sends_back_an_invented_setting(items) -> None:
+    invented = (
+        "```python\ndef archive_item(*, item_id, store):\n"
+        "    if not os.environ.get('ARCHIVE_ENABLED'):\n        raise ApiError(500, 'off')\n"
+        "    return store.update('items', item_id, {'status': 'archived'})\n```"
+    )
+    report, model = fill(items, [invented, ARCHIVE])
+    assert (report.status, report.attempts) == ("implemented", 2)
+    assert "ARCHIVE_ENABLED is not one the task names" in model.seen[1][-1].content

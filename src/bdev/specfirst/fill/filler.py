@@ -24,6 +24,7 @@ from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, retry_sampling
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
+from bdev.specfirst.constraints import read_constraints
 from bdev.specfirst.fill.check import forbidden, import_problem, request_sources, ruff_problems
 from bdev.specfirst.fill.code import (
     CodeError,
@@ -36,6 +37,7 @@ from bdev.specfirst.fill.code import (
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
 from bdev.specfirst.fill.repair import repair
+from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.plan import ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -78,6 +80,8 @@ class SlotFiller:
         # When the skeleton itself does not import (a package missing here), the import
         # check would blame every body for it: it is then left out.
         self.check_import = import_problem(out, self.module) is None
+        # Every variable the task names (settings, the database, secrets) may be read.
+        self.settings = frozenset(v.name for v in read_constraints(plan.describe or "").env)
 
     def fill(
         self, slot: Slot, *, evidence: str | None = None, report: SlotReport | None = None
@@ -135,6 +139,7 @@ class SlotFiller:
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)
         sources = request_sources(slot.signature)
         problems += forbidden("\n".join(body), sources, operation=slot.operation_id)
+        problems += unnamed_settings("\n".join(body), self.settings)
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)
