@@ -157,14 +157,14 @@ def require_statements(body: list[str]) -> None:
 
 
 _IDLE = (
-    "The function body does nothing (only comments, pass or a docstring). "
+    "The function body does nothing (only comments, imports, pass or a docstring). "
     "Write the statements that do the work and return the result."
 )
 
 
 def _idle(statement: ast.stmt) -> bool:
-    """`pass`, or a bare constant: a docstring or `...`."""
-    if isinstance(statement, ast.Pass):
+    """`pass`, an import, or a bare constant (a docstring, `...`): nothing done."""
+    if isinstance(statement, ast.Pass | ast.Import | ast.ImportFrom):
         return True
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
 

@@ -130,13 +130,13 @@ class SlotFiller:
         except CodeError as e:
             return [str(e)]
         body, repaired = repair(body)
-        try:
-            require_statements(body)
-        except CodeError as e:
-            return [str(e)]
         if repaired:
             self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)
+        try:  # after the rewrites: dropped imports may have been all there was
+            require_statements(body)
+        except CodeError as e:
+            return [str(e)]
         sources = request_sources(slot.signature)
         problems += forbidden("\n".join(body), sources, operation=slot.operation_id)
         problems += unnamed_settings("\n".join(body), self.settings)
