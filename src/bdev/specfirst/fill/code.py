@@ -80,16 +80,13 @@ def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) ->
 
 
 class _DropAwait(ast.NodeTransformer):
-    """`await store.get(...)` -> `store.get(...)`: the skeleton's helpers are synchronous."""
+    """`await store.get(...)` -> `store.get(...)`: the skeleton and its helpers are
+    synchronous, and so is an Upload's `read()`. An awaited call of a real async library
+    is left to the import checks (none is installed for the service)."""
 
     def visit_Await(self, node: ast.Await) -> ast.AST:
-        call = node.value
-        func = call.func if isinstance(call, ast.Call) else None
-        on_store = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-        # `await body.file.read()`: FastAPI's UploadFile habit; an Upload reads at once.
-        reads = isinstance(func, ast.Attribute) and func.attr == "read"
-        if on_store or reads or isinstance(func, ast.Name):
-            return self.generic_visit(call)
+        if isinstance(node.value, ast.Call):
+            return self.generic_visit(node.value)
         return node
 
 
