@@ -296,3 +296,24 @@ def test_a_route_added_in_one_round_is_a_handler_to_change_in_the_next(workspace
     assert [(s.kind, s.function) for s in guided.target.slots] == [("function", "get_order")]
     text = (workspace / "app.py").read_text()
     assert text.count("def get_order") == 1 and "raise KeyError" in text
+
+
+def test_a_new_route_is_told_how_the_file_s_routes_take_their_caller(workspace: Path) -> None:
+    from test_callers import FASTAPI
+
+    (workspace / "app.py").write_text(FASTAPI)
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    facts = analyze(workspace)
+    loans = (
+        '@app.get("/me/loans")\n'
+        "def my_loans(member: Annotated[int, Depends(member_id)]) -> list[int]:\n"
+        "    return [member]\n"
+    )
+    guided, definition = _guided(workspace, [fenced(loans)])
+    guided.facts = facts
+    session_id, result = guided.start("add GET /me/loans for the calling member", definition)
+    assert result.status is RunStatus.COMPLETED
+    events = read_events(find_session(workspace, session_id))
+    prompts = [e["message"]["content"] for e in events
+               if e["type"] == "message" and e["message"]["role"] == "user"]  # fmt: skip
+    assert "as `borrow` does: `member: Annotated[int, Depends(member_id)]`" in prompts[0]

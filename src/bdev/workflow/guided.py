@@ -52,6 +52,7 @@ from bdev.runtime.runner import Runner
 from bdev.runtime.session import Transcript, find_session, new_session_id, sessions_dir
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
+from bdev.workflow.callers import caller_idiom
 from bdev.workflow.culprits import culprits
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.stated import Stated, read_stated
@@ -334,6 +335,7 @@ class GuidedRun:
             route=slot.route,
             function=slot.function,
             feedback=feedback,
+            caller=_caller_hint(current) if slot.kind == "append" else None,
             rules=self._stated.checklist(),
             guarded=reading_hint(self._stated, self._framework())
             if self._framework() in GUARDED
@@ -525,6 +527,12 @@ class GuidedRun:
             duration_s=round(result.duration_s, 3),
         )
         return result
+
+
+def _caller_hint(current: str | None) -> str | None:
+    """How the file's routes take their caller, for a new route that needs one."""
+    idiom = caller_idiom(current) if current is not None else None
+    return idiom.hint() if idiom else None
 
 
 def _put_back(path: Path, current: str | None) -> None:
