@@ -16,7 +16,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     send_file(path, as_attachment=True)               ->  Reply(Path(path).read_bytes(),
                                                            headers={"Content-Disposition": ...})
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
-    os.path.join(folder, name)                        ->  safe_join(folder, name)
+    os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
                                                            verify_password(p, h)
@@ -154,6 +154,20 @@ class _Fixer(ast.NodeTransformer):
             )
         headers = ast.Dict(keys=[ast.Constant("Content-Disposition")], values=[disposition])
         return _reply(data, headers)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        # `Path(folder) / name` joins like os.path.join, and is rewritten the same way.
+        self.generic_visit(node)
+        left = node.left
+        if not isinstance(node.op, ast.Div) or not isinstance(left, ast.Call):
+            return node
+        if _name(left.func) == "safe_join":  # a chain: Path(a) / b / c
+            return ast.Call(func=left.func, args=[*left.args, node.right], keywords=[])
+        if _name(left.func) == "Path" and len(left.args) == 1 and not left.keywords:
+            self.notes.add("Path(folder) / name -> safe_join(folder, name)")
+            args = [left.args[0], node.right]
+            return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
+        return node
 
     def visit_Return(self, node: ast.Return) -> ast.AST:
         # Flask's `return body, 201`: the route already answers with the documented status.
