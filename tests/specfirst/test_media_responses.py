@@ -97,3 +97,23 @@ def test_uploads_and_the_task_s_settings_are_spelled_out() -> None:
     assert "body: {file: Upload(.filename: str, .content: bytes), note: string}" in prompt
     assert 'Settings (environment): os.environ["UPLOAD_DIR"]\n' in prompt
     assert "APP_SECRET" not in prompt and "ADMIN_TOKEN" not in prompt.split("Requirements")[0]
+
+
+def test_the_body_limit_rises_to_the_size_the_task_states(tmp_path: Path) -> None:
+    from bdev.specfirst.limits import DEFAULT_MAX_BODY, ENVELOPE, max_body_bytes
+
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Images", "version": "1"},
+        "paths": {"/images": {"post": {"operationId": "upload", "responses": {
+            "201": {"description": "Stored"},
+            "413": {"description": "Over 5 MB, or more than 4096 pixels on a side"}}}}},
+    }  # fmt: skip
+    assert max_body_bytes(build_plan(spec, "i.yaml")) == 5_000_000 + ENVELOPE
+    small = {**spec, "paths": {}}
+    assert max_body_bytes(build_plan(small, "s.yaml")) == DEFAULT_MAX_BODY
+    said = build_plan(small, "s.yaml", describe="Files bigger than 20 MiB are refused. Hi 3 MB.")
+    assert max_body_bytes(said) == 20 * 1024 * 1024 + ENVELOPE  # "3 MB" states no limit
+    plan = build_plan(spec, "i.yaml")
+    generate(plan, Options(framework="flask", allowed=MINIMAL, single_file=True), tmp_path)
+    assert f'"APP_MAX_BODY_BYTES", "{5_000_000 + ENVELOPE}"' in (tmp_path / "app.py").read_text()

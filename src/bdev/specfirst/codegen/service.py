@@ -15,6 +15,7 @@ from bdev.specfirst.codegen.routes import fastapi_routes, flask_routes
 from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
 from bdev.specfirst.codegen.slots import slots_for
 from bdev.specfirst.codegen.testgen import render_tests
+from bdev.specfirst.limits import max_body_bytes
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 from bdev.specfirst.shapes import merged_properties
@@ -83,6 +84,7 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             spec_text=string_literal(spec_json(plan)) if single else "",
             host=options.host,
             port=options.port,
+            max_body=max_body_bytes(plan),
             uvicorn=options.allows("uvicorn"),
             run_file="app.py" if single else "-m app.main",
             plain=options.plain_models,
@@ -147,6 +149,7 @@ def project_files(plan: ServicePlan, options: Options) -> dict[str, str]:
         "single": options.single_file,
         "secret_env": options.secret_env,
         "database_env": options.database_env,
+        "max_body": max_body_bytes(plan),
     }
     return {
         "requirements.txt": "\n".join(requirements(options)) + "\n",
