@@ -120,3 +120,43 @@ def test_a_sent_file_still_needs_a_safe_join_path() -> None:
     raw = ["return send_file(base + '/' + name, as_attachment=True)"]
     (problem,) = forbidden("\n".join(repair(raw)[0]), ["name"])
     assert "safe_join" in problem
+
+
+def test_upload_habits_reach_the_body_s_one_file_field() -> None:
+    written = [
+        "name = body.filename",
+        "data = body.read()",
+        "kind = body.image.mimetype",
+        "raw = body.image.file.read()",
+        "body.image.save(os.path.join(folder, name))",
+        "return {'name': name, 'size': body.image.size}",
+    ]
+    lines, notes = repair(written, upload="image")
+    assert lines == [
+        "name = body.image.filename",
+        "data = body.image.read()",
+        "kind = body.image.content_type",
+        "raw = body.image.read()",
+        "Path(safe_join(folder, name)).write_bytes(body.image.content)",
+        "return {'name': name, 'size': len(body.image.content)}",
+    ]
+    assert "body.filename -> body.image.filename" in notes
+    assert repair(["return body.filename"])[0] == ["return body.filename"]  # no file field
+
+
+def test_the_upload_field_is_read_from_the_plan() -> None:
+    from bdev.specfirst import build_plan
+    from bdev.specfirst.fill.repair import upload_field
+
+    def spec(properties: dict) -> dict:
+        return {"openapi": "3.0.3", "info": {"title": "U", "version": "1"},
+                "paths": {"/u": {"post": {"operationId": "up", "requestBody": {"content": {
+                    "multipart/form-data": {"schema": {"type": "object",
+                                                       "properties": properties}}}},
+                    "responses": {"200": {"description": "ok"}}}}}}  # fmt: skip
+
+    binary = {"type": "string", "format": "binary"}
+    one = build_plan(spec({"photo": binary, "note": {"type": "string"}}), "u.yaml")
+    assert upload_field(one, "up") == "photo"
+    two = build_plan(spec({"a": binary, "b": binary}), "u.yaml")
+    assert upload_field(two, "up") is None

@@ -36,7 +36,7 @@ from bdev.specfirst.fill.code import (
 )
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
-from bdev.specfirst.fill.repair import repair
+from bdev.specfirst.fill.repair import repair, upload_field
 from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.plan import ServicePlan
 
@@ -129,7 +129,7 @@ class SlotFiller:
             body = body_from(extract_code(answer), slot.operation_id, skeleton)
         except CodeError as e:
             return [str(e)]
-        body, repaired = repair(body)
+        body, repaired = repair(body, upload_field(self.plan, slot.operation_id))
         if repaired:
             self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)

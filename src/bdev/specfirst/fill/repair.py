@@ -33,6 +33,10 @@ import ast
 import textwrap
 from http import HTTPStatus
 
+from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.plan import ServicePlan
+from bdev.specfirst.shapes import merged_properties
+
 _FRAMEWORKS = frozenset({"fastapi", "flask", "werkzeug", "starlette"})
 _ERRORS = frozenset({"HTTPException"})
 _WRAPPERS = frozenset(
@@ -47,8 +51,9 @@ _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
 _PASSWORDS = {"generate_password_hash": "hash_password", "check_password_hash": "verify_password"}
 
 
-def repair(body: list[str]) -> tuple[list[str], list[str]]:
-    """The body with framework idioms rewritten, and one note per kind of rewrite."""
+def repair(body: list[str], upload: str | None = None) -> tuple[list[str], list[str]]:
+    """The body with framework idioms rewritten, and one note per kind of rewrite.
+    `upload`: the one file field of the handler's multipart body, if it has exactly one."""
     source = "def _slot():\n" + textwrap.indent("\n".join(body), "    ")
     try:
         tree = ast.parse(source)
@@ -56,6 +61,10 @@ def repair(body: list[str]) -> tuple[list[str], list[str]]:
         return body, []  # compile() reports it with a better message
     fixer = _Fixer()
     fixer.visit(tree)
+    if upload:
+        uploads = _UploadAccess(upload)
+        uploads.visit(tree)
+        fixer.notes |= uploads.notes
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
     dropped = _drop_unused_framework_imports(function)
@@ -192,6 +201,81 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("abort(status) -> raise ApiError(status, ...)")
             return ast.Raise(exc=_api_error(call, "code", "description"), cause=None)
         return node
+
+
+def upload_field(plan: ServicePlan, operation_id: str) -> str | None:
+    """The one file field of the operation's multipart body (None: none, or several)."""
+    op = plan.operation(operation_id)
+    if op.body is None or op.body.encoding != "multipart":
+        return None
+    props = merged_properties(plan.document, op.body.schema_)[0]
+    files = [n for n, schema in props.items() if file_kind(plan.document, schema) == "Upload"]
+    return files[0] if len(files) == 1 and files[0].isidentifier() else None
+
+
+# What Flask's FileStorage and FastAPI's UploadFile offer, in an Upload's terms.
+_UPLOAD_ATTRIBUTES = {"filename": "filename", "content_type": "content_type",
+                      "mimetype": "content_type", "content": "content"}  # fmt: skip
+
+
+class _UploadAccess(ast.NodeTransformer):
+    """`body.filename` (the upload object taken for the body) -> `body.file.filename`;
+    `.file.read()` / `.stream.read()` -> `.read()`; `.size` -> `len(.content)`;
+    `.save(path)` -> `Path(path).write_bytes(.content)` (the path checks still apply)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.notes: set[str] = set()
+
+    def _upload(self) -> ast.expr:
+        return _attr(_name_node("body"), self.field)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        owner = node.value
+        on_body = isinstance(owner, ast.Name) and owner.id == "body"
+        if on_body and node.attr != self.field and node.attr in {*_UPLOAD_ATTRIBUTES, "read"}:
+            self.notes.add(f"body.{node.attr} -> body.{self.field}.{node.attr}")
+            return _attr(self._upload(), _UPLOAD_ATTRIBUTES.get(node.attr, node.attr))
+        if self._is_upload(owner) and node.attr in ("mimetype", "content_type"):
+            return _attr(self._upload(), "content_type")
+        if self._is_upload(owner) and node.attr == "size":
+            self.notes.add(f"body.{self.field}.size -> len(body.{self.field}.content)")
+            return _call(_name_node("len"), _attr(self._upload(), "content"))
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return node
+        inner = func.value
+        # body.file.file.read() / body.file.stream.read()
+        if (
+            func.attr == "read"
+            and isinstance(inner, ast.Attribute)
+            and inner.attr
+            in (
+                "file",
+                "stream",
+            )
+            and self._is_upload(inner.value)
+        ):
+            self.notes.add(f"body.{self.field}.{inner.attr}.read() -> body.{self.field}.read()")
+            return _call(_attr(self._upload(), "read"))
+        if func.attr == "save" and self._is_upload(inner) and len(node.args) == 1:
+            self.notes.add(f"body.{self.field}.save(path) -> Path(path).write_bytes(...)")
+            target = _call(_name_node("Path"), node.args[0])
+            return _call(_attr(target, "write_bytes"), _attr(self._upload(), "content"))
+        return node
+
+    def _is_upload(self, node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == self.field
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "body"
+        )
 
 
 def _argument(call: ast.Call, position: int | None, *keywords: str) -> ast.expr | None:
