@@ -358,3 +358,13 @@ def test_a_table_the_spec_does_not_name_is_made_on_first_use(make_service) -> No
     for name in ['uploads"; DROP TABLE items; --', "1st", "a b", ""]:
         with pytest.raises(KeyError, match="not a table name"):
             store.list(name)
+
+
+def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:
+    store = make_service("items.yaml").module.store
+    png = b"\x89PNG\r\n\x1a\n\x00\xff"
+    row = store.create("images", {"name": "a.png", "content": png, "parts": [b"x", 1]})
+    assert store.get("images", row["id"]) == {**row, "content": png, "parts": [b"x", 1]}
+    assert store.update("images", row["id"], {"name": "b.png"})["content"] == png
+    with pytest.raises(TypeError, match="JSON or bytes"):
+        store.create("images", {"when": object()})
