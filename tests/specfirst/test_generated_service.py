@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from specfirst_support import API_KEY
@@ -368,3 +369,19 @@ def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:
     assert store.update("images", row["id"], {"name": "b.png"})["content"] == png
     with pytest.raises(TypeError, match="JSON or bytes"):
         store.create("images", {"when": object()})
+
+
+def test_a_body_reads_like_the_dict_it_arrived_as(make_service, framework: str) -> None:
+    service = make_service("items.yaml", framework)
+    models = sys.modules.get("app.models") or service.module
+    kinds = [getattr(models, n) for n in dir(models)]
+    model = next(
+        k
+        for k in kinds
+        if isinstance(k, type) and issubclass(k, models.ApiModel) and k is not models.ApiModel
+        and "name" in getattr(k, "__annotations__", {})
+    )  # fmt: skip
+    body = model.model_validate({"name": "pen", "price": 2})
+    assert (body["name"], body.get("name"), body.get("nothing", 7)) == ("pen", "pen", 7)
+    with pytest.raises(KeyError):
+        body["nothing"]

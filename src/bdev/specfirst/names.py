@@ -10,7 +10,7 @@ import re
 # from its own annotation).
 _RESERVED = {
     "schema", "json", "dict", "copy", "construct", "validate", "fields", "register",
-    "date", "datetime", "time", "timedelta", "uuid",
+    "date", "datetime", "time", "timedelta", "uuid", "get",
 }  # fmt: skip
 # Names the generated modules import or define for their classes: a schema must not
 # take one (a component `Field` would replace pydantic's Field).
@@ -18,7 +18,8 @@ _TAKEN_CLASSES = frozenset(
     {
         "Any", "Annotated", "Literal", "Field", "BaseModel", "ConfigDict", "TypeAdapter",
         "EmailStr", "StrictBool", "StrictFloat", "StrictInt", "StrictStr", "UUID",
-        "ApiModel", "ApiError", "Upload", "Store", "Principal", "Path", "Request", "Response",
+        "ApiModel", "ApiError", "Reply", "Upload", "Store", "Principal", "Path", "Request",
+        "Response",
         "JSONResponse", "FastAPI", "Flask", "Body", "Header", "Query", "Cookie", "Depends",
         "PathParam", "HTTPException", "ValidationError", "RequestValidationError", "Message",
         "Receive", "Scope", "Send", "ASGIApp", "Hardening", "Mapping", "Self", "UTC",

@@ -71,6 +71,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
         params=params,
         body=_body_sketch(plan, op),
         settings=settings_named(plan.describe or ""),
+        libraries=libraries_allowed(plan.describe or ""),
         principal=_principal(plan, op) if op.security else None,
         key_table=plan.key_table,
         success=success,
@@ -97,6 +98,28 @@ def settings_named(describe: str) -> list[str]:
 
 
 _CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|KEY")
+
+
+# The web stack (the skeleton's business, refused by fill.stray) and what the skeleton's
+# helpers already do (hash_password, create_token): not worth a handler's attention.
+_STACK = frozenset(
+    {
+        "flask", "fastapi", "starlette", "uvicorn", "pydantic", "python-multipart", "anyio",
+        "typing-extensions", "werkzeug", "jinja2", "itsdangerous", "click", "blinker",
+        "markupsafe", "h11", "gunicorn", "passlib", "pyjwt", "bcrypt", "email-validator",
+    }
+)  # fmt: skip
+# Import names that differ from the distribution's, for the packages tasks name most.
+_IMPORT_NAMES = {"pyjwt": "jwt", "fpdf2": "fpdf", "pillow": "PIL", "pyyaml": "yaml",
+                 "python-dateutil": "dateutil", "beautifulsoup4": "bs4"}  # fmt: skip
+
+
+def libraries_allowed(describe: str) -> list[str]:
+    """The third-party packages the task allows a handler to import (`fpdf2 (import
+    fpdf)`), so the model uses them instead of the ones it knows best (reportlab)."""
+    packages = read_constraints(describe).packages if describe else None
+    names = sorted((packages or frozenset()) - _STACK)
+    return [f"{n} (import {_IMPORT_NAMES[n]})" if n in _IMPORT_NAMES else n for n in names]
 
 
 def _principal(plan: ServicePlan, op: Operation) -> str:
