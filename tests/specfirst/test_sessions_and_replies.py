@@ -185,3 +185,14 @@ def test_rows_a_written_handler_creates_belong_to_the_caller(
     assert service.call("GET", path, headers=tokens["bob"])[0] == 404
     # Outside a request nothing is stamped: the store does not invent an owner.
     assert "_bdev_owner" not in service.module.store.create("todos", {"title": "x"})
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_behind_tls_the_session_cookie_is_secure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, framework: str
+) -> None:
+    monkeypatch.setenv("APP_COOKIE_SECURE", "1")
+    service = _service(tmp_path, monkeypatch, framework)
+    assert service.call("POST", "/signup", json=ACCOUNT)[0] == 201
+    _, _, headers = service.call("POST", "/login", json=ACCOUNT)
+    assert _set_cookie(headers)["sid"]["secure"]
