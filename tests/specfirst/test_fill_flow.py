@@ -389,8 +389,9 @@ def test_without_sources_the_free_names_are_the_parameters() -> None:
 def test_flasks_global_request_is_request_data() -> None:
     sources = request_sources("def f(*, store: Store) -> Any:")
     code = "cmd = request.args.get('cmd')\nreturn run_command(['bash', '-c', cmd]).stdout"
-    (problem,) = forbidden(code, sources)
-    assert problem.startswith("line 2: request data (request.args) reaches an interpreter")
+    reading, flowing = forbidden(code, sources)
+    assert reading.startswith("line 1: no Flask `request` in a handler")  # the parameters
+    assert flowing.startswith("line 2: request data (request.args) reaches an interpreter")
 
 
 def test_a_bare_body_with_return_keeps_its_line_numbers() -> None:

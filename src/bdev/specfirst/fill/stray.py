@@ -97,7 +97,25 @@ def _problem(node: ast.AST) -> tuple[int, str] | None:
     if isinstance(node, ast.Call):
         problem = _call_problem(node)
         return (line, problem) if problem else None
+    if _reads_framework_request(node):
+        return line, f"no Flask `request` in a handler: {_INSTEAD['request']}"
     return None
+
+
+# What a handler would read from Flask's global request; its parameters already hold it.
+_REQUEST_PARTS = {
+    "args", "form", "files", "json", "get_json", "headers", "cookies", "data", "get_data",
+    "values", "stream", "method", "path", "url", "remote_addr",
+}  # fmt: skip
+
+
+def _reads_framework_request(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in _REQUEST_PARTS
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+    )
 
 
 def _call_problem(node: ast.Call) -> str | None:
