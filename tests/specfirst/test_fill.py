@@ -372,3 +372,12 @@ def test_the_filler_sends_back_an_invented_setting(items) -> None:
     report, model = fill(items, [invented, ARCHIVE])
     assert (report.status, report.attempts) == ("implemented", 2)
     assert "ARCHIVE_ENABLED is not one the task names" in model.seen[1][-1].content
+
+
+def test_a_forgotten_third_party_import_is_added_only_when_allowed() -> None:
+    from bdev.specfirst.fill.imports import import_for
+
+    assert import_for("Thread", "", {}) == "from threading import Thread"
+    assert import_for("FPDF", "", {}) == "from fpdf import FPDF"  # fpdf2 is installed here
+    assert import_for("FPDF", "", {}, lambda dist: dist == "fpdf2") == "from fpdf import FPDF"
+    assert import_for("FPDF", "", {}, lambda dist: dist == "flask") is None  # not on the list

@@ -164,7 +164,9 @@ class SlotFiller:
             write_text_atomic(path, source)
             found = ruff_problems(path, first, last) or []
             missing = [m.group(1) for _, msg, _ in found if (m := _UNDEFINED.search(msg))]
-            lines = (import_for(n, source, self.exports) for n in dict.fromkeys(missing))
+            lines = (
+                import_for(n, source, self.exports, self.allows) for n in dict.fromkeys(missing)
+            )
             imports = [line for line in lines if line]
             if not imports:
                 return [f"line {row - first}: {code} {msg}" for code, msg, row in found]

@@ -30,6 +30,21 @@ _FROM_STDLIB = {
     "Counter": "from collections import Counter",
     "defaultdict": "from collections import defaultdict",
     "Decimal": "from decimal import Decimal",
+    "Thread": "from threading import Thread",
+    "Lock": "from threading import Lock",
+    "BytesIO": "from io import BytesIO",
+    "StringIO": "from io import StringIO",
+    "ZipFile": "from zipfile import ZipFile",
+    "escape": "from html import escape",
+}
+# Third-party names a body uses without importing them, and their usual import; added
+# only when the package is installed and the task allows it.
+_FROM_PACKAGES = {
+    "FPDF": ("fpdf", "from fpdf import FPDF"),
+    "fpdf": ("fpdf", "import fpdf"),
+    "Image": ("PIL", "from PIL import Image"),
+    "PIL": ("PIL", "import PIL"),
+    "jwt": ("jwt", "import jwt"),
 }
 # The skeleton's own modules (package layout) whose top-level names a body may use.
 _SKELETON_MODULES = ("security", "store", "models")
@@ -63,10 +78,20 @@ def _defined(node: ast.stmt) -> list[str]:
     return []
 
 
-def import_for(name: str, code: str, exports: dict[str, str]) -> str | None:
-    """The import line that defines `name` for `code`, or None when unsure."""
+def import_for(
+    name: str,
+    code: str,
+    exports: dict[str, str],
+    allows: Callable[[str], bool] | None = None,
+) -> str | None:
+    """The import line that defines `name` for `code`, or None when unsure.
+    `allows`: the task's package list, for names from third-party packages."""
     if name in exports:
         return f"from {exports[name]} import {name}"
+    if name in _FROM_PACKAGES:
+        module, line = _FROM_PACKAGES[name]
+        usable = not _absent(module) and (allows is None or _not_allowed(module, allows) is None)
+        return line if usable else None
     if name == "datetime" and ("datetime.datetime" in code or "datetime.date(" in code):
         return "import datetime"
     if name in _FROM_STDLIB:
