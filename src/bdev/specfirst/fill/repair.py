@@ -17,6 +17,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
                                                            headers={"Content-Disposition": ...})
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
     os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
+    todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
                                                            verify_password(p, h)
@@ -178,6 +179,25 @@ class _Fixer(ast.NodeTransformer):
             return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
         return node
 
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        # `todo_id = store.create(...)`: create returns the row; the id is its "id".
+        self.generic_visit(node)
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if names and all(_names_an_id(n) for n in names) and _is_store_create(node.value):
+            self.notes.add("x_id = store.create(...) -> store.create(...)['id']")
+            node.value = _subscript(node.value, "id")
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        # {"id": store.create(...), ...}: the same mistake inside a reply.
+        self.generic_visit(node)
+        for i, (key, value) in enumerate(zip(node.keys, node.values, strict=True)):
+            is_id = isinstance(key, ast.Constant) and isinstance(key.value, str)
+            if is_id and _names_an_id(str(key.value)) and _is_store_create(value):
+                self.notes.add("{'id': store.create(...)} -> store.create(...)['id']")
+                node.values[i] = _subscript(value, "id")
+        return node
+
     def visit_Return(self, node: ast.Return) -> ast.AST:
         # Flask's `return body, 201`: the route already answers with the documented status.
         self.generic_visit(node)
@@ -276,6 +296,24 @@ class _UploadAccess(ast.NodeTransformer):
             and isinstance(node.value, ast.Name)
             and node.value.id == "body"
         )
+
+
+def _names_an_id(name: str) -> bool:
+    return name == "id" or name.endswith(("_id", "Id"))
+
+
+def _is_store_create(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "create"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "store"
+    )
+
+
+def _subscript(value: ast.expr, key: str) -> ast.Subscript:
+    return ast.Subscript(value=value, slice=ast.Constant(key), ctx=ast.Load())
 
 
 def _argument(call: ast.Call, position: int | None, *keywords: str) -> ast.expr | None:
