@@ -298,10 +298,29 @@ def test_a_route_added_in_one_round_is_a_handler_to_change_in_the_next(workspace
     assert text.count("def get_order") == 1 and "raise KeyError" in text
 
 
-def test_a_new_route_is_told_how_the_file_s_routes_take_their_caller(workspace: Path) -> None:
-    from test_callers import FASTAPI
+LIBRARY = """from typing import Annotated
 
-    (workspace / "app.py").write_text(FASTAPI)
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+app = FastAPI()
+bearer = HTTPBearer(auto_error=False)
+
+
+def member_id(cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> int:
+    if cred is None:
+        raise HTTPException(401)
+    return 1
+
+
+@app.post("/books/{book_id}/borrow")
+def borrow(book_id: int, member: Annotated[int, Depends(member_id)]) -> dict:
+    return {}
+"""
+
+
+def test_a_new_route_is_told_how_the_file_s_routes_take_their_caller(workspace: Path) -> None:
+    (workspace / "app.py").write_text(LIBRARY)
     (workspace / "requirements.txt").write_text("fastapi\n")
     facts = analyze(workspace)
     loans = (

@@ -70,7 +70,7 @@ def caller_idiom(source: str) -> CallerIdiom | None:
                 found.append(CallerIdiom(fn.name, ast.unparse(decorator), "decorator"))
     # A route that names the caller (`member: ...`) shows more than one that discards it.
     named = [f for f in found if not f.text.startswith("_")]
-    return (named or found or [None])[0]
+    return next(iter(named or found), None)
 
 
 def _is_route(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -192,8 +192,8 @@ class _Fixer(ast.NodeTransformer):
         # {"id": store.create(...), ...}: the same mistake inside a reply.
         self.generic_visit(node)
         for i, (key, value) in enumerate(zip(node.keys, node.values, strict=True)):
-            is_id = isinstance(key, ast.Constant) and isinstance(key.value, str)
-            if is_id and _names_an_id(str(key.value)) and _is_store_create(value):
+            named = key.value if isinstance(key, ast.Constant) else None
+            if isinstance(named, str) and _names_an_id(named) and _is_store_create(value):
                 self.notes.add("{'id': store.create(...)} -> store.create(...)['id']")
                 node.values[i] = _subscript(value, "id")
         return node
