@@ -11,8 +11,10 @@ import pytest
 from specfirst_support import MINIMAL, load_service
 
 from bdev.specfirst import Options, build_plan, generate
+from bdev.specfirst.codegen.handlers import _stamps
 from bdev.specfirst.codegen.slots import slots_for
 from bdev.specfirst.fill.prompt import user_prompt
+from bdev.specfirst.plan import Resource
 
 CREDENTIALS = {
     "type": "object",
@@ -196,3 +198,30 @@ def test_behind_tls_the_session_cookie_is_secure(
     assert service.call("POST", "/signup", json=ACCOUNT)[0] == 201
     _, _, headers = service.call("POST", "/login", json=ACCOUNT)
     assert _set_cookie(headers)["sid"]["secure"]
+
+
+def test_server_set_fields_take_a_default_or_the_value_the_words_quote() -> None:
+    member = {"type": "object", "required": ["id", "name", "role", "tier", "at"],
+              "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                             "role": {"type": "string", "enum": ["admin", "member"]},
+                             "tier": {"type": "string", "default": "free"},
+                             "at": {"type": "string", "format": "date-time"}}}  # fmt: skip
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "M", "version": "1"},
+        "paths": {"/members": {"post": {"operationId": "join", "summary": 'Join (role "member")',
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                "properties": {"name": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "ok", "content": {"application/json": {
+                "schema": member}}}}}}},
+    }  # fmt: skip
+    plan = build_plan(spec, "m.yaml")
+    op = plan.operation("join")
+    res = Resource(table="members", collection_path="/members", item_schema=member)
+    assert _stamps(plan, op, res) == [
+        "data.setdefault('at', now_iso())",
+        "data.setdefault('role', 'member')",
+        "data.setdefault('tier', 'free')",
+    ]
+    op.summary = 'Join as "admin" or "member"'  # two quoted values: no guess
+    assert "data.setdefault('role', 'member')" not in _stamps(plan, op, res)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bdev.specfirst.codegen.schemas import SchemaCode, docstring_literal
@@ -90,6 +91,7 @@ def _issue_key_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str
     return [
         'data = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body else {}',
         *_unique_check(plan, op, res),
+        *_stamps(plan, op, res),
         "key = new_api_key()",
         "data[KEY_DIGEST] = key_digest(key)",
         f"row = store.create({res.table!r}, data)",
@@ -111,15 +113,33 @@ def _unique_check(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
 
 
 def _stamps(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
-    """Server-set timestamps: required date-time fields of the item that the body lacks."""
+    """Server-set values of required fields the body lacks: a date-time is now, a field
+    with a `default` takes it, and an enum takes the one value the operation's words
+    quote for it (`Create a member (role "member")`)."""
     props, required = merged_properties(plan.document, res.item_schema)
     sent = _props(plan, op.body.schema_ if op.body else None)
     lines = []
     for name in sorted(required):
         prop = deref(plan.document, props.get(name, {}))
-        if name not in sent and prop.get("format") == "date-time":
+        if name in sent:
+            continue
+        if prop.get("format") == "date-time":
             lines.append(f"data.setdefault({name!r}, now_iso())")
+        elif "default" in prop:
+            lines.append(f"data.setdefault({name!r}, {prop['default']!r})")
+        elif (value := _quoted_enum_value(plan, op, name, prop.get("enum") or [])) is not None:
+            lines.append(f"data.setdefault({name!r}, {value!r})")
     return lines
+
+
+def _quoted_enum_value(plan: ServicePlan, op: Operation, field: str, enum: list[Any]) -> Any:
+    """The one enum value quoted in the operation's summary or description, or in a
+    sentence of the paragraph naming the field; None when there is not exactly one."""
+    texts = [op.summary, op.description]
+    texts += [s for s in re.split(r"(?<=[.!?])\s+", plan.describe or "") if field in s]
+    quoted = {q for text in texts for q in re.findall(r"[\"'`]([^\"'`]{1,40})[\"'`]", text)}
+    found = [v for v in enum if isinstance(v, str) and v in quoted]
+    return found[0] if len(found) == 1 else None
 
 
 def _list_body(plan: ServicePlan, op: Operation, res: Resource) -> list[str]:
