@@ -36,6 +36,7 @@ _FROM_STDLIB = {
     "StringIO": "from io import StringIO",
     "ZipFile": "from zipfile import ZipFile",
     "escape": "from html import escape",
+    "CompletedProcess": "from subprocess import CompletedProcess",
 }
 # Third-party names a body uses without importing them, and their usual import; added
 # only when the package is installed and the task allows it.
