@@ -18,6 +18,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
     os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
     todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
+    return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
                                                            verify_password(p, h)
@@ -202,6 +203,10 @@ class _Fixer(ast.NodeTransformer):
         # Flask's `return body, 201`: the route already answers with the documented status.
         self.generic_visit(node)
         value = node.value
+        if isinstance(value, ast.Call) and _name(value.func) == "ApiError":
+            # `return ApiError(404, ...)` answers 500 with an exception object: it is raised.
+            self.notes.add("return ApiError(...) -> raise ApiError(...)")
+            return ast.Raise(exc=value, cause=None)
         if isinstance(value, ast.Tuple) and len(value.elts) == 2:
             status = value.elts[1]
             if (
