@@ -371,6 +371,14 @@ def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:
     body = _model_with_a_name().model_validate({"name": "pen", "price": 2})
     kept = store.create("images", {"body": body})  # the model object itself
     assert store.get("images", kept["id"])["body"]["name"] == "pen"
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    odd = {"key": uuid.UUID(int=1), "at": dt.date(2026, 12, 1), "price": Decimal("1.50")}
+    again = store.get("images", store.create("images", odd)["id"])
+    assert again["key"] == str(uuid.UUID(int=1)) and again["at"] == "2026-12-01"
+    assert again["price"] == "1.50"
     with pytest.raises(TypeError, match="JSON or bytes"):
         store.create("images", {"when": object()})
 
