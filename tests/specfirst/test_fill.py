@@ -84,6 +84,21 @@ def test_a_syntax_error_goes_back_and_the_fix_is_taken(items) -> None:
     assert broken not in retry[-1].content  # shown its own answer, a small model repeats it
 
 
+def test_each_answer_is_recorded_with_what_was_rejected(items) -> None:
+    broken = "```python\ndef archive_item(*, item_id, store):\n    return eval('1')\n```"
+    events: list[tuple[str, dict[str, Any]]] = []
+    report, _ = fill(items, [broken, ARCHIVE], record=lambda k, **d: events.append((k, d)))
+    assert report.status == "implemented"
+    first, second = (d for k, d in events if k == "slot_attempt")
+    assert (first["operation_id"], first["attempt"], first["answer"]) == (
+        "archive_item",
+        1,
+        broken,
+    )
+    assert any("eval" in p for p in first["problems"])
+    assert (second["attempt"], second["problems"]) == (2, [])
+
+
 @pytest.mark.parametrize(
     "idle",
     [

@@ -107,6 +107,12 @@ def test_unparseable_bodies_are_left_for_compile_to_report(bad: str) -> None:
         (["return {'id': store.create('todos', t), 'done': False}"],
          ["return {'id': store.create('todos', t)['id'], 'done': False}"]),
         (["row = store.create('todos', t)"], ["row = store.create('todos', t)"]),
+        (["code = store.create('links', {'url': u})", "return {'code': code, 'url': u}"],
+         ["code = store.create('links', {'url': u})['id']", "return {'code': code, 'url': u}"]),
+        (["row = store.create('links', d)", "return {'code': row['id']}"],
+         ["row = store.create('links', d)", "return {'code': row['id']}"]),
+        (["row = store.create('links', d)", "log(row)", "return row"],
+         ["row = store.create('links', d)", "log(row)", "return row"]),
         (["if row is None:", "    return ApiError(404, 'No such file')"],
          ["if row is None:", "    raise ApiError(404, 'No such file')"]),
         (["return HTTPException(status_code=400, detail='bad')"],
@@ -169,3 +175,85 @@ def test_the_upload_field_is_read_from_the_plan() -> None:
     assert upload_field(one, "up") == "photo"
     two = build_plan(spec({"a": binary, "b": binary}), "u.yaml")
     assert upload_field(two, "up") is None
+
+
+WHOLE_FLASK_APP = '''```python
+from flask import Flask, abort, jsonify
+
+app = Flask(__name__)
+ARCHIVED = "archived"
+
+
+@app.route("/items", methods=["GET"])
+def list_items():
+    return jsonify([])
+
+
+@app.route("/items/<int:id>/archive", methods=["POST"])
+def archive(id):
+    item = store.update("items", id, {"status": ARCHIVED})
+    if item is None:
+        abort(404)
+    return jsonify(item)
+
+
+if __name__ == "__main__":
+    app.run(debug=True)
+```'''
+
+
+def test_a_whole_flask_app_gives_its_view_for_the_route(tmp_path: Path, monkeypatch) -> None:
+    plan = plan_for("items.yaml")
+    options = Options(framework="flask", allowed=MINIMAL)
+    out = tmp_path / "service"
+    generate(plan, options, out)
+    (slot,) = slots_for(plan)
+    model = ScriptedModel.from_turns([{"content": WHOLE_FLASK_APP}])
+    report = SlotFiller(plan, out, model).fill(slot)
+    assert (report.status, report.attempts) == ("implemented", 1), report.problems
+    handlers = (out / "app/handlers.py").read_text()
+    assert "app.run" not in handlers and "Flask(__name__)" not in handlers
+    assert "ARCHIVED = 'archived'" in handlers or 'ARCHIVED = "archived"' in handlers
+    service = load_service(out, plan, options, monkeypatch)
+    service.call("POST", "/items", json={"name": "pen", "price": 1})
+    status, item, _ = service.call("POST", "/items/1/archive")
+    assert (status, item["status"]) == (200, "archived")
+    assert service.call("POST", "/items/7/archive")[0] == 404
+
+
+def test_a_view_is_found_by_path_and_method_only() -> None:
+    from bdev.specfirst.fill.code import Route, body_from
+
+    app = (
+        "@app.get('/things/{tid}')\ndef read(tid):\n    return 1\n\n"
+        "@app.route('/things/<tid>', methods=['DELETE'])\ndef remove(tid):\n    return 2\n"
+    )
+    delete = Route("DELETE", "/things/{thingId}", ("thing_id",))
+    assert body_from(app, "delete_thing", route=delete) == ["tid = thing_id", "return 2"]
+    get = Route("GET", "/things/{thingId}", ("thing_id",))
+    assert body_from(app, "get_thing", route=get) == ["tid = thing_id", "return 1"]
+    other = Route("GET", "/others/{id}", ("id",))
+    assert "@app.get('/things/{tid}')" in body_from(app, "get_other", route=other)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["data = request.get_json()", "return data['name']"],
+         ["data = body", "return data['name']"]),
+        (["return request.json"], ["return body"]),
+        (["q = request.args.get('q', '')"], ["q = q if q is not None else ''"]),
+        (["n = request.args['limit']"], ["n = limit"]),
+        (["t = request.form.get('title')"], ["t = body.get('title')"]),
+        (["f = request.files['upload']", "return f.filename"],
+         ["f = body.upload", "return f.filename"]),
+        (["return request.headers.get('X-Token')"], ["return request.headers.get('X-Token')"]),
+    ],
+)  # fmt: skip
+def test_flask_request_reads_become_the_handler_s_inputs(
+    written: list[str], expected: list[str]
+) -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    inputs = Inputs({"q": "q", "limit": "limit"}, body=True, upload="upload")
+    assert repair(written, inputs=inputs)[0] == expected

@@ -13,6 +13,8 @@ from typing import Literal
 from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
+from bdev.runtime.events import Event, EventType
+from bdev.runtime.session import Transcript, new_session_id, sessions_dir
 
 
 class SpecFirst:
@@ -30,24 +32,31 @@ class SpecFirst:
         except ImportError as e:
             return BuildOutcome(ok=False, skipped=True, notes=f"unavailable: {e}")
         start = time.monotonic()
+        # The build's events (each slot's answers and why they were rejected) are kept
+        # with the service, as `bdev run` keeps them, so a failure can be read afterwards.
+        transcript = Transcript(sessions_dir(out_dir) / f"{new_session_id()}.jsonl")
         framework: Literal["fastapi", "flask"] = (
             "flask" if scenario.framework == "flask" else "fastapi"
         )
-        report = build_service(
-            scenario.spec_path,
-            out_dir,
-            describe=scenario.paragraph,
-            model=model,
-            framework=framework,
-            single_file=True,  # one app.py: every strategy's service starts the same way
-            # What the task's words require, read as `bdev run` reads them.
-            constraints=read_constraints(scenario.paragraph),
-            max_retries=self.max_retries,
-            verify_rounds=self.verify_rounds,
-            # The audit only measures (load, scorecard); it changes no code, and the
-            # harness measures the result itself.
-            audit=False,
-        )
+        try:
+            report = build_service(
+                scenario.spec_path,
+                out_dir,
+                describe=scenario.paragraph,
+                model=model,
+                framework=framework,
+                single_file=True,  # one app.py: every strategy's service starts the same way
+                # What the task's words require, read as `bdev run` reads them.
+                constraints=read_constraints(scenario.paragraph),
+                max_retries=self.max_retries,
+                verify_rounds=self.verify_rounds,
+                # The audit only measures (load, scorecard); it changes no code, and the
+                # harness measures the result itself.
+                audit=False,
+                record=lambda kind, **data: transcript(Event(EventType(kind), data)),
+            )
+        finally:
+            transcript.close()
         notes = (
             f"{len(report.implemented_by_skeleton)} by skeleton, "
             f"{len(report.implemented_by_model)} by model"

@@ -42,6 +42,7 @@ class EventType(StrEnum):
     DELIVERY = "delivery"
     # Spec-first: each slot the model filled (or re-filled), each verification round.
     SLOT = "slot"
+    SLOT_ATTEMPT = "slot_attempt"  # one answer for a slot: its text and what was rejected
     VERIFY = "verify"
 
 

@@ -43,7 +43,7 @@ from bdev.workflow.gates import GateConfig, evaluate
 
 Progress = Callable[[str], None]
 # Structured events for the session transcript: record("slot", operation_id=..., ...).
-# The kinds are "phase", "progress", "slot", "verify" and "delivery".
+# The kinds are "phase", "progress", "slot", "slot_attempt", "verify" and "delivery".
 Record = Callable[..., object]
 AGENT = "bdev-new"
 
@@ -165,6 +165,7 @@ def build_service(
             max_retries=max_retries,
             progress=note,
             allows=options.allows if options.allowed is not None else None,
+            record=log,
         )
         reports: dict[str, SlotReport] = {}
         for number, slot in enumerate(slots, 1):

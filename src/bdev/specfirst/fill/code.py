@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from dataclasses import dataclass
 
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
+from bdev.specfirst.fill.stray import is_scaffolding
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
 
@@ -30,7 +32,22 @@ def extract_code(answer: str) -> str:
     return code
 
 
-def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) -> list[str]:
+@dataclass(frozen=True)
+class Route:
+    """Where the slot's operation is served: a whole-app answer's view for it is found by
+    its path (`/links/{code}`) and the path parameters' names in the handler, in order."""
+
+    method: str
+    path: str
+    params: tuple[str, ...] = ()
+
+
+def body_from(
+    code: str,
+    name: str,
+    defined: frozenset[str] = PROVIDED_NAMES,
+    route: Route | None = None,
+) -> list[str]:
     """The statements to put in the slot (unindented lines) from the model's code.
 
     The model may answer with the whole function (the usual case), a body alone, or a
@@ -38,6 +55,11 @@ def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) ->
     header moves inside the body, so the spliced code stays one self-contained region.
     Its own versions of names the skeleton `defined` (helpers, the body's model class)
     are dropped: the skeleton's are the real ones.
+
+    A small model often answers with a whole web app. Its view for the slot's `route`
+    (matched by name, else by path) is the function; the app around it (other views,
+    `app = Flask(...)`, the `__main__` block) is dropped, since the skeleton serves every
+    route. A view's own names for the path parameters are bound to the handler's.
     """
     try:
         tree = ast.parse(code)
@@ -52,12 +74,15 @@ def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) ->
     lines = code.splitlines()
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     target = next((f for f in functions if f.name == name), None)
+    if target is None and route is not None:
+        target = next((f for f in functions if _serves(f, route)), None)
     if target is None and len(functions) == 1 and not _has_code_outside(tree, functions[0]):
         target = functions[0]
     if target is None:
         return _trim(textwrap.dedent(code).splitlines())
+    aliases = _path_aliases(target, route) if is_scaffolding(target) and route else []
     if isinstance(target, ast.AsyncFunctionDef):
-        return _trim(_sync_body(target, name))
+        return _trim([*aliases, *_sync_body(target, name)])
     statements = target.body
     if _is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
@@ -68,15 +93,61 @@ def body_from(code: str, name: str, defined: frozenset[str] = PROVIDED_NAMES) ->
     else:
         own = textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : target.end_lineno]))
         own_lines = own.splitlines()
-    prelude: list[str] = []
+    prelude: list[str] = [*aliases]
     for node in tree.body:
         if node is target or _is_docstring(node) or _imports_skeleton(node):
+            continue
+        if is_scaffolding(node) and target is not None and is_scaffolding(target):
             continue
         if _redefines(node, defined):
             continue
         segment = ast.get_source_segment(code, node, padded=False) or ""
         prelude += [*textwrap.dedent(segment).splitlines(), ""]
     return _trim([*prelude, *own_lines])
+
+
+def _serves(function: ast.FunctionDef | ast.AsyncFunctionDef, route: Route) -> bool:
+    """Whether a view's route decorator names the operation's path (and method, when it
+    says one): `@app.route("/<code>")`, `@app.get("/links/{code}")`."""
+    for decorator in function.decorator_list:
+        if not (isinstance(decorator, ast.Call) and decorator.args):
+            continue
+        path = decorator.args[0]
+        if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+            continue
+        if _path_shape(path.value) != _path_shape(route.path):
+            continue
+        verb = decorator.func.attr if isinstance(decorator.func, ast.Attribute) else ""
+        methods = _methods(decorator) if verb in ("route", "api_route") else {verb.upper()}
+        if not methods or route.method.upper() in methods:
+            return True
+    return False
+
+
+def _path_shape(path: str) -> str:
+    """`/links/<int:code>` and `/links/{code}` alike: `/links/{}`."""
+    return re.sub(r"<[^>]*>|\{[^}]*\}", "{}", path.rstrip("/") or "/")
+
+
+def _methods(decorator: ast.Call) -> set[str]:
+    for keyword in decorator.keywords:
+        if keyword.arg == "methods" and isinstance(keyword.value, ast.List | ast.Tuple):
+            return {
+                e.value.upper()
+                for e in keyword.value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+    return {"GET"}
+
+
+def _path_aliases(function: ast.FunctionDef | ast.AsyncFunctionDef, route: Route) -> list[str]:
+    """`short = code` when the view calls the handler's `code` parameter `short` (a view
+    taking only the path's parameters, in the path's order, as Flask passes them)."""
+    names = [a.arg for a in function.args.args]
+    if len(names) != len(route.params):
+        return []
+    pairs = zip(names, route.params, strict=True)
+    return [f"{mine} = {theirs}" for mine, theirs in pairs if mine != theirs]
 
 
 class _DropAwait(ast.NodeTransformer):

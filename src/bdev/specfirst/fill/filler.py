@@ -28,6 +28,7 @@ from bdev.specfirst.constraints import read_constraints
 from bdev.specfirst.fill.check import forbidden, import_problem, request_sources, ruff_problems
 from bdev.specfirst.fill.code import (
     CodeError,
+    Route,
     body_from,
     extract_code,
     function_source,
@@ -36,12 +37,13 @@ from bdev.specfirst.fill.code import (
 )
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for
-from bdev.specfirst.fill.repair import repair, upload_field
+from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
-from bdev.specfirst.plan import ServicePlan
+from bdev.specfirst.plan import Operation, ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
 MAX_PROBLEMS = 5  # per retry message: a small model fixes a few things at a time
+_ANSWER_KEPT = 8000  # characters of an answer kept in the transcript (replies are capped)
 
 
 class SlotReport(BaseModel):
@@ -68,9 +70,13 @@ class SlotFiller:
         max_retries: int = 2,
         progress: Callable[[str], None] | None = None,
         allows: Callable[[str], bool] | None = None,
+        record: Callable[..., object] | None = None,
     ) -> None:
-        """`allows`: whether the task allows a package (None: it names no list)."""
+        """`allows`: whether the task allows a package (None: it names no list).
+        `record(kind, **data)` gets a "slot_attempt" event per answer: its code and the
+        problems found, so a rejected slot can be read afterwards."""
         self.plan, self.out, self.model = plan, out, model
+        self.record = record or (lambda _kind, **_data: None)
         self.allows = allows
         self.single_file = single_file
         self.max_retries = max_retries
@@ -107,6 +113,13 @@ class SlotFiller:
             report.input_tokens += answer.usage.input_tokens
             report.output_tokens += answer.usage.output_tokens
             problems = self._try(slot, path, base, answer.content)
+            self.record(
+                "slot_attempt",
+                operation_id=slot.operation_id,
+                attempt=attempt,
+                answer=answer.content[:_ANSWER_KEPT],
+                problems=problems,
+            )
             self.progress(
                 f"fill {slot.operation_id}: attempt {attempt} "
                 + ("ok" if not problems else f"rejected ({problems[0][:100]})")
@@ -126,10 +139,11 @@ class SlotFiller:
         try:
             scope = module_scope(base)
             skeleton = frozenset(scope - {slot.operation_id}) | PROVIDED_NAMES
-            body = body_from(extract_code(answer), slot.operation_id, skeleton)
+            route = route_of(self.plan.operation(slot.operation_id))
+            body = body_from(extract_code(answer), slot.operation_id, skeleton, route)
         except CodeError as e:
             return [str(e)]
-        body, repaired = repair(body, upload_field(self.plan, slot.operation_id))
+        body, repaired = repair(body, inputs=inputs_of(self.plan, slot.operation_id))
         if repaired:
             self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)
@@ -172,6 +186,13 @@ class SlotFiller:
                 return [f"line {row - first}: {code} {msg}" for code, msg, row in found]
             body = [*imports, *body]
         return ["the body still uses undefined names after adding their imports"]
+
+
+def route_of(op: Operation) -> Route:
+    """The operation's method, path and path parameters (handler names, in path order)."""
+    by_name = {p.name: p.py_name for p in op.params if p.location == "path"}
+    order = re.findall(r"\{([^}]+)\}", op.path)
+    return Route(op.method, op.path, tuple(by_name[n] for n in order if n in by_name))
 
 
 def _with_rejection(prompt: Message, problems: list[str]) -> Message:

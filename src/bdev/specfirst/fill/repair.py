@@ -18,21 +18,26 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
     os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
     todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
+    code = store.create(...) used only as a value       ->  store.create(...)["id"]
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
                                                            verify_password(p, h)
 
+Given the handler's inputs, a Flask view's reads of `request` become them too
+(`request.get_json()` -> `body`, `request.args.get("q")` -> `q`).
+
 A file path still goes through the checks after the rewrite: `Path(path).read_bytes()` is
 refused unless `safe_join` built the path. Imports from web frameworks that nothing uses
-afterwards are dropped. Anything else that needs a framework (`request`, `UploadFile(...)`)
-is left for the checks to refuse.
+afterwards are dropped. Anything else that needs a framework (a `request` read with no
+counterpart, `UploadFile(...)`) is left for the checks to refuse.
 """
 
 from __future__ import annotations
 
 import ast
 import textwrap
+from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from bdev.specfirst.codegen.schemas import file_kind
@@ -53,9 +58,29 @@ _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
 _PASSWORDS = {"generate_password_hash": "hash_password", "check_password_hash": "verify_password"}
 
 
-def repair(body: list[str], upload: str | None = None) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class Inputs:
+    """What the handler is given: {wire name: parameter} for its query, header and cookie
+    parameters, whether it takes a `body`, and the body's one file field (if one)."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    body: bool = False
+    upload: str | None = None
+
+
+def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
+    op = plan.operation(operation_id)
+    params = {p.name: p.py_name for p in op.params if p.location != "path"}
+    return Inputs(params, op.body is not None, upload_field(plan, operation_id))
+
+
+def repair(
+    body: list[str], upload: str | None = None, inputs: Inputs | None = None
+) -> tuple[list[str], list[str]]:
     """The body with framework idioms rewritten, and one note per kind of rewrite.
-    `upload`: the one file field of the handler's multipart body, if it has exactly one."""
+    `upload`: the one file field of the handler's multipart body, if it has exactly one
+    (`inputs.upload` when `inputs` are given); reads of Flask's `request` become the
+    handler's parameters when `inputs` says which it has."""
     source = "def _slot():\n" + textwrap.indent("\n".join(body), "    ")
     try:
         tree = ast.parse(source)
@@ -63,12 +88,18 @@ def repair(body: list[str], upload: str | None = None) -> tuple[list[str], list[
         return body, []  # compile() reports it with a better message
     fixer = _Fixer()
     fixer.visit(tree)
+    upload = inputs.upload if inputs else upload
+    if inputs:
+        reads = _RequestReads(inputs)
+        reads.visit(tree)
+        fixer.notes |= reads.notes
     if upload:
         uploads = _UploadAccess(upload)
         uploads.visit(tree)
         fixer.notes |= uploads.notes
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
+    fixer.notes |= _ids_used_as_values(function)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []
@@ -238,6 +269,87 @@ def upload_field(plan: ServicePlan, operation_id: str) -> str | None:
     return files[0] if len(files) == 1 and files[0].isidentifier() else None
 
 
+_JSON_READS = frozenset({"json", "get_json"})
+_FIELD_READS = frozenset({"args", "form", "values", "headers", "cookies", "files"})
+
+
+class _RequestReads(ast.NodeTransformer):
+    """A Flask view's reads of the global `request`, as the handler's inputs (the route
+    parsed the request into them already):
+
+        request.get_json() / request.json          ->  body
+        request.args.get("q", d) / request.args["q"]  ->  q  (q if q is not None else d)
+        request.form.get("name") (no such parameter)  ->  body.get("name")
+        request.files["file"] / .get("file")         ->  body.file (the one upload)
+
+    A read with no counterpart is left for the checks to refuse."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.notes: set[str] = set()
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if _request_part(func) in _JSON_READS and self.inputs.body:
+            self.notes.add("request.get_json() -> body")
+            return _name_node("body")
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and _request_part(func.value) in _FIELD_READS
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            default = node.args[1] if len(node.args) > 1 else None
+            default = default or next((k.value for k in node.keywords if k.arg == "default"), None)
+            part = _request_part(func.value)
+            assert part is not None
+            return self._field(node, part, node.args[0].value, default)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        part = _request_part(node.value)
+        key = node.slice
+        if part in _FIELD_READS and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return self._field(node, part, key.value, None)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if _request_part(node) == "json" and self.inputs.body:
+            self.notes.add("request.json -> body")
+            return _name_node("body")
+        return node
+
+    def _field(self, node: ast.expr, part: str, key: str, default: ast.expr | None) -> ast.expr:
+        found: ast.expr | None = None
+        if part == "files" and self.inputs.upload:
+            found = _attr(_name_node("body"), self.inputs.upload)
+        elif key in self.inputs.params:
+            found = _name_node(self.inputs.params[key])
+        elif part in ("form", "values") and self.inputs.body:
+            extra = [default] if default is not None else []
+            self.notes.add(f"request.{part}[...] -> the handler's input")
+            return _call(_attr(_name_node("body"), "get"), ast.Constant(key), *extra)
+        if found is None:
+            return node
+        self.notes.add(f"request.{part}[...] -> the handler's input")
+        if default is None:
+            return found
+        test = ast.Compare(left=found, ops=[ast.IsNot()], comparators=[ast.Constant(None)])
+        return ast.IfExp(test=test, body=found, orelse=default)
+
+
+def _request_part(node: ast.expr) -> str | None:
+    """`args` for `request.args` (and `get_json` for `request.get_json`)."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr if node.value.id == "request" else None
+    return None
+
+
 # What Flask's FileStorage and FastAPI's UploadFile offer, in an Upload's terms.
 _UPLOAD_ATTRIBUTES = {"filename": "filename", "content_type": "content_type",
                       "mimetype": "content_type", "content": "content"}  # fmt: skip
@@ -301,6 +413,55 @@ class _UploadAccess(ast.NodeTransformer):
             and isinstance(node.value, ast.Name)
             and node.value.id == "body"
         )
+
+
+def _ids_used_as_values(function: ast.FunctionDef) -> set[str]:
+    """`code = store.create(...)`, then `code` only ever used as a value (in the reply,
+    an f-string, a comparison): the model took create to return the new key. It returns
+    the row, so such a name gets the row's "id". A name also read as a row (`x["url"]`,
+    `x.get`, returned whole, unpacked) is left alone."""
+    created: dict[str, list[ast.Assign]] = {}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _is_store_create(node.value)
+        ):
+            created.setdefault(node.targets[0].id, []).append(node)
+    if not created:
+        return set()
+    as_row: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(function):
+        for child in ast.iter_child_nodes(node):
+            if not (isinstance(child, ast.Name) and child.id in created):
+                continue
+            if isinstance(child.ctx, ast.Load):
+                used.add(child.id)
+            if _reads_a_row(node, child):
+                as_row.add(child.id)
+        if isinstance(node, ast.Assign) and not _is_store_create(node.value):
+            # Assigned something else as well: not clearly the create's result.
+            as_row |= {t.id for t in node.targets if isinstance(t, ast.Name) and t.id in created}
+    notes: set[str] = set()
+    for name in sorted(used - as_row):
+        for assign in created[name]:
+            assign.value = _subscript(assign.value, "id")
+        notes.add(f"{name} = store.create(...) used as a value -> store.create(...)['id']")
+    return notes
+
+
+def _reads_a_row(parent: ast.AST, name: ast.Name) -> bool:
+    if isinstance(parent, ast.Subscript | ast.Attribute) and parent.value is name:
+        return True
+    if isinstance(parent, ast.Return | ast.Starred):
+        return True
+    if isinstance(parent, ast.Dict):  # {**row}
+        return any(k is None and v is name for k, v in zip(parent.keys, parent.values, strict=True))
+    if isinstance(parent, ast.keyword) and parent.arg is None:  # f(**row)
+        return True
+    return isinstance(parent, ast.Call) and _name(parent.func) in {"dict", "dump", "Reply"}
 
 
 def _names_an_id(name: str) -> bool:

@@ -102,6 +102,22 @@ def _problem(node: ast.AST) -> tuple[int, str] | None:
     return None
 
 
+def is_scaffolding(node: ast.stmt) -> bool:
+    """A top-level statement of a whole web app rather than of a handler: a view (a
+    function with a route decorator), `app = Flask(...)`, a server start, the
+    `__main__` block."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return any(
+            isinstance(t := (d.func if isinstance(d, ast.Call) else d), ast.Attribute)
+            and t.attr in _ROUTE_METHODS
+            for d in node.decorator_list
+        )
+    if isinstance(node, ast.If):
+        return _is_main_check(node.test)
+    value = node.value if isinstance(node, ast.Assign | ast.Expr) else None
+    return isinstance(value, ast.Call) and _call_problem(value) is not None
+
+
 # What a handler would read from Flask's global request; its parameters already hold it.
 _REQUEST_PARTS = {
     "args", "form", "files", "json", "get_json", "headers", "cookies", "data", "get_data",
