@@ -156,6 +156,22 @@ def test_upload_habits_reach_the_body_s_one_file_field() -> None:
         "return {'name': name, 'size': len(body.image.content)}",
     ]
     assert "body.filename -> body.image.filename" in notes
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("z = zipfile.ZipFile(body.image)", "z = zipfile.ZipFile(BytesIO(body.image.content))"),
+        ("ok = zipfile.is_zipfile(body.image.stream)",
+         "ok = zipfile.is_zipfile(BytesIO(body.image.content))"),
+        ("im = Image.open(body.image.file)", "im = Image.open(BytesIO(body.image.content))"),
+        ("z = ZipFile(safe_join(d, n))", "z = ZipFile(safe_join(d, n))"),
+    ],
+)  # fmt: skip
+def test_an_upload_given_to_a_file_reader_is_its_bytes_as_a_stream(
+    written: str, expected: str
+) -> None:
+    assert repair([written], upload="image")[0] == [expected]
     assert repair(["return body.filename"])[0] == ["return body.filename"]  # no file field
 
 

@@ -113,3 +113,49 @@ def test_router_maps_tests_requests_and_code_locations(tmp_path: Path) -> None:
     assert validation.operation_id is None  # the skeleton's validation, not the body's
     assert crash.operation_id == "archive_item"
     assert list(router.document()["paths"]) == ["/items/{itemId}/archive"]
+
+
+# Needs the folder the task names: a KeyError (500) where the setting is missing.
+NEEDS_FOLDER = """```python
+def archive_item(*, item_id: int, store: Store) -> Any:
+    if not os.path.isdir(os.environ["ARCHIVE_DIR"]):
+        raise RuntimeError("the archive folder is missing")
+    item = store.update("items", item_id, {"status": "archived"})
+    if item is None:
+        raise ApiError(404, "no such item")
+    return item
+```"""
+
+
+def test_the_task_s_settings_are_given_to_the_tests_and_the_service(tmp_path: Path) -> None:
+    from bdev.specfirst.constraints import read_constraints
+
+    describe = (
+        "Archiving an item sets its status to archived. Archives are kept in the folder "
+        "from the ARCHIVE_DIR environment variable."
+    )
+    report = build_service(
+        SPECS / "items.yaml",
+        tmp_path / "svc",
+        describe=describe,
+        model=ScriptedModel.from_turns([{"content": NEEDS_FOLDER}]),
+        allowed=MINIMAL,
+        constraints=read_constraints(describe),
+        verify_checks=("tests", "conformance"),
+        verify_rounds=0,
+        audit=False,
+    )
+    assert report.implemented_by_model == ["archive_item"], report.verification[0].failures
+    (only,) = report.verification
+    assert not [f for f in only.failures if f.operation_id == "archive_item"]
+
+
+def test_verification_gives_each_setting_by_what_its_name_says(tmp_path: Path) -> None:
+    from bdev.specfirst.codegen.options import Options
+    from bdev.specfirst.verify import verification_env
+
+    options = Options(settings=("UPLOAD_DIR", "REPORT_FILE", "ADMIN_TOKEN", "MODE"))
+    env = verification_env(tmp_path, options)
+    assert Path(env["UPLOAD_DIR"]).is_dir()
+    assert Path(env["REPORT_FILE"]).parent.is_dir() and not Path(env["REPORT_FILE"]).exists()
+    assert env["ADMIN_TOKEN"] and "MODE" not in env  # a name that says nothing is not guessed

@@ -261,6 +261,7 @@ def honour(found: TaskConstraints, options: Options) -> tuple[Options, list[str]
         changes["secret_env"] = secret
     if database := found.env_for("database"):
         changes["database_env"] = database
+    changes["settings"] = tuple(v.name for v in found.env if v.role == "setting")
     result = dataclasses.replace(options, **changes)  # type: ignore[arg-type]
     if found.file_name and found.file_name != "app.py":
         unmet.append(f"the one file is app.py, not {found.file_name}")

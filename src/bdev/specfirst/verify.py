@@ -33,7 +33,7 @@ from bdev.backend.audit.results import StepResult
 from bdev.backend.audit.startup import StartupError, running_service
 from bdev.backend.facts import BackendFacts
 from bdev.sandbox import confine
-from bdev.specfirst.codegen.options import Options
+from bdev.specfirst.codegen.options import Options, setting_kind
 from bdev.specfirst.codegen.testgen import tests_dir
 from bdev.specfirst.plan import Operation, ServicePlan
 
@@ -117,12 +117,25 @@ def verify(
 
 
 def verification_env(workdir: Path, options: Options) -> dict[str, str]:
-    """The settings a generated service needs, under the names it was generated to read."""
-    return {
+    """The settings a generated service needs, under the names it was generated to read,
+    and the task's own settings as a deployment would give them (a folder exists)."""
+    env = {
         options.secret_env: VERIFY_SECRET,
         "APP_API_KEYS": VERIFY_API_KEYS,
         options.database_env: f"sqlite:///{workdir / 'service.db'}",
     }
+    settings = workdir / "settings"
+    for name in options.settings:
+        kind = setting_kind(name)
+        if kind == "folder":
+            (settings / name.lower()).mkdir(parents=True, exist_ok=True)
+            env[name] = str(settings / name.lower())
+        elif kind == "file":
+            settings.mkdir(parents=True, exist_ok=True)
+            env[name] = str(settings / f"{name.lower()}.data")
+        elif kind == "token":
+            env[name] = f"verify-{name.lower().replace('_', '-')}-{VERIFY_SECRET[-8:]}"
+    return env
 
 
 def service_env(workdir: Path, options: Options) -> dict[str, str]:

@@ -30,6 +30,9 @@ class Options:
     # The generated tests live under .bdev/ (they import pytest, which a task's package
     # list may not allow in the service's folder).
     private_tests: bool = False
+    # The task's other environment variables (a folder, an operator's token): the
+    # generated tests and the verification set them, as the deployment would.
+    settings: tuple[str, ...] = ()
 
     def allows(self, package: str) -> bool:
         """Whether the service may use `package`; without --requirements, only the
@@ -47,3 +50,19 @@ class Options:
 
 _UNRESTRICTED = frozenset({"fastapi", "uvicorn", "pydantic", "flask", "pyjwt", "psycopg"})
 _WITH_FASTAPI = frozenset({"pydantic", "starlette"})
+
+
+SettingKind = Literal["folder", "file", "token"]
+
+
+def setting_kind(name: str) -> SettingKind | None:
+    """What a setting named by the task holds, read from its name (`UPLOAD_DIR` a folder,
+    `REPORT_FILE` a file, `ADMIN_TOKEN` a token); None when the name does not say."""
+    words = set(name.upper().split("_"))
+    if words & {"DIR", "DIRECTORY", "FOLDER", "ROOT", "STORAGE", "UPLOADS"}:
+        return "folder"
+    if words & {"FILE", "PATH"}:
+        return "file"
+    if words & {"TOKEN", "KEY", "PASSWORD", "SECRET", "PASS"}:
+        return "token"
+    return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from bdev.specfirst.codegen.examples import NoExample, example, violation
 from bdev.specfirst.codegen.jinja import TEMPLATES
-from bdev.specfirst.codegen.options import Options
+from bdev.specfirst.codegen.options import Options, setting_kind
 from bdev.specfirst.codegen.schemas import SchemaCode, file_kind
 from bdev.specfirst.plan import Kind, Operation, ServicePlan
 from bdev.specfirst.refs import deref
@@ -260,6 +260,7 @@ def render_tests(
         "spec_paths": repr(sorted(plan.document.get("paths") or {})),
         "secret_env": options.secret_env,
         "database_env": options.database_env,
+        "settings": {n: setting_kind(n) for n in options.settings if setting_kind(n)},
         "root_depth": tests_dir(options).count("/") + 1,
     }
     folder = tests_dir(options)

@@ -355,6 +355,11 @@ _UPLOAD_ATTRIBUTES = {"filename": "filename", "content_type": "content_type",
                       "mimetype": "content_type", "content": "content"}  # fmt: skip
 
 
+# Readers that take a file object (an upload's bytes are given to them as a BytesIO).
+_STREAM_READERS = frozenset({"ZipFile", "is_zipfile", "TarFile"})
+_OPENERS = frozenset({"Image.open", "PIL.Image.open", "wave.open"})
+
+
 class _UploadAccess(ast.NodeTransformer):
     """`body.filename` (the upload object taken for the body) -> `body.file.filename`;
     `.file.read()` / `.stream.read()` -> `.read()`; `.size` -> `len(.content)`;
@@ -384,6 +389,19 @@ class _UploadAccess(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         func = node.func
+        if _dotted(func).rsplit(".", 1)[-1] in _STREAM_READERS or _dotted(func) in _OPENERS:
+            # ZipFile(body.file) / Image.open(body.file.stream): a reader of file objects
+            # given the upload; its bytes as a stream are what it needs.
+            for i, arg in enumerate(node.args[:1]):
+                if self._is_upload(arg) or (
+                    isinstance(arg, ast.Attribute)
+                    and arg.attr in ("content", "stream", "file")
+                    and self._is_upload(arg.value)
+                ):
+                    self.notes.add(f"{_dotted(func)}(upload) -> {_dotted(func)}(BytesIO(...))")
+                    stream = _call(_name_node("BytesIO"), _attr(self._upload(), "content"))
+                    node.args[i] = stream
+            return node
         if not isinstance(func, ast.Attribute):
             return node
         inner = func.value
