@@ -115,6 +115,14 @@ def test_a_body_that_does_nothing_is_sent_back(items, idle: str) -> None:
     assert "does nothing" in model.seen[1][-1].content
 
 
+def test_a_body_that_stops_at_an_ellipsis_is_sent_back(items) -> None:
+    cut = "```python\ndef archive_item(*, item_id, store):\n"
+    cut += "    item = store.get('items', item_id)\n    ...\n```"
+    report, model = fill(items, [cut, ARCHIVE])
+    assert (report.status, report.attempts) == ("implemented", 2)
+    assert "stops at `...`" in model.seen[1][-1].content
+
+
 def test_retries_sample_warmer_then_the_temperature_is_restored(items) -> None:
     bad = "```python\ndef archive_item(*, item_id, store):\n    return eval('1')\n```"
     seen: list[float] = []

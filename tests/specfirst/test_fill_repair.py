@@ -273,3 +273,25 @@ def test_flask_request_reads_become_the_handler_s_inputs(
 
     inputs = Inputs({"q": "q", "limit": "limit"}, body=True, upload="upload")
     assert repair(written, inputs=inputs)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["response = {'id': 1}", "response.headers['Content-Type'] = 'application/pdf'",
+          "return response"],
+         ["response = {'id': 1}", "return response"]),
+        (["r = {'id': 1}", "r.status_code = 201", "r.headers['X-Total'] = str(n)", "return r"],
+         ["r = {'id': 1}", "return Reply(r, headers={'X-Total': str(n)})"]),
+        (["page = '<p>hi</p>'", "if remember:", "    page.set_cookie('sid', token)",
+          "return page"],
+         ["page = '<p>hi</p>'", "if remember:", "    pass",
+          "return Reply(page, cookies={'sid': token})"]),
+        (["r = Reply(data)", "r.headers['X-A'] = 'b'", "return r"],
+         ["r = Reply(data)", "r.headers['X-A'] = 'b'", "return r"]),
+    ],
+)  # fmt: skip
+def test_response_settings_on_a_plain_value_become_a_reply(
+    written: list[str], expected: list[str]
+) -> None:
+    assert repair(written)[0] == expected

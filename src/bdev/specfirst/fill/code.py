@@ -222,6 +222,13 @@ def require_statements(body: list[str]) -> None:
     assert isinstance(function, ast.FunctionDef)
     if all(_idle(st) for st in function.body):
         raise CodeError(_IDLE)
+    last = function.body[-1]
+    elided = isinstance(last, ast.Expr) and getattr(last.value, "value", None) is Ellipsis
+    if elided and not any(isinstance(n, ast.Return) for n in ast.walk(function)):
+        raise CodeError(
+            "The function body stops at `...` and never returns: write the rest of it, "
+            "ending with the return of the result."
+        )
 
 
 _IDLE = (

@@ -100,6 +100,7 @@ def repair(
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
     fixer.notes |= _ids_used_as_values(function)
+    fixer.notes |= _ResponseSettings.apply(function)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []
@@ -431,6 +432,105 @@ class _UploadAccess(ast.NodeTransformer):
             and isinstance(node.value, ast.Name)
             and node.value.id == "body"
         )
+
+
+_RESPONSE_ATTRIBUTES = frozenset({"status_code", "status", "mimetype", "content_type"})
+
+
+class _ResponseSettings(ast.NodeTransformer):
+    """A Flask/Starlette response's settings made on a plain value: `response =
+    {"id": 1}` then `response.headers["X-Total"] = "3"`, `response.status_code = 201`,
+    `response.set_cookie("sid", v)` (AttributeError on a dict: a 500). The status and
+    content type are the route's (from the spec), so those lines go; other headers and
+    cookies go into a `Reply` around the returned value."""
+
+    def __init__(self, replies: set[str]) -> None:
+        self.replies = replies  # names bound to a Reply(...): their settings are real
+        self.headers: dict[str, list[tuple[ast.expr, ast.expr]]] = {}
+        self.cookies: dict[str, list[tuple[ast.expr, ast.expr]]] = {}
+        self.notes: set[str] = set()
+
+    @classmethod
+    def apply(cls, function: ast.FunctionDef) -> set[str]:
+        replies = {
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and _name(n.value.func) == "Reply"
+            for t in n.targets if isinstance(t, ast.Name)
+        }  # fmt: skip
+        fixer = cls(replies)
+        fixer.visit(function)
+        if fixer.notes:
+            _fill_empty_blocks(function)
+            fixer.visit_returns(function)
+        return fixer.notes
+
+    def _owner(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id not in self.replies:
+            return node.id
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | None:
+        if len(node.targets) != 1:
+            return node
+        target = node.targets[0]
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr in _RESPONSE_ATTRIBUTES
+            and self._owner(target.value)
+        ):
+            self.notes.add(f"x.{target.attr} = ... on a value: dropped (the route's)")
+            return None
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "headers"
+            and (owner := self._owner(target.value.value))
+        ):
+            key = target.slice
+            if isinstance(key, ast.Constant) and str(key.value).lower() == "content-type":
+                self.notes.add("x.headers['Content-Type'] = ... on a value: dropped")
+                return None
+            self.headers.setdefault(owner, []).append((key, node.value))
+            self.notes.add("x.headers[k] = v on a value -> Reply(x, headers={k: v})")
+            return None
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "set_cookie"
+            and len(call.args) >= 2
+            and (owner := self._owner(call.func.value))
+        ):
+            self.cookies.setdefault(owner, []).append((call.args[0], call.args[1]))
+            self.notes.add("x.set_cookie(k, v) on a value -> Reply(x, cookies={k: v})")
+            return None
+        return node
+
+    def visit_returns(self, function: ast.FunctionDef) -> None:
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Return) and isinstance(node.value, ast.Name)):
+                continue
+            name = node.value.id
+            if name not in self.headers and name not in self.cookies:
+                continue
+            keywords = []
+            for word, pairs in (("headers", self.headers), ("cookies", self.cookies)):
+                if pairs.get(name):
+                    keys, values = zip(*pairs[name], strict=True)
+                    keywords.append(ast.keyword(word, ast.Dict(list(keys), list(values))))
+            node.value = ast.Call(func=_name_node("Reply"), args=[node.value], keywords=keywords)
+
+
+def _fill_empty_blocks(function: ast.FunctionDef) -> None:
+    """A `pass` in each block a dropped statement left empty."""
+    for node in ast.walk(function):
+        if getattr(node, "body", None) == []:  # `orelse` and `finalbody` may be empty
+            node.body.append(ast.Pass())  # type: ignore[attr-defined]
 
 
 def _ids_used_as_values(function: ast.FunctionDef) -> set[str]:
