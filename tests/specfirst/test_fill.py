@@ -404,3 +404,32 @@ def test_a_forgotten_third_party_import_is_added_only_when_allowed() -> None:
     assert import_for("FPDF", "", {}) == "from fpdf import FPDF"  # fpdf2 is installed here
     assert import_for("FPDF", "", {}, lambda dist: dist == "fpdf2") == "from fpdf import FPDF"
     assert import_for("FPDF", "", {}, lambda dist: dist == "flask") is None  # not on the list
+
+
+def test_the_item_naming_the_operation_s_path_is_its_requirements() -> None:
+    plan = plan_for("members.yaml")
+    plan.describe = (
+        "A club's members area.\n"
+        "- POST /members lets anyone join; members get a key.\n"
+        "- GET /me answers the caller.\n"
+        "- PUT /members/{id}/level changes a member's level. Only staff may do it: the\n"
+        "  header X-Staff-Key must equal the STAFF_TOKEN environment variable, else 403.\n"
+        "  Unknown id: 404.\n"
+        "- GET /members/{id}/level/history is for later."
+    )
+    op = plan.operation("set_level")
+    assert relevant_sentences(plan.describe, op)[:3] == [
+        "PUT /members/{id}/level changes a member's level.",
+        "Only staff may do it: the\n  header X-Staff-Key must equal the STAFF_TOKEN "
+        "environment variable, else 403.",
+        "Unknown id: 404.",
+    ]
+    slot = next(s for s in slots_for(plan) if s.operation_id == "set_level")
+    prompt = user_prompt(plan, op, slot)
+    assert "only with X-Staff-Key equal to os.environ['STAFF_TOKEN']" in prompt
+    assert "is for later" not in prompt
+    me = next(s for s in slots_for(plan) if s.operation_id == "who_am_i")
+    me_prompt = user_prompt(plan, plan.operation("who_am_i"), me)
+    assert "os.environ['STAFF_TOKEN']" not in me_prompt
+    # What a stored member holds: the issued key is not among it.
+    assert "members (key id, integer; rows: id, username; the key is never stored)" in me_prompt

@@ -401,3 +401,26 @@ def _model_with_a_name() -> Any:
         if isinstance(k, type) and issubclass(k, models.ApiModel) and k is not models.ApiModel
         and "name" in getattr(k, "__annotations__", {})
     )  # fmt: skip
+
+
+def test_a_header_tied_to_a_token_variable_takes_only_that_token(
+    make_service, framework: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("STAFF_TOKEN", "staff-secret-7")
+    describe = (
+        "Members join and get a key. Changing a level needs the header X-Staff-Key equal "
+        "to the STAFF_TOKEN environment variable, else 403."
+    )
+    service = make_service("members.yaml", framework, describe=describe)
+    status, member, _ = service.call("POST", "/members", json={"username": "ann"})
+    assert status == 201, member
+    mine = member["key"]
+    assert service.call("GET", "/me", headers={"X-Member-Key": mine})[0] == 501  # let in
+    assert service.call("GET", "/me", headers={"X-Member-Key": "nope"})[0] == 401
+    level = "/members/1/level"
+    # A member's own key is not the staff token, in either header; 403 is the documented
+    # refusal (the operation documents no 401).
+    for headers in [{}, {"X-Staff-Key": mine}, {"X-Staff-Key": "nope"}, {"X-Member-Key": mine}]:
+        assert service.call("PUT", level, json={"level": 2}, headers=headers)[0] == 403, headers
+    staff = {"X-Staff-Key": "staff-secret-7"}
+    assert service.call("PUT", level, json={"level": 2}, headers=staff)[0] == 501  # let in

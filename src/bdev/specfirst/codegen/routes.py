@@ -27,6 +27,12 @@ def _call(plan: ServicePlan, op: Operation, value: Any) -> str:
     return ", ".join(args)
 
 
+def denied_status(op: Operation) -> int:
+    """The status for a request whose credentials fail: 401, unless the operation
+    documents 403 and not 401 ("only the operator; else 403")."""
+    return 403 if "403" in op.responses and "401" not in op.responses else 401
+
+
 def _default(param: Param) -> str | None:
     if "default" in param.schema_:
         return repr(param.schema_["default"])
@@ -70,6 +76,7 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 "name": f"{op.operation_id}_route",
                 "params": (["*", *params] if params else []),
                 "security": op.security,
+                "denied": denied_status(op),
                 "handler": op.operation_id,
                 "call": _call(plan, op, lambda p: p.py_name),
                 "response": response_type(code, op) or "None",
@@ -126,6 +133,7 @@ def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                     else f"parse_body({body}, {bool(op.body and op.body.required)})"
                 ),
                 "security": op.security,
+                "denied": denied_status(op),
                 "handler": op.operation_id,
                 "call": _call(plan, op, lambda p: f"params.{p.py_name}"),
                 "status": op.success_status,

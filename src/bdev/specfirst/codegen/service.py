@@ -61,6 +61,7 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             pyjwt=options.allows("pyjwt"),
             schemes=_schemes(plan),
             static_vars=repr(static_credential_vars(plan.describe or "")),
+            static_schemes=repr(static_schemes(plan)),
             key_table=repr(plan.key_table),
             key_id_field=plan.resources[plan.key_table].id_field if plan.key_table else "id",
             secret_env=options.secret_env,
@@ -193,6 +194,25 @@ def static_credential_vars(describe: str) -> list[str]:
     the paragraph says "TOKEN equals the ADMIN_TOKEN environment variable", that is it.
     """
     return sorted(set(_CREDENTIAL_VAR.findall(describe)))
+
+
+_SENTENCES = re.compile(r"(?<=[.;!?])\s+|\n\s*[-*]\s+")
+
+
+def static_schemes(plan: ServicePlan) -> dict[str, str]:
+    """{apiKey scheme: variable} for each scheme whose parameter a sentence of the
+    description names together with one credential variable: "the header X-Admin-Token
+    equal to the ADMIN_TOKEN environment variable"."""
+    found: dict[str, str] = {}
+    for sentence in _SENTENCES.split(plan.describe or ""):
+        names = sorted(set(_CREDENTIAL_VAR.findall(sentence)))
+        if len(names) != 1:
+            continue
+        for scheme, s in plan.security_schemes.items():
+            named = rf"(?<![\w-]){re.escape(s.param_name)}(?![\w-])"
+            if s.kind == "apikey" and re.search(named, sentence, re.I):
+                found.setdefault(scheme, names[0])
+    return found
 
 
 def _schemes(plan: ServicePlan) -> str:

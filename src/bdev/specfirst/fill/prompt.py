@@ -14,10 +14,13 @@ from typing import Any
 from bdev.llm.base import Message
 from bdev.prompts import render
 from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.codegen.service import static_schemes
 from bdev.specfirst.codegen.slots import Slot
 from bdev.specfirst.constraints import read_constraints
-from bdev.specfirst.plan import Operation, Response, ServicePlan
+from bdev.specfirst.plan import Operation, Resource, Response, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
+from bdev.specfirst.resources import issued_key_field
+from bdev.specfirst.shapes import merged_properties
 
 SYSTEM = render("fill_system")
 
@@ -74,12 +77,38 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
         libraries=libraries_allowed(plan.describe or ""),
         principal=_principal(plan, op) if op.security else None,
         key_table=plan.key_table,
+        operator=_operator(plan, op),
         success=success,
         errors=[f"{s} {r.description}".strip() for s, r in op.responses.items() if s[0] in "45"],
-        tables=[f"{r.table} (key {r.id_field}, {r.id_type})" for r in plan.resources.values()],
+        tables=[_table(plan, r) for r in plan.resources.values()],
         requirements=relevant_sentences(plan.describe or "", op),
         signature=slot.signature,
     )
+
+
+def _table(plan: ServicePlan, resource: Resource) -> str:
+    """`members (key id, integer; rows: id, username, role)`. A table the skeleton fills
+    says what a row holds (the body sent, the id and any fields it sets), so a read asks
+    for fields that were stored; an issued key is not (only its digest is)."""
+    text = f"{resource.table} (key {resource.id_field}, {resource.id_type}"
+    maker = next(
+        (op for op in plan.operations
+         if op.resource == resource.table and op.kind in ("create", "issue_key", "register")),
+        None,
+    )  # fmt: skip
+    if maker is None:  # a slot stores the rows: what they hold is its choice
+        return text + ")"
+    doc = plan.document
+    sent = merged_properties(doc, maker.body.schema_ if maker.body else {})[0]
+    fields = [*dict.fromkeys([*merged_properties(doc, resource.item_schema or {})[0], *sent])]
+    issued = issued_key_field(plan, maker) if maker.kind == "issue_key" else None
+    fields = [f for f in fields if f != issued and f != "password"]
+    if maker.kind == "register":
+        fields.append("password_hash (check with verify_password)")
+    text += "; rows: " + ", ".join(fields[:12]) if fields else ""
+    if issued:
+        text += f"; the {issued} is never stored"
+    return text + ")"
 
 
 def _body_sketch(plan: ServicePlan, op: Operation) -> str | None:
@@ -120,6 +149,19 @@ def libraries_allowed(describe: str) -> list[str]:
     packages = read_constraints(describe).packages if describe else None
     names = sorted((packages or frozenset()) - _STACK)
     return [f"{n} (import {_IMPORT_NAMES[n]})" if n in _IMPORT_NAMES else n for n in names]
+
+
+def _operator(plan: ServicePlan, op: Operation) -> str | None:
+    """"X-Admin-Token equal to os.environ['ADMIN_TOKEN']" when every way into the
+    operation is a credential the task fixes in a variable (the route checked it)."""
+    static = static_schemes(plan)
+    names = {n for alt in op.security for n in alt}
+    if not names or not names <= static.keys():
+        return None
+    return " or ".join(
+        f"{plan.security_schemes[n].param_name} equal to os.environ[{static[n]!r}]"
+        for n in sorted(names)
+    )
 
 
 def _principal(plan: ServicePlan, op: Operation) -> str:
@@ -179,18 +221,54 @@ def _bounds(schema: dict[str, Any]) -> str:
 
 
 def relevant_sentences(describe: str, op: Operation) -> list[str]:
-    """The sentences of `describe` that share a keyword with the operation, in order.
+    """The sentences of `describe` about the operation.
 
-    Keyword overlap, not embeddings: it needs no model, costs nothing, and a sentence
-    that names the operation's resource or verb is what the model needs; the rest of a
+    A list item or paragraph that names the operation's path is about it: its sentences
+    come first (the rules often follow the one with the path: "Only the operator may do
+    it: ..."). The rest are picked, in order, by a keyword shared with the operation.
+    Keyword overlap, not embeddings: it needs no model, costs nothing, and the rest of a
     paragraph about other operations only costs prompt tokens and distracts a small model.
     """
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n{2,}", describe) if s.strip()]
+    sentences = _sentences(describe)
     if len(sentences) <= 2:
         return sentences
+    names = _path_pattern(op.path)
+    picked = [s for block in _BLOCK.split(describe) if _names(block, names, op.method)
+              for s in _sentences(block)][:MAX_SENTENCES]  # fmt: skip
     keys = _words(" ".join([op.path, op.summary, op.operation_id, *op.tags]))
-    scored = [s for s in sentences if _words(s) & keys]
-    return scored[:MAX_SENTENCES]
+    for sentence in sentences:
+        if len(picked) >= MAX_SENTENCES:
+            break
+        if _words(sentence) & keys and not any(sentence in p or p in sentence for p in picked):
+            picked.append(sentence)
+    return picked
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}")
+_BLOCK = re.compile(r"\n\s*(?:[-*]|\d+[.)])\s+|\n{2,}")
+_METHOD = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s*$")
+
+
+def _names(block: str, path: re.Pattern[str], method: str) -> bool:
+    """Whether the block names the path, other than after another method ("GET /files"
+    is not about POST /files)."""
+    for match in path.finditer(block):
+        said = _METHOD.search(block[: match.start()])
+        if said is None or said.group(1) == method.upper():
+            return True
+    return False
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """The path as a text names it: `/users/{id}/role`, `/users/<id>/role`, `/users/:id/role`
+    (and not as the start of a longer path)."""
+    parts = re.split(r"\{[^}]*\}", path)
+    param = r"(?:\{[^}]*\}|<[^>]*>|:\w+)"
+    return re.compile(r"(?<![\w}>])" + param.join(map(re.escape, parts)) + r"(?![\w/{<])")
 
 
 def _words(text: str) -> set[str]:
