@@ -295,3 +295,23 @@ def test_response_settings_on_a_plain_value_become_a_reply(
     written: list[str], expected: list[str]
 ) -> None:
     assert repair(written)[0] == expected
+
+
+def test_flask_login_s_caller_is_the_principal() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "from flask_login import current_user",
+        "if not current_user.is_authenticated:",
+        "    raise ApiError(401, 'log in')",
+        "return store.update('users', current_user.id, {'bio': body.bio})",
+    ]
+    lines, notes = repair(written, inputs=Inputs(body=True, principal=True))
+    assert lines == [
+        "if not principal is not None:",
+        "    raise ApiError(401, 'log in')",
+        "return store.update('users', principal['sub'], {'bio': body.bio})",
+    ]
+    assert "dropped unused imports: current_user" in notes
+    # Without an authenticated caller there is nothing to read it from: left to the checks.
+    assert repair(written, inputs=Inputs(body=True))[0][0].startswith("from flask_login")

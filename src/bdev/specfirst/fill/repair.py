@@ -44,7 +44,9 @@ from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.shapes import merged_properties
 
-_FRAMEWORKS = frozenset({"fastapi", "flask", "werkzeug", "starlette"})
+_FRAMEWORKS = frozenset(
+    {"fastapi", "flask", "werkzeug", "starlette", "flask_login", "flask_jwt_extended"}
+)
 _ERRORS = frozenset({"HTTPException"})
 _WRAPPERS = frozenset(
     {
@@ -66,12 +68,14 @@ class Inputs:
     params: dict[str, str] = field(default_factory=dict)
     body: bool = False
     upload: str | None = None
+    principal: bool = False  # the route authenticated the caller
 
 
 def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     op = plan.operation(operation_id)
     params = {p.name: p.py_name for p in op.params if p.location != "path"}
-    return Inputs(params, op.body is not None, upload_field(plan, operation_id))
+    upload = upload_field(plan, operation_id)
+    return Inputs(params, op.body is not None, upload, bool(op.security))
 
 
 def repair(
@@ -271,6 +275,8 @@ def upload_field(plan: ServicePlan, operation_id: str) -> str | None:
 
 
 _JSON_READS = frozenset({"json", "get_json"})
+# flask_jwt_extended's and similar "who is calling" helpers.
+_IDENTITY_CALLS = frozenset({"get_jwt_identity", "get_current_user_id"})
 _FIELD_READS = frozenset({"args", "form", "values", "headers", "cookies", "files"})
 
 
@@ -292,6 +298,9 @@ class _RequestReads(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         func = node.func
+        if _name(func) in _IDENTITY_CALLS and not node.args and self.inputs.principal:
+            self.notes.add(f"{_name(func)}() -> principal['sub']")
+            return _subscript(_name_node("principal"), "sub")
         if _request_part(func) in _JSON_READS and self.inputs.body:
             self.notes.add("request.get_json() -> body")
             return _name_node("body")
@@ -320,6 +329,15 @@ class _RequestReads(ast.NodeTransformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
+        who = node.value
+        if isinstance(who, ast.Name) and who.id == "current_user" and self.inputs.principal:
+            # flask_login's user: the route already knows the caller.
+            if node.attr in ("id", "get_id"):
+                self.notes.add("current_user.id -> principal['sub']")
+                return _subscript(_name_node("principal"), "sub")
+            if node.attr == "is_authenticated":
+                self.notes.add("current_user.is_authenticated -> principal is not None")
+                return ast.Compare(_name_node("principal"), [ast.IsNot()], [ast.Constant(None)])
         if _request_part(node) == "json" and self.inputs.body:
             self.notes.add("request.json -> body")
             return _name_node("body")

@@ -14,6 +14,7 @@ import ast
 
 WEB_FRAMEWORKS = frozenset(
     {
+        "flask_login", "flask_jwt_extended", "flask_httpauth",
         "flask", "fastapi", "starlette", "django", "bottle", "aiohttp", "tornado", "sanic",
         "quart", "falcon", "pyramid", "cherrypy", "werkzeug", "litestar", "uvicorn",
         "gunicorn", "hypercorn", "waitress", "wsgiref", "http.server", "socketserver",
@@ -40,6 +41,11 @@ _INSTEAD = {
     **dict.fromkeys(
         ("Depends", "Security", "OAuth2PasswordBearer", "HTTPBearer",
          "HTTPAuthorizationCredentials", "APIKeyHeader", "APIKeyCookie", "session", "g"),
+        "the route already checked the caller's credentials: use the `principal` parameter "
+        "(principal['sub'] is the caller's id)",
+    ),
+    **dict.fromkeys(
+        ("current_user", "login_required", "login_user", "jwt_required", "get_jwt_identity"),
         "the route already checked the caller's credentials: use the `principal` parameter "
         "(principal['sub'] is the caller's id)",
     ),
