@@ -422,6 +422,11 @@ STRAY = {
     ),
     "app.run": ("app.run(port=8000)\nreturn {}", "line 1: no server start (app.run())"),
     "uvicorn.run": ("import uvicorn\nuvicorn.run(app)\nreturn {}", "line 2: no server start"),
+    "yield": ("ticks = 0\nwhile ticks < 3:\n    ticks += 1\n    yield ticks", "line 4: no yield"),
+    "endless loop": (
+        "ticks = 0\nwhile True:\n    ticks += 1\nreturn {'ticks': ticks}",
+        "line 2: no endless `while True:` loop",
+    ),
 }
 
 
@@ -429,6 +434,11 @@ STRAY = {
 def test_a_web_app_inside_the_body_is_rejected(code: str, expected: str) -> None:
     problems = forbidden(code, SOURCES)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_loop_that_ends_passes() -> None:
+    code = "n = 0\nwhile True:\n    n += 1\n    if n > 3:\n        break\nreturn {'n': n}"
+    assert forbidden(code, SOURCES) == []
 
 
 def test_ordinary_calls_named_like_routes_pass() -> None:

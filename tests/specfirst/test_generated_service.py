@@ -362,6 +362,23 @@ def test_a_table_the_spec_does_not_name_is_made_on_first_use(make_service) -> No
             store.list(name)
 
 
+def test_counters_count_every_concurrent_call(make_service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = make_service("items.yaml")
+    store = service.module.store
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: store.increment("pages", "o'brien's page", "visits"), range(200)))
+    assert store.get("pages", "o'brien's page")["visits"] == 200
+    assert store.increment("pages", "other", "visits", by=2) == 2
+    # A table the spec names (integer ids) counts too, on a row that exists or not.
+    item = store.create("items", {"name": "pen", "price": 1})
+    assert store.increment("items", item["id"], "sold") == 1
+    assert store.increment("items", item["id"], "sold") == 2
+    assert store.get("items", item["id"])["name"] == "pen"
+    assert 0 <= service.handlers().seconds_up() < 60
+
+
 def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:
     store = make_service("items.yaml").module.store
     png = b"\x89PNG\r\n\x1a\n\x00\xff"

@@ -23,12 +23,15 @@ HELPERS = (
     "store.update(table, id, changes) -> dict | None",
     "store.delete(table, id) -> bool",
     "store.find(table, field, value) -> dict | None",
+    "store.increment(table, id, field, by=1) -> new value (atomic counter; a missing row"
+    " starts at 0)",
     "raise ApiError(status, message)",
     "hash_password(password) -> str",
     "verify_password(password, stored) -> bool",
     "create_token(subject, claims=None) -> str",
     "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
     "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode, .stdout)",
+    "seconds_up() -> float (since the service started)",
     "return Reply(content, headers={...}, cookies={...}) to also set headers or cookies",
 )
 
@@ -38,6 +41,7 @@ PROVIDED_NAMES = frozenset(
     {
         "ApiError", "Reply", "Store", "store", "hash_password", "verify_password", "create_token",
         "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
+        "seconds_up",
     }
 )  # fmt: skip
 

@@ -92,6 +92,13 @@ def _problem(node: ast.AST) -> tuple[int, str] | None:
             names = [a.name for a in node.names]
             instead = next((_INSTEAD[n] for n in names if n in _INSTEAD), _RETURN_INSTEAD)
             return line, f"no {framework} import inside the handler: {_SERVED}; {instead}"
+    if isinstance(node, ast.Yield | ast.YieldFrom):
+        return line, "no yield in a handler: it answers once; return the result"
+    if isinstance(node, ast.While) and _forever(node):
+        return line, (
+            "no endless `while True:` loop in a handler: it would never answer (work that "
+            "runs in the background is not a handler's; compute the answer and return it)"
+        )
     if isinstance(node, ast.If) and _is_main_check(node.test):
         return line, f'no `if __name__ == "__main__":` block in a handler: {_SERVED}'
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -156,6 +163,13 @@ def _call_problem(node: ast.Call) -> str | None:
 
 def _is_framework(module: str) -> bool:
     return any(module == f or module.startswith(f + ".") for f in WEB_FRAMEWORKS)
+
+
+def _forever(loop: ast.While) -> bool:
+    """`while True:` (or `while 1:`) with no break or return inside."""
+    constant = isinstance(loop.test, ast.Constant) and bool(loop.test.value)
+    leaves = (ast.Break, ast.Return, ast.Raise)
+    return constant and not any(isinstance(n, leaves) for n in ast.walk(loop))
 
 
 def _is_main_check(test: ast.expr) -> bool:
