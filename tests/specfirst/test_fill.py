@@ -433,3 +433,21 @@ def test_the_item_naming_the_operation_s_path_is_its_requirements() -> None:
     assert "os.environ['STAFF_TOKEN']" not in me_prompt
     # What a stored member holds: the issued key is not among it.
     assert "members (key id, integer; rows: id, username; the key is never stored)" in me_prompt
+
+
+def test_the_prompt_shows_how_related_handlers_keep_the_data(items) -> None:
+    _, model = fill(items, [ARCHIVE])
+    prompt = model.seen[0][-1].content
+    shown = prompt.split("Already written for the same data")[1].split("Complete this function")[0]
+    assert "def create_item(" in shown and 'store.create("items", data)' in shown
+    assert shown.count("```python") == 2  # at most two, each cut at 25 lines
+
+
+def test_related_operations_share_their_first_fixed_segment() -> None:
+    from bdev.specfirst.fill.prompt import related
+
+    plan = plan_for("items.yaml")
+    archive = plan.operation("archive_item")
+    assert {o.operation_id for o in plan.operations if related(plan, archive, o)} == {
+        o.operation_id for o in plan.operations if o.path.startswith("/items") and o is not archive
+    }

@@ -202,10 +202,18 @@ def slot_range(source: str, slot: Slot) -> tuple[int, int]:
 
 def function_source(source: str, slot: Slot) -> str:
     """The slot's current function, header included (shown to the model on a re-fill)."""
+    found = function_named(source, slot.operation_id)
+    if found is None:
+        raise CodeError(f"{slot.file}: no function {slot.operation_id}")
+    return found
+
+
+def function_named(source: str, name: str) -> str | None:
+    """The top-level function `name` of `source`, header included; None if absent."""
     tree = ast.parse(source)
-    node = next(
-        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == slot.operation_id
-    )
+    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+    if node is None:
+        return None
     return "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
 
 

@@ -31,12 +31,13 @@ from bdev.specfirst.fill.code import (
     Route,
     body_from,
     extract_code,
+    function_named,
     function_source,
     require_statements,
     splice,
 )
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
-from bdev.specfirst.fill.prompt import messages_for
+from bdev.specfirst.fill.prompt import messages_for, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.plan import Operation, ServicePlan
@@ -99,7 +100,10 @@ class SlotFiller:
         base = path.read_text(encoding="utf-8")
         op = self.plan.operation(slot.operation_id)
         previous = function_source(base, slot) if evidence else None
-        messages = messages_for(self.plan, op, slot, previous=previous, evidence=evidence)
+        written = self._written_related(base, slot)
+        messages = messages_for(
+            self.plan, op, slot, previous=previous, evidence=evidence, written=written
+        )
         started = time.monotonic()
         opening = messages
         for attempt in range(1, self.max_retries + 2):
@@ -133,6 +137,19 @@ class SlotFiller:
             messages = [*opening[:-1], _with_rejection(opening[-1], problems[:MAX_PROBLEMS])]
         report.seconds = round(report.seconds + time.monotonic() - started, 3)
         return report
+
+    def _written_related(self, base: str, slot: Slot) -> list[str]:
+        """The handlers already written (by the skeleton or the model) for the same data,
+        at most two: how they store it is how this one must read it."""
+        op = self.plan.operation(slot.operation_id)
+        out: list[str] = []
+        for other in self.plan.operations:
+            if len(out) == 2 or not related(self.plan, op, other):
+                continue
+            source = function_named(base, other.operation_id)
+            if source is not None and "raise NotImplementedError" not in source:
+                out.append(shown(source))
+        return out
 
     def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
         """Splice the answer's body in and check it; [] when it was accepted (and written)."""

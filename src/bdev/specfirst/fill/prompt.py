@@ -43,15 +43,19 @@ def messages_for(
     *,
     previous: str | None = None,
     evidence: str | None = None,
+    written: list[str] | None = None,
 ) -> list[Message]:
-    """The opening conversation for `op`; with `previous`+`evidence`, a re-fill request."""
-    text = user_prompt(plan, op, slot)
+    """The opening conversation for `op`; with `previous`+`evidence`, a re-fill request.
+    `written`: handlers already written for the same data (see `related_slots`)."""
+    text = user_prompt(plan, op, slot, written=written)
     if previous and evidence:
         text = render("fill_retry", prompt=text, previous=previous, evidence=evidence)
     return [Message("system", SYSTEM), Message("user", text)]
 
 
-def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
+def user_prompt(
+    plan: ServicePlan, op: Operation, slot: Slot, *, written: list[str] | None = None
+) -> str:
     """The facts of one operation, laid out by `prompts/fill_user.md.j2`."""
     doc = plan.document
     ok = op.success
@@ -83,6 +87,7 @@ def user_prompt(plan: ServicePlan, op: Operation, slot: Slot) -> str:
         tables=[_table(plan, r) for r in plan.resources.values()],
         requirements=relevant_sentences(plan.describe or "", op),
         signature=slot.signature,
+        written=written or [],
     )
 
 
@@ -109,6 +114,30 @@ def _table(plan: ServicePlan, resource: Resource) -> str:
     if issued:
         text += f"; the {issued} is never stored"
     return text + ")"
+
+
+MAX_WRITTEN_LINES = 25
+
+
+def related(plan: ServicePlan, op: Operation, other: Operation) -> bool:
+    """Whether two operations work on the same data: their paths start with the same
+    fixed segment (`/files` and `/files/{name}`, `/images` and `/images/{id}/thumbnail`).
+    Slots are filled one at a time, so a handler that reads what another stores is shown
+    how that one stored it (a small model otherwise invents a second way)."""
+    return other is not op and _first_segment(op.path) == _first_segment(other.path) != ""
+
+
+def _first_segment(path: str) -> str:
+    first = path.strip("/").split("/")[0]
+    return "" if first.startswith("{") else first
+
+
+def shown(source: str) -> str:
+    """A written handler as the prompt shows it: at most MAX_WRITTEN_LINES lines."""
+    lines = source.splitlines()
+    if len(lines) <= MAX_WRITTEN_LINES:
+        return source
+    return "\n".join([*lines[:MAX_WRITTEN_LINES], "    ..."])
 
 
 def _body_sketch(plan: ServicePlan, op: Operation) -> str | None:
@@ -152,7 +181,7 @@ def libraries_allowed(describe: str) -> list[str]:
 
 
 def _operator(plan: ServicePlan, op: Operation) -> str | None:
-    """"X-Admin-Token equal to os.environ['ADMIN_TOKEN']" when every way into the
+    """`X-Admin-Token equal to os.environ['ADMIN_TOKEN']` when every way into the
     operation is a credential the task fixes in a variable (the route checked it)."""
     static = static_schemes(plan)
     names = {n for alt in op.security for n in alt}
