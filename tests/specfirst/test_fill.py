@@ -451,3 +451,17 @@ def test_related_operations_share_their_first_fixed_segment() -> None:
     assert {o.operation_id for o in plan.operations if related(plan, archive, o)} == {
         o.operation_id for o in plan.operations if o.path.startswith("/items") and o is not archive
     }
+
+
+def test_status_constants_become_their_numbers() -> None:
+    answer = (
+        "```python\nif not host:\n    raise HTTPException(422_UNPROCESSABLE_ENTITY, 'bad')\n"
+        "if gone:\n    raise HTTPException(status.HTTP_404_NOT_FOUND)\nLIMIT_404_X = 1\n```"
+    )
+    assert extract_code(answer).splitlines() == [
+        "if not host:",
+        "    raise HTTPException(422, 'bad')",
+        "if gone:",
+        "    raise HTTPException(404)",
+        "LIMIT_404_X = 1",
+    ]

@@ -23,13 +23,19 @@ class CodeError(Exception):
     """The answer holds no usable code; the message is written for the model."""
 
 
+# A status constant (`status.HTTP_404_NOT_FOUND`, or the `422_UNPROCESSABLE_ENTITY` a small
+# model makes of it, which does not even parse) is its number.
+_STATUS_NAME = re.compile(r"\b(?:status\.)?(?:HTTP_)?([1-5]\d\d)_[A-Z][A-Z_]*\b")
+
+
 def extract_code(answer: str) -> str:
-    """The code of the first fenced block (an unclosed fence counts), or the bare answer."""
+    """The code of the first fenced block (an unclosed fence counts), or the bare answer,
+    with status constants as their numbers."""
     match = _FENCE.search(answer)
     code = match.group(1) if match else answer
     if not code.strip():
         raise CodeError("Your answer held no code. Reply with the function in a ```python block.")
-    return code
+    return _STATUS_NAME.sub(r"\1", code)
 
 
 @dataclass(frozen=True)
