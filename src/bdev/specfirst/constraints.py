@@ -14,6 +14,7 @@ variable names next to the words "environment variable"), not shapes of known ta
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -161,6 +162,7 @@ class TaskConstraints:
         return self.packages.union(*extra)
 
 
+@functools.lru_cache(maxsize=32)  # each slot's prompt and checks read the same paragraph
 def read_constraints(text: str) -> TaskConstraints:
     packages, phrase = _packages(text)
     address = _ADDRESS.search(text)
