@@ -89,6 +89,18 @@ def test_unavailable_strategy_is_skipped_not_counted(tmp_path, monkeypatch):
     assert report.totals()[0].scenarios == 0
 
 
+def test_a_spec_first_build_keeps_each_answer_beside_the_service(tmp_path):
+    (scenario,) = load_suite(SUITE, "10-*")
+    model = ScriptedModel.from_turns([{"content": "I cannot help with that."}] * 30)
+    outcome = SpecFirst(verify_rounds=0).build(scenario, model, tmp_path / "svc")
+    assert outcome.ok and "not implemented" in outcome.notes
+    (transcript,) = (tmp_path / "sessions").glob("*.jsonl")
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    attempts = [e for e in events if e["type"] == "slot_attempt"]
+    assert attempts and attempts[0]["answer"] == "I cannot help with that."
+    assert attempts[0]["problems"]  # why it was refused, for whoever reads the failure
+
+
 def test_missing_reference_is_skipped(tmp_path):
     (run,) = evaluate(
         load_suite(SUITE, "10-*"), [Reference(tmp_path / "none")], None, tmp_path

@@ -14,7 +14,7 @@ from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
 from bdev.runtime.events import Event, EventType
-from bdev.runtime.session import Transcript, new_session_id, sessions_dir
+from bdev.runtime.session import Transcript, new_session_id
 
 
 class SpecFirst:
@@ -33,8 +33,9 @@ class SpecFirst:
             return BuildOutcome(ok=False, skipped=True, notes=f"unavailable: {e}")
         start = time.monotonic()
         # The build's events (each slot's answers and why they were rejected) are kept
-        # with the service, as `bdev run` keeps them, so a failure can be read afterwards.
-        transcript = Transcript(sessions_dir(out_dir) / f"{new_session_id()}.jsonl")
+        # beside the service (the service's folder must start empty), so a failure can be
+        # read afterwards.
+        transcript = Transcript(out_dir.parent / "sessions" / f"{new_session_id()}.jsonl")
         framework: Literal["fastapi", "flask"] = (
             "flask" if scenario.framework == "flask" else "fastapi"
         )
