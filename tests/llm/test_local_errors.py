@@ -22,3 +22,35 @@ def test_missing_llama_cpp_names_the_install_command(monkeypatch: pytest.MonkeyP
 def test_unknown_model_id_is_refused_at_construction() -> None:
     with pytest.raises(BdevError, match="unknown model 'qwen-9000'"):
         LocalModel("qwen-9000")
+
+
+class _LoopingLlama:
+    """Stands in for llama.cpp: one token per character of a reply that falls into a loop
+    of imports after a first line, and would go on forever."""
+
+    def __init__(self) -> None:
+        self.text = "def f():\n" + "from a import b\nfrom c import d\n" * 1000
+        self.generated = 0
+
+    def set_seed(self, seed: int) -> None:
+        pass
+
+    def generate(self, prompt, **_):
+        for i in range(len(self.text)):
+            self.generated += 1
+            yield i
+
+    def detokenize(self, tokens, special=False) -> bytes:
+        return self.text[tokens[0]].encode()
+
+
+def test_a_reply_stuck_in_a_loop_is_cut_short() -> None:
+    from bdev.llm.local.model import LOOP_WINDOW, TurnStats, looping
+
+    model = LocalModel(max_tokens=20000)
+    model._stop_ids = set()
+    llm = _LoopingLlama()
+    text, n_out, finish = model._generate(llm, [1, 2, 3], None, TurnStats(), 0.0)
+    assert finish == "length" and text.startswith("def f():\n")
+    assert text.count("\n") <= LOOP_WINDOW + 2 and llm.generated < 1000  # not 20000 tokens
+    assert not looping("\n".join(f"x{i} = {i}" for i in range(40)))  # ordinary code goes on

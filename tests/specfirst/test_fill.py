@@ -465,3 +465,27 @@ def test_status_constants_become_their_numbers() -> None:
         "    raise HTTPException(404)",
         "LIMIT_404_X = 1",
     ]
+
+
+def test_slots_that_store_data_are_filled_first() -> None:
+    from bdev.specfirst import build_plan
+    from bdev.specfirst.codegen.slots import fill_order
+
+    def op(op_id: str) -> dict:
+        return {"operationId": op_id, "responses": {"200": {"description": "ok"}}}
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "Files", "version": "1"},
+        "paths": {
+            "/files": {"get": op("listFiles"), "post": op("uploadFile")},
+            "/files/{name}": {
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "get": op("download"), "put": op("replaceFile"),
+            },
+        },
+    }  # fmt: skip
+    plan = build_plan(doc, "files.yaml")
+    order = [s.operation_id for s in fill_order(plan, slots_for(plan))]
+    assert order == ["upload_file", "replace_file", "list_files", "download"]

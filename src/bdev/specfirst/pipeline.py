@@ -30,7 +30,7 @@ from bdev.specfirst.build import build_plan
 from bdev.specfirst.codegen.options import Options
 from bdev.specfirst.codegen.pysource import ruff_tidy
 from bdev.specfirst.codegen.schemas import SchemaCode
-from bdev.specfirst.codegen.slots import slots_for
+from bdev.specfirst.codegen.slots import fill_order, slots_for
 from bdev.specfirst.codegen.testgen import render_tests, tests_dir
 from bdev.specfirst.constraints import TaskConstraints, describe_constraints
 from bdev.specfirst.fill import SlotFiller, SlotReport
@@ -168,7 +168,7 @@ def build_service(
             record=log,
         )
         reports: dict[str, SlotReport] = {}
-        for number, slot in enumerate(slots, 1):
+        for number, slot in enumerate(fill_order(plan, slots), 1):
             if slot.operation_id in (resume or ()):
                 reports[slot.operation_id] = SlotReport(
                     operation_id=slot.operation_id, status="implemented"

@@ -303,6 +303,9 @@ class LocalModel:
                 pieces.append(piece)
                 if on_text:
                     on_text(piece)
+                if "\n" in piece and looping("".join(pieces[-400:])):
+                    finish = "length"  # cut short, as at the cap: what came before stays
+                    break
             if n_out >= budget:
                 break
         tail = decoder.decode(b"", final=True)
@@ -313,6 +316,19 @@ class LocalModel:
         stats.generation_s = time.perf_counter() - gen_start
         stats.output_tokens = n_out
         return "".join(pieces), n_out, finish
+
+
+LOOP_WINDOW = 16  # lines
+LOOP_DISTINCT = 4
+
+
+def looping(text: str) -> bool:
+    """Whether generation has fallen into a cycle: the last LOOP_WINDOW non-blank lines
+    hold at most LOOP_DISTINCT different ones (`from fastapi.security import ...` over
+    and over). A small model in such a loop runs to the token cap (a minute and a half
+    on 2 cores) for nothing; no real answer repeats that much."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][-LOOP_WINDOW:]
+    return len(lines) == LOOP_WINDOW and len(set(lines)) <= LOOP_DISTINCT
 
 
 def _llama_grammar(rules: str) -> Any:

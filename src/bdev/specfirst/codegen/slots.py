@@ -74,3 +74,10 @@ def slots_for(plan: ServicePlan, *, single_file: bool = False) -> list[Slot]:
         for op in plan.operations
         if op.kind is None
     ]
+
+
+def fill_order(plan: ServicePlan, slots: list[Slot]) -> list[Slot]:
+    """The slots that store data first (POST, PUT, PATCH), then the rest, each group in
+    spec order: a read is written knowing how its sibling stored what it reads."""
+    writes = {"post", "put", "patch"}
+    return sorted(slots, key=lambda s: plan.operation(s.operation_id).method not in writes)
