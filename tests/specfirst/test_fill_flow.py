@@ -596,3 +596,14 @@ def test_a_refused_framework_import_says_what_to_use_instead(imported: str, advi
 
     ((line, problem),) = stray_problems(ast.parse(imported).body)
     assert line == 1 and "import inside the handler" in problem and advice in problem
+
+
+def test_every_store_method_the_skeleton_has_may_be_called() -> None:
+    code = (
+        "n = store.increment('pages', name, 'visits')\n"
+        "row = store.require('pages', name)\n"
+        "return {'page': name, 'visits': n, 'row': row}"
+    )
+    assert forbidden(code, SOURCES) == []
+    (problem,) = forbidden("return store.bump('pages', name)", SOURCES)
+    assert "no method bump()" in problem and "increment" in problem

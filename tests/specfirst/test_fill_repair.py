@@ -107,6 +107,8 @@ def test_unparseable_bodies_are_left_for_compile_to_report(bad: str) -> None:
         (["return {'id': store.create('todos', t), 'done': False}"],
          ["return {'id': store.create('todos', t)['id'], 'done': False}"]),
         (["row = store.create('todos', t)"], ["row = store.create('todos', t)"]),
+        (["data = store.get('images', id)['file']"], ["data = store.require('images', id)['file']"]),
+        (["row = store.get('images', id)"], ["row = store.get('images', id)"]),
         (["code = store.create('links', {'url': u})", "return {'code': code, 'url': u}"],
          ["code = store.create('links', {'url': u})['id']", "return {'code': code, 'url': u}"]),
         (["row = store.create('links', d)", "return {'code': row['id']}"],

@@ -377,6 +377,9 @@ def test_counters_count_every_concurrent_call(make_service) -> None:
     assert store.increment("items", item["id"], "sold") == 2
     assert store.get("items", item["id"])["name"] == "pen"
     assert 0 <= service.handlers().seconds_up() < 60
+    with pytest.raises(service.module.ApiError) as missing:
+        store.require("items", 999)
+    assert missing.value.status == 404 and store.require("items", item["id"])["sold"] == 2
 
 
 def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:

@@ -55,6 +55,8 @@ STORE_METHODS = {
     "update": ("table", "id", "changes"),
     "delete": ("table", "id"),
     "find": ("table", "field", "value"),
+    "increment": ("table", "id", "field", "by"),
+    "require": ("table", "id"),
 }
 
 

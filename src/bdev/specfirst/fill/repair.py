@@ -19,6 +19,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
     todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
     code = store.create(...) used only as a value       ->  store.create(...)["id"]
+    store.get(table, id)["field"]                     ->  store.require(table, id)["field"]
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
@@ -214,6 +215,14 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("Path(folder) / name -> safe_join(folder, name)")
             args = [left.args[0], node.right]
             return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        # `store.get(t, id)["file"]`: a TypeError (500) for a missing row; it is a 404.
+        self.generic_visit(node)
+        if _is_store_call(node.value, "get"):
+            self.notes.add("store.get(...)[k] -> store.require(...)[k] (404 when missing)")
+            node.value.func.attr = "require"  # type: ignore[attr-defined]
         return node
 
     def visit_Assign(self, node: ast.Assign) -> ast.AST:
@@ -605,10 +614,14 @@ def _names_an_id(name: str) -> bool:
 
 
 def _is_store_create(node: ast.expr) -> bool:
+    return _is_store_call(node, "create")
+
+
+def _is_store_call(node: ast.expr, method: str) -> bool:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "create"
+        and node.func.attr == method
         and isinstance(node.func.value, ast.Name)
         and node.func.value.id == "store"
     )

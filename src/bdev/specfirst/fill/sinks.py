@@ -24,7 +24,7 @@ SANITISERS = {
 }  # fmt: skip
 # str methods answering a number or a bool.
 PREDICATES = re.compile(r"^(is\w+|startswith|endswith|count|find|rfind|index|rindex)$")
-STORE_READS = {"get", "list", "count", "find", "delete"}
+STORE_READS = {"get", "require", "list", "count", "find", "delete"}
 # Methods that put their arguments into their receiver.
 MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft"}
 
