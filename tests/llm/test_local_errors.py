@@ -51,6 +51,7 @@ def test_a_reply_stuck_in_a_loop_is_cut_short() -> None:
     model._stop_ids = set()
     llm = _LoopingLlama()
     text, n_out, finish = model._generate(llm, [1, 2, 3], None, TurnStats(), 0.0)
+    assert n_out == len(text)  # one token per character here
     assert finish == "length" and text.startswith("def f():\n")
     assert text.count("\n") <= LOOP_WINDOW + 2 and llm.generated < 1000  # not 20000 tokens
     assert not looping("\n".join(f"x{i} = {i}" for i in range(40)))  # ordinary code goes on
