@@ -489,3 +489,19 @@ def test_slots_that_store_data_are_filled_first() -> None:
     plan = build_plan(doc, "files.yaml")
     order = [s.operation_id for s in fill_order(plan, slots_for(plan))]
     assert order == ["upload_file", "replace_file", "list_files", "download"]
+
+
+def test_an_error_the_operation_does_not_document_is_sent_back() -> None:
+    from bdev.specfirst.fill.statuses import undocumented_errors
+
+    plan = plan_for("members.yaml")
+    me = plan.operation("who_am_i")  # documents 200 and 401
+    missing = "row = store.get('members', principal['sub'])\nif row is None:\n"
+    (problem,) = undocumented_errors(missing + "    raise ApiError(404, 'gone')\nreturn row", me)
+    assert problem.startswith("line 3: GET /me documents no 404 (its responses: 200, 401)")
+    assert undocumented_errors(missing + "    raise ApiError(401, 'who?')\nreturn row", me) == []
+    assert undocumented_errors("raise ApiError(400, 'bad')", me) == []  # bad input, always
+    # The task's words may name what the spec forgot; a `default` response documents all.
+    assert undocumented_errors("raise ApiError(404, 'gone')", me, "Unknown ids get 404.") == []
+    me.responses["default"] = me.responses["200"]
+    assert undocumented_errors("raise ApiError(409, 'taken')", me) == []

@@ -40,6 +40,7 @@ from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope,
 from bdev.specfirst.fill.prompt import messages_for, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
+from bdev.specfirst.fill.statuses import undocumented_errors
 from bdev.specfirst.plan import Operation, ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -171,6 +172,8 @@ class SlotFiller:
         sources = request_sources(slot.signature)
         problems += forbidden("\n".join(body), sources, operation=slot.operation_id)
         problems += unnamed_settings("\n".join(body), self.settings)
+        op = self.plan.operation(slot.operation_id)
+        problems += undocumented_errors("\n".join(body), op, self.plan.describe or "")
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)
