@@ -149,6 +149,11 @@ def _reads_framework_request(node: ast.AST) -> bool:
 
 def _call_problem(node: ast.Call) -> str | None:
     name = ast.unparse(node.func)
+    if name.rsplit(".", 1)[-1] in ("Thread", "Timer", "start_new_thread"):
+        return (
+            f"no thread started in a handler ({name}()): one more would run on every "
+            "request; for a count of seconds since the service started use seconds_up()"
+        )
     method = node.func.attr if isinstance(node.func, ast.Attribute) else None
     owner = node.func.value if isinstance(node.func, ast.Attribute) else None
     on_app = isinstance(owner, ast.Name) and owner.id in _APP_NAMES
