@@ -407,6 +407,8 @@ def test_a_body_reads_like_the_dict_it_arrived_as(make_service, framework: str) 
     make_service("items.yaml", framework)
     body = _model_with_a_name().model_validate({"name": "pen", "price": 2})
     assert (body["name"], body.get("name"), body.get("nothing", 7)) == ("pen", "pen", 7)
+    again = type(body)(**body)  # re-made from itself, as handler code does
+    assert again.name == "pen" and dict(body)["name"] == "pen"
     with pytest.raises(KeyError):
         body["nothing"]
 

@@ -359,6 +359,7 @@ _SUITE = [
     "test_edge_cases_names_unions_and_recursion",
     "test_petstore_client_chosen_ids",
     "test_issued_keys_and_rows_only_their_owner_sees",
+    "test_a_body_reads_like_the_dict_it_arrived_as",
 ]
 
 

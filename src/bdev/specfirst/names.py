@@ -10,7 +10,7 @@ import re
 # from its own annotation).
 _RESERVED = {
     "schema", "json", "dict", "copy", "construct", "validate", "fields", "register",
-    "date", "datetime", "time", "timedelta", "uuid", "get",
+    "date", "datetime", "time", "timedelta", "uuid", "get", "keys",
 }  # fmt: skip
 # Names the generated modules import or define for their classes: a schema must not
 # take one (a component `Field` would replace pydantic's Field).
