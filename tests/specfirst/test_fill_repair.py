@@ -318,3 +318,28 @@ def test_flask_login_s_caller_is_the_principal() -> None:
     assert "dropped unused imports: current_user" in notes
     # Without an authenticated caller there is nothing to read it from: left to the checks.
     assert repair(written, inputs=Inputs(body=True))[0][0].startswith("from flask_login")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["return jsonify(error='no such user'), 404"], ["raise ApiError(404, 'no such user')"]),
+        (["return Response('No such user', status=404)"],
+         ["raise ApiError(404, 'No such user')"]),
+        (["return make_response(jsonify({'error': f'{name} taken'}), 409)"],
+         ["raise ApiError(409, f'{name} taken')"]),
+        (["return JSONResponse(status_code=400, content={'detail': 'bad'})"],
+         ["raise ApiError(400, 'bad')"]),
+        (["return {'error': why}, 403"], ["raise ApiError(403, why)"]),
+        (["return problem, 500"], ["raise ApiError(500, 'internal server error')"]),
+        (["return {'id': 1}, 201"], ["return {'id': 1}"]),
+        (["return f'<p>{escape(bio)}</p>'"], ["return f'<p>{html.escape(bio)}</p>'"]),
+        (["user = store.get('users', username=username)"],
+         ["user = store.find('users', 'username', username)"]),
+        (["user = store.get('users', id=uid)"], ["user = store.get('users', id=uid)"]),
+    ],
+)  # fmt: skip
+def test_error_responses_escape_and_lookups_by_field(
+    written: list[str], expected: list[str]
+) -> None:
+    assert repair(written)[0] == expected

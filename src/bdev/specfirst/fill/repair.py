@@ -21,6 +21,9 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     code = store.create(...) used only as a value       ->  store.create(...)["id"]
     store.get(table, id)["field"]                     ->  store.require(table, id)["field"]
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
+    return jsonify(error="x"), 404 / Response("x", status=404)  ->  raise ApiError(404, "x")
+    escape(text) (flask, markupsafe)                  ->  html.escape(text)
+    store.get(table, username=name)                   ->  store.find(table, "username", name)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
                                                            verify_password(p, h)
@@ -139,6 +142,17 @@ class _Fixer(ast.NodeTransformer):
             # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
             self.notes.add("os.path.join -> safe_join")
             return ast.Call(func=_name_node("safe_join"), args=node.args, keywords=[])
+        if name == "escape" and len(node.args) == 1 and not node.keywords:
+            # flask's and markupsafe's escape: the standard library's does the same here.
+            self.notes.add("escape(x) -> html.escape(x)")
+            return _call(_attr(_name_node("html"), "escape"), node.args[0])
+        if _is_store_call(node, "get") and len(node.args) == 1 and len(node.keywords) == 1:
+            # store.get("users", username=name): a lookup by field is find().
+            field = node.keywords[0]
+            if field.arg and field.arg != "id":
+                self.notes.add("store.get(t, field=v) -> store.find(t, 'field', v)")
+                args = [node.args[0], ast.Constant(field.arg), field.value]
+                return ast.Call(func=_attr(_name_node("store"), "find"), args=args, keywords=[])
         if name == "secure_filename" and len(node.args) == 1:
             self.notes.add("secure_filename(x) -> Path(x).name")
             return _attr(_call(_name_node("Path"), node.args[0]), "name")
@@ -245,6 +259,12 @@ class _Fixer(ast.NodeTransformer):
         return node
 
     def visit_Return(self, node: ast.Return) -> ast.AST:
+        # An error answered as a response (`return jsonify(error="x"), 404`,
+        # `Response("x", status=404)`) is an ApiError: the route shapes the error body.
+        failure = _error_response(node.value)
+        if failure is not None:
+            self.notes.add("return <error response> -> raise ApiError(...)")
+            return ast.Raise(exc=self.visit(failure), cause=None)
         # Flask's `return body, 201`: the route already answers with the documented status.
         self.generic_visit(node)
         value = node.value
@@ -654,6 +674,49 @@ def _attr(value: ast.expr, attr: str) -> ast.Attribute:
 
 def _call(func: ast.expr, *args: ast.expr) -> ast.Call:
     return ast.Call(func=func, args=list(args), keywords=[])
+
+
+_RESPONSES = frozenset({*_WRAPPERS, "jsonify"})
+
+
+def _error_response(value: ast.expr | None) -> ast.Call | None:
+    """`ApiError(status, message)` for a returned response whose status is a literal
+    4xx/5xx: `(body, 404)`, `make_response(body, 404)`, `Response(text, status=404)`."""
+    content: ast.expr | None = None
+    status: ast.expr | None = None
+    if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+        content, status = value.elts
+    elif isinstance(value, ast.Call) and _name(value.func) in _RESPONSES:
+        content = _argument(value, 0, "content", "response", "body")
+        status = _argument(value, 1, "status", "status_code")
+        if _name(value.func) == "jsonify":
+            status = None
+    if not (isinstance(status, ast.Constant) and type(status.value) is int):
+        return None
+    if not 400 <= status.value <= 599:
+        return None
+    message = _message_of(content) or ast.Constant(_phrase(status))
+    return ast.Call(func=_name_node("ApiError"), args=[status, message], keywords=[])
+
+
+def _message_of(content: ast.expr | None) -> ast.expr | None:
+    """The message in an error body: a string, or the value under error/detail/message
+    of a dict or `jsonify(...)` (itself possibly wrapped in a response)."""
+    if isinstance(content, ast.Call) and _name(content.func) in _RESPONSES:
+        if content.keywords and not content.args:  # jsonify(error="x")
+            keys = [ast.Constant(k.arg) for k in content.keywords]
+            content = ast.Dict(keys=list(keys), values=[k.value for k in content.keywords])
+        else:
+            content = content.args[0] if content.args else None
+    if isinstance(content, ast.Constant) and isinstance(content.value, str):
+        return content
+    if isinstance(content, ast.JoinedStr):
+        return content
+    if isinstance(content, ast.Dict):
+        for key, item in zip(content.keys, content.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value in ("error", "detail", "message"):
+                return item
+    return None
 
 
 def _api_error(call: ast.Call, status_kw: str, message_kw: str) -> ast.Call:
