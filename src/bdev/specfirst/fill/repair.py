@@ -23,6 +23,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     return jsonify(error="x"), 404 / Response("x", status=404)  ->  raise ApiError(404, "x")
     escape(text) (flask, markupsafe)                  ->  html.escape(text)
+    app.config["UPLOAD_DIR"]                          ->  os.environ["UPLOAD_DIR"]
     store.get(table, username=name)                   ->  store.find(table, "username", name)
     secure_filename(name)                             ->  Path(name).name
     generate_password_hash(p) / check_password_hash(h, p)  ->  hash_password(p) /
@@ -229,6 +230,14 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("Path(folder) / name -> safe_join(folder, name)")
             args = [left.args[0], node.right]
             return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        # Flask's `app.config["UPLOAD_DIR"]`: the service's settings are its environment.
+        self.generic_visit(node)
+        if node.attr == "config" and _name(node.value) in ("app", "current_app"):
+            self.notes.add("app.config[...] -> os.environ[...]")
+            return _attr(_name_node("os"), "environ")
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
