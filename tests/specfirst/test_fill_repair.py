@@ -337,6 +337,8 @@ def test_flask_login_s_caller_is_the_principal() -> None:
         (["user = store.get('users', username=username)"],
          ["user = store.find('users', 'username', username)"]),
         (["user = store.get('users', id=uid)"], ["user = store.get('users', id=uid)"]),
+        (["try:", "    x = f()", "except HTTPException:", "    raise"],
+         ["try:", "    x = f()", "except ApiError:", "    raise"]),
         (["d = app.config['ARCHIVE_DIR']", "m = current_app.config.get('MAX', 5)"],
          ["d = os.environ['ARCHIVE_DIR']", "m = os.environ.get('MAX', 5)"]),
     ],

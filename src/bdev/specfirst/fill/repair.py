@@ -232,6 +232,14 @@ class _Fixer(ast.NodeTransformer):
             return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
         return node
 
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+        # `except HTTPException: raise`: what the body raises is an ApiError now.
+        self.generic_visit(node)
+        if isinstance(node.type, ast.Name) and node.type.id in _ERRORS:
+            self.notes.add("except HTTPException -> except ApiError")
+            node.type = _name_node("ApiError")
+        return node
+
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         # Flask's `app.config["UPLOAD_DIR"]`: the service's settings are its environment.
         self.generic_visit(node)
