@@ -187,3 +187,22 @@ def test_issued_api_keys_make_secured_crud_owned() -> None:
         "get_note": ("get", True),
         "delete_note": ("delete", True),
     }
+
+
+def test_an_item_read_that_answers_a_page_or_a_file_is_left_to_the_model() -> None:
+    card = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+    def read(media: str) -> dict:
+        content = {media: {"schema": {"type": "string"}}}
+        ok = {"description": "ok", "content": content}
+        return {"parameters": [card], "responses": {"200": ok}}
+
+    kinds = _kinds(
+        {
+            "/cards": {"post": _post(_obj(to="string"), _obj(id="string", to="string"))},
+            "/cards/{id}": {"get": read("text/html"), "delete": read("application/json")},
+            "/cards/{id}/pdf": {"get": read("application/pdf")},
+        }
+    )
+    assert kinds["post /cards"] == "create" and kinds["delete /cards/{id}"] == "delete"
+    assert kinds["get /cards/{id}"] is None  # the row as an HTML page: the model renders it

@@ -87,7 +87,11 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
             if op.path == res.collection_path and op.method == "get":
                 if _plain_list(doc, op, res):
                     op.kind, op.resource = "list", res.table
-            elif _is_item_path(op.path, res.collection_path) and op.method in _ITEM_KINDS:
+            elif (
+                _is_item_path(op.path, res.collection_path)
+                and op.method in _ITEM_KINDS
+                and _answers_json(op)  # an HTML page or a file of the row: a slot renders it
+            ):
                 id_param = next(p for p in op.params if p.location == "path")
                 res.item_path = op.path
                 res.id_type = "integer" if id_param.schema_.get("type") == "integer" else "string"
@@ -112,6 +116,14 @@ def infer_resources(plan: ServicePlan) -> dict[str, Resource]:
         plan.session_cookie = None
     _scope_to_callers(plan)
     return resources
+
+
+def _answers_json(op: Operation) -> bool:
+    """Whether the success reply is the row as JSON (or nothing), which is all a
+    mechanical read, replace, update or delete answers."""
+    ok = op.success
+    media = (ok.media_type or "") if ok else ""
+    return not media or media == "application/json" or media.endswith("+json")
 
 
 def session_cookie_scheme(plan: ServicePlan) -> str | None:
