@@ -423,6 +423,10 @@ STRAY = {
     "app.run": ("app.run(port=8000)\nreturn {}", "line 1: no server start (app.run())"),
     "uvicorn.run": ("import uvicorn\nuvicorn.run(app)\nreturn {}", "line 2: no server start"),
     "yield": ("ticks = 0\nwhile ticks < 3:\n    ticks += 1\n    yield ticks", "line 4: no yield"),
+    "principal rebound": (
+        "principal = Principal()\nreturn principal",
+        "line 1: do not assign `principal`",
+    ),
     "thread": (
         "t = threading.Thread(target=tick, daemon=True)\nt.start()\nreturn {}",
         "line 1: no thread started in a handler",

@@ -20,6 +20,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
     code = store.create(...) used only as a value       ->  store.create(...)["id"]
     store.get(table, id)["field"]                     ->  store.require(table, id)["field"]
+    store.replace(table, id, {"role": r})             ->  store.update(table, id, {"role": r})
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     return jsonify(error="x"), 404 / Response("x", status=404)  ->  raise ApiError(404, "x")
     escape(text) (flask, markupsafe)                  ->  html.escape(text)
@@ -143,6 +144,11 @@ class _Fixer(ast.NodeTransformer):
             # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
             self.notes.add("os.path.join -> safe_join")
             return ast.Call(func=_name_node("safe_join"), args=node.args, keywords=[])
+        if _is_store_call(node, "replace") and _fields_literal(node.args[2:]):
+            # store.replace(t, id, {"role": r}) would drop every other field of the row.
+            self.notes.add("store.replace(t, id, {fields}) -> store.update(...)")
+            node.func.attr = "update"  # type: ignore[attr-defined]
+            return node
         if name == "escape" and len(node.args) == 1 and not node.keywords:
             # flask's and markupsafe's escape: the standard library's does the same here.
             self.notes.add("escape(x) -> html.escape(x)")
@@ -648,6 +654,11 @@ def _reads_a_row(parent: ast.AST, name: ast.Name) -> bool:
 
 def _names_an_id(name: str) -> bool:
     return name == "id" or name.endswith(("_id", "Id"))
+
+
+def _fields_literal(args: list[ast.expr]) -> bool:
+    """One `{"field": value, ...}` literal (no `**row` in it)."""
+    return len(args) == 1 and isinstance(args[0], ast.Dict) and None not in args[0].keys
 
 
 def _is_store_create(node: ast.expr) -> bool:

@@ -69,6 +69,11 @@ _INSTEAD = {
     ),
 }  # fmt: skip
 _SERVED = "the skeleton already serves this route"
+# Parameters the route fills in; a body that rebinds one loses what the route gave it.
+_GIVEN = {
+    "principal": "the route passes the authenticated caller in it (None when anonymous)",
+    "store": "the route passes the service's store in it",
+}
 
 
 def stray_problems(statements: list[ast.stmt]) -> list[tuple[int, str]]:
@@ -92,6 +97,11 @@ def _problem(node: ast.AST) -> tuple[int, str] | None:
             names = [a.name for a in node.names]
             instead = next((_INSTEAD[n] for n in names if n in _INSTEAD), _RETURN_INSTEAD)
             return line, f"no {framework} import inside the handler: {_SERVED}; {instead}"
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        given = [t.id for t in targets if isinstance(t, ast.Name) and t.id in _GIVEN]
+        if given:
+            return line, f"do not assign `{given[0]}`: {_GIVEN[given[0]]}"
     if isinstance(node, ast.Yield | ast.YieldFrom):
         return line, "no yield in a handler: it answers once; return the result"
     if isinstance(node, ast.While) and _forever(node):
