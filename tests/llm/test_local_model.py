@@ -102,3 +102,16 @@ def test_constrained_reply_is_one_valid_action_even_when_asked_for_prose(
     assert cut.tool_calls == [] and "cap of 6 tokens" in cut.format_errors[0]
     model.close()
     tiny.close()
+
+
+def test_an_opened_reply_is_continued_not_restarted(model_file: Path) -> None:
+    from bdev.llm.local.model import LocalModel
+
+    model = LocalModel(model_path=model_file, n_ctx=2048, max_tokens=48)
+    opening = "```python\ndef add(a: int, b: int) -> int:\n"
+    chat = [Message("user", "Write add(a, b) returning their sum."), Message("assistant", opening)]
+    reply = model.complete(chat, [])
+    # What comes back is the rest of the function, never the opening again.
+    assert "def add" not in reply.content and "return" in reply.content
+    assert reply.usage.output_tokens <= 48
+    model.close()

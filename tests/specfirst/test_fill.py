@@ -505,3 +505,35 @@ def test_an_error_the_operation_does_not_document_is_sent_back() -> None:
     assert undocumented_errors("raise ApiError(404, 'gone')", me, "Unknown ids get 404.") == []
     me.responses["default"] = me.responses["200"]
     assert undocumented_errors("raise ApiError(409, 'taken')", me) == []
+
+
+def test_a_model_that_continues_a_reply_gets_the_function_s_first_line(items) -> None:
+    # What the embedded model does when its reply is opened with the `def` line: the
+    # body, its first line left unindented.
+    body = "found = store.update('items', item_id, {'status': 'archived'})\n"
+    body += "    if found is None:\n        raise ApiError(404, 'gone')\n    return found\n```"
+    model = Recording([body])
+    model.opens_reply = True  # type: ignore[attr-defined]
+    plan, _, out = items
+    (slot,) = slots_for(plan)
+    report = SlotFiller(plan, out, model).fill(slot)
+    assert report.status == "implemented", report.problems
+    opened = model.seen[0][-1]
+    assert opened.role == "assistant" and opened.content == f"```python\n{slot.signature}\n"
+    assert "    found = store.update('items', item_id" in (out / "app/handlers.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("if x:\n        return 1\n    return 2", "    if x:\n        return 1\n    return 2"),
+        ("return 1\n```\nsome prose", "    return 1\n```\nsome prose"),
+        ("  if x:\n    y()", "  if x:\n    y()"),  # indented already: left alone
+    ],
+)
+def test_the_first_line_of_a_continued_body_gets_the_body_s_indent(
+    written: str, expected: str
+) -> None:
+    from bdev.specfirst.fill.code import indent_first_line
+
+    assert indent_first_line(written) == expected

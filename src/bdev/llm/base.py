@@ -142,6 +142,13 @@ class Model(Protocol):
     ) -> ModelResponse: ...
 
 
+def opens_reply(model: Model) -> bool:
+    """Whether the model continues a conversation that ends with an assistant message
+    (the reply's opening, written for it) instead of starting a new turn. The embedded
+    model does; a remote API may not, so callers only open a reply where it is said."""
+    return bool(getattr(model, "opens_reply", False))
+
+
 @runtime_checkable
 class Replayed(Protocol):
     """A model whose answers are a fixed sequence (a script): a resumed session tells it

@@ -61,6 +61,8 @@ class TurnStats:
 class LocalModel:
     """A `Model` backed by an embedded GGUF model (default: Qwen2.5-Coder-1.5B-Instruct)."""
 
+    opens_reply = True  # a last assistant message is the reply's opening (see base)
+
     def __init__(
         self,
         model_id: str | None = None,
@@ -160,7 +162,13 @@ class LocalModel:
         constrained = self.constrained and bool(tools)
         if constrained:
             tools = [*tools, grammar.FINISH_SPEC]
+        opening = ""
+        if messages and messages[-1].role == "assistant" and not tools:
+            # The caller opened the reply (`opens_reply`): the model goes on from there,
+            # and the content returned is what it added.
+            opening, messages = messages[-1].content, messages[:-1]
         prefix_text, rest_text = self._template.split_prefix(messages, tools)
+        rest_text += opening
         if constrained:  # the reply is opened for the model; the grammar covers the rest
             rest_text += grammar.CALL_OPEN
         # Tokenized apart so the prefix tokens are identical whatever follows them.

@@ -182,7 +182,15 @@ def _store_call(method: str, node: ast.Call) -> str | None:
     if wrong or len(node.args) > len(params):
         what = f"no parameter {wrong[0]!r}" if wrong else "too many arguments"
         return f"store.{method}({', '.join(params)}): {what}; sort or filter rows in Python"
+    given = set(params[: len(node.args)]) | {k.arg for k in node.keywords}
+    missing = [p for p in params if p not in given and p not in _OPTIONAL_STORE_PARAMS]
+    if missing and not any(isinstance(a, ast.Starred) for a in node.args):
+        return f"store.{method}({', '.join(params)}): {missing[0]!r} is missing"
     return None
+
+
+# The Store's parameters with defaults (see templates/store.py.j2).
+_OPTIONAL_STORE_PARAMS = {"limit", "offset", "filters", "by"}
 
 
 def _query_filter(node: ast.Call) -> bool:

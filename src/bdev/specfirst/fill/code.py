@@ -179,6 +179,26 @@ def _sync_body(function: ast.AsyncFunctionDef, name: str) -> list[str]:
     return "\n".join(ast.unparse(s) for s in statements).splitlines()
 
 
+def indent_first_line(continuation: str) -> str:
+    """A body the model wrote after the `def` line it was given, with its first line at
+    the body's indent. Its first token is a word (` if`, `return`): a model continuing
+    right after a newline leaves that line unindented and the rest at 4 spaces."""
+    lines = continuation.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or lines[first][:1] in (" ", "\t") or lines[first].startswith("```"):
+        return continuation
+    later = []
+    for line in lines[first + 1 :]:
+        if line.startswith("```"):
+            break
+        if line.strip():
+            later.append(len(line) - len(line.lstrip(" ")))
+    positive = [n for n in later if n > 0]
+    width = 4 if 4 in positive or not positive else min(positive)
+    lines[first] = " " * width + lines[first]
+    return "\n".join(lines)
+
+
 def splice(source: str, slot: Slot, body: list[str]) -> tuple[str, int, int]:
     """`source` with the slot's body replaced; also the new body's first and last line."""
     start, end = slot_range(source, slot)

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bdev.fsutil import write_text_atomic
-from bdev.llm.base import Message, Model, ModelError, retry_sampling
+from bdev.llm.base import Message, Model, ModelError, opens_reply, retry_sampling
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.constraints import read_constraints
@@ -33,6 +33,7 @@ from bdev.specfirst.fill.code import (
     extract_code,
     function_named,
     function_source,
+    indent_first_line,
     require_statements,
     splice,
 )
@@ -109,20 +110,26 @@ class SlotFiller:
         opening = messages
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
+            # Opened with the function's own first line, a small model writes the body
+            # instead of a page of imports (which it can repeat to the token cap) or a
+            # whole app around it.
+            start = f"```python\n{slot.signature.strip()}\n" if opens_reply(self.model) else ""
+            asked = [*messages, Message("assistant", start)] if start else messages
             try:
                 with retry_sampling(self.model, attempt):
-                    answer = self.model.complete(messages, [])
+                    answer = self.model.complete(asked, [])
             except ModelError as e:
                 report.problems = [f"the model could not answer: {e}"]
                 break
             report.input_tokens += answer.usage.input_tokens
             report.output_tokens += answer.usage.output_tokens
-            problems = self._try(slot, path, base, answer.content)
+            text = start + (indent_first_line(answer.content) if start else answer.content)
+            problems = self._try(slot, path, base, text)
             self.record(
                 "slot_attempt",
                 operation_id=slot.operation_id,
                 attempt=attempt,
-                answer=answer.content[:_ANSWER_KEPT],
+                answer=text[:_ANSWER_KEPT],
                 problems=problems,
             )
             self.progress(
