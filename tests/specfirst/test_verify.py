@@ -67,6 +67,25 @@ def test_a_slot_still_failing_is_not_counted_as_done(tmp_path: Path) -> None:
     assert len(report.verification) == 2
 
 
+def test_a_refill_that_gives_back_the_failing_body_is_sent_back(tmp_path: Path) -> None:
+    # Sampled alike, the model answers the re-fill with the body that failed.
+    answers = [CRASHING, CRASHING, ARCHIVE_ANSWER]
+    model = ScriptedModel.from_turns([{"content": a} for a in answers])
+    report = build_service(
+        SPECS / "items.yaml",
+        tmp_path / "svc",
+        describe=None,
+        model=model,
+        allowed=MINIMAL,
+        verify_checks=("tests",),
+        verify_rounds=1,
+        audit=False,
+    )
+    (slot,) = report.slots
+    assert (slot.refills, slot.attempts) == (1, 3)  # the repeat was refused, not accepted
+    assert report.implemented_by_model == ["archive_item"]
+
+
 def test_router_maps_tests_requests_and_code_locations(tmp_path: Path) -> None:
     plan = plan_for("items.yaml")
     handlers = tmp_path / "app" / "handlers.py"

@@ -12,6 +12,7 @@ keeps its 501 body and is reported as not implemented.
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 from collections.abc import Callable
@@ -125,6 +126,11 @@ class SlotFiller:
             report.output_tokens += answer.usage.output_tokens
             text = start + (indent_first_line(answer.content) if start else answer.content)
             problems = self._try(slot, path, base, text)
+            if not problems and previous is not None and _same_code(path, slot, previous):
+                # Sampled alike, a re-fill can give back the very body that failed: that
+                # is no fix, so it goes back, and the next attempt samples warmer.
+                write_text_atomic(path, base)
+                problems = [_UNCHANGED]
             self.record(
                 "slot_attempt",
                 operation_id=slot.operation_id,
@@ -220,6 +226,22 @@ def route_of(op: Operation) -> Route:
     by_name = {p.name: p.py_name for p in op.params if p.location == "path"}
     order = re.findall(r"\{([^}]+)\}", op.path)
     return Route(op.method, op.path, tuple(by_name[n] for n in order if n in by_name))
+
+
+_UNCHANGED = (
+    "This is the same code that failed the checks above: change the lines the failure "
+    "points at (the traceback's last line names the error)."
+)
+
+
+def _same_code(path: Path, slot: Slot, previous: str) -> bool:
+    """Whether the slot's function in `path` is `previous` again (comments and layout
+    aside)."""
+    try:
+        now = function_source(path.read_text(encoding="utf-8"), slot)
+        return ast.dump(ast.parse(now)) == ast.dump(ast.parse(previous))
+    except (SyntaxError, StopIteration):
+        return False
 
 
 def _with_rejection(prompt: Message, problems: list[str]) -> Message:
