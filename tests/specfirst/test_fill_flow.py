@@ -615,5 +615,5 @@ def test_every_store_method_the_skeleton_has_may_be_called() -> None:
     assert forbidden(code, SOURCES) == []
     (problem,) = forbidden("return store.bump('pages', name)", SOURCES)
     assert "no method bump()" in problem and "increment" in problem
-    (short,) = forbidden("return store.increment('pages', name)", SOURCES)
-    assert short.endswith("'field' is missing")
+    (short,) = forbidden("return store.increment('pages', name, by=1)", SOURCES)
+    assert short.endswith("needs its field: store.increment('pages', name, <field>, 1)")

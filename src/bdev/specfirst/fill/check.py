@@ -185,7 +185,16 @@ def _store_call(method: str, node: ast.Call) -> str | None:
     given = set(params[: len(node.args)]) | {k.arg for k in node.keywords}
     missing = [p for p in params if p not in given and p not in _OPTIONAL_STORE_PARAMS]
     if missing and not any(isinstance(a, ast.Starred) for a in node.args):
-        return f"store.{method}({', '.join(params)}): {missing[0]!r} is missing"
+        # The call as it should read, with what was given kept: a small model fixes a
+        # call it is shown better than one it is told about.
+        given_args = {**dict(zip(params, node.args, strict=False)),
+                      **{k.arg: k.value for k in node.keywords if k.arg}}  # fmt: skip
+        shown = ", ".join(
+            ast.unparse(given_args[p]) if p in given_args else f"<{p}>"
+            for p in params
+            if p in given_args or p not in _OPTIONAL_STORE_PARAMS
+        )
+        return f"store.{method}() needs its {missing[0]}: store.{method}({shown})"
     return None
 
 
