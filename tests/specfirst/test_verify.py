@@ -178,3 +178,30 @@ def test_verification_gives_each_setting_by_what_its_name_says(tmp_path: Path) -
     assert Path(env["UPLOAD_DIR"]).is_dir()
     assert Path(env["REPORT_FILE"]).parent.is_dir() and not Path(env["REPORT_FILE"]).exists()
     assert env["ADMIN_TOKEN"] and "MODE" not in env  # a name that says nothing is not guessed
+
+
+def test_a_live_server_error_gets_its_handler_s_traceback(tmp_path: Path) -> None:
+    from bdev.specfirst.verify import Failure, with_tracebacks
+
+    log = (
+        '127.0.0.1 - "GET /health" 200\nTraceback (most recent call last):\n'
+        '  File "/srv/app.py", line 9, in list_files\n    return rows[0]\n'
+        "IndexError: list index out of range\n"
+        '127.0.0.1 - "POST /files" 500\nTraceback (most recent call last):\n'
+        '  File "/srv/app.py", line 40, in upload_file_route\n    result = upload_file(body)\n'
+        '  File "/srv/app.py", line 21, in upload_file\n    size = body.file.filesize\n'
+        "AttributeError: 'Upload' object has no attribute 'filesize'\n"
+        '127.0.0.1 - "POST /files" 500\n'
+    )
+    request = "ST101 Server error\n[500] Internal Server Error\ncurl -X POST " + "x" * 600
+    failures = [
+        Failure(operation_id="upload_file", source="conformance", check="ST101", evidence=request),
+        Failure(operation_id="upload_file", source="conformance", check="ST103", evidence="422"),
+    ]
+    with_tracebacks(failures, log, Path("/srv"))
+    first, other = failures
+    assert first.evidence.startswith("service traceback: ")
+    assert "size = body.file.filesize" in first.evidence
+    assert "AttributeError: 'Upload' object has no attribute 'filesize'" in first.evidence
+    assert "IndexError" not in first.evidence and len(first.evidence) <= 500
+    assert other.evidence == "422"  # not a server error: left as it was

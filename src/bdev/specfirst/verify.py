@@ -107,6 +107,10 @@ def verify(
                     step = run_probes(base_url, facts, plan.document)
                     result.steps["probes"] = step.summary
                     result.failures += router.probes(step)
+            # A 500 the live checks caused: the service's own traceback says why, which
+            # the request that caused it does not.
+            log = Path(tmp) / "service.log"
+            with_tracebacks(result.failures, log.read_text(errors="replace"), out)
         except StartupError as e:
             result.steps["startup"] = str(e)[:EVIDENCE_CHARS]
             result.failures.append(
@@ -217,6 +221,31 @@ def run_spec_tests(out: Path, router: Router, tests: str = "tests") -> tuple[str
             )
         )
     return f"{total - len(failures)}/{total} passed", failures
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
+
+
+def with_tracebacks(failures: list[Failure], log: str, out: Path) -> None:
+    """Add to each routed live-check failure that shows a server error the last
+    traceback in the service's log that passes through its handler."""
+    blocks = []
+    for block in log.split("Traceback (most recent call last)")[1:]:
+        lines = block.splitlines()
+        end = next((i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line)), None)
+        if end is not None:
+            blocks.append("Traceback\n" + "\n".join(lines[: end + 1]))
+    for failure in failures:
+        if failure.source == "tests" or not failure.operation_id:
+            continue
+        if "500" not in failure.evidence and "Server error" not in failure.evidence:
+            continue
+        mine = [b for b in blocks if f"in {failure.operation_id}\n" in b + "\n"]
+        if mine and "service traceback" not in failure.evidence:
+            # First: the evidence is cut to EVIDENCE_CHARS, and a request is long.
+            failure.evidence = _cut(
+                f"service traceback: {condense(mine[-1], out)}\n{failure.evidence}"
+            )
 
 
 def condense(traceback: str, out: Path) -> str:

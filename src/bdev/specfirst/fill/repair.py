@@ -452,7 +452,7 @@ class _UploadAccess(ast.NodeTransformer):
             return _attr(self._upload(), _UPLOAD_ATTRIBUTES.get(node.attr, node.attr))
         if self._is_upload(owner) and node.attr in ("mimetype", "content_type"):
             return _attr(self._upload(), "content_type")
-        if self._is_upload(owner) and node.attr == "size":
+        if self._is_upload(owner) and node.attr in ("size", "filesize", "content_length"):
             self.notes.add(f"body.{self.field}.size -> len(body.{self.field}.content)")
             return _call(_name_node("len"), _attr(self._upload(), "content"))
         return node
@@ -489,6 +489,13 @@ class _UploadAccess(ast.NodeTransformer):
         ):
             self.notes.add(f"body.{self.field}.{inner.attr}.read() -> body.{self.field}.read()")
             return _call(_attr(self._upload(), "read"))
+        if (
+            func.attr == "save"
+            and isinstance(inner, ast.Attribute)
+            and inner.attr in ("file", "stream")
+            and self._is_upload(inner.value)
+        ):
+            inner = inner.value  # body.file.file.save(path): the upload's own save
         if func.attr == "save" and self._is_upload(inner) and len(node.args) == 1:
             self.notes.add(f"body.{self.field}.save(path) -> Path(path).write_bytes(...)")
             target = _call(_name_node("Path"), node.args[0])
