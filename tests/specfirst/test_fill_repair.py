@@ -352,3 +352,20 @@ def test_error_responses_escape_and_lookups_by_field(
     written: list[str], expected: list[str]
 ) -> None:
     assert repair(written)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["pdf = FPDF()", "return pdf.output(dest='S').encode('latin-1')"],
+         ["pdf = FPDF()", "return bytes(pdf.output())"]),
+        (["pdf = FPDF()", "buf = BytesIO()", "pdf.output(buf, 'S')", "return buf.getvalue()"],
+         ["pdf = FPDF()", "buf = BytesIO()", "buf.write(bytes(pdf.output()))",
+          "return buf.getvalue()"]),
+        (["doc = FPDF()", "data = doc.output()"], ["doc = FPDF()", "data = bytes(doc.output())"]),
+        (["report = make_report()", "return report.output()"],
+         ["report = make_report()", "return report.output()"]),  # not an FPDF
+    ],
+)  # fmt: skip
+def test_pyfpdf_output_idioms_give_fpdf2_s_bytes(written: list[str], expected: list[str]) -> None:
+    assert repair(written)[0] == expected

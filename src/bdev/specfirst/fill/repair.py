@@ -111,6 +111,7 @@ def repair(
     assert isinstance(function, ast.FunctionDef)
     fixer.notes |= _ids_used_as_values(function)
     fixer.notes |= _ResponseSettings.apply(function)
+    fixer.notes |= _PdfOutput.apply(function)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []
@@ -601,6 +602,62 @@ class _ResponseSettings(ast.NodeTransformer):
                     keys, values = zip(*pairs[name], strict=True)
                     keywords.append(ast.keyword(word, ast.Dict(list(keys), list(values))))
             node.value = ast.Call(func=_name_node("Reply"), args=[node.value], keywords=keywords)
+
+
+class _PdfOutput(ast.NodeTransformer):
+    """The PDF's bytes from fpdf2, written in the older PyFPDF's terms, which is what a
+    small model knows: `pdf.output(dest="S").encode("latin-1")` and `pdf.output(buf,
+    "S")` fail under fpdf2 (the package installed), where `pdf.output()` returns the
+    bytes. Only on a name made by `FPDF(...)`."""
+
+    def __init__(self, pdfs: set[str]) -> None:
+        self.pdfs = pdfs
+        self.notes: set[str] = set()
+
+    @classmethod
+    def apply(cls, function: ast.FunctionDef) -> set[str]:
+        pdfs = {
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and _name(n.value.func) == "FPDF"
+            for t in n.targets if isinstance(t, ast.Name)
+        }  # fmt: skip
+        if not pdfs:
+            return set()
+        fixer = cls(pdfs)
+        fixer.visit(function)
+        return fixer.notes
+
+    def _output(self, node: ast.expr) -> ast.Call | None:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "output"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in self.pdfs
+        ):
+            return node
+        return None
+
+    def _bytes(self, call: ast.Call) -> ast.Call:
+        self.notes.add("pdf.output(...) (PyFPDF) -> bytes(pdf.output()) (fpdf2)")
+        return _call(_name_node("bytes"), ast.Call(func=call.func, args=[], keywords=[]))
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "encode":
+            encoded = self._output(func.value)  # .output(dest="S").encode("latin-1")
+            if encoded is not None:
+                return self._bytes(encoded)
+        self.generic_visit(node)
+        call = self._output(node)
+        if call is None:
+            return node
+        target = call.args[0] if call.args else None
+        if isinstance(target, ast.Name):  # pdf.output(buffer, "S"): into the buffer
+            return _call(_attr(target, "write"), self._bytes(call))
+        return self._bytes(call)
 
 
 def _fill_empty_blocks(function: ast.FunctionDef) -> None:
