@@ -333,6 +333,8 @@ def test_flask_login_s_caller_is_the_principal() -> None:
         (["return JSONResponse(status_code=400, content={'detail': 'bad'})"],
          ["raise ApiError(400, 'bad')"]),
         (["return {'error': why}, 403"], ["raise ApiError(403, why)"]),
+        (["return Reply('Not found', status=404)"], ["raise ApiError(404, 'Not found')"]),
+        (["return Reply(page, status=200, headers=h)"], ["return Reply(page, headers=h)"]),
         (["return problem, 500"], ["raise ApiError(500, 'internal server error')"]),
         (["return {'id': 1}, 201"], ["return {'id': 1}"]),
         (["return f'<p>{escape(bio)}</p>'"], ["return f'<p>{html.escape(bio)}</p>'"]),

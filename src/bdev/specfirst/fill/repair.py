@@ -150,6 +150,12 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("store.replace(t, id, {fields}) -> store.update(...)")
             node.func.attr = "update"  # type: ignore[attr-defined]
             return node
+        if name == "Reply" and any(k.arg in ("status", "status_code") for k in node.keywords):
+            # Reply takes no status: the route answers with the documented one (an error
+            # status was raised as an ApiError by visit_Return).
+            self.notes.add("Reply(x, status=...) -> Reply(x)")
+            node.keywords = [k for k in node.keywords if k.arg not in ("status", "status_code")]
+            return node
         if name == "escape" and len(node.args) == 1 and not node.keywords:
             # flask's and markupsafe's escape: the standard library's does the same here.
             self.notes.add("escape(x) -> html.escape(x)")
@@ -768,7 +774,7 @@ def _call(func: ast.expr, *args: ast.expr) -> ast.Call:
     return ast.Call(func=func, args=list(args), keywords=[])
 
 
-_RESPONSES = frozenset({*_WRAPPERS, "jsonify"})
+_RESPONSES = frozenset({*_WRAPPERS, "jsonify", "Reply"})
 
 
 def _error_response(value: ast.expr | None) -> ast.Call | None:
