@@ -446,3 +446,19 @@ def test_a_header_tied_to_a_token_variable_takes_only_that_token(
         assert service.call("PUT", level, json={"level": 2}, headers=headers)[0] == 403, headers
     staff = {"X-Staff-Key": "staff-secret-7"}
     assert service.call("PUT", level, json={"level": 2}, headers=staff)[0] == 501  # let in
+
+
+def test_content_a_reader_cannot_read_is_the_client_s_error(
+    make_service, framework: str, monkeypatch
+) -> None:
+    import zipfile
+
+    service = make_service("accounts.yaml", framework)
+
+    def unzip(**_: Any) -> Any:
+        zipfile.ZipFile(__import__("io").BytesIO(b"not a zip"))
+
+    monkeypatch.setattr(service.handlers(), "message_of_the_day", unzip)
+    assert service.call("GET", "/motd")[0] == 400
+    monkeypatch.setattr(service.handlers(), "message_of_the_day", lambda **_: 1 / 0)
+    assert service.call("GET", "/motd")[0] == 500  # a bug of the handler's own stays a 500
