@@ -245,6 +245,19 @@ class _Fixer(ast.NodeTransformer):
             return ast.Call(func=_name_node("safe_join"), args=args, keywords=[])
         return node
 
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        # `except Exception: raise ApiError(500, ...)` would turn the body's own 404 (or
+        # safe_join's 400) into a 500: an ApiError passes through first.
+        self.generic_visit(node)
+        broad = next((i for i, h in enumerate(node.handlers) if _catches_all(h)), None)
+        if broad is not None and not any(_catches(h, "ApiError") for h in node.handlers[:broad]):
+            self.notes.add("except Exception -> except ApiError: raise, first")
+            passthrough = ast.ExceptHandler(
+                type=_name_node("ApiError"), name=None, body=[ast.Raise(exc=None, cause=None)]
+            )
+            node.handlers.insert(broad, passthrough)
+        return node
+
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
         # `except HTTPException: raise`: what the body raises is an ApiError now.
         self.generic_visit(node)
@@ -724,6 +737,17 @@ def _reads_a_row(parent: ast.AST, name: ast.Name) -> bool:
 
 def _names_an_id(name: str) -> bool:
     return name == "id" or name.endswith(("_id", "Id"))
+
+
+def _catches_all(handler: ast.ExceptHandler) -> bool:
+    return handler.type is None or any(
+        _catches(handler, name) for name in ("Exception", "BaseException")
+    )
+
+
+def _catches(handler: ast.ExceptHandler, name: str) -> bool:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(k, ast.Name) and k.id == name for k in kinds)
 
 
 def _fields_literal(args: list[ast.expr]) -> bool:
