@@ -537,3 +537,19 @@ def test_the_first_line_of_a_continued_body_gets_the_body_s_indent(
     from bdev.specfirst.fill.code import indent_first_line
 
     assert indent_first_line(written) == expected
+
+
+def test_a_field_the_request_body_lacks_is_sent_back() -> None:
+    from bdev.specfirst.fill.fields import unknown_body_fields
+
+    plan = plan_for("items.yaml")
+    create = plan.operation("create_item")  # body: name, price, status, tags, ...
+    invented = "body.password = hash_password(body.password)\nreturn store.create('items', {})"
+    (problem,) = unknown_body_fields(invented, plan, create)
+    assert problem.startswith("line 1: the request body has no field 'password' (its fields: ")
+    fine = "data = body.model_dump()\n"
+    fine += "return {'n': body.name, 'p': body['price'], 'x': body.get('x')}"
+    assert unknown_body_fields(fine, plan, create) == []
+    assert unknown_body_fields("body = {}\nreturn body.password", plan, create) == []  # rebound
+    archive = plan.operation("archive_item")  # no body at all
+    assert unknown_body_fields("return body.anything", plan, archive) == []

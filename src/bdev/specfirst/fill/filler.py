@@ -38,6 +38,7 @@ from bdev.specfirst.fill.code import (
     require_statements,
     splice,
 )
+from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.prompt import messages_for, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
@@ -187,6 +188,7 @@ class SlotFiller:
         problems += unnamed_settings("\n".join(body), self.settings)
         op = self.plan.operation(slot.operation_id)
         problems += undocumented_errors("\n".join(body), op, self.plan.describe or "")
+        problems += unknown_body_fields("\n".join(body), self.plan, op)
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)
