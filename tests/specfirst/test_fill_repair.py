@@ -302,6 +302,17 @@ def test_response_settings_on_a_plain_value_become_a_reply(
     assert repair(written)[0] == expected
 
 
+def test_the_caller_s_id_is_its_sub() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = ["uid = principal.get('id')", "return store.get('users', principal['user_id'])"]
+    assert repair(written, inputs=Inputs(principal=True))[0] == [
+        "uid = principal.get('sub')",
+        "return store.get('users', principal['sub'])",
+    ]
+    assert repair(written, inputs=Inputs())[0] == written  # no caller: left to fail loudly
+
+
 def test_flask_login_s_caller_is_the_principal() -> None:
     from bdev.specfirst.fill.repair import Inputs
 

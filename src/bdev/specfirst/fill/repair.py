@@ -349,6 +349,8 @@ def upload_field(plan: ServicePlan, operation_id: str) -> str | None:
 _JSON_READS = frozenset({"json", "get_json"})
 # flask_jwt_extended's and similar "who is calling" helpers.
 _IDENTITY_CALLS = frozenset({"get_jwt_identity", "get_current_user_id"})
+# Names a model gives the caller's id in the principal, whose key for it is "sub".
+_CALLER_ID_KEYS = frozenset({"id", "user_id", "userId", "uid", "member_id", "account_id"})
 _FIELD_READS = frozenset({"args", "form", "values", "headers", "cookies", "files"})
 
 
@@ -370,6 +372,15 @@ class _RequestReads(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and node.args
+            and self._caller_id(func.value, node.args[0])
+        ):
+            self.notes.add("principal.get('id') -> principal.get('sub')")
+            node.args[0] = ast.Constant("sub")
+            return node
         if _name(func) in _IDENTITY_CALLS and not node.args and self.inputs.principal:
             self.notes.add(f"{_name(func)}() -> principal['sub']")
             return _subscript(_name_node("principal"), "sub")
@@ -393,6 +404,10 @@ class _RequestReads(ast.NodeTransformer):
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         self.generic_visit(node)
+        if self._caller_id(node.value, node.slice):
+            self.notes.add("principal['id'] -> principal['sub']")
+            node.slice = ast.Constant("sub")
+            return node
         part = _request_part(node.value)
         key = node.slice
         if part in _FIELD_READS and isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -414,6 +429,16 @@ class _RequestReads(ast.NodeTransformer):
             self.notes.add("request.json -> body")
             return _name_node("body")
         return node
+
+    def _caller_id(self, owner: ast.expr, key: ast.expr) -> bool:
+        """`principal["id"]` (or user_id, uid): the caller's id is its "sub" claim."""
+        return (
+            self.inputs.principal
+            and isinstance(owner, ast.Name)
+            and owner.id == "principal"
+            and isinstance(key, ast.Constant)
+            and key.value in _CALLER_ID_KEYS
+        )
 
     def _field(self, node: ast.expr, part: str, key: str, default: ast.expr | None) -> ast.expr:
         found: ast.expr | None = None
