@@ -40,16 +40,16 @@ def unknown_body_fields(code: str, plan: ServicePlan, op: Operation) -> list[str
     problems: dict[str, str] = {}
     listed = ", ".join(sorted(fields)) or "none"
     for node in ast.walk(tree):
-        name = None
+        name: object = None
         if isinstance(node, ast.Attribute) and _is_body(node.value):
             name = node.attr
         elif isinstance(node, ast.Subscript) and _is_body(node.value):
             key = node.slice
             name = key.value if isinstance(key, ast.Constant) else None
         if isinstance(name, str) and name not in known and name not in problems:
+            line = getattr(node, "lineno", 1)
             problems[name] = (
-                f"line {node.lineno}: the request body has no field {name!r} "
-                f"(its fields: {listed})"
+                f"line {line}: the request body has no field {name!r} (its fields: {listed})"
             )
     return list(problems.values())
 
