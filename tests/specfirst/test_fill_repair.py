@@ -390,3 +390,27 @@ def test_error_responses_escape_and_lookups_by_field(
 )  # fmt: skip
 def test_pyfpdf_output_idioms_give_fpdf2_s_bytes(written: list[str], expected: list[str]) -> None:
     assert repair(written)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("rows = store.list('notes', filters={'title': {'$regex': q, '$options': 'i'}})",
+         "rows = [_row for _row in store.list('notes') "
+         "if str(q).lower() in str(_row.get('title') or '').lower()]"),
+        ("rows = store.list('notes', filters={'title__contains': q, 'owner': me})",
+         "rows = [_row for _row in store.list('notes', filters={'owner': me}) "
+         "if str(q) in str(_row.get('title') or '')]"),
+        ("rows = store.list('docs', filters={'body': {'like': f'%{q}%'}})",
+         "rows = [_row for _row in store.list('docs') "
+         "if str(q).lower() in str(_row.get('body') or '').lower()]"),
+        ("rows = store.list('notes', filters={'owner': me})",
+         "rows = store.list('notes', filters={'owner': me})"),
+    ],
+)  # fmt: skip
+def test_query_language_text_matches_become_a_search_in_python(written: str, expected: str) -> None:
+    from bdev.specfirst.fill.check import forbidden
+
+    (line,) = repair([written])[0]
+    assert line == expected
+    assert forbidden(line + "\nreturn rows", ["q", "me"]) == []

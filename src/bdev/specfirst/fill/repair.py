@@ -145,6 +145,11 @@ class _Fixer(ast.NodeTransformer):
             # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
             self.notes.add("os.path.join -> safe_join")
             return ast.Call(func=_name_node("safe_join"), args=node.args, keywords=[])
+        if _is_store_call(node, "list"):
+            searched = _text_search(node)
+            if searched is not None:
+                self.notes.add("store.list(filters={f: {'$regex': q}}) -> rows filtered in Python")
+                return searched
         if _is_store_call(node, "replace") and _fields_literal(node.args[2:]):
             # store.replace(t, id, {"role": r}) would drop every other field of the row.
             self.notes.add("store.replace(t, id, {fields}) -> store.update(...)")
@@ -762,6 +767,88 @@ def _reads_a_row(parent: ast.AST, name: ast.Name) -> bool:
 
 def _names_an_id(name: str) -> bool:
     return name == "id" or name.endswith(("_id", "Id"))
+
+
+# Query-language text matches a model writes into the store's {field: value} filters.
+_MATCH_OPERATORS = {"$regex": False, "$like": True, "like": True, "$ilike": True,
+                    "ilike": True, "$contains": False, "contains": False,
+                    "$icontains": True, "icontains": True}  # fmt: skip
+_MATCH_SUFFIXES = {"__icontains": True, "__contains": False, "__iexact": True}
+
+
+def _text_search(call: ast.Call) -> ast.expr | None:
+    """`store.list(t, filters={"title": {"$regex": q, "$options": "i"}})` (or Django's
+    `{"title__icontains": q}`) as what it means: the rows whose title contains q, matched
+    in Python as plain text (the store's filters are exact values). None when the
+    filters hold no such match."""
+    given = next((k for k in call.keywords if k.arg == "filters"), None)
+    if given is None or not isinstance(given.value, ast.Dict):
+        return None
+    exact_keys: list[ast.expr | None] = []
+    exact_values: list[ast.expr] = []
+    tests: list[ast.expr] = []
+    for key, value in zip(given.value.keys, given.value.values, strict=True):
+        name = key.value if isinstance(key, ast.Constant) else None
+        match = _match_of(name, value) if isinstance(name, str) else None
+        if match is None:
+            exact_keys.append(key)
+            exact_values.append(value)
+            continue
+        field, text, folded = match
+        tests.append(_contains(field, text, folded))
+    if not tests:
+        return None
+    keywords = [k for k in call.keywords if k.arg != "filters"]
+    if exact_keys:
+        keywords.append(ast.keyword("filters", ast.Dict(exact_keys, exact_values)))
+    rows = ast.Call(func=call.func, args=call.args, keywords=keywords)
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+    loop = ast.comprehension(target=ast.Name("_row", ast.Store()), iter=rows, ifs=[test],
+                             is_async=0)  # fmt: skip
+    return ast.ListComp(elt=_name_node("_row"), generators=[loop])
+
+
+def _match_of(name: str, value: ast.expr) -> tuple[str, ast.expr, bool] | None:
+    """(field, text, case-folded) of one text-match filter entry."""
+    for suffix, folded in _MATCH_SUFFIXES.items():
+        if name.endswith(suffix):
+            return name[: -len(suffix)], _plain_text(value), folded
+    if not isinstance(value, ast.Dict):
+        return None
+    ops = {k.value: v for k, v in zip(value.keys, value.values, strict=True)
+           if isinstance(k, ast.Constant)}  # fmt: skip
+    for op, folded in _MATCH_OPERATORS.items():
+        if op in ops:
+            options = ops.get("$options")
+            folded = folded or (isinstance(options, ast.Constant) and "i" in str(options.value))
+            return name, _plain_text(ops[op]), folded
+    return None
+
+
+def _plain_text(value: ast.expr) -> ast.expr:
+    """The text a pattern matches, without its `.*` / `%` ends (f".*{q}.*" -> q)."""
+    if isinstance(value, ast.JoinedStr):
+        parts = [p for p in value.values if not _wildcard(p)]
+        if len(parts) == 1 and isinstance(parts[0], ast.FormattedValue):
+            return parts[0].value
+        return ast.JoinedStr(parts)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return ast.Constant(value.value.strip("%").removeprefix(".*").removesuffix(".*"))
+    return value
+
+
+def _wildcard(part: ast.expr) -> bool:
+    return isinstance(part, ast.Constant) and str(part.value).strip(".*%") == ""
+
+
+def _contains(field: str, text: ast.expr, folded: bool) -> ast.expr:
+    """`str(q).lower() in str(_row.get(field) or "").lower()` (without .lower(): exact)."""
+    needle: ast.expr = _call(_name_node("str"), text)
+    got = ast.Call(func=_attr(_name_node("_row"), "get"), args=[ast.Constant(field)], keywords=[])
+    hay: ast.expr = _call(_name_node("str"), ast.BoolOp(ast.Or(), [got, ast.Constant("")]))
+    if folded:
+        needle, hay = _call(_attr(needle, "lower")), _call(_attr(hay, "lower"))
+    return ast.Compare(left=needle, ops=[ast.In()], comparators=[hay])
 
 
 def _catches_all(handler: ast.ExceptHandler) -> bool:
