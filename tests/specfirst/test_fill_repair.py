@@ -414,3 +414,15 @@ def test_query_language_text_matches_become_a_search_in_python(written: str, exp
     (line,) = repair([written])[0]
     assert line == expected
     assert forbidden(line + "\nreturn rows", ["q", "me"]) == []
+
+
+def test_an_expression_evaluator_s_eval_is_the_safe_evaluator() -> None:
+    from bdev.specfirst.fill.check import forbidden
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = ["result = eval(body.expression)", "return {'result': result}"]
+    lines, _ = repair(written, inputs=Inputs(body=True, evaluator=True))
+    assert lines[0] == "result = evaluate_arithmetic(body.expression)"
+    assert forbidden("\n".join(lines), ["body"]) == []
+    # Elsewhere an eval stays, for the checks to refuse.
+    assert repair(written, inputs=Inputs(body=True))[0] == written

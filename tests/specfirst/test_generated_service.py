@@ -462,3 +462,24 @@ def test_content_a_reader_cannot_read_is_the_client_s_error(
     assert service.call("GET", "/motd")[0] == 400
     monkeypatch.setattr(service.handlers(), "message_of_the_day", lambda **_: 1 / 0)
     assert service.call("GET", "/motd")[0] == 500  # a bug of the handler's own stays a 500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2 + 3 * 4", 14), ("(1 + 2) * -3", -9), ("7 / 2", 3.5), ("2 ** 10", 1024), ("7 // 2", 3)],
+)
+def test_arithmetic_is_evaluated_without_eval(make_service, text: str, expected: float) -> None:
+    helpers = make_service("items.yaml").handlers()
+    assert helpers.evaluate_arithmetic(text) == expected
+    assert helpers.evaluate_arithmetic(__import__("ast").parse(text, mode="eval")) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["__import__('os').system('id')", "1 / 0", "9 ** 9 ** 9 ** 9", "abc", "(1 + 2", "1e308 * 10"],
+)
+def test_anything_but_arithmetic_is_a_400(make_service, text: str) -> None:
+    service = make_service("items.yaml")
+    with pytest.raises(service.module.ApiError) as refused:
+        service.handlers().evaluate_arithmetic(text)
+    assert refused.value.status == 400

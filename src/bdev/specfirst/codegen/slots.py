@@ -41,7 +41,7 @@ PROVIDED_NAMES = frozenset(
     {
         "ApiError", "Reply", "Store", "store", "hash_password", "verify_password", "create_token",
         "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
-        "seconds_up",
+        "seconds_up", "evaluate_arithmetic",
     }
 )  # fmt: skip
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.fill.sinks import EXPRESSION_WORDS
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.shapes import merged_properties
 
@@ -75,13 +76,16 @@ class Inputs:
     body: bool = False
     upload: str | None = None
     principal: bool = False  # the route authenticated the caller
+    evaluator: bool = False  # the operation evaluates an expression (its words say so)
 
 
 def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     op = plan.operation(operation_id)
     params = {p.name: p.py_name for p in op.params if p.location != "path"}
     upload = upload_field(plan, operation_id)
-    return Inputs(params, op.body is not None, upload, bool(op.security))
+    words = " ".join((op.operation_id, op.path, op.summary, op.description))
+    evaluator = bool(EXPRESSION_WORDS.search(words))
+    return Inputs(params, op.body is not None, upload, bool(op.security), evaluator)
 
 
 def repair(
@@ -386,6 +390,10 @@ class _RequestReads(ast.NodeTransformer):
             self.notes.add("principal.get('id') -> principal.get('sub')")
             node.args[0] = ast.Constant("sub")
             return node
+        if self.inputs.evaluator and _dotted(func) in ("eval", "builtins.eval") and node.args:
+            # An expression evaluator's eval(text): the safe evaluator of arithmetic.
+            self.notes.add("eval(text) -> evaluate_arithmetic(text)")
+            return _call(_name_node("evaluate_arithmetic"), node.args[0])
         if _name(func) in _IDENTITY_CALLS and not node.args and self.inputs.principal:
             self.notes.add(f"{_name(func)}() -> principal['sub']")
             return _subscript(_name_node("principal"), "sub")

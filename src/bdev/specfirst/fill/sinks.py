@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 
 EXPRESSION_HINT = (
-    "to evaluate arithmetic, parse it with ast.parse(text, mode='eval') and evaluate only"
-    " BinOp/UnaryOp/Constant nodes with an allowlist of operators"
+    "to evaluate arithmetic, call evaluate_arithmetic(text) (provided: numbers, + - * / //"
+    " % ** and parentheses; an ApiError 400 for anything else), or parse it with"
+    " ast.parse(text, mode='eval') and evaluate only BinOp/UnaryOp/Constant nodes with an"
+    " allowlist of operators"
 )
 EXPRESSION_WORDS = re.compile(r"expr|formula|calc|arith|math|evaluat|equation|comput", re.I)
 
 # Calls whose result holds nothing of their arguments' text.
 SANITISERS = {
     "int", "float", "bool", "len", "complex", "round", "abs", "isinstance", "issubclass",
-    "hash", "id", "ord", "type", "callable", "any", "all", "hash_password",
+    "hash", "id", "ord", "type", "callable", "any", "all", "hash_password", "evaluate_arithmetic",
     "verify_password", "uuid.UUID", "UUID", "datetime.fromisoformat", "date.fromisoformat",
     "datetime.datetime.fromisoformat", "datetime.date.fromisoformat", "ipaddress.ip_address",
     "math.isfinite", "math.isnan", "os.path.exists", "os.path.isfile", "os.path.isdir",
