@@ -47,3 +47,18 @@ def test_user_errors(tmp_path, args, message):
     result = CliRunner().invoke(app, ["eval", "--out", str(tmp_path), *args])
     assert isinstance(result.exception, BdevError)
     assert message in str(result.exception)
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
+    from bdev.team.locks import Held
+
+    first = Held(tmp_path / ".eval.lock", "a bdev eval")  # as a run in progress holds it
+    args = ["eval", "--strategy", "reference", "--scenarios", f"{SUITE}/10-*", "--out"]
+    try:
+        result = CliRunner().invoke(app, [*args, str(tmp_path)])
+        assert isinstance(result.exception, BdevError)
+        assert "already running" in str(result.exception) and str(tmp_path) in str(result.exception)
+        assert not (tmp_path / "results.json").exists()
+    finally:
+        first.release()
+    assert CliRunner().invoke(app, [*args, str(tmp_path)]).exit_code == 0  # free again

@@ -33,6 +33,7 @@ from bdev.evaluation.change_strategies import (
 from bdev.evaluation.harness import evaluate as run_evaluation
 from bdev.evaluation.reference import default_reference_dir
 from bdev.llm.base import Model
+from bdev.team.locks import Held
 
 err = Console(stderr=True, highlight=False)
 DEFAULT_SUITE = Path("benchmarks") / "scenarios"
@@ -79,9 +80,20 @@ def evaluate(
     ] = None,
 ) -> None:
     """Run strategies over bdev's scenario suite: pass@1, sec_pass@1, tokens, time."""
-    if suite is Suite.CHANGES:
-        _changes(model, strategy, scenarios, out, json_output, max_steps, rounds)
-        return
+    # Two runs into one folder would build over each other's services and mix results.
+    held = Held(out / ".eval.lock", f"a bdev eval writing to {out}")
+    try:
+        if suite is Suite.CHANGES:
+            _changes(model, strategy, scenarios, out, json_output, max_steps, rounds)
+        else:
+            _scenario_suite(model, strategy, scenarios, out, json_output)
+    finally:
+        held.release()
+
+
+def _scenario_suite(
+    model: str | None, strategy: list[str] | None, scenarios: str | None, out: Path, as_json: bool
+) -> None:
     suite_dir, chosen = _scenarios(scenarios)
     names = strategy or list(MODEL_STRATEGIES)
     strategies = [make_strategy(n, reference_dir=default_reference_dir(suite_dir)) for n in names]
@@ -97,7 +109,7 @@ def evaluate(
         out,
         progress=lambda text: err.print(f"[dim]{escape(text)}[/]"),
     )
-    _finish(report, out, json_output)
+    _finish(report, out, as_json)
 
 
 def _changes(
