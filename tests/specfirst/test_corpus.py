@@ -229,7 +229,9 @@ def test_a_multipart_upload_reaches_the_handler_with_its_file(
     assert body["file"]["filename"] == "pic.bin"
     assert body["file"]["content"] == {"bytes": len(content)}
     models = sys.modules.get("app.models") or service.module
-    assert models.Upload(filename="a", content=b"xy").read() == b"xy"  # as frameworks read
+    upload = models.Upload(filename="a", content=b"xy")
+    assert upload.read() == b"xy" and upload.file.read() == b"xy"  # as frameworks read
+    assert upload.stream.seek(0, 2) == 2  # a file object: sizes are measured by seeking
     status, _ = _send(service, "/upload", data={"note": "no file"})
     assert status == INVALID[framework]  # a plain form is a form without the required file
     status, _ = _send(service, "/upload", json={"note": "json"})

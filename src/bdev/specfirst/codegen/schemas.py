@@ -228,7 +228,16 @@ _UPLOAD = '''class Upload(ApiModel):
 
     def read(self) -> bytes:
         """The file's bytes, as Flask's and FastAPI's upload objects hand them out."""
-        return self.content or b""'''
+        return self.content or b""
+
+    @property
+    def file(self) -> Any:
+        """The bytes as a file object (FastAPI's `.file`, Flask's `.stream`)."""
+        import io
+
+        return io.BytesIO(self.content or b"")
+
+    stream = file'''
 
 
 def file_kind(doc: dict[str, Any], schema: dict[str, Any]) -> str | None:
