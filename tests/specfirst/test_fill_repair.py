@@ -406,6 +406,11 @@ def test_pyfpdf_output_idioms_give_fpdf2_s_bytes(written: list[str], expected: l
          "if str(q).lower() in str(_row.get('body') or '').lower()]"),
         ("rows = store.list('notes', filters={'owner': me})",
          "rows = store.list('notes', filters={'owner': me})"),
+        ("rows = store.list('d', filters={'title': {'like': f'%{q}%'},"
+         " 'body': {'like': f'%{q}%'}})",
+         "rows = [_row for _row in store.list('d') "
+         "if str(q).lower() in str(_row.get('title') or '').lower() "
+         "or str(q).lower() in str(_row.get('body') or '').lower()]"),
     ],
 )  # fmt: skip
 def test_query_language_text_matches_become_a_search_in_python(written: str, expected: str) -> None:

@@ -787,14 +787,14 @@ _MATCH_SUFFIXES = {"__icontains": True, "__contains": False, "__iexact": True}
 def _text_search(call: ast.Call) -> ast.expr | None:
     """`store.list(t, filters={"title": {"$regex": q, "$options": "i"}})` (or Django's
     `{"title__icontains": q}`) as what it means: the rows whose title contains q, matched
-    in Python as plain text (the store's filters are exact values). None when the
-    filters hold no such match."""
+    in Python as plain text (the store's filters are exact values). The same text sought
+    in several fields matches any of them. None when the filters hold no such match."""
     given = next((k for k in call.keywords if k.arg == "filters"), None)
     if given is None or not isinstance(given.value, ast.Dict):
         return None
     exact_keys: list[ast.expr | None] = []
     exact_values: list[ast.expr] = []
-    tests: list[ast.expr] = []
+    by_text: dict[str, list[ast.expr]] = {}  # the same text sought in several fields
     for key, value in zip(given.value.keys, given.value.values, strict=True):
         name = key.value if isinstance(key, ast.Constant) else None
         match = _match_of(name, value) if isinstance(name, str) else None
@@ -803,9 +803,12 @@ def _text_search(call: ast.Call) -> ast.expr | None:
             exact_values.append(value)
             continue
         field, text, folded = match
-        tests.append(_contains(field, text, folded))
-    if not tests:
+        by_text.setdefault(ast.dump(text), []).append(_contains(field, text, folded))
+    if not by_text:
         return None
+    # One text in several fields is a search across them (title or body); different
+    # texts must each match.
+    tests = [t[0] if len(t) == 1 else ast.BoolOp(ast.Or(), t) for t in by_text.values()]
     keywords = [k for k in call.keywords if k.arg != "filters"]
     if exact_keys:
         keywords.append(ast.keyword("filters", ast.Dict(exact_keys, exact_values)))
