@@ -384,6 +384,8 @@ def test_error_responses_escape_and_lookups_by_field(
          ["pdf = FPDF()", "buf = BytesIO()", "buf.write(bytes(pdf.output()))",
           "return buf.getvalue()"]),
         (["doc = FPDF()", "data = doc.output()"], ["doc = FPDF()", "data = bytes(doc.output())"]),
+        (["doc = FPDF()", "data = bytes(doc.output())"],
+         ["doc = FPDF()", "data = bytes(doc.output())"]),  # a re-fill keeps the fixed form
         (["report = make_report()", "return report.output()"],
          ["report = make_report()", "return report.output()"]),  # not an FPDF
     ],

@@ -703,6 +703,9 @@ class _PdfOutput(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         func = node.func
+        inner = self._output(node.args[0]) if len(node.args) == 1 else None
+        if _name(func) == "bytes" and inner is not None and not (inner.args or inner.keywords):
+            return node  # bytes(pdf.output()): already fpdf2's way
         if isinstance(func, ast.Attribute) and func.attr == "encode":
             encoded = self._output(func.value)  # .output(dest="S").encode("latin-1")
             if encoded is not None:
