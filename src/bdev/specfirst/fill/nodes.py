@@ -1,0 +1,58 @@
+"""Small builders and readers of Python AST nodes, shared by the repairs."""
+
+from __future__ import annotations
+
+import ast
+
+
+def is_store_call(node: ast.expr, method: str) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "store"
+    )
+
+
+def subscript(value: ast.expr, key: str) -> ast.Subscript:
+    return ast.Subscript(value=value, slice=ast.Constant(key), ctx=ast.Load())
+
+
+def argument(call: ast.Call, position: int | None, *keywords: str) -> ast.expr | None:
+    """The call's argument at `position`, or the first of the `keywords` it was given."""
+    if position is not None and len(call.args) > position:
+        arg = call.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    return next((k.value for k in call.keywords if k.arg in keywords), None)
+
+
+def name_node(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def attr(value: ast.expr, name: str) -> ast.Attribute:
+    return ast.Attribute(value, name, ast.Load())
+
+
+def call(func: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=func, args=list(args), keywords=[])
+
+
+def dotted(func: ast.expr) -> str:
+    """`os.path.join` for that attribute chain; "" for anything else."""
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return ""
+    return ".".join([func.id, *reversed(parts)])
+
+
+def name_of(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None

@@ -1,0 +1,311 @@
+"""Repairs that need the whole function: what a name holds, where a response is built.
+
+Each takes the function's AST, rewrites it in place and returns one note per kind of
+rewrite (see `repair` for the catalogue).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from bdev.specfirst.fill.nodes import (
+    attr,
+    call,
+    is_store_call,
+    name_node,
+    name_of,
+    subscript,
+)
+
+_RESPONSE_ATTRIBUTES = frozenset({"status_code", "status", "mimetype", "content_type"})
+
+
+class ResponseSettings(ast.NodeTransformer):
+    """A Flask/Starlette response's settings made on a plain value: `response =
+    {"id": 1}` then `response.headers["X-Total"] = "3"`, `response.status_code = 201`,
+    `response.set_cookie("sid", v)` (AttributeError on a dict: a 500). The status and
+    content type are the route's (from the spec), so those lines go; other headers and
+    cookies go into a `Reply` around the returned value."""
+
+    def __init__(self, replies: set[str]) -> None:
+        self.replies = replies  # names bound to a Reply(...): their settings are real
+        self.headers: dict[str, list[tuple[ast.expr, ast.expr]]] = {}
+        self.cookies: dict[str, list[tuple[ast.expr, ast.expr]]] = {}
+        self.notes: set[str] = set()
+
+    @classmethod
+    def apply(cls, function: ast.FunctionDef) -> set[str]:
+        replies = {
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and name_of(n.value.func) == "Reply"
+            for t in n.targets if isinstance(t, ast.Name)
+        }  # fmt: skip
+        fixer = cls(replies)
+        fixer.visit(function)
+        if fixer.notes:
+            fill_empty_blocks(function)
+            fixer.visit_returns(function)
+        return fixer.notes
+
+    def _owner(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id not in self.replies:
+            return node.id
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | None:
+        if len(node.targets) != 1:
+            return node
+        target = node.targets[0]
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr in _RESPONSE_ATTRIBUTES
+            and self._owner(target.value)
+        ):
+            self.notes.add(f"x.{target.attr} = ... on a value: dropped (the route's)")
+            return None
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "headers"
+            and (owner := self._owner(target.value.value))
+        ):
+            key = target.slice
+            if isinstance(key, ast.Constant) and str(key.value).lower() == "content-type":
+                self.notes.add("x.headers['Content-Type'] = ... on a value: dropped")
+                return None
+            self.headers.setdefault(owner, []).append((key, node.value))
+            self.notes.add("x.headers[k] = v on a value -> Reply(x, headers={k: v})")
+            return None
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "set_cookie"
+            and len(call.args) >= 2
+            and (owner := self._owner(call.func.value))
+        ):
+            self.cookies.setdefault(owner, []).append((call.args[0], call.args[1]))
+            self.notes.add("x.set_cookie(k, v) on a value -> Reply(x, cookies={k: v})")
+            return None
+        return node
+
+    def visit_returns(self, function: ast.FunctionDef) -> None:
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Return) and isinstance(node.value, ast.Name)):
+                continue
+            name = node.value.id
+            if name not in self.headers and name not in self.cookies:
+                continue
+            keywords = []
+            for word, pairs in (("headers", self.headers), ("cookies", self.cookies)):
+                if pairs.get(name):
+                    keys, values = zip(*pairs[name], strict=True)
+                    keywords.append(ast.keyword(word, ast.Dict(list(keys), list(values))))
+            node.value = ast.Call(func=name_node("Reply"), args=[node.value], keywords=keywords)
+
+
+class PdfOutput(ast.NodeTransformer):
+    """The PDF's bytes from fpdf2, written in the older PyFPDF's terms, which is what a
+    small model knows: `pdf.output(dest="S").encode("latin-1")` and `pdf.output(buf,
+    "S")` fail under fpdf2 (the package installed), where `pdf.output()` returns the
+    bytes. Only on a name made by `FPDF(...)`."""
+
+    def __init__(self, pdfs: set[str]) -> None:
+        self.pdfs = pdfs
+        self.notes: set[str] = set()
+
+    @classmethod
+    def apply(cls, function: ast.FunctionDef) -> set[str]:
+        pdfs = {
+            t.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and name_of(n.value.func) == "FPDF"
+            for t in n.targets if isinstance(t, ast.Name)
+        }  # fmt: skip
+        if not pdfs:
+            return set()
+        fixer = cls(pdfs)
+        fixer.visit(function)
+        return fixer.notes
+
+    def _output(self, node: ast.expr) -> ast.Call | None:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "output"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in self.pdfs
+        ):
+            return node
+        return None
+
+    def _bytes(self, output: ast.Call) -> ast.Call:
+        self.notes.add("pdf.output(...) (PyFPDF) -> bytes(pdf.output()) (fpdf2)")
+        return call(name_node("bytes"), ast.Call(func=output.func, args=[], keywords=[]))
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        inner = self._output(node.args[0]) if len(node.args) == 1 else None
+        if name_of(func) == "bytes" and inner is not None and not (inner.args or inner.keywords):
+            return node  # bytes(pdf.output()): already fpdf2's way
+        if isinstance(func, ast.Attribute) and func.attr == "encode":
+            encoded = self._output(func.value)  # .output(dest="S").encode("latin-1")
+            if encoded is not None:
+                return self._bytes(encoded)
+        self.generic_visit(node)
+        output = self._output(node)
+        if output is None:
+            return node
+        target = output.args[0] if output.args else None
+        if isinstance(target, ast.Name):  # pdf.output(buffer, "S"): into the buffer
+            return call(attr(target, "write"), self._bytes(output))
+        return self._bytes(output)
+
+
+def fill_empty_blocks(function: ast.FunctionDef) -> None:
+    """A `pass` in each block a dropped statement left empty."""
+    for node in ast.walk(function):
+        if getattr(node, "body", None) == []:  # `orelse` and `finalbody` may be empty
+            node.body.append(ast.Pass())  # type: ignore[attr-defined]
+
+
+def ids_used_as_values(function: ast.FunctionDef) -> set[str]:
+    """`code = store.create(...)`, then `code` only ever used as a value (in the reply,
+    an f-string, a comparison): the model took create to return the new key. It returns
+    the row, so such a name gets the row's "id". A name also read as a row (`x["url"]`,
+    `x.get`, returned whole, unpacked) is left alone."""
+    created: dict[str, list[ast.Assign]] = {}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and is_store_call(node.value, "create")
+        ):
+            created.setdefault(node.targets[0].id, []).append(node)
+    if not created:
+        return set()
+    as_row: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(function):
+        for child in ast.iter_child_nodes(node):
+            if not (isinstance(child, ast.Name) and child.id in created):
+                continue
+            if isinstance(child.ctx, ast.Load):
+                used.add(child.id)
+            if _reads_a_row(node, child):
+                as_row.add(child.id)
+        if isinstance(node, ast.Assign) and not is_store_call(node.value, "create"):
+            # Assigned something else as well: not clearly the create's result.
+            as_row |= {t.id for t in node.targets if isinstance(t, ast.Name) and t.id in created}
+    notes: set[str] = set()
+    for name in sorted(used - as_row):
+        for assign in created[name]:
+            assign.value = subscript(assign.value, "id")
+        notes.add(f"{name} = store.create(...) used as a value -> store.create(...)['id']")
+    return notes
+
+
+def _reads_a_row(parent: ast.AST, name: ast.Name) -> bool:
+    if isinstance(parent, ast.Subscript | ast.Attribute) and parent.value is name:
+        return True
+    if isinstance(parent, ast.Return | ast.Starred):
+        return True
+    if isinstance(parent, ast.Dict):  # {**row}
+        return any(k is None and v is name for k, v in zip(parent.keys, parent.values, strict=True))
+    if isinstance(parent, ast.keyword) and parent.arg is None:  # f(**row)
+        return True
+    return isinstance(parent, ast.Call) and name_of(parent.func) in {"dict", "dump", "Reply"}
+
+
+# Query-language text matches a model writes into the store's {field: value} filters.
+_MATCH_OPERATORS = {"$regex": False, "$like": True, "like": True, "$ilike": True,
+                    "ilike": True, "$contains": False, "contains": False,
+                    "$icontains": True, "icontains": True}  # fmt: skip
+
+
+_MATCH_SUFFIXES = {"__icontains": True, "__contains": False, "__iexact": True}
+
+
+def text_search(call: ast.Call) -> ast.expr | None:
+    """`store.list(t, filters={"title": {"$regex": q, "$options": "i"}})` (or Django's
+    `{"title__icontains": q}`) as what it means: the rows whose title contains q, matched
+    in Python as plain text (the store's filters are exact values). The same text sought
+    in several fields matches any of them. None when the filters hold no such match."""
+    given = next((k for k in call.keywords if k.arg == "filters"), None)
+    if given is None or not isinstance(given.value, ast.Dict):
+        return None
+    exact_keys: list[ast.expr | None] = []
+    exact_values: list[ast.expr] = []
+    by_text: dict[str, list[ast.expr]] = {}  # the same text sought in several fields
+    for key, value in zip(given.value.keys, given.value.values, strict=True):
+        name = key.value if isinstance(key, ast.Constant) else None
+        match = _match_of(name, value) if isinstance(name, str) else None
+        if match is None:
+            exact_keys.append(key)
+            exact_values.append(value)
+            continue
+        field, text, folded = match
+        by_text.setdefault(ast.dump(text), []).append(_contains(field, text, folded))
+    if not by_text:
+        return None
+    # One text in several fields is a search across them (title or body); different
+    # texts must each match.
+    tests = [t[0] if len(t) == 1 else ast.BoolOp(ast.Or(), t) for t in by_text.values()]
+    keywords = [k for k in call.keywords if k.arg != "filters"]
+    if exact_keys:
+        keywords.append(ast.keyword("filters", ast.Dict(exact_keys, exact_values)))
+    rows = ast.Call(func=call.func, args=call.args, keywords=keywords)
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.And(), tests)
+    loop = ast.comprehension(target=ast.Name("_row", ast.Store()), iter=rows, ifs=[test],
+                             is_async=0)  # fmt: skip
+    return ast.ListComp(elt=name_node("_row"), generators=[loop])
+
+
+def _match_of(name: str, value: ast.expr) -> tuple[str, ast.expr, bool] | None:
+    """(field, text, case-folded) of one text-match filter entry."""
+    for suffix, folded in _MATCH_SUFFIXES.items():
+        if name.endswith(suffix):
+            return name[: -len(suffix)], _plain_text(value), folded
+    if not isinstance(value, ast.Dict):
+        return None
+    ops = {k.value: v for k, v in zip(value.keys, value.values, strict=True)
+           if isinstance(k, ast.Constant)}  # fmt: skip
+    for op, folded in _MATCH_OPERATORS.items():
+        if op in ops:
+            options = ops.get("$options")
+            folded = folded or (isinstance(options, ast.Constant) and "i" in str(options.value))
+            return name, _plain_text(ops[op]), folded
+    return None
+
+
+def _plain_text(value: ast.expr) -> ast.expr:
+    """The text a pattern matches, without its `.*` / `%` ends (f".*{q}.*" -> q)."""
+    if isinstance(value, ast.JoinedStr):
+        parts = [p for p in value.values if not _wildcard(p)]
+        if len(parts) == 1 and isinstance(parts[0], ast.FormattedValue):
+            return parts[0].value
+        return ast.JoinedStr(parts)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return ast.Constant(value.value.strip("%").removeprefix(".*").removesuffix(".*"))
+    return value
+
+
+def _wildcard(part: ast.expr) -> bool:
+    return isinstance(part, ast.Constant) and str(part.value).strip(".*%") == ""
+
+
+def _contains(field: str, text: ast.expr, folded: bool) -> ast.expr:
+    """`str(q).lower() in str(_row.get(field) or "").lower()` (without .lower(): exact)."""
+    needle: ast.expr = call(name_node("str"), text)
+    got = ast.Call(func=attr(name_node("_row"), "get"), args=[ast.Constant(field)], keywords=[])
+    hay: ast.expr = call(name_node("str"), ast.BoolOp(ast.Or(), [got, ast.Constant("")]))
+    if folded:
+        needle, hay = call(attr(needle, "lower")), call(attr(hay, "lower"))
+    return ast.Compare(left=needle, ops=[ast.In()], comparators=[hay])
