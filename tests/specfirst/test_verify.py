@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from specfirst_support import ARCHIVE_ANSWER, MINIMAL, SPECS, plan_for
@@ -20,6 +21,20 @@ CRASHING = """```python
 def archive_item(*, item_id: int, store: Store) -> Any:
     return store.get("items", item_id)["no_such_field"]
 ```"""
+
+
+def _built_with_one_refill(tmp_path: Path, model: ScriptedModel) -> Any:
+    """The items service built by `model`, verified by its tests, one re-fill allowed."""
+    return build_service(
+        SPECS / "items.yaml",
+        tmp_path / "svc",
+        describe=None,
+        model=model,
+        allowed=MINIMAL,
+        verify_checks=("tests",),
+        verify_rounds=1,
+        audit=False,
+    )
 
 
 def test_a_failing_test_is_routed_back_and_the_slot_refilled(tmp_path: Path) -> None:
@@ -52,16 +67,7 @@ def test_a_failing_test_is_routed_back_and_the_slot_refilled(tmp_path: Path) -> 
 
 def test_a_slot_still_failing_is_not_counted_as_done(tmp_path: Path) -> None:
     model = ScriptedModel.from_turns([{"content": CRASHING}] * 2)
-    report = build_service(
-        SPECS / "items.yaml",
-        tmp_path / "svc",
-        describe=None,
-        model=model,
-        allowed=MINIMAL,
-        verify_checks=("tests",),
-        verify_rounds=1,
-        audit=False,
-    )
+    report = _built_with_one_refill(tmp_path, model)
     assert report.implemented_by_model == []
     assert report.failing_verification == ["archive_item"]
     assert len(report.verification) == 2
@@ -71,16 +77,7 @@ def test_a_refill_that_gives_back_the_failing_body_is_sent_back(tmp_path: Path) 
     # Sampled alike, the model answers the re-fill with the body that failed.
     answers = [CRASHING, CRASHING, ARCHIVE_ANSWER]
     model = ScriptedModel.from_turns([{"content": a} for a in answers])
-    report = build_service(
-        SPECS / "items.yaml",
-        tmp_path / "svc",
-        describe=None,
-        model=model,
-        allowed=MINIMAL,
-        verify_checks=("tests",),
-        verify_rounds=1,
-        audit=False,
-    )
+    report = _built_with_one_refill(tmp_path, model)
     (slot,) = report.slots
     assert (slot.refills, slot.attempts) == (1, 3)  # the repeat was refused, not accepted
     assert report.implemented_by_model == ["archive_item"]

@@ -260,7 +260,7 @@ def render_tests(
         "spec_paths": repr(sorted(plan.document.get("paths") or {})),
         "secret_env": options.secret_env,
         "database_env": options.database_env,
-        "settings": {n: setting_kind(n) for n in options.settings if setting_kind(n)},
+        "settings": {n: kind for n in options.settings if (kind := setting_kind(n))},
         "root_depth": tests_dir(options).count("/") + 1,
     }
     folder = tests_dir(options)

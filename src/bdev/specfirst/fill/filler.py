@@ -110,12 +110,12 @@ class SlotFiller:
         )
         started = time.monotonic()
         opening = messages
+        # Opened with the function's own first line, a small model writes the body
+        # instead of a page of imports (which it can repeat to the token cap) or a
+        # whole app around it.
+        start = f"```python\n{slot.signature.strip()}\n" if opens_reply(self.model) else ""
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
-            # Opened with the function's own first line, a small model writes the body
-            # instead of a page of imports (which it can repeat to the token cap) or a
-            # whole app around it.
-            start = f"```python\n{slot.signature.strip()}\n" if opens_reply(self.model) else ""
             asked = [*messages, Message("assistant", start)] if start else messages
             try:
                 with retry_sampling(self.model, attempt):
@@ -168,11 +168,11 @@ class SlotFiller:
 
     def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
         """Splice the answer's body in and check it; [] when it was accepted (and written)."""
+        op = self.plan.operation(slot.operation_id)
         try:
             scope = module_scope(base)
             skeleton = frozenset(scope - {slot.operation_id}) | PROVIDED_NAMES
-            route = route_of(self.plan.operation(slot.operation_id))
-            body = body_from(extract_code(answer), slot.operation_id, skeleton, route)
+            body = body_from(extract_code(answer), slot.operation_id, skeleton, route_of(op))
         except CodeError as e:
             return [str(e)]
         body, repaired = repair(body, inputs=inputs_of(self.plan, slot.operation_id))
@@ -183,12 +183,11 @@ class SlotFiller:
             require_statements(body)
         except CodeError as e:
             return [str(e)]
-        sources = request_sources(slot.signature)
-        problems += forbidden("\n".join(body), sources, operation=slot.operation_id)
-        problems += unnamed_settings("\n".join(body), self.settings)
-        op = self.plan.operation(slot.operation_id)
-        problems += undocumented_errors("\n".join(body), op, self.plan.describe or "")
-        problems += unknown_body_fields("\n".join(body), self.plan, op)
+        code = "\n".join(body)
+        problems += forbidden(code, request_sources(slot.signature), operation=slot.operation_id)
+        problems += unnamed_settings(code, self.settings)
+        problems += undocumented_errors(code, op, self.plan.describe or "")
+        problems += unknown_body_fields(code, self.plan, op)
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)

@@ -56,3 +56,16 @@ def name_of(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
+
+
+def names_made_by(function: ast.FunctionDef, constructor: str) -> set[str]:
+    """The names a function binds to a call of `constructor` (`pdf = FPDF()` -> {"pdf"})."""
+    return {
+        target.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and name_of(node.value.func) == constructor
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }

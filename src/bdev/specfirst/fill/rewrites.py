@@ -14,6 +14,7 @@ from bdev.specfirst.fill.nodes import (
     is_store_call,
     name_node,
     name_of,
+    names_made_by,
     subscript,
 )
 
@@ -35,14 +36,7 @@ class ResponseSettings(ast.NodeTransformer):
 
     @classmethod
     def apply(cls, function: ast.FunctionDef) -> set[str]:
-        replies = {
-            t.id
-            for n in ast.walk(function)
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-            and name_of(n.value.func) == "Reply"
-            for t in n.targets if isinstance(t, ast.Name)
-        }  # fmt: skip
-        fixer = cls(replies)
+        fixer = cls(names_made_by(function, "Reply"))
         fixer.visit(function)
         if fixer.notes:
             fill_empty_blocks(function)
@@ -121,13 +115,7 @@ class PdfOutput(ast.NodeTransformer):
 
     @classmethod
     def apply(cls, function: ast.FunctionDef) -> set[str]:
-        pdfs = {
-            t.id
-            for n in ast.walk(function)
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-            and name_of(n.value.func) == "FPDF"
-            for t in n.targets if isinstance(t, ast.Name)
-        }  # fmt: skip
+        pdfs = names_made_by(function, "FPDF")
         if not pdfs:
             return set()
         fixer = cls(pdfs)
