@@ -11,10 +11,12 @@ from specfirst_support import MINIMAL, load_service, plan_for
 from bdev.llm.base import Message, ModelResponse, ToolSpec
 from bdev.llm.scripted import ScriptedModel
 from bdev.specfirst import Options, generate, slots_for
+from bdev.specfirst.build import build_plan
 from bdev.specfirst.fill import SlotFiller
 from bdev.specfirst.fill.check import forbidden
 from bdev.specfirst.fill.code import CodeError, body_from, extract_code
 from bdev.specfirst.fill.prompt import relevant_sentences, sketch, user_prompt
+from bdev.specfirst.loader import load_spec
 
 ARCHIVE = """Here it is:
 ```python
@@ -431,6 +433,8 @@ def test_the_item_naming_the_operation_s_path_is_its_requirements() -> None:
     me = next(s for s in slots_for(plan) if s.operation_id == "who_am_i")
     me_prompt = user_prompt(plan, plan.operation("who_am_i"), me)
     assert "os.environ['STAFF_TOKEN']" not in me_prompt
+    # The operator is no caller the handler could check: it is given no principal.
+    assert "principal" not in slot.signature and "principal: Principal" in me.signature
     # What a stored member holds: the issued key is not among it.
     assert "members (key id, integer; rows: id, username; the key is never stored)" in me_prompt
 
@@ -553,3 +557,108 @@ def test_a_field_the_request_body_lacks_is_sent_back() -> None:
     assert unknown_body_fields("body = {}\nreturn body.password", plan, create) == []  # rebound
     archive = plan.operation("archive_item")  # no body at all
     assert unknown_body_fields("return body.anything", plan, archive) == []
+
+
+COUNTER_SPEC = """
+openapi: 3.0.3
+info: {title: Counter, version: "1"}
+paths:
+  /pages/{name}/visits:
+    post:
+      operationId: recordVisit
+      summary: Count one visit
+      parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: The count after it}}
+  /pages/{name}:
+    get:
+      operationId: getVisits
+      summary: How many visits a page had
+      parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: The count}}
+"""
+RECORD = """```python
+def record_visit(*, name: str, store: Store) -> Any:
+    return {"page": name, "visits": store.increment("pages", name, "visits")}
+```"""
+READ = """```python
+def get_visits(*, name: str, store: Store) -> Any:
+    row = store.get("pages", name)
+    return {"page": name, "visits": row["visits"] if row else 0}
+```"""
+
+
+def test_a_body_copied_from_another_operation_is_sent_back(tmp_path: Path) -> None:
+    spec = tmp_path / "counter.yaml"
+    spec.write_text(COUNTER_SPEC)
+    plan = build_plan(load_spec(spec), "counter.yaml")
+    out = tmp_path / "service"
+    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    record, read = slots_for(plan)
+    assert SlotFiller(plan, out, Recording([RECORD])).fill(record).status == "implemented"
+    # The writer's body, docstring and comments aside, given for the reader.
+    copied = RECORD.replace("record_visit", "get_visits")
+    copied = copied.replace("    return", '    """Read."""\n    # count\n    return')
+    model = Recording([copied, READ])
+    report = SlotFiller(plan, out, model).fill(read)
+    assert (report.status, report.attempts) == ("implemented", 2)
+    retry = model.seen[1][-1].content
+    assert "this is the code of record_visit (POST /pages/{name}/visits) again" in retry
+    assert "get_visits (GET /pages/{name}) is a different operation" in retry
+
+
+def test_a_read_of_a_table_nothing_writes_is_sent_back(tmp_path: Path) -> None:
+    from bdev.specfirst.fill.tables import unfilled_reads
+
+    spec = tmp_path / "counter.yaml"
+    spec.write_text(COUNTER_SPEC)
+    plan = build_plan(load_spec(spec), "counter.yaml")
+    out = tmp_path / "service"
+    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    record, read = slots_for(plan)
+    # Before the writer is written, no read is judged.
+    wrong = READ.replace('"pages"', '"visits"')
+    model = Recording([wrong, RECORD, wrong, READ])
+    assert SlotFiller(plan, out, model).fill(read).status == "implemented"
+    assert SlotFiller(plan, out, model).fill(record).status == "implemented"
+    report = SlotFiller(plan, out, model).fill(read)
+    assert (report.status, report.attempts) == ("implemented", 2)
+    assert "nothing ever stores rows in 'visits' (the handlers store rows only in pages)" in (
+        model.seen[3][-1].content
+    )
+    assert unfilled_reads("store.create('a', {})\nreturn store.list('a')", set()) == []
+
+
+def test_a_command_the_requirements_name_must_be_run() -> None:
+    from bdev.specfirst.fill.effects import commands_not_run, named_commands
+
+    said = [
+        "GET /resolve?host=NAME runs `getent hosts NAME` and returns the addresses.",
+        "Start it with `python app.py`.",  # how the service runs: not a handler's command
+        "The `no-such-program-x` command is run too.",  # not installed here: not asked for
+        "Names look like `getent` in the docs.",  # no word of running it
+    ]
+    assert named_commands(said) == ["getent"]
+    assert named_commands(said[3:]) == []
+    from_memory = "import socket\nreturn {'addresses': [socket.gethostbyname(host)]}"
+    (problem,) = commands_not_run(from_memory, ["getent"])
+    assert "run `getent`: call run_command(['getent', ...])" in problem
+    ran = "out = run_command(['/usr/bin/getent', 'hosts', host])\nreturn out.stdout"
+    assert commands_not_run(ran, ["getent"]) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "removed_line"),
+    [
+        ("with open(p, 'wb') as f:\n    f.write(b)\nos.remove(p)\nreturn {}", 3),
+        ("Path(p).write_bytes(b)\nn = len(b)\nPath(p).unlink()\nreturn n", 3),
+        ("body.file.save(p)\nos.unlink(p)", 2),
+        # Replacing an older file first is fine; so is removing another file.
+        ("if os.path.exists(p):\n    os.remove(p)\nPath(p).write_bytes(b)\nreturn {}", None),
+        ("Path(p).write_bytes(b)\nos.remove(old)\nreturn {}", None),
+    ],
+)
+def test_a_handler_must_not_remove_the_file_it_saved(code: str, removed_line: int | None) -> None:
+    from bdev.specfirst.fill.effects import removes_what_it_saved
+
+    problems = removes_what_it_saved(code)
+    assert [p.split(":")[0] for p in problems] == ([f"line {removed_line}"] if removed_line else [])

@@ -386,6 +386,8 @@ def test_error_responses_escape_and_lookups_by_field(
         (["doc = FPDF()", "data = doc.output()"], ["doc = FPDF()", "data = bytes(doc.output())"]),
         (["doc = FPDF()", "data = bytes(doc.output())"],
          ["doc = FPDF()", "data = bytes(doc.output())"]),  # a re-fill keeps the fixed form
+        (["pdf = FPDF()", "out = pdf.output(buffer=b'', format='pdf')", "return out.getvalue()"],
+         ["pdf = FPDF()", "out = bytes(pdf.output())", "return out"]),  # bytes, not a buffer
         (["report = make_report()", "return report.output()"],
          ["report = make_report()", "return report.output()"]),  # not an FPDF
     ],
@@ -433,3 +435,45 @@ def test_an_expression_evaluator_s_eval_is_the_safe_evaluator() -> None:
     assert forbidden("\n".join(lines), ["body"]) == []
     # Elsewhere an eval stays, for the checks to refuse.
     assert repair(written, inputs=Inputs(body=True))[0] == written
+
+
+def test_a_handler_given_no_caller_drops_its_caller_checks() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "if not principal or principal.role != 'operator':",
+        "    raise ApiError(403, 'not the operator')",
+        "user = store.require('members', id)",
+        "if user['role'] == body.role:",
+        "    raise ApiError(409, 'unchanged')",
+        "return store.update('members', id, {'role': body.role})",
+    ]
+    lines, notes = repair(written, inputs=Inputs(body=True))
+    assert lines == written[2:]
+    assert notes == ["dropped the check of a caller the handler is not given"]
+    # With a caller the check is the handler's own business.
+    assert repair(written, inputs=Inputs(body=True, principal=True))[0] == written
+    # A check that does more than refuse is not dropped.
+    mixed = ["if principal is None:", "    log.info('anonymous')", "    raise ApiError(401, 'x')"]
+    assert repair(mixed, inputs=Inputs())[0] == mixed
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (["if code not in store:", "    raise ApiError(404, 'x')",
+          "return store.require('links', code)['url']"],
+         ["if store.get('links', code) is None:", "    raise ApiError(404, 'x')",
+          "return store.require('links', code)['url']"]),
+        (["if not store.exists('users', {'name': body.name}):", "    return 1", "return 2"],
+         ["if not store.find('users', 'name', body.name) is not None:", "    return 1",
+          "return 2"]),
+        (["ok = store.exists(code)", "store.increment('pages', code, 'n')", "return ok"],
+         ["ok = store.get('pages', code) is not None", "store.increment('pages', code, 'n')",
+          "return ok"]),
+        # Which table is not known: left for the checks to refuse.
+        (["return code in store"], ["return code in store"]),
+    ],
+)  # fmt: skip
+def test_membership_in_the_store_is_a_lookup(written: list[str], expected: list[str]) -> None:
+    assert repair(written)[0] == expected

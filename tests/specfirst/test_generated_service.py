@@ -382,6 +382,19 @@ def test_counters_count_every_concurrent_call(make_service) -> None:
     assert missing.value.status == 404 and store.require("items", item["id"])["sold"] == 2
 
 
+def test_a_field_a_row_never_set_reads_as_none(make_service) -> None:
+    store = make_service("items.yaml").module.store
+    row = store.create("accounts", {"name": "ann"})
+    again = store.get("accounts", row["id"])
+    assert again["bio"] is None and row["bio"] is None  # as a NULL column would
+    assert again.name == "ann" and "bio" not in again and again.get("bio", "") == ""
+    with pytest.raises(AttributeError):
+        again.bio  # noqa: B018 - attributes are the fields it has
+    again.bio = "hi"  # an ORM-style write is a field write
+    assert store.replace("accounts", row["id"], again)["bio"] == "hi"
+    assert store.list("accounts")[0]["bio"] == "hi" and store.list("accounts")[0]["x"] is None
+
+
 def test_bytes_a_handler_keeps_come_back_as_bytes(make_service) -> None:
     store = make_service("items.yaml").module.store
     png = b"\x89PNG\r\n\x1a\n\x00\xff"

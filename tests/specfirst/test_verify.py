@@ -16,10 +16,10 @@ from bdev.specfirst.verify import Router
 
 pytestmark = pytest.mark.slow  # starts generated services and their suites
 
-# KeyError on every call: the service answers 500 and logs the traceback.
+# A LookupError on every call: the service answers 500 and logs the traceback.
 CRASHING = """```python
 def archive_item(*, item_id: int, store: Store) -> Any:
-    return store.get("items", item_id)["no_such_field"]
+    return {"status": ["archived"][item_id]}
 ```"""
 
 
@@ -53,14 +53,14 @@ def test_a_failing_test_is_routed_back_and_the_slot_refilled(tmp_path: Path) -> 
     (failure,) = [f for f in first.failures if f.operation_id]
     assert failure.operation_id == "archive_item"
     assert failure.check == "test_documented_status[archive_item]"
-    assert "KeyError" in failure.evidence  # the service's traceback travels with it
+    assert "IndexError" in failure.evidence  # the service's traceback travels with it
     assert second.failures == [] and second.steps["tests"].startswith("13/13")
     assert report.implemented_by_model == ["archive_item"]
     assert report.failing_verification == [] and report.not_implemented == []
     (slot,) = report.slots
     assert (slot.refills, slot.attempts) == (1, 2)
     handlers = (tmp_path / "svc/app/handlers.py").read_text()
-    assert '"archived"' in handlers and "no_such_field" not in handlers
+    assert '"archived"' in handlers and "[item_id]" not in handlers
     saved = json.loads((Path(report.report_path or "") / "build.json").read_text())
     assert saved["implemented_by_model"] == ["archive_item"]
 
@@ -202,3 +202,42 @@ def test_a_live_server_error_gets_its_handler_s_traceback(tmp_path: Path) -> Non
     assert "AttributeError: 'Upload' object has no attribute 'filesize'" in first.evidence
     assert "IndexError" not in first.evidence and len(first.evidence) <= 500
     assert other.evidence == "422"  # not a server error: left as it was
+
+
+CREATE_LINK = """```python
+def create_link(*, body: CreateLinkBody, store: Store) -> Any:
+    row = store.create("links", {"url": body.url})
+    return {"code": str(row["id"]), "url": body.url}
+```"""
+# Right for a code that does not exist (404), a crash for one that does.
+GET_LINK_CRASHING = """```python
+def get_link(*, code: str, store: Store) -> Any:
+    row = store.require("links", code)
+    return {"code": code, "url": row["url"], "visits": 1 / len(row["visits"] or "")}
+```"""
+GET_LINK = """```python
+def get_link(*, code: str, store: Store) -> Any:
+    row = store.require("links", code)
+    return {"code": code, "url": row["url"]}
+```"""
+
+
+def test_what_a_post_made_is_read_back_by_the_model_s_read(tmp_path: Path) -> None:
+    answers = [CREATE_LINK, GET_LINK_CRASHING, GET_LINK]
+    model = ScriptedModel.from_turns([{"content": a} for a in answers])
+    report = build_service(
+        SPECS / "links.yaml",
+        tmp_path / "svc",
+        describe=None,
+        model=model,
+        allowed=MINIMAL,
+        verify_checks=("tests",),
+        verify_rounds=1,
+        audit=False,
+    )
+    first, second = report.verification
+    (failure,) = [f for f in first.failures if f.operation_id]
+    # The status test's unknown code got its 404; only reading a made link crashed.
+    assert failure.check == "test_reads_what_was_created[get_link]"
+    assert "ZeroDivisionError" in failure.evidence
+    assert second.failures == [] and report.failing_verification == []

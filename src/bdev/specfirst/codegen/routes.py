@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bdev.specfirst.codegen.credentials import operator_only
 from bdev.specfirst.codegen.schemas import SchemaCode, array_fields, call_args
 from bdev.specfirst.codegen.signatures import body_type, response_type
 from bdev.specfirst.names import pascal
@@ -22,7 +23,7 @@ def _call(plan: ServicePlan, op: Operation, value: Any) -> str:
     if op.body:
         args.append("body=body")
     args.append("store=store")
-    if op.security:
+    if op.security and not operator_only(plan, op):
         args.append("principal=principal")
     return ", ".join(args)
 

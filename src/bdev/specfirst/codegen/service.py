@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 
+from bdev.specfirst.codegen.credentials import static_credential_vars, static_schemes
 from bdev.specfirst.codegen.forms import forms_module
 from bdev.specfirst.codegen.handlers import handler_source
 from bdev.specfirst.codegen.jinja import TEMPLATES
@@ -181,38 +181,6 @@ def error_shape(plan: ServicePlan) -> str:
             if any(": message" in i for i in items):
                 return "{" + ", ".join(items) + "}"
     return '{"detail": message}'
-
-
-# An environment variable the paragraph names as a fixed credential: ADMIN_TOKEN, API_KEY.
-_CREDENTIAL_VAR = re.compile(r"\b[A-Z][A-Z0-9_]*(?:TOKEN|API_KEY)\b")
-
-
-def static_credential_vars(describe: str) -> list[str]:
-    """Variables whose value the service must accept as a bearer token or API key.
-
-    Spec security schemes say where a credential travels, not what makes it valid; when
-    the paragraph says "TOKEN equals the ADMIN_TOKEN environment variable", that is it.
-    """
-    return sorted(set(_CREDENTIAL_VAR.findall(describe)))
-
-
-_SENTENCES = re.compile(r"(?<=[.;!?])\s+|\n\s*[-*]\s+")
-
-
-def static_schemes(plan: ServicePlan) -> dict[str, str]:
-    """{apiKey scheme: variable} for each scheme whose parameter a sentence of the
-    description names together with one credential variable: "the header X-Admin-Token
-    equal to the ADMIN_TOKEN environment variable"."""
-    found: dict[str, str] = {}
-    for sentence in _SENTENCES.split(plan.describe or ""):
-        names = sorted(set(_CREDENTIAL_VAR.findall(sentence)))
-        if len(names) != 1:
-            continue
-        for scheme, s in plan.security_schemes.items():
-            named = rf"(?<![\w-]){re.escape(s.param_name)}(?![\w-])"
-            if s.kind == "apikey" and re.search(named, sentence, re.I):
-                found.setdefault(scheme, names[0])
-    return found
 
 
 def _schemes(plan: ServicePlan) -> str:

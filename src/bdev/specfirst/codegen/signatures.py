@@ -6,6 +6,7 @@ The route (`routes`), the handler's source (`handlers`) and the slot the model c
 
 from __future__ import annotations
 
+from bdev.specfirst.codegen.credentials import operator_only
 from bdev.specfirst.codegen.schemas import SchemaCode
 from bdev.specfirst.names import pascal
 from bdev.specfirst.plan import Operation, ServicePlan
@@ -46,7 +47,7 @@ def handler_args(
     if body:
         args.append(("body", body if op.body and op.body.required else f"{body} | None"))
     args.append(("store", "Store"))
-    if op.security:
+    if op.security and not operator_only(plan, op):
         args.append(("principal", "Principal | None"))
     return args
 

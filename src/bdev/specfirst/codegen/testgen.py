@@ -10,7 +10,7 @@ from bdev.specfirst.codegen.examples import NoExample, example, violation
 from bdev.specfirst.codegen.jinja import TEMPLATES
 from bdev.specfirst.codegen.options import Options, setting_kind
 from bdev.specfirst.codegen.schemas import SchemaCode, file_kind
-from bdev.specfirst.plan import Kind, Operation, ServicePlan
+from bdev.specfirst.plan import Kind, Operation, Param, ServicePlan
 from bdev.specfirst.refs import deref
 from bdev.specfirst.resources import TOKEN_FIELDS
 from bdev.specfirst.shapes import merged_properties
@@ -209,6 +209,65 @@ def round_trips(plan: ServicePlan) -> list[dict[str, Any]]:
     return out
 
 
+def created_reads(plan: ServicePlan, implemented: frozenset[str]) -> list[dict[str, Any]]:
+    """Create-then-read cases for the reads the model writes: a GET whose path takes a
+    value that a POST's reply names (`/invoices/{id}/pdf` after POST /invoices answered
+    `{"id": ...}`, `/{code}` after `{"code": ...}`) must answer a documented success for
+    what was just made, not 404 or a server error. The spec-derived status test only
+    tries ids that do not exist. Operations behind credentials are left out."""
+    ready = [op for op in plan.operations if op.kind is not None or op.operation_id in implemented]
+    creates = [op for op in ready if op.method == "post" and not op.security]
+    out = []
+    for read in ready:
+        names = [p.name for p in read.params if p.location == "path"]
+        if read.method != "get" or read.security or read.kind is not None or not names:
+            continue  # the skeleton's own reads are in the round trips
+        if any(_guessed(p) for p in read.params if p.location != "path" and p.required):
+            continue  # `?member=x.txt`: a made-up value may rightly find nothing
+        makers = [c for c in creates if set(names) <= _reply_fields(plan, c)]
+        if not makers:
+            continue
+        maker = max(makers, key=lambda c: len(_common_prefix(c.path, read.path)))
+        try:
+            create = request_for(plan, maker)
+            fetch = request_for(plan, read, {n: f"__{n}__" for n in names})
+        except NoExample:
+            continue
+        documented = [int(c) for c in read.responses if c.isdigit() and c[0] in "23"]
+        out.append(
+            {
+                "id": read.operation_id,
+                "create": create,
+                "created": maker.success_status,
+                "read": fetch,
+                "fields": names,
+                "documented": documented or list(range(200, 400)),
+            }
+        )
+    return out
+
+
+def _guessed(param: Param) -> bool:
+    """Whether the example value of a parameter is made up (no enum, example or default)."""
+    return not ({"enum", "example", "examples", "default", "const"} & param.schema_.keys())
+
+
+def _reply_fields(plan: ServicePlan, op: Operation) -> set[str]:
+    ok = op.success
+    if ok is None or not isinstance(ok.schema_, dict):
+        return set()
+    return set(merged_properties(plan.document, ok.schema_)[0])
+
+
+def _common_prefix(a: str, b: str) -> list[str]:
+    same = []
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        same.append(x)
+    return same
+
+
 def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
     register = next((op for op in plan.operations if op.kind == "register"), None)
     login = next((op for op in plan.operations if op.kind == "login"), None)
@@ -254,6 +313,7 @@ def render_tests(
         "security_module": "app" if options.single_file else "app.security",
         "cases": cases(plan, invalid, implemented),
         "round_trips": round_trips(plan),
+        "created_reads": created_reads(plan, implemented),
         "auth_flow": auth_flow(plan),
         "health": "/health" not in (plan.document.get("paths") or {}),
         "spec_title": (plan.document.get("info") or {}).get("title", ""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,12 +39,14 @@ from bdev.specfirst.fill.code import (
     require_statements,
     splice,
 )
+from bdev.specfirst.fill.effects import commands_not_run, named_commands, removes_what_it_saved
 from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
-from bdev.specfirst.fill.prompt import messages_for, related, shown
+from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.fill.statuses import undocumented_errors
+from bdev.specfirst.fill.tables import tables_used, unfilled_reads
 from bdev.specfirst.plan import Operation, ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -166,6 +169,36 @@ class SlotFiller:
                 out.append(shown(source))
         return out
 
+    def _unfilled_reads(self, base: str, op: Operation, code: str) -> list[str]:
+        """Reads of a table nothing writes, once every operation that could write one
+        has its handler (before that, the writer may simply not be written yet)."""
+        written = set(self.plan.resources)
+        for other in self.plan.operations:
+            if other.operation_id == op.operation_id:
+                continue
+            source = function_named(base, other.operation_id) or ""
+            if other.method != "get" and "raise NotImplementedError" in source:
+                return []
+            written |= tables_used(source)[1]
+        return unfilled_reads(code, written)
+
+    def _copied(self, base: str, op: Operation, body: list[str]) -> list[str]:
+        """A body that is another operation's handler word for word: shown the handlers
+        for the same data, a small model copies the writer into the reader."""
+        mine = _statements("\n".join(body))
+        for other in self.plan.operations:
+            if other.operation_id == op.operation_id or mine is None:
+                continue
+            source = function_named(base, other.operation_id)
+            if source is None or _statements(source, function=True) != mine:
+                continue
+            return [
+                f"this is the code of {other.operation_id} ({other.method.upper()} "
+                f"{other.path}) again; {op.operation_id} ({op.method.upper()} {op.path}) "
+                f"is a different operation: {op.summary or 'see its requirements'}"
+            ]
+        return []
+
     def _try(self, slot: Slot, path: Path, base: str, answer: str) -> list[str]:
         """Splice the answer's body in and check it; [] when it was accepted (and written)."""
         op = self.plan.operation(slot.operation_id)
@@ -188,6 +221,11 @@ class SlotFiller:
         problems += unnamed_settings(code, self.settings)
         problems += undocumented_errors(code, op, self.plan.describe or "")
         problems += unknown_body_fields(code, self.plan, op)
+        problems += self._copied(base, op, body)
+        commands = named_commands(own_sentences(self.plan.describe or "", op))
+        problems += commands_not_run(code, commands)
+        problems += removes_what_it_saved(code)
+        problems += self._unfilled_reads(base, op, code)
         if problems:
             return problems
         problems = self._splice_and_lint(slot, path, base, body)
@@ -233,6 +271,25 @@ _UNCHANGED = (
     "This is the same code that failed the checks above: change the lines the failure "
     "points at (the traceback's last line names the error)."
 )
+
+
+def _statements(source: str, *, function: bool = False) -> str | None:
+    """A body's statements (or a function's) as a comparable dump: docstrings, comments
+    and layout aside."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return None
+    body = tree.body
+    if function:
+        if not (body and isinstance(body[0], ast.FunctionDef)):
+            return None
+        body = body[0].body
+    statements = [
+        s for s in body
+        if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]  # fmt: skip
+    return ast.dump(ast.Module(statements, [])) if statements else None
 
 
 def _same_code(path: Path, slot: Slot, previous: str) -> bool:

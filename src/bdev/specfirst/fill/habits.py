@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from bdev.specfirst.codegen.credentials import operator_only
 from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.fill.nodes import attr, call, dotted, name_node, name_of, subscript
 from bdev.specfirst.fill.sinks import EXPRESSION_WORDS
@@ -36,7 +37,8 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     upload = upload_field(plan, operation_id)
     words = " ".join((op.operation_id, op.path, op.summary, op.description))
     evaluator = bool(EXPRESSION_WORDS.search(words))
-    return Inputs(params, op.body is not None, upload, bool(op.security), evaluator)
+    caller = bool(op.security) and not operator_only(plan, op)
+    return Inputs(params, op.body is not None, upload, caller, evaluator)
 
 
 def upload_field(plan: ServicePlan, operation_id: str) -> str | None:

@@ -13,8 +13,8 @@ from typing import Any
 
 from bdev.llm.base import Message
 from bdev.prompts import render
+from bdev.specfirst.codegen.credentials import operator_only, static_schemes
 from bdev.specfirst.codegen.schemas import file_kind
-from bdev.specfirst.codegen.service import static_schemes
 from bdev.specfirst.codegen.slots import Slot
 from bdev.specfirst.constraints import read_constraints
 from bdev.specfirst.plan import Operation, Resource, Response, ServicePlan
@@ -79,7 +79,7 @@ def user_prompt(
         body=_body_sketch(plan, op),
         settings=settings_named(plan.describe or ""),
         libraries=libraries_allowed(plan.describe or ""),
-        principal=_principal(plan, op) if op.security else None,
+        principal=_principal(plan, op) if op.security and not operator_only(plan, op) else None,
         key_table=plan.key_table,
         operator=_operator(plan, op),
         success=success,
@@ -183,10 +183,10 @@ def libraries_allowed(describe: str) -> list[str]:
 def _operator(plan: ServicePlan, op: Operation) -> str | None:
     """`X-Admin-Token equal to os.environ['ADMIN_TOKEN']` when every way into the
     operation is a credential the task fixes in a variable (the route checked it)."""
+    if not operator_only(plan, op):
+        return None
     static = static_schemes(plan)
     names = {n for alt in op.security for n in alt}
-    if not names or not names <= static.keys():
-        return None
     return " or ".join(
         f"{plan.security_schemes[n].param_name} equal to os.environ[{static[n]!r}]"
         for n in sorted(names)
@@ -261,9 +261,7 @@ def relevant_sentences(describe: str, op: Operation) -> list[str]:
     sentences = _sentences(describe)
     if len(sentences) <= 2:
         return sentences
-    names = _path_pattern(op.path)
-    picked = [s for block in _BLOCK.split(describe) if _names(block, names, op.method)
-              for s in _sentences(block)][:MAX_SENTENCES]  # fmt: skip
+    picked = own_sentences(describe, op)[:MAX_SENTENCES]
     keys = _words(" ".join([op.path, op.summary, op.operation_id, *op.tags]))
     for sentence in sentences:
         if len(picked) >= MAX_SENTENCES:
@@ -271,6 +269,13 @@ def relevant_sentences(describe: str, op: Operation) -> list[str]:
         if _words(sentence) & keys and not any(sentence in p or p in sentence for p in picked):
             picked.append(sentence)
     return picked
+
+
+def own_sentences(describe: str, op: Operation) -> list[str]:
+    """The sentences of the list items or paragraphs that name the operation's path."""
+    names = _path_pattern(op.path)
+    return [s for block in _BLOCK.split(describe) if _names(block, names, op.method)
+            for s in _sentences(block)]  # fmt: skip
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}")

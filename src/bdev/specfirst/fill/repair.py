@@ -45,6 +45,7 @@ import ast
 import textwrap
 from http import HTTPStatus
 
+from bdev.specfirst.fill.guards import drop_caller_checks, existence_tests
 from bdev.specfirst.fill.habits import Inputs, RequestReads, UploadAccess, inputs_of, upload_field
 from bdev.specfirst.fill.nodes import (
     argument,
@@ -107,6 +108,9 @@ def repair(
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
     fixer.notes |= ids_used_as_values(function)
+    fixer.notes |= existence_tests(function)
+    if inputs and not inputs.principal:
+        fixer.notes |= drop_caller_checks(function)
     fixer.notes |= ResponseSettings.apply(function)
     fixer.notes |= PdfOutput.apply(function)
     dropped = _drop_unused_framework_imports(function)

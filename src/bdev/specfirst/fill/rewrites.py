@@ -120,6 +120,7 @@ class PdfOutput(ast.NodeTransformer):
             return set()
         fixer = cls(pdfs)
         fixer.visit(function)
+        fixer.notes |= _bytes_not_buffers(function)
         return fixer.notes
 
     def _output(self, node: ast.expr) -> ast.Call | None:
@@ -154,6 +155,31 @@ class PdfOutput(ast.NodeTransformer):
         if isinstance(target, ast.Name):  # pdf.output(buffer, "S"): into the buffer
             return call(attr(target, "write"), self._bytes(output))
         return self._bytes(output)
+
+
+def _bytes_not_buffers(function: ast.FunctionDef) -> set[str]:
+    """`data = bytes(...)`, then `data.getvalue()` as if it were the BytesIO the PDF used
+    to be written into: the bytes themselves."""
+    made = names_made_by(function, "bytes")
+    notes: set[str] = set()
+
+    class _Values(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "getvalue"
+                and isinstance(func.value, ast.Name)
+                and func.value.id in made
+                and not node.args
+            ):
+                notes.add("data.getvalue() on bytes -> data")
+                return func.value
+            return node
+
+    _Values().visit(function)
+    return notes
 
 
 def fill_empty_blocks(function: ast.FunctionDef) -> None:

@@ -1,0 +1,117 @@
+"""What a handler must do, read from the task, and what it must not undo.
+
+- A requirement that names a command in backticks ("return what `unzip -l` prints", "runs
+  `getent hosts NAME`") is met by running that program. A small model answers from memory
+  instead (Python's zipfile, a JSON list), so a body that never runs it is sent back.
+- A handler that saves a file and then removes it (to "clean up") leaves nothing for the
+  operations that read it later.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+
+# A command in backticks in a sentence that says it is run or what it prints.
+_QUOTED = re.compile(r"`([a-z][\w.+-]*)(?:\s[^`]*)?`")
+_RUN_WORDS = re.compile(r"\b(command|runs?|running|prints?|output)\b", re.I)
+# Programs a task names for how the service itself is run, never for a handler to call.
+_NOT_FOR_HANDLERS = frozenset(
+    {"python", "python3", "pip", "uvicorn", "gunicorn", "flask", "docker", "curl", "pytest"}
+)
+
+
+def named_commands(sentences: list[str]) -> list[str]:
+    """The programs the operation's requirements say to run, when installed here."""
+    found: list[str] = []
+    for sentence in sentences:
+        if not _RUN_WORDS.search(sentence):
+            continue
+        for program in _QUOTED.findall(sentence):
+            if program not in _NOT_FOR_HANDLERS and shutil.which(program) and program not in found:
+                found.append(program)
+    return found
+
+
+def commands_not_run(code: str, programs: list[str]) -> list[str]:
+    """One problem per named program the body never passes to run_command."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    run: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_command":
+            argv = node.args[0] if node.args else None
+            if isinstance(argv, ast.List | ast.Tuple) and argv.elts:
+                first = argv.elts[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    run.add(first.value.rsplit("/", 1)[-1])
+    return [
+        f"the requirements say to run `{p}`: call run_command([{p!r}, ...]) and answer from "
+        "what it prints (its .stdout), not from your own version of it"
+        for p in programs
+        if p not in run
+    ]
+
+
+_WRITE_MODES = re.compile(r"[wax]")
+
+
+def removes_what_it_saved(code: str) -> list[str]:
+    """A file removed after the handler saved it under the same name."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    saved: dict[str, int] = {}
+    removed: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = _saved_path(node)
+        if target is not None:
+            saved.setdefault(ast.dump(target), node.lineno)
+        target = _removed_path(node)
+        if target is not None:
+            removed.append((ast.dump(target), node.lineno))
+    return [
+        f"line {line}: removes the file it saved at line {saved[key]}; the other "
+        "operations read it from there: keep it"
+        for key, line in removed
+        if key in saved and saved[key] < line
+    ]
+
+
+def _saved_path(node: ast.Call) -> ast.expr | None:
+    func = node.func
+    if isinstance(func, ast.Name) and func.id == "open" and node.args:
+        mode = node.args[1] if len(node.args) > 1 else None
+        mode = mode or next((k.value for k in node.keywords if k.arg == "mode"), None)
+        if isinstance(mode, ast.Constant) and _WRITE_MODES.search(str(mode.value)):
+            return node.args[0]
+    if isinstance(func, ast.Attribute) and func.attr in ("write_bytes", "write_text"):
+        return _path_of(func.value)
+    if isinstance(func, ast.Attribute) and func.attr == "save" and node.args:
+        return node.args[0]
+    return None
+
+
+def _removed_path(node: ast.Call) -> ast.expr | None:
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in ("remove", "unlink"):
+        owner = func.value
+        if isinstance(owner, ast.Name) and owner.id == "os" and node.args:
+            return node.args[0]
+        if func.attr == "unlink":
+            return _path_of(owner)
+    return None
+
+
+def _path_of(node: ast.expr) -> ast.expr:
+    """`Path(x)` is x: the same file whichever way it is named."""
+    named = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Path"
+    if named and len(node.args) == 1:  # type: ignore[attr-defined]
+        return node.args[0]  # type: ignore[attr-defined]
+    return node
