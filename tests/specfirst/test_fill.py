@@ -662,3 +662,28 @@ def test_a_handler_must_not_remove_the_file_it_saved(code: str, removed_line: in
 
     problems = removes_what_it_saved(code)
     assert [p.split(":")[0] for p in problems] == ([f"line {removed_line}"] if removed_line else [])
+
+
+def test_a_field_no_writer_stores_is_sent_back() -> None:
+    from bdev.specfirst.fill.tables import fields_written, unstored_fields
+
+    upload = 'row = store.create("images", {"file": data, "name": n})\nreturn {"id": row["id"]}'
+    stored = fields_written(upload)
+    assert stored == {"images": {"file", "name"}}
+    thumbnail = (
+        'image = store.require("images", id)\n'
+        'w, h = image["width"], image.get("height")\n'
+        'return resize(image["file"], w, h)'
+    )
+    assert [p.split(" (")[0] for p in unstored_fields(thumbnail, stored, {})] == [
+        "line 2: rows of 'images' never hold 'width'",
+        "line 2: rows of 'images' never hold 'height'",
+    ]
+    # The handler storing it itself, an unknown writer, or the row's id: nothing to say.
+    assert unstored_fields(thumbnail + '\nstore.update("images", id, {"width": 1, "height": 2})',
+                           stored, {}) == []  # fmt: skip
+    assert unstored_fields(thumbnail, {"images": None}, {}) == []
+    assert fields_written("store.create('images', body.model_dump())") == {"images": None}
+    listing = 'rows = store.list("images")\nreturn [{"id": r["id"], "n": r["name"]} for r in rows]'
+    assert unstored_fields(listing, stored, {}) == []
+    assert unstored_fields(listing.replace('"name"', '"path"'), stored, {})

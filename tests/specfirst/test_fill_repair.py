@@ -477,3 +477,11 @@ def test_a_handler_given_no_caller_drops_its_caller_checks() -> None:
 )  # fmt: skip
 def test_membership_in_the_store_is_a_lookup(written: list[str], expected: list[str]) -> None:
     assert repair(written)[0] == expected
+
+
+def test_pillow_filter_names_removed_in_pillow_10_get_their_new_names() -> None:
+    written = ["img.thumbnail((w, h), Image.ANTIALIAS)", "return img.resize(s, Image.CUBIC)"]
+    assert repair(written)[0] == [
+        "img.thumbnail((w, h), Image.LANCZOS)",
+        "return img.resize(s, Image.BICUBIC)",
+    ]

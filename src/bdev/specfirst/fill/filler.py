@@ -46,7 +46,14 @@ from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, sho
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.fill.statuses import undocumented_errors
-from bdev.specfirst.fill.tables import tables_used, unfilled_reads
+from bdev.specfirst.fill.tables import (
+    Fields,
+    fields_written,
+    merge_fields,
+    tables_used,
+    unfilled_reads,
+    unstored_fields,
+)
 from bdev.specfirst.plan import Operation, ServicePlan
 
 _UNDEFINED = re.compile(r"Undefined name `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -173,6 +180,7 @@ class SlotFiller:
         """Reads of a table nothing writes, once every operation that could write one
         has its handler (before that, the writer may simply not be written yet)."""
         written = set(self.plan.resources)
+        fields: Fields = dict.fromkeys(self.plan.resources)  # the skeleton's: not known
         for other in self.plan.operations:
             if other.operation_id == op.operation_id:
                 continue
@@ -180,7 +188,9 @@ class SlotFiller:
             if other.method != "get" and "raise NotImplementedError" in source:
                 return []
             written |= tables_used(source)[1]
-        return unfilled_reads(code, written)
+            fields = merge_fields(fields, fields_written(source))
+        id_fields = {t: r.id_field for t, r in self.plan.resources.items()}
+        return unfilled_reads(code, written) + unstored_fields(code, fields, id_fields)
 
     def _copied(self, base: str, op: Operation, body: list[str]) -> list[str]:
         """A body that is another operation's handler word for word: shown the handlers

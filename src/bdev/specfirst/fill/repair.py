@@ -78,6 +78,8 @@ _WRAPPERS = frozenset(
 )  # fmt: skip
 _REDIRECTS = frozenset({"redirect", "RedirectResponse"})
 _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
+# Pillow's filter names removed in Pillow 10, and the names the same filters have now.
+_PILLOW_REMOVED = {"ANTIALIAS": "LANCZOS", "LINEAR": "BILINEAR", "CUBIC": "BICUBIC"}
 # werkzeug.security's pair, as the skeleton's scrypt helpers (the check's arguments swap).
 _PASSWORDS = {"generate_password_hash": "hash_password", "check_password_hash": "verify_password"}
 
@@ -278,6 +280,10 @@ class _Fixer(ast.NodeTransformer):
         if node.attr == "config" and name_of(node.value) in ("app", "current_app"):
             self.notes.add("app.config[...] -> os.environ[...]")
             return attr(name_node("os"), "environ")
+        if node.attr in _PILLOW_REMOVED and name_of(node.value) == "Image":
+            # Pillow 10 removed the old filter names; the same filters have these names.
+            self.notes.add(f"Image.{node.attr} -> Image.{_PILLOW_REMOVED[node.attr]}")
+            node.attr = _PILLOW_REMOVED[node.attr]
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:

@@ -1,9 +1,11 @@
-"""Which store tables a handler reads and writes, and reads of a table nothing fills.
+"""Which store tables a handler reads and writes, and reads of data nothing stores.
 
 A small model writes each handler on its own: a listing reads rows from a `files` table
 while the upload beside it writes the file to a folder and stores no row, so the list is
-always empty. Once every operation that could write has been written, a read of a table
-that none of them (nor the skeleton) writes is sent back.
+always empty; a thumbnail reads the row's `width` where the upload stored only the file.
+Once every operation that could write has been written, a read of a table that none of
+them (nor the skeleton) writes, or of a field that every writer of the table is known to
+leave out, is sent back.
 """
 
 from __future__ import annotations
@@ -37,6 +39,146 @@ def tables_used(code: str) -> tuple[dict[str, int], set[str]]:
         elif method in _WRITES:
             writes.add(table.value)
     return reads, writes
+
+
+# table -> the fields its rows are given, or None when some writer's are not known
+Fields = dict[str, set[str] | None]
+
+
+def fields_written(code: str) -> Fields:
+    """The fields each table's rows get from this code: dict literals given to create,
+    replace and update, and increment's field. A row built any other way (a model's
+    dump, a variable) makes the table's fields unknown."""
+    out: Fields = {}
+    for node, method, table in _store_calls(code):
+        if method not in _WRITES:
+            continue
+        known = out.setdefault(table, set())
+        if method == "increment":
+            field = node.args[2] if len(node.args) > 2 else None
+            named = isinstance(field, ast.Constant) and isinstance(field.value, str)
+            given: set[str] | None = {str(field.value)} if named else None  # type: ignore[union-attr]
+        else:
+            doc = node.args[1 if method == "create" else 2] if len(node.args) > 1 else None
+            given = _literal_keys(doc)
+        out[table] = None if known is None or given is None else known | given
+    return out
+
+
+def merge_fields(a: Fields, b: Fields) -> Fields:
+    merged = dict(a)
+    for table, fields in b.items():
+        was = merged.get(table, set())
+        merged[table] = None if was is None or fields is None else was | fields
+    return merged
+
+
+def unstored_fields(code: str, stored: Fields, id_fields: dict[str, str]) -> list[str]:
+    """One problem per field read from a row of a table whose every writer is known and
+    none stores that field."""
+    mine = fields_written(code)
+    problems: list[str] = []
+    for table, field, line in _row_reads(code):
+        known = merge_fields(stored, {table: mine[table]} if table in mine else {}).get(table)
+        if not known or field in known or field in ("id", id_fields.get(table, "id")):
+            continue
+        problems.append(
+            f"line {line}: rows of {table!r} never hold {field!r} (the handlers store only "
+            f"{', '.join(sorted(known))}): store it when the row is made, or work it out here"
+        )
+    return problems
+
+
+def _literal_keys(doc: ast.expr | None) -> set[str] | None:
+    if not isinstance(doc, ast.Dict):
+        return None
+    keys = set()
+    for key in doc.keys:
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None  # `**other` or a computed key
+        keys.add(key.value)
+    return keys
+
+
+def _store_calls(code: str) -> list[tuple[ast.Call, str, str]]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        if not (isinstance(owner, ast.Name) and owner.id == "store" and node.args):
+            continue
+        table = node.args[0]
+        if isinstance(table, ast.Constant) and isinstance(table.value, str):
+            calls.append((node, node.func.attr, table.value))
+    return calls
+
+
+_ROW_READS = frozenset({"get", "require", "find"})
+
+
+def _row_reads(code: str) -> list[tuple[str, str, int]]:
+    """(table, field, line) for `row["f"]` and `row.get("f")` on a name bound to one row
+    of the store, and for `store.require(t, id)["f"]`."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    lists = {  # names bound to `store.list(t)`: iterating them gives rows of t
+        t.id: table
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and (table := _row_table(node.value, listed=True))
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    rows: dict[str, str] = {}
+    other: set[str] = set()  # names also bound to something else
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            bindings = [(t, _row_table(node.value)) for t in node.targets]
+        elif isinstance(node, ast.For | ast.comprehension):
+            source = node.iter
+            listed = lists.get(source.id) if isinstance(source, ast.Name) else None
+            bindings = [(node.target, listed or _row_table(source, listed=True))]
+        else:
+            continue
+        for target, table in bindings:
+            if isinstance(target, ast.Name):
+                if table is None:
+                    other.add(target.id)
+                else:
+                    rows[target.id] = table
+    rows = {name: table for name, table in rows.items() if name not in other}
+    reads = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            table = _row_table(node.value)
+            if table is None and isinstance(node.value, ast.Name):
+                table = rows.get(node.value.id)
+            if table is not None and isinstance(node.slice.value, str):
+                reads.append((table, node.slice.value, node.lineno))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr == "get" and isinstance(owner, ast.Name) and owner.id in rows:
+                key = node.args[0] if node.args else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    reads.append((rows[owner.id], key.value, node.lineno))
+    return reads
+
+
+def _row_table(node: ast.expr, *, listed: bool = False) -> str | None:
+    """The table of `store.get(t, ...)` (or of `store.list(t)` iterated, when `listed`)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    owner, table = node.func.value, node.args[0] if node.args else None
+    methods = {"list"} if listed else _ROW_READS
+    if not (isinstance(owner, ast.Name) and owner.id == "store" and node.func.attr in methods):
+        return None
+    return table.value if isinstance(table, ast.Constant) and isinstance(table.value, str) else None
 
 
 def unfilled_reads(code: str, written_elsewhere: set[str]) -> list[str]:
