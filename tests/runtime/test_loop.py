@@ -237,3 +237,30 @@ def test_task_with_unknown_subagent_is_a_tool_error(workspace: Path) -> None:
         if e["type"] == "message" and e["message"]["role"] == "tool"
     )
     assert tool["is_error"] and "ghost" in tool["content"]
+
+
+def _small(workspace: Path) -> None:
+    (workspace / ".bdev").mkdir(exist_ok=True)
+    (workspace / ".bdev" / "config.toml").write_text('[models."scripted:test"]\nsmall = true\n')
+
+
+def test_a_small_model_s_answer_before_any_tool_ran_is_sent_back_once(workspace: Path) -> None:
+    _small(workspace)
+    write = {"tool_calls": [{"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}]}
+    turns = [{"content": "Built the service."}, write, {"content": "Wrote a.txt."}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("write a.txt", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.final == "Wrote a.txt."
+    assert (workspace / "a.txt").read_text() == "a" and result.steps == 3
+    told = [e for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert told[0]["errors"] == ["a final answer before any tool ran (sent back once)"]
+    # Only once: a model that insists is taken at its word.
+    runner = make_runner(workspace, [{"content": "Nothing to do."}] * 2)
+    _, result = runner.start("say hi", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.steps == 2
+
+
+def test_a_large_model_may_answer_without_tools(workspace: Path) -> None:
+    runner = make_runner(workspace, [{"content": "Hi."}])
+    _, result = runner.start("say hi", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.steps == 1

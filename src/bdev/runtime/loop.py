@@ -28,6 +28,7 @@ from bdev.tools.shell_policy import judge
 AskPermission = Callable[[str, dict[str, Any]], bool]
 
 FINAL_REMINDER = render("final_reminder")
+ACT_FIRST = render("act_first")
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Agent:
         last_call: ToolCall | None = None
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
+        pushed_back = False  # a final answer before any tool ran was sent back once
 
         def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
             result = RunResult(
@@ -127,6 +129,14 @@ class Agent:
             if response.finish_reason == "length" and not response.tool_calls:
                 problems.append(FINAL_REMINDER)
             if not response.tool_calls and not problems:
+                if not pushed_back and self._answered_without_acting(messages):
+                    # A small model often "finishes" at once, claiming work it never
+                    # did; it is told so once (a second final answer is taken).
+                    pushed_back = True
+                    errors = ["a final answer before any tool ran (sent back once)"]
+                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self.append(messages, Message("user", ACT_FIRST))
+                    continue
                 again = self._stop_hook(messages, response.content, stop_hook_active)
                 if again is None:
                     return finish(RunStatus.COMPLETED, response.content, self._halt or "")
@@ -294,6 +304,12 @@ class Agent:
                 return False
         asking = replace(self.policy, interactive=True)
         return asking.check(tool, args).action == "ask"
+
+    def _answered_without_acting(self, messages: list[Message]) -> bool:
+        """A small model's final answer when no tool has run in the whole conversation."""
+        if self.profile != "small" or not self.tools:
+            return False
+        return not any(m.role == "tool" for m in messages)
 
     def _stop_hook(self, messages: list[Message], final: str, active: bool) -> bool | None:
         """None: the agent may stop. True: a Stop hook blocked, and its reason went to the
