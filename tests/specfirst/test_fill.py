@@ -687,3 +687,22 @@ def test_a_field_no_writer_stores_is_sent_back() -> None:
     listing = 'rows = store.list("images")\nreturn [{"id": r["id"], "n": r["name"]} for r in rows]'
     assert unstored_fields(listing, stored, {}) == []
     assert unstored_fields(listing.replace('"name"', '"path"'), stored, {})
+
+
+def test_a_stored_field_the_read_s_requirements_name_must_be_used() -> None:
+    from bdev.specfirst.fill.mentions import stored_fields, unused_named_fields
+
+    plan = plan_for("items.yaml")
+    read = next(op for op in plan.operations if op.method == "get")
+    fields = stored_fields(plan, read)
+    assert {"name", "price"} <= fields
+    said = [
+        "POST /items stores a name and a price.",  # about another method: not this read's
+        "Items with a price above 100 are never listed.",
+    ]
+    code = "return [r for r in store.list('items')]"
+    (problem,) = unused_named_fields(code, read, said, fields)
+    assert problem.startswith("the requirements name 'price'") and "never listed" in problem
+    assert unused_named_fields(code + " if r['price'] <= 100", read, said, fields) == []
+    write = next(op for op in plan.operations if op.method == "post")
+    assert unused_named_fields(code, write, said, fields) == []  # reads only

@@ -42,6 +42,7 @@ from bdev.specfirst.fill.code import (
 from bdev.specfirst.fill.effects import commands_not_run, named_commands, removes_what_it_saved
 from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
+from bdev.specfirst.fill.mentions import stored_fields, unused_named_fields
 from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
@@ -232,8 +233,9 @@ class SlotFiller:
         problems += undocumented_errors(code, op, self.plan.describe or "")
         problems += unknown_body_fields(code, self.plan, op)
         problems += self._copied(base, op, body)
-        commands = named_commands(own_sentences(self.plan.describe or "", op))
-        problems += commands_not_run(code, commands)
+        own = own_sentences(self.plan.describe or "", op)
+        problems += commands_not_run(code, named_commands(own))
+        problems += unused_named_fields(code, op, own, stored_fields(self.plan, op))
         problems += removes_what_it_saved(code)
         problems += self._unfilled_reads(base, op, code)
         if problems:

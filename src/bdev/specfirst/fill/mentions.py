@@ -1,0 +1,83 @@
+"""Stored fields a read's own requirements name, which its body never uses.
+
+"returns the public documents whose title or body contains q ... Private documents never
+show up": a small model writes the text search and forgets the `private` flag, and no
+test derived from the document can see it (the spec says nothing about privacy). When a
+sentence about the operation names a field that other operations store (a property of
+their request bodies) and the body never touches that field, the sentence goes back
+with the answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.plan import Operation, ServicePlan
+from bdev.specfirst.shapes import merged_properties
+
+
+def stored_fields(plan: ServicePlan, op: Operation) -> set[str]:
+    """The fields the other operations' JSON and form bodies carry, files aside (and
+    names too short to tell from a word of the text: `to`, `url`)."""
+    fields: set[str] = set()
+    for other in plan.operations:
+        if other.operation_id == op.operation_id or other.body is None:
+            continue
+        if isinstance(other.body.schema_, dict):
+            props = merged_properties(plan.document, other.body.schema_)[0]
+            fields |= {n for n, s in props.items() if file_kind(plan.document, s) is None}
+    return {f for f in fields if f.isidentifier() and len(f) >= 4}
+
+
+def unused_named_fields(
+    code: str, op: Operation, sentences: list[str], fields: set[str]
+) -> list[str]:
+    """One problem per stored field the sentences name that the body never mentions
+    (only for reads: a GET's requirements say what to leave out or match). A sentence
+    about another method ("POST /notes saves a title and a body") is not about it."""
+    sentences = [
+        s for s in sentences
+        if all(m.upper() == op.method.upper() for m in _METHOD_PATH.findall(s))
+    ]  # fmt: skip
+    if op.method != "get" or not sentences:
+        return []
+    mentioned = _mentions(code)
+    if mentioned is None:
+        return []
+    own = {p.py_name for p in op.params} | {p.name for p in op.params}
+    problems = []
+    for field in sorted(fields - own - mentioned):
+        said = next((s for s in sentences if _names(s, field)), None)
+        if said is not None:
+            problems.append(
+                f"the requirements name {field!r}, which the stored rows hold, and this body "
+                f"never uses it: {said!r}"
+            )
+    return problems
+
+
+_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+/")
+
+
+def _names(sentence: str, field: str) -> bool:
+    words = field.replace("_", " ")
+    return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", sentence, re.I) is not None
+
+
+def _mentions(code: str) -> set[str] | None:
+    """Every name, attribute and string the code uses; None when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value)
+    return found
