@@ -264,3 +264,33 @@ def test_a_large_model_may_answer_without_tools(workspace: Path) -> None:
     runner = make_runner(workspace, [{"content": "Hi."}])
     _, result = runner.start("say hi", agent_def(workspace))
     assert result.status is RunStatus.COMPLETED and result.steps == 1
+
+
+def test_a_final_answer_without_the_file_the_task_names_is_sent_back_once(
+    workspace: Path,
+) -> None:
+    look = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    write = {"tool_calls": [{"name": "Write", "arguments": {"file_path": "app.py", "content": ""}}]}
+    turns = [look, {"content": "Created app.py and tested it."}, write, {"content": "Done."}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("create app.py with a FastAPI GET /health", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.final == "Done."
+    assert (workspace / "app.py").exists() and result.steps == 4
+    told = [e for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert told[0]["errors"] == ["a final answer while app.py does not exist"]
+    runner = make_runner(workspace, [look, {"content": "No."}, {"content": "Still no."}])
+    _, result = runner.start("write notes.md", agent_def(workspace))
+    assert result.final == "Still no." and result.steps == 3  # asked once only
+
+
+def test_files_a_task_asks_for_by_name() -> None:
+    from bdev.runtime.promised import promised_files
+
+    assert promised_files("create app.py with a FastAPI GET /health") == ["app.py"]
+    assert promised_files("write `notes.md`, then add tests/test_app.py") == [
+        "notes.md",
+        "tests/test_app.py",
+    ]
+    assert promised_files("make a new file called utils.py.") == ["utils.py"]
+    for task in ["fix the bug in app.py", "save it to /etc/passwd", "write ../x.py", "add v1.2"]:
+        assert promised_files(task) == [], task

@@ -19,6 +19,7 @@ from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.hooks import Hooks, Outcome
 from bdev.runtime.limits import Limits, RunStatus
+from bdev.runtime.promised import missing_files
 from bdev.tools.base import Tool, ToolContext, ToolError
 from bdev.tools.policy import Policy
 from bdev.tools.registry import tool_specs, validate_arguments
@@ -73,6 +74,7 @@ class Agent:
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
+        files_asked = False  # a final answer with a file the task names missing, once
 
         def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
             result = RunResult(
@@ -136,6 +138,13 @@ class Agent:
                     errors = ["a final answer before any tool ran (sent back once)"]
                     self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
                     self.append(messages, Message("user", ACT_FIRST))
+                    continue
+                missing = [] if files_asked else self._files_missing(messages)
+                if missing:
+                    files_asked = True
+                    errors = [f"a final answer while {', '.join(missing)} does not exist"]
+                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self.append(messages, Message("user", render("files_missing", files=missing)))
                     continue
                 again = self._stop_hook(messages, response.content, stop_hook_active)
                 if again is None:
@@ -310,6 +319,11 @@ class Agent:
         if self.profile != "small" or not self.tools:
             return False
         return not any(m.role == "tool" for m in messages)
+
+    def _files_missing(self, messages: list[Message]) -> list[str]:
+        """The files the task (its first user turn) asks for by name that do not exist."""
+        task = next((m.content for m in messages if m.role == "user"), "")
+        return missing_files(task or "", self.ctx.workspace) if "Write" in self.tools else []
 
     def _stop_hook(self, messages: list[Message], final: str, active: bool) -> bool | None:
         """None: the agent may stop. True: a Stop hook blocked, and its reason went to the
