@@ -30,7 +30,8 @@ HELPERS = (
     "verify_password(password, stored) -> bool",
     "create_token(subject, claims=None) -> str",
     "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
-    "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode, .stdout)",
+    "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode: not 0 when"
+    " it failed or found nothing; .stdout: its output as text)",
     "seconds_up() -> float (since the service started)",
     "return Reply(content, headers={...}, cookies={...}) to also set headers or cookies",
 )
