@@ -106,3 +106,16 @@ def test_write_errors(ws: Path, ctx: ToolContext) -> None:
         WriteTool().run({"file_path": "d", "content": "x"}, ctx)
     with pytest.raises(ToolError, match="cannot write"):
         WriteTool().run({"file_path": "file/child.txt", "content": "x"}, ctx)
+
+
+def test_writing_python_that_does_not_parse_says_where(ws: Path, ctx: ToolContext) -> None:
+    from bdev.tools.edit import EditTool
+
+    out = WriteTool().run({"file_path": "app.py", "content": "def f(:\n    pass\n"}, ctx)
+    assert out.startswith("Created app.py (2 lines)")
+    assert "Note: it does not parse as Python: line 1:" in out
+    assert (ws / "app.py").read_text() == "def f(:\n    pass\n"  # still written
+    out = EditTool().run({"file_path": "app.py", "old_string": "f(:", "new_string": "f():"}, ctx)
+    assert "Note" not in out
+    ok = WriteTool().run({"file_path": "notes.txt", "content": "def f(:"}, ctx)
+    assert "Note" not in ok  # only Python files are parsed

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
-from bdev.tools.fileio import read_text, save_text
+from bdev.tools.fileio import read_text, save_text, syntax_note
 from bdev.tools.schema import BOOLEAN, STRING, array_of, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -74,11 +74,13 @@ class EditTool:
         except ToolError as e:
             raise ToolError(f"{shown}: {e}") from None
         save_text(path, edited, shown)
+        note = syntax_note(path, edited)
         if old == "":
-            return f"Wrote {shown} ({len(new.splitlines())} lines)"
+            return f"Wrote {shown} ({len(new.splitlines())} lines)" + note
         plural = "s" if count > 1 else ""
         # Text before the first match is unchanged, so its line number holds after the edit.
-        return f"Edited {shown}: {count} replacement{plural} at line {_line_of(text, old)}"
+        line = _line_of(text, old)
+        return f"Edited {shown}: {count} replacement{plural} at line {line}" + note
 
 
 class MultiEditTool:
@@ -128,4 +130,5 @@ class MultiEditTool:
             total += count
         save_text(path, text, shown)
         verb = "Edited" if existed else "Created"
-        return f"{verb} {shown}: {len(edits)} edits, {total} replacements"
+        done = f"{verb} {shown}: {len(edits)} edits, {total} replacements"
+        return done + syntax_note(path, text)

@@ -45,3 +45,17 @@ def save_text(path: Path, text: str, shown: str) -> None:
         write_text_atomic(path, text)
     except OSError as e:
         raise ToolError(f"{shown}: cannot write: {e.strerror or e}") from e
+
+
+def syntax_note(path: Path, text: str) -> str:
+    """For a Python file that no longer parses: where and why, to append to the tool's
+    result (the file is still written; the next step can fix it). "" otherwise."""
+    if path.suffix != ".py":
+        return ""
+    try:
+        compile(text, str(path), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return f"\nNote: it does not parse as Python: line {e.lineno}: {e.msg}"
+    except ValueError:  # NUL bytes
+        return "\nNote: it does not parse as Python: it holds a NUL byte"
+    return ""

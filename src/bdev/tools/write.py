@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
-from bdev.tools.fileio import save_text
+from bdev.tools.fileio import save_text, syntax_note
 from bdev.tools.schema import STRING, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -30,7 +30,8 @@ class WriteTool:
             return f"Unchanged: {shown} already has exactly this content"
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
-        return f"{verb} {shown} ({len(content.splitlines())} lines)"
+        lines = len(content.splitlines())
+        return f"{verb} {shown} ({lines} lines)" + syntax_note(path, content)
 
 
 def _reads_as(path: Path, content: str) -> bool:
