@@ -706,3 +706,49 @@ def test_a_stored_field_the_read_s_requirements_name_must_be_used() -> None:
     assert unused_named_fields(code + " if r['price'] <= 100", read, said, fields) == []
     write = next(op for op in plan.operations if op.method == "post")
     assert unused_named_fields(code, write, said, fields) == []  # reads only
+
+
+IMAGES_SPEC = """
+openapi: 3.0.3
+info: {title: Images, version: "1"}
+paths:
+  /images:
+    post:
+      operationId: uploadImage
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [data], properties: {data: {type: string}}}
+      responses:
+        "201":
+          description: Stored.
+          content:
+            application/json:
+              schema: {type: object, properties: {id: {type: string}, width: {type: integer}}}
+  /images/{id}/size:
+    get:
+      operationId: imageSize
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: The size}, "404": {description: Unknown id}}
+"""
+
+
+def test_a_resource_table_the_model_writes_has_known_fields(tmp_path: Path) -> None:
+    spec = tmp_path / "images.yaml"
+    spec.write_text(IMAGES_SPEC)
+    plan = build_plan(load_spec(spec), "images.yaml")
+    assert "images" in plan.resources  # inferred, but a model slot writes its rows
+    out = tmp_path / "service"
+    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    upload, size = slots_for(plan)
+    made = "row = store.create('images', {'data': body.data})\nreturn {'id': row['id']}"
+    assert SlotFiller(plan, out, Recording([f"```python\n{made}\n```"])).fill(upload).status == (
+        "implemented"
+    )
+    wrong = "row = store.require('images', id)\nreturn {'width': row['width']}"
+    right = "row = store.require('images', id)\nreturn {'bytes': len(row['data'])}"
+    model = Recording([f"```python\n{wrong}\n```", f"```python\n{right}\n```"])
+    report = SlotFiller(plan, out, model).fill(size)
+    assert (report.status, report.attempts) == ("implemented", 2)
+    assert "rows of 'images' never hold 'width'" in model.seen[1][-1].content

@@ -485,3 +485,27 @@ def test_pillow_filter_names_removed_in_pillow_10_get_their_new_names() -> None:
         "img.thumbnail((w, h), Image.LANCZOS)",
         "return img.resize(s, Image.BICUBIC)",
     ]
+
+
+def test_a_bare_import_of_pillow_imports_the_submodules_used() -> None:
+    written = ["import PIL", "img = PIL.Image.open(data)", "return PIL.ImageOps.fit(img, size)"]
+    assert repair(written)[0] == [
+        "import PIL.Image, PIL.ImageOps",
+        "img = PIL.Image.open(data)",
+        "return PIL.ImageOps.fit(img, size)",
+    ]
+    kept = ["import PIL.Image", "return PIL.Image.open(data)"]
+    assert repair(kept)[0] == kept
+
+
+def test_an_api_error_caught_and_returned_is_raised_again() -> None:
+    written = [
+        "try:",
+        "    row = store.require('images', id)",
+        "except ApiError as e:",
+        "    return {'error': str(e)}",
+        "return row",
+    ]
+    lines, notes = repair(written)
+    assert lines[2:4] == ["except ApiError as e:", "    raise"]
+    assert "except ApiError: return ... -> raise" in notes

@@ -181,7 +181,7 @@ class SlotFiller:
         """Reads of a table nothing writes, once every operation that could write one
         has its handler (before that, the writer may simply not be written yet)."""
         written = set(self.plan.resources)
-        fields: Fields = dict.fromkeys(self.plan.resources)  # the skeleton's: not known
+        fields: Fields = {}  # the skeleton's handlers are read too (their rows: unknown)
         for other in self.plan.operations:
             if other.operation_id == op.operation_id:
                 continue

@@ -61,6 +61,7 @@ from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
     ids_used_as_values,
+    submodule_imports,
     text_search,
 )
 
@@ -115,6 +116,7 @@ def repair(
         fixer.notes |= drop_caller_checks(function)
     fixer.notes |= ResponseSettings.apply(function)
     fixer.notes |= PdfOutput.apply(function)
+    fixer.notes |= submodule_imports(function)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []
@@ -272,6 +274,10 @@ class _Fixer(ast.NodeTransformer):
         if isinstance(node.type, ast.Name) and node.type.id in _ERRORS:
             self.notes.add("except HTTPException -> except ApiError")
             node.type = name_node("ApiError")
+        if _catches(node, "ApiError") and all(isinstance(s, ast.Return) for s in node.body):
+            # `except ApiError as e: return {"error": str(e)}` answers the 404 as a 200.
+            self.notes.add("except ApiError: return ... -> raise")
+            node.body = [ast.Raise(exc=None, cause=None)]
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:

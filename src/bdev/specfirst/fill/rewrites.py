@@ -182,6 +182,39 @@ def _bytes_not_buffers(function: ast.FunctionDef) -> set[str]:
     return notes
 
 
+# Packages whose submodules `import pkg` does not load: `PIL.Image` is an AttributeError
+# after a bare `import PIL`. (Pillow's submodules are the capitalised names.)
+_LAZY_PACKAGES = frozenset({"PIL"})
+
+
+def submodule_imports(function: ast.FunctionDef) -> set[str]:
+    """`import PIL` then `PIL.Image.open(...)`: the submodules used are imported
+    (`import PIL.Image`, which binds `PIL` as well)."""
+    used: dict[str, set[str]] = {}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in _LAZY_PACKAGES
+        ):
+            used.setdefault(node.value.id, set()).add(node.attr)
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Import):
+            continue
+        names: list[ast.alias] = []
+        for alias in node.names:
+            subs = used.get(alias.name, set()) if alias.asname is None else set()
+            subs = {s for s in subs if s[:1].isupper()}
+            if subs:
+                notes.add(f"import {alias.name} -> import {alias.name}.<submodule used>")
+                names += [ast.alias(f"{alias.name}.{s}") for s in sorted(subs)]
+            else:
+                names.append(alias)
+        node.names = names
+    return notes
+
+
 def fill_empty_blocks(function: ast.FunctionDef) -> None:
     """A `pass` in each block a dropped statement left empty."""
     for node in ast.walk(function):
