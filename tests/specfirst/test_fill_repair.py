@@ -509,3 +509,22 @@ def test_an_api_error_caught_and_returned_is_raised_again() -> None:
     lines, notes = repair(written)
     assert lines[2:4] == ["except ApiError as e:", "    raise"]
     assert "except ApiError: return ... -> raise" in notes
+
+
+def test_a_row_made_from_the_body_keeps_the_body_s_other_fields() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    inputs = Inputs(body=True, creates_from=("customer", "items", "password"))
+    written = [
+        "total = sum(i.quantity for i in body.items)",
+        "row = store.create('invoices', {'customer': body.customer, 'total': total})",
+        "return {'id': row['id'], 'total': total}",
+    ]
+    lines, _ = repair(written, inputs=inputs)
+    assert lines[1] == (
+        "row = store.create('invoices', {'customer': body.customer, 'total': total, "
+        "'items': body.items})"
+    )  # never the password; and a row not made from the body is its own business
+    counter = ["store.create('visits', {'page': name})", "return {}"]
+    assert repair(counter, inputs=inputs)[0] == counter
+    assert repair(written, inputs=Inputs(body=True))[0] == written  # not a JSON POST

@@ -29,6 +29,8 @@ class Inputs:
     upload: str | None = None
     principal: bool = False  # the route authenticated the caller
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
+    # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
+    creates_from: tuple[str, ...] = ()
 
 
 def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
@@ -38,7 +40,11 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     words = " ".join((op.operation_id, op.path, op.summary, op.description))
     evaluator = bool(EXPRESSION_WORDS.search(words))
     caller = bool(op.security) and not operator_only(plan, op)
-    return Inputs(params, op.body is not None, upload, caller, evaluator)
+    creates_from: tuple[str, ...] = ()
+    if op.method == "post" and op.body is not None and op.body.encoding == "json":
+        props = merged_properties(plan.document, op.body.schema_)[0]
+        creates_from = tuple(n for n in props if n.isidentifier())
+    return Inputs(params, op.body is not None, upload, caller, evaluator, creates_from)
 
 
 def upload_field(plan: ServicePlan, operation_id: str) -> str | None:

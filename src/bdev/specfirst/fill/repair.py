@@ -61,6 +61,7 @@ from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
     ids_used_as_values,
+    rows_keep_the_body,
     submodule_imports,
     text_search,
 )
@@ -117,6 +118,8 @@ def repair(
     fixer.notes |= ResponseSettings.apply(function)
     fixer.notes |= PdfOutput.apply(function)
     fixer.notes |= submodule_imports(function)
+    if inputs and inputs.creates_from:
+        fixer.notes |= rows_keep_the_body(function, inputs.creates_from)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []

@@ -7,6 +7,7 @@ rewrite (see `repair` for the catalogue).
 from __future__ import annotations
 
 import ast
+import re
 
 from bdev.specfirst.fill.nodes import (
     attr,
@@ -179,6 +180,36 @@ def _bytes_not_buffers(function: ast.FunctionDef) -> set[str]:
             return node
 
     _Values().visit(function)
+    return notes
+
+
+# Fields never copied into a row as they came: they are hashed or checked, not kept.
+_SECRET_FIELD = re.compile(r"pass|secret|token|key|hash|credential", re.I)
+
+
+def rows_keep_the_body(function: ast.FunctionDef, fields: tuple[str, ...]) -> set[str]:
+    """A POST's `store.create(t, {"customer": body.customer, "total": total})` built from
+    the body but leaving some of its fields out: the row keeps them too (`"items":
+    body.items`), since the reads of what was made show them. Secret-like fields (a
+    password) are never added."""
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and is_store_call(node, "create")):
+            continue
+        doc = node.args[1] if len(node.args) == 2 else None
+        if not isinstance(doc, ast.Dict) or not all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) for k in doc.keys
+        ):
+            continue
+        uses_body = any(isinstance(n, ast.Name) and n.id == "body" for n in ast.walk(doc))
+        keys = {k.value for k in doc.keys if isinstance(k, ast.Constant)}
+        missing = [f for f in fields if f not in keys and not _SECRET_FIELD.search(f)]
+        if not uses_body or not missing:
+            continue
+        for name in missing:
+            doc.keys.append(ast.Constant(name))
+            doc.values.append(attr(name_node("body"), name))
+        notes.add("store.create(t, {some body fields}) -> the row keeps the body's other fields")
     return notes
 
 
