@@ -752,3 +752,35 @@ def test_a_resource_table_the_model_writes_has_known_fields(tmp_path: Path) -> N
     report = SlotFiller(plan, out, model).fill(size)
     assert (report.status, report.attempts) == ("implemented", 2)
     assert "rows of 'images' never hold 'width'" in model.seen[1][-1].content
+
+
+def test_a_listing_of_an_unwritten_table_is_pointed_at_the_upload_folder() -> None:
+    from bdev.specfirst.fill.tables import folders_written, unfilled_reads
+
+    upload = (
+        "path = safe_join(os.environ['UPLOAD_DIR'], body.file.filename)\n"
+        "Path(path).write_bytes(body.file.content)\nreturn {}"
+    )
+    assert folders_written(upload) == {"UPLOAD_DIR"}
+    assert folders_written("return os.environ['UPLOAD_DIR']") == set()  # reads only
+    (problem,) = unfilled_reads("return store.list('files')", set(), folders_written(upload))
+    assert "keep the data as files in os.environ['UPLOAD_DIR']: read that folder" in problem
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("name = body.file.filename\nif not name.isalnum():\n    raise ApiError(400, 'x')", True),
+        ("if not name.isalnum():\n    raise ApiError(400, 'x')", False),  # a user's name
+        ("file_name = body.file.filename\nok = file_name.isalpha()", True),
+        ("if not body.file.filename.isalnum():\n    raise ApiError(400, 'x')", True),
+        ("if not code.isdigit():\n    raise ApiError(400, 'x')", False),
+    ],
+)  # fmt: skip
+def test_a_file_name_checked_by_character_class_is_sent_back(code: str, refused: bool) -> None:
+    from bdev.specfirst.fill.filenames import refuses_every_file_name
+
+    problems = refuses_every_file_name(code)
+    assert bool(problems) is refused
+    if refused:
+        assert "is False for every file name with an extension" in problems[0]

@@ -41,6 +41,7 @@ from bdev.specfirst.fill.code import (
 )
 from bdev.specfirst.fill.effects import commands_not_run, named_commands, removes_what_it_saved
 from bdev.specfirst.fill.fields import unknown_body_fields
+from bdev.specfirst.fill.filenames import refuses_every_file_name
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.mentions import stored_fields, unused_named_fields
 from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, shown
@@ -50,6 +51,7 @@ from bdev.specfirst.fill.statuses import undocumented_errors
 from bdev.specfirst.fill.tables import (
     Fields,
     fields_written,
+    folders_written,
     merge_fields,
     tables_used,
     unfilled_reads,
@@ -181,6 +183,7 @@ class SlotFiller:
         """Reads of a table nothing writes, once every operation that could write one
         has its handler (before that, the writer may simply not be written yet)."""
         written = set(self.plan.resources)
+        folders: set[str] = set()
         fields: Fields = {}  # the skeleton's handlers are read too (their rows: unknown)
         for other in self.plan.operations:
             if other.operation_id == op.operation_id:
@@ -189,9 +192,11 @@ class SlotFiller:
             if other.method != "get" and "raise NotImplementedError" in source:
                 return []
             written |= tables_used(source)[1]
+            folders |= folders_written(source)
             fields = merge_fields(fields, fields_written(source))
         id_fields = {t: r.id_field for t, r in self.plan.resources.items()}
-        return unfilled_reads(code, written) + unstored_fields(code, fields, id_fields)
+        unfilled = unfilled_reads(code, written, folders)
+        return unfilled + unstored_fields(code, fields, id_fields)
 
     def _copied(self, base: str, op: Operation, body: list[str]) -> list[str]:
         """A body that is another operation's handler word for word: shown the handlers
@@ -237,6 +242,7 @@ class SlotFiller:
         problems += commands_not_run(code, named_commands(own))
         problems += unused_named_fields(code, op, own, stored_fields(self.plan, op))
         problems += removes_what_it_saved(code)
+        problems += refuses_every_file_name(code)
         problems += self._unfilled_reads(base, op, code)
         if problems:
             return problems

@@ -11,6 +11,8 @@ leave out, is sent back.
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Set
 
 _READS = frozenset({"get", "require", "list", "count", "find"})
 _WRITES = frozenset({"create", "increment", "update", "replace"})
@@ -181,8 +183,21 @@ def _row_table(node: ast.expr, *, listed: bool = False) -> str | None:
     return table.value if isinstance(table, ast.Constant) and isinstance(table.value, str) else None
 
 
-def unfilled_reads(code: str, written_elsewhere: set[str]) -> list[str]:
-    """One problem per table the body reads that neither it nor any other handler writes."""
+_FOLDER = re.compile(r"os\.environ(?:\.get\(|\[)\s*['\"](\w+)['\"]")
+
+
+def folders_written(code: str) -> set[str]:
+    """The settings (`os.environ["UPLOAD_DIR"]`) of folders this code saves files in."""
+    if not re.search(r"\bopen\([^)]*['\"][wax]b?['\"]|write_bytes|write_text|\.save\(", code):
+        return set()
+    return set(_FOLDER.findall(code))
+
+
+def unfilled_reads(
+    code: str, written_elsewhere: set[str], folders: Set[str] = frozenset()
+) -> list[str]:
+    """One problem per table the body reads that neither it nor any other handler writes.
+    `folders`: the settings of folders the other handlers save files in."""
     reads, writes = tables_used(code)
     missing = sorted(t for t in reads if t not in writes | written_elsewhere)
     if not missing:
@@ -192,8 +207,11 @@ def unfilled_reads(code: str, written_elsewhere: set[str]) -> list[str]:
         if written_elsewhere
         else "no handler stores rows in the store at all"
     )
+    if folders:
+        named = " or ".join(f"os.environ[{f!r}]" for f in sorted(folders))
+        advice = f"the handlers above keep the data as files in {named}: read that folder"
+    else:
+        advice = "read the data where the handlers shown above keep it"
     return [
-        f"line {reads[t]}: nothing ever stores rows in {t!r} ({where}): read the data "
-        "where the handlers shown above keep it"
-        for t in missing
+        f"line {reads[t]}: nothing ever stores rows in {t!r} ({where}): {advice}" for t in missing
     ]
