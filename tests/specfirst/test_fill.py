@@ -764,7 +764,8 @@ def test_a_listing_of_an_unwritten_table_is_pointed_at_the_upload_folder() -> No
     assert folders_written(upload) == {"UPLOAD_DIR"}
     assert folders_written("return os.environ['UPLOAD_DIR']") == set()  # reads only
     (problem,) = unfilled_reads("return store.list('files')", set(), folders_written(upload))
-    assert "keep the data as files in os.environ['UPLOAD_DIR']: read that folder" in problem
+    assert "keep the data as files in Path(os.environ['UPLOAD_DIR']): read the folder" in problem
+    assert "sorted(Path(os.environ['UPLOAD_DIR']).iterdir())" in problem
 
 
 @pytest.mark.parametrize(
@@ -784,3 +785,14 @@ def test_a_file_name_checked_by_character_class_is_sent_back(code: str, refused:
     assert bool(problems) is refused
     if refused:
         assert "is False for every file name with an extension" in problems[0]
+
+
+def test_a_download_the_requirements_call_an_attachment_sets_the_header() -> None:
+    from bdev.specfirst.fill.effects import attachment_missing
+
+    said = ["GET /files/{name} downloads one file as an attachment (browsers save it)."]
+    (problem,) = attachment_missing("return path.read_bytes()", said)
+    assert "Content-Disposition" in problem
+    header = "return Reply(b, headers={'Content-Disposition': f'attachment; filename={name}'})"
+    assert attachment_missing(header, said) == []
+    assert attachment_missing("return path.read_bytes()", ["GET /files/{name} shows it."]) == []

@@ -5,6 +5,8 @@
   instead (Python's zipfile, a JSON list), so a body that never runs it is sent back.
 - A handler that saves a file and then removes it (to "clean up") leaves nothing for the
   operations that read it later.
+- A download the requirements call an attachment ("browsers should save it, not display
+  it") needs the Content-Disposition header; returned as bare bytes it is shown inline.
 """
 
 from __future__ import annotations
@@ -115,3 +117,17 @@ def _path_of(node: ast.expr) -> ast.expr:
     if named and len(node.args) == 1:  # type: ignore[attr-defined]
         return node.args[0]  # type: ignore[attr-defined]
     return node
+
+
+_ATTACHMENT = re.compile(r"\battachment\b", re.I)
+
+
+def attachment_missing(code: str, sentences: list[str]) -> list[str]:
+    """The requirements say the reply is an attachment and the body sets no
+    Content-Disposition."""
+    if not any(_ATTACHMENT.search(s) for s in sentences) or "content-disposition" in code.lower():
+        return []
+    return [
+        "the requirements say the file is sent as an attachment: return Reply(data, "
+        "headers={\"Content-Disposition\": f'attachment; filename=\"{name}\"'})"
+    ]

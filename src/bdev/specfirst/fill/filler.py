@@ -39,7 +39,12 @@ from bdev.specfirst.fill.code import (
     require_statements,
     splice,
 )
-from bdev.specfirst.fill.effects import commands_not_run, named_commands, removes_what_it_saved
+from bdev.specfirst.fill.effects import (
+    attachment_missing,
+    commands_not_run,
+    named_commands,
+    removes_what_it_saved,
+)
 from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.filenames import refuses_every_file_name
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
@@ -240,6 +245,7 @@ class SlotFiller:
         problems += self._copied(base, op, body)
         own = own_sentences(self.plan.describe or "", op)
         problems += commands_not_run(code, named_commands(own))
+        problems += attachment_missing(code, own) if op.method == "get" else []
         problems += unused_named_fields(code, op, own, stored_fields(self.plan, op))
         problems += removes_what_it_saved(code)
         problems += refuses_every_file_name(code)

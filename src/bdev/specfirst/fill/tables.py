@@ -208,8 +208,11 @@ def unfilled_reads(
         else "no handler stores rows in the store at all"
     )
     if folders:
-        named = " or ".join(f"os.environ[{f!r}]" for f in sorted(folders))
-        advice = f"the handlers above keep the data as files in {named}: read that folder"
+        folder = f"Path(os.environ[{sorted(folders)[0]!r}])"
+        advice = (
+            f"the handlers above keep the data as files in {folder}: read the folder, e.g. "
+            f"`for p in sorted({folder}.iterdir()): ... p.name, p.stat().st_size`"
+        )
     else:
         advice = "read the data where the handlers shown above keep it"
     return [
