@@ -796,3 +796,25 @@ def test_a_download_the_requirements_call_an_attachment_sets_the_header() -> Non
     header = "return Reply(b, headers={'Content-Disposition': f'attachment; filename={name}'})"
     assert attachment_missing(header, said) == []
     assert attachment_missing("return path.read_bytes()", ["GET /files/{name} shows it."]) == []
+
+
+def test_on_the_last_attempt_a_requirement_heuristic_no_longer_refuses(tmp_path: Path) -> None:
+    spec = tmp_path / "counter.yaml"
+    spec.write_text(COUNTER_SPEC)
+    plan = build_plan(load_spec(spec), "counter.yaml")
+    out = tmp_path / "service"
+    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    record, read = slots_for(plan)
+    assert SlotFiller(plan, out, Recording([RECORD])).fill(record).status == "implemented"
+    copied = RECORD.replace("record_visit", "get_visits")
+    said: list[str] = []
+    report = SlotFiller(plan, out, Recording([copied] * 3), progress=said.append).fill(read)
+    # Refused twice; the third copy is kept (a body beats a 501), and the reason is said.
+    assert (report.status, report.attempts) == ("implemented", 3)
+    assert any("kept despite: this is the code of record_visit" in s for s in said)
+    # A hard check (here: a shell string) still refuses on the last attempt.
+    shell = (
+        "```python\ndef get_visits(*, name: str, store: Store) -> Any:\n"
+        "    import os\n    os.system('ls ' + name)\n    return {}\n```"
+    )
+    assert SlotFiller(plan, out, Recording([shell] * 3)).fill(read).status != "implemented"
