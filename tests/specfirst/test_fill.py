@@ -818,3 +818,10 @@ def test_on_the_last_attempt_a_requirement_heuristic_no_longer_refuses(tmp_path:
         "    import os\n    os.system('ls ' + name)\n    return {}\n```"
     )
     assert SlotFiller(plan, out, Recording([shell] * 3)).fill(read).status != "implemented"
+
+
+def test_a_command_run_from_a_named_list_counts_as_run() -> None:
+    from bdev.specfirst.fill.effects import commands_not_run
+
+    code = "command = ['getent', 'hosts', host]\nreturn run_command(command).stdout"
+    assert commands_not_run(code, ["getent"]) == []

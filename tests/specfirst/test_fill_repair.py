@@ -528,3 +528,8 @@ def test_a_row_made_from_the_body_keeps_the_body_s_other_fields() -> None:
     counter = ["store.create('visits', {'page': name})", "return {}"]
     assert repair(counter, inputs=inputs)[0] == counter
     assert repair(written, inputs=Inputs(body=True))[0] == written  # not a JSON POST
+
+
+def test_a_helper_called_on_the_store_is_the_helper() -> None:
+    written = ["out = store.run_command(['getent', 'hosts', host])", "return out.stdout"]
+    assert repair(written)[0][0] == "out = run_command(['getent', 'hosts', host])"

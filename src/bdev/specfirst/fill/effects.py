@@ -43,9 +43,18 @@ def commands_not_run(code: str, programs: list[str]) -> list[str]:
     except SyntaxError:
         return []
     run: set[str] = set()
+    lists = {  # `command = ["getent", "hosts", host]`, then run_command(command)
+        t.id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List | ast.Tuple)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_command":
             argv = node.args[0] if node.args else None
+            if isinstance(argv, ast.Name):
+                argv = lists.get(argv.id)
             if isinstance(argv, ast.List | ast.Tuple) and argv.elts:
                 first = argv.elts[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):

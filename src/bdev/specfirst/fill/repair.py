@@ -80,6 +80,10 @@ _WRAPPERS = frozenset(
 )  # fmt: skip
 _REDIRECTS = frozenset({"redirect", "RedirectResponse"})
 _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
+# The skeleton's helpers, which a model sometimes calls as methods of the store.
+_HELPERS = frozenset(
+    {"run_command", "safe_join", "hash_password", "verify_password", "create_token", "seconds_up"}
+)
 # Pillow's filter names removed in Pillow 10, and the names the same filters have now.
 _PILLOW_REMOVED = {"ANTIALIAS": "LANCZOS", "LINEAR": "BILINEAR", "CUBIC": "BICUBIC"}
 # werkzeug.security's pair, as the skeleton's scrypt helpers (the check's arguments swap).
@@ -153,6 +157,14 @@ class _Fixer(ast.NodeTransformer):
             # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
             self.notes.add("os.path.join -> safe_join")
             return ast.Call(func=name_node("safe_join"), args=node.args, keywords=[])
+        func = node.func
+        on_store = isinstance(func, ast.Attribute) and name_of(func.value) == "store"
+        if on_store and func.attr in _HELPERS:  # type: ignore[attr-defined]
+            # `store.run_command([...])`: the skeleton's helpers are plain functions.
+            helper = func.attr  # type: ignore[attr-defined]
+            self.notes.add(f"store.{helper}(...) -> {helper}(...)")
+            node.func = name_node(helper)
+            return node
         if is_store_call(node, "list"):
             searched = text_search(node)
             if searched is not None:
