@@ -428,7 +428,8 @@ def test_the_item_naming_the_operation_s_path_is_its_requirements() -> None:
     ]
     slot = next(s for s in slots_for(plan) if s.operation_id == "set_level")
     prompt = user_prompt(plan, op, slot)
-    assert "only with X-Staff-Key equal to os.environ['STAFF_TOKEN']" in prompt
+    assert "admitted only the operator (it checked X-Staff-Key equal to " in prompt
+    assert "os.environ['STAFF_TOKEN']); the handler checks no one" in prompt
     assert "is for later" not in prompt
     me = next(s for s in slots_for(plan) if s.operation_id == "who_am_i")
     me_prompt = user_prompt(plan, plan.operation("who_am_i"), me)

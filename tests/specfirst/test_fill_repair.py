@@ -453,6 +453,10 @@ def test_a_handler_given_no_caller_drops_its_caller_checks() -> None:
     assert notes == ["dropped the check of a caller the handler is not given"]
     # With a caller the check is the handler's own business.
     assert repair(written, inputs=Inputs(body=True, principal=True))[0] == written
+    # Nor does it read the request's headers: the route compared the token.
+    token = ["if request.headers.get('X-Admin-Token') != os.environ['ADMIN_TOKEN']:",
+             "    return ApiError(403, 'no')", "return {}"]  # fmt: skip
+    assert repair(token, inputs=Inputs())[0] == ["return {}"]
     # A check that does more than refuse is not dropped.
     mixed = ["if principal is None:", "    log.info('anonymous')", "    raise ApiError(401, 'x')"]
     assert repair(mixed, inputs=Inputs())[0] == mixed

@@ -1,7 +1,7 @@
 """Repairs of the tests that guard a handler: whether the caller may, whether a row exists.
 
     if not principal or principal.role != "admin": raise ...   dropped when the handler has
-                                                              no caller (the route checked
+    if request.headers["X-Admin-Token"] != ...: raise ...       no caller (the route checked
                                                               the operator's token)
     code not in store                   ->  store.get("links", code) is None
     store.exists("links", code)         ->  store.get("links", code) is not None
@@ -36,10 +36,12 @@ def drop_caller_checks(function: ast.FunctionDef) -> set[str]:
 
 
 def _caller_check(statement: ast.stmt) -> bool:
+    """`if <test of principal, or of the request's headers>: raise ...`."""
     if not isinstance(statement, ast.If) or statement.orelse:
         return False
     tests_caller = any(
-        isinstance(n, ast.Name) and n.id == "principal" for n in ast.walk(statement.test)
+        isinstance(n, ast.Name) and n.id in ("principal", "request")
+        for n in ast.walk(statement.test)
     )
     return tests_caller and all(isinstance(s, ast.Raise) for s in statement.body)
 
