@@ -685,6 +685,9 @@ def test_a_field_no_writer_stores_is_sent_back() -> None:
                            stored, {}) == []  # fmt: skip
     assert unstored_fields(thumbnail, {"images": None}, {}) == []
     assert fields_written("store.create('images', body.model_dump())") == {"images": None}
+    # A lookup by a field is a read of it.
+    assert unstored_fields('return store.find("images", "code", c)', stored, {})
+    assert unstored_fields('return store.list("images", filters={"name": n})', stored, {}) == []
     listing = 'rows = store.list("images")\nreturn [{"id": r["id"], "n": r["name"]} for r in rows]'
     assert unstored_fields(listing, stored, {}) == []
     assert unstored_fields(listing.replace('"name"', '"path"'), stored, {})

@@ -165,11 +165,35 @@ def _row_reads(code: str) -> list[tuple[str, str, int]]:
                 reads.append((table, node.slice.value, node.lineno))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
+            reads += _looked_up_by(node)
             if node.func.attr == "get" and isinstance(owner, ast.Name) and owner.id in rows:
                 key = node.args[0] if node.args else None
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     reads.append((rows[owner.id], key.value, node.lineno))
     return reads
+
+
+def _looked_up_by(node: ast.Call) -> list[tuple[str, str, int]]:
+    """`store.find(t, "code", v)` and `store.list(t, filters={"code": v})` read the field."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return []
+    table = node.args[0] if node.args else None
+    if func.value.id != "store" or not (
+        isinstance(table, ast.Constant) and isinstance(table.value, str)
+    ):
+        return []
+    fields: list[ast.expr | None] = []
+    if func.attr == "find" and len(node.args) > 1:
+        fields = [node.args[1]]
+    elif func.attr in ("list", "count"):
+        given = next((k.value for k in node.keywords if k.arg == "filters"), None)
+        fields = list(given.keys) if isinstance(given, ast.Dict) else []
+    return [
+        (table.value, f.value, node.lineno)
+        for f in fields
+        if isinstance(f, ast.Constant) and isinstance(f.value, str)
+    ]
 
 
 def _row_table(node: ast.expr, *, listed: bool = False) -> str | None:
