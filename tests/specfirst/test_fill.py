@@ -829,3 +829,13 @@ def test_a_command_run_from_a_named_list_counts_as_run() -> None:
 
     code = "command = ['getent', 'hosts', host]\nreturn run_command(command).stdout"
     assert commands_not_run(code, ["getent"]) == []
+
+
+def test_a_get_by_a_field_the_rows_hold_is_sent_to_find() -> None:
+    from bdev.specfirst.fill.tables import lookups_by_field
+
+    holds = {"users": {"username", "password"}}
+    (problem,) = lookups_by_field("return store.get('users', username)", holds, {})
+    assert problem.endswith("store.find('users', 'username', username)")
+    assert lookups_by_field("return store.get('users', user_id)", holds, {}) == []
+    assert lookups_by_field("return store.get('links', code)", holds, {}) == []

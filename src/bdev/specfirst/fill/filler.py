@@ -48,7 +48,7 @@ from bdev.specfirst.fill.effects import (
 from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.filenames import refuses_every_file_name
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
-from bdev.specfirst.fill.mentions import stored_fields, unused_named_fields
+from bdev.specfirst.fill.mentions import stored_fields, stored_fields_of, unused_named_fields
 from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
 from bdev.specfirst.fill.settings import unnamed_settings
@@ -57,6 +57,7 @@ from bdev.specfirst.fill.tables import (
     Fields,
     fields_written,
     folders_written,
+    lookups_by_field,
     merge_fields,
     tables_used,
     unfilled_reads,
@@ -202,7 +203,15 @@ class SlotFiller:
             fields = merge_fields(fields, fields_written(source))
         id_fields = {t: r.id_field for t, r in self.plan.resources.items()}
         unfilled = unfilled_reads(code, written, folders)
-        return unfilled + unstored_fields(code, fields, id_fields)
+        holds = {t: set(f) for t, f in fields.items() if f}
+        for other in self.plan.operations:  # what the skeleton's creates keep, at least
+            if other.resource and other.kind in ("create", "register", "issue_key"):
+                holds.setdefault(other.resource, set()).update(stored_fields_of(self.plan, other))
+        return (
+            unfilled
+            + unstored_fields(code, fields, id_fields)
+            + lookups_by_field(code, holds, id_fields)
+        )
 
     def _copied(self, base: str, op: Operation, body: list[str]) -> list[str]:
         """A body that is another operation's handler word for word: shown the handlers

@@ -23,12 +23,17 @@ def stored_fields(plan: ServicePlan, op: Operation) -> set[str]:
     names too short to tell from a word of the text: `to`, `url`)."""
     fields: set[str] = set()
     for other in plan.operations:
-        if other.operation_id == op.operation_id or other.body is None:
-            continue
-        if isinstance(other.body.schema_, dict):
-            props = merged_properties(plan.document, other.body.schema_)[0]
-            fields |= {n for n, s in props.items() if file_kind(plan.document, s) is None}
+        if other.operation_id != op.operation_id:
+            fields |= stored_fields_of(plan, other)
     return {f for f in fields if f.isidentifier() and len(f) >= 4}
+
+
+def stored_fields_of(plan: ServicePlan, op: Operation) -> set[str]:
+    """The non-file fields of one operation's body."""
+    if op.body is None or not isinstance(op.body.schema_, dict):
+        return set()
+    props = merged_properties(plan.document, op.body.schema_)[0]
+    return {n for n, s in props.items() if file_kind(plan.document, s) is None}
 
 
 def unused_named_fields(

@@ -242,3 +242,20 @@ def unfilled_reads(
     return [
         f"line {reads[t]}: nothing ever stores rows in {t!r} ({where}): {advice}" for t in missing
     ]
+
+
+def lookups_by_field(code: str, holds: dict[str, set[str]], id_fields: dict[str, str]) -> list[str]:
+    """`store.get("users", username)`: get and require look a row up by its id; a key
+    named after a field the rows hold (not the id) wants `find`."""
+    problems = []
+    for node, method, table in _store_calls(code):
+        key = node.args[1] if len(node.args) > 1 else None
+        if method not in ("get", "require") or not isinstance(key, ast.Name):
+            continue
+        if key.id in holds.get(table, set()) and key.id != id_fields.get(table, "id"):
+            problems.append(
+                f"line {node.lineno}: store.{method}({table!r}, {key.id}) looks a row up by its "
+                f"id, and {key.id!r} is a field of the rows: "
+                f"store.find({table!r}, {key.id!r}, {key.id})"
+            )
+    return problems
