@@ -839,3 +839,6 @@ def test_a_get_by_a_field_the_rows_hold_is_sent_to_find() -> None:
     assert problem.endswith("store.find('users', 'username', username)")
     assert lookups_by_field("return store.get('users', user_id)", holds, {}) == []
     assert lookups_by_field("return store.get('links', code)", holds, {}) == []
+    # The caller's claim is an id, whatever the model named it.
+    claim = "username = principal['sub']\nreturn store.get('users', username)"
+    assert lookups_by_field(claim, holds, {}) == []

@@ -248,9 +248,10 @@ def lookups_by_field(code: str, holds: dict[str, set[str]], id_fields: dict[str,
     """`store.get("users", username)`: get and require look a row up by its id; a key
     named after a field the rows hold (not the id) wants `find`."""
     problems = []
+    ids = _caller_ids(code)
     for node, method, table in _store_calls(code):
         key = node.args[1] if len(node.args) > 1 else None
-        if method not in ("get", "require") or not isinstance(key, ast.Name):
+        if method not in ("get", "require") or not isinstance(key, ast.Name) or key.id in ids:
             continue
         if key.id in holds.get(table, set()) and key.id != id_fields.get(table, "id"):
             problems.append(
@@ -259,3 +260,20 @@ def lookups_by_field(code: str, holds: dict[str, set[str]], id_fields: dict[str,
                 f"store.find({table!r}, {key.id!r}, {key.id})"
             )
     return problems
+
+
+def _caller_ids(code: str) -> set[str]:
+    """Names bound to the caller's claim (`username = principal["sub"]`): an id, whatever
+    the model called it."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return {
+        t.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(n, ast.Name) and n.id == "principal" for n in ast.walk(node.value))
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
