@@ -588,12 +588,18 @@ def get_visits(*, name: str, store: Store) -> Any:
 ```"""
 
 
-def test_a_body_copied_from_another_operation_is_sent_back(tmp_path: Path) -> None:
+def _counter_service(tmp_path: Path) -> tuple[Any, Path]:
+    """The counter spec's plan and its generated service (slots unwritten)."""
     spec = tmp_path / "counter.yaml"
     spec.write_text(COUNTER_SPEC)
     plan = build_plan(load_spec(spec), "counter.yaml")
     out = tmp_path / "service"
     generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    return plan, out
+
+
+def test_a_body_copied_from_another_operation_is_sent_back(tmp_path: Path) -> None:
+    plan, out = _counter_service(tmp_path)
     record, read = slots_for(plan)
     assert SlotFiller(plan, out, Recording([RECORD])).fill(record).status == "implemented"
     # The writer's body, docstring and comments aside, given for the reader.
@@ -610,11 +616,7 @@ def test_a_body_copied_from_another_operation_is_sent_back(tmp_path: Path) -> No
 def test_a_read_of_a_table_nothing_writes_is_sent_back(tmp_path: Path) -> None:
     from bdev.specfirst.fill.tables import unfilled_reads
 
-    spec = tmp_path / "counter.yaml"
-    spec.write_text(COUNTER_SPEC)
-    plan = build_plan(load_spec(spec), "counter.yaml")
-    out = tmp_path / "service"
-    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    plan, out = _counter_service(tmp_path)
     record, read = slots_for(plan)
     # Before the writer is written, no read is judged.
     wrong = READ.replace('"pages"', '"visits"')
@@ -803,11 +805,7 @@ def test_a_download_the_requirements_call_an_attachment_sets_the_header() -> Non
 
 
 def test_on_the_last_attempt_a_requirement_heuristic_no_longer_refuses(tmp_path: Path) -> None:
-    spec = tmp_path / "counter.yaml"
-    spec.write_text(COUNTER_SPEC)
-    plan = build_plan(load_spec(spec), "counter.yaml")
-    out = tmp_path / "service"
-    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    plan, out = _counter_service(tmp_path)
     record, read = slots_for(plan)
     assert SlotFiller(plan, out, Recording([RECORD])).fill(record).status == "implemented"
     copied = RECORD.replace("record_visit", "get_visits")

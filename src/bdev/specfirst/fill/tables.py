@@ -21,25 +21,13 @@ _WRITES = frozenset({"create", "increment", "update", "replace"})
 def tables_used(code: str) -> tuple[dict[str, int], set[str]]:
     """({table read: first line}, tables written) by `store.<method>("table", ...)` calls
     with a literal table name."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return {}, set()
     reads: dict[str, int] = {}
     writes: set[str] = set()
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        owner, method = node.func.value, node.func.attr
-        if not (isinstance(owner, ast.Name) and owner.id == "store" and node.args):
-            continue
-        table = node.args[0]
-        if not (isinstance(table, ast.Constant) and isinstance(table.value, str)):
-            continue
+    for node, method, table in _store_calls(code):
         if method in _READS:
-            reads.setdefault(table.value, node.lineno)
+            reads.setdefault(table, node.lineno)
         elif method in _WRITES:
-            writes.add(table.value)
+            writes.add(table)
     return reads, writes
 
 
