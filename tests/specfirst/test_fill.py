@@ -649,6 +649,22 @@ def test_a_command_the_requirements_name_must_be_run() -> None:
     assert commands_not_run(ran, ["getent"]) == []
 
 
+def test_a_programs_exit_status_must_be_read_where_a_404_is_documented() -> None:
+    from bdev.specfirst.fill.effects import exit_status_unread
+
+    stdout_only = "out = run_command(['getent', 'hosts', host])\nreturn out.stdout.split()"
+    (problem,) = exit_status_unread(stdout_only, documents_not_found=True)
+    assert problem.startswith("line 1: the program's exit status is never read")
+    assert exit_status_unread(stdout_only, documents_not_found=False) == []
+    checked = (
+        "out = run_command(['getent', 'hosts', host])\n"
+        "if out.returncode != 0:\n    raise ApiError(404, 'unknown host')\n"
+        "return out.stdout.split()"
+    )
+    assert exit_status_unread(checked, documents_not_found=True) == []
+    assert exit_status_unread("return {'n': 1}", documents_not_found=True) == []
+
+
 @pytest.mark.parametrize(
     ("code", "removed_line"),
     [
@@ -710,6 +726,11 @@ def test_a_stored_field_the_read_s_requirements_name_must_be_used() -> None:
     (problem,) = unused_named_fields(code, read, said, fields)
     assert problem.startswith("the requirements name 'price'") and "never listed" in problem
     assert unused_named_fields(code + " if r['price'] <= 100", read, said, fields) == []
+    assert "test row.get('price') for each row" not in problem
+    (flagged,) = unused_named_fields(code, read, said, fields, flags={"price"})
+    assert flagged.endswith(
+        "'price' is true or false: test row.get('price') for each row, as the sentence says"
+    )
     write = next(op for op in plan.operations if op.method == "post")
     assert unused_named_fields(code, write, said, fields) == []  # reads only
 
@@ -840,3 +861,172 @@ def test_a_get_by_a_field_the_rows_hold_is_sent_to_find() -> None:
     # The caller's claim is an id, whatever the model named it.
     claim = "username = principal['sub']\nreturn store.get('users', username)"
     assert lookups_by_field(claim, holds, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        (
+            "from subprocess import CompletedProcess\ntry:\n    out = run_command(['x'])\n"
+            "except CompletedProcess as e:\n    raise ApiError(404, 'no') from e\nreturn {}",
+            "line 4: CompletedProcess is not an exception, so `except` cannot catch it (it "
+            "fails with a TypeError when anything is raised); run_command() raises nothing",
+        ),
+        (
+            "import subprocess\ntry:\n    x = 1\nexcept (ValueError, subprocess.run):\n    pass",
+            "line 4: subprocess.run is not an exception, so `except` cannot catch it; name",
+        ),
+        ("try:\n    x = 1\nexcept len:\n    pass", "line 3: len is not an exception"),
+        # Exceptions, and names that cannot be known without importing, pass.
+        ("import subprocess\ntry:\n    x = 1\nexcept subprocess.TimeoutExpired:\n    pass", None),
+        ("try:\n    x = 1\nexcept (KeyError, ApiError, zipfile.BadZipFile):\n    pass", None),
+        ("from somepkg import Thing\ntry:\n    x = 1\nexcept Thing:\n    pass", None),
+    ],
+)
+def test_an_except_clause_must_name_an_exception(code: str, problem: str | None) -> None:
+    from bdev.specfirst.fill.catches import non_exceptions_caught
+
+    found = non_exceptions_caught(code)
+    assert len(found) == (1 if problem else 0), found
+    assert problem is None or found[0].startswith(problem), found
+
+
+DROP = Path(__file__).parents[2] / "benchmarks" / "heldout" / "01-file-drop"
+
+
+def test_a_read_of_data_kept_only_in_a_folder_is_shown_the_folder_not_the_store(
+    tmp_path: Path,
+) -> None:
+    describe = (DROP / "describe.md").read_text()
+    plan = build_plan(load_spec(DROP / "openapi.yaml"), "openapi.yaml", describe=describe)
+    out = tmp_path / "service"
+    generate(plan, Options(framework="fastapi", allowed=MINIMAL), out)
+    slots = {s.operation_id: s for s in slots_for(plan)}
+    listing = (
+        "folder = Path(os.environ['UPLOAD_DIR'])\n"
+        "return [{'name': p.name, 'size': p.stat().st_size} for p in sorted(folder.iterdir())]"
+    )
+    before = Recording([f"```python\n{listing}\n```"])
+    SlotFiller(plan, out, before).fill(slots["list_files"])  # the writer is not written yet
+    assert "store.list(" in before.seen[0][-1].content and "Data:" not in before.seen[0][-1].content
+    save = (
+        "path = safe_join(os.environ['UPLOAD_DIR'], body.file.filename)\n"
+        "path.write_bytes(body.file.content)\nreturn {}"
+    )
+    upload = SlotFiller(plan, out, Recording([f"```python\n{save}\n```"]))
+    assert upload.fill(slots["upload_file"]).status == "implemented"
+    after = Recording([f"```python\n{listing}\n```"])
+    assert SlotFiller(plan, out, after).fill(slots["list_files"]).status == "implemented"
+    prompt = after.seen[0][-1].content
+    assert 'Data: the other handlers save it as files in os.environ["UPLOAD_DIR"]' in prompt
+    assert "store." not in prompt.split("Operation:")[0]  # the store's helpers are left out
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        (
+            "row = store.get('pages', name)\nif row is None:\n    row = store.create('pages', "
+            "{'id': name, 'visits': 1})\nelse:\n    row['visits'] += 1\n"
+            "    store.replace('pages', name, row)\nreturn row",
+            5,
+        ),
+        (
+            "row = store.require('links', code)\n"
+            "store.update('links', code, {'visits': row.get('visits', 0) + 1})\nreturn row",
+            2,
+        ),
+        # One step, or nothing saved back: nothing to say.
+        ("n = store.increment('pages', name, 'visits')\nreturn {'visits': n}", None),
+        ("row = store.get('pages', name)\nreturn {'next': row['visits'] + 1}", None),
+    ],
+)
+def test_a_count_read_changed_and_saved_back_is_sent_to_increment(
+    code: str, line: int | None
+) -> None:
+    from bdev.specfirst.fill.counters import lost_updates
+
+    problems = lost_updates(code)
+    assert [p.split(":")[0] for p in problems] == ([f"line {line}"] if line else [])
+    if line:
+        assert "store.increment(" in problems[0] and "lose one change" in problems[0]
+
+
+def test_a_get_that_writes_is_sent_back_unless_its_requirements_say_it_records() -> None:
+    from bdev.specfirst.fill.counters import read_changes_data
+
+    writes = "row = store.get('pages', name)\nstore.replace('pages', name, row)\nreturn row"
+    quiet = ['GET /pages/{name} returns `{"page": name, "visits": <count>}`.']
+    (problem,) = read_changes_data(writes, "get", quiet)
+    assert problem.startswith("line 2: a GET only reads") and "store.replace()" in problem
+    counting = ["GET /{code} redirects (302) to the stored URL and counts one visit."]
+    assert read_changes_data(writes, "get", counting) == []
+    assert read_changes_data(writes, "post", quiet) == []
+    assert read_changes_data("return store.get('pages', name)", "get", quiet) == []
+
+
+def test_a_named_command_is_run_here_and_what_it_prints_is_shown(tmp_path: Path) -> None:
+    from bdev.specfirst.fill.samples import command_samples
+
+    spec = tmp_path / "net.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: Net, version: '1'}\npaths:\n  /resolve:\n    get:\n"
+        "      operationId: resolve\n      parameters:\n        - {name: host, in: query, "
+        "required: true, schema: {type: string}}\n      responses: {'200': {description: ok}}\n"
+    )
+    (op,) = build_plan(load_spec(spec), "net.yaml").operations
+    said = ["GET /resolve?host=NAME runs `getent hosts NAME` and returns its addresses."]
+    (sample,) = command_samples(said, op)
+    assert sample.startswith("`getent hosts localhost` exits 0 and prints '127.0.0.1")
+    assert sample.endswith("`getent hosts no-such-name-bdev` exits 2 and prints nothing")
+    # Nothing to show: a file placeholder, a program not installed, a failing run.
+    assert command_samples(["GET /x runs `unzip -l FILE` on the upload."], op) == []
+    assert command_samples(["GET /x runs `no-such-program-x NAME` (e.g. a)."], op) == []
+    assert command_samples(["GET /x prints what `unzip -l` prints for it."], op) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "said", "refused"),
+    [
+        ("return sorted(rows, key=lambda r: r['id'], reverse=True)", "a list ordered by id.", True),
+        ("rows.sort(key=lambda r: r['name'])\nrows.reverse()\nreturn rows", "sorted by name", True),
+        ("return rows[::-1]", "Results are ordered by id.", True),
+        ("return sorted(rows, key=lambda r: r['id'])", "a list ordered by id.", False),
+        (
+            "return sorted(rows, key=lambda r: r['at'], reverse=True)",
+            "sorted by date, newest first",
+            False,
+        ),
+        ("return sorted(rows, reverse=True)", "returns the rows.", False),  # no order asked
+    ],
+)
+def test_a_listing_reversed_against_its_requirements_is_sent_back(
+    code: str, said: str, refused: bool
+) -> None:
+    from bdev.specfirst.fill.order import reversed_order
+
+    problems = reversed_order(code, [said])
+    assert bool(problems) is refused, problems
+    if refused:
+        assert "requirements ask for it ascending" in problems[0]
+
+
+def test_a_page_must_show_what_its_requirements_say_it_shows(tmp_path: Path) -> None:
+    from bdev.specfirst.fill.mentions import unshown_fields
+
+    spec = tmp_path / "pages.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: P, version: '1'}\npaths:\n  /u/{username}:\n    get:\n"
+        "      operationId: page\n      parameters:\n        - {name: username, in: path, "
+        "required: true, schema: {type: string}}\n      responses:\n        '200':\n"
+        "          description: A page.\n          content: {text/html: {schema: {type: string}}}\n"
+    )
+    (op,) = build_plan(load_spec(spec), "pages.yaml").operations
+    said = ["GET /u/{username} is an HTML page showing the username and the bio."]
+    lookup = "user = store.find('users', 'username', username)\nbio = user.get('bio', '')\n"
+    (problem,) = unshown_fields(lookup + "return html.escape(bio)", op, said, {"bio"})
+    assert problem.startswith("the requirements say the page shows 'username'")
+    both = lookup + "page = f'<h1>{html.escape(username)}</h1>'\nreturn page + html.escape(bio)"
+    assert unshown_fields(both, op, said, {"bio"}) == []
+    from_row = lookup + "return html.escape(user['username']) + html.escape(bio)"
+    assert unshown_fields(from_row, op, said, {"bio"}) == []

@@ -16,6 +16,7 @@ from specfirst_support import MINIMAL, load_service
 from bdev.llm.scripted import ScriptedModel
 from bdev.specfirst import Options, build_plan, generate, load_spec, slots_for
 from bdev.specfirst.fill import SlotFiller
+from bdev.specfirst.fill.arguments import guard_options
 from bdev.specfirst.fill.check import forbidden, request_sources
 from bdev.specfirst.fill.sinks import EXPRESSION_HINT
 
@@ -227,6 +228,18 @@ REJECTED = {
         "    text += parts.pop()\nreturn {}",
         "line 4: request data (body.parts) reaches eval()",
     ),
+    "an image opened by a request's path": (
+        "from PIL import Image\nimg = Image.open(name)\nreturn img.size",
+        "line 2: request data (name) reaches PIL.Image.open() on a path not made by safe_join",
+    ),
+    "an argument that may be an option": (
+        "out = run_command(['getent', 'hosts', host])\nreturn out.stdout",
+        "line 1: request data (host) may start with '-' and be taken by getent as an option",
+    ),
+    "an option in a list built first": (
+        "argv = ['ping', '-c', '1']\nargv.append(body.host)\nreturn run_command(argv).stdout",
+        "line 3: request data (body.host) may start with '-' and be taken by ping as an option",
+    ),
     "try/except branch": (
         "try:\n    src = body.code\nexcept KeyError:\n    src = '1'\nreturn eval(src)",
         "line 5: request data (body.code) reaches eval()",
@@ -256,11 +269,11 @@ SAFE = {
         "safe_join(BASE, name).write_text(body.content)\nreturn {'text': text}"
     ),
     "a fixed argv to a non-interpreter": (
-        "out = run_command(['ping', '-c', '1', host], timeout=10)\n"
+        "out = run_command(['ping', '-c', '1', not_option(host)], timeout=10)\n"
         "return {'ok': out.returncode == 0}"
     ),
     "a script with user arguments": (
-        "out = run_command(['python3', '/opt/tools/report.py', '--name', name], timeout=10)\n"
+        "out = run_command(['python3', '/opt/tools/report.py', '--', name], timeout=10)\n"
         "return {'out': out.stdout}"
     ),
     "an allowlisted program": (
@@ -269,7 +282,7 @@ SAFE = {
         "return {'out': run_command(argv, timeout=10).stdout}"
     ),
     "a fixed argv plus a list of hosts": (
-        "out = run_command(['ping', '-c', '1'] + list(body.hosts), timeout=10)\n"
+        "out = run_command(['ping', '-c', '1', '--'] + list(body.hosts), timeout=10)\n"
         "return {'ok': out.returncode == 0}"
     ),
     "an uploaded zip read in memory": (
@@ -324,6 +337,9 @@ SAFE = {
     "comparisons and predicates": (
         "ok = name in ('a', 'b') or name.isdigit()\n"
         "return run_command(['python3', '-c', f'print({ok})']).stdout"
+    ),
+    "an image opened from a stored row": (
+        "row = store.require('images', id)\nimg = PIL.Image.open(row['file'])\nreturn img.size"
     ),
     "store reads are not request data": (
         "row = store.get('files', int(body.id))\nreturn open(safe_join(BASE, row['path'])).read()"
@@ -617,3 +633,39 @@ def test_every_store_method_the_skeleton_has_may_be_called() -> None:
     assert "no method bump()" in problem and "increment" in problem
     (short,) = forbidden("return store.increment('pages', name, by=1)", SOURCES)
     assert short.endswith("needs its field: store.increment('pages', name, <field>, 1)")
+
+
+def test_request_data_passed_to_a_program_is_wrapped_in_not_option() -> None:
+    body = [
+        "name = host.strip()",
+        "out = run_command(['getent', 'hosts', name, f'{body.other}'], timeout=10)",
+        "path = safe_join(BASE, body.file)",
+        "listing = run_command(['unzip', '-l', str(path)])",
+        "return {'out': out.stdout, 'after': run_command(['grep', '-e', 'x', '--', host]).stdout}",
+    ]
+    guarded, notes = guard_options(body, SOURCES)
+    assert guarded[1] == (
+        "out = run_command(['getent', 'hosts', not_option(name), not_option(f'{body.other}')],"
+        " timeout=10)"
+    )
+    assert guarded[3] == "listing = run_command(['unzip', '-l', str(path)])"  # absolute path
+    assert "'--', host]" in guarded[4]  # options end before it
+    assert notes == ["not_option() around name, f'{body.other}' (argument injection)"]
+    assert forbidden("\n".join(guarded), SOURCES) == []
+    assert guard_options(["return run_command(['date']).stdout"], SOURCES) == (
+        ["return run_command(['date']).stdout"],
+        [],
+    )
+
+
+def test_not_option_refuses_what_a_program_would_read_as_an_option(make_service) -> None:
+    import sys
+
+    make_service("auth.yaml", "fastapi")
+    security = sys.modules["app.security"]
+    assert security.not_option("localhost") == "localhost"
+    assert security.not_option("a-b") == "a-b"
+    for value in ("-s", "--help", "--output=/tmp/x"):
+        with pytest.raises(security.ApiError) as caught:
+            security.not_option(value)
+        assert caught.value.status == 400

@@ -313,6 +313,33 @@ def test_the_caller_s_id_is_its_sub() -> None:
     assert repair(written, inputs=Inputs())[0] == written  # no caller: left to fail loudly
 
 
+def test_a_key_owner_s_integer_id_is_read_as_an_int() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "user_id = principal['sub']",
+        "row = store.get('members', principal.get('sub'))",
+        "return {'id': user_id, 'name': row['name'], 'text': str(principal['sub'])}",
+    ]
+    lines, notes = repair(written, inputs=Inputs(principal=True, int_caller=True))
+    assert lines == [
+        "user_id = int(principal['sub'])",
+        "row = store.get('members', int(principal.get('sub')))",
+        "return {'id': user_id, 'name': row['name'], 'text': str(principal['sub'])}",
+    ]
+    assert notes == ["principal['sub'] -> int(principal['sub'])"]
+    assert repair(written, inputs=Inputs(principal=True))[0] == written  # text ids stay text
+
+
+def test_inputs_say_when_the_caller_is_a_row_with_an_integer_id() -> None:
+    from bdev.specfirst.fill.repair import inputs_of
+
+    plan = plan_for("members.yaml")
+    assert plan.key_table and plan.resources[plan.key_table].id_type == "integer"
+    me = inputs_of(plan, "who_am_i")
+    assert me.principal and me.int_caller
+
+
 def test_flask_login_s_caller_is_the_principal() -> None:
     from bdev.specfirst.fill.repair import Inputs
 
@@ -460,6 +487,15 @@ def test_a_handler_given_no_caller_drops_its_caller_checks() -> None:
     # A check that does more than refuse is not dropped.
     mixed = ["if principal is None:", "    log.info('anonymous')", "    raise ApiError(401, 'x')"]
     assert repair(mixed, inputs=Inputs())[0] == mixed
+    # Behind the operator's token, a 403 on the target row's role goes too; on a public
+    # operation (a login's password check) a 401 stays.
+    row_role = ["user = store.require('members', id)", "if user['role'] != 'operator':",
+                "    raise ApiError(403, 'Not the operator')", "return user"]  # fmt: skip
+    assert repair(row_role, inputs=Inputs(operator=True))[0] == [row_role[0], row_role[3]]
+    login = ["user = store.find('users', 'name', body.name)",
+             "if user is None or not verify_password(body.password, user['password']):",
+             "    raise ApiError(401, 'bad credentials')", "return {}"]  # fmt: skip
+    assert repair(login, inputs=Inputs(body=True))[0] == login
 
 
 @pytest.mark.parametrize(
@@ -537,3 +573,23 @@ def test_a_row_made_from_the_body_keeps_the_body_s_other_fields() -> None:
 def test_a_helper_called_on_the_store_is_the_helper() -> None:
     written = ["out = store.run_command(['getent', 'hosts', host])", "return out.stdout"]
     assert repair(written)[0][0] == "out = run_command(['getent', 'hosts', host])"
+
+
+def test_a_command_s_output_is_text_already() -> None:
+    written = [
+        "result = run_command(['unzip', '-l', str(path)])",
+        "return result.stdout.decode('utf-8') + result.stderr.decode()",
+    ]
+    lines, notes = repair(written)
+    assert lines[1] == "return result.stdout + result.stderr"
+    assert ".stdout.decode() -> .stdout (already text)" in notes
+
+
+def test_a_reply_leaves_media_type_and_status_to_the_route() -> None:
+    written = [
+        "page = '<p>' + html.escape(bio) + '</p>'",
+        "return Reply(page, content_type='text/html', headers={'X-A': '1'}, status=200)",
+    ]
+    lines, notes = repair(written)
+    assert lines[1] == "return Reply(page, headers={'X-A': '1'})"
+    assert notes == ["Reply(content_type=, status=...) -> Reply(...)"]

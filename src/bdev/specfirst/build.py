@@ -27,6 +27,7 @@ _GENERATED_NAMES = frozenset(
         "app", "store", "reply", "dump", "values", "parse_body", "health", "openapi_document",
         "authenticate", "create_token", "decode_token", "hash_password", "verify_password",
         "safe_join", "run_command", "now_iso", "seconds_up", "evaluate_arithmetic", "error_body",
+        "not_option",
         "adapter", "log", "handlers", "ast", "math", "operator",
         "request", "json", "os", "logging", "main", "Store", "ApiError",
         # modules and helpers the generated code imports or defines

@@ -32,6 +32,8 @@ HELPERS = (
     "safe_join(base, *parts) -> Path (ApiError 400 outside base)",
     "run_command(args: list[str], timeout=10.0) -> CompletedProcess (.returncode: not 0 when"
     " it failed or found nothing; .stdout: its output as text)",
+    "not_option(value) -> value (ApiError 400 when it starts with '-'; wrap request data"
+    " passed as a program's argument)",
     "seconds_up() -> float (since the service started)",
     "return Reply(content, headers={...}, cookies={...}) to also set headers or cookies",
 )
@@ -42,7 +44,7 @@ PROVIDED_NAMES = frozenset(
     {
         "ApiError", "Reply", "Store", "store", "hash_password", "verify_password", "create_token",
         "safe_join", "run_command", "now_iso", "new_api_key", "key_digest", "Principal",
-        "seconds_up", "evaluate_arithmetic",
+        "seconds_up", "evaluate_arithmetic", "not_option",
     }
 )  # fmt: skip
 

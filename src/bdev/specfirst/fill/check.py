@@ -29,6 +29,7 @@ from bdev.specfirst.fill.flow import (
     safe_yaml_load,
     sources_from_signature,
 )
+from bdev.specfirst.fill.nodes import dotted
 from bdev.specfirst.fill.stray import stray_problems
 
 # Ruff rules: pyflakes (F), syntax errors (E9), bugbear (B), bandit (S). Left out: unused
@@ -152,7 +153,12 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> tuple[str, str] | None:
             "store filters match exact values only ({field: value}); for a search, a range or"
             " a case-insensitive match, list the rows and filter them in Python"
         )
-    path_io = attr in _PATH_IO and owner not in _NOT_PATHS and not _in_memory(node)
+    path_io = (
+        attr in _PATH_IO
+        and owner not in _NOT_PATHS
+        and not _in_memory(node)
+        and not _is_class(value)
+    )
     if path_io and value is not None and not _from_safe_join(value, safe_names):
         return "path", (
             f".{attr}() on a path not made by safe_join(base, part); build the path with it"
@@ -160,6 +166,14 @@ def _check_call(node: ast.Call, safe_names: set[str]) -> tuple[str, str] | None:
     if name == "open" and node.args and not _from_safe_join(node.args[0], safe_names):
         return "path", "open() of a path not made by safe_join(base, part); build the path with it"
     return None
+
+
+def _is_class(value: ast.expr | None) -> bool:
+    """`Image` or `PIL.Image` in `Image.open(data)`: a class (or module) whose open()
+    takes the file as its argument, not a path object it is called on. Request data
+    reaching that argument is the data-flow check's business (`sinks.PATH_CALLS`)."""
+    last = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+    return bool(last) and last[0].isupper() and dotted(value) != ""
 
 
 def _in_memory(node: ast.Call) -> bool:

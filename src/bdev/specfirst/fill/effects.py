@@ -5,6 +5,9 @@
   instead (Python's zipfile, a JSON list), so a body that never runs it is sent back.
 - A handler that saves a file and then removes it (to "clean up") leaves nothing for the
   operations that read it later.
+- A program's exit status says whether it found anything: `getent hosts NAME` prints
+  nothing and exits 2 for an unknown name. A body that reads only `.stdout`, for an
+  operation that documents a 404, answers 200 with an empty result instead.
 - A download the requirements call an attachment ("browsers should save it, not display
   it") needs the Content-Disposition header; returned as bare bytes it is shown inline.
 """
@@ -64,6 +67,30 @@ def commands_not_run(code: str, programs: list[str]) -> list[str]:
         "what it prints (its .stdout), not from your own version of it"
         for p in programs
         if p not in run
+    ]
+
+
+def exit_status_unread(code: str, documents_not_found: bool) -> list[str]:
+    """A body that runs a program and never reads its `.returncode`, for an operation
+    with a documented 404."""
+    if not documents_not_found:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    runs = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_command"
+    ]
+    reads = any(isinstance(n, ast.Attribute) and n.attr == "returncode" for n in ast.walk(tree))
+    if not runs or reads:
+        return []
+    return [
+        f"line {runs[0].lineno}: the program's exit status is never read: check "
+        "`.returncode` (not 0 when it failed or found nothing) and raise ApiError(404, ...) "
+        "when it found nothing, before reading `.stdout`"
     ]
 
 
@@ -138,5 +165,5 @@ def attachment_missing(code: str, sentences: list[str]) -> list[str]:
         return []
     return [
         "the requirements say the file is sent as an attachment: return Reply(data, "
-        "headers={\"Content-Disposition\": f'attachment; filename=\"{name}\"'})"
+        'headers={"Content-Disposition": f\'attachment; filename="{name}"\'})'
     ]

@@ -27,6 +27,8 @@ from bdev.llm.base import Message, Model, ModelError, opens_reply, retry_samplin
 from bdev.prompts import render
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.constraints import read_constraints
+from bdev.specfirst.fill.arguments import guard_options
+from bdev.specfirst.fill.catches import non_exceptions_caught
 from bdev.specfirst.fill.check import forbidden, import_problem, request_sources, ruff_problems
 from bdev.specfirst.fill.code import (
     CodeError,
@@ -39,18 +41,28 @@ from bdev.specfirst.fill.code import (
     require_statements,
     splice,
 )
+from bdev.specfirst.fill.counters import lost_updates, read_changes_data
 from bdev.specfirst.fill.effects import (
     attachment_missing,
     commands_not_run,
+    exit_status_unread,
     named_commands,
     removes_what_it_saved,
 )
 from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.filenames import refuses_every_file_name
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
-from bdev.specfirst.fill.mentions import stored_fields, stored_fields_of, unused_named_fields
+from bdev.specfirst.fill.mentions import (
+    flag_fields,
+    stored_fields,
+    stored_fields_of,
+    unshown_fields,
+    unused_named_fields,
+)
+from bdev.specfirst.fill.order import reversed_order
 from bdev.specfirst.fill.prompt import messages_for, own_sentences, related, shown
 from bdev.specfirst.fill.repair import inputs_of, repair
+from bdev.specfirst.fill.samples import command_samples
 from bdev.specfirst.fill.settings import unnamed_settings
 from bdev.specfirst.fill.statuses import undocumented_errors
 from bdev.specfirst.fill.tables import (
@@ -112,6 +124,7 @@ class SlotFiller:
         self.check_import = import_problem(out, self.module) is None
         # Every variable the task names (settings, the database, secrets) may be read.
         self.settings = frozenset(v.name for v in read_constraints(plan.describe or "").env)
+        self._samples: dict[str, list[str]] = {}  # what each operation's commands print
 
     def fill(
         self, slot: Slot, *, evidence: str | None = None, report: SlotReport | None = None
@@ -124,9 +137,14 @@ class SlotFiller:
         op = self.plan.operation(slot.operation_id)
         previous = function_source(base, slot) if evidence else None
         written = self._written_related(base, slot)
+        folder = self._only_in_folder(base, op)
+        if op.operation_id not in self._samples:
+            own = own_sentences(self.plan.describe or "", op)
+            self._samples[op.operation_id] = command_samples(own, op)
         messages = messages_for(
-            self.plan, op, slot, previous=previous, evidence=evidence, written=written
-        )
+            self.plan, op, slot, previous=previous, evidence=evidence, written=written,
+            folder=folder, samples=self._samples[op.operation_id],
+        )  # fmt: skip
         started = time.monotonic()
         opening = messages
         # Opened with the function's own first line, a small model writes the body
@@ -185,6 +203,25 @@ class SlotFiller:
             if source is not None and "raise NotImplementedError" not in source:
                 out.append(shown(source))
         return out
+
+    def _only_in_folder(self, base: str, op: Operation) -> str | None:
+        """The setting of the folder a read's data is in, when every writer is written,
+        saves files there and no handler, written or generated, touches the store: the
+        read is then shown the folder and not the store, which a small model reaches for
+        first."""
+        if op.method != "get":
+            return None
+        folders: set[str] = set()
+        for other in self.plan.operations:
+            if other.operation_id == op.operation_id:
+                continue
+            source = function_named(base, other.operation_id) or ""
+            if any(tables_used(source)) or "store." in source:
+                return None
+            if other.method != "get" and "raise NotImplementedError" in source:
+                return None
+            folders |= folders_written(source)
+        return sorted(folders)[0] if len(folders) == 1 else None
 
     def _unfilled_reads(self, base: str, op: Operation, code: str) -> list[str]:
         """Reads of a table nothing writes, once every operation that could write one
@@ -245,6 +282,8 @@ class SlotFiller:
         except CodeError as e:
             return [str(e)]
         body, repaired = repair(body, inputs=inputs_of(self.plan, slot.operation_id))
+        body, guarded = guard_options(body, request_sources(slot.signature))
+        repaired += guarded
         if repaired:
             self.progress(f"fill {slot.operation_id}: rewrote {'; '.join(repaired)}")
         body, problems = clean_imports(body, scope | set(self.exports), self.allows)
@@ -257,6 +296,7 @@ class SlotFiller:
         problems += unnamed_settings(code, self.settings)
         problems += undocumented_errors(code, op, self.plan.describe or "")
         problems += unknown_body_fields(code, self.plan, op)
+        problems += non_exceptions_caught(code)
         unmet = self._unmet(base, op, body, code)
         if problems or (unmet and not last):
             return problems + unmet
@@ -277,8 +317,13 @@ class SlotFiller:
         unmet = self._copied(base, op, body)
         unmet += commands_not_run(code, named_commands(own))
         unmet += attachment_missing(code, own) if op.method == "get" else []
-        unmet += unused_named_fields(code, op, own, stored_fields(self.plan, op))
+        fields = stored_fields(self.plan, op)
+        unmet += unused_named_fields(code, op, own, fields, flag_fields(self.plan))
+        unmet += unshown_fields(code, op, own, fields)
         unmet += removes_what_it_saved(code)
+        unmet += exit_status_unread(code, "404" in op.responses)
+        unmet += lost_updates(code) + read_changes_data(code, op.method, own)
+        unmet += reversed_order(code, own)
         unmet += refuses_every_file_name(code)
         return unmet + self._unfilled_reads(base, op, code)
 

@@ -110,6 +110,16 @@ def find_flows(
     statements: list[ast.stmt], sources: Iterable[str], *, operation: str = ""
 ) -> list[Finding]:
     """Where request data from `sources` reaches a sink in `statements` (a body)."""
+    return _settled(statements, sources, operation).found()
+
+
+def option_arguments(statements: list[ast.stmt], sources: Iterable[str]) -> set[tuple[int, int]]:
+    """(line, column) of the argument-list elements in `statements` that hold request data
+    a program could take as an option (see `_Flow.options_of`)."""
+    return _settled(statements, sources, "").options
+
+
+def _settled(statements: list[ast.stmt], sources: Iterable[str], operation: str) -> _Flow:
     flow = _Flow(aliases=_aliases(statements), operation=operation)
     start: State = {name: frozenset({(name, "")}) for name in sources}
     for _ in range(4):  # nested functions learn their parameters' taint from call sites
@@ -117,7 +127,7 @@ def find_flows(
         flow.run(statements, dict(start))
         if not flow.changed:
             break
-    return flow.found()
+    return flow
 
 
 def _aliases(statements: list[ast.stmt]) -> dict[str, str]:
@@ -162,6 +172,8 @@ class _Flow:
     argvs: dict[str, list[tuple[str | None, Taint]]] = field(default_factory=dict)
     changed: bool = False
     current: list[_Function] = field(default_factory=list)
+    # (line, column) of argument-list literals' elements that may be taken as an option.
+    options: set[tuple[int, int]] = field(default_factory=set)
 
     # --- statements -------------------------------------------------------------------
 
@@ -248,7 +260,7 @@ class _Flow:
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, state: State) -> None:
         """A nested helper: its body runs with the outer state and its parameters' taint
-        from the calls seen so far (`find_flows` repeats until that settles)."""
+        from the calls seen so far (`_settled` repeats until that settles)."""
         for default in [*node.args.defaults, *node.args.kw_defaults, *node.decorator_list]:
             if default is not None:
                 self.expr(default, state)
@@ -408,6 +420,8 @@ class _Flow:
             return frozenset((label, "shell-safe") for label, _ in every)
         if name in ("safe_join", "io.BytesIO", "io.StringIO", "BytesIO", "StringIO"):
             return frozenset((label, "path-safe") for label, _ in every)
+        if name == "not_option":
+            return frozenset((label, "option-safe") for label, _ in every)
         if (
             isinstance(receiver, ast.Name)
             and receiver.id == "store"
@@ -545,6 +559,7 @@ class _Flow:
         if program_taint:
             self.report(node, "process", program_taint, f"chooses the program {shown} runs", "argv")
             return
+        literal = node.args[argv_at] if argv_at is not None and len(node.args) > argv_at else None
         rest = elements[1:]
         if program and program.rsplit("/", 1)[-1] == "env":  # env [VAR=value] program ...
             while rest and (rest[0][0] or "").find("=") > 0:
@@ -553,6 +568,7 @@ class _Flow:
                 return
             (program, program_taint), rest = rest[0], rest[1:]
         if not program or not sinks.INTERPRETER.match(program.rsplit("/", 1)[-1]):
+            self.options_of(node, program, elements[1:], literal)
             return
         flag, script = _code_position(rest)
         if flag is not None:
@@ -564,6 +580,32 @@ class _Flow:
         elif script[1]:
             what = f"chooses the script or module {program} runs"
             self.report(node, "interpreter", script[1], what, "code")
+        else:  # a fixed script: what follows it are the script's own arguments
+            self.options_of(node, program, elements[1:], literal)
+
+    def options_of(
+        self,
+        node: ast.Call,
+        program: str | None,
+        arguments: list[tuple[str | None, Taint]],
+        literal: ast.expr | None,
+    ) -> None:
+        """Request data among a program's arguments before any `--`: a value such as
+        `--help` or `-s` is read as an option (argument injection, CWE-88). Paths from
+        safe_join are absolute, so they never start with `-`."""
+        nodes: list[ast.expr | None] = [None] * len(arguments)
+        if isinstance(literal, ast.List | ast.Tuple) and len(literal.elts) == len(arguments) + 1:
+            nodes = [None if isinstance(e, ast.Starred) else e for e in literal.elts[1:]]
+        for (text, taint), element in zip(arguments, nodes, strict=True):
+            if text == "--":
+                return
+            risky = frozenset(o for o in taint if o[1] not in ("option-safe", "path-safe"))
+            if not risky:
+                continue
+            what = f"may start with '-' and be taken by {program or 'the program'} as an option"
+            self.report(node, "option", risky, what, "option")
+            if element is not None:
+                self.options.add((element.lineno, element.col_offset))
 
     def _elements(
         self, node: ast.expr | None, state: State

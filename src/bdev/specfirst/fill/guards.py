@@ -18,32 +18,47 @@ import ast
 from bdev.specfirst.fill.nodes import attr, is_store_call, name_node
 
 
-def drop_caller_checks(function: ast.FunctionDef) -> set[str]:
+def drop_caller_checks(function: ast.FunctionDef, *, operator: bool = False) -> set[str]:
     """Remove `if <test of the caller>: raise ...` from a handler given no caller: the
     route let in only the operator's token, so there is no one left to check (and
-    `principal` would be an undefined name)."""
+    `principal` would be an undefined name). For an `operator`-only operation, any test
+    that answers 401 or 403 goes too: whatever it checks (a model checks the target
+    row's role for "operator"), the route has already decided who may call. (Never for
+    a public operation: a login's password check answers 401.)"""
     dropped = False
     for node in ast.walk(function):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list):
                 continue
-            kept = [s for s in block if not _caller_check(s)]
+            kept = [s for s in block if not _caller_check(s, operator)]
             if len(kept) != len(block):
                 setattr(node, field, kept or ([ast.Pass()] if field == "body" else []))
                 dropped = True
     return {"dropped the check of a caller the handler is not given"} if dropped else set()
 
 
-def _caller_check(statement: ast.stmt) -> bool:
-    """`if <test of principal, or of the request's headers>: raise ...`."""
+def _caller_check(statement: ast.stmt, operator: bool) -> bool:
+    """`if <test of principal, or of the request's headers>: raise ...` (for an
+    `operator`-only operation, also any test that answers 401 or 403)."""
     if not isinstance(statement, ast.If) or statement.orelse:
+        return False
+    if not all(isinstance(s, ast.Raise) for s in statement.body):
         return False
     tests_caller = any(
         isinstance(n, ast.Name) and n.id in ("principal", "request")
         for n in ast.walk(statement.test)
     )
-    return tests_caller and all(isinstance(s, ast.Raise) for s in statement.body)
+    return tests_caller or (operator and all(_denies(s) for s in statement.body))
+
+
+def _denies(statement: ast.stmt) -> bool:
+    """`raise ApiError(401 or 403, ...)`."""
+    exc = statement.exc if isinstance(statement, ast.Raise) else None
+    if not (isinstance(exc, ast.Call) and getattr(exc.func, "id", "") == "ApiError" and exc.args):
+        return False
+    status = exc.args[0]
+    return isinstance(status, ast.Constant) and status.value in (401, 403)
 
 
 def existence_tests(function: ast.FunctionDef) -> set[str]:

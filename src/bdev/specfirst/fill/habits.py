@@ -28,6 +28,8 @@ class Inputs:
     body: bool = False
     upload: str | None = None
     principal: bool = False  # the route authenticated the caller
+    operator: bool = False  # the route admitted only the operator's fixed credential
+    int_caller: bool = False  # principal["sub"] is (the text of) a row's integer id
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
     # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
     creates_from: tuple[str, ...] = ()
@@ -39,12 +41,25 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     upload = upload_field(plan, operation_id)
     words = " ".join((op.operation_id, op.path, op.summary, op.description))
     evaluator = bool(EXPRESSION_WORDS.search(words))
-    caller = bool(op.security) and not operator_only(plan, op)
+    operator = bool(op.security) and operator_only(plan, op)
+    caller = bool(op.security) and not operator
     creates_from: tuple[str, ...] = ()
     if op.method == "post" and op.body is not None and op.body.encoding == "json":
         props = merged_properties(plan.document, op.body.schema_)[0]
         creates_from = tuple(n for n in props if n.isidentifier())
-    return Inputs(params, op.body is not None, upload, caller, evaluator, creates_from)
+    keys = plan.resources.get(plan.key_table or "")
+    schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
+    int_caller = (
+        caller
+        and keys is not None
+        and keys.id_type == "integer"
+        and "bearer" not in schemes
+        and not any(plan.session_cookie in alt for alt in op.security)
+    )
+    return Inputs(
+        params, op.body is not None, upload, caller, operator, int_caller, evaluator,
+        creates_from,
+    )  # fmt: skip
 
 
 def upload_field(plan: ServicePlan, operation_id: str) -> str | None:

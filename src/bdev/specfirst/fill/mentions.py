@@ -14,6 +14,7 @@ import ast
 import re
 
 from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.fill.nodes import is_store_call
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.shapes import merged_properties
 
@@ -36,8 +37,22 @@ def stored_fields_of(plan: ServicePlan, op: Operation) -> set[str]:
     return {n for n, s in props.items() if file_kind(plan.document, s) is None}
 
 
+def flag_fields(plan: ServicePlan) -> set[str]:
+    """The boolean fields of the operations' bodies (`private`, `published`, `done`)."""
+    flags: set[str] = set()
+    for op in plan.operations:
+        if op.body is not None and isinstance(op.body.schema_, dict):
+            props = merged_properties(plan.document, op.body.schema_)[0]
+            flags |= {n for n, s in props.items() if isinstance(s, dict) and _is_boolean(s)}
+    return flags
+
+
+def _is_boolean(schema: dict[str, object]) -> bool:
+    return schema.get("type") == "boolean"
+
+
 def unused_named_fields(
-    code: str, op: Operation, sentences: list[str], fields: set[str]
+    code: str, op: Operation, sentences: list[str], fields: set[str], flags: set[str] = frozenset()
 ) -> list[str]:
     """One problem per stored field the sentences name that the body never mentions
     (only for reads: a GET's requirements say what to leave out or match). A sentence
@@ -56,9 +71,15 @@ def unused_named_fields(
     for field in sorted(fields - own - mentioned):
         said = next((s for s in sentences if _names(s, field)), None)
         if said is not None:
+            hint = (
+                f"; {field!r} is true or false: test row.get({field!r}) for each row, as the "
+                "sentence says"
+                if field in flags
+                else ""
+            )
             problems.append(
                 f"the requirements name {field!r}, which the stored rows hold, and this body "
-                f"never uses it: {said!r}"
+                f"never uses it: {said!r}{hint}"
             )
     return problems
 
@@ -86,3 +107,77 @@ def _mentions(code: str) -> set[str] | None:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.add(node.value)
     return found
+
+
+_SHOWS = re.compile(r"\b(show\w*|display\w*|contain\w*|includ\w*|with)\b", re.I)
+
+
+def unshown_fields(code: str, op: Operation, sentences: list[str], fields: set[str]) -> list[str]:
+    """A page (an HTML or text response) whose requirements say it shows a parameter or
+    a stored field ("an HTML page showing the username and the bio") that never reaches
+    what the body returns."""
+    ok = op.success
+    if (
+        op.method != "get"
+        or ok is None
+        or not (ok.text or (ok.media_type or "").startswith("text/"))
+    ):
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    returned = _returned_names(tree)
+    candidates = fields | {p.py_name for p in op.params}
+    problems = []
+    for sentence in sentences:
+        verb = _SHOWS.search(sentence)
+        if verb is None:
+            continue
+        shown = sentence[verb.end() :]
+        for field in sorted(candidates):
+            if _names(shown, field) and field not in returned:
+                problems.append(
+                    f"the requirements say the page shows {field!r} ({sentence.strip()!r}), "
+                    f"and {field!r} never reaches what this body returns"
+                )
+    return list(dict.fromkeys(problems))
+
+
+def _returned_names(tree: ast.Module) -> set[str]:
+    """Names and string keys in the returned values, and in what those names were
+    assigned from (followed until nothing new comes in)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is not None:
+            found |= _names_in(node.value)
+    assigns = [
+        (target.id, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value is not None
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    ]
+    while True:
+        more = set().union(*(_names_in(value) for name, value in assigns if name in found))
+        if more <= found:
+            return found
+        found |= more
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    """Names, attributes and strings in `node`, except a store call's arguments: the key
+    a row is looked up by (`store.find("users", "username", username)`) is not shown by
+    showing the row."""
+    if isinstance(node, ast.Call) and is_store_call(node, getattr(node.func, "attr", "")):
+        return {"store"}
+    out: set[str] = set()
+    if isinstance(node, ast.Name):
+        out.add(node.id)
+    elif isinstance(node, ast.Attribute):
+        out.add(node.attr)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        out.add(node.value)
+    for child in ast.iter_child_nodes(node):
+        out |= _names_in(child)
+    return out

@@ -44,19 +44,30 @@ def messages_for(
     previous: str | None = None,
     evidence: str | None = None,
     written: list[str] | None = None,
+    folder: str | None = None,
+    samples: list[str] | None = None,
 ) -> list[Message]:
     """The opening conversation for `op`; with `previous`+`evidence`, a re-fill request.
-    `written`: handlers already written for the same data (see `related_slots`)."""
-    text = user_prompt(plan, op, slot, written=written)
+    `written`: handlers already written for the same data (see `related_slots`);
+    `folder`: the setting of the folder that holds all of the data (no store rows);
+    `samples`: what the commands the requirements name print here (`fill.samples`)."""
+    text = user_prompt(plan, op, slot, written=written, folder=folder, samples=samples)
     if previous and evidence:
         text = render("fill_retry", prompt=text, previous=previous, evidence=evidence)
     return [Message("system", SYSTEM), Message("user", text)]
 
 
 def user_prompt(
-    plan: ServicePlan, op: Operation, slot: Slot, *, written: list[str] | None = None
+    plan: ServicePlan,
+    op: Operation,
+    slot: Slot,
+    *,
+    written: list[str] | None = None,
+    folder: str | None = None,
+    samples: list[str] | None = None,
 ) -> str:
-    """The facts of one operation, laid out by `prompts/fill_user.md.j2`."""
+    """The facts of one operation, laid out by `prompts/fill_user.md.j2`. With a
+    `folder`, the store's helpers are left out: nothing is in it."""
     doc = plan.document
     ok = op.success
     success = None
@@ -70,7 +81,9 @@ def user_prompt(
     ]  # fmt: skip
     return render(
         "fill_user",
-        helpers=slot.helpers,
+        helpers=[h for h in slot.helpers if not (folder and h.startswith("store."))],
+        folder=folder,
+        samples=samples or [],
         method=op.method.upper(),
         path=op.path,
         operation_id=op.operation_id,
@@ -81,6 +94,7 @@ def user_prompt(
         libraries=libraries_allowed(plan.describe or ""),
         principal=_principal(plan, op) if op.security and not operator_only(plan, op) else None,
         key_table=plan.key_table,
+        key_id=_key_id_kind(plan),
         operator=_operator(plan, op),
         success=success,
         errors=[f"{s} {r.description}".strip() for s, r in op.responses.items() if s[0] in "45"],
@@ -191,6 +205,12 @@ def _operator(plan: ServicePlan, op: Operation) -> str | None:
         f"{plan.security_schemes[n].param_name} equal to os.environ[{static[n]!r}]"
         for n in sorted(names)
     )
+
+
+def _key_id_kind(plan: ServicePlan) -> str:
+    """How the handler sees a key owner's id: the repairs make an integer id an int."""
+    keys = plan.resources.get(plan.key_table or "")
+    return "an int" if keys is not None and keys.id_type == "integer" else "a str"
 
 
 def _principal(plan: ServicePlan, op: Operation) -> str:

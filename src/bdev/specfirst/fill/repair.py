@@ -24,6 +24,8 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     return ApiError(404, "x") / return HTTPException(404)  ->  raise ApiError(404, ...)
     return jsonify(error="x"), 404 / Response("x", status=404)  ->  raise ApiError(404, "x")
     escape(text) (flask, markupsafe)                  ->  html.escape(text)
+    run_command(...).stdout.decode()                  ->  run_command(...).stdout
+    Reply(page, content_type="text/html")             ->  Reply(page)
     app.config["UPLOAD_DIR"]                          ->  os.environ["UPLOAD_DIR"]
     store.get(table, username=name)                   ->  store.find(table, "username", name)
     secure_filename(name)                             ->  Path(name).name
@@ -60,6 +62,7 @@ from bdev.specfirst.fill.nodes import (
 from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
+    caller_ids_as_int,
     ids_used_as_values,
     rows_keep_the_body,
     submodule_imports,
@@ -72,6 +75,10 @@ _FRAMEWORKS = frozenset(
     {"fastapi", "flask", "werkzeug", "starlette", "flask_login", "flask_jwt_extended"}
 )
 _ERRORS = frozenset({"HTTPException"})
+_OUTPUTS = frozenset({"stdout", "stderr"})
+_DECIDED_BY_ROUTE = frozenset(
+    {"content_type", "media_type", "mimetype", "status", "status_code"}
+)
 _WRAPPERS = frozenset(
     {
         "jsonify", "JSONResponse", "ORJSONResponse", "UJSONResponse", "make_response",
@@ -118,10 +125,12 @@ def repair(
     fixer.notes |= ids_used_as_values(function)
     fixer.notes |= existence_tests(function)
     if inputs and not inputs.principal:
-        fixer.notes |= drop_caller_checks(function)
+        fixer.notes |= drop_caller_checks(function, operator=inputs.operator)
     fixer.notes |= ResponseSettings.apply(function)
     fixer.notes |= PdfOutput.apply(function)
     fixer.notes |= submodule_imports(function)
+    if inputs and inputs.int_caller:
+        fixer.notes |= caller_ids_as_int(function)
     if inputs and inputs.creates_from:
         fixer.notes |= rows_keep_the_body(function, inputs.creates_from)
     dropped = _drop_unused_framework_imports(function)
@@ -157,7 +166,20 @@ class _Fixer(ast.NodeTransformer):
             # os.path.join that answers 400 for a part that leaves it (`..`, `/etc`).
             self.notes.add("os.path.join -> safe_join")
             return ast.Call(func=name_node("safe_join"), args=node.args, keywords=[])
+        if name == "Reply" and any(k.arg in _DECIDED_BY_ROUTE for k in node.keywords):
+            # Reply(page, content_type="text/html", status=200): the route answers with the
+            # documented media type and status (an error status was raised as an ApiError
+            # by visit_Return); Reply takes content, headers and cookies.
+            dropped = sorted(k.arg for k in node.keywords if k.arg in _DECIDED_BY_ROUTE)
+            self.notes.add(f"Reply({', '.join(f'{d}=' for d in dropped)}...) -> Reply(...)")
+            node.keywords = [k for k in node.keywords if k.arg not in _DECIDED_BY_ROUTE]
+            return node
         func = node.func
+        output = func.value if isinstance(func, ast.Attribute) else None
+        if name == "decode" and isinstance(output, ast.Attribute) and output.attr in _OUTPUTS:
+            # run_command() (the only way a slot starts a program) answers text already.
+            self.notes.add(f".{output.attr}.decode() -> .{output.attr} (already text)")
+            return output
         on_store = isinstance(func, ast.Attribute) and name_of(func.value) == "store"
         if on_store and func.attr in _HELPERS:  # type: ignore[attr-defined]
             # `store.run_command([...])`: the skeleton's helpers are plain functions.
@@ -175,13 +197,8 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("store.replace(t, id, {fields}) -> store.update(...)")
             node.func.attr = "update"  # type: ignore[attr-defined]
             return node
-        if name == "Reply" and any(k.arg in ("status", "status_code") for k in node.keywords):
-            # Reply takes no status: the route answers with the documented one (an error
-            # status was raised as an ApiError by visit_Return).
-            self.notes.add("Reply(x, status=...) -> Reply(x)")
-            node.keywords = [k for k in node.keywords if k.arg not in ("status", "status_code")]
-            return node
-        if name == "escape" and len(node.args) == 1 and not node.keywords:
+        plain_escape = dotted(node.func) != "html.escape"
+        if name == "escape" and plain_escape and len(node.args) == 1 and not node.keywords:
             # flask's and markupsafe's escape: the standard library's does the same here.
             self.notes.add("escape(x) -> html.escape(x)")
             return call(attr(name_node("html"), "escape"), node.args[0])

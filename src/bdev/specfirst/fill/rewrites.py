@@ -387,3 +387,51 @@ def _contains(field: str, text: ast.expr, folded: bool) -> ast.expr:
     if folded:
         needle, hay = call(attr(needle, "lower")), call(attr(hay, "lower"))
     return ast.Compare(left=needle, ops=[ast.In()], comparators=[hay])
+
+
+def caller_ids_as_int(function: ast.FunctionDef) -> set[str]:
+    """`principal["sub"]` -> `int(principal["sub"])` where the caller is a row with an
+    integer id (an issued API key's owner): the principal carries it as text, and a
+    response's `"id": principal["sub"]` fails the integer the document promises."""
+    notes: set[str] = set()
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            if isinstance(node.func, ast.Name) and node.func.id in ("int", "str"):
+                return node  # already converted (or wanted as text)
+            self.generic_visit(node)
+            if _is_sub(node):
+                notes.add("principal['sub'] -> int(principal['sub'])")
+                return ast.Call(ast.Name("int", ast.Load()), [node], [])
+            return node
+
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            if _is_sub(node) and isinstance(node.ctx, ast.Load):
+                notes.add("principal['sub'] -> int(principal['sub'])")
+                return ast.Call(ast.Name("int", ast.Load()), [node], [])
+            return node
+
+    _Rewrite().visit(function)
+    return notes
+
+
+def _is_sub(node: ast.expr) -> bool:
+    """`principal["sub"]` or `principal.get("sub")`."""
+    if isinstance(node, ast.Subscript):
+        target, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        target, key = node.func.value, node.args[0]
+    else:
+        return False
+    return (
+        isinstance(target, ast.Name)
+        and target.id == "principal"
+        and isinstance(key, ast.Constant)
+        and key.value == "sub"
+    )

@@ -94,7 +94,7 @@ PATH_CALLS = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
     "shutil.rmtree", "shutil.unpack_archive", "shutil.make_archive", "glob.glob",
     "FileResponse", "fastapi.responses.FileResponse", "starlette.responses.FileResponse",
-    "send_file", "flask.send_file",
+    "send_file", "flask.send_file", "PIL.Image.open", "Image.open",
 }  # fmt: skip
 # pathlib methods that read, write or list the path they are called on (not replace():
 # str has one too).
@@ -142,4 +142,8 @@ ADVICE = {
     "tpl": "keep the template a constant and pass the values in when rendering it",
     "format": "format a constant string and pass the values as arguments",
     "deserialise": "it can run code from the data; use json.loads() or yaml.safe_load()",
+    "option": (
+        "pass it as not_option(value) (an ApiError 400 when it starts with '-'), or put '--'"
+        " before it in the list"
+    ),
 }

@@ -1,0 +1,89 @@
+"""`except X:` where X is no exception class: the clause itself fails.
+
+A small model writes `except CompletedProcess as e:` to handle a program that failed, as
+if the result were raised. Python checks an except clause's class only when something is
+raised in the `try`, and then fails with a TypeError, so the body passes every test that
+raises nothing. Names are resolved only through builtins and modules this process has
+already imported (never importing one: some stdlib modules act on import).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from typing import Any
+
+
+def non_exceptions_caught(code: str) -> list[str]:
+    """One problem per except clause naming something that is not an exception class."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    imported = _imported_names(tree)
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ExceptHandler) or node.type is None:
+            continue
+        caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        for expr in caught:
+            found = _resolve(expr, imported)
+            if found is not None and not (
+                isinstance(found, type) and issubclass(found, BaseException)
+            ):
+                problems.append(
+                    f"line {node.lineno}: {ast.unparse(expr)} is not an exception, so "
+                    "`except` cannot catch it (it fails with a TypeError when anything is "
+                    "raised); run_command() raises nothing when a program fails: read its "
+                    ".returncode instead"
+                    if _is_process_result(found)
+                    else f"line {node.lineno}: {ast.unparse(expr)} is not an exception, so "
+                    "`except` cannot catch it; name an exception class"
+                )
+    return problems
+
+
+def _imported_names(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted name, from the body's imports."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names[a.asname or a.name.split(".")[0]] = (
+                    a.name if a.asname else a.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _resolve(expr: ast.expr, imported: dict[str, str]) -> Any:
+    """The object an except clause names, when it can be known without importing."""
+    dotted = _dotted(expr)
+    if dotted is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    if head in imported:
+        dotted = f"{imported[head]}.{rest}" if rest else imported[head]
+    elif not rest:
+        return getattr(builtins, head, None)
+    module_name, _, attribute = dotted.rpartition(".")
+    module = sys.modules.get(module_name)
+    if module is None or module_name.split(".")[0] not in sys.stdlib_module_names:
+        return None
+    return getattr(module, attribute, None)
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr}" if base else None
+    return None
+
+
+def _is_process_result(found: Any) -> bool:
+    return getattr(found, "__name__", "") == "CompletedProcess"
