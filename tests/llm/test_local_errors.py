@@ -50,8 +50,38 @@ def test_a_reply_stuck_in_a_loop_is_cut_short() -> None:
     model = LocalModel(max_tokens=20000)
     model._stop_ids = set()
     llm = _LoopingLlama()
-    text, n_out, finish = model._generate(llm, [1, 2, 3], None, TurnStats(), 0.0)
+    text, n_out, finish, cap = model._generate(llm, [1, 2, 3], None, TurnStats(), 0.0)
     assert n_out == len(text)  # one token per character here
-    assert finish == "length" and text.startswith("def f():\n")
+    assert finish == "length" and text.startswith("def f():\n") and cap == 20000
     assert text.count("\n") <= LOOP_WINDOW + 2 and llm.generated < 1000  # not 20000 tokens
     assert not looping("\n".join(f"x{i} = {i}" for i in range(40)))  # ordinary code goes on
+
+
+class _ScriptLlama(_LoopingLlama):
+    """One token per character of a given reply, and nothing after it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.generated = 0
+
+
+def test_a_constrained_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    code = "".join(f"x{i} = {i}\n" for i in range(60))  # ~600 characters, no loop
+    write = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "' + code
+    model = LocalModel(max_tokens=100, max_file_tokens=400)
+    model._stop_ids = set()
+    _, n_out, finish, cap = model._generate(
+        _ScriptLlama(write), [1], None, local.TurnStats(), 0.0, rules="root ::= x"
+    )
+    assert (n_out, cap, finish) == (400, 400, "length")  # past 100, stopped at the file cap
+    read = '{"name": "Read", "arguments": {"file_path": "' + "a" * 300
+    _, n_out, _, cap = model._generate(
+        _ScriptLlama(read), [1], None, local.TurnStats(), 0.0, rules="root ::= x"
+    )
+    assert (n_out, cap) == (100, 100)  # any other call keeps the ordinary cap
+    # Unconstrained replies keep the ordinary cap whatever they start with.
+    _, n_out, _, cap = model._generate(_ScriptLlama(write), [1], None, local.TurnStats(), 0.0)
+    assert (n_out, cap) == (100, 100)

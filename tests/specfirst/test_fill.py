@@ -915,11 +915,15 @@ def test_a_read_of_data_kept_only_in_a_folder_is_shown_the_folder_not_the_store(
     )
     upload = SlotFiller(plan, out, Recording([f"```python\n{save}\n```"]))
     assert upload.fill(slots["upload_file"]).status == "implemented"
-    after = Recording([f"```python\n{listing}\n```"])
+    from_store = "rows = store.list('files')\nreturn sorted(rows, key=lambda r: r['name'])"
+    after = Recording([f"```python\n{from_store}\n```"])
     assert SlotFiller(plan, out, after).fill(slots["list_files"]).status == "implemented"
     prompt = after.seen[0][-1].content
     assert 'Data: the other handlers save it as files in os.environ["UPLOAD_DIR"]' in prompt
     assert "store." not in prompt.split("Operation:")[0]  # the store's helpers are left out
+    # Listed anyway, the store becomes the folder's files (the store holds nothing).
+    written = (out / "app" / "handlers.py").read_text()
+    assert "sorted(Path(os.environ['UPLOAD_DIR']).iterdir()) if p.is_file()" in written
 
 
 @pytest.mark.parametrize(
@@ -1030,3 +1034,16 @@ def test_a_page_must_show_what_its_requirements_say_it_shows(tmp_path: Path) -> 
     assert unshown_fields(both, op, said, {"bio"}) == []
     from_row = lookup + "return html.escape(user['username']) + html.escape(bio)"
     assert unshown_fields(from_row, op, said, {"bio"}) == []
+
+
+def test_library_calls_are_named_by_the_requirements_words_and_the_allowed_packages() -> None:
+    from bdev.specfirst.fill.idioms import idioms_for
+
+    zipped = ["POST /archives takes a zip and answers its entries in order."]
+    (zip_fact,) = idioms_for(zipped, allowed=set())  # the standard library is always there
+    assert ".namelist() gives the member names in order" in zip_fact
+    images = ["GET /images/{id}/thumbnail returns a PNG thumbnail, never enlarged."]
+    assert idioms_for(images, allowed={"flask"}) == []  # Pillow not allowed: not named
+    (image_fact,) = idioms_for(images, allowed={"PIL"})
+    assert "img.thumbnail((w, h))" in image_fact
+    assert idioms_for(["GET /notes lists the notes."], allowed=None) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class LocalModel:
         n_threads: int | None = None,
         name: str | None = None,
         max_tokens: int = 1024,
+        max_file_tokens: int = 2048,
         temperature: float = 0.2,
         top_p: float = 0.95,
         min_p: float = 0.05,
@@ -85,6 +87,9 @@ class LocalModel:
         # llama-cpp-python defaults to half the cores; bdev owns the machine while it runs.
         self.n_threads = n_threads or os.cpu_count() or 1
         self.max_tokens = max_tokens
+        # A constrained call that writes a file may run to this cap instead: cut at the
+        # ordinary one, a whole app.py is a malformed call the grammar cannot prevent.
+        self.max_file_tokens = max(max_file_tokens, max_tokens)
         self.temperature = temperature
         self.top_p = top_p
         self.min_p = min_p
@@ -190,7 +195,7 @@ class LocalModel:
             cached = 0
 
         rules = grammar.gbnf(tools[:-1]) if constrained else None
-        text, n_out, finish = self._generate(llm, prompt, on_text, stats, started, rules)
+        text, n_out, finish, cap = self._generate(llm, prompt, on_text, stats, started, rules)
         self.last_stats = stats
         self._turns += 1
         usage = Usage(input_tokens=len(prompt), output_tokens=n_out, cached_tokens=cached)
@@ -198,7 +203,7 @@ class LocalModel:
             usage=usage,
             finish_reason=finish,
             model=self.name,
-            max_output_tokens=self.max_tokens,
+            max_output_tokens=cap,
         )
         if constrained:
             return self._read_action(text, response)
@@ -281,8 +286,10 @@ class LocalModel:
         stats: TurnStats,
         started: float,
         rules: str | None = None,
-    ) -> tuple[str, int, str]:
+    ) -> tuple[str, int, str, int]:
+        """(text, tokens out, finish reason, the cap that applied)."""
         budget = min(self.max_tokens, self.n_ctx - len(prompt))
+        cap = self.max_tokens
         llm.set_seed(self.seed)  # same conversation, same answer
         # Tokens can end in the middle of a UTF-8 character; decode incrementally.
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -314,6 +321,10 @@ class LocalModel:
                 if "\n" in piece and looping("".join(pieces[-400:])):
                     finish = "length"  # cut short, as at the cap: what came before stays
                     break
+            at_cap = n_out >= budget and rules and cap < self.max_file_tokens
+            if at_cap and _WRITES_A_FILE.match("".join(pieces)):
+                cap = self.max_file_tokens
+                budget = min(cap, self.n_ctx - len(prompt))
             if n_out >= budget:
                 break
         tail = decoder.decode(b"", final=True)
@@ -323,9 +334,11 @@ class LocalModel:
                 on_text(tail)
         stats.generation_s = time.perf_counter() - gen_start
         stats.output_tokens = n_out
-        return "".join(pieces), n_out, finish
+        return "".join(pieces), n_out, finish, cap
 
 
+# The start of a constrained call to a tool whose arguments carry a file's text.
+_WRITES_A_FILE = re.compile(r'\s*\{\s*"name"\s*:\s*"(Write|Edit|MultiEdit|NotebookEdit)"')
 LOOP_WINDOW = 16  # lines
 LOOP_DISTINCT = 4
 

@@ -34,7 +34,7 @@ HELPERS = (
     " it failed or found nothing; .stdout: its output as text)",
     "not_option(value) -> value (ApiError 400 when it starts with '-'; wrap request data"
     " passed as a program's argument)",
-    "seconds_up() -> float (since the service started)",
+    "seconds_up() -> int (whole seconds since the service started)",
     "return Reply(content, headers={...}, cookies={...}) to also set headers or cookies",
 )
 

@@ -281,7 +281,8 @@ class SlotFiller:
             body = body_from(extract_code(answer), slot.operation_id, skeleton, route_of(op))
         except CodeError as e:
             return [str(e)]
-        body, repaired = repair(body, inputs=inputs_of(self.plan, slot.operation_id))
+        folder = self._only_in_folder(base, op)
+        body, repaired = repair(body, inputs=inputs_of(self.plan, slot.operation_id), folder=folder)
         body, guarded = guard_options(body, request_sources(slot.signature))
         repaired += guarded
         if repaired:

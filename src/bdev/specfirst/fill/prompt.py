@@ -17,6 +17,7 @@ from bdev.specfirst.codegen.credentials import operator_only, static_schemes
 from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.codegen.slots import Slot
 from bdev.specfirst.constraints import read_constraints
+from bdev.specfirst.fill.idioms import idioms_for
 from bdev.specfirst.plan import Operation, Resource, Response, ServicePlan
 from bdev.specfirst.refs import SCHEMA_PREFIX, deref
 from bdev.specfirst.resources import issued_key_field
@@ -92,6 +93,7 @@ def user_prompt(
         body=_body_sketch(plan, op),
         settings=settings_named(plan.describe or ""),
         libraries=libraries_allowed(plan.describe or ""),
+        idioms=idioms_for(own_sentences(plan.describe or "", op), _imports_allowed(plan)),
         principal=_principal(plan, op) if op.security and not operator_only(plan, op) else None,
         key_table=plan.key_table,
         key_id=_key_id_kind(plan),
@@ -192,6 +194,14 @@ def libraries_allowed(describe: str) -> list[str]:
     packages = read_constraints(describe).packages if describe else None
     names = sorted((packages or frozenset()) - _STACK)
     return [f"{n} (import {_IMPORT_NAMES[n]})" if n in _IMPORT_NAMES else n for n in names]
+
+
+def _imports_allowed(plan: ServicePlan) -> set[str] | None:
+    """The import names of the packages the task allows (None: it names none)."""
+    packages = read_constraints(plan.describe).packages if plan.describe else None
+    if packages is None:
+        return None
+    return {_IMPORT_NAMES.get(n, n) for n in packages}
 
 
 def _operator(plan: ServicePlan, op: Operation) -> str | None:

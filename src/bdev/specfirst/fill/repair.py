@@ -17,6 +17,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
                                                            headers={"Content-Disposition": ...})
     send_from_directory(folder, name)                 ->  safe_join(folder, name).read_bytes()
     os.path.join(folder, name), Path(folder) / name   ->  safe_join(folder, name)
+    store.list(t) where every file is in a folder      ->  the folder's files as {name, size}
     todo_id = store.create(...) / {"id": store.create(...)}  ->  store.create(...)["id"]
     code = store.create(...) used only as a value       ->  store.create(...)["id"]
     store.get(table, id)["field"]                     ->  store.require(table, id)["field"]
@@ -63,6 +64,7 @@ from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
     caller_ids_as_int,
+    folder_listing,
     ids_used_as_values,
     rows_keep_the_body,
     submodule_imports,
@@ -76,9 +78,7 @@ _FRAMEWORKS = frozenset(
 )
 _ERRORS = frozenset({"HTTPException"})
 _OUTPUTS = frozenset({"stdout", "stderr"})
-_DECIDED_BY_ROUTE = frozenset(
-    {"content_type", "media_type", "mimetype", "status", "status_code"}
-)
+_DECIDED_BY_ROUTE = frozenset({"content_type", "media_type", "mimetype", "status", "status_code"})
 _WRAPPERS = frozenset(
     {
         "jsonify", "JSONResponse", "ORJSONResponse", "UJSONResponse", "make_response",
@@ -98,12 +98,16 @@ _PASSWORDS = {"generate_password_hash": "hash_password", "check_password_hash": 
 
 
 def repair(
-    body: list[str], upload: str | None = None, inputs: Inputs | None = None
+    body: list[str],
+    upload: str | None = None,
+    inputs: Inputs | None = None,
+    folder: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """The body with framework idioms rewritten, and one note per kind of rewrite.
     `upload`: the one file field of the handler's multipart body, if it has exactly one
     (`inputs.upload` when `inputs` are given); reads of Flask's `request` become the
-    handler's parameters when `inputs` says which it has."""
+    handler's parameters when `inputs` says which it has. `folder`: the setting of the
+    folder that holds all the service's data (no store rows), for a read's listing."""
     source = "def _slot():\n" + textwrap.indent("\n".join(body), "    ")
     try:
         tree = ast.parse(source)
@@ -129,6 +133,8 @@ def repair(
     fixer.notes |= ResponseSettings.apply(function)
     fixer.notes |= PdfOutput.apply(function)
     fixer.notes |= submodule_imports(function)
+    if folder:
+        fixer.notes |= folder_listing(function, folder)
     if inputs and inputs.int_caller:
         fixer.notes |= caller_ids_as_int(function)
     if inputs and inputs.creates_from:

@@ -435,3 +435,25 @@ def _is_sub(node: ast.expr) -> bool:
         and isinstance(key, ast.Constant)
         and key.value == "sub"
     )
+
+
+def folder_listing(function: ast.FunctionDef, setting: str) -> set[str]:
+    """`store.list(...)` -> the files in `os.environ[setting]` as rows `{"name", "size"}`
+    (sorted by name), where the handlers keep every file there and store no rows: the
+    store is empty, and a small model lists it anyway on every attempt."""
+    notes: set[str] = set()
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if not is_store_call(node, "list"):
+                return node
+            notes.add(f"store.list(...) -> the files in os.environ[{setting!r}]")
+            return ast.parse(
+                "[{'name': p.name, 'size': p.stat().st_size} for p in "
+                f"sorted(Path(os.environ[{setting!r}]).iterdir()) if p.is_file()]",
+                mode="eval",
+            ).body
+
+    _Rewrite().visit(function)
+    return notes
