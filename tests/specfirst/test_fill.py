@@ -841,6 +841,14 @@ def test_on_the_last_attempt_a_requirement_heuristic_no_longer_refuses(tmp_path:
         "    import os\n    os.system('ls ' + name)\n    return {}\n```"
     )
     assert SlotFiller(plan, out, Recording([shell] * 3)).fill(read).status != "implemented"
+    # When the last answer fails a hard check, an earlier one refused by the heuristics
+    # alone is kept instead.
+    said.clear()
+    model = Recording([copied, shell, shell])
+    report = SlotFiller(plan, out, model, progress=said.append).fill(read)
+    assert (report.status, report.attempts) == ("implemented", 3)
+    assert "fill get_visits: kept an earlier answer" in said
+    assert "os.system" not in (out / "app" / "handlers.py").read_text()
 
 
 def test_a_command_run_from_a_named_list_counts_as_run() -> None:

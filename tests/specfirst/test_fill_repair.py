@@ -593,3 +593,33 @@ def test_a_reply_leaves_media_type_and_status_to_the_route() -> None:
     lines, notes = repair(written)
     assert lines[1] == "return Reply(page, headers={'X-A': '1'})"
     assert notes == ["Reply(content_type=, status=...) -> Reply(...)"]
+
+
+def test_an_increment_without_its_field_counts_the_answer_s_one_integer() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "store.increment('pages', name, by=1)",
+        "return {'page': name, 'visits': store.get('pages', name).get('visits', 0)}",
+    ]
+    lines, notes = repair(written, inputs=Inputs(counter="visits"))
+    assert lines[0] == "store.increment('pages', name, 'visits', by=1)"
+    assert notes == ["store.increment(t, key) -> store.increment(t, key, 'visits')"]
+    assert repair(written, inputs=Inputs())[0] == written  # no single count: left to the checks
+
+
+def test_the_counter_is_the_one_integer_the_operation_answers(tmp_path) -> None:
+    from bdev.specfirst.build import build_plan
+    from bdev.specfirst.fill.repair import inputs_of
+    from bdev.specfirst.loader import load_spec
+
+    spec = tmp_path / "c.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: C, version: '1'}\npaths:\n  /pages/{name}/visits:\n"
+        "    post:\n      operationId: visit\n      parameters:\n        - {name: name, in: "
+        "path, required: true, schema: {type: string}}\n      responses:\n        '200':\n"
+        "          description: ok\n          content:\n            application/json:\n"
+        "              schema: {type: object, properties: {page: {type: string}, id: {type: "
+        "integer}, visits: {type: integer}}}\n"
+    )
+    assert inputs_of(build_plan(load_spec(spec), "c.yaml"), "visit").counter == "visits"

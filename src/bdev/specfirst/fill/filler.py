@@ -125,6 +125,7 @@ class SlotFiller:
         # Every variable the task names (settings, the database, secrets) may be read.
         self.settings = frozenset(v.name for v in read_constraints(plan.describe or "").env)
         self._samples: dict[str, list[str]] = {}  # what each operation's commands print
+        self._only_heuristics = False  # the last `_try` was refused by `_unmet` alone
 
     def fill(
         self, slot: Slot, *, evidence: str | None = None, report: SlotReport | None = None
@@ -151,6 +152,7 @@ class SlotFiller:
         # instead of a page of imports (which it can repeat to the token cap) or a
         # whole app around it.
         start = f"```python\n{slot.signature.strip()}\n" if opens_reply(self.model) else ""
+        heuristic: str | None = None
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             asked = [*messages, Message("assistant", start)] if start else messages
@@ -165,6 +167,13 @@ class SlotFiller:
             text = start + (indent_first_line(answer.content) if start else answer.content)
             last = attempt == self.max_retries + 1
             problems = self._try(slot, path, base, text, last=last)
+            if problems and self._only_heuristics:
+                heuristic = text  # refused by the heuristics alone: kept as a fallback
+            elif problems and last and heuristic is not None:
+                # The last answer fails a check that always refuses; an earlier one only
+                # missed what the heuristics look for, and still beats a 501.
+                self.progress(f"fill {slot.operation_id}: kept an earlier answer")
+                text, problems = heuristic, self._try(slot, path, base, heuristic, last=True)
             if not problems and previous is not None and _same_code(path, slot, previous):
                 # Sampled alike, a re-fill can give back the very body that failed: that
                 # is no fix, so it goes back, and the next attempt samples warmer.
@@ -274,6 +283,7 @@ class SlotFiller:
         On the `last` attempt the checks of the task's requirements (`_unmet`) no longer
         refuse: they are heuristics, and a body that misses one still beats a 501; what
         they found goes to the progress line."""
+        self._only_heuristics = False
         op = self.plan.operation(slot.operation_id)
         try:
             scope = module_scope(base)
@@ -299,6 +309,7 @@ class SlotFiller:
         problems += unknown_body_fields(code, self.plan, op)
         problems += non_exceptions_caught(code)
         unmet = self._unmet(base, op, body, code)
+        self._only_heuristics = bool(unmet) and not problems
         if problems or (unmet and not last):
             return problems + unmet
         if unmet:

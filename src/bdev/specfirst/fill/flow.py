@@ -21,7 +21,8 @@ branches join by union and loops run until nothing changes. Calls pass taint fro
 arguments and receiver to their result, except sanitisers (`int`, `len`, comparisons...),
 the store's reads and calls whose result is chosen from a clean container
 (`ALLOWED.get(name)`). `shlex.quote` clears taint for shell strings only, `safe_join` for
-file paths only. Nested functions get their parameters' taint from their call sites.
+file paths only, `not_option` for a program's arguments only (`fill.arguments` wraps
+them). Nested functions get their parameters' taint from their call sites.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from dataclasses import dataclass, field
 from bdev.specfirst.fill import sinks
 
 # A taint is the set of (label, how) it came from; `how` is "" or the one kind of sink a
-# sanitiser made it safe for: "shell-safe" (shlex.quote) or "path-safe" (safe_join, or an
-# in-memory file that is no path at all).
+# sanitiser made it safe for: "shell-safe" (shlex.quote), "path-safe" (safe_join, or an
+# in-memory file that is no path at all) or "option-safe" (not_option).
 Origin = tuple[str, str]
 Taint = frozenset[Origin]
 State = dict[str, Taint]

@@ -15,7 +15,7 @@ from bdev.specfirst.codegen.credentials import operator_only
 from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.fill.nodes import attr, call, dotted, name_node, name_of, subscript
 from bdev.specfirst.fill.sinks import EXPRESSION_WORDS
-from bdev.specfirst.plan import ServicePlan
+from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.shapes import merged_properties
 
 
@@ -30,6 +30,9 @@ class Inputs:
     principal: bool = False  # the route authenticated the caller
     operator: bool = False  # the route admitted only the operator's fixed credential
     int_caller: bool = False  # principal["sub"] is (the text of) a row's integer id
+    # The one integer field of the success response besides an id: what a
+    # `store.increment(...)` without a field counts.
+    counter: str | None = None
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
     # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
     creates_from: tuple[str, ...] = ()
@@ -57,9 +60,21 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
         and not any(plan.session_cookie in alt for alt in op.security)
     )
     return Inputs(
-        params, op.body is not None, upload, caller, operator, int_caller, evaluator,
-        creates_from,
+        params, op.body is not None, upload, caller, operator, int_caller, _counter(plan, op),
+        evaluator, creates_from,
     )  # fmt: skip
+
+
+def _counter(plan: ServicePlan, op: Operation) -> str | None:
+    ok = op.success
+    if ok is None or not isinstance(ok.schema_, dict):
+        return None
+    props = merged_properties(plan.document, ok.schema_)[0]
+    counts = [
+        n for n, s in props.items()
+        if isinstance(s, dict) and s.get("type") == "integer" and n != "id"
+    ]  # fmt: skip
+    return counts[0] if len(counts) == 1 else None
 
 
 def upload_field(plan: ServicePlan, operation_id: str) -> str | None:

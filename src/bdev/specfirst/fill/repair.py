@@ -135,6 +135,8 @@ def repair(
     fixer.notes |= submodule_imports(function)
     if folder:
         fixer.notes |= folder_listing(function, folder)
+    if inputs and inputs.counter:
+        fixer.notes |= _counted_field(function, inputs.counter)
     if inputs and inputs.int_caller:
         fixer.notes |= caller_ids_as_int(function)
     if inputs and inputs.creates_from:
@@ -390,6 +392,21 @@ class _Fixer(ast.NodeTransformer):
             self.notes.add("abort(status) -> raise ApiError(status, ...)")
             return ast.Raise(exc=_api_error(call, "code", "description"), cause=None)
         return node
+
+
+def _counted_field(function: ast.FunctionDef, counter: str) -> set[str]:
+    """`store.increment(t, key)` / `(t, key, by=1)` without the field counts the one
+    integer field the operation answers (`visits` of `{"page", "visits"}`)."""
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        if not is_store_call(node, "increment"):
+            continue
+        assert isinstance(node, ast.Call)
+        given = len(node.args) >= 3 or any(k.arg == "field" for k in node.keywords)
+        if len(node.args) == 2 and not given:
+            node.args.append(ast.Constant(counter))
+            notes.add(f"store.increment(t, key) -> store.increment(t, key, {counter!r})")
+    return notes
 
 
 def _names_an_id(name: str) -> bool:
