@@ -623,3 +623,17 @@ def test_the_counter_is_the_one_integer_the_operation_answers(tmp_path) -> None:
         "integer}, visits: {type: integer}}}\n"
     )
     assert inputs_of(build_plan(load_spec(spec), "c.yaml"), "visit").counter == "visits"
+
+
+def test_a_file_response_returns_the_bytes_not_a_dict_of_them() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "buffer = io.BytesIO()",
+        "img.save(buffer, format='PNG')",
+        "return {'id': id, 'width': width, 'thumbnail': buffer.getvalue()}",
+    ]
+    lines, notes = repair(written, inputs=Inputs(file_reply=True))
+    assert lines[2] == "return buffer.getvalue()"
+    assert notes == ["return {..., 'file': data} -> return data (the response is the file)"]
+    assert repair(written, inputs=Inputs())[0] == written  # a JSON answer keeps its dict

@@ -33,6 +33,7 @@ class Inputs:
     # The one integer field of the success response besides an id: what a
     # `store.increment(...)` without a field counts.
     counter: str | None = None
+    file_reply: bool = False  # the success response is a file (an image, a PDF), not JSON
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
     # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
     creates_from: tuple[str, ...] = ()
@@ -59,9 +60,12 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
         and "bearer" not in schemes
         and not any(plan.session_cookie in alt for alt in op.security)
     )
+    ok = op.success
+    media = (ok.media_type or "") if ok is not None else ""
+    file_reply = bool(media) and not media.startswith("text/") and "json" not in media
     return Inputs(
         params, op.body is not None, upload, caller, operator, int_caller, _counter(plan, op),
-        evaluator, creates_from,
+        file_reply, evaluator, creates_from,
     )  # fmt: skip
 
 

@@ -63,6 +63,7 @@ from bdev.specfirst.fill.nodes import (
 from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
+    bytes_not_wrapped,
     caller_ids_as_int,
     folder_listing,
     ids_used_as_values,
@@ -135,6 +136,8 @@ def repair(
     fixer.notes |= submodule_imports(function)
     if folder:
         fixer.notes |= folder_listing(function, folder)
+    if inputs and inputs.file_reply:
+        fixer.notes |= bytes_not_wrapped(function)
     if inputs and inputs.counter:
         fixer.notes |= _counted_field(function, inputs.counter)
     if inputs and inputs.int_caller:

@@ -457,3 +457,26 @@ def folder_listing(function: ast.FunctionDef, setting: str) -> set[str]:
 
     _Rewrite().visit(function)
     return notes
+
+
+# Calls whose result is a file's bytes.
+_BYTES_CALLS = frozenset({"getvalue", "read", "tobytes", "read_bytes", "output"})
+
+
+def bytes_not_wrapped(function: ast.FunctionDef) -> set[str]:
+    """`return {"id": id, "thumbnail": buffer.getvalue()}` -> `return buffer.getvalue()`,
+    for an operation whose success is a file (an image, a PDF): the route sends the bytes
+    with the documented media type, and a dict of them is a 500."""
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Return) and isinstance(node.value, ast.Dict)):
+            continue
+        found = [
+            v for v in node.value.values
+            if (isinstance(v, ast.Call) and name_of(v.func) in _BYTES_CALLS)
+            or (isinstance(v, ast.Call) and name_of(v.func) == "bytes")
+        ]  # fmt: skip
+        if len(found) == 1:
+            node.value = found[0]
+            notes.add("return {..., 'file': data} -> return data (the response is the file)")
+    return notes
