@@ -425,6 +425,7 @@ def test_a_body_reads_like_the_dict_it_arrived_as(make_service, framework: str) 
     assert again.name == "pen" and dict(body)["name"] == "pen"
     with pytest.raises(KeyError):
         body["nothing"]
+    assert "name" in body and "nothing" not in body and 3 not in body
 
 
 def _model_with_a_name() -> Any:

@@ -152,7 +152,7 @@ class SlotFiller:
         # instead of a page of imports (which it can repeat to the token cap) or a
         # whole app around it.
         start = f"```python\n{slot.signature.strip()}\n" if opens_reply(self.model) else ""
-        heuristic: str | None = None
+        heuristic: tuple[int, str] | None = None  # (problems, answer)
         for attempt in range(1, self.max_retries + 2):
             report.attempts += 1
             asked = [*messages, Message("assistant", start)] if start else messages
@@ -168,12 +168,15 @@ class SlotFiller:
             last = attempt == self.max_retries + 1
             problems = self._try(slot, path, base, text, last=last)
             if problems and self._only_heuristics:
-                heuristic = text  # refused by the heuristics alone: kept as a fallback
+                # Refused by the heuristics alone: the one that missed least is a fallback.
+                if heuristic is None or len(problems) < heuristic[0]:
+                    heuristic = (len(problems), text)
             elif problems and last and heuristic is not None:
                 # The last answer fails a check that always refuses; an earlier one only
                 # missed what the heuristics look for, and still beats a 501.
                 self.progress(f"fill {slot.operation_id}: kept an earlier answer")
-                text, problems = heuristic, self._try(slot, path, base, heuristic, last=True)
+                text = heuristic[1]
+                problems = self._try(slot, path, base, text, last=True)
             if not problems and previous is not None and _same_code(path, slot, previous):
                 # Sampled alike, a re-fill can give back the very body that failed: that
                 # is no fix, so it goes back, and the next attempt samples warmer.
@@ -309,15 +312,19 @@ class SlotFiller:
         problems += unknown_body_fields(code, self.plan, op)
         problems += non_exceptions_caught(code)
         unmet = self._unmet(base, op, body, code)
-        self._only_heuristics = bool(unmet) and not problems
-        if problems or (unmet and not last):
+        if problems:
             return problems + unmet
-        if unmet:
+        if unmet and last:
             self.progress(f"fill {slot.operation_id}: kept despite: {'; '.join(unmet)[:300]}")
         problems = self._splice_and_lint(slot, path, base, body)
         if not problems and self.check_import:
             failed = import_problem(self.out, self.module)
             problems = [f"importing the module failed: {failed}"] if failed else []
+        if unmet and not last:
+            # Refused on the heuristics; whether it is otherwise sound decides whether it
+            # may stand in for a last answer that is not (see `fill`).
+            self._only_heuristics = not problems
+            problems = unmet + problems
         if problems:
             write_text_atomic(path, base)
         return problems
