@@ -637,3 +637,14 @@ def test_a_file_response_returns_the_bytes_not_a_dict_of_them() -> None:
     assert lines[2] == "return buffer.getvalue()"
     assert notes == ["return {..., 'file': data} -> return data (the response is the file)"]
     assert repair(written, inputs=Inputs())[0] == written  # a JSON answer keeps its dict
+
+
+def test_a_page_escapes_its_values_not_its_own_tags() -> None:
+    written = ["return html.escape(f\"<h1>{user['username']}</h1><p>{bio}</p>\")"]
+    lines, notes = repair(written)
+    assert lines == [
+        "return f\"<h1>{html.escape(str(user['username']))}</h1><p>{html.escape(str(bio))}</p>\""
+    ]
+    assert notes == ["html.escape(f'<p>{x}</p>') -> f'<p>{html.escape(str(x))}</p>'"]
+    plain = ["return html.escape(f'{bio} and more')"]  # no tags: a value, escaped as it is
+    assert repair(plain)[0] == plain

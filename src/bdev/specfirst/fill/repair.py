@@ -65,6 +65,7 @@ from bdev.specfirst.fill.rewrites import (
     ResponseSettings,
     bytes_not_wrapped,
     caller_ids_as_int,
+    escaped_values,
     folder_listing,
     ids_used_as_values,
     rows_keep_the_body,
@@ -132,6 +133,7 @@ def repair(
     if inputs and not inputs.principal:
         fixer.notes |= drop_caller_checks(function, operator=inputs.operator)
     fixer.notes |= ResponseSettings.apply(function)
+    fixer.notes |= escaped_values(function)
     fixer.notes |= PdfOutput.apply(function)
     fixer.notes |= submodule_imports(function)
     if folder:

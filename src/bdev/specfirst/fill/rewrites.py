@@ -12,6 +12,7 @@ import re
 from bdev.specfirst.fill.nodes import (
     attr,
     call,
+    dotted,
     is_store_call,
     name_node,
     name_of,
@@ -479,4 +480,35 @@ def bytes_not_wrapped(function: ast.FunctionDef) -> set[str]:
         if len(found) == 1:
             node.value = found[0]
             notes.add("return {..., 'file': data} -> return data (the response is the file)")
+    return notes
+
+
+def escaped_values(function: ast.FunctionDef) -> set[str]:
+    """`html.escape(f"<h1>{name}</h1>")` -> `f"<h1>{html.escape(str(name))}</h1>"`: the
+    page's own tags escaped showed as text; the values are what must be escaped."""
+    notes: set[str] = set()
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            page = node.args[0] if len(node.args) == 1 and not node.keywords else None
+            if dotted(node.func) != "html.escape" or not isinstance(page, ast.JoinedStr):
+                return node
+            tags = any(
+                isinstance(part, ast.Constant) and "<" in str(part.value) for part in page.values
+            )
+            if not tags:
+                return node
+            for part in page.values:
+                if isinstance(part, ast.FormattedValue):
+                    text = ast.Call(ast.Name("str", ast.Load()), [part.value], [])
+                    part.value = ast.Call(
+                        ast.Attribute(ast.Name("html", ast.Load()), "escape", ast.Load()),
+                        [text],
+                        [],
+                    )
+            notes.add("html.escape(f'<p>{x}</p>') -> f'<p>{html.escape(str(x))}</p>'")
+            return page
+
+    _Rewrite().visit(function)
     return notes
