@@ -892,6 +892,8 @@ def test_a_get_by_a_field_the_rows_hold_is_sent_to_find() -> None:
             "line 4: subprocess.run is not an exception, so `except` cannot catch it; name",
         ),
         ("try:\n    x = 1\nexcept len:\n    pass", "line 3: len is not an exception"),
+        # The body's own import taken out (it is added back after the checks).
+        ("try:\n    x = 1\nexcept CompletedProcess:\n    pass", "line 3: CompletedProcess is"),
         # Exceptions, and names that cannot be known without importing, pass.
         ("import subprocess\ntry:\n    x = 1\nexcept subprocess.TimeoutExpired:\n    pass", None),
         ("try:\n    x = 1\nexcept (KeyError, ApiError, zipfile.BadZipFile):\n    pass", None),

@@ -3,8 +3,9 @@
 A small model writes `except CompletedProcess as e:` to handle a program that failed, as
 if the result were raised. Python checks an except clause's class only when something is
 raised in the `try`, and then fails with a TypeError, so the body passes every test that
-raises nothing. Names are resolved only through builtins and modules this process has
-already imported (never importing one: some stdlib modules act on import).
+raises nothing. Names are resolved only through builtins and standard-library modules
+this process has already imported (never importing one: some act on import); a bare
+name not imported by the body is the one class of that name among them, if only one.
 """
 
 from __future__ import annotations
@@ -68,12 +69,24 @@ def _resolve(expr: ast.expr, imported: dict[str, str]) -> Any:
     if head in imported:
         dotted = f"{imported[head]}.{rest}" if rest else imported[head]
     elif not rest:
-        return getattr(builtins, head, None)
+        return getattr(builtins, head, None) or _imported_anywhere(head)
     module_name, _, attribute = dotted.rpartition(".")
     module = sys.modules.get(module_name)
     if module is None or module_name.split(".")[0] not in sys.stdlib_module_names:
         return None
     return getattr(module, attribute, None)
+
+
+def _imported_anywhere(name: str) -> Any:
+    """The one class of that name in the standard library's imported modules: the body's
+    own import may have been taken out, to be added back after the checks."""
+    found = {
+        id(value): value
+        for module_name, module in list(sys.modules.items())
+        if module_name.split(".")[0] in sys.stdlib_module_names
+        and isinstance(value := getattr(module, name, None), type)
+    }
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _dotted(expr: ast.expr) -> str | None:
