@@ -983,6 +983,10 @@ def test_a_get_that_writes_is_sent_back_unless_its_requirements_say_it_records()
     counting = ["GET /{code} redirects (302) to the stored URL and counts one visit."]
     assert read_changes_data(writes, "get", counting) == []
     assert read_changes_data(writes, "post", quiet) == []
+    # A sentence about another operation says nothing of this one.
+    other = ["GET /{code} redirects and counts one visit; GET /links/{code}/stats answers it."]
+    assert read_changes_data(writes, "get", other, "/{code}") == []
+    assert read_changes_data(writes, "get", ["GET /{code} counts one visit."], "/links/{code}")
     assert read_changes_data("return store.get('pages', name)", "get", quiet) == []
 
 
@@ -1064,3 +1068,9 @@ def test_library_calls_are_named_by_the_requirements_words_and_the_allowed_packa
     (image_fact,) = idioms_for(images, allowed={"PIL"})
     assert "img.thumbnail((w, h))" in image_fact
     assert idioms_for(["GET /notes lists the notes."], allowed=None) == []
+
+
+def test_a_number_where_increment_takes_a_field_name_is_sent_back() -> None:
+    (problem,) = forbidden("code = store.increment('links', 'code', 1)\nreturn {'code': code}")
+    assert "the third argument is the name of the field to count ('visits'), not 1" in problem
+    assert forbidden("return store.increment('links', code, 'visits', 1)") == []

@@ -337,7 +337,7 @@ def test_inputs_say_when_the_caller_is_a_row_with_an_integer_id() -> None:
     plan = plan_for("members.yaml")
     assert plan.key_table and plan.resources[plan.key_table].id_type == "integer"
     me = inputs_of(plan, "who_am_i")
-    assert me.principal and me.int_caller
+    assert me.principal and me.int_caller and me.caller_table == plan.key_table
 
 
 def test_flask_login_s_caller_is_the_principal() -> None:
@@ -648,3 +648,28 @@ def test_a_page_escapes_its_values_not_its_own_tags() -> None:
     assert notes == ["html.escape(f'<p>{x}</p>') -> f'<p>{html.escape(str(x))}</p>'"]
     plain = ["return html.escape(f'{bio} and more')"]  # no tags: a value, escaped as it is
     assert repair(plain)[0] == plain
+
+
+def test_a_redirect_object_is_its_target() -> None:
+    lines, _ = repair(["row = store.require('links', code)", "return Redirect(row['url'])"])
+    assert lines[1] == "return row['url']"
+
+
+def test_a_key_owner_s_other_fields_are_read_from_its_row() -> None:
+    from bdev.specfirst.fill.repair import Inputs
+
+    written = [
+        "if principal is None:",
+        "    raise ApiError(401, 'no key')",
+        "return {'id': principal['sub'], 'username': principal['username'],"
+        " 'role': principal.get('role', 'member')}",
+    ]
+    inputs = Inputs(principal=True, int_caller=True, caller_table="members")
+    lines, notes = repair(written, inputs=inputs)
+    assert lines[2] == (
+        "return {'id': int(principal['sub']), "
+        "'username': store.require('members', int(principal['sub']))['username'], "
+        "'role': store.require('members', int(principal['sub'])).get('role', 'member')}"
+    )
+    assert "principal['username'] -> the caller's row's 'username'" in notes
+    assert repair(written, inputs=Inputs(principal=True))[0] == written  # claims of a token

@@ -209,6 +209,14 @@ def _store_call(method: str, node: ast.Call) -> str | None:
             if p in given_args or p not in _OPTIONAL_STORE_PARAMS
         )
         return f"store.{method}() needs its {missing[0]}: store.{method}({shown})"
+    field = node.args[2] if method == "increment" and len(node.args) > 2 else None
+    if isinstance(field, ast.Constant) and not isinstance(field.value, str):
+        # `store.increment("links", "code", 1)`: a number where the field's name goes.
+        return (
+            f"store.increment(table, id, field, by=1): the third argument is the name of "
+            f"the field to count ('visits'), not {field.value!r}; a counter is not an id "
+            "generator (store.create gives a new row its id)"
+        )
     return None
 
 

@@ -27,6 +27,15 @@ _CHANGES = re.compile(
 _QUOTED = re.compile(r"`[^`]*`|<[^>]*>|\{[^}]*\}")
 
 
+_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/[^\s?`'\",;:)]*)")
+
+
+def _about(sentence: str, method: str, path: str) -> bool:
+    """Whether a sentence may be about the operation: it names no operation, or this one."""
+    named = _METHOD_PATH.findall(sentence)
+    return not named or not path or (method.upper(), path) in {(m, p) for m, p in named}
+
+
 def lost_updates(code: str) -> list[str]:
     """One problem per stored field that is read, changed in Python and saved back."""
     try:
@@ -99,8 +108,11 @@ def _table(node: ast.expr) -> str | None:
     return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
-def read_changes_data(code: str, method: str, own: list[str]) -> list[str]:
-    """A GET whose body writes to the store when its requirements name no change."""
+def read_changes_data(code: str, method: str, own: list[str], path: str = "") -> list[str]:
+    """A GET whose body writes to the store when its requirements name no change. A
+    sentence about another operation ("GET /{code} ... counts one visit", beside
+    `GET /links/{code}/stats`) says nothing of this one."""
+    own = [s for s in own if _about(s, method, path)]
     if method != "get" or any(_CHANGES.search(_QUOTED.sub(" ", s)) for s in own):
         return []
     try:

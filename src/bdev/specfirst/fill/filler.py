@@ -341,7 +341,7 @@ class SlotFiller:
         unmet += unshown_fields(code, op, own, fields)
         unmet += removes_what_it_saved(code)
         unmet += exit_status_unread(code, "404" in op.responses)
-        unmet += lost_updates(code) + read_changes_data(code, op.method, own)
+        unmet += lost_updates(code) + read_changes_data(code, op.method, own, op.path)
         unmet += reversed_order(code, own)
         unmet += refuses_every_file_name(code)
         return unmet + self._unfilled_reads(base, op, code)

@@ -30,6 +30,7 @@ class Inputs:
     principal: bool = False  # the route authenticated the caller
     operator: bool = False  # the route admitted only the operator's fixed credential
     int_caller: bool = False  # principal["sub"] is (the text of) a row's integer id
+    caller_table: str | None = None  # the table whose row the caller is (an API key's owner)
     # The one integer field of the success response besides an id: what a
     # `store.increment(...)` without a field counts.
     counter: str | None = None
@@ -53,19 +54,20 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
         creates_from = tuple(n for n in props if n.isidentifier())
     keys = plan.resources.get(plan.key_table or "")
     schemes = {plan.security_schemes[n].kind for alt in op.security for n in alt}
-    int_caller = (
+    by_key = (
         caller
         and keys is not None
-        and keys.id_type == "integer"
         and "bearer" not in schemes
         and not any(plan.session_cookie in alt for alt in op.security)
     )
+    int_caller = bool(by_key and keys is not None and keys.id_type == "integer")
     ok = op.success
     media = (ok.media_type or "") if ok is not None else ""
     file_reply = bool(media) and not media.startswith("text/") and "json" not in media
     return Inputs(
-        params, op.body is not None, upload, caller, operator, int_caller, _counter(plan, op),
-        file_reply, evaluator, creates_from,
+        params, op.body is not None, upload, caller, operator, int_caller,
+        plan.key_table if by_key else None, _counter(plan, op), file_reply, evaluator,
+        creates_from,
     )  # fmt: skip
 
 

@@ -64,6 +64,7 @@ from bdev.specfirst.fill.rewrites import (
     PdfOutput,
     ResponseSettings,
     bytes_not_wrapped,
+    caller_fields,
     caller_ids_as_int,
     escaped_values,
     folder_listing,
@@ -87,7 +88,7 @@ _WRAPPERS = frozenset(
         "Response", "HTMLResponse", "PlainTextResponse",
     }
 )  # fmt: skip
-_REDIRECTS = frozenset({"redirect", "RedirectResponse"})
+_REDIRECTS = frozenset({"redirect", "RedirectResponse", "Redirect"})
 _FILE_SENDS = frozenset({"send_file", "FileResponse", "send_from_directory"})
 # The skeleton's helpers, which a model sometimes calls as methods of the store.
 _HELPERS = frozenset(
@@ -142,6 +143,8 @@ def repair(
         fixer.notes |= bytes_not_wrapped(function)
     if inputs and inputs.counter:
         fixer.notes |= _counted_field(function, inputs.counter)
+    if inputs and inputs.caller_table:
+        fixer.notes |= caller_fields(function, inputs.caller_table)
     if inputs and inputs.int_caller:
         fixer.notes |= caller_ids_as_int(function)
     if inputs and inputs.creates_from:

@@ -512,3 +512,48 @@ def escaped_values(function: ast.FunctionDef) -> set[str]:
 
     _Rewrite().visit(function)
     return notes
+
+
+# What the skeleton's principal holds besides the caller's id (see templates/security).
+_PRINCIPAL_KEYS = frozenset({"sub", "api_key_scheme", "static_credential", "auth_scheme"})
+
+
+def caller_fields(function: ast.FunctionDef, table: str) -> set[str]:
+    """`principal["username"]` -> `store.require(table, principal["sub"])["username"]`:
+    the principal of an API key's owner holds only its id; the rest is in its row."""
+    notes: set[str] = set()
+
+    def row() -> ast.Call:
+        sub = subscript(name_node("principal"), "sub")
+        return call(attr(name_node("store"), "require"), ast.Constant(table), sub)
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            key = _principal_key(node.value, node.slice)
+            if key is None or not isinstance(node.ctx, ast.Load):
+                return node
+            notes.add(f"principal[{key!r}] -> the caller's row's {key!r}")
+            return subscript(row(), key)
+
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            func = node.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "get" and node.args):
+                return node
+            key = _principal_key(func.value, node.args[0])
+            if key is None:
+                return node
+            notes.add(f"principal[{key!r}] -> the caller's row's {key!r}")
+            return ast.Call(attr(row(), "get"), node.args, node.keywords)
+
+    _Rewrite().visit(function)
+    return notes
+
+
+def _principal_key(target: ast.expr, key: ast.expr) -> str | None:
+    if not (isinstance(target, ast.Name) and target.id == "principal"):
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return None if key.value in _PRINCIPAL_KEYS else key.value
+    return None
