@@ -673,3 +673,21 @@ def test_a_key_owner_s_other_fields_are_read_from_its_row() -> None:
     )
     assert "principal['username'] -> the caller's row's 'username'" in notes
     assert repair(written, inputs=Inputs(principal=True))[0] == written  # claims of a token
+
+
+def test_rows_a_read_s_words_hide_are_left_out_of_its_listing() -> None:
+    from bdev.specfirst.fill.mentions import visibility
+    from bdev.specfirst.fill.repair import Inputs
+
+    said = ["GET /search returns matching documents.", "Private documents never show up."]
+    assert visibility(said, {"private", "pinned"}) == (("private",), ())
+    assert visibility(["Only published posts are listed."], {"published"}) == ((), ("published",))
+    body = ["rows = store.list('documents')", "return [r for r in rows if q in r['title']]"]
+    lines, notes = repair(body, inputs=Inputs(hidden=("private",)))
+    assert lines[0] == (
+        "rows = [_row for _row in store.list('documents') if not _row.get('private')]"
+    )
+    assert notes == ["store.list(...) -> the rows where not _row.get('private')"]
+    # A body that names the flag itself decides for itself.
+    own = ["rows = store.list('documents')", "return [r for r in rows if not r['private']]"]
+    assert repair(own, inputs=Inputs(hidden=("private",)))[0] == own

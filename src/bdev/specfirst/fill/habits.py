@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from bdev.specfirst.codegen.credentials import operator_only
 from bdev.specfirst.codegen.schemas import file_kind
+from bdev.specfirst.fill.mentions import flag_fields, visibility
 from bdev.specfirst.fill.nodes import attr, call, dotted, name_node, name_of, subscript
+from bdev.specfirst.fill.prompt import own_sentences
 from bdev.specfirst.fill.sinks import EXPRESSION_WORDS
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.shapes import merged_properties
@@ -35,6 +37,9 @@ class Inputs:
     # `store.increment(...)` without a field counts.
     counter: str | None = None
     file_reply: bool = False  # the success response is a file (an image, a PDF), not JSON
+    # Boolean fields whose rows a read never shows / shows alone (its words say so).
+    hidden: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
     # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
     creates_from: tuple[str, ...] = ()
@@ -64,10 +69,14 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     ok = op.success
     media = (ok.media_type or "") if ok is not None else ""
     file_reply = bool(media) and not media.startswith("text/") and "json" not in media
+    hidden: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    if op.method == "get":
+        hidden, required = visibility(own_sentences(plan.describe or "", op), flag_fields(plan))
     return Inputs(
         params, op.body is not None, upload, caller, operator, int_caller,
-        plan.key_table if by_key else None, _counter(plan, op), file_reply, evaluator,
-        creates_from,
+        plan.key_table if by_key else None, _counter(plan, op), file_reply, hidden, required,
+        evaluator, creates_from,
     )  # fmt: skip
 
 

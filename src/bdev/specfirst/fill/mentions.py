@@ -181,3 +181,25 @@ def _names_in(node: ast.AST) -> set[str]:
     for child in ast.iter_child_nodes(node):
         out |= _names_in(child)
     return out
+
+
+_NEGATED = re.compile(r"\b(never|not|no|excluded?|hidden|hides?|without)\b", re.I)
+_ONLY = re.compile(r"\bonly\b", re.I)
+
+
+def visibility(sentences: list[str], flags: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(flags whose rows a read leaves out, flags whose rows alone it shows), from the
+    sentences that name them: "Private documents never show up" hides `private` rows,
+    "only published posts are listed" shows `published` ones alone."""
+    hidden: list[str] = []
+    required: list[str] = []
+    for flag in sorted(flags):
+        for sentence in sentences:
+            if not _names(sentence, flag):
+                continue
+            if _NEGATED.search(sentence):
+                hidden.append(flag)
+            elif _ONLY.search(sentence):
+                required.append(flag)
+            break
+    return tuple(hidden), tuple(required)

@@ -72,6 +72,7 @@ from bdev.specfirst.fill.rewrites import (
     rows_keep_the_body,
     submodule_imports,
     text_search,
+    visible_rows,
 )
 
 __all__ = ["Inputs", "inputs_of", "repair", "upload_field"]  # what callers import from here
@@ -143,6 +144,8 @@ def repair(
         fixer.notes |= bytes_not_wrapped(function)
     if inputs and inputs.counter:
         fixer.notes |= _counted_field(function, inputs.counter)
+    if inputs and (inputs.hidden or inputs.required):
+        fixer.notes |= visible_rows(function, inputs.hidden, inputs.required)
     if inputs and inputs.caller_table:
         fixer.notes |= caller_fields(function, inputs.caller_table)
     if inputs and inputs.int_caller:

@@ -557,3 +557,34 @@ def _principal_key(target: ast.expr, key: ast.expr) -> str | None:
     if isinstance(key, ast.Constant) and isinstance(key.value, str):
         return None if key.value in _PRINCIPAL_KEYS else key.value
     return None
+
+
+def visible_rows(
+    function: ast.FunctionDef, hidden: tuple[str, ...], required: tuple[str, ...]
+) -> set[str]:
+    """`store.list(t)` -> `[r for r in store.list(t) if not r.get("private")]` for the
+    flags the read's requirements hide (and `if r.get("published")` for those they
+    require), when the body never names the flag itself."""
+    named = {n.value for n in ast.walk(function) if isinstance(n, ast.Constant)}
+    named |= {n.attr for n in ast.walk(function) if isinstance(n, ast.Attribute)}
+    hidden = tuple(f for f in hidden if f not in named)
+    required = tuple(f for f in required if f not in named)
+    if not hidden and not required:
+        return set()
+    notes: set[str] = set()
+    tests = [f"not _row.get({f!r})" for f in hidden] + [f"_row.get({f!r})" for f in required]
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if not is_store_call(node, "list"):
+                return node
+            notes.add(f"store.list(...) -> the rows where {' and '.join(tests)}")
+            kept = ast.parse(f"[_row for _row in _rows if {' and '.join(tests)}]", mode="eval")
+            comprehension = kept.body
+            assert isinstance(comprehension, ast.ListComp)
+            comprehension.generators[0].iter = node
+            return comprehension
+
+    _Rewrite().visit(function)
+    return notes
