@@ -691,3 +691,22 @@ def test_rows_a_read_s_words_hide_are_left_out_of_its_listing() -> None:
     # A body that names the flag itself decides for itself.
     own = ["rows = store.list('documents')", "return [r for r in rows if not r['private']]"]
     assert repair(own, inputs=Inputs(hidden=("private",)))[0] == own
+
+
+def test_an_except_of_something_that_is_no_exception_is_dropped() -> None:
+    written = [
+        "from subprocess import CompletedProcess",
+        "try:",
+        "    out = run_command(['getent', 'hosts', host])",
+        "    return {'addresses': out.stdout.split()}",
+        "except CompletedProcess as e:",
+        "    raise ApiError(404, 'not found')",
+    ]
+    lines, notes = repair(written)
+    assert lines[1:] == [
+        "out = run_command(['getent', 'hosts', host])",
+        "return {'addresses': out.stdout.split()}",
+    ]
+    assert "except CompletedProcess (not an exception) -> dropped" in notes
+    mixed = ["try:", "    x = int(v)", "except (ValueError, len):", "    x = 0", "return x"]
+    assert repair(mixed)[0][2] == "except ValueError:"

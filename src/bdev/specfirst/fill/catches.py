@@ -1,5 +1,8 @@
 """`except X:` where X is no exception class: the clause itself fails.
 
+The repairs drop such a clause (`drop_non_exceptions`); `non_exceptions_caught` says what
+is left, if anything.
+
 A small model writes `except CompletedProcess as e:` to handle a program that failed, as
 if the result were raised. Python checks an except clause's class only when something is
 raised in the `try`, and then fails with a TypeError, so the body passes every test that
@@ -30,9 +33,7 @@ def non_exceptions_caught(code: str) -> list[str]:
         caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
         for expr in caught:
             found = _resolve(expr, imported)
-            if found is not None and not (
-                isinstance(found, type) and issubclass(found, BaseException)
-            ):
+            if found is not None and not _is_exception(found):
                 problems.append(
                     f"line {node.lineno}: {ast.unparse(expr)} is not an exception, so "
                     "`except` cannot catch it (it fails with a TypeError when anything is "
@@ -43,6 +44,44 @@ def non_exceptions_caught(code: str) -> list[str]:
                     "`except` cannot catch it; name an exception class"
                 )
     return problems
+
+
+def drop_non_exceptions(function: ast.FunctionDef) -> set[str]:
+    """Remove what an except clause names that is no exception class; a clause left with
+    nothing goes, and a `try` left with no clause (nor else/finally) becomes its body.
+    Such a clause never ran (nothing raises a CompletedProcess): all it could do was
+    turn any error in the `try` into a TypeError."""
+    imported = _imported_names(ast.Module(body=function.body, type_ignores=[]))
+    notes: set[str] = set()
+
+    def real(expr: ast.expr) -> bool:
+        found = _resolve(expr, imported)
+        bogus = found is not None and not _is_exception(found)
+        if bogus:
+            notes.add(f"except {ast.unparse(expr)} (not an exception) -> dropped")
+        return not bogus
+
+    class _Rewrite(ast.NodeTransformer):
+        def visit_Try(self, node: ast.Try) -> ast.AST | list[ast.stmt]:
+            self.generic_visit(node)
+            kept = []
+            for handler in node.handlers:
+                if handler.type is None:
+                    kept.append(handler)
+                elif isinstance(handler.type, ast.Tuple):
+                    left = [e for e in handler.type.elts if real(e)]
+                    if left:
+                        handler.type = left[0] if len(left) == 1 else ast.Tuple(left, ast.Load())
+                        kept.append(handler)
+                elif real(handler.type):
+                    kept.append(handler)
+            node.handlers = kept
+            if not kept and not node.finalbody:
+                return [*node.body, *node.orelse]
+            return node
+
+    _Rewrite().visit(function)
+    return notes
 
 
 def _imported_names(tree: ast.Module) -> dict[str, str]:
@@ -100,3 +139,7 @@ def _dotted(expr: ast.expr) -> str | None:
 
 def _is_process_result(found: Any) -> bool:
     return getattr(found, "__name__", "") == "CompletedProcess"
+
+
+def _is_exception(found: Any) -> bool:
+    return isinstance(found, type) and issubclass(found, BaseException)

@@ -166,15 +166,16 @@ class SlotFiller:
             report.output_tokens += answer.usage.output_tokens
             text = start + (indent_first_line(answer.content) if start else answer.content)
             last = attempt == self.max_retries + 1
-            problems = self._try(slot, path, base, text, last=last)
-            if problems and self._only_heuristics:
-                # Refused by the heuristics alone: the one that missed least is a fallback.
-                if heuristic is None or len(problems) < heuristic[0]:
-                    heuristic = (len(problems), text)
-            elif problems and last and heuristic is not None:
-                # The last answer fails a check that always refuses; an earlier one only
-                # missed what the heuristics look for, and still beats a 501.
-                self.progress(f"fill {slot.operation_id}: kept an earlier answer")
+            problems = self._try(slot, path, base, text)
+            fewer = heuristic is None or len(problems) <= heuristic[0]
+            if problems and self._only_heuristics and fewer:
+                # Refused by the heuristics alone: the one that missed least (the latest
+                # of equals) is what the last attempt keeps.
+                heuristic = (len(problems), text)
+            if problems and last and heuristic is not None:
+                # A body that misses a heuristic still beats a 501 (see `_try`).
+                if heuristic[1] != text:
+                    self.progress(f"fill {slot.operation_id}: kept an earlier answer")
                 text = heuristic[1]
                 problems = self._try(slot, path, base, text, last=True)
             if not problems and previous is not None and _same_code(path, slot, previous):

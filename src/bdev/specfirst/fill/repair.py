@@ -48,6 +48,7 @@ import ast
 import textwrap
 from http import HTTPStatus
 
+from bdev.specfirst.fill.catches import drop_non_exceptions
 from bdev.specfirst.fill.guards import drop_caller_checks, existence_tests
 from bdev.specfirst.fill.habits import Inputs, RequestReads, UploadAccess, inputs_of, upload_field
 from bdev.specfirst.fill.nodes import (
@@ -130,6 +131,7 @@ def repair(
         fixer.notes |= uploads.notes
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
+    fixer.notes |= drop_non_exceptions(function)
     fixer.notes |= ids_used_as_values(function)
     fixer.notes |= existence_tests(function)
     if inputs and not inputs.principal:
