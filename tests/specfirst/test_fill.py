@@ -1074,3 +1074,22 @@ def test_a_number_where_increment_takes_a_field_name_is_sent_back() -> None:
     (problem,) = forbidden("code = store.increment('links', 'code', 1)\nreturn {'code': code}")
     assert "the third argument is the name of the field to count ('visits'), not 1" in problem
     assert forbidden("return store.increment('links', code, 'visits', 1)") == []
+
+
+def test_a_read_answering_a_stored_field_as_a_constant_is_sent_back() -> None:
+    from bdev.specfirst.fill.mentions import constant_fields
+
+    plan = plan_for("items.yaml")
+    read = next(op for op in plan.operations if op.method == "get")
+    fixed = "row = store.require('items', item_id)\nreturn {'name': row['name'], 'price': 0}"
+    (problem,) = constant_fields(fixed, read, {"name", "price"})
+    assert problem.startswith("'price' is answered as 0 on every path")
+    # A constant on one path only (a default for a missing row) is a choice, not a slip.
+    default = "row = store.get('items', item_id)\nif row is None:\n    return {'price': 0}\n"
+    assert constant_fields(default + "return {'price': row['price']}", read, {"price"}) == []
+
+
+def test_a_lookup_by_a_dict_where_the_id_goes_is_sent_back() -> None:
+    (problem,) = forbidden("return store.get('users', {'name': name})")
+    assert "takes the row's id as one value, not {'name': name}" in problem
+    assert "store.find(table, field, value)" in problem

@@ -209,6 +209,13 @@ def _store_call(method: str, node: ast.Call) -> str | None:
             if p in given_args or p not in _OPTIONAL_STORE_PARAMS
         )
         return f"store.{method}() needs its {missing[0]}: store.{method}({shown})"
+    key = node.args[1] if len(node.args) > 1 and params[1:2] == ("id",) else None
+    if isinstance(key, ast.Dict | ast.List | ast.Set | ast.Tuple):
+        # `store.get("users", {"name": n})`: the id is one value; a field is found by find.
+        return (
+            f"store.{method}(table, id, ...) takes the row's id as one value, not "
+            f"{ast.unparse(key)}; to look a row up by a field: store.find(table, field, value)"
+        )
     field = node.args[2] if method == "increment" and len(node.args) > 2 else None
     if isinstance(field, ast.Constant) and not isinstance(field.value, str):
         # `store.increment("links", "code", 1)`: a number where the field's name goes.

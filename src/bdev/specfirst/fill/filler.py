@@ -53,6 +53,7 @@ from bdev.specfirst.fill.fields import unknown_body_fields
 from bdev.specfirst.fill.filenames import refuses_every_file_name
 from bdev.specfirst.fill.imports import clean_imports, import_for, module_scope, skeleton_exports
 from bdev.specfirst.fill.mentions import (
+    constant_fields,
     flag_fields,
     stored_fields,
     stored_fields_of,
@@ -339,7 +340,7 @@ class SlotFiller:
         unmet += attachment_missing(code, own) if op.method == "get" else []
         fields = stored_fields(self.plan, op)
         unmet += unused_named_fields(code, op, own, fields, flag_fields(self.plan))
-        unmet += unshown_fields(code, op, own, fields)
+        unmet += unshown_fields(code, op, own, fields) + constant_fields(code, op, fields)
         unmet += removes_what_it_saved(code)
         unmet += exit_status_unread(code, "404" in op.responses)
         unmet += lost_updates(code) + read_changes_data(code, op.method, own, op.path)

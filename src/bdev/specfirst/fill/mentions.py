@@ -203,3 +203,31 @@ def visibility(sentences: list[str], flags: set[str]) -> tuple[tuple[str, ...], 
                 required.append(flag)
             break
     return tuple(hidden), tuple(required)
+
+
+def constant_fields(code: str, op: Operation, fields: set[str]) -> list[str]:
+    """A read that answers a field the rows store with the same constant on every path
+    (`"role": "member"` where a role is stored and can change)."""
+    if op.method != "get":
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    values: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            for key, value in zip(node.value.keys, node.value.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in fields:
+                    values.setdefault(key.value, []).append(value)
+    problems = []
+    for field, given in sorted(values.items()):
+        constants = {v.value for v in given if isinstance(v, ast.Constant)}
+        if len(constants) == 1 and len(given) == sum(isinstance(v, ast.Constant) for v in given):
+            (constant,) = constants
+            if constant is not None:
+                problems.append(
+                    f"{field!r} is answered as {constant!r} on every path, but the rows store "
+                    f"a {field!r} that can differ: read it from the row"
+                )
+    return problems
