@@ -1068,6 +1068,10 @@ def test_library_calls_are_named_by_the_requirements_words_and_the_allowed_packa
     (image_fact,) = idioms_for(images, allowed={"PIL"})
     assert "img.thumbnail((w, h))" in image_fact
     assert idioms_for(["GET /notes lists the notes."], allowed=None) == []
+    made = ["POST /links answers a short code for the URL."]
+    (code_fact,) = idioms_for(made, allowed=set(), method="post")
+    assert code_fact.startswith("secrets.token_urlsafe(6) makes a short random code")
+    assert idioms_for(made, allowed=set(), method="get") == []  # only where one is made
 
 
 def test_a_number_where_increment_takes_a_field_name_is_sent_back() -> None:

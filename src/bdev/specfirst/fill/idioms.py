@@ -22,6 +22,7 @@ class Idiom:
     words: re.Pattern[str]  # what the operation's requirements say
     module: str  # what must be importable (a package the task allows, or the stdlib)
     text: str
+    methods: frozenset[str] = frozenset({"get", "post", "put", "patch", "delete"})
 
 
 IDIOMS = (
@@ -43,6 +44,13 @@ IDIOMS = (
         "img.save(buffer, format='PNG') into an io.BytesIO, then buffer.getvalue()",
     ),
     Idiom(
+        re.compile(r"\b(short(ener| codes?| links?| urls?)|slugs?|invite codes?)\b", re.I),
+        "secrets",
+        "secrets.token_urlsafe(6) makes a short random code (8 URL-safe characters); store "
+        "it in the new row, and make another if store.find(table, 'code', code) finds one",
+        frozenset({"post"}),  # the operation that makes one
+    ),
+    Idiom(
         re.compile(r"\bcsv\b", re.I),
         "csv",
         "csv.DictReader(io.StringIO(text)) gives one dict per row; csv.writer(buffer)."
@@ -51,14 +59,15 @@ IDIOMS = (
 )
 
 
-def idioms_for(sentences: list[str], allowed: set[str] | None) -> list[str]:
+def idioms_for(sentences: list[str], allowed: set[str] | None, method: str = "get") -> list[str]:
     """The facts whose words the sentences use, for modules the handler may import:
     the standard library's, and others named in `allowed` (the task's packages, by
     import name) or, when the task names none, installed here."""
     text = " ".join(sentences)
     out = []
     for idiom in IDIOMS:
-        if idiom.words.search(text) and _may_import(idiom.module, allowed):
+        wanted = method in idiom.methods and idiom.words.search(text)
+        if wanted and _may_import(idiom.module, allowed):
             out.append(idiom.text)
     return out
 

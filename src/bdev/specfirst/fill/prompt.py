@@ -93,7 +93,9 @@ def user_prompt(
         body=_body_sketch(plan, op),
         settings=settings_named(plan.describe or ""),
         libraries=libraries_allowed(plan.describe or ""),
-        idioms=idioms_for(own_sentences(plan.describe or "", op), _imports_allowed(plan)),
+        idioms=idioms_for(
+            own_sentences(plan.describe or "", op), _imports_allowed(plan), op.method
+        ),
         principal=_principal(plan, op) if op.security and not operator_only(plan, op) else None,
         key_table=plan.key_table,
         key_id=_key_id_kind(plan),
