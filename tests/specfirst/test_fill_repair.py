@@ -603,8 +603,8 @@ def test_an_increment_without_its_field_counts_the_answer_s_one_integer() -> Non
         "return {'page': name, 'visits': store.get('pages', name).get('visits', 0)}",
     ]
     lines, notes = repair(written, inputs=Inputs(counter="visits"))
-    assert lines[0] == "store.increment('pages', name, 'visits', by=1)"
-    assert notes == ["store.increment(t, key) -> store.increment(t, key, 'visits')"]
+    assert lines[0] == "_counted = store.increment('pages', name, 'visits', by=1)"
+    assert "store.increment(t, key) -> store.increment(t, key, 'visits')" in notes
     assert repair(written, inputs=Inputs())[0] == written  # no single count: left to the checks
 
 
@@ -710,3 +710,20 @@ def test_an_except_of_something_that_is_no_exception_is_dropped() -> None:
     assert "except CompletedProcess (not an exception) -> dropped" in notes
     mixed = ["try:", "    x = int(v)", "except (ValueError, len):", "    x = 0", "return x"]
     assert repair(mixed)[0][2] == "except ValueError:"
+
+
+def test_a_count_increment_returned_is_the_one_answered() -> None:
+    written = [
+        "if len(name) > 100:",
+        "    raise ApiError(400, 'too long')",
+        "store.increment('pages', name, 'visits', by=1)",
+        "return {'page': name, 'visits': store.count('pages', filters={'name': name})}",
+    ]
+    lines, notes = repair(written)
+    assert lines[2:] == [
+        "_counted = store.increment('pages', name, 'visits', by=1)",
+        "return {'page': name, 'visits': _counted}",
+    ]
+    assert notes == ["store.increment(...) dropped -> its new value answers 'visits'"]
+    kept = ["n = store.increment('pages', name, 'visits')", "return {'visits': n}"]
+    assert repair(kept)[0] == kept

@@ -67,6 +67,7 @@ from bdev.specfirst.fill.rewrites import (
     bytes_not_wrapped,
     caller_fields,
     caller_ids_as_int,
+    counted_value,
     escaped_values,
     folder_listing,
     ids_used_as_values,
@@ -146,6 +147,7 @@ def repair(
         fixer.notes |= bytes_not_wrapped(function)
     if inputs and inputs.counter:
         fixer.notes |= _counted_field(function, inputs.counter)
+    fixer.notes |= counted_value(function)
     if inputs and (inputs.hidden or inputs.required):
         fixer.notes |= visible_rows(function, inputs.hidden, inputs.required)
     if inputs and inputs.caller_table:

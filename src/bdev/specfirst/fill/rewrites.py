@@ -588,3 +588,43 @@ def visible_rows(
 
     _Rewrite().visit(function)
     return notes
+
+
+def counted_value(function: ast.FunctionDef) -> set[str]:
+    """`store.increment(t, key, "visits")` whose new value is dropped, then `return {...,
+    "visits": <something else>}`: the answer is the value increment returned (a count
+    read some other way was 0 for every page)."""
+    fields: dict[str, ast.Expr] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Expr) and is_store_call(node.value, "increment"):
+            assert isinstance(node.value, ast.Call)
+            field = node.value.args[2] if len(node.value.args) > 2 else None
+            if isinstance(field, ast.Constant) and isinstance(field.value, str):
+                fields[field.value] = node
+    if len(fields) != 1:
+        return set()
+    ((field, statement),) = fields.items()
+    returns = [
+        node
+        for node in ast.walk(function)
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Dict)
+        and any(isinstance(k, ast.Constant) and k.value == field for k in node.value.keys)
+        and node.lineno > statement.lineno
+    ]
+    if not returns:
+        return set()
+    for node in ast.walk(function):  # the statement becomes an assignment where it is
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and statement in block:
+                at = block.index(statement)
+                target = ast.Name("_counted", ast.Store())
+                block[at] = ast.copy_location(ast.Assign([target], statement.value), statement)
+    for node in returns:
+        assert isinstance(node.value, ast.Dict)
+        node.value.values = [
+            name_node("_counted") if isinstance(k, ast.Constant) and k.value == field else v
+            for k, v in zip(node.value.keys, node.value.values, strict=True)
+        ]
+    return {f"store.increment(...) dropped -> its new value answers {field!r}"}
