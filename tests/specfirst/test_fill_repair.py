@@ -703,11 +703,19 @@ def test_an_except_of_something_that_is_no_exception_is_dropped() -> None:
         "    raise ApiError(404, 'not found')",
     ]
     lines, notes = repair(written)
+    # `except CompletedProcess` meant "if the program failed": it becomes that check.
     assert lines[1:] == [
-        "out = run_command(['getent', 'hosts', host])",
+        "e = run_command(['getent', 'hosts', host])",
+        "if e.returncode != 0:",
+        "    raise ApiError(404, 'not found')",
+        "out = e",
         "return {'addresses': out.stdout.split()}",
     ]
-    assert "except CompletedProcess (not an exception) -> dropped" in notes
+    assert notes == ["except CompletedProcess -> if <result>.returncode != 0"]
+    # Any other class that is no exception is dropped.
+    other = ["try:", "    x = 1", "except len:", "    x = 2", "return x"]
+    lines, notes = repair(other)
+    assert lines == ["x = 1", "return x"] and notes == ["except len (not an exception) -> dropped"]
     mixed = ["try:", "    x = int(v)", "except (ValueError, len):", "    x = 0", "return x"]
     assert repair(mixed)[0][2] == "except ValueError:"
 
@@ -727,3 +735,15 @@ def test_a_count_increment_returned_is_the_one_answered() -> None:
     assert notes == ["store.increment(...) dropped -> its new value answers 'visits'"]
     kept = ["n = store.increment('pages', name, 'visits')", "return {'visits': n}"]
     assert repair(kept)[0] == kept
+
+
+def test_is_finite_on_a_number_is_math_isfinite() -> None:
+    written = [
+        "result = evaluate_arithmetic(body.expression)",
+        "if not result.is_finite():",
+        "    raise ApiError(400, 'x')",
+        "return result",
+    ]
+    lines, notes = repair(written)
+    assert lines[1] == "if not math.isfinite(result):"
+    assert notes == ["x.is_finite() -> math.isfinite(x)"]

@@ -1,7 +1,7 @@
 """`except X:` where X is no exception class: the clause itself fails.
 
-The repairs drop such a clause (`drop_non_exceptions`); `non_exceptions_caught` says what
-is left, if anything.
+The repairs drop such a clause (`drop_non_exceptions`), or, for `except CompletedProcess`,
+turn it into the exit-status check it meant; `non_exceptions_caught` says what is left.
 
 A small model writes `except CompletedProcess as e:` to handle a program that failed, as
 if the result were raised. Python checks an except clause's class only when something is
@@ -66,7 +66,12 @@ def drop_non_exceptions(function: ast.FunctionDef) -> set[str]:
             self.generic_visit(node)
             kept = []
             for handler in node.handlers:
-                if handler.type is None:
+                checked = _exit_check(node, handler, imported)
+                if checked is not None:
+                    # `except CompletedProcess as e:` meant "if the program failed".
+                    node.body = checked
+                    notes.add("except CompletedProcess -> if <result>.returncode != 0")
+                elif handler.type is None:
                     kept.append(handler)
                 elif isinstance(handler.type, ast.Tuple):
                     left = [e for e in handler.type.elts if real(e)]
@@ -82,6 +87,52 @@ def drop_non_exceptions(function: ast.FunctionDef) -> set[str]:
 
     _Rewrite().visit(function)
     return notes
+
+
+def _exit_check(
+    node: ast.Try, handler: ast.ExceptHandler, imported: dict[str, str]
+) -> list[ast.stmt] | None:
+    """The `try` body with the handler of a (never raised) CompletedProcess run where a
+    program's failure shows: `_result = run_command(...)`, then `if _result.returncode !=
+    0:` and the handler's body (its `e` being the result). None when the body does not
+    run exactly one program in one statement."""
+    found = _resolve(handler.type, imported) if handler.type is not None else None
+    if getattr(found, "__name__", "") != "CompletedProcess":
+        return None
+    runs = [
+        (i, call)
+        for i, statement in enumerate(node.body)
+        for call in ast.walk(statement)
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "run_command"
+    ]
+    if len(runs) != 1:
+        return None
+    ((at, run),) = runs
+    name = handler.name or "_result"
+
+    class _Use(ast.NodeTransformer):
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            return ast.Name(name, ast.Load()) if call is run else self.generic_visit(call)
+
+    statement = _Use().visit(node.body[at])
+    ran = ast.Assign([ast.Name(name, ast.Store())], run)
+    failed = ast.Compare(
+        ast.Attribute(ast.Name(name, ast.Load()), "returncode", ast.Load()),
+        [ast.NotEq()],
+        [ast.Constant(0)],
+    )
+    check = ast.If(failed, handler.body, [])
+    rest = [] if _assigns_itself(statement, name) else [statement]  # not `e = e`
+    return [*node.body[:at], ran, check, *rest, *node.body[at + 1 :]]
+
+
+def _assigns_itself(statement: ast.stmt, name: str) -> bool:
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(statement.value, ast.Name)
+        and statement.value.id == name
+        and all(isinstance(t, ast.Name) and t.id == name for t in statement.targets)
+    )
 
 
 def _imported_names(tree: ast.Module) -> dict[str, str]:

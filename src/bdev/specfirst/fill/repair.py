@@ -27,6 +27,7 @@ idioms have one meaning each, so the program rewrites them instead of asking aga
     escape(text) (flask, markupsafe)                  ->  html.escape(text)
     run_command(...).stdout.decode()                  ->  run_command(...).stdout
     Reply(page, content_type="text/html")             ->  Reply(page)
+    result.is_finite()                                ->  math.isfinite(result)
     app.config["UPLOAD_DIR"]                          ->  os.environ["UPLOAD_DIR"]
     store.get(table, username=name)                   ->  store.find(table, "username", name)
     secure_filename(name)                             ->  Path(name).name
@@ -198,6 +199,10 @@ class _Fixer(ast.NodeTransformer):
             node.keywords = [k for k in node.keywords if k.arg not in _DECIDED_BY_ROUTE]
             return node
         func = node.func
+        if name == "is_finite" and isinstance(func, ast.Attribute) and not node.args:
+            # Only Decimal has .is_finite(); math.isfinite takes ints and floats too.
+            self.notes.add("x.is_finite() -> math.isfinite(x)")
+            return call(attr(name_node("math"), "isfinite"), func.value)
         output = func.value if isinstance(func, ast.Attribute) else None
         if name == "decode" and isinstance(output, ast.Attribute) and output.attr in _OUTPUTS:
             # run_command() (the only way a slot starts a program) answers text already.
