@@ -173,7 +173,7 @@ def _is_class(value: ast.expr | None) -> bool:
     takes the file as its argument, not a path object it is called on. Request data
     reaching that argument is the data-flow check's business (`sinks.PATH_CALLS`)."""
     last = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
-    return bool(last) and last[0].isupper() and dotted(value) != ""
+    return value is not None and bool(last) and last[0].isupper() and dotted(value) != ""
 
 
 def _in_memory(node: ast.Call) -> bool:

@@ -59,7 +59,8 @@ def lost_updates(code: str) -> list[str]:
             row, field = found
             table = rows[row] or "table"
             problems.append(
-                f"line {node.lineno}: {row}[{field!r}] is read, changed and saved back, so "
+                f"line {getattr(node, 'lineno', 0)}: {row}[{field!r}] is read, changed and "
+                "saved back, so "
                 f"two requests at the same moment lose one change: "
                 f"`{field} = store.increment({table!r}, key, {field!r})` adds in one step "
                 "and returns the new value (a row that does not exist yet starts at 0)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Set as AbstractSet
 
 from bdev.specfirst.codegen.schemas import file_kind
 from bdev.specfirst.fill.nodes import is_store_call
@@ -52,7 +53,11 @@ def _is_boolean(schema: dict[str, object]) -> bool:
 
 
 def unused_named_fields(
-    code: str, op: Operation, sentences: list[str], fields: set[str], flags: set[str] = frozenset()
+    code: str,
+    op: Operation,
+    sentences: list[str],
+    fields: set[str],
+    flags: AbstractSet[str] = frozenset(),
 ) -> list[str]:
     """One problem per stored field the sentences name that the body never mentions
     (only for reads: a GET's requirements say what to leave out or match). A sentence

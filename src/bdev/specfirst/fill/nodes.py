@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+from typing import TypeGuard
 
 
-def is_store_call(node: ast.expr, method: str) -> bool:
+def is_store_call(node: ast.AST, method: str) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)

@@ -598,9 +598,9 @@ def counted_value(function: ast.FunctionDef) -> set[str]:
     for node in ast.walk(function):
         if isinstance(node, ast.Expr) and is_store_call(node.value, "increment"):
             assert isinstance(node.value, ast.Call)
-            field = node.value.args[2] if len(node.value.args) > 2 else None
-            if isinstance(field, ast.Constant) and isinstance(field.value, str):
-                fields[field.value] = node
+            given = node.value.args[2] if len(node.value.args) > 2 else None
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                fields[given.value] = node
     if len(fields) != 1:
         return set()
     ((field, statement),) = fields.items()
