@@ -18,12 +18,13 @@ import builtins
 import sys
 from typing import Any
 
+from bdev.specfirst.fill.nodes import parsed
+
 
 def non_exceptions_caught(code: str) -> list[str]:
     """One problem per except clause naming something that is not an exception class."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     imported = _imported_names(tree)
     problems = []

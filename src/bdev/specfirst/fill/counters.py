@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bdev.specfirst.fill.nodes import is_store_call
+from bdev.specfirst.fill.nodes import is_store_call, parsed
 
 _READS = ("get", "require", "find")
 _WRITES = ("create", "replace", "update", "increment", "delete")
@@ -38,9 +38,8 @@ def _about(sentence: str, method: str, path: str) -> bool:
 
 def lost_updates(code: str) -> list[str]:
     """One problem per stored field that is read, changed in Python and saved back."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     rows = {  # row name -> table, for `row = store.get("pages", name)`
         target.id: _table(node.value)
@@ -116,9 +115,8 @@ def read_changes_data(code: str, method: str, own: list[str], path: str = "") ->
     own = [s for s in own if _about(s, method, path)]
     if method != "get" or any(_CHANGES.search(_QUOTED.sub(" ", s)) for s in own):
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     for node in ast.walk(tree):
         for method_name in _WRITES:

@@ -18,6 +18,8 @@ import ast
 import re
 import shutil
 
+from bdev.specfirst.fill.nodes import parsed
+
 # A command in backticks in a sentence that says it is run or what it prints.
 _QUOTED = re.compile(r"`([a-z][\w.+-]*)(?:\s[^`]*)?`")
 _RUN_WORDS = re.compile(r"\b(command|runs?|running|prints?|output)\b", re.I)
@@ -41,9 +43,8 @@ def named_commands(sentences: list[str]) -> list[str]:
 
 def commands_not_run(code: str, programs: list[str]) -> list[str]:
     """One problem per named program the body never passes to run_command."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     run: set[str] = set()
     lists = {  # `command = ["getent", "hosts", host]`, then run_command(command)
@@ -75,9 +76,8 @@ def exit_status_unread(code: str, documents_not_found: bool) -> list[str]:
     with a documented 404."""
     if not documents_not_found:
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     runs = [
         node
@@ -99,9 +99,8 @@ _WRITE_MODES = re.compile(r"[wax]")
 
 def removes_what_it_saved(code: str) -> list[str]:
     """A file removed after the handler saved it under the same name."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     saved: dict[str, int] = {}
     removed: list[tuple[str, int]] = []

@@ -15,7 +15,7 @@ import re
 from collections.abc import Set as AbstractSet
 
 from bdev.specfirst.codegen.schemas import file_kind
-from bdev.specfirst.fill.nodes import is_store_call
+from bdev.specfirst.fill.nodes import is_store_call, parsed
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.shapes import merged_properties
 
@@ -99,19 +99,21 @@ def _names(sentence: str, field: str) -> bool:
 
 def _mentions(code: str) -> set[str] | None:
     """Every name, attribute and string the code uses; None when it does not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return None
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            found.add(node.attr)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found.add(node.value)
-    return found
+    return {leaf for node in ast.walk(tree) if (leaf := _leaf(node)) is not None}
+
+
+def _leaf(node: ast.AST) -> str | None:
+    """A name, an attribute or a string the code uses."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
 
 
 _SHOWS = re.compile(r"\b(show\w*|display\w*|contain\w*|includ\w*|with)\b", re.I)
@@ -128,9 +130,8 @@ def unshown_fields(code: str, op: Operation, sentences: list[str], fields: set[s
         or not (ok.text or (ok.media_type or "").startswith("text/"))
     ):
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     returned = _returned_names(tree)
     candidates = fields | {p.py_name for p in op.params}
@@ -176,13 +177,8 @@ def _names_in(node: ast.AST) -> set[str]:
     showing the row."""
     if isinstance(node, ast.Call) and is_store_call(node, getattr(node.func, "attr", "")):
         return {"store"}
-    out: set[str] = set()
-    if isinstance(node, ast.Name):
-        out.add(node.id)
-    elif isinstance(node, ast.Attribute):
-        out.add(node.attr)
-    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-        out.add(node.value)
+    leaf = _leaf(node)
+    out: set[str] = {leaf} if leaf is not None else set()
     for child in ast.iter_child_nodes(node):
         out |= _names_in(child)
     return out
@@ -215,9 +211,8 @@ def constant_fields(code: str, op: Operation, fields: set[str]) -> list[str]:
     (`"role": "member"` where a role is stored and can change)."""
     if op.method != "get":
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     values: dict[str, list[ast.expr]] = {}
     for node in ast.walk(tree):

@@ -6,6 +6,15 @@ import ast
 from typing import TypeGuard
 
 
+def parsed(code: str) -> ast.Module | None:
+    """The code's tree; None when it does not parse (compile reports that, with a better
+    message, so the checks stay silent)."""
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        return None
+
+
 def is_store_call(node: ast.AST, method: str) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call)

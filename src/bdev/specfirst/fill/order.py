@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
+from bdev.specfirst.fill.nodes import parsed
+
 _ORDERED = re.compile(r"\b(ordered|sorted|sort|order)\s+by\b", re.I)
 _DESCENDING = re.compile(
     r"\b(desc\w*|newest|latest|most recent|recent first|reversed?|highest|largest|biggest|"
@@ -23,9 +25,8 @@ def reversed_order(code: str, sentences: list[str]) -> list[str]:
     asked = next((s for s in sentences if _ORDERED.search(s)), None)
     if asked is None or any(_DESCENDING.search(s) for s in sentences):
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     for node in ast.walk(tree):
         if _reverses(node):
