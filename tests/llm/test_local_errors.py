@@ -65,7 +65,7 @@ class _ScriptLlama(_LoopingLlama):
         self.generated = 0
 
 
-def test_a_constrained_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) -> None:
+def test_a_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) -> None:
     from bdev.llm.local import model as local
 
     monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
@@ -82,6 +82,10 @@ def test_a_constrained_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) 
         _ScriptLlama(read), [1], None, local.TurnStats(), 0.0, rules="root ::= x"
     )
     assert (n_out, cap) == (100, 100)  # any other call keeps the ordinary cap
-    # Unconstrained replies keep the ordinary cap whatever they start with.
-    _, n_out, _, cap = model._generate(_ScriptLlama(write), [1], None, local.TurnStats(), 0.0)
+    # Written freely, after a tag, the same call gets the same room; prose does not.
+    tagged = "<tool_call>\n" + write
+    _, n_out, _, cap = model._generate(_ScriptLlama(tagged), [1], None, local.TurnStats(), 0.0)
+    assert (n_out, cap) == (400, 400)
+    prose = "Here is the plan. " * 40 + write
+    _, n_out, _, cap = model._generate(_ScriptLlama(prose), [1], None, local.TurnStats(), 0.0)
     assert (n_out, cap) == (100, 100)

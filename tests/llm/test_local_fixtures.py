@@ -69,5 +69,28 @@ def test_structured_arguments_survive() -> None:
 
 
 def test_every_runtime_tool_but_webfetch_has_a_fixture() -> None:
-    captured = {p.stem for p in FIXTURES.glob("*.txt")}
+    captured = {p.stem for p in FIXTURES.glob("*.txt") if not p.stem.startswith("free-")}
     assert captured == set(TOOL_NAMES) - {"WebFetch"}
+
+
+# Free-decoding replies from the plain loop's transcripts (2026-12-02, grammar off).
+
+
+def test_a_whole_file_pasted_without_escapes_becomes_its_write() -> None:
+    # Raw quotes and line breaks inside "content", and a stray </tool_response> where
+    # the call should have closed.
+    text = (FIXTURES / "free-write-unescaped.txt").read_text()
+    parsed = parse_tool_calls(text, TOOL_NAMES)
+    assert parsed.errors == []
+    (call,) = parsed.calls
+    assert call.name == "Write" and call.arguments["file_path"].endswith("/app.py")
+    code = call.arguments["content"]
+    compile(code, "app.py", "exec")  # the file as the model meant it, valid Python
+    assert code.startswith("from fastapi import") and '@app.post("/calculate"' in code
+    assert "tool_response" not in code
+
+
+def test_replies_posing_as_tool_results_are_not_an_answer() -> None:
+    parsed = parse_tool_calls((FIXTURES / "free-fake-results.txt").read_text(), TOOL_NAMES)
+    assert parsed.calls == [] and parsed.content == ""
+    assert len(parsed.errors) == 1 and "<tool_response>" in parsed.errors[0]

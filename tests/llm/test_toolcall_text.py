@@ -197,14 +197,15 @@ def error_of(text: str) -> str:
     return parsed.errors[0]
 
 
-def test_unescaped_quote_in_code_explains_escaping() -> None:
+def test_unescaped_quote_explains_escaping() -> None:
+    # (A file's text as the last argument is read as written; a command is not.)
     error = error_of(
-        '<tool_call>{"name": "Write", "arguments": {"file_path": "a.py", '
-        '"content": "print("hi")"}}</tool_call>'
+        '<tool_call>{"name": "Bash", "arguments": {"command": "echo "hi"", '
+        '"timeout": 5}}</tool_call>'
     )
     assert "invalid JSON" in error and 'write a quote as \\"' in error
     # The hint names the tool the model was reaching for.
-    assert '<tool_call>{"name": "Write", "arguments": {...}}</tool_call>' in error
+    assert '<tool_call>{"name": "Bash", "arguments": {...}}</tool_call>' in error
 
 
 def test_unknown_tool_lists_the_available_ones() -> None:
@@ -282,3 +283,83 @@ def test_render_round_trips_through_the_parser() -> None:
     assert text.startswith("<tool_call>\n{") and text.endswith("}\n</tool_call>")
     assert "ü" in text  # not \u-escaped: fewer tokens and what the model itself writes
     assert calls_of(text) == [("Write", call.arguments)]
+
+
+# -- text posing as tool output, and code pasted unescaped -------------------------
+
+
+def test_a_written_tool_result_is_dropped_and_reported() -> None:
+    text = (
+        "<tool_response>\nCreated app.py (1 lines)\n</tool_response>\n"
+        "<tool_response>\nThe tests pass.\n</tool_response>"
+    )
+    parsed = parse_tool_calls(text, TOOLS)
+    assert parsed.calls == []
+    assert parsed.content == ""  # nothing of it reaches the conversation as an answer
+    assert len(parsed.errors) == 1
+    assert "tool results come only from bdev" in parsed.errors[0]
+
+
+def test_a_call_next_to_a_written_result_still_runs() -> None:
+    text = (
+        "<tool_response>\n\n</tool_response>\n"
+        '<tool_call>{"name": "Read", "arguments": {"file_path": "app.py"}}</tool_call>'
+    )
+    parsed = parse_tool_calls(text, TOOLS)
+    assert [(c.name, c.arguments) for c in parsed.calls] == [("Read", {"file_path": "app.py"})]
+    assert len(parsed.errors) == 1
+
+
+def test_an_unclosed_written_result_runs_to_the_end() -> None:
+    parsed = parse_tool_calls('Done.\n<tool_response>\n{"ok": true', TOOLS)
+    assert parsed.content == "Done."
+    assert parsed.errors
+
+
+CODE = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+    '@app.get("/health")\ndef health():\n    return {"status": {"db": "ok"}}\n\n'
+    'print("ready")\n'
+)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        '"}}',  # closed as it should be
+        '"\n}}\n</tool_call>',
+        "</tool_response>",  # a stray closing tag where the call should end
+    ],
+)
+@pytest.mark.parametrize("opening", ["", "I'll write it.\n<tool_call>\n"])
+def test_code_pasted_without_escapes_is_read_as_written(opening: str, ending: str) -> None:
+    text = opening + '{"name": "Write", "arguments": {"file_path": "app.py", "content": "'
+    parsed = parse_tool_calls(text + CODE + ending, TOOLS, first_index=3)
+    assert parsed.errors == []
+    (call,) = parsed.calls
+    assert (call.id, call.name) == ("call_3", "Write")
+    assert call.arguments == {"file_path": "app.py", "content": CODE}
+    assert parsed.content == opening.replace("<tool_call>", "").strip()
+
+
+@pytest.mark.parametrize("ending", ["", '"}}\nI wrote the file.'])
+def test_code_in_a_reply_that_does_not_end_with_the_call_is_not_a_file(ending: str) -> None:
+    # Cut off at the output cap, or prose after it: no end of the file can be told.
+    text = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "' + CODE + ending
+    parsed = parse_tool_calls(text, TOOLS)
+    assert parsed.calls == [] and parsed.errors
+
+
+def test_a_one_line_value_with_bare_quotes_is_unescaped_as_json() -> None:
+    text = (
+        '{"name": "Write", "arguments": {"file_path": "a.py", "content": "print("hi")\\nx = 1\\n"}}'
+    )
+    (call,) = parse_tool_calls(text, TOOLS).calls
+    assert call.arguments["content"] == 'print("hi")\nx = 1\n'
+
+
+def test_broken_arguments_before_the_code_are_still_an_error() -> None:
+    text = '{"name": "Write", "arguments": {"file_path": app.py, "content": "x = "1"\n"}}'
+    parsed = parse_tool_calls(text, TOOLS)
+    assert parsed.calls == []
+    assert parsed.errors and "invalid JSON" in parsed.errors[0]

@@ -294,3 +294,28 @@ def test_files_a_task_asks_for_by_name() -> None:
     assert promised_files("make a new file called utils.py.") == ["utils.py"]
     for task in ["fix the bug in app.py", "save it to /etc/passwd", "write ../x.py", "add v1.2"]:
         assert promised_files(task) == [], task
+
+
+def test_a_small_model_s_later_calls_in_one_reply_are_not_run(workspace: Path) -> None:
+    _small(workspace)
+    write = {"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}
+    overwrite = {"name": "Write", "arguments": {"file_path": "a.txt", "content": "guess"}}
+    read = {"name": "Read", "arguments": {"file_path": "a.txt"}}
+    turns = [{"tool_calls": [write, overwrite, read]}, {"content": "Wrote a.txt."}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("write a.txt", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.final == "Wrote a.txt."
+    assert (workspace / "a.txt").read_text() == "a"  # only the first call ran
+    evs = events(workspace, sid)
+    results = [e["message"]["content"] for e in evs if e["type"] == "message"]
+    results = [r for r in results if r.startswith("Not run: one call per reply")]
+    assert len(results) == 2 and "Only your first call (Write) ran" in results[0]
+
+
+def test_a_large_model_s_calls_in_one_reply_all_run(workspace: Path) -> None:
+    first = {"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}
+    second = {"name": "Write", "arguments": {"file_path": "b.txt", "content": "b"}}
+    runner = make_runner(workspace, [{"tool_calls": [first, second]}, {"content": "Done."}])
+    _, result = runner.start("write a.txt and b.txt", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    assert (workspace / "b.txt").read_text() == "b"

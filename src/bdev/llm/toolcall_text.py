@@ -38,7 +38,7 @@ _ARG_KEYS = ("arguments", "parameters", "args", "input", "params")
 _META_KEYS = frozenset({"id", "type", "call_id"})
 
 _OPEN_TAG = re.compile(r"<\s*(tool_call|function_call)\s*>", re.IGNORECASE)
-_CLOSE_TAG = re.compile(r"<\s*/\s*(tool_call|function_call)\s*>", re.IGNORECASE)
+_CLOSE_TAG = re.compile(r"<\s*/\s*(tool_call|function_call|tool_response)\s*>", re.IGNORECASE)
 # A fence: ``` + optional language tag, body, closing ``` (or the end of a truncated reply).
 _FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 # Where a bare object or list of objects may start in prose.
@@ -48,6 +48,17 @@ _JSON_START = re.compile(r"\{|\[\s*\{")
 _CALL_LIKE = re.compile(r"""\[?\s*\{\s*["']?(name|tool|tool_name|function)["']?\s*:""")
 _ARGS_KEY = re.compile(r"""["'](arguments|parameters|args|input|params)["']\s*:""")
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+# Text posing as a tool's output. Results come from bdev once a call has run; a small
+# model imitating the transcript writes them itself and then believes its own "Created
+# app.py". Such blocks are never content; a stray closing tag is a slip, read as the
+# end of a call like </tool_call>.
+_FAKE_RESULT = re.compile(r"<\s*tool_response\s*>.*?(?:<\s*/\s*tool_response\s*>|\Z)", re.I | re.S)
+# The argument a file's text goes in, when it is the last one of a call: small models
+# paste code there unescaped, raw quotes and all (see `_raw_last_string`).
+_CODE_ARG = re.compile(r"""["'](content|new_string|new_source)["']\s*:\s*["']""")
+_RAW_CALL_START = re.compile(r"""(?:<\s*tool_call\s*>\s*)?(\{)\s*"name"\s*:""", re.I)
+_RAW_CALL_TAG_END = re.compile(r"<\s*/\s*(?:tool_call|tool_response|function_call)\s*>\Z", re.I)
+_RAW_CALL_BRACES_END = re.compile(r"""["']\s*}\s*}\Z""")
 
 
 @dataclass
@@ -78,11 +89,20 @@ def parse_tool_calls(
     """
     parser = _Parser(known_tools, first_index)
     kept: list[str] = []
+    text, faked = _FAKE_RESULT.subn("", text)
     for piece, is_call_region in _split_tagged(text):
         if is_call_region:
             parser.read_tagged(piece, kept)
         else:
             _read_prose(parser, piece, kept)
+    if (
+        parser.errors
+        and not parser.calls
+        and (raw := _raw_code_call(text, parser.known, first_index))
+    ):
+        kept, parser.calls, parser.errors = [raw[0]], [raw[1]], []
+    if faked:
+        parser.errors.append(render("fake_tool_result") + " " + format_hint())
     content = _CLOSE_TAG.sub("", "".join(kept))
     content = re.sub(r"\n{3,}", "\n\n", content).strip()
     return ParsedText(content=content, calls=parser.calls, errors=parser.errors)
@@ -352,6 +372,47 @@ def _repair(text: str) -> Any | None:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, dict | list) else None
+
+
+def _raw_code_call(text: str, known: list[str] | None, index: int) -> tuple[str, ToolCall] | None:
+    """(prose before it, the call) for a call whose last argument is a file's text
+    pasted unescaped, the one shape a small model breaks most:
+
+        {"name": "Write", "arguments": {"file_path": "app.py", "content": "x = "a"
+        print(x)
+        "}}
+
+    Tried only when nothing else in the reply could be read. Everything before that
+    argument must be valid JSON, and the reply must end where the call does (the closing
+    quote and braces, or a closing tag): a reply cut off mid-file is not a file. Text with
+    real line breaks is taken as it stands; a one-line value is read as a JSON string
+    with its bare quotes escaped.
+    """
+    start = _RAW_CALL_START.search(text)
+    code = _CODE_ARG.search(text, start.end()) if start else None
+    if start is None or code is None:
+        return None
+    head = text[start.start(1) : code.start()].rstrip().rstrip(",")
+    try:
+        value = _DECODER.decode(head + "}}")
+    except json.JSONDecodeError:
+        return None
+    raw, tags = _RAW_CALL_TAG_END.subn("", text[code.end() :].rstrip())
+    raw, braces = _RAW_CALL_BRACES_END.subn("", raw.rstrip() if tags else raw)
+    if not tags and not braces:
+        return None
+    if "\n" in raw.strip():
+        raw = raw.rstrip() + "\n"  # a file ends with one line break
+    else:
+        try:
+            raw = json.loads('"' + re.sub(r'(?<!\\)"', '\\"', raw) + '"')
+        except json.JSONDecodeError:
+            return None
+    if not isinstance(value, dict) or not isinstance(value.get("arguments"), dict):
+        return None
+    value["arguments"][code.group(1)] = raw
+    call, _ = _to_call(value, known, index)
+    return (text[: start.start()], call) if call is not None else None
 
 
 def _strip_fence(body: str) -> str:

@@ -153,9 +153,12 @@ class Agent:
                 continue
 
             malformed = 0
-            for call in response.tool_calls:
+            for index, call in enumerate(response.tool_calls):
                 ok: bool | None
-                if _same_call(call, last_call):
+                if index > 0 and self.profile == "small":
+                    self._skip_extra(messages, call, steps, response.tool_calls[0])
+                    ok = None  # well formed, only not run
+                elif _same_call(call, last_call):
                     ok = self._refuse_repeat(messages, call, steps)
                 else:
                     try:
@@ -283,6 +286,17 @@ class Agent:
         self._event(EventType.FORMAT_ERROR, step=step, errors=[f"repeated {call.name} call"])
         self._tool_result(messages, call, render("repeated_call", name=call.name), True)
         return False
+
+    def _skip_extra(
+        self, messages: list[Message], call: ToolCall, step: int, first: ToolCall
+    ) -> None:
+        """A small model's second and later calls in one reply are not run: written
+        before it saw the first one's result, they rest on a guess (free-decoding models
+        string a dozen calls together with invented results between them)."""
+        self._event(EventType.FORMAT_ERROR, step=step, errors=[f"{call.name}: not the first call"])
+        self._tool_result(
+            messages, call, render("extra_call", name=call.name, first=first.name), True
+        )
 
     def run_pending(self, messages: list[Message], calls: list[ToolCall], step: int) -> None:
         """Answer tool calls that a killed run asked for but never ran (used by resume)."""

@@ -321,8 +321,8 @@ class LocalModel:
                 if "\n" in piece and looping("".join(pieces[-400:])):
                     finish = "length"  # cut short, as at the cap: what came before stays
                     break
-            at_cap = n_out >= budget and rules and cap < self.max_file_tokens
-            if at_cap and _WRITES_A_FILE.match("".join(pieces)):
+            at_cap = n_out >= budget and cap < self.max_file_tokens
+            if at_cap and _WRITES_A_FILE.search("".join(pieces)[:_CALL_HEAD]):
                 cap = self.max_file_tokens
                 budget = min(cap, self.n_ctx - len(prompt))
             if n_out >= budget:
@@ -337,8 +337,10 @@ class LocalModel:
         return "".join(pieces), n_out, finish, cap
 
 
-# The start of a constrained call to a tool whose arguments carry a file's text.
-_WRITES_A_FILE = re.compile(r'\s*\{\s*"name"\s*:\s*"(Write|Edit|MultiEdit|NotebookEdit)"')
+# The start of a call to a tool whose arguments carry a file's text (constrained, or
+# written freely after a <tool_call> tag or a line of prose, within _CALL_HEAD characters).
+_WRITES_A_FILE = re.compile(r'\{\s*"name"\s*:\s*"(Write|Edit|MultiEdit|NotebookEdit)"')
+_CALL_HEAD = 200
 LOOP_WINDOW = 16  # lines
 LOOP_DISTINCT = 4
 
