@@ -12,9 +12,10 @@ model gets wrong and leaves it one narrow job per step:
    request names, the handler function; for a route it names that does not exist yet,
    new code added to the module; otherwise the whole file. The model sees the request,
    the file and any feedback from the last readiness check, and answers with the slot's
-   code only; bdev splices it in and checks the file at once (it parses; ruff finds no
-   undefined names; it imports; the service's own tests pass: `suitecheck`) and sends
-   problems back, a few times at most, before writing it atomically;
+   code only; bdev splices it in, puts the request's rules on it (`guards`) and fixes
+   the slips it knows how to (`orderby`), and checks the file at once (it parses; ruff
+   finds no undefined names; it imports; the service's own tests pass: `suitecheck`)
+   and sends problems back, a few times at most, before writing it atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
    writes the API tests, the audit measures, failing gates come back here as feedback.
 
@@ -55,6 +56,7 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.culprits import culprits
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
+from bdev.workflow.orderby import reorder
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
@@ -381,7 +383,7 @@ class GuidedRun:
             else:
                 new, problems = _candidate(path, slot, response.content, current)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
-                    new = guard(new, self._stated, self._framework()).text
+                    new = reorder(guard(new, self._stated, self._framework()).text)
                     if current is not None and new == current:
                         problems = [_UNCHANGED]
                 if not problems and service is not None:
