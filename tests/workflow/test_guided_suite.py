@@ -82,6 +82,18 @@ def test_without_a_passing_answer_the_one_that_broke_least_is_kept(workspace: Pa
     assert [(k["kept"], k["failing"]) for k in kept] == [(2, ["tests/test_calc::test_discount"])]
 
 
+def test_no_answer_that_breaks_a_passing_test_is_kept(workspace: Path) -> None:
+    _service(workspace)
+    _, status, events = _run(workspace, [fenced(BREAKS_TOTAL)] * 3)
+    assert status is RunStatus.FORMAT_ERRORS
+    assert (workspace / "calc.py").read_text() == BUGGY  # as the request found it
+    kept = [e for e in events if e["type"] == "check" and "kept" in e]
+    assert [k["kept"] for k in kept] == [None]
+    end = next(e for e in events if e["type"] == "end")
+    assert "every answer broke tests that passed before" in end["detail"]
+    assert "test_total passed before your change and fails with it" in end["detail"]
+
+
 def test_a_later_round_never_leaves_the_code_worse(workspace: Path) -> None:
     _service(workspace)
     write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")

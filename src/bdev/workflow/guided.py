@@ -419,9 +419,16 @@ class GuidedRun:
                 "failing); the file is left as it was",
                 *best.problems[:1],
             ]
+        if best is not None and best.score[0] > 0:
+            # Every answer broke a test that passed before: none is a step forward.
+            emit(EventType.CHECK, step=self._steps, kept=None, failing=best.failing)
+            return [
+                "every answer broke tests that passed before; the file is left as it was",
+                *best.problems[:1],
+            ]
         if best is not None:
             # No answer left every test passing: keep the one that left the fewest failing
-            # (the audit and the next round take it from there).
+            # and broke none (the audit and the next round take it from there).
             write_text_atomic(path, best.text)
             emit(EventType.CHECK, step=self._steps, kept=best.attempt, failing=best.failing)
             return []
