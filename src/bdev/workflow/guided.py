@@ -13,7 +13,7 @@ model gets wrong and leaves it one narrow job per step:
    new code added to the module; otherwise the whole file. The model sees the request,
    the file and any feedback from the last readiness check, and answers with the slot's
    code only; bdev splices it in, puts the request's rules on it (`guards`) and fixes
-   the slips it knows how to (`orderby`), and checks the file at once (it parses; ruff
+   the slips it knows how to (`orderby`, `columns`), and checks the file at once (it parses; ruff
    finds no undefined names; it imports; the service's own tests pass: `suitecheck`)
    and sends problems back, a few times at most, before writing it atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
@@ -54,6 +54,7 @@ from bdev.runtime.session import Transcript, find_session, new_session_id, sessi
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.callers import caller_idiom
+from bdev.workflow.columns import alias_columns, response_fields
 from bdev.workflow.culprits import culprits
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.orderby import reorder
@@ -384,6 +385,8 @@ class GuidedRun:
                 new, problems = _candidate(path, slot, response.content, current)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
                     new = reorder(guard(new, self._stated, self._framework()).text)
+                    fields = response_fields(self._task)
+                    new = alias_columns(new, _written(slot, new, current), fields)
                     if current is not None and new == current:
                         problems = [_UNCHANGED]
                 if not problems and service is not None:
@@ -567,6 +570,18 @@ def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
     kept = [s for s in slots if s.kind != "append"]
     have = {k.function for k in kept}
     return kept + [s for s in fresh if s.kind == "append" or s.function not in have]
+
+
+def _written(slot: Slot, new: str, current: str | None) -> set[str]:
+    """The functions the model wrote in this slot: the one it was given, or those its
+    code added to the module."""
+    if slot.kind == "function":
+        return {slot.function}
+    try:
+        before = _top_level_names(ast.parse(current).body) if current else set()
+        return _top_level_names(ast.parse(new).body) - before
+    except SyntaxError:
+        return set()
 
 
 def _slot_name(slot: Slot) -> str:
