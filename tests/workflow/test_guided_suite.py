@@ -126,7 +126,12 @@ def test_a_request_naming_no_file_goes_to_the_function_the_failing_test_calls(
     assert located["file"] == "calc.py"
     assert located["reason"] == "the service's failing tests call it"
     assert (workspace / "calc.py").read_text() == FIXED
-    assert "Change only the function `discounted` so that" in _prompts(events)[0]
+    first = _prompts(events)[0]
+    assert "Change only the function `discounted` so that" in first
+    # The failing test is shown as written, with what pytest said about it.
+    assert "The service's tests that fail now" in first
+    assert "def test_discount():\n    assert discounted(1000, 10) == 900\n```" in first
+    assert "test_total" not in first  # it passes
 
 
 def test_culprits_follow_calls_and_requested_routes(workspace: Path) -> None:

@@ -55,6 +55,7 @@ from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
+from bdev.workflow.failing import failing_sources
 from bdev.workflow.culprits import culprits
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.orderby import reorder
@@ -328,6 +329,9 @@ class GuidedRun:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if self.progress:
             self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
+        service = self._service_code() if slot.kind != "migration" else None
+        suite = service if service is not None and service.has_tests else None
+        before = (self._outcome or suite.run()) if suite is not None else None
         prompt = render(
             "guided_change",
             task=self._task,
@@ -338,6 +342,7 @@ class GuidedRun:
             route=slot.route,
             function=slot.function,
             feedback=feedback,
+            failing=failing_sources(self.workspace, before.failed) if before else [],
             caller=_caller_hint(current) if slot.kind == "append" else None,
             rules=self._stated.checklist(),
             guarded=reading_hint(self._stated, self._framework())
@@ -347,9 +352,6 @@ class GuidedRun:
         messages = [Message("system", render("guided_system")), Message("user", prompt)]
         for message in messages:
             emit(EventType.MESSAGE, message=message.to_dict())
-        service = self._service_code() if slot.kind != "migration" else None
-        suite = service if service is not None and service.has_tests else None
-        before = (self._outcome or suite.run()) if suite is not None else None
         self._outcome = None
         best: _Candidate | None = None
         problems: list[str] = []
