@@ -11,11 +11,13 @@ model gets wrong and leaves it one narrow job per step:
 2. change, one slot at a time, the smallest that fits: for each existing route the
    request names, the handler function; for a route it names that does not exist yet,
    new code added to the module; otherwise the whole file. The model sees the request,
-   the file and any feedback from the last readiness check, and answers with the slot's
-   code only; bdev splices it in, puts the request's rules on it (`guards`) and fixes
-   the slips it knows how to (`orderby`, `columns`), and checks the file at once (it parses; ruff
-   finds no undefined names; it imports; the service's own tests pass: `suitecheck`)
-   and sends problems back, a few times at most, before writing it atomically;
+   the file, the service's failing tests (`failing`), the standard remedy for the
+   weakness the request names (`remedies`) and any feedback from the last readiness
+   check, and answers with the slot's code only; bdev splices it in, puts the
+   request's rules on it (`guards`), fixes the slips it knows (`orderby`, `columns`),
+   and checks the file at once (it parses; ruff finds no undefined names; it imports;
+   the service's own tests pass: `suitecheck`) and sends problems back, a few times at
+   most, before writing it atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
    writes the API tests, the audit measures, failing gates come back here as feedback.
 
@@ -55,10 +57,11 @@ from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
-from bdev.workflow.failing import failing_sources
 from bdev.workflow.culprits import culprits
+from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.orderby import reorder
+from bdev.workflow.remedies import remedies_for
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
@@ -343,6 +346,7 @@ class GuidedRun:
             function=slot.function,
             feedback=feedback,
             failing=failing_sources(self.workspace, before.failed) if before else [],
+            useful=remedies_for(self._task, current),
             caller=_caller_hint(current) if slot.kind == "append" else None,
             rules=self._stated.checklist(),
             guarded=reading_hint(self._stated, self._framework())

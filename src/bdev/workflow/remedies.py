@@ -1,0 +1,125 @@
+"""The standard remedy for the weakness a change request names, as a line of its prompt.
+
+"Fix the path traversal", "make it run a fixed number of queries", "fix the SQL
+injection": a 1.5B model knows these words but not the remedy, and answers with
+something that looks busy (`secure_filename` of the request body; a second loop). Each
+entry is one well-known fact of how the weakness is closed, chosen by the request's
+words and by what the code it changes uses (SQLAlchemy or plain SQL), and made concrete
+with the names that code defines where that is certain (the relationships a query could
+load at once). A short table of remedies, not of tasks: it names the technique, never
+the handler's logic.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Remedy:
+    words: re.Pattern[str]  # what the request says
+    uses: re.Pattern[str] | None  # what the code must use for the remedy to fit
+    text: str
+
+
+_SQLALCHEMY = re.compile(r"\bsqlalchemy\b")
+_PLAIN_SQL = re.compile(r"\b(sqlite3|psycopg2?|pymysql|\.execute\()")
+
+REMEDIES = (
+    Remedy(
+        re.compile(r"\bpath traversal\b|\boutside (?:its|the|their) (?:folder|dir)", re.I),
+        None,
+        "keep a requested name inside its folder by resolving it first: base = "
+        "os.path.realpath(FOLDER); full = os.path.realpath(os.path.join(base, name)); the "
+        "name is inside only if os.path.commonpath([base, full]) == base. Check that before "
+        "reading or creating anything, answer the request's error status otherwise, and "
+        "use `full` from then on (names with subfolders inside stay valid)",
+    ),
+    Remedy(
+        re.compile(r"\bSQL injection\b|\binjection\b", re.I),
+        _PLAIN_SQL,
+        "pass every request value to SQL as a parameter, never by formatting it into the "
+        'string: conn.execute("SELECT ... WHERE kind = ? AND name LIKE ?", (kind, "%" + '
+        "name)) (sqlite3 writes ?, psycopg %s); the value is then plain text, quotes "
+        "included, and a LIKE pattern is built in Python before it is passed",
+    ),
+    Remedy(
+        re.compile(
+            r"\bN\s*\+\s*1\b|\bfixed number of (?:SQL )?queries\b|"
+            r"\b(?:one|a|an?other|two) (?:more )?(?:SQL )?quer(?:y|ies) "
+            r"(?:per|for (?:each|every))\b|"
+            r"\bfor (?:each|every) \w+ it runs\b",
+            re.I,
+        ),
+        _PLAIN_SQL,
+        "counts and sums per row come from one query: LEFT JOIN the child table on its "
+        "parent id and GROUP BY the parent's id, selecting COUNT(child.id) and "
+        "COALESCE(SUM(child.amount), 0) (0 for a parent without children), instead of a "
+        "query inside the loop",
+    ),
+    Remedy(
+        re.compile(r"\bconstant time\b|\btiming\b", re.I),
+        None,
+        "hmac.compare_digest(a, b) compares two secrets in constant time (both str or both bytes)",
+    ),
+)
+
+
+def remedies_for(request: str, code: str | None) -> list[str]:
+    """The remedies the request's words call for, that fit the code it changes."""
+    out = []
+    for remedy in REMEDIES:
+        if not remedy.words.search(request):
+            continue
+        if remedy.uses is not None and not (code and remedy.uses.search(code)):
+            continue
+        out.append(remedy.text)
+    if _N_PLUS_ONE.search(request) and code and _SQLALCHEMY.search(code):
+        out += _eager_loading(code)
+    return out
+
+
+_N_PLUS_ONE = REMEDIES[2].words
+
+
+def _eager_loading(code: str) -> list[str]:
+    """SQLAlchemy's remedy for a query per row, with the code's own relationships."""
+    loads = [f"{cls}.{attr}" for cls, attr in _relationships(code)]
+    if not loads:
+        return []
+    first = loads[0]
+    owner = first.split(".")[0]
+    return [
+        "SQLAlchemy loads a relationship for every row in one more query with "
+        "`from sqlalchemy.orm import selectinload` and "
+        f"select({owner}).options(selectinload({first})).order_by(...) "
+        f"(this code's relationships: {', '.join(loads)}); the loop then reads "
+        "the loaded attribute and runs no query of its own"
+    ]
+
+
+def _relationships(code: str) -> list[tuple[str, str]]:
+    """(class, attribute) of every `x = relationship(...)` / `x: Mapped[...] =
+    relationship(...)` in the code's classes."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for cls in tree.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for node in cls.body:
+            target: ast.expr | None = None
+            value: ast.expr | None = None
+            if isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            called = value.func if isinstance(value, ast.Call) else None
+            name = getattr(called, "id", None) or getattr(called, "attr", None)
+            if isinstance(target, ast.Name) and name == "relationship":
+                found.append((cls.name, target.id))
+    return found
