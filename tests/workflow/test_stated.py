@@ -55,6 +55,8 @@ def test_body_fields_with_lengths_formats_and_strict_numbers() -> None:
     assert found["score"].schema == {"type": "integer", "maximum": 10}
     assert found["score"].strict
     assert all(r.where == "body" for r in stated.rules)
+    # Defined outright ("is a ...", "must be a ..."), with no default: the body needs them.
+    assert all(r.required for r in stated.rules)
     assert stated.error_status == 400
     assert stated.closed
 
@@ -68,6 +70,14 @@ def test_a_json_body_example_names_its_fields() -> None:
     assert count.where == "body"
     assert count.route == ("PUT", "/carts/{}/items")
     assert count.schema == {"type": "integer", "maximum": 99, "minimum": 1}
+
+
+def test_a_body_field_with_a_default_or_said_optional_is_not_required() -> None:
+    found = rules(
+        "`POST /alarms` takes `label`, which is a string of at most 40 characters "
+        "(default `alarm`), and `snooze`, which is optional and is a whole number of minutes."
+    )
+    assert not found["label"].required and not found["snooze"].required
 
 
 def test_names_joined_by_or_share_what_follows() -> None:
@@ -87,6 +97,7 @@ def test_dates_nulls_and_equality_filters() -> None:
     assert found["carrier"].filters and found["carrier"].where == "query"
     assert found["eta"].schema == {"type": "string", "format": "date"}
     assert found["eta"].nullable and found["eta"].where == "body"
+    assert not found["eta"].required
     assert found["eta"].route == ("POST", "/shipments")
 
 

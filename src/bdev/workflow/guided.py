@@ -14,10 +14,10 @@ model gets wrong and leaves it one narrow job per step:
    the file, the service's failing tests (`failing`), the standard remedy for the
    weakness the request names (`remedies`) and any feedback from the last readiness
    check, and answers with the slot's code only; bdev splices it in, puts the
-   request's rules on it (`guards`), fixes the slips it knows (`orderby`, `columns`),
-   and checks the file at once (it parses; ruff finds no undefined names; it imports;
-   the service's own tests pass: `suitecheck`) and sends problems back, a few times at
-   most, before writing it atomically;
+   request's rules on it (`guards`, `rechecks`), fixes the slips it knows (`orderby`,
+   `columns`), and checks the file at once (it parses; ruff finds no undefined names;
+   it imports; the service's own tests pass: `suitecheck`) and sends problems back, a
+   few times at most, before writing it atomically;
 3. tests and verify are the backend workflow's (`backend.run_backend_workflow`): bdev
    writes the API tests, the audit measures, failing gates come back here as feedback.
 
@@ -61,6 +61,7 @@ from bdev.workflow.culprits import culprits
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.orderby import reorder
+from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import remedies_for
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
@@ -391,8 +392,9 @@ class GuidedRun:
                 new, problems = _candidate(path, slot, response.content, current)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
                     new = reorder(guard(new, self._stated, self._framework()).text)
-                    fields = response_fields(self._task)
-                    new = alias_columns(new, _written(slot, new, current), fields)
+                    written = _written(slot, new, current)
+                    new = drop_rechecks(new, written)
+                    new = alias_columns(new, written, response_fields(self._task))
                     if current is not None and new == current:
                         problems = [_UNCHANGED]
                 if not problems and service is not None:

@@ -44,6 +44,7 @@ _BAD_INPUT = re.compile(
     r"refused|rejected|that is not|isn't|unknown fields?)\b",
     re.I,
 )
+_DEFINES = re.compile(r"\s*(?:is|must be)\s+(?:a|an|one|the|always)\b")
 _NOT_INPUT_STATUS = frozenset({401, 403, 404, 405, 409})  # auth, absence, conflict
 _JSON_OBJECT = re.compile(r"^\{.*\}$")
 # "(not a string, not a boolean)": what a value is not, listed. "A `limit` that is not a
@@ -313,9 +314,19 @@ def _apply(rule: Rule, words: str, before: str) -> None:
         rule.strict = True
     if re.search(r"\btrimmed\b|\bstripped\b", low):
         rule.trimmed = True
-    if re.search(r"\boptional\b", before.lower() + " " + low):
+    if re.search(r"\boptional\b|\bmay be (?:left out|omitted)\b", before.lower() + " " + low):
         rule.required = False
     elif re.search(r"\brequired\b", low):
+        rule.required = True
+    elif (
+        rule.where == "body"
+        and _DEFINES.match(low)
+        and "default" not in s
+        and not rule.nullable
+        and s
+    ):
+        # "`name` is a string of 1 to 80 characters": a body field defined outright, with
+        # no default and no null, is one the body must have.
         rule.required = True
     # Only an equality filter is checked ("events of exactly that kind"): "keeps only
     # products costing at most that much" is a bound, checked as one.
