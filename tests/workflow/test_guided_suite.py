@@ -94,6 +94,23 @@ def test_no_answer_that_breaks_a_passing_test_is_kept(workspace: Path) -> None:
     assert "test_total passed before your change and fails with it" in end["detail"]
 
 
+def test_until_an_answer_is_kept_a_later_round_may_take_one_that_breaks_nothing(
+    workspace: Path,
+) -> None:
+    _service(workspace)
+    write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")
+    runner = make_runner(workspace, [fenced(BREAKS_TOTAL)] * 3 + [fenced(STILL_BUGGY)])
+    guided = GuidedRun(runner)
+    session_id, first = guided.start(REQUEST, runner.registry.get("dev"))
+    assert first.status is RunStatus.FORMAT_ERRORS
+    assert (workspace / "calc.py").read_text() == BUGGY
+    # The code is still as the request found it: an answer that breaks nothing is a step
+    # towards the request, though as many tests fail as before.
+    _, later = guided.resume(session_id, "Test tests/test_calc::test_discount fails")
+    assert later.status is RunStatus.COMPLETED
+    assert (workspace / "calc.py").read_text() == STILL_BUGGY
+
+
 def test_a_later_round_never_leaves_the_code_worse(workspace: Path) -> None:
     _service(workspace)
     write_agent(workspace / ".claude" / "agents", "dev", tools="Read, Write, Bash")

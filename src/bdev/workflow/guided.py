@@ -245,6 +245,8 @@ class GuidedRun:
     _stated: Stated = field(default_factory=Stated, repr=False)  # the request's own rules
     _service: Service | Literal[False] | None = field(default=None, repr=False)
     _outcome: Outcome | None = field(default=None, repr=False)  # the suite's, if still current
+    # The slots an answer of this run was written into (by their file and name).
+    _answered: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -330,6 +332,7 @@ class GuidedRun:
         never passed, None when the model could not be reached."""
         assert self.target is not None
         path = self.workspace / (slot.file or self.target.path)
+        key = (str(path), _slot_name(slot))
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if self.progress:
             self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
@@ -406,6 +409,7 @@ class GuidedRun:
             elif not problems and slot.kind != "migration":
                 write_text_atomic(path, new)
             if not problems:
+                self._answered.add(key)
                 return []
             emit(EventType.FORMAT_ERROR, step=self._steps, errors=problems)
             # A fresh prompt, not the rejected answer plus a complaint: with its own answer
@@ -413,12 +417,12 @@ class GuidedRun:
             retry = render("guided_retry", problems=problems, kind=slot.kind)
             messages = [messages[0], Message("user", f"{prompt}\n\n{retry}")]
             emit(EventType.MESSAGE, message=messages[1].to_dict())
-        # In a later round the code as it is was this run's best so far: an answer that
-        # fails as many tests gains nothing, and the service must never end worse than the
-        # round before left it. (In the first round the code is as the request found it,
-        # and an answer breaking nothing is a step towards the request.)
+        # Once an answer of this run is in the slot, the code as it is was the run's best
+        # so far: an answer that fails as many tests gains nothing, and the service must
+        # never end worse than a round left it. (Until then the code is as the request
+        # found it, and an answer breaking nothing is a step towards the request.)
         if (
-            feedback
+            key in self._answered
             and best is not None
             and before is not None
             and current is not None
@@ -442,6 +446,7 @@ class GuidedRun:
             # and broke none (the audit and the next round take it from there).
             write_text_atomic(path, best.text)
             emit(EventType.CHECK, step=self._steps, kept=best.attempt, failing=best.failing)
+            self._answered.add(key)
             return []
         return problems
 
