@@ -49,3 +49,22 @@ def test_other_requests_get_nothing() -> None:
     ):
         assert remedies_for(request, PLAIN) == []
         assert remedies_for(request, ORM) == []
+
+
+def test_a_query_left_inside_a_loop_is_named_by_its_line() -> None:
+    from bdev.workflow.remedies import unremedied
+
+    code = (
+        "def summary(conn):\n"
+        "    out = []\n"
+        "    for c in conn.execute('SELECT id FROM customers'):\n"  # what it loops over: fine
+        "        n = conn.execute('SELECT count(*) FROM orders WHERE c = ?', (c[0],))\n"
+        "        out.append(n)\n"
+        "    totals = [conn.execute('SELECT 1').fetchone() for _ in out]\n"
+        "    return out, totals\n"
+    )
+    request = "GET /summary must run a fixed number of queries however many customers."
+    problems = unremedied(request, code, {"summary"})
+    assert [p.split(":")[0] for p in problems] == ["line 4", "line 6"]
+    assert unremedied("Add a `limit` to GET /summary.", code, {"summary"}) == []
+    assert unremedied(request, code, {"other"}) == []

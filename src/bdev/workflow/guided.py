@@ -62,7 +62,7 @@ from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
-from bdev.workflow.remedies import remedies_for
+from bdev.workflow.remedies import remedies_for, unremedied
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
@@ -400,6 +400,8 @@ class GuidedRun:
                     new = alias_columns(new, written, response_fields(self._task))
                     if current is not None and new == current:
                         problems = [_UNCHANGED]
+                    else:
+                        problems = unremedied(self._task, new, written)[:MAX_PROBLEMS]
                 if not problems and service is not None:
                     problems = self._imports(service, path, new, current)
             if not problems and suite is not None and before is not None:

@@ -123,3 +123,53 @@ def _relationships(code: str) -> list[tuple[str, str]]:
             if isinstance(target, ast.Name) and name == "relationship":
                 found.append((cls.name, target.id))
     return found
+
+
+# Calls that run a query: DB-API's execute, SQLAlchemy's session helpers.
+_QUERY_CALLS = frozenset({"execute", "executemany", "scalars", "scalar", "query"})
+
+
+def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
+    """What still contradicts the request in the functions the model wrote: a query
+    inside a loop when the request asks for a fixed number of queries."""
+    if not _N_PLUS_ONE.search(request):
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions:
+            for line in _queries_in_loops(node):
+                problems.append(
+                    f"line {line}: this query runs once per row of the loop around it, and "
+                    "the request asks for a fixed number of queries: fetch what every row "
+                    "needs in one query before the loop (see Useful), and only read it "
+                    "inside the loop"
+                )
+    return problems
+
+
+def _queries_in_loops(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[int]:
+    """Lines of query calls run once per turn of a loop (not in what it iterates over)."""
+    lines = []
+    for loop in ast.walk(function):
+        inner: list[ast.AST]
+        if isinstance(loop, ast.For | ast.While):
+            inner = list(loop.body)
+        elif isinstance(loop, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            inner = [loop.elt]
+        elif isinstance(loop, ast.DictComp):
+            inner = [loop.key, loop.value]
+        else:
+            continue
+        for part in inner:
+            for call in ast.walk(part):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in _QUERY_CALLS
+                ):
+                    lines.append(call.lineno)
+    return sorted(set(lines))
