@@ -68,3 +68,23 @@ def test_a_query_left_inside_a_loop_is_named_by_its_line() -> None:
     assert [p.split(":")[0] for p in problems] == ["line 4", "line 6"]
     assert unremedied("Add a `limit` to GET /summary.", code, {"summary"}) == []
     assert unremedied(request, code, {"other"}) == []
+
+
+def test_request_values_formatted_into_sql_are_named_by_their_line() -> None:
+    from bdev.workflow.remedies import unremedied
+
+    code = (
+        "def find(domain: str, status: str | None = None):\n"
+        "    where = f\"lower(email) LIKE '%@{domain.lower()}'\"\n"
+        "    if status:\n"
+        '        where += " AND status = \'" + status + "\'"\n'
+        "    sql = f'SELECT id FROM customers WHERE {where} ORDER BY name'\n"  # no input
+        "    rows = conn.execute('SELECT 1 WHERE x = ?', (domain,))\n"  # a parameter: fine
+        "    label = f'found {domain}'\n"  # not SQL
+        "    return rows, sql, label\n"
+    )
+    request = "A penetration test found SQL injection in GET /customers. Fix it."
+    problems = unremedied(request, code, {"find"})
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 4"]
+    assert "pass the value in the parameters tuple" in problems[0]
+    assert unremedied("Add a `limit` to GET /customers.", code, {"find"}) == []

@@ -81,6 +81,7 @@ def remedies_for(request: str, code: str | None) -> list[str]:
     return out
 
 
+_INJECTION = REMEDIES[1].words
 _N_PLUS_ONE = REMEDIES[2].words
 
 
@@ -131,8 +132,11 @@ _QUERY_CALLS = frozenset({"execute", "executemany", "scalars", "scalar", "query"
 
 def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
     """What still contradicts the request in the functions the model wrote: a query
-    inside a loop when the request asks for a fixed number of queries."""
-    if not _N_PLUS_ONE.search(request):
+    inside a loop when it asks for a fixed number of queries; request values formatted
+    into SQL text when it asks to close an injection."""
+    n_plus_one = bool(_N_PLUS_ONE.search(request))
+    injection = bool(_INJECTION.search(request))
+    if not (n_plus_one or injection):
         return []
     try:
         tree = ast.parse(code)
@@ -140,15 +144,62 @@ def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
         return []
     problems = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions:
-            for line in _queries_in_loops(node):
-                problems.append(
-                    f"line {line}: this query runs once per row of the loop around it, and "
-                    "the request asks for a fixed number of queries: fetch what every row "
-                    "needs in one query before the loop (see Useful), and only read it "
-                    "inside the loop"
-                )
+        if not (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions
+        ):
+            continue
+        for line in _queries_in_loops(node) if n_plus_one else []:
+            problems.append(
+                f"line {line}: this query runs once per row of the loop around it, and "
+                "the request asks for a fixed number of queries: fetch what every row "
+                "needs in one query before the loop (see Useful), and only read it "
+                "inside the loop"
+            )
+        for line in _formatted_sql(node) if injection else []:
+            problems.append(
+                f"line {line}: a request value is formatted into the SQL text, which is "
+                "the injection the request asks to close: write ? in the SQL and pass the "
+                "value in the parameters tuple (see Useful)"
+            )
     return problems
+
+
+_SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|AND|OR|LIKE|ORDER BY)\b", re.I)
+
+
+def _formatted_sql(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[int]:
+    """Lines where SQL text is built from request values: an f-string, `%` or `+` with
+    SQL words in its literal parts and a parameter of the handler (or a value read from
+    `request`) in its formatted parts."""
+    inputs = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node.value))
+        ):
+            inputs.add(node.targets[0].id)
+    lines = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(
+                v.value
+                for v in node.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
+            parts: list[ast.AST] = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+            literal = node.left if isinstance(node.left, ast.Constant) else None
+            text = literal.value if literal is not None and isinstance(literal.value, str) else ""
+            parts = [node.right]
+        else:
+            continue
+        if not _SQL_WORDS.search(text):
+            continue
+        if any(isinstance(n, ast.Name) and n.id in inputs for p in parts for n in ast.walk(p)):
+            lines.append(node.lineno)
+    return sorted(set(lines))
 
 
 def _queries_in_loops(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[int]:
