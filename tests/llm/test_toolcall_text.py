@@ -329,6 +329,7 @@ CODE = (
         '"}}',  # closed as it should be
         '"\n}}\n</tool_call>',
         "</tool_response>",  # a stray closing tag where the call should end
+        "```",  # the fence that closes the code
     ],
 )
 @pytest.mark.parametrize("opening", ["", "I'll write it.\n<tool_call>\n"])
@@ -340,6 +341,12 @@ def test_code_pasted_without_escapes_is_read_as_written(opening: str, ending: st
     assert (call.id, call.name) == ("call_3", "Write")
     assert call.arguments == {"file_path": "app.py", "content": CODE}
     assert parsed.content == opening.replace("<tool_call>", "").strip()
+
+
+def test_code_written_as_a_markdown_block_inside_the_call_loses_its_fences() -> None:
+    text = '{"name": "Write", "arguments": {"file_path": "a.py", "content": "```python\n'
+    (call,) = parse_tool_calls(text + CODE + '```"}}', TOOLS).calls
+    assert call.arguments["content"] == CODE
 
 
 @pytest.mark.parametrize("ending", ["", '"}}\nI wrote the file.'])

@@ -119,3 +119,15 @@ def test_writing_python_that_does_not_parse_says_where(ws: Path, ctx: ToolContex
     assert "Note" not in out
     ok = WriteTool().run({"file_path": "notes.txt", "content": "def f(:"}, ctx)
     assert "Note" not in ok  # only Python files are parsed
+
+
+def test_a_module_that_parses_is_not_replaced_by_one_that_does_not(
+    ws: Path, ctx: ToolContext
+) -> None:
+    good = "def f():\n    return 1\n"
+    WriteTool().run({"file_path": "app.py", "content": good}, ctx)
+    with pytest.raises(ToolError, match=r"app.py: not written: .*\(line 2: invalid syntax\)"):
+        WriteTool().run({"file_path": "app.py", "content": "app.py\n```"}, ctx)
+    assert (ws / "app.py").read_text() == good  # the work is still there
+    fixed = "def f():\n    return 2\n"
+    assert WriteTool().run({"file_path": "app.py", "content": fixed}, ctx).startswith("Updated")

@@ -57,7 +57,12 @@ _FAKE_RESULT = re.compile(r"<\s*tool_response\s*>.*?(?:<\s*/\s*tool_response\s*>
 # paste code there unescaped, raw quotes and all (see `_raw_last_string`).
 _CODE_ARG = re.compile(r"""["'](content|new_string|new_source)["']\s*:\s*["']""")
 _RAW_CALL_START = re.compile(r"""(?:<\s*tool_call\s*>\s*)?(\{)\s*"name"\s*:""", re.I)
-_RAW_CALL_TAG_END = re.compile(r"<\s*/\s*(?:tool_call|tool_response|function_call)\s*>\Z", re.I)
+# What ends a call whose code was pasted raw: a closing tag, or the fence that closes
+# the code (the model wrote the file as a Markdown block inside the string).
+_RAW_CALL_TAG_END = re.compile(
+    r"(?:<\s*/\s*(?:tool_call|tool_response|function_call)\s*>|```)\Z", re.I
+)
+_RAW_CODE_FENCE_START = re.compile(r"\A```[\w+-]*[ \t]*\n")
 _RAW_CALL_BRACES_END = re.compile(r"""["']\s*}\s*}\Z""")
 
 
@@ -402,6 +407,8 @@ def _raw_code_call(text: str, known: list[str] | None, index: int) -> tuple[str,
     if not tags and not braces:
         return None
     if "\n" in raw.strip():
+        fenced = _RAW_CODE_FENCE_START.match(raw)
+        raw = raw[fenced.end() :].rstrip().removesuffix("```") if fenced else raw
         raw = raw.rstrip() + "\n"  # a file ends with one line break
     else:
         try:

@@ -28,10 +28,27 @@ class WriteTool:
         if existed and _reads_as(path, content):
             # Said plainly, so a model repeating itself sees that nothing happened.
             return f"Unchanged: {shown} already has exactly this content"
+        broken = syntax_note(path, content)
+        if broken and existed and not syntax_note(path, _text_of(path)):
+            # A whole working module replaced by one that does not parse is work lost
+            # (a small model's second Write of one stray line); new files and files
+            # already broken are written, with the note.
+            raise ToolError(
+                f"{shown}: not written: it parses as Python now and this content does not "
+                f"({broken.split('Python: ', 1)[-1]}); the file is unchanged. Send the whole "
+                "file again, fixed, or change part of it with Edit"
+            )
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
-        return f"{verb} {shown} ({lines} lines)" + syntax_note(path, content)
+        return f"{verb} {shown} ({lines} lines)" + broken
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _reads_as(path: Path, content: str) -> bool:
