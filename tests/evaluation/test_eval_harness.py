@@ -146,3 +146,26 @@ def test_totals_and_json(tmp_path):
 def test_an_empty_functional_file_is_not_a_pass():
     assert not tally(0).ok
     assert not TestTally(ran=True, total=2, passed=1, errors=["t_setup"]).ok
+
+
+class _StoppedByTheUser:
+    """A strategy whose build the user interrupts (Ctrl-C or SIGTERM during the loop)."""
+
+    name = "stopped"
+
+    def __init__(self) -> None:
+        self.builds = 0
+
+    def build(self, scenario, model, out_dir) -> BuildOutcome:
+        self.builds += 1
+        return BuildOutcome(ok=False, interrupted=True, notes="interrupted after 2 steps")
+
+
+def test_an_interrupted_build_stops_the_whole_suite(tmp_path):
+    strategy = _StoppedByTheUser()
+    notes: list[str] = []
+    report = evaluate(
+        load_suite(SUITE, "0[12]-*"), [strategy], None, tmp_path, progress=notes.append
+    )
+    assert strategy.builds == 1 and len(report.runs) == 1  # the second scenario never ran
+    assert notes[-1] == "interrupted: the rest of the suite is not run"

@@ -26,6 +26,8 @@ class BuildOutcome:
     notes: str = ""
     skipped: bool = False
     steps: int = 0  # model turns the loop strategies took
+    # The user stopped it (Ctrl-C, SIGTERM): the suite stops too, with what it has.
+    interrupted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -41,6 +41,9 @@ def evaluate_changes(
             run = run_change(task, strategy, model, out_dir / strategy.name / task.slug, options)
             report.runs.append(run)
             note(f"{task.slug} / {strategy.name}: {verdict(run)} {run.why()}".rstrip())
+            if run.build.interrupted:
+                note("interrupted: the rest of the suite is not run")
+                return report
     return report
 
 

@@ -23,6 +23,7 @@ from bdev.evaluation.plain_loop import decoding, has_grammar, loop_notes, no_gra
 from bdev.llm.base import Model
 from bdev.prompts import render
 from bdev.runtime.dispatch import Overrides, RunRequest, WorkflowMode, start
+from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 
 AGENT = "backend-developer"
@@ -49,6 +50,7 @@ def _outcome(result: RunResult, seconds: float, notes: str) -> BuildOutcome:
     # measured, so `ok` is always true once the model was called.
     return BuildOutcome(
         ok=True,
+        interrupted=result.status is RunStatus.INTERRUPTED,
         tokens_in=result.usage.input_tokens,
         tokens_out=result.usage.output_tokens,
         seconds=seconds,
@@ -134,6 +136,7 @@ class ProgramLedChange:
             return BuildOutcome(ok=True, seconds=seconds, notes=notes)
         return BuildOutcome(
             ok=True,
+            interrupted=outcome.run.status is RunStatus.INTERRUPTED,
             tokens_in=wf.usage.input_tokens,
             tokens_out=wf.usage.output_tokens,
             seconds=seconds,

@@ -55,6 +55,9 @@ def evaluate(
             run = run_one(scenario, strategy, model, where, options)
             report.runs.append(run)
             note(f"{scenario.slug} / {strategy.name}: {verdict(run)} {run.why()}".rstrip())
+            if run.build.interrupted:
+                note("interrupted: the rest of the suite is not run")
+                return report
     return report
 
 

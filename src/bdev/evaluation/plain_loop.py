@@ -23,6 +23,7 @@ from bdev.config import load_config
 from bdev.evaluation.base import APP_FILE, BuildOutcome, task_text
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model, model_setting
+from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
 
@@ -58,6 +59,7 @@ class PlainLoop:
             notes += f"; no {APP_FILE} written"
         return BuildOutcome(
             ok=written,
+            interrupted=result.status is RunStatus.INTERRUPTED,
             tokens_in=result.usage.input_tokens,
             tokens_out=result.usage.output_tokens,
             seconds=time.monotonic() - start,
