@@ -177,6 +177,19 @@ def test_a_handler_answer_without_the_handler_goes_back(workspace: Path) -> None
     assert (workspace / "app.py").read_text() == ORDERS
 
 
+def test_an_answer_defining_the_handler_twice_goes_back(workspace: Path) -> None:
+    facts = _orders_service(workspace)
+    body = "def list_orders() -> list[int]:\n    return ORDERS[:10]\n"
+    twice = f'{body}\n\n@app.get("/orders")\n{body}'
+    once = f'@app.get("/orders")\n{body}'
+    guided, definition = _guided(workspace, [fenced(twice), fenced(once)])
+    guided.facts = facts
+    _, result = guided.start("paginate GET /orders", definition)
+    assert result.status is RunStatus.COMPLETED and result.steps == 2
+    text = (workspace / "app.py").read_text()
+    assert text.count("def list_orders") == 1 and "ORDERS[:10]" in text
+
+
 def test_a_request_naming_no_file_or_route_goes_to_the_file_with_its_words(
     workspace: Path,
 ) -> None:
@@ -213,8 +226,10 @@ def test_a_requested_migration_is_the_next_numbered_file_checked_on_sqlite(
     migration = target.slots[0]
     assert (migration.kind, migration.file) == (
         "migration",
-        "migrations/0002_notes_pinned_flag_column.sql",
+        "migrations/0002_pinned.sql",
     )
+    words_only = locate(task.replace("`", ""), workspace, analyze(workspace)).slots[0]
+    assert words_only.file == "migrations/0002_notes_pinned_flag_column.sql"
     wrong = {"content": "```sql\nALTER TABLE note ADD COLUMN pinned INTEGER;\n```"}
     right = {"content": "```sql\nALTER TABLE notes ADD COLUMN pinned INTEGER DEFAULT 0;\n```"}
     guided, definition = _guided(workspace, [wrong, right, fenced(ORDERS + "\n# pinned\n")])
@@ -336,3 +351,27 @@ def test_a_new_route_is_told_how_the_file_s_routes_take_their_caller(workspace: 
     prompts = [e["message"]["content"] for e in events
                if e["type"] == "message" and e["message"]["role"] == "user"]  # fmt: skip
     assert "as `borrow` does: `member: Annotated[int, Depends(member_id)]`" in prompts[0]
+
+
+PRODUCTS = (
+    "import sqlite3\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
+    'CONN = sqlite3.connect(":memory:", check_same_thread=False)\n\n\n'
+    '@app.get("/products")\ndef products(vendor: str) -> list[str]:\n'
+    "    sql = f\"SELECT sku FROM products WHERE vendor = '{vendor}' ORDER BY sku\"\n"
+    "    return [r[0] for r in CONN.execute(sql)]\n"
+)
+
+
+def test_an_injection_fix_answered_with_the_same_f_string_gets_parameters(
+    workspace: Path,
+) -> None:
+    # A small model asked to close an injection hands the f-string back unchanged.
+    (workspace / "app.py").write_text(PRODUCTS)
+    (workspace / "requirements.txt").write_text("fastapi\n")
+    handler = PRODUCTS[PRODUCTS.index("@app.get") :]
+    guided, definition = _guided(workspace, [fenced(handler)])
+    guided.facts = analyze(workspace)
+    _, result = guided.start("fix the SQL injection in GET /products", definition)
+    assert result.status is RunStatus.COMPLETED and result.steps == 1
+    fixed = (workspace / "app.py").read_text()
+    assert "vendor = :vendor" in fixed and "CONN.execute(sql, sql_params)" in fixed

@@ -196,3 +196,24 @@ def test_tests_added_after_the_first_round_check_the_next(workspace: Path) -> No
     (workspace / "tests" / "test_calc.py").write_text(TESTS)
     guided.resume(session_id, "tests/test_calc::test_discount fails")
     assert (workspace / "calc.py").read_text() == FIXED  # BREAKS_TOTAL was checked and refused
+
+
+def test_an_answer_computing_the_documented_helper_again_goes_back(workspace: Path) -> None:
+    documented = BUGGY.replace(
+        "def discounted(cents, pct):\n    return cents\n",
+        "def percent_of(cents, pct):\n"
+        '    """pct% of cents, to the nearest cent; halves round up."""\n'
+        "    return (cents * pct + 50) // 100\n\n\n"
+        "def discounted(cents, pct):\n    return cents - percent_of(cents, 0)\n",
+    )
+    (workspace / "calc.py").write_text(documented)
+    (workspace / "tests").mkdir()
+    (workspace / "tests" / "test_calc.py").write_text(TESTS)
+    own = documented.replace("percent_of(cents, 0)", "cents * pct // 100")
+    helper = documented.replace("percent_of(cents, 0)", "percent_of(cents, pct)")
+    request = "fix discounted() in calc.py: the discount, to the nearest cent with halves up"
+    _, status, events = _run_request(workspace, request, [fenced(own), fenced(helper)])
+    assert status is RunStatus.COMPLETED
+    assert "return cents - percent_of(cents, pct)" in (workspace / "calc.py").read_text()
+    errors = [e["errors"] for e in events if e["type"] == "format_error"]
+    assert len(errors) == 1 and "no longer calls `percent_of`" in errors[0][0]

@@ -42,6 +42,15 @@ def test_a_query_per_row_gets_the_remedy_of_the_code_s_own_library() -> None:
     assert "Team.players, Player.team" in orm  # the code's own relationships, all named
 
 
+def test_missing_object_level_authorization_gets_the_ownership_rule() -> None:
+    for request in (
+        "Members can read other members's notes: fix authorization on GET /notes/{id}.",
+        "Users must only see their own orders in GET /orders.",
+    ):
+        (line,) = remedies_for(request.replace("members's", "people's"), PLAIN)
+        assert "unless the caller owns it" in line and "WHERE owner = ?" in line
+
+
 def test_other_requests_get_nothing() -> None:
     for request in (
         "Add `limit` and `offset` to GET /events, 20 per page by default.",

@@ -60,9 +60,13 @@ from bdev.workflow.columns import alias_columns, response_fields
 from bdev.workflow.culprits import culprits
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
+from bdev.workflow.helpers import dropped_helpers
+from bdev.workflow.named import names_for
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
-from bdev.workflow.remedies import remedies_for, unremedied
+from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
+from bdev.workflow.sqlcheck import unknown_columns
+from bdev.workflow.sqlparams import parameterize
 from bdev.workflow.stated import Stated, read_stated
 from bdev.workflow.suitecheck import Outcome, Service, find_service
 
@@ -80,6 +84,7 @@ _ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
 # A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
+_BACKTICKED = re.compile(r"`([a-z_][a-z0-9_]*)`")
 _UNCHANGED = "That leaves the file as it was: nothing changed. Make the requested change."
 
 
@@ -154,6 +159,11 @@ def _migration_slot(task: str, workspace: Path) -> Slot | None:
 
 
 def _slug_words(task: str) -> list[str]:
+    """The migration's name: the identifiers the request puts in backticks (the column and
+    table it is about), else its first words."""
+    named = _BACKTICKED.findall(task)
+    if named:
+        return list(dict.fromkeys(named))[:2]
     return list(dict.fromkeys(w for _, w in words(task) if w.isalpha()))[:4]
 
 
@@ -243,6 +253,7 @@ class GuidedRun:
     _usage: Usage = field(default_factory=Usage, repr=False)  # of the current round
     _model_error: str = field(default="", repr=False)
     _stated: Stated = field(default_factory=Stated, repr=False)  # the request's own rules
+    _fields: list[str] = field(default_factory=list, repr=False)  # the response it spells out
     _service: Service | Literal[False] | None = field(default=None, repr=False)
     _outcome: Outcome | None = field(default=None, repr=False)  # the suite's, if still current
     # The slots an answer of this run was written into (by their file and name).
@@ -262,6 +273,7 @@ class GuidedRun:
         self._definition = definition
         self._task = task
         self._stated = read_stated(task, route_shape=route_shape)
+        self._fields = response_fields(task)
         session_id = new_session_id()
         transcript = Transcript(sessions_dir(self.workspace) / f"{session_id}.jsonl")
         emit = Emitter(transcript, *self.runner.sinks)
@@ -350,7 +362,7 @@ class GuidedRun:
             function=slot.function,
             feedback=feedback,
             failing=failing_sources(self.workspace, before.failed) if before else [],
-            useful=remedies_for(self._task, current),
+            useful=[*names_for(self._task, current), *remedies_for(self._task, current)],
             caller=_caller_hint(current) if slot.kind == "append" else None,
             rules=self._stated.checklist(),
             guarded=reading_hint(self._stated, self._framework())
@@ -397,11 +409,17 @@ class GuidedRun:
                     new = reorder(guard(new, self._stated, self._framework()).text)
                     written = _written(slot, new, current)
                     new = drop_rechecks(new, written)
-                    new = alias_columns(new, written, response_fields(self._task))
-                    if current is not None and new == current:
+                    new = alias_columns(new, written, self._fields)
+                    if closes_injection(self._task):
+                        new = parameterize(new, written)
+                    if current is not None and new.strip() == current.strip():
                         problems = [_UNCHANGED]
                     else:
-                        problems = unremedied(self._task, new, written)[:MAX_PROBLEMS]
+                        problems = [
+                            *unremedied(self._task, new, written),
+                            *dropped_helpers(self._task, current, new, written),
+                            *unknown_columns(new, written, self.workspace),
+                        ][:MAX_PROBLEMS]
                 if not problems and service is not None:
                     problems = self._imports(service, path, new, current)
             if not problems and suite is not None and before is not None:
@@ -589,14 +607,23 @@ def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
 
 def _written(slot: Slot, new: str, current: str | None) -> set[str]:
     """The functions the model wrote in this slot: the one it was given, or those its
-    code added to the module."""
+    code added to the module or changed in it."""
     if slot.kind == "function":
         return {slot.function}
     try:
-        before = _top_level_names(ast.parse(current).body) if current else set()
-        return _top_level_names(ast.parse(new).body) - before
+        before = _function_sources(current) if current else {}
+        after = _function_sources(new)
     except SyntaxError:
         return set()
+    return {name for name, source in after.items() if before.get(name) != source}
+
+
+def _function_sources(code: str) -> dict[str, str]:
+    return {
+        node.name: ast.dump(node)
+        for node in ast.parse(code).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def _slot_name(slot: Slot) -> str:
@@ -644,14 +671,36 @@ def _candidate(path: Path, slot: Slot, answer: str, current: str | None) -> tupl
         new = _replace_function(current, slot.function, tree, code, _module_name(path))
     else:
         new = _add_code(current, tree, code, _module_name(path))
-    if current is not None and new.strip() == current.strip():
-        return "", [_UNCHANGED]
     try:
         compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:
         return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
-    return new, _undefined_names(new, path.name)[:MAX_PROBLEMS]
+    return new, [*_defined_twice(new, current), *_undefined_names(new, path.name)][:MAX_PROBLEMS]
+
+
+def _defined_twice(new: str, current: str | None) -> list[str]:
+    """Functions and classes the new text defines twice at the top level (the second
+    silently replaces the first), where the file as it was did not."""
+    had = _top_level_defs(current) if current else {}
+    return [
+        f"line {lines[-1]}: `{name}` is defined twice (lines {', '.join(map(str, lines))}); "
+        "define it once, with its decorator"
+        for name, lines in _top_level_defs(new).items()
+        if len(lines) > 1 and len(had.get(name, [])) < len(lines)
+    ]
+
+
+def _top_level_defs(code: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return found
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.setdefault(node.name, []).append(node.lineno)
+    return found
 
 
 @dataclass

@@ -60,6 +60,20 @@ REMEDIES = (
         "query inside the loop",
     ),
     Remedy(
+        re.compile(
+            r"\bauthori[sz]ation\b|\bIDOR\b|\bother (?:people|users|customers|members)'s\b|"
+            r"\bonly (?:see|read|change|edit|update|delete) their own\b",
+            re.I,
+        ),
+        None,
+        "object-level authorization: load the row first, then answer as the request says "
+        "for someone else's (often 404, as for a missing row, so that its existence does "
+        "not leak) unless the caller owns it (the row's owner column equals the current "
+        "user) or has the role the request names; a listing filters its query by owner "
+        "(WHERE owner = ?) for callers without that role; a field only a role may set "
+        "answers 403 for the others before anything is written",
+    ),
+    Remedy(
         re.compile(r"\bconstant time\b|\btiming\b", re.I),
         None,
         "hmac.compare_digest(a, b) compares two secrets in constant time (both str or both bytes)",
@@ -83,6 +97,11 @@ def remedies_for(request: str, code: str | None) -> list[str]:
 
 _INJECTION = REMEDIES[1].words
 _N_PLUS_ONE = REMEDIES[2].words
+
+
+def closes_injection(request: str) -> bool:
+    """Whether the request asks to close an injection."""
+    return bool(_INJECTION.search(request))
 
 
 def _eager_loading(code: str) -> list[str]:

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass
 
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
+from bdev.specfirst.fill.nodes import is_docstring
 from bdev.specfirst.fill.stray import is_scaffolding
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
@@ -90,7 +91,7 @@ def body_from(
     if isinstance(target, ast.AsyncFunctionDef):
         return _trim([*aliases, *_sync_body(target, name)])
     statements = target.body
-    if _is_docstring(statements[0]) and len(statements) > 1:
+    if is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
     if any(_redefines(st, defined) for st in statements):
         kept = [st for st in statements if not _redefines(st, defined)] or statements
@@ -101,7 +102,7 @@ def body_from(
         own_lines = own.splitlines()
     prelude: list[str] = [*aliases]
     for node in tree.body:
-        if node is target or _is_docstring(node) or _imports_skeleton(node):
+        if node is target or is_docstring(node) or _imports_skeleton(node):
             continue
         if is_scaffolding(node) and target is not None and is_scaffolding(target):
             continue
@@ -174,7 +175,7 @@ def _sync_body(function: ast.AsyncFunctionDef, name: str) -> list[str]:
     if any(isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in ast.walk(function)):
         raise CodeError(f"Write `def {name}(...)` without await: the store is synchronous.")
     statements = function.body
-    if _is_docstring(statements[0]) and len(statements) > 1:
+    if is_docstring(statements[0]) and len(statements) > 1:
         statements = statements[1:]
     return "\n".join(ast.unparse(s) for s in statements).splitlines()
 
@@ -292,14 +293,6 @@ def _trim(lines: list[str]) -> list[str]:
     return lines
 
 
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
-
-
 def _redefines(node: ast.stmt, defined: frozenset[str]) -> bool:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return node.name in defined
@@ -322,7 +315,7 @@ def _has_code_outside(tree: ast.Module, function: ast.stmt) -> bool:
     """Whether the module has statements besides the function, imports and docstrings:
     then the function is a helper and the other statements are the body."""
     return any(
-        not (n is function or isinstance(n, ast.Import | ast.ImportFrom) or _is_docstring(n))
+        not (n is function or isinstance(n, ast.Import | ast.ImportFrom) or is_docstring(n))
         for n in tree.body
     )
 

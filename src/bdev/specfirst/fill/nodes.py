@@ -79,3 +79,11 @@ def names_made_by(function: ast.FunctionDef, constructor: str) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+
+
+def is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
