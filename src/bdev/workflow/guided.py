@@ -65,6 +65,7 @@ from bdev.workflow.named import names_for
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
+from bdev.workflow.routeargs import unfilled_arguments
 from bdev.workflow.sqlcheck import unknown_columns
 from bdev.workflow.sqlparams import parameterize
 from bdev.workflow.stated import Stated, read_stated
@@ -419,6 +420,7 @@ class GuidedRun:
                             *unremedied(self._task, new, written),
                             *dropped_helpers(self._task, current, new, written),
                             *unknown_columns(new, written, self.workspace),
+                            *unfilled_arguments(new, written),
                         ][:MAX_PROBLEMS]
                 if not problems and service is not None:
                     problems = self._imports(service, path, new, current)
