@@ -190,6 +190,17 @@ def test_an_answer_defining_the_handler_twice_goes_back(workspace: Path) -> None
     assert text.count("def list_orders") == 1 and "ORDERS[:10]" in text
 
 
+def test_a_handler_answered_without_its_decorator_keeps_its_route(workspace: Path) -> None:
+    facts = _orders_service(workspace)
+    bare = "def list_orders() -> list[int]:\n    return ORDERS[:10]\n"
+    guided, definition = _guided(workspace, [fenced(bare)])
+    guided.facts = facts
+    _, result = guided.start("paginate GET /orders", definition)
+    assert result.status is RunStatus.COMPLETED
+    text = (workspace / "app.py").read_text()
+    assert '@app.get("/orders")\ndef list_orders() -> list[int]:\n    return ORDERS[:10]' in text
+
+
 def test_a_request_naming_no_file_or_route_goes_to_the_file_with_its_words(
     workspace: Path,
 ) -> None:

@@ -85,6 +85,7 @@ _ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
 # A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
+_DEF = re.compile(r"^(?:async\s+)?def\s")
 _BACKTICKED = re.compile(r"`([a-z_][a-z0-9_]*)`")
 _UNCHANGED = "That leaves the file as it was: nothing changed. Make the requested change."
 
@@ -804,6 +805,17 @@ def _replace_function(source: str, name: str, answer: ast.Module, code: str, mod
     )
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
     last = node.end_lineno or node.lineno
+    answered = [
+        n
+        for n in answer.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    ]
+    if node.decorator_list and not any(n.decorator_list for n in answered):
+        # An answer without the decorator keeps the route: the prompt asked for it, and
+        # a handler that lost `@app.get(...)` is no longer reached at all.
+        at = next((i for i, ln in enumerate(body) if _DEF.match(ln) and f" {name}(" in ln), None)
+        if at is not None:
+            body = body[:at] + lines[first : node.lineno - 1] + body[at:]
     return "\n".join(_with_imports(lines[:first] + body + lines[last:], imports))
 
 
