@@ -34,8 +34,18 @@ def built(field):
 
 def test_an_unknown_column_goes_back_with_the_real_ones() -> None:
     (problem,) = unknown_columns(SERVICE, {"mine"})
-    assert "no such column: member" in problem
-    assert "boards has id, owner, title" in problem
+    assert "no such column `member`" in problem
+    assert problem.endswith("boards has id, owner, title; no table has `member`")
+
+
+def test_a_column_of_another_table_is_pointed_to() -> None:
+    code = SERVICE.replace(
+        "CREATE TABLE IF NOT EXISTS boards",
+        "CREATE TABLE cards (id INTEGER PRIMARY KEY, board_id INTEGER, member TEXT);\n"
+        "    CREATE TABLE IF NOT EXISTS boards",
+    )
+    (problem,) = unknown_columns(code, {"mine"})
+    assert problem.endswith("boards has id, owner, title; `member` is a column of cards: JOIN it")
 
 
 def test_known_columns_and_statements_bdev_cannot_judge_pass() -> None:
@@ -56,3 +66,23 @@ def test_numbered_migrations_are_part_of_the_schema(tmp_path: Path) -> None:
         "ALTER TABLE boards ADD COLUMN member TEXT;"
     )
     assert unknown_columns(code, {"mine"}, tmp_path) == []
+
+
+def test_a_row_key_its_select_does_not_return_goes_back() -> None:
+    code = (
+        SERVICE
+        + """
+
+def board(conn, board_id, user):
+    row = conn.execute("SELECT * FROM boards WHERE id = ?", (board_id,)).fetchone()
+    found = conn.execute("SELECT id, title AS name FROM boards").fetchall()
+    if row["owner"] != user and row["role"] != "admin":
+        return None
+    return row["title"], found[0]["name"], found[0]["title"]
+"""
+    )
+    problems = unknown_columns(code, {"board"})
+    assert [p.split(":")[0] for p in problems] == ["line 29", "line 31"]
+    assert "`row['role']` reads a column that the rows of 'SELECT * FROM boards" in problems[0]
+    assert "(they have id, owner, title)" in problems[0]
+    assert "`found[0]['title']`" in problems[1] and "(they have id, name)" in problems[1]

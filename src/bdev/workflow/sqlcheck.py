@@ -5,8 +5,11 @@ table with no `agent` column; the service starts, and the query fails on the fir
 request. When the service creates its tables with SQL bdev can read (CREATE TABLE in
 its code, numbered `.sql` migrations), each complete SQL statement of the functions
 the model wrote is compiled by SQLite against those tables (`EXPLAIN`, nothing runs),
-and an unknown column goes back with the table's real columns. Statements on tables
-bdev could not build are not judged: only "no such column" is reported.
+and an unknown column goes back with the columns of the statement's own tables and the
+table that has it, if one does (shown every table, a 1.5B model rewrote the whole
+module). Statements on tables bdev could not build are not judged: only "no such
+column" is reported. The same tables give the columns a SELECT returns (it is run on
+them, empty), so reading `row["role"]` from rows that have no `role` goes back too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 _STATEMENT = re.compile(r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
 _CREATE = re.compile(r"\bCREATE\s+TABLE\b", re.I)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_UNKNOWN = re.compile(r"no such column: ([\w.]+)")
+_TABLES = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+[\"`]?(\w+)", re.I)
 _NUMBERED_SQL = re.compile(r"^\d+_.*\.sql$")
 MIGRATION_FOLDERS = ("migrations", "db/migrations")
 
@@ -48,7 +53,7 @@ def unknown_columns(code: str, functions: set[str], workspace: Path | None = Non
             problem
             for node in tree.body
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions
-            for problem in _problems(db, node)
+            for problem in [*_problems(db, node), *_unknown_keys(db, node)]
         ]
     finally:
         db.close()
@@ -75,18 +80,101 @@ def _problems(
         try:
             db.execute(f"EXPLAIN {sql}", params)
         except sqlite3.Error as e:
-            if "no such column" in str(e):
-                out.append(f"line {node.lineno}: {e} in {sql.strip()!r}; {_columns(db)}")
+            unknown = _UNKNOWN.search(str(e))
+            if unknown is not None:
+                out.append(f"line {node.lineno}: {_explained(db, sql, unknown.group(1))}")
     return out
 
 
-def _columns(db: sqlite3.Connection) -> str:
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    described = []
-    for table in tables:
-        columns = [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
-        described.append(f"{table} has {', '.join(columns)}")
-    return "; ".join(described)
+def _unknown_keys(
+    db: sqlite3.Connection, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[str]:
+    """`row["owner"]` where `row` holds the rows of a SELECT without an `owner` column:
+    a KeyError (a 500) on the first request. The SELECT is run on the empty tables for
+    its column names; names assigned more than once are not judged."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.For):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    value = node.iter if isinstance(node, ast.For) else node.value
+                    assigned.setdefault(target.id, []).append(value or target)
+    rows: dict[str, tuple[str, list[str]]] = {}
+    for name, values in assigned.items():
+        sql = _select_of(values[0], rows) if len(values) == 1 else None
+        if sql is not None:
+            columns = _result_columns(db, sql)
+            if columns:
+                rows[name] = (sql, columns)
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(function):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            continue
+        holder = node.value
+        if isinstance(holder, ast.Subscript) and isinstance(holder.slice, ast.Constant):
+            holder = holder.value  # found[0]["owner"]
+        if isinstance(holder, ast.Name) and holder.id in rows:
+            sql, columns = rows[holder.id]
+            if node.slice.value not in columns:
+                said = (
+                    f"line {node.lineno}: `{ast.unparse(node)}` reads a column that the rows "
+                    f"of {sql.strip()!r} do not have (they have {', '.join(columns)})"
+                )
+                out.append((node.lineno, said))
+    return [said for _, said in sorted(out)]
+
+
+def _select_of(value: ast.expr, rows: dict[str, tuple[str, list[str]]]) -> str | None:
+    """The SELECT whose rows `value` holds: a call given the SQL as its first argument
+    (`query(...)`, `conn.execute(...).fetchone()`)."""
+    for node in ast.walk(value):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and re.match(r"\s*SELECT\b", node.args[0].value, re.I)
+        ):
+            return node.args[0].value
+    return None
+
+
+def _result_columns(db: sqlite3.Connection, sql: str) -> list[str]:
+    """The column names of a SELECT, run on the (empty) tables; [] when it does not run."""
+    names = _NAMED.findall(sql)
+    params: dict[str, None] | tuple[None, ...] = (
+        dict.fromkeys(names) if names else (None,) * sql.count("?")
+    )
+    try:
+        cursor = db.execute(sql, params)
+    except sqlite3.Error:
+        return []
+    return [d[0] for d in cursor.description or []]
+
+
+def _explained(db: sqlite3.Connection, sql: str, column: str) -> str:
+    """What is wrong, in the terms of the statement's own tables: their columns, and
+    which other table has the column (to join), if one does."""
+    columns = {
+        table: [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    used = [t for t in dict.fromkeys(_TABLES.findall(sql)) if t in columns]
+    bare = column.rsplit(".", 1)[-1]
+    said = "; ".join(f"{t} has {', '.join(columns[t])}" for t in used)
+    elsewhere = [t for t in columns if t not in used and bare in columns[t]]
+    hint = (
+        f"`{bare}` is a column of {' and '.join(elsewhere)}: JOIN it"
+        if elsewhere
+        else f"no table has `{bare}`"
+    )
+    return f"no such column `{column}` in {sql.strip()!r}: {said}; {hint}"
 
 
 def _migrations(workspace: Path | None) -> list[str]:
