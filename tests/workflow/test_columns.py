@@ -79,3 +79,25 @@ def test_the_one_column_that_can_be_the_missing_field_is_named_so() -> None:
 def test_anything_less_certain_is_left_alone(select: str) -> None:
     code = f'def my_loans(c):\n    return c.execute("{select}")\n'
     assert alias_columns(code, {"my_loans"}, ["book_id", "title", "borrowed_at"]) == code
+
+
+SCHEMA = (
+    '_ = """CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT);\n'
+    'CREATE TABLE loans (id INTEGER PRIMARY KEY, book_id INTEGER, borrowed_at TEXT);"""\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("select", "aliased"),
+    [
+        # loans has its own book_id: its id is the loan's, and book_id is what is missing
+        ("SELECT id, title, borrowed_at FROM loans WHERE id = 1", False),
+        ("SELECT l.id, b.title, l.borrowed_at FROM loans l JOIN books b", False),
+        # books has no book_id: its id is the book's
+        ("SELECT b.id, b.title, l.borrowed_at FROM loans l JOIN books b", True),
+    ],
+)
+def test_a_column_is_not_renamed_to_a_field_its_own_table_has(select: str, aliased: bool) -> None:
+    code = f'{SCHEMA}def my_loans(c):\n    return c.execute("{select}")\n'
+    fixed = alias_columns(code, {"my_loans"}, ["book_id", "title", "borrowed_at"])
+    assert ("AS book_id" in fixed) is aliased

@@ -34,21 +34,10 @@ def unknown_columns(code: str, functions: set[str], workspace: Path | None = Non
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    schema = [
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CREATE.search(n.value)
-    ]
-    schema += _migrations(workspace)
-    if not schema or not functions:
+    db = _schema(tree, workspace) if functions else None
+    if db is None:
         return []
-    db = sqlite3.connect(":memory:")
     try:
-        for script in schema:
-            try:
-                db.executescript(script)
-            except sqlite3.Error:
-                continue  # another dialect, or depends on what failed: not ours to judge
         return [
             problem
             for node in tree.body
@@ -57,6 +46,44 @@ def unknown_columns(code: str, functions: set[str], workspace: Path | None = Non
         ]
     finally:
         db.close()
+
+
+def table_columns(code: str, workspace: Path | None = None) -> dict[str, list[str]]:
+    """The columns of each table the service creates (as far as bdev can read it)."""
+    try:
+        db = _schema(ast.parse(code), workspace)
+    except SyntaxError:
+        return {}
+    if db is None:
+        return {}
+    try:
+        return _columns(db)
+    finally:
+        db.close()
+
+
+def tables_of(sql: str) -> list[str]:
+    """The tables a statement reads or writes, by name, in order."""
+    return list(dict.fromkeys(_TABLES.findall(sql)))
+
+
+def _schema(tree: ast.Module, workspace: Path | None) -> sqlite3.Connection | None:
+    """An in-memory database with the tables the service creates; None without any."""
+    schema = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CREATE.search(n.value)
+    ]
+    schema += _migrations(workspace)
+    if not schema:
+        return None
+    db = sqlite3.connect(":memory:")
+    for script in schema:
+        try:
+            db.executescript(script)
+        except sqlite3.Error:
+            continue  # another dialect, or depends on what failed: not ours to judge
+    return db
 
 
 def _problems(
@@ -161,11 +188,8 @@ def _result_columns(db: sqlite3.Connection, sql: str) -> list[str]:
 def _explained(db: sqlite3.Connection, sql: str, column: str) -> str:
     """What is wrong, in the terms of the statement's own tables: their columns, and
     which other table has the column (to join), if one does."""
-    columns = {
-        table: [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    }
-    used = [t for t in dict.fromkeys(_TABLES.findall(sql)) if t in columns]
+    columns = _columns(db)
+    used = [t for t in tables_of(sql) if t in columns]
     bare = column.rsplit(".", 1)[-1]
     said = "; ".join(f"{t} has {', '.join(columns[t])}" for t in used)
     elsewhere = [t for t in columns if t not in used and bare in columns[t]]
@@ -175,6 +199,13 @@ def _explained(db: sqlite3.Connection, sql: str, column: str) -> str:
         else f"no table has `{bare}`"
     )
     return f"no such column `{column}` in {sql.strip()!r}: {said}; {hint}"
+
+
+def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
+    return {
+        table: [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
 
 
 def _migrations(workspace: Path | None) -> list[str]:
