@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -44,17 +45,57 @@ class _LoopingLlama:
         return self.text[tokens[0]].encode()
 
 
-def test_a_reply_stuck_in_a_loop_is_cut_short() -> None:
-    from bdev.llm.local.model import LOOP_WINDOW, TurnStats, looping
+def test_a_reply_stuck_in_a_loop_is_cut_where_the_cycle_began() -> None:
+    from bdev.llm.local.model import TurnStats
 
     model = LocalModel(max_tokens=20000)
     model._stop_ids = set()
     llm = _LoopingLlama()
-    text, n_out, finish, cap = model._generate(llm, [1, 2, 3], None, TurnStats(), 0.0)
-    assert n_out == len(text)  # one token per character here
-    assert finish == "length" and text.startswith("def f():\n") and cap == 20000
-    assert text.count("\n") <= LOOP_WINDOW + 2 and llm.generated < 1000  # not 20000 tokens
-    assert not looping("\n".join(f"x{i} = {i}" for i in range(40)))  # ordinary code goes on
+    stats = TurnStats()
+    text, _, finish, cap = model._generate(llm, [1, 2, 3], None, stats, 0.0)
+    assert text == "def f():\nfrom a import b\nfrom c import d\n"  # the first copy stays
+    assert finish == "length" and cap == 20000 and stats.repeated
+    assert llm.generated < 200  # not 20000 tokens
+
+
+def test_ordinary_code_is_no_cycle() -> None:
+    from bdev.llm.local.repeats import repeat_start
+
+    assert repeat_start("".join(f"x{i} = {i}\n" for i in range(60))) is None
+    assert repeat_start("f(\n" + "    )\n" * 8) is None  # short lines repeat in real code
+    block = '@app.get("/x")\ndef x():\n    return 1\n\n'
+    assert repeat_start("import a\n\n" + block * 2) is None  # twice is not a cycle
+    escaped = ("import a\n\n" + block * 4).replace("\n", "\\n")
+    cut = repeat_start(escaped, "\\n")
+    assert escaped[:cut] == ("import a\n\n" + block).replace("\n", "\\n")
+
+
+def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    code = "import os\n\n" + '@app.get("/x")\ndef x():\n    return os.sep\n\n' * 9
+    head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": '
+    reply = head + json.dumps(code)[:-1]  # escaped, and never closed
+    model = LocalModel(max_tokens=4000)
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    text, _, finish, _ = model._generate(
+        _ScriptLlama(reply), [1], None, stats, 0.0, rules="root ::= x"
+    )
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats.repeated)
+    assert not action.format_errors and action.finish_reason == "tool_calls"
+    (call,) = action.tool_calls
+    assert call.name == "Write"
+    once = code[: code.index("\n\n@", 12)]  # the imports and the first handler
+    assert call.arguments["content"].rstrip("\n") == once
+    assert "repeating" in action.content
+    # Cut where no string can be closed (in the middle of the path): an error, said so.
+    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), True)
+    assert cut.format_errors and "repeating the same lines" in cut.format_errors[0]
 
 
 class _ScriptLlama(_LoopingLlama):

@@ -42,6 +42,7 @@ from bdev.llm.base import (
 from bdev.llm.local import grammar
 from bdev.llm.local.llama import open_llama
 from bdev.llm.local.prefix import PrefixStore, prefix_key
+from bdev.llm.local.repeats import repeat_start
 from bdev.llm.local.template import ChatTemplate
 from bdev.llm.toolcall_text import parse_tool_calls
 
@@ -57,6 +58,7 @@ class TurnStats:
     time_to_first_token_s: float = 0.0
     generation_s: float = 0.0
     output_tokens: int = 0
+    repeated: bool = False  # stopped where the reply began repeating itself
 
 
 class LocalModel:
@@ -206,7 +208,7 @@ class LocalModel:
             max_output_tokens=cap,
         )
         if constrained:
-            return self._read_action(text, response)
+            return self._read_action(text, response, stats.repeated)
         parsed = parse_tool_calls(text, [t.name for t in tools])
         # The parser numbers calls per text; ids must stay unique across the conversation.
         for i, call in enumerate(parsed.calls):
@@ -218,15 +220,27 @@ class LocalModel:
         response.format_errors = parsed.errors
         return response
 
-    def _read_action(self, text: str, response: ModelResponse) -> ModelResponse:
+    def _read_action(
+        self, text: str, response: ModelResponse, repeated: bool = False
+    ) -> ModelResponse:
         """The one action a constrained reply holds: a call, or `finish` with its summary.
 
-        The grammar guarantees valid JSON of the right shape unless the reply was cut at
-        the output cap; that is the one error left, and the model is told the cap.
+        The grammar guarantees valid JSON of the right shape unless the reply was cut: at
+        the output cap (the model is told the cap), or where it began repeating itself.
+        A call cut there inside its last string (a Write's `content`) is closed as it
+        stood, with the repeated lines once; the reply's text says so.
         """
+        salvaged = _closed(text) if repeated else None
         try:
-            action = json.loads(text)
+            action = salvaged or json.loads(text)
         except json.JSONDecodeError:
+            if repeated:
+                response.format_errors = [
+                    "Your reply began repeating the same lines and was stopped there. Write "
+                    "each part once; use Edit to add to a file."
+                ]
+                response.content = grammar.CALL_OPEN + text
+                return response
             if response.finish_reason == "length":
                 cap = response.max_output_tokens
                 error = (
@@ -246,6 +260,11 @@ class LocalModel:
         call = ToolCall(f"call_{self._turns}_0", action["name"], action["arguments"])
         response.tool_calls = [call]
         response.finish_reason = "tool_calls"
+        if salvaged:
+            response.content = (
+                "(bdev stopped this reply where it began repeating the same lines, and "
+                "closed the call there: the lines are in it once)"
+            )
         return response
 
     def _tokenize(self, text: str) -> list[int]:
@@ -295,6 +314,7 @@ class LocalModel:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pieces: list[str] = []
         n_out, finish = 0, "length"
+        newline = "\\n" if rules else "\n"  # inside a constrained call, lines are escaped
         gen_start = time.perf_counter()
         tokens = llm.generate(
             prompt,
@@ -318,9 +338,14 @@ class LocalModel:
                 pieces.append(piece)
                 if on_text:
                     on_text(piece)
-                if "\n" in piece and looping("".join(pieces[-400:])):
-                    finish = "length"  # cut short, as at the cap: what came before stays
-                    break
+                if newline[-1] in piece:
+                    text = "".join(pieces)
+                    cut = repeat_start(text, newline)
+                    if cut is not None:
+                        # Stopped where the cycle began: the first copy stays, as the
+                        # model meant it; the caller may still close a call cut here.
+                        pieces, finish, stats.repeated = [text[:cut]], "length", True
+                        break
             at_cap = n_out >= budget and cap < self.max_file_tokens
             if at_cap and _WRITES_A_FILE.search("".join(pieces)[:_CALL_HEAD]):
                 cap = self.max_file_tokens
@@ -341,17 +366,6 @@ class LocalModel:
 # written freely after a <tool_call> tag or a line of prose, within _CALL_HEAD characters).
 _WRITES_A_FILE = re.compile(r'\{\s*"name"\s*:\s*"(Write|Edit|MultiEdit|NotebookEdit)"')
 _CALL_HEAD = 200
-LOOP_WINDOW = 16  # lines
-LOOP_DISTINCT = 4
-
-
-def looping(text: str) -> bool:
-    """Whether generation has fallen into a cycle: the last LOOP_WINDOW non-blank lines
-    hold at most LOOP_DISTINCT different ones (`from fastapi.security import ...` over
-    and over). A small model in such a loop runs to the token cap (a minute and a half
-    on 2 cores) for nothing; no real answer repeats that much."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()][-LOOP_WINDOW:]
-    return len(lines) == LOOP_WINDOW and len(set(lines)) <= LOOP_DISTINCT
 
 
 def _llama_grammar(rules: str) -> Any:
@@ -367,3 +381,14 @@ def _common_prefix(a: Any, b: list[int]) -> int:
             break
         n += 1
     return n
+
+
+def _closed(text: str) -> dict[str, Any] | None:
+    """A constrained call cut inside its last string argument, closed there; None when
+    closing it does not give a call."""
+    try:
+        action = json.loads(text + '"}}')
+    except json.JSONDecodeError:
+        return None
+    ok = isinstance(action, dict) and isinstance(action.get("arguments"), dict)
+    return action if ok and action.get("name") != grammar.FINISH else None
