@@ -54,7 +54,7 @@ def test_a_reply_stuck_in_a_loop_is_cut_where_the_cycle_began() -> None:
     stats = TurnStats()
     text, _, finish, cap = model._generate(llm, [1, 2, 3], None, stats, 0.0)
     assert text == "def f():\nfrom a import b\nfrom c import d\n"  # the first copy stays
-    assert finish == "length" and cap == 20000 and stats.repeated
+    assert finish == "length" and cap == 20000 and stats.repeated == "lines"
     assert llm.generated < 200  # not 20000 tokens
 
 
@@ -68,6 +68,29 @@ def test_ordinary_code_is_no_cycle() -> None:
     escaped = ("import a\n\n" + block * 4).replace("\n", "\\n")
     cut = repeat_start(escaped, "\\n")
     assert escaped[:cut] == ("import a\n\n" + block).replace("\n", "\\n")
+
+
+def test_a_line_stuck_in_a_cycle_is_cut_and_not_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+    from bdev.llm.local.repeats import inline_repeat_start
+
+    assert inline_repeat_start("x = [" + "1, " * 10) is None  # short units are data
+    names = "from auth import " + "TokenBearer, CodeBearer, " * 40
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "'
+    model = LocalModel(max_tokens=4000)
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    text, n_out, finish, _ = model._generate(
+        _ScriptLlama(head + names), [1], None, stats, 0.0, rules="root ::= x"
+    )
+    assert stats.repeated == "inline" and n_out < 400
+    first = head + "from auth import TokenBearer, CodeBearer, "
+    assert text.startswith(first) and len(text) < len(first) + 25  # one copy, near enough
+    # an unfinished line is not a file: the reply goes back, saying why
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats.repeated)
+    assert not action.tool_calls and "repeating the same lines" in action.format_errors[0]
 
 
 def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
@@ -94,7 +117,7 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     assert call.arguments["content"].rstrip("\n") == once
     assert "repeating" in action.content
     # Cut where no string can be closed (in the middle of the path): an error, said so.
-    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), True)
+    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), "lines")
     assert cut.format_errors and "repeating the same lines" in cut.format_errors[0]
 
 

@@ -42,7 +42,7 @@ from bdev.llm.base import (
 from bdev.llm.local import grammar
 from bdev.llm.local.llama import open_llama
 from bdev.llm.local.prefix import PrefixStore, prefix_key
-from bdev.llm.local.repeats import repeat_start
+from bdev.llm.local.repeats import inline_repeat_start, repeat_start
 from bdev.llm.local.template import ChatTemplate
 from bdev.llm.toolcall_text import parse_tool_calls
 
@@ -58,7 +58,7 @@ class TurnStats:
     time_to_first_token_s: float = 0.0
     generation_s: float = 0.0
     output_tokens: int = 0
-    repeated: bool = False  # stopped where the reply began repeating itself
+    repeated: str = ""  # "lines" or "inline": stopped where the reply began repeating
 
 
 class LocalModel:
@@ -220,9 +220,7 @@ class LocalModel:
         response.format_errors = parsed.errors
         return response
 
-    def _read_action(
-        self, text: str, response: ModelResponse, repeated: bool = False
-    ) -> ModelResponse:
+    def _read_action(self, text: str, response: ModelResponse, repeated: str = "") -> ModelResponse:
         """The one action a constrained reply holds: a call, or `finish` with its summary.
 
         The grammar guarantees valid JSON of the right shape unless the reply was cut: at
@@ -230,7 +228,7 @@ class LocalModel:
         A call cut there inside its last string (a Write's `content`) is closed as it
         stood, with the repeated lines once; the reply's text says so.
         """
-        salvaged = _closed(text) if repeated else None
+        salvaged = _closed(text) if repeated == "lines" else None
         try:
             action = salvaged or json.loads(text)
         except json.JSONDecodeError:
@@ -338,13 +336,15 @@ class LocalModel:
                 pieces.append(piece)
                 if on_text:
                     on_text(piece)
-                if newline[-1] in piece:
+                if newline[-1] in piece or n_out % 16 == 0:
                     text = "".join(pieces)
-                    cut = repeat_start(text, newline)
-                    if cut is not None:
+                    cut = repeat_start(text, newline) if newline[-1] in piece else None
+                    inline = inline_repeat_start(text) if cut is None else None
+                    if cut is not None or inline is not None:
                         # Stopped where the cycle began: the first copy stays, as the
-                        # model meant it; the caller may still close a call cut here.
-                        pieces, finish, stats.repeated = [text[:cut]], "length", True
+                        # model meant it; a call cut after whole lines may still be closed.
+                        stats.repeated = "lines" if cut is not None else "inline"
+                        pieces, finish = [text[: cut or inline]], "length"
                         break
             at_cap = n_out >= budget and cap < self.max_file_tokens
             if at_cap and _WRITES_A_FILE.search("".join(pieces)[:_CALL_HEAD]):

@@ -7,14 +7,15 @@ lines are JSON-escaped (separated by the two characters `\\n`), so the separator
 parameter. A block of lines that ends the text three times in a row is a cycle: no
 real file repeats a block of that size verbatim three times (short lines such as `)`
 or `pass` do not count). The text up to the end of the block's first copy is what the
-model meant.
+model meant. A cycle within one line (`OAuth2ClientCredentialsBearer, ` forty times in an
+import) is found the same way, by characters; it leaves the line unfinished.
 """
 
 from __future__ import annotations
 
 COPIES = 3
 MAX_BLOCK = 24  # lines
-MIN_BLOCK_CHARS = 20  # a block this short repeating is ordinary code (`)`, `pass`, ``)
+MIN_BLOCK_CHARS = 20  # a shorter block repeating is ordinary code (`)`, `pass`, blanks)
 
 
 def repeat_start(text: str, newline: str = "\n") -> int | None:
@@ -38,4 +39,30 @@ def repeat_start(text: str, newline: str = "\n") -> int | None:
         if copies >= COPIES:
             second = len(lines) - (copies - 1) * size
             return sum(len(line) + len(newline) for line in lines[:second])
+    return None
+
+
+INLINE_COPIES = 6
+MAX_UNIT = 120  # characters
+MIN_INLINE_CHARS = 60
+
+
+def inline_repeat_start(text: str) -> int | None:
+    """The offset where the second copy of a run of characters that ends `text`
+    INLINE_COPIES times in a row begins (`OAuth2ClientCredentialsBearer, ` within one
+    import line); None when it does not end so. Such a cut leaves a line unfinished."""
+    for size in range(4, MAX_UNIT + 1):
+        if len(text) < INLINE_COPIES * size:
+            break
+        unit = text[-size:]
+        if size * INLINE_COPIES < MIN_INLINE_CHARS or sum(c.isalnum() for c in unit) < 3:
+            continue  # a rule of dashes or a row of zeros is layout, not a loop
+        if text[-INLINE_COPIES * size :] != unit * INLINE_COPIES:
+            continue
+        copies = INLINE_COPIES
+        while (
+            len(text) >= (copies + 1) * size and text[-(copies + 1) * size : -copies * size] == unit
+        ):
+            copies += 1
+        return len(text) - (copies - 1) * size
     return None
