@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from bdev.agents.tokens import terms
+from bdev.specfirst.fill.nodes import parsed
 
 SHARED_TERMS = 3  # docstring words the request must share for the helper to be its rule
 
@@ -21,7 +22,7 @@ SHARED_TERMS = 3  # docstring words the request must share for the helper to be 
 def dropped_helpers(request: str, before: str | None, after: str, functions: set[str]) -> list[str]:
     """Problems for each of `functions` that called a helper of the module the request
     describes, and no longer does (directly or through a function it calls)."""
-    old, new = _parse(before), _parse(after)
+    old, new = (parsed(before) if before is not None else None), parsed(after)
     if old is None or new is None:
         return []
     helpers = {
@@ -46,13 +47,6 @@ def dropped_helpers(request: str, before: str | None, after: str, functions: set
                 f"the request describes{said}: call it rather than computing that again"
             )
     return problems
-
-
-def _parse(code: str | None) -> ast.Module | None:
-    try:
-        return ast.parse(code) if code is not None else None
-    except SyntaxError:
-        return None
 
 
 def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:

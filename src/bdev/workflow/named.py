@@ -13,17 +13,16 @@ from __future__ import annotations
 import ast
 import re
 
+from bdev.specfirst.fill.nodes import parsed
+
 _BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 MAX_LINE = 120
 
 
 def names_for(request: str, code: str | None) -> list[str]:
     """One line per setting the request names that a module variable holds."""
-    if not code:
-        return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code) if code else None
+    if code is None or tree is None:
         return []
     defined = {
         n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)

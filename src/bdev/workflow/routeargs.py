@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from bdev.specfirst.fill.nodes import parsed
+
 _VARIABLE = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_]\w*)>")
 _FLASK = re.compile(r"^\s*(?:import flask|from flask import)\b", re.M)
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete"})
@@ -22,9 +24,8 @@ def unfilled_arguments(code: str, functions: set[str]) -> list[str]:
     default) that none of its routes' URLs provides."""
     if not _FLASK.search(code):
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return []
     problems = []
     for node in tree.body:

@@ -19,6 +19,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from bdev.specfirst.fill.nodes import parsed
+
 _STATEMENT = re.compile(r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
 _CREATE = re.compile(r"\bCREATE\s+TABLE\b", re.I)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -30,11 +32,10 @@ MIGRATION_FOLDERS = ("migrations", "db/migrations")
 
 def unknown_columns(code: str, functions: set[str], workspace: Path | None = None) -> list[str]:
     """A problem per statement of `functions` that names a column its table lacks."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None or not functions:
         return []
-    db = _schema(tree, workspace) if functions else None
+    db = _schema(tree, workspace)
     if db is None:
         return []
     try:
@@ -50,10 +51,8 @@ def unknown_columns(code: str, functions: set[str], workspace: Path | None = Non
 
 def table_columns(code: str, workspace: Path | None = None) -> dict[str, list[str]]:
     """The columns of each table the service creates (as far as bdev can read it)."""
-    try:
-        db = _schema(ast.parse(code), workspace)
-    except SyntaxError:
-        return {}
+    tree = parsed(code)
+    db = _schema(tree, workspace) if tree is not None else None
     if db is None:
         return {}
     try:
