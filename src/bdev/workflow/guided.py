@@ -61,7 +61,7 @@ from bdev.workflow.culprits import culprits
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.helpers import dropped_helpers
-from bdev.workflow.named import names_for
+from bdev.workflow.named import backticked, names_for
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
@@ -86,7 +86,6 @@ _ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
 _ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
 _PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
 _DEF = re.compile(r"^(?:async\s+)?def\s")
-_BACKTICKED = re.compile(r"`([a-z_][a-z0-9_]*)`")
 _UNCHANGED = "That leaves the file as it was: nothing changed. Make the requested change."
 
 
@@ -163,9 +162,9 @@ def _migration_slot(task: str, workspace: Path) -> Slot | None:
 def _slug_words(task: str) -> list[str]:
     """The migration's name: the identifiers the request puts in backticks (the column and
     table it is about), else its first words."""
-    named = _BACKTICKED.findall(task)
+    named = [name for name in backticked(task) if name.islower()]
     if named:
-        return list(dict.fromkeys(named))[:2]
+        return named[:2]
     return list(dict.fromkeys(w for _, w in words(task) if w.isalpha()))[:4]
 
 

@@ -19,6 +19,11 @@ _BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 MAX_LINE = 120
 
 
+def backticked(text: str) -> list[str]:
+    """The identifiers `text` puts in backticks, in order, each once."""
+    return list(dict.fromkeys(_BACKTICKED.findall(text)))
+
+
 def names_for(request: str, code: str | None) -> list[str]:
     """One line per setting the request names that a module variable holds."""
     tree = parsed(code) if code else None
@@ -28,7 +33,7 @@ def names_for(request: str, code: str | None) -> list[str]:
         n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     } | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     out = []
-    for name in dict.fromkeys(_BACKTICKED.findall(request)):
+    for name in backticked(request):
         if name in defined:
             continue
         for node in tree.body:
