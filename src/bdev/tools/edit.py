@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
-from bdev.tools.fileio import read_text, save_text, syntax_note
+from bdev.tools.fileio import mend_python, read_text, save_text, syntax_note
 from bdev.tools.schema import BOOLEAN, STRING, array_of, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -73,8 +73,9 @@ class EditTool:
             edited, count = apply_edit(text, old, new, bool(args.get("replace_all")))
         except ToolError as e:
             raise ToolError(f"{shown}: {e}") from None
+        edited, mended = mend_python(path, edited)
         save_text(path, edited, shown)
-        note = syntax_note(path, edited)
+        note = mended + syntax_note(path, edited)
         if old == "":
             return f"Wrote {shown} ({len(new.splitlines())} lines)" + note
         plural = "s" if count > 1 else ""
@@ -128,7 +129,8 @@ class MultiEditTool:
                     f"{shown}: edit {i} of {len(edits)}: {e}; no edit was applied"
                 ) from None
             total += count
+        text, mended = mend_python(path, text)
         save_text(path, text, shown)
         verb = "Edited" if existed else "Created"
         done = f"{verb} {shown}: {len(edits)} edits, {total} replacements"
-        return done + syntax_note(path, text)
+        return done + mended + syntax_note(path, text)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bdev.fsutil import write_text_atomic
 from bdev.tools.base import ToolError
+from bdev.tools.linebreaks import mend_string_breaks
 
 # Like git and ripgrep: a NUL byte in the first block means "binary".
 _SNIFF_BYTES = 8192
@@ -59,3 +60,20 @@ def syntax_note(path: Path, text: str) -> str:
     except ValueError:  # NUL bytes
         return "\nNote: it does not parse as Python: it holds a NUL byte"
     return ""
+
+
+def mend_python(path: Path, text: str) -> tuple[str, str]:
+    """For a Python file: `text` with the line breaks a JSON slip put inside string
+    literals written as `\\n` (`linebreaks`), and a note saying where; else as it is."""
+    if path.suffix != ".py":
+        return text, ""
+    fixed, lines = mend_string_breaks(text, str(path))
+    if not lines:
+        return text, ""
+    where = ", ".join(str(n) for n in lines)
+    many = len(lines) > 1
+    return fixed, (
+        f"\nNote: the line break{'s' if many else ''} inside a string literal at "
+        f"line{'s' if many else ''} {where} {'were' if many else 'was'} written as the two "
+        "characters \\n (in a JSON string they are \\\\n)"
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
-from bdev.tools.fileio import save_text, syntax_note
+from bdev.tools.fileio import mend_python, save_text, syntax_note
 from bdev.tools.schema import STRING, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -24,7 +24,7 @@ class WriteTool:
         if path.is_dir():
             raise ToolError(f"{shown}: is a directory; give a file path")
         existed = path.exists()
-        content: str = args["content"]
+        content, mended = mend_python(path, args["content"])
         if existed and _reads_as(path, content):
             # Said plainly, so a model repeating itself sees that nothing happened.
             return f"Unchanged: {shown} already has exactly this content"
@@ -41,7 +41,7 @@ class WriteTool:
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
-        return f"{verb} {shown} ({lines} lines)" + broken
+        return f"{verb} {shown} ({lines} lines)" + mended + broken
 
 
 def _text_of(path: Path) -> str:

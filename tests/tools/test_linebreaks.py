@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bdev.tools.base import ToolContext
+from bdev.tools.edit import EditTool, MultiEditTool
+from bdev.tools.linebreaks import mend_string_breaks
+from bdev.tools.write import WriteTool
+
+# The arguments of a Write the embedded model made in a constrained run (greenfield
+# 01-notes-search, 2026-12-02), as JSON: its `\n` inside the f-string is a line break.
+REPLY = (
+    '{"file_path": "app.py", "content": "import os\\n\\nDATABASE_PATH = os.getenv('
+    "'DATABASE_PATH')\\n\\n\\ndef save(note_id, title):\\n    with open(DATABASE_PATH, 'a')"
+    " as f:\\n        f.write(f'{note_id},{title}\\n')\\n    return note_id\\n\"}"
+)
+
+
+def test_a_break_inside_a_one_line_string_is_written_as_backslash_n() -> None:
+    text = "x = 'a\nb'\ny = f\"{x}\n\n\"\nz = 1\n"
+    fixed, lines = mend_string_breaks(text)
+    assert fixed == "x = 'a\\nb'\ny = f\"{x}\\n\\n\"\nz = 1\n"
+    assert lines == [1, 3, 4]  # the original lines each break ended
+    compile(fixed, "m.py", "exec")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1\n",  # parses already
+        "x = 'a\n",  # the break is the file's last: nothing to join it with
+        "x = 'a\nb'\ny = )\n",  # mended, it still does not parse: left for the model
+        "def f(:\n    pass\n",  # another error altogether
+        'x = """a\n',  # an unterminated triple-quoted string is not this slip
+    ],
+)
+def test_text_that_would_not_parse_after_it_is_left_alone(text: str) -> None:
+    assert mend_string_breaks(text) == (text, [])
+
+
+def test_write_mends_the_models_json_slip_and_says_so(ws: Path, ctx: ToolContext) -> None:
+    args = json.loads(REPLY)
+    out = WriteTool().run(args, ctx)
+    written = (ws / "app.py").read_text()
+    assert "        f.write(f'{note_id},{title}\\n')\n" in written
+    compile(written, "app.py", "exec")
+    assert out.startswith("Created app.py (9 lines)")
+    assert "line 8 was written as the two characters \\n" in out
+    assert "does not parse" not in out
+    # The same call again is the same file: the model is told nothing changed.
+    assert WriteTool().run(args, ctx).startswith("Unchanged: app.py")
+
+
+def test_only_python_files_are_mended(ws: Path, ctx: ToolContext) -> None:
+    WriteTool().run({"file_path": "notes.txt", "content": "x = 'a\nb'\n"}, ctx)
+    assert (ws / "notes.txt").read_text() == "x = 'a\nb'\n"
+
+
+def test_edit_and_multiedit_mend_what_they_insert(ws: Path, ctx: ToolContext) -> None:
+    (ws / "m.py").write_text("def f():\n    return ''\n")
+    out = EditTool().run(
+        {"file_path": "m.py", "old_string": "return ''", "new_string": "return 'a\n'"}, ctx
+    )
+    assert (ws / "m.py").read_text() == "def f():\n    return 'a\\n'\n"
+    assert "line 2 was written" in out
+    out = MultiEditTool().run(
+        {"file_path": "m.py", "edits": [{"old_string": "'a\\n'", "new_string": "'b\n\n'"}]},
+        ctx,
+    )
+    assert (ws / "m.py").read_text() == "def f():\n    return 'b\\n\\n'\n"
+    assert "lines 2, 3 were written" in out
