@@ -92,6 +92,22 @@ def test_a_loop_of_repeats_ends_the_run(workspace: Path) -> None:
     runner = make_runner(workspace, [ls] * 10, **{"limits.max_format_errors": 3})
     _, result = runner.start("task", agent_def(workspace))
     assert result.status is RunStatus.FORMAT_ERRORS and result.steps == 4
+    # Well formed, only refused: the end does not call them malformed.
+    assert result.detail == "3 turns in a row repeating the call before them (well formed, not run)"
+
+
+def test_the_end_of_wasted_turns_names_each_kind(workspace: Path) -> None:
+    ls = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
+    bad = [{"tool_calls": [{"name": "Nope", "arguments": {"n": n}}]} for n in range(3)]
+    turns = [ls, ls, bad[0], bad[1]]  # LS runs, then one repeat and two unknown tools
+    runner = make_runner(workspace, turns, **{"limits.max_format_errors": 3})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.detail == (
+        "3 turns in a row without a call that ran (2 malformed, 1 repeating the call before)"
+    )
+    runner = make_runner(workspace, bad, **{"limits.max_format_errors": 3})
+    _, result = runner.start("task", agent_def(workspace))
+    assert result.detail == "3 malformed tool-call turns in a row"
 
 
 def test_step_limit(workspace: Path) -> None:

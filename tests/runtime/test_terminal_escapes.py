@@ -65,3 +65,13 @@ def test_the_permission_prompt_shows_the_command_escaped(
     (question,) = asked
     assert "\x9b" not in question and "\\x9b2K" in question
     assert "\\[bold red]" in question  # rich markup in a command is shown, not applied
+
+
+def test_a_refused_turn_is_shown_with_its_reason_escaped() -> None:
+    shown = render(
+        Event(EventType.FORMAT_ERROR, {"step": 2, "errors": ["repeated Write call"]}),
+        Event(EventType.FORMAT_ERROR, {"step": 3, "errors": [f"unknown tool {TRICK}\nmore"]}),
+    )
+    assert "! repeated Write call (sent back to the model)" in shown
+    assert "! unknown tool touch x #\\r\\e[2Kls -l (sent back to the model)" in shown
+    assert "\x1b" not in shown and "more" not in shown

@@ -75,9 +75,10 @@ class TerminalView:
             self.console.print(
                 Text(visible(f"{indent}  ✗ {d['tool']} denied: {d['reason']}"), style="yellow")
             )
-        elif event.type == EventType.FORMAT_ERROR:
+        elif event.type == EventType.FORMAT_ERROR:  # what was wrong, not only that it was
+            why = str((d.get("errors") or ["a reply bdev could not use"])[0]).split("\n")[0]
             self.console.print(
-                Text(f"{indent}  ! malformed tool call (sent back to the model)", style="yellow")
+                Text(visible(f"{indent}  ! {why[:100]} (sent back to the model)"), style="yellow")
             )
         elif event.type == EventType.PROGRESS and "text" in d:  # spec-first's current step
             self.tool = str(d["text"])[:60]

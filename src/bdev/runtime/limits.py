@@ -16,7 +16,7 @@ class RunStatus(StrEnum):
     TIME_LIMIT = "time_limit"
     TOKEN_LIMIT = "token_limit"
     COST_LIMIT = "cost_limit"
-    FORMAT_ERRORS = "format_errors"  # too many malformed tool calls in a row
+    FORMAT_ERRORS = "format_errors"  # too many turns in a row with no call that ran
     MODEL_ERROR = "model_error"
     INTERRUPTED = "interrupted"
 
@@ -42,7 +42,7 @@ class Limits:
     max_seconds: float | None = _DEFAULTS.max_seconds
     max_tokens: int | None = _DEFAULTS.max_tokens  # input + output, summed over the run
     max_cost: float | None = _DEFAULTS.max_cost  # USD, when a price is configured
-    max_format_errors: int = _DEFAULTS.max_format_errors  # malformed turns in a row
+    max_format_errors: int = _DEFAULTS.max_format_errors  # wasted turns in a row
 
     @classmethod
     def from_config(cls, limits: LimitsConfig) -> Limits:

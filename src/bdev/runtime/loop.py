@@ -69,7 +69,7 @@ class Agent:
             self.ctx.deadline = started + self.limits.max_seconds
         usage = Usage()
         steps = steps_done
-        malformed_in_row = 0
+        wasted: list[str] = []  # the turns in a row whose calls none ran: why each
         last_call: ToolCall | None = None
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
@@ -152,7 +152,7 @@ class Agent:
                 stop_hook_active = again
                 continue
 
-            malformed = 0
+            malformed = repeated = 0
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
                 if index > 0 and self.profile == "small":
@@ -160,6 +160,7 @@ class Agent:
                     ok = None  # well formed, only not run
                 elif _same_call(call, last_call):
                     ok = self._refuse_repeat(messages, call, steps)
+                    repeated += 1
                 else:
                     try:
                         ok = self._run_call(messages, call, steps)
@@ -181,12 +182,12 @@ class Agent:
             all_bad = all_bad or (
                 bool(response.tool_calls) and malformed == len(response.tool_calls)
             )
-            malformed_in_row = malformed_in_row + 1 if all_bad else 0
-            if malformed_in_row >= self.limits.max_format_errors:
-                return finish(
-                    RunStatus.FORMAT_ERRORS,
-                    detail=f"{malformed_in_row} malformed tool-call turns in a row",
-                )
+            if not all_bad:
+                wasted = []
+            else:  # a turn of refused repeats is well formed: the end says which it was
+                wasted.append("repeated" if repeated == len(response.tool_calls) else "malformed")
+            if len(wasted) >= self.limits.max_format_errors:
+                return finish(RunStatus.FORMAT_ERRORS, detail=_wasted_detail(wasted))
 
     # -- one tool call ---------------------------------------------------------
 
@@ -384,6 +385,19 @@ class Agent:
 
 def _format_feedback(problems: list[str]) -> str:
     return render("format_feedback", problems=problems)
+
+
+def _wasted_detail(wasted: list[str]) -> str:
+    """Why a run of wasted turns ended the run, naming which kind they were."""
+    repeats, n = wasted.count("repeated"), len(wasted)
+    if not repeats:
+        return f"{n} malformed tool-call turns in a row"
+    if repeats == n:
+        return f"{n} turns in a row repeating the call before them (well formed, not run)"
+    return (
+        f"{n} turns in a row without a call that ran ({n - repeats} malformed, "
+        f"{repeats} repeating the call before)"
+    )
 
 
 def _same_call(call: ToolCall, previous: ToolCall | None) -> bool:
