@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import math
+
 import jsonschema
 import pytest
 
@@ -99,3 +102,59 @@ def test_llama_cpp_accepts_the_grammar_for_every_tool_set() -> None:
         )
         assert sampler, "llama.cpp could not parse the grammar"
         llama_cpp.llama_sampler_free(sampler)
+
+
+def test_a_files_content_is_the_one_string_that_must_end_with_a_line_break() -> None:
+    rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write", "Edit", "TodoWrite"])))
+    kvs = [line for line in rules.splitlines() if "content-kv ::=" in line]
+    assert [line.rsplit(" ", 1)[1] for line in kvs] == ["file-text", "string"]  # Write, todos
+    assert 'file-text ::= "\\"" (char* "\\\\n")? "\\"" space' in rules.splitlines()
+    assert "file-text" not in grammar.gbnf(tool_specs(build_tools(["Read", "Edit"])))
+
+
+# What the embedded model wrote in a constrained run (greenfield 02, 2026-12-02): it
+# meant `data={"sub": ...}` and left out the backslash, so its quote ended the content.
+CUT_BY_A_QUOTE = (
+    '{"name": "Write", "arguments": {"file_path": "app.py", "content": '
+    '"def token(user):\\n    return create_access_token(data={"}}'
+)
+
+
+@pytest.mark.model
+def test_llama_cpp_ends_a_files_content_only_after_a_line_break() -> None:
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from bdev.llm import catalog
+
+    try:
+        path = catalog.ensure_installed()
+    except Exception as e:  # parts not installed: nothing to test here
+        pytest.skip(f"embedded model not available: {e}")
+    vocab_model = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    vocab = vocab_model._model.vocab
+    rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write"]), compact=True)).encode()
+
+    def accepted(text: str) -> bool:
+        """Whether llama.cpp's grammar sampler lets every token of `text` through, and
+        then the end of the reply."""
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, rules, b"root")
+        try:
+            tokens = vocab_model.tokenize(text.encode(), add_bos=False, special=False)
+            for n, token in enumerate([*tokens, llama_cpp.llama_vocab_eos(vocab)]):
+                one = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
+                candidates = llama_cpp.llama_token_data_array(one, 1, -1, False)
+                llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
+                if math.isinf(one[0].logit):
+                    return False
+                if n < len(tokens):
+                    llama_cpp.llama_sampler_accept(sampler, token)
+            return True
+        finally:
+            llama_cpp.llama_sampler_free(sampler)
+
+    write = '{"name": "Write", "arguments": {"file_path": "app.py", "content": %s}}'
+    assert accepted(write % '"x = {\\"a\\": 1}\\n"')  # escaped quotes, a final \n
+    assert accepted(write % '""')  # an empty file
+    assert not accepted(CUT_BY_A_QUOTE)
+    assert not accepted(write % '"x = 1"')  # no line break at the end
+    assert accepted('{"name": "Read", "arguments": {"file_path": "a.py"}}')
+    assert accepted('{"name": "finish", "arguments": {"summary": "done"}}')

@@ -65,7 +65,8 @@ def action_schema(tools: list[ToolSpec]) -> dict[str, Any]:
 def gbnf(tools: list[ToolSpec]) -> str:
     """The GBNF grammar text for `tools` (cached: the same tools give the same grammar)."""
     schema = json.dumps(action_schema(tools))
-    return _gbnf(schema)
+    writers = tuple(i for i, spec in enumerate(tools) if spec.name in _WRITES_FILES)
+    return _gbnf(schema, writers)
 
 
 # A character inside a JSON string. The converter's own rule (`[^"\\]` plus escapes)
@@ -78,15 +79,26 @@ _CHAR_RULE = (
     'escape ::= "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 )
 _CONVERTER_CHAR = re.compile(r"^char ::= .*$", re.MULTILINE)
+# A whole file's `content` (Write) ends with a line break, as text files do. This is what
+# keeps code whole: a small model writing `data={"` often forgets the backslash, and an
+# unescaped quote ends a JSON string, so the file was cut there (a stray `}` or an
+# unclosed `{` at its end). Here a quote can only end the content right after `\n`;
+# anywhere else the sampler has to take the model's next choice, the escaped quote.
+_WRITES_FILES = frozenset({"Write"})  # the tools whose `content` is a whole file
+_TEXT_RULE = 'file-text ::= "\\"" (char* "\\\\n")? "\\"" space'
 
 
 @lru_cache(maxsize=16)
-def _gbnf(schema: str) -> str:
+def _gbnf(schema: str, writers: tuple[int, ...] = ()) -> str:
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     # The name first, so the model commits to a tool before writing its arguments.
     rules = json_schema_to_gbnf(schema, ["name", "arguments"])
-    return _CONVERTER_CHAR.sub(lambda _: _CHAR_RULE, rules, count=1)
+    rules = _CONVERTER_CHAR.sub(lambda _: _CHAR_RULE, rules, count=1)
+    for i in writers:  # the converter names each option's rules `alternative-<index>-...`
+        kv = re.escape(f'alternative-{i}-arguments-content-kv ::= "\\"content\\"" space ":" space ')
+        rules = re.sub(f"^({kv})string$", r"\1file-text", rules, flags=re.MULTILINE)
+    return f"{rules}\n{_TEXT_RULE}" if writers else rules
 
 
 def _strip(schema: Any) -> Any:
