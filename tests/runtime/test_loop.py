@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bdev.llm.scripted import ScriptedModel
 from bdev.runtime.limits import RunStatus
 from support.runtime import agent_def, events, make_runner, write_agent
 
@@ -108,6 +111,36 @@ def test_the_end_of_wasted_turns_names_each_kind(workspace: Path) -> None:
     runner = make_runner(workspace, bad, **{"limits.max_format_errors": 3})
     _, result = runner.start("task", agent_def(workspace))
     assert result.detail == "3 malformed tool-call turns in a row"
+
+
+def test_a_model_going_round_in_circles_is_sampled_warmer(workspace: Path) -> None:
+    write = {
+        "tool_calls": [{"name": "Write", "arguments": {"file_path": "a.py", "content": "x\n"}}]
+    }
+    read = {"tool_calls": [{"name": "Read", "arguments": {"file_path": "a.py"}}]}
+    other = {"tool_calls": [{"name": "Read", "arguments": {"file_path": "b.py"}}]}
+    # The Write comes back after a Read (not refused: not the call just before), twice.
+    turns = [write, read, write, read, other, {"content": "done"}]
+    seen: list[float] = []
+
+    class Recording(ScriptedModel):
+        temperature = 0.2
+
+        def complete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(self.temperature)
+            return super().complete(*args, **kwargs)
+
+    model = Recording.from_turns(turns)
+    runner = make_runner(workspace, [])
+    runner.model_factory = lambda spec: model
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    # After the second Write and the second Read, each a call made just before: warmer,
+    # and back to the configured setting once a new call is made.
+    assert seen == pytest.approx([0.2, 0.2, 0.2, 0.5, 0.8, 0.2])
+    warmer = [e.get("warmer") for e in events(workspace, sid) if e["type"] == "model_call"]
+    assert warmer == [None, None, None, 1, 2, None]
+    assert model.temperature == 0.2  # restored after each call
 
 
 def test_step_limit(workspace: Path) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage
+from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage, retry_sampling
 from bdev.llm.pricing import cost as price_cost
 from bdev.prompts import render
 from bdev.runtime.events import Emitter, EventType
@@ -71,6 +71,8 @@ class Agent:
         steps = steps_done
         wasted: list[str] = []  # the turns in a row whose calls none ran: why each
         last_call: ToolCall | None = None
+        recent: list[ToolCall] = []  # the last few calls made, run or not
+        echoes = 0  # turns in a row that only repeated one of those: sampled warmer
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
@@ -105,7 +107,10 @@ class Agent:
             steps += 1
             t0 = time.monotonic()
             try:
-                response = self.model.complete(messages, specs)
+                # A model going round in circles (Write, Read, the same Write) mostly
+                # goes round again at the same settings: each such turn warms the next.
+                with retry_sampling(self.model, 1 + echoes):
+                    response = self.model.complete(messages, specs)
             except ModelError as e:
                 return finish(RunStatus.MODEL_ERROR, detail=str(e))
             except KeyboardInterrupt:
@@ -119,6 +124,7 @@ class Agent:
                 finish_reason=response.finish_reason,
                 max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
+                **({"warmer": echoes} if echoes else {}),
             )
 
             assistant = Message("assistant", response.content, list(response.tool_calls))
@@ -152,6 +158,10 @@ class Agent:
                 stop_hook_active = again
                 continue
 
+            if response.tool_calls:
+                echoed = all(any(_same_call(c, r) for r in recent) for c in response.tool_calls)
+                echoes = echoes + 1 if echoed else 0
+                recent = [*recent, *response.tool_calls][-_RECENT:]
             malformed = repeated = 0
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
@@ -398,6 +408,9 @@ def _wasted_detail(wasted: list[str]) -> str:
         f"{n} turns in a row without a call that ran ({n - repeats} malformed, "
         f"{repeats} repeating the call before)"
     )
+
+
+_RECENT = 4  # how far back a call counts as the model repeating itself
 
 
 def _same_call(call: ToolCall, previous: ToolCall | None) -> bool:
