@@ -70,7 +70,9 @@ def test_ordinary_code_is_no_cycle() -> None:
     assert escaped[:cut] == ("import a\n\n" + block).replace("\n", "\\n")
 
 
-def test_a_line_stuck_in_a_cycle_is_cut_and_not_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from bdev.llm.base import ModelResponse
     from bdev.llm.local import model as local
     from bdev.llm.local.repeats import inline_repeat_start
@@ -88,9 +90,18 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_not_closed(monkeypatch: pytest.Monke
     assert stats.repeated == "inline" and n_out < 400
     first = head + "from auth import TokenBearer, CodeBearer, "
     assert text.startswith(first) and len(text) < len(first) + 25  # one copy, near enough
-    # an unfinished line is not a file: the reply goes back, saying why
+    # The line ends at its last whole name, and the call there: a file that imports.
     action = model._read_action(text, ModelResponse(finish_reason=finish), stats.repeated)
-    assert not action.tool_calls and "repeating the same lines" in action.format_errors[0]
+    assert not action.format_errors and action.finish_reason == "tool_calls"
+    content = action.tool_calls[0].arguments["content"]
+    assert content.startswith("from auth import TokenBearer, CodeBearer")
+    assert content.endswith("Bearer\n") and content.count("\n") == 1
+    compile(content, "app.py", "exec")
+    assert "a line began repeating itself" in action.content
+    # Outside any string (here the path) nothing can be closed: the reply goes back.
+    path = '{"name": "Write", "arguments": {"file_path": "a' + "b/c/" * 30
+    cut = model._read_action(path, ModelResponse(), "inline")
+    assert not cut.tool_calls and "repeating the same lines" in cut.format_errors[0]
 
 
 def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(

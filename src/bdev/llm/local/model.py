@@ -226,9 +226,15 @@ class LocalModel:
         The grammar guarantees valid JSON of the right shape unless the reply was cut: at
         the output cap (the model is told the cap), or where it began repeating itself.
         A call cut there inside its last string (a Write's `content`) is closed as it
-        stood, with the repeated lines once; the reply's text says so.
+        stood, with the repeated lines once, or a line repeating within itself ended at its
+        last whole item (an import listing the same names again and again); the reply's
+        text says so.
         """
-        salvaged = _closed(text) if repeated == "lines" else None
+        salvaged = None
+        if repeated == "lines":
+            salvaged = _closed(text)
+        elif repeated == "inline":
+            salvaged = _closed(_last_item(text) + "\\n")
         try:
             action = salvaged or json.loads(text)
         except json.JSONDecodeError:
@@ -258,7 +264,12 @@ class LocalModel:
         call = ToolCall(f"call_{self._turns}_0", action["name"], action["arguments"])
         response.tool_calls = [call]
         response.finish_reason = "tool_calls"
-        if salvaged:
+        if salvaged and repeated == "inline":
+            response.content = (
+                "(bdev stopped this reply where a line began repeating itself, and ended "
+                "the line and the call there)"
+            )
+        elif salvaged:
             response.content = (
                 "(bdev stopped this reply where it began repeating the same lines, and "
                 "closed the call there: the lines are in it once)"
@@ -381,6 +392,16 @@ def _common_prefix(a: Any, b: list[int]) -> int:
             break
         n += 1
     return n
+
+
+def _last_item(text: str) -> str:
+    """A line cut where it began repeating a list (`A, B, A, B, A`), ended after the last
+    separator's item: the cut falls anywhere in an item, and the item it splits appears
+    whole where the first copy began."""
+    line = text.rsplit("\\n", 1)[-1]
+    items = max(line.rfind(sep) for sep in ",;|")
+    head = text[: len(text) - len(line) + items] if items > 0 else text
+    return head.rstrip(" ,;|")
 
 
 def _closed(text: str) -> dict[str, Any] | None:
