@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from typing import Any
 
 import jsonschema
 import pytest
@@ -85,8 +86,10 @@ def test_strings_admit_no_control_characters_nor_chat_control_tokens() -> None:
     assert '"<"+ ([^' in char and "<|" in char  # "<" is never followed by "|" (<|im_start|>)
 
 
-@pytest.mark.model
-def test_llama_cpp_accepts_the_grammar_for_every_tool_set() -> None:
+@pytest.fixture(scope="module")
+def vocab_model() -> Any:
+    """The embedded model's vocabulary alone (no weights): what llama.cpp's grammar
+    sampler needs."""
     llama_cpp = pytest.importorskip("llama_cpp")
     from bdev.llm import catalog
 
@@ -94,7 +97,13 @@ def test_llama_cpp_accepts_the_grammar_for_every_tool_set() -> None:
         path = catalog.ensure_installed()
     except Exception as e:  # parts not installed: nothing to test here
         pytest.skip(f"embedded model not available: {e}")
-    vocab_model = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+
+
+@pytest.mark.model
+def test_llama_cpp_accepts_the_grammar_for_every_tool_set(vocab_model: Any) -> None:
+    import llama_cpp
+
     for compact in (False, True):
         rules = grammar.gbnf(tool_specs(build_tools(), compact=compact))
         sampler = llama_cpp.llama_sampler_init_grammar(
@@ -121,15 +130,9 @@ CUT_BY_A_QUOTE = (
 
 
 @pytest.mark.model
-def test_llama_cpp_ends_a_files_content_only_after_a_line_break() -> None:
-    llama_cpp = pytest.importorskip("llama_cpp")
-    from bdev.llm import catalog
+def test_llama_cpp_ends_a_files_content_only_after_a_line_break(vocab_model: Any) -> None:
+    import llama_cpp
 
-    try:
-        path = catalog.ensure_installed()
-    except Exception as e:  # parts not installed: nothing to test here
-        pytest.skip(f"embedded model not available: {e}")
-    vocab_model = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
     vocab = vocab_model._model.vocab
     rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write"]), compact=True)).encode()
 
