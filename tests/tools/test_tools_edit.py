@@ -97,3 +97,36 @@ def test_multiedit_can_create_a_file(ws: Path, ctx: ToolContext) -> None:
     ]
     MultiEditTool().run({"file_path": "n.py", "edits": edits}, ctx)
     assert (ws / "n.py").read_text() == "x = 2\n"
+
+
+def test_a_misquoted_old_string_is_answered_with_the_closest_lines(
+    ws: Path, ctx: ToolContext
+) -> None:
+    # As the embedded model wrote it in a constrained run (change task 02): code it
+    # remembered, not code the file has.
+    (ws / "app.py").write_text(
+        'import sqlite3\n\nDB = "events.db"\n\n\ndef db():\n    return sqlite3.connect(DB)\n'
+    )
+    with pytest.raises(ToolError) as e:
+        EditTool().run(
+            {"file_path": "app.py", "old_string": "db() = sqlite3.connect(DB)", "new_string": "x"},
+            ctx,
+        )
+    assert str(e.value).endswith("The closest text, at line 7:\n    return sqlite3.connect(DB)")
+    with pytest.raises(ToolError) as e:  # as many lines as the quote has
+        EditTool().run(
+            {
+                "file_path": "app.py",
+                "old_string": "def db():\n  return sqlite3.connect(DB)\n",
+                "new_string": "x",
+            },
+            ctx,
+        )
+    assert "at line 6:\ndef db():\n    return sqlite3.connect(DB)" in str(e.value)
+    with pytest.raises(ToolError) as e:  # nothing like it: no guess
+        EditTool().run(
+            {"file_path": "app.py", "old_string": "class Payment(Base):", "new_string": "x"}, ctx
+        )
+    assert str(e.value) == (
+        "app.py: old_string not found (it must match exactly, including indentation)"
+    )

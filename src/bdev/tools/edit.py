@@ -8,6 +8,7 @@ surrounding lines to make it unique.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,46 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
         raise ToolError("old_string is empty; quote the exact text to replace")
     count = text.count(old)
     if count == 0:
-        raise ToolError("old_string not found (it must match exactly, including indentation)")
+        raise ToolError(
+            "old_string not found (it must match exactly, including indentation)"
+            + _closest_hint(text, old)
+        )
     if count > 1 and not replace_all:
         raise ToolError(
             f"old_string occurs {count} times; include more surrounding lines to make it "
             "unique, or set replace_all to true"
         )
     return text.replace(old, new), count
+
+
+# A model that misquotes the code it wants to change (a small one often invents it) is
+# shown the lines that come closest, so its next call can quote them exactly.
+CLOSE_ENOUGH = 0.6  # difflib's ratio; below it a "closest" text only misleads
+_MAX_SCAN_LINES = 5000
+_MAX_OLD_LINES = 40
+
+
+def _closest_hint(text: str, old: str) -> str:
+    """'. The closest text, at line N: ...' for the run of lines of `text` most like
+    `old`, or "" when none is close enough."""
+    lines = text.splitlines()
+    size = max(1, len(old.strip("\n").splitlines()))
+    if not lines or len(lines) > _MAX_SCAN_LINES or size > _MAX_OLD_LINES:
+        return ""
+    wanted = old.strip("\n")
+    best, best_at = 0.0, 0
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(wanted)  # difflib caches what it learns about the second sequence
+    for i in range(max(1, len(lines) - size + 1)):
+        matcher.set_seq1("\n".join(lines[i : i + size]))
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            ratio = matcher.ratio()
+            if ratio > best:
+                best, best_at = ratio, i
+    if best < CLOSE_ENOUGH:
+        return ""
+    shown = "\n".join(lines[best_at : best_at + size])
+    return f". The closest text, at line {best_at + 1}:\n{shown}"
 
 
 def _line_of(text: str, fragment: str) -> int:
