@@ -65,6 +65,20 @@ def test_glob_anchored_braces_and_path(tree: Path, ctx: ToolContext) -> None:
     assert GlobTool().run({"pattern": "*.rs"}, ctx) == "No files found"
 
 
+def test_glob_says_when_its_pattern_starts_with_a_folder_not_there(
+    tree: Path, ctx: ToolContext
+) -> None:
+    # A model in the service folder looks for `service/*` (the folder it is in).
+    none = GlobTool().run({"pattern": "service/*"}, ctx)
+    assert (
+        none == "No files found (the pattern is relative to the workspace, which has no `service`)"
+    )
+    inside = GlobTool().run({"pattern": "app/*.py", "path": "tests"}, ctx)
+    assert inside.endswith("relative to tests, which has no `app`)")
+    assert GlobTool().run({"pattern": "src/*.rs"}, ctx) == "No files found"  # src is there
+    assert GlobTool().run({"pattern": "*/x.py"}, ctx) == "No files found"
+
+
 def test_glob_sorts_newest_first(tree: Path, ctx: ToolContext) -> None:
     now = time.time()
     os.utime(tree / "src/app/util.py", (now + 100, now + 100))

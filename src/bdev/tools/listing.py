@@ -96,6 +96,18 @@ def _ignored(name: str, rel: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
 
 
+def _missing_folder(pattern: str, top: Path, root: Path) -> str:
+    """A pattern that starts with a folder `top` does not have (`service/*`, when the
+    workspace is that folder): said, since the pattern is relative to `top`."""
+    first = pattern.removeprefix("./").split("/", 1)[0]
+    if "/" not in pattern or not first or any(c in first for c in "*?[{") or first == "..":
+        return ""
+    if (top / first).exists():
+        return ""
+    where = "the workspace" if top == root else display_path(root, top)
+    return f" (the pattern is relative to {where}, which has no `{first}`)"
+
+
 class GlobTool:
     name = "Glob"
     description = (
@@ -123,7 +135,7 @@ class GlobTool:
                 if not hider.hides(rel):
                     found.append((entry.stat(follow_symlinks=False).st_mtime, rel))
         if not found:
-            return with_note("No files found", hider)
+            return with_note("No files found" + _missing_folder(pattern, top, root), hider)
         # Newest first, like Claude Code: the files just edited are usually the ones
         # wanted next. Ties (same mtime) fall back to the name for a stable order.
         found.sort(key=lambda t: (-t[0], t[1]))
