@@ -164,3 +164,30 @@ def test_a_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) -> None:
     prose = "Here is the plan. " * 40 + write
     _, n_out, _, cap = model._generate(_ScriptLlama(prose), [1], None, local.TurnStats(), 0.0)
     assert (n_out, cap) == (100, 100)
+
+
+class _ByteTokens:
+    """Stands in for a loaded llama.cpp model: one token per byte, and a chat template
+    that puts the whole conversation after the cached prefix."""
+
+    def tokenize(self, data: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        return list(data)
+
+    def split_prefix(self, messages, tools):
+        return "", "".join(m.content for m in messages)
+
+
+def test_a_conversation_that_leaves_no_room_for_a_reply_ends_with_why() -> None:
+    from bdev.llm.base import ModelError
+    from bdev.llm.local.model import MIN_REPLY_ROOM
+
+    model = LocalModel(n_ctx=1000)
+    model._llm = _ByteTokens()
+    model._template = _ByteTokens()  # type: ignore[assignment]
+    # A reply generated into the last few tokens would be cut off mid-call (a change run
+    # ended so, 19 tokens left): the turn is refused, with the sizes.
+    too_long = [Message("user", "x" * (1000 - MIN_REPLY_ROOM + 1))]
+    with pytest.raises(
+        ModelError, match=r"is 937 tokens: .* window of 1000 .* no room for a reply"
+    ):
+        model.complete(too_long, [])

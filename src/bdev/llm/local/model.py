@@ -181,10 +181,13 @@ class LocalModel:
         # Tokenized apart so the prefix tokens are identical whatever follows them.
         prefix_tokens = self._tokenize(prefix_text)
         prompt = prefix_tokens + self._tokenize(rest_text)
-        if len(prompt) >= self.n_ctx:
+        if len(prompt) > self.n_ctx - MIN_REPLY_ROOM:
+            # Generating into the last few tokens gives a reply cut off mid-call: the
+            # run ends here instead, saying why.
             raise ModelError(
-                f"the conversation is {len(prompt)} tokens, more than the model's context "
-                f"window of {self.n_ctx} (n_ctx)"
+                f"the conversation is {len(prompt)} tokens: the model's context window of "
+                f"{self.n_ctx} (n_ctx) leaves no room for a reply (at least "
+                f"{MIN_REPLY_ROOM} tokens)"
             )
         stats = TurnStats(prefix_tokens=len(prefix_tokens))
         if prefix_tokens:
@@ -372,6 +375,8 @@ class LocalModel:
         stats.output_tokens = n_out
         return "".join(pieces), n_out, finish, cap
 
+
+MIN_REPLY_ROOM = 64  # tokens: about the shortest tool call (a Read) with its tags
 
 # The start of a call to a tool whose arguments carry a file's text (constrained, or
 # written freely after a <tool_call> tag or a line of prose, within _CALL_HEAD characters).
