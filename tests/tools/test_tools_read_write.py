@@ -131,3 +131,20 @@ def test_a_module_that_parses_is_not_replaced_by_one_that_does_not(
     assert (ws / "app.py").read_text() == good  # the work is still there
     fixed = "def f():\n    return 2\n"
     assert WriteTool().run({"file_path": "app.py", "content": fixed}, ctx).startswith("Updated")
+
+
+def test_a_placeholder_does_not_replace_a_working_module(ws: Path, ctx: ToolContext) -> None:
+    service = (
+        "import os\n\n\ndef db():\n    return os.sep\n\n\ndef list_products():\n    return []\n"
+    )
+    WriteTool().run({"file_path": "app.py", "content": service}, ctx)
+    # What the embedded model wrote over a working service in a constrained run: it parses.
+    placeholder = "app.py\n\n# Your code here\n"
+    with pytest.raises(ToolError, match=r"drops every function and class .*\(db, list_products\)"):
+        WriteTool().run({"file_path": "app.py", "content": placeholder}, ctx)
+    assert (ws / "app.py").read_text() == service
+    # A rewrite that keeps one of them, a longer one, or a non-Python file is written.
+    kept = "def db():\n    return 1\n"
+    assert WriteTool().run({"file_path": "app.py", "content": kept}, ctx).startswith("Updated")
+    (ws / "notes.txt").write_text(service)
+    assert WriteTool().run({"file_path": "notes.txt", "content": "x\n"}, ctx).startswith("Updated")

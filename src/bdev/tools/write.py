@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,41 @@ class WriteTool:
                 f"({broken.split('Python: ', 1)[-1]}); the file is unchanged. Send the whole "
                 "file again, fixed, or change part of it with Edit"
             )
+        python = existed and path.suffix == ".py" and not broken
+        lost = _definitions_lost(_text_of(path), content) if python else []
+        if lost:
+            # A small model's Write of a placeholder (`app.py\n\n# Your code here`) over
+            # a working service parses, and would wipe it.
+            raise ToolError(
+                f"{shown}: not written: this content drops every function and class the "
+                f"file defines ({', '.join(lost[:6])}{', ...' if len(lost) > 6 else ''}) "
+                "and is less than half its length; the file is unchanged. Change part of "
+                "it with Edit, or send the whole new module with those it still needs"
+            )
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
         return f"{verb} {shown} ({lines} lines)" + mended + broken
+
+
+def _definitions_lost(old: str, new: str) -> list[str]:
+    """The top-level functions and classes of the module `old` when `new` keeps none of
+    them and has under half its lines; [] otherwise (or when either does not parse)."""
+    before, after = _top_level_names(old), _top_level_names(new)
+    if before is None or after is None or len(before) < 2 or before & after:
+        return []
+    if len(new.splitlines()) * 2 >= len(old.splitlines()):
+        return []
+    return sorted(before)
+
+
+def _top_level_names(code: str) -> set[str] | None:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    return {node.name for node in tree.body if isinstance(node, kinds)}
 
 
 def _text_of(path: Path) -> str:
