@@ -91,7 +91,7 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
     first = head + "from auth import TokenBearer, CodeBearer, "
     assert text.startswith(first) and len(text) < len(first) + 25  # one copy, near enough
     # The line ends at its last whole name, and the call there: a file that imports.
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats.repeated)
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats)
     assert not action.format_errors and action.finish_reason == "tool_calls"
     content = action.tool_calls[0].arguments["content"]
     assert content.startswith("from auth import TokenBearer, CodeBearer")
@@ -100,7 +100,7 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
     assert "a line began repeating itself" in action.content
     # Outside any string (here the path) nothing can be closed: the reply goes back.
     path = '{"name": "Write", "arguments": {"file_path": "a' + "b/c/" * 30
-    cut = model._read_action(path, ModelResponse(), "inline")
+    cut = model._read_action(path, ModelResponse(), local.TurnStats(repeated="inline"))
     assert not cut.tool_calls and "repeating the same lines" in cut.format_errors[0]
 
 
@@ -120,7 +120,7 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     text, _, finish, _ = model._generate(
         _ScriptLlama(reply), [1], None, stats, 0.0, rules="root ::= x"
     )
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats.repeated)
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats)
     assert not action.format_errors and action.finish_reason == "tool_calls"
     (call,) = action.tool_calls
     assert call.name == "Write"
@@ -128,7 +128,8 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     assert call.arguments["content"].rstrip("\n") == once
     assert "repeating" in action.content
     # Cut where no string can be closed (in the middle of the path): an error, said so.
-    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), "lines")
+    lines = local.TurnStats(repeated="lines")
+    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), lines)
     assert cut.format_errors and "repeating the same lines" in cut.format_errors[0]
 
 
@@ -191,3 +192,30 @@ def test_a_conversation_that_leaves_no_room_for_a_reply_ends_with_why() -> None:
         ModelError, match=r"is 937 tokens: .* window of 1000 .* no room for a reply"
     ):
         model.complete(too_long, [])
+
+
+def test_a_reply_cut_by_the_context_window_says_the_window_not_the_cap(monkeypatch) -> None:
+    from bdev.llm.base import ModelResponse, Usage
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    path = "/".join(f"part{i * 7919 % 1000}" for i in range(60))  # no cycle, 400+ chars
+    read = '{"name": "Read", "arguments": {"file_path": "' + path
+    model = LocalModel(n_ctx=500, max_tokens=400)
+    model._stop_ids = set()
+    prompt = [1] * 300  # 200 tokens left in the window, under the cap of 400
+    stats = local.TurnStats()
+    text, n_out, finish, cap = model._generate(
+        _ScriptLlama(read), prompt, None, stats, 0.0, rules="root ::= x"
+    )
+    assert (n_out, cap, finish, stats.window_full) == (200, 400, "length", True)
+    response = ModelResponse(finish_reason=finish, max_output_tokens=cap, usage=Usage(300, n_out))
+    error = model._read_action(text, response, stats).format_errors[0]
+    assert "context window of 500 tokens was full (300 of them" in error
+    assert "cap" not in error
+    # Stopped by the cap itself, the cap is what the reply hears about.
+    stats = local.TurnStats()
+    text, *_ = model._generate(_ScriptLlama(read), [1], None, stats, 0.0, rules="root ::= x")
+    assert not stats.window_full
+    response = ModelResponse(finish_reason="length", max_output_tokens=400)
+    assert "cap of 400 tokens" in model._read_action(text, response, stats).format_errors[0]

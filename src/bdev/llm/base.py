@@ -149,6 +149,17 @@ def opens_reply(model: Model) -> bool:
     return bool(getattr(model, "opens_reply", False))
 
 
+def prompt_room(model: Model) -> int | None:
+    """The tokens a conversation may take and still leave the model room for its longest
+    reply, for a model with a small context window it states (`n_ctx`, the embedded
+    one); None for the others (a remote API's window is far larger than a run needs)."""
+    n_ctx = getattr(model, "n_ctx", None)
+    if not isinstance(n_ctx, int):
+        return None
+    caps = [getattr(model, name, 0) for name in ("max_tokens", "max_file_tokens")]
+    return n_ctx - max(c for c in caps if isinstance(c, int))
+
+
 @runtime_checkable
 class Replayed(Protocol):
     """A model whose answers are a fixed sequence (a script): a resumed session tells it

@@ -13,9 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bdev.llm.base import Message, Model, ModelError, ToolCall, Usage, retry_sampling
+from bdev.llm.base import (
+    Message,
+    Model,
+    ModelError,
+    ToolCall,
+    Usage,
+    prompt_room,
+    retry_sampling,
+)
 from bdev.llm.pricing import cost as price_cost
 from bdev.prompts import render
+from bdev.runtime.compaction import Compactor
 from bdev.runtime.events import Emitter, EventType
 from bdev.runtime.hooks import Hooks, Outcome
 from bdev.runtime.limits import Limits, RunStatus
@@ -77,6 +86,8 @@ class Agent:
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
         files_asked = False  # a final answer with a file the task names missing, once
+        room = prompt_room(self.model)
+        compactor = Compactor(room) if room else None  # a small context window
 
         def finish(status: RunStatus, final: str = "", detail: str = "") -> RunResult:
             result = RunResult(
@@ -109,8 +120,9 @@ class Agent:
             try:
                 # A model going round in circles (Write, Read, the same Write) mostly
                 # goes round again at the same settings: each such turn warms the next.
+                shown = compactor.view(messages, specs) if compactor else messages
                 with retry_sampling(self.model, 1 + echoes):
-                    response = self.model.complete(messages, specs)
+                    response = self.model.complete(shown, specs)
             except ModelError as e:
                 return finish(RunStatus.MODEL_ERROR, detail=str(e))
             except KeyboardInterrupt:
@@ -125,6 +137,8 @@ class Agent:
                 max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
                 **({"warmer": echoes} if echoes else {}),
+                # How many of the first messages the model saw shortened (compaction).
+                **({"shortened": compactor.shortened} if compactor and compactor.shortened else {}),
             )
 
             assistant = Message("assistant", response.content, list(response.tool_calls))

@@ -59,6 +59,8 @@ class TurnStats:
     generation_s: float = 0.0
     output_tokens: int = 0
     repeated: str = ""  # "lines" or "inline": stopped where the reply began repeating
+    # Stopped because the context window was full, before the cap on a reply's length.
+    window_full: bool = False
 
 
 class LocalModel:
@@ -211,7 +213,7 @@ class LocalModel:
             max_output_tokens=cap,
         )
         if constrained:
-            return self._read_action(text, response, stats.repeated)
+            return self._read_action(text, response, stats)
         parsed = parse_tool_calls(text, [t.name for t in tools])
         # The parser numbers calls per text; ids must stay unique across the conversation.
         for i, call in enumerate(parsed.calls):
@@ -223,7 +225,9 @@ class LocalModel:
         response.format_errors = parsed.errors
         return response
 
-    def _read_action(self, text: str, response: ModelResponse, repeated: str = "") -> ModelResponse:
+    def _read_action(
+        self, text: str, response: ModelResponse, stats: TurnStats | None = None
+    ) -> ModelResponse:
         """The one action a constrained reply holds: a call, or `finish` with its summary.
 
         The grammar guarantees valid JSON of the right shape unless the reply was cut: at
@@ -233,6 +237,8 @@ class LocalModel:
         last whole item (an import listing the same names again and again); the reply's
         text says so.
         """
+        stats = stats or TurnStats()
+        repeated = stats.repeated
         salvaged = None
         if repeated == "lines":
             salvaged = _closed(text)
@@ -248,7 +254,14 @@ class LocalModel:
                 ]
                 response.content = grammar.CALL_OPEN + text
                 return response
-            if response.finish_reason == "length":
+            if stats.window_full:
+                error = (
+                    f"Your reply was cut off in the middle of the call: the model's context "
+                    f"window of {self.n_ctx} tokens was full ({response.usage.input_tokens} "
+                    "of them are this conversation). Make smaller steps: write a shorter "
+                    "file, then add to it with Edit."
+                )
+            elif response.finish_reason == "length":
                 cap = response.max_output_tokens
                 error = (
                     f"Your reply was cut off at the cap of {cap} tokens per reply, in the "
@@ -365,6 +378,7 @@ class LocalModel:
                 cap = self.max_file_tokens
                 budget = min(cap, self.n_ctx - len(prompt))
             if n_out >= budget:
+                stats.window_full = budget < cap
                 break
         tail = decoder.decode(b"", final=True)
         if tail:

@@ -1,0 +1,158 @@
+"""A long run on a small context window: old bulky parts are shortened, only for the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bdev.agents.registry import AgentRegistry
+from bdev.config import load_config
+from bdev.llm.base import Message, ModelResponse, ToolCall, ToolSpec, Usage, prompt_room
+from bdev.llm.estimate import estimate_tokens
+from bdev.llm.scripted import ScriptedModel
+from bdev.runtime.compaction import KEEP_LAST, Compactor, _size
+from bdev.runtime.limits import RunStatus
+from bdev.runtime.runner import Runner
+from support.runtime import agent_def, events
+
+CODE = "".join(f"def handler_{i}(request):\n    return {{'n': {i}}}\n\n" for i in range(40))
+TOOLS = [ToolSpec("Read", "Read a file.", {"type": "object", "properties": {}})]
+
+
+def _turn(i: int) -> list[Message]:
+    read = ToolCall(f"r{i}", "Read", {"file_path": f"m{i}.py"})
+    write = ToolCall(f"w{i}", "Write", {"file_path": f"m{i}.py", "content": CODE})
+    return [
+        Message("assistant", "", [read]),
+        Message("tool", CODE, tool_call_id=f"r{i}", name="Read"),
+        Message("assistant", "", [write]),
+        Message("tool", f"Wrote m{i}.py", tool_call_id=f"w{i}", name="Write"),
+    ]
+
+
+def _conversation(turns: int) -> list[Message]:
+    task = Message("user", "Add a handler. " + "The service is a FastAPI app. " * 20)
+    messages = [Message("system", "You are a backend developer."), task]
+    for i in range(turns):
+        messages += _turn(i)
+    return messages
+
+
+def _tokens(messages: list[Message]) -> int:
+    return sum(_size(m) for m in messages)
+
+
+def test_a_conversation_that_fits_is_shown_as_it_is() -> None:
+    messages = _conversation(2)
+    compactor = Compactor(room=_tokens(messages) + 500)
+    assert compactor.view(messages, TOOLS) == messages
+    assert compactor.shortened == 0
+
+
+def test_old_results_and_written_text_are_shortened_for_the_model_only() -> None:
+    messages = _conversation(6)
+    whole = [Message.from_dict(m.to_dict()) for m in messages]
+    room = _tokens(messages) // 2
+    compactor = Compactor(room=room)
+    shown = compactor.view(messages, TOOLS)
+
+    assert messages == whole  # the conversation itself (the transcript's) is untouched
+    assert _tokens(shown) < room
+    # The task and the system prompt stay whole; so do the last few messages.
+    assert shown[:2] == messages[:2]
+    assert shown[-KEEP_LAST:] == messages[-KEEP_LAST:]
+    # The oldest read says what it was and how to get it again.
+    assert shown[3].content.startswith("[earlier Read result, 121 lines")
+    assert "call the tool again" in shown[3].content
+    # The oldest Write keeps its path; its text is replaced by what it was.
+    written = shown[4].tool_calls[0].arguments
+    assert written["file_path"] == "m0.py" and written["content"].startswith("[121 lines")
+    assert messages[4].tool_calls[0].arguments["content"] == CODE
+    # A short result ("Wrote m0.py") is kept: replacing it would save nothing.
+    assert shown[5].content == "Wrote m0.py"
+
+
+def test_once_shortened_the_beginning_stays_the_same_until_the_window_fills_again() -> None:
+    messages = _conversation(6)
+    compactor = Compactor(room=_tokens(messages) // 2)
+    first = compactor.view(messages, TOOLS)
+    shortened = compactor.shortened
+    # One more small turn: nothing more is shortened, so the model's cached prompt holds.
+    messages += [Message("assistant", "", [ToolCall("g", "Glob", {"pattern": "*.py"})])]
+    messages += [Message("tool", "m0.py", tool_call_id="g", name="Glob")]
+    second = compactor.view(messages, TOOLS)
+    assert compactor.shortened == shortened
+    assert second[: len(first)] == first
+    # Many more turns: the room fills again, and more is shortened.
+    for i in range(6, 12):
+        messages += _turn(i)
+    assert _tokens(compactor.view(messages, TOOLS)) < compactor.room
+    assert compactor.shortened > shortened
+
+
+def test_the_tool_schemas_count_against_the_room() -> None:
+    messages = _conversation(3)
+    big = [ToolSpec(f"T{i}", "A tool. " * 50, {"type": "object"}) for i in range(10)]
+    fits = Compactor(room=_tokens(messages) + 100)
+    assert fits.view(messages, TOOLS) == messages
+    crowded = Compactor(room=_tokens(messages) + 100)
+    crowded.view(messages, big)
+    assert crowded.shortened > 0
+
+
+def test_the_room_is_the_window_less_the_longest_reply() -> None:
+    class Small:
+        name = "small"
+        n_ctx = 8192
+        max_tokens = 1024
+        max_file_tokens = 2048
+
+    class Remote:
+        name = "remote"
+
+    assert prompt_room(Small()) == 8192 - 2048  # type: ignore[arg-type]
+    assert prompt_room(Remote()) is None  # type: ignore[arg-type]
+
+
+class _WindowedScript(ScriptedModel):
+    """A scripted model with a small context window, recording what it was shown."""
+
+    n_ctx = 3000
+    max_tokens = 500
+    shown: list[list[Message]]
+
+    def complete(self, messages, tools, *, on_text=None) -> ModelResponse:  # type: ignore[override]
+        self.shown.append(list(messages))
+        response = super().complete(messages, tools, on_text=on_text)
+        size = sum(estimate_tokens(m.content) for m in messages)
+        response.usage = Usage(input_tokens=size)
+        return response
+
+
+def test_a_long_run_on_a_small_window_shows_the_model_less_and_keeps_the_transcript(
+    workspace: Path,
+) -> None:
+    for i in range(5):
+        (workspace / f"m{i}.py").write_text(CODE)
+    turns = [{"tool_calls": [{"name": "Read", "arguments": {"file_path": f"m{i}.py"}}]}
+             for i in range(5)] + [{"content": "Read them all."}]  # fmt: skip
+    model = _WindowedScript.from_turns(turns)
+    model.shown = []
+    config = load_config(workspace, {"permissions.mode": "bypassPermissions"})
+    registry = AgentRegistry(project_root=workspace, user_dir=workspace / "no-user-agents")
+    runner = Runner(
+        workspace=workspace, config=config, registry=registry,
+        model_factory=lambda spec: model, model_override="scripted:test",
+    )  # fmt: skip
+    sid, result = runner.start("read the modules", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+
+    last = model.shown[-1]
+    reads = [m.content for m in last if m.role == "tool"]
+    assert reads[0].startswith("[earlier Read result")  # the first read, shortened
+    assert CODE.rstrip("\n").splitlines()[-1] in reads[-1]  # the last one, whole
+    # The transcript holds every result whole, and says how much the model saw shortened.
+    evs = events(workspace, sid)
+    logged = [e["message"]["content"] for e in evs
+              if e["type"] == "message" and e["message"]["role"] == "tool"]  # fmt: skip
+    assert all("earlier Read result" not in c for c in logged)
+    assert any(e.get("shortened") for e in evs if e["type"] == "model_call")
