@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bdev.fsutil import write_text_atomic
 from bdev.tools.base import ToolError
-from bdev.tools.linebreaks import mend_string_breaks
+from bdev.tools.linebreaks import mend_string_breaks, syntax_error
 
 # Like git and ripgrep: a NUL byte in the first block means "binary".
 _SNIFF_BYTES = 8192
@@ -51,15 +51,11 @@ def save_text(path: Path, text: str, shown: str) -> None:
 def syntax_note(path: Path, text: str) -> str:
     """For a Python file that no longer parses: where and why, to append to the tool's
     result (the file is still written; the next step can fix it). "" otherwise."""
-    if path.suffix != ".py":
+    error = syntax_error(text, str(path)) if path.suffix == ".py" else None
+    if error is None:
         return ""
-    try:
-        compile(text, str(path), "exec", dont_inherit=True)
-    except SyntaxError as e:
-        return f"\nNote: it does not parse as Python: line {e.lineno}: {e.msg}"
-    except ValueError:  # NUL bytes
-        return "\nNote: it does not parse as Python: it holds a NUL byte"
-    return ""
+    where = f"line {error.lineno}: " if error.lineno else ""
+    return f"\nNote: it does not parse as Python: {where}{error.msg}"
 
 
 def mend_python(path: Path, text: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ def mend_string_breaks(text: str, filename: str = "<string>") -> tuple[str, list
     lines = text.split("\n")
     mended: list[int] = []
     for _ in range(MAX_MENDS):
-        error = _error("\n".join(lines), filename)
+        error = syntax_error("\n".join(lines), filename)
         if error is None:
             return "\n".join(lines), mended
         lineno = error.lineno or 0
@@ -35,11 +35,12 @@ def mend_string_breaks(text: str, filename: str = "<string>") -> tuple[str, list
     return text, []
 
 
-def _error(text: str, filename: str) -> SyntaxError | None:
+def syntax_error(text: str, filename: str) -> SyntaxError | None:
+    """Why `text` does not compile as a Python module, or None when it does."""
     try:
         compile(text, filename, "exec", dont_inherit=True)
     except SyntaxError as e:
         return e
     except ValueError:  # a NUL byte: not this module's business
-        return SyntaxError("NUL byte")
+        return SyntaxError("it holds a NUL byte")
     return None
