@@ -43,6 +43,49 @@ def test_action_schema_rejects_what_small_models_write(action: object) -> None:
     assert not _valid(action)
 
 
+def test_without_finish_a_reply_must_call_a_tool() -> None:
+    schema = grammar.action_schema(SPECS, finish=False)
+    jsonschema.validate({"name": "Read", "arguments": {"file_path": "a.py"}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "finish", "arguments": {"summary": "done"}}, schema)
+    assert '"\\"finish\\""' not in grammar.gbnf(SPECS, finish=False)
+    assert "file-text" in grammar.gbnf(SPECS, finish=False)  # Write's rule is still spliced
+
+
+class _Tokens:
+    """Stands in for a loaded llama.cpp model and its chat template: one token per byte."""
+
+    input_ids: tuple[int, ...] = ()
+    n_tokens = 0
+
+    def tokenize(self, data: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        return list(data)
+
+    def split_prefix(self, messages, tools):
+        return "", "".join(m.content for m in messages)
+
+
+def test_finish_is_offered_only_once_a_tool_has_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bdev.llm.base import Message
+
+    model = LocalModel(n_ctx=4000)
+    model._llm = model._template = _Tokens()  # type: ignore[assignment]
+    grammars: list[str | None] = []
+
+    def generate(llm, prompt, on_text, stats, started, rules=None):
+        grammars.append(rules)
+        return '{"name": "Read", "arguments": {"file_path": "a.py"}}', 9, "stop", 300
+
+    monkeypatch.setattr(model, "_generate", generate)
+    task = [Message("system", "You write code."), Message("user", "Add GET /health.")]
+    model.complete(task, SPECS)
+    read = Message("assistant", "", model.complete(task, SPECS).tool_calls)
+    result = Message("tool", "x = 1", tool_call_id=read.tool_calls[0].id, name="Read")
+    model.complete([*task, read, result], SPECS)
+    assert grammars[0] == grammar.gbnf(SPECS, finish=False)
+    assert grammars[2] == grammar.gbnf(SPECS)  # a tool has run: the task may end
+
+
 def test_grammar_names_every_tool_and_keeps_parameter_names() -> None:
     rules = grammar.gbnf(tool_specs(build_tools()))
     for spec in tool_specs(build_tools()):
@@ -161,3 +204,5 @@ def test_llama_cpp_ends_a_files_content_only_after_a_line_break(vocab_model: Any
     assert not accepted(write % '"x = 1"')  # no line break at the end
     assert accepted('{"name": "Read", "arguments": {"file_path": "a.py"}}')
     assert accepted('{"name": "finish", "arguments": {"summary": "done"}}')
+    rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write"]), compact=True), False).encode()
+    assert not accepted('{"name": "finish", "arguments": {"summary": "done"}}')

@@ -34,6 +34,7 @@ from bdev.runtime.session import (
     new_session_id,
     sessions_dir,
 )
+from bdev.runtime.workspace_files import workspace_files
 from bdev.tools.base import Tool, ToolContext
 from bdev.tools.policy import PermissionMode
 from bdev.tools.registry import build_tools
@@ -123,7 +124,8 @@ class Runner:
             extra = on_start(emit) if on_start else ""
             messages: list[Message] = []
             agent.append(messages, Message("system", prompt))
-            text = "\n\n".join(t for t in (task, extra, context, more) if t)
+            files = workspace_files(self.workspace) if agent.profile == "small" else ""
+            text = "\n\n".join(t for t in (task, extra, context, more, files) if t)
             agent.append(messages, Message("user", text))
             return session_id, agent.run(messages)
         finally:
@@ -386,6 +388,8 @@ class Runner:
             tools = list(agent.tools)
             system = system_prompt(definition, self.workspace, tools, agent.profile)
             agent.append(messages, Message("system", system))
+            if agent.profile == "small":
+                prompt = f"{prompt}\n\n{workspace_files(self.workspace)}"
             agent.append(messages, Message("user", prompt))
             result = agent.run(messages)
             if result.status is RunStatus.INTERRUPTED:

@@ -45,10 +45,11 @@ CALL_CLOSE = "\n</tool_call>"
 _IGNORED = ("description", "title", "examples", "default", "format", "$schema")
 
 
-def action_schema(tools: list[ToolSpec]) -> dict[str, Any]:
-    """The JSON schema of one reply: any one of the tools (or finish), with its arguments."""
+def action_schema(tools: list[ToolSpec], finish: bool = True) -> dict[str, Any]:
+    """The JSON schema of one reply: any one of the tools (or finish, when `finish`),
+    with its arguments."""
     options = []
-    for spec in [*tools, FINISH_SPEC]:
+    for spec in [*tools, FINISH_SPEC] if finish else tools:
         options.append(
             {
                 "type": "object",
@@ -62,9 +63,10 @@ def action_schema(tools: list[ToolSpec]) -> dict[str, Any]:
     return {"oneOf": options}
 
 
-def gbnf(tools: list[ToolSpec]) -> str:
-    """The GBNF grammar text for `tools` (cached: the same tools give the same grammar)."""
-    schema = json.dumps(action_schema(tools))
+def gbnf(tools: list[ToolSpec], finish: bool = True) -> str:
+    """The GBNF grammar text for `tools` (cached: the same tools give the same grammar);
+    without `finish`, a reply must call one of them."""
+    schema = json.dumps(action_schema(tools, finish))
     writers = tuple(i for i, spec in enumerate(tools) if spec.name in _WRITES_FILES)
     return _gbnf(schema, writers)
 

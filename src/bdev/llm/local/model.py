@@ -201,7 +201,11 @@ class LocalModel:
         if stats.prefix_source == "evaluated":
             cached = 0
 
-        rules = grammar.gbnf(tools[:-1]) if constrained else None
+        # A small model's first reply is often `finish`, claiming work it never did: until
+        # a tool has run, the grammar has no finish (the prompt still lists it, so the
+        # cached prefix stays the same).
+        acted = any(m.role == "tool" for m in messages)
+        rules = grammar.gbnf(tools[:-1], finish=acted) if constrained else None
         text, n_out, finish, cap = self._generate(llm, prompt, on_text, stats, started, rules)
         self.last_stats = stats
         self._turns += 1
