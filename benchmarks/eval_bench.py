@@ -51,7 +51,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.tables:
         figures = _tables(args.tables)
-        _write_figures(figures)
+        if not args.no_readme:
+            _write_figures(figures)
         print(figures)
         return 0
 
