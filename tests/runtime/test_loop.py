@@ -143,6 +143,35 @@ def test_a_model_going_round_in_circles_is_sampled_warmer(workspace: Path) -> No
     assert model.temperature == 0.2  # restored after each call
 
 
+def test_replies_sent_back_are_warmed_counted_as_malformed_and_not_contradicted(
+    workspace: Path,
+) -> None:
+    """As the embedded model did in a constrained change run: the same reply, stopped
+    where a string began repeating (no call in it), four times over."""
+    from bdev.llm.base import ModelResponse
+
+    why = "Your reply began repeating the same lines and was stopped there."
+    seen: list[float] = []
+
+    class Cut(ScriptedModel):
+        temperature = 0.2
+
+        def complete(self, messages, tools, *, on_text=None):  # type: ignore[no-untyped-def]
+            seen.append(self.temperature)
+            return ModelResponse(content="<tool_call>{", finish_reason="length",
+                                 format_errors=[why])  # fmt: skip
+
+    model = Cut.from_turns([])
+    runner = make_runner(workspace, [], **{"limits.max_format_errors": 4})
+    runner.model_factory = lambda spec: model
+    sid, result = runner.start("task", agent_def(workspace))
+    assert result.status is RunStatus.FORMAT_ERRORS
+    assert result.detail == "4 malformed tool-call turns in a row"
+    assert seen == pytest.approx([0.2, 0.5, 0.8, 1.0])
+    told = [e["errors"] for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert told == [[why]] * 4  # not also "cut off by the output limit"
+
+
 def test_step_limit(workspace: Path) -> None:
     ls = {"tool_calls": [{"name": "LS", "arguments": {"path": "."}}]}
     runner = make_runner(workspace, [ls] * 10, **{"limits.max_steps": 4})

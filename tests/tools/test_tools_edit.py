@@ -123,10 +123,21 @@ def test_a_misquoted_old_string_is_answered_with_the_closest_lines(
             ctx,
         )
     assert "at line 6:\ndef db():\n    return sqlite3.connect(DB)" in str(e.value)
-    with pytest.raises(ToolError) as e:  # nothing like it: no guess
+    with pytest.raises(ToolError) as e:  # nothing like it: no guess, what the file defines
         EditTool().run(
             {"file_path": "app.py", "old_string": "class Payment(Base):", "new_string": "x"}, ctx
         )
     assert str(e.value) == (
-        "app.py: old_string not found (it must match exactly, including indentation)"
+        "app.py: old_string not found (it must match exactly, including indentation). "
+        "Nothing in the file comes close; quote its lines exactly (Read it first). "
+        "Its definitions:\n6: def db():"
+    )
+    # As in change task 01: the model edited a route's path it imagined, then its own guess.
+    (ws / "notes.txt").write_text("buy milk\n")
+    with pytest.raises(ToolError) as e:
+        EditTool().run(
+            {"file_path": "notes.txt", "old_string": "GET /me/loans", "new_string": "x"}, ctx
+        )
+    assert str(e.value).endswith(
+        "Nothing in the file comes close: Read it and quote its lines exactly"
     )

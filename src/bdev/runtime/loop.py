@@ -81,7 +81,7 @@ class Agent:
         wasted: list[str] = []  # the turns in a row whose calls none ran: why each
         last_call: ToolCall | None = None
         recent: list[ToolCall] = []  # the last few calls made, run or not
-        echoes = 0  # turns in a row that only repeated one of those: sampled warmer
+        echoes = 0  # turns in a row repeating one of those, or sent back: sampled warmer
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
@@ -148,7 +148,8 @@ class Agent:
                 return finish(RunStatus.COMPLETED, response.content)
 
             problems = list(response.format_errors)
-            if response.finish_reason == "length" and not response.tool_calls:
+            # A reply cut at its cap is told so, unless the model already said why it was cut.
+            if response.finish_reason == "length" and not response.tool_calls and not problems:
                 problems.append(FINAL_REMINDER)
             if not response.tool_calls and not problems:
                 if not pushed_back and self._answered_without_acting(messages):
@@ -176,6 +177,8 @@ class Agent:
                 echoed = all(any(_same_call(c, r) for r in recent) for c in response.tool_calls)
                 echoes = echoes + 1 if echoed else 0
                 recent = [*recent, *response.tool_calls][-_RECENT:]
+            elif problems:  # a reply sent back: at the same settings it mostly comes again
+                echoes += 1
             malformed = repeated = 0
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
@@ -209,7 +212,8 @@ class Agent:
             if not all_bad:
                 wasted = []
             else:  # a turn of refused repeats is well formed: the end says which it was
-                wasted.append("repeated" if repeated == len(response.tool_calls) else "malformed")
+                only_repeats = bool(response.tool_calls) and repeated == len(response.tool_calls)
+                wasted.append("repeated" if only_repeats else "malformed")
             if len(wasted) >= self.limits.max_format_errors:
                 return finish(RunStatus.FORMAT_ERRORS, detail=_wasted_detail(wasted))
 

@@ -9,6 +9,7 @@ surrounding lines to make it unique.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,27 @@ def _closest_hint(text: str, old: str) -> str:
             if ratio > best:
                 best, best_at = ratio, i
     if best < CLOSE_ENOUGH:
-        return ""
+        return _outline_hint(lines)
     shown = "\n".join(lines[best_at : best_at + size])
     return f". The closest text, at line {best_at + 1}:\n{shown}"
+
+
+# Nothing close: the model is editing code it imagines (a small one then keeps editing
+# its own previous guess). The file's definitions show what is there to change.
+_DEFINITION = re.compile(r"^\s*(?:@|def |async def |class )")
+_MAX_OUTLINE = 20
+
+
+def _outline_hint(lines: list[str]) -> str:
+    found = [(n, line.rstrip()) for n, line in enumerate(lines, 1) if _DEFINITION.match(line)]
+    if not found:
+        return ". Nothing in the file comes close: Read it and quote its lines exactly"
+    shown = "\n".join(f"{n}: {line}" for n, line in found[:_MAX_OUTLINE])
+    more = f"\n(and {len(found) - _MAX_OUTLINE} more)" if len(found) > _MAX_OUTLINE else ""
+    return (
+        ". Nothing in the file comes close; quote its lines exactly (Read it first). "
+        f"Its definitions:\n{shown}{more}"
+    )
 
 
 def _line_of(text: str, fragment: str) -> int:
