@@ -39,20 +39,18 @@ class Compactor:
     shortened: int = 0  # messages[:shortened] are shown with their bulky parts replaced
 
     def view(self, messages: list[Message], tools: list[ToolSpec]) -> list[Message]:
-        fixed = sum(estimate_tokens(json.dumps(vars(t))) for t in tools)
-        sizes = [_size(m) for m in messages]
-        if fixed + _shown(messages, sizes, self.shortened) > self.room:
+        shown = [_stub(m) if i < self.shortened else m for i, m in enumerate(messages)]
+        total = sum(estimate_tokens(json.dumps(vars(t))) for t in tools)
+        total += sum(_size(m) for m in shown)
+        if total > self.room:
             target = int(self.room * _TARGET)
-            last = max(len(messages) - KEEP_LAST, self.shortened)
-            while (
-                self.shortened < last and fixed + _shown(messages, sizes, self.shortened) > target
-            ):
+            last = len(messages) - KEEP_LAST
+            while self.shortened < last and total > target:
+                i = self.shortened
+                shown[i] = _stub(messages[i])
+                total -= _size(messages[i]) - _size(shown[i])
                 self.shortened += 1
-        return [_stub(m) if i < self.shortened else m for i, m in enumerate(messages)]
-
-
-def _shown(messages: list[Message], sizes: list[int], shortened: int) -> int:
-    return sum(_size(_stub(m)) for m in messages[:shortened]) + sum(sizes[shortened:])
+        return shown
 
 
 def _size(message: Message) -> int:
