@@ -219,3 +219,16 @@ def test_a_reply_cut_by_the_context_window_says_the_window_not_the_cap(monkeypat
     assert not stats.window_full
     response = ModelResponse(finish_reason="length", max_output_tokens=400)
     assert "cap of 400 tokens" in model._read_action(text, response, stats).format_errors[0]
+
+
+def test_a_short_unit_repeated_far_is_a_cycle_but_a_rule_of_dashes_is_not() -> None:
+    from bdev.llm.local.repeats import LONG_RUN, inline_repeat_start
+
+    # As the embedded model ended a Write in a constrained change run: `'}` 700 times,
+    # 2,048 tokens and nearly three minutes.
+    head = "</tool_response>']}"
+    text = head + "'}" * 300
+    assert inline_repeat_start(text) == len(head) + 2  # the first copy stays
+    assert inline_repeat_start("# " + "-" * 78) is None
+    assert inline_repeat_start("# " + "=" * (LONG_RUN - 10)) is None
+    assert inline_repeat_start("# " + "=" * LONG_RUN) == 3

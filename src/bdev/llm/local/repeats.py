@@ -45,24 +45,34 @@ def repeat_start(text: str, newline: str = "\n") -> int | None:
 INLINE_COPIES = 6
 MAX_UNIT = 120  # characters
 MIN_INLINE_CHARS = 60
+# A unit of one to three characters (`'}`) repeated this far is a loop too: a rule of
+# dashes or a row of zeros in real code is far shorter.
+SHORT_UNIT = 3
+LONG_RUN = 240  # characters
 
 
 def inline_repeat_start(text: str) -> int | None:
     """The offset where the second copy of a run of characters that ends `text`
     INLINE_COPIES times in a row begins (`OAuth2ClientCredentialsBearer, ` within one
     import line); None when it does not end so. Such a cut leaves a line unfinished."""
-    for size in range(4, MAX_UNIT + 1):
+    for size in range(1, SHORT_UNIT + 1):
+        unit = text[-size:]
+        if len(text) >= LONG_RUN and text.endswith(unit * (LONG_RUN // size)):
+            return _second_copy(text, unit, LONG_RUN // size)
+    for size in range(SHORT_UNIT + 1, MAX_UNIT + 1):
         if len(text) < INLINE_COPIES * size:
             break
         unit = text[-size:]
         if size * INLINE_COPIES < MIN_INLINE_CHARS or sum(c.isalnum() for c in unit) < 3:
             continue  # a rule of dashes or a row of zeros is layout, not a loop
-        if text[-INLINE_COPIES * size :] != unit * INLINE_COPIES:
-            continue
-        copies = INLINE_COPIES
-        while (
-            len(text) >= (copies + 1) * size and text[-(copies + 1) * size : -copies * size] == unit
-        ):
-            copies += 1
-        return len(text) - (copies - 1) * size
+        if text[-INLINE_COPIES * size :] == unit * INLINE_COPIES:
+            return _second_copy(text, unit, INLINE_COPIES)
     return None
+
+
+def _second_copy(text: str, unit: str, copies: int) -> int:
+    """Where the second of the copies of `unit` that end `text` (at least `copies`) begins."""
+    size = len(unit)
+    while len(text) >= (copies + 1) * size and text[-(copies + 1) * size : -copies * size] == unit:
+        copies += 1
+    return len(text) - (copies - 1) * size
