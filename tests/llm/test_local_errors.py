@@ -231,4 +231,5 @@ def test_a_short_unit_repeated_far_is_a_cycle_but_a_rule_of_dashes_is_not() -> N
     assert inline_repeat_start(text) == len(head) + 2  # the first copy stays
     assert inline_repeat_start("# " + "-" * 78) is None
     assert inline_repeat_start("# " + "=" * (LONG_RUN - 10)) is None
+    assert inline_repeat_start("x = " + "0" * (LONG_RUN - 10)) is None  # zeros: layout
     assert inline_repeat_start("# " + "=" * LONG_RUN) == 3

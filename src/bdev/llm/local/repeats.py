@@ -63,7 +63,11 @@ def inline_repeat_start(text: str) -> int | None:
         if len(text) < INLINE_COPIES * size:
             break
         unit = text[-size:]
-        if size * INLINE_COPIES < MIN_INLINE_CHARS or sum(c.isalnum() for c in unit) < 3:
+        if (
+            size * INLINE_COPIES < MIN_INLINE_CHARS
+            or sum(c.isalnum() for c in unit) < 3
+            or len(set(unit)) < 3
+        ):
             continue  # a rule of dashes or a row of zeros is layout, not a loop
         if text[-INLINE_COPIES * size :] == unit * INLINE_COPIES:
             return _second_copy(text, unit, INLINE_COPIES)
