@@ -126,7 +126,9 @@ def test_strings_admit_no_control_characters_nor_chat_control_tokens() -> None:
     rules = grammar.gbnf(SPECS)
     char = next(line for line in rules.splitlines() if line.startswith("char ::="))
     assert "\\x00-\\x1F" in char  # raw newlines are written \n, as JSON wants
-    assert '"<"+ ([^' in char and "<|" in char  # "<" is never followed by "|" (<|im_start|>)
+    assert '"<"+ lt' in char
+    lt = next(line for line in rules.splitlines() if line.startswith("lt ::="))
+    assert "|t/]" in lt  # after "<": not "|" (<|im_start|>), nor "tool_" or "/tool_" unchecked
 
 
 @pytest.fixture(scope="module")
@@ -204,5 +206,13 @@ def test_llama_cpp_ends_a_files_content_only_after_a_line_break(vocab_model: Any
     assert not accepted(write % '"x = 1"')  # no line break at the end
     assert accepted('{"name": "Read", "arguments": {"file_path": "a.py"}}')
     assert accepted('{"name": "finish", "arguments": {"summary": "done"}}')
+    # Markup and comparisons go through; the chat format's tags do not (a copy of a tool
+    # result written as a file, as a constrained change run did turn after turn).
+    html = '"<table><tr><td>a</td></tr></table>\\n<tool>x</toolbar>\\n"'
+    assert accepted(write % html)
+    assert accepted(write % '"if a < b and c <= d: x <<= 1\\n"')
+    assert not accepted(write % '"<tool_response>\\nEdited app.py\\n</tool_response>\\n"')
+    assert not accepted(write % '"x = 1\\n</tool_call>\\n"')
+    assert not accepted(write % '"<|im_end|>\\n"')
     rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write"]), compact=True), False).encode()
     assert not accepted('{"name": "finish", "arguments": {"summary": "done"}}')

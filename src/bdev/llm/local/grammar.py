@@ -74,11 +74,25 @@ def gbnf(tools: list[ToolSpec], finish: bool = True) -> str:
 # A character inside a JSON string. The converter's own rule (`[^"\\]` plus escapes)
 # lets raw control characters through, and llama.cpp matches a chat-control token such
 # as `<|im_start|>` by its text, so a string could swallow the end of the turn. Here:
-# no control characters (newlines are written `\n`, as JSON wants), and `<` never
-# followed by `|` (in code, `<|` is all but unheard of; `<<` and `<=` still work).
-_CHAR_RULE = (
-    'char ::= [^"\\\\<\\x00-\\x1F\\x7F] | "<"+ ([^"\\\\<|\\x00-\\x1F\\x7F] | escape) | escape\n'
-    'escape ::= "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+# no control characters (newlines are written `\n`, as JSON wants), `<` never followed
+# by `|` (in code, `<|` is all but unheard of; `<<` and `<=` still work), and no tag of
+# the chat format's tool calls and results (`<tool_response>`, `</tool_call>`): a small
+# model that has just read a tool result writes one into a Write's content, a copy of
+# the result instead of the file, turn after turn. GBNF has no "not followed by", so
+# the rules below spell out `<`, then anything but the start of `|`, `tool_` or
+# `/tool_`, one character at a time.
+_NOT = '"\\\\<\\x00-\\x1F\\x7F'  # inside [^...]: a quote, backslash, `<` or control
+_CHAR_RULE = "\n".join(
+    (
+        f'char ::= [^{_NOT}] | "<"+ lt | escape',
+        f'lt ::= [^{_NOT}|t/] | escape | "t" lt-t | "/" lt-slash',
+        f'lt-slash ::= [^{_NOT}t] | escape | "t" lt-t',
+        f'lt-t ::= [^{_NOT}o] | escape | "o" lt-to',
+        f'lt-to ::= [^{_NOT}o] | escape | "o" lt-too',
+        f'lt-too ::= [^{_NOT}l] | escape | "l" lt-tool',
+        f"lt-tool ::= [^{_NOT}_] | escape",
+        'escape ::= "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})',
+    )
 )
 _CONVERTER_CHAR = re.compile(r"^char ::= .*$", re.MULTILINE)
 # A whole file's `content` (Write) ends with a line break, as text files do. This is what
