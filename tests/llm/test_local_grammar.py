@@ -213,6 +213,7 @@ def test_llama_cpp_ends_a_files_content_only_after_a_line_break(vocab_model: Any
     assert accepted(write % '"if a < b and c <= d: x <<= 1\\n"')
     assert not accepted(write % '"<tool_response>\\nEdited app.py\\n</tool_response>\\n"')
     assert not accepted(write % '"x = 1\\n</tool_call>\\n"')
+    assert not accepted(write % '"<tool-response>  1\\tx = 1\\n"')  # as 02 tried next
     assert not accepted(write % '"<|im_end|>\\n"')
     rules = grammar.gbnf(tool_specs(build_tools(["Read", "Write"]), compact=True), False).encode()
     assert not accepted('{"name": "finish", "arguments": {"summary": "done"}}')

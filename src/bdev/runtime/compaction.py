@@ -3,9 +3,12 @@
 The embedded model has 8,192 tokens for the system prompt, the tool schemas, the whole
 conversation and its next reply. A run that reads a few service files and writes a
 module twice fills that in 8-20 steps, and the next reply is cut off mid-call. Before
-that happens, the oldest bulky parts of the conversation (tool results, and the text a
-Write or Edit carried) are replaced by one line saying what they were. The transcript
-keeps everything; only what the model is shown shrinks.
+that happens, the oldest bulky tool results are replaced by one line saying what they
+were. The transcript keeps everything; only what the model is shown shrinks.
+
+The model's own calls are left whole, even a Write's long `content`: shown a
+placeholder in a call of its own, a small model writes the placeholder as a file's
+content the next time (a constrained change run did, turn after turn).
 
 What was replaced stays replaced (`Compactor` remembers how far it went), so the
 conversation's beginning, and with it the model's cached prompt, changes only when the
@@ -17,17 +20,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from bdev.llm.base import Message, ToolCall, ToolSpec
+from bdev.llm.base import Message, ToolSpec
 from bdev.llm.estimate import estimate_tokens
 
 # The last messages are never shortened: the call being worked on and its result.
 KEEP_LAST = 4
-# Shorter than this, a result or argument is left as it is: its stub would save nothing.
+# Shorter than this, a result is left as it is: its stub would save nothing.
 _BULKY = 200  # characters
 # Compacting goes down to this share of the room, so that it is not needed again at once.
 _TARGET = 0.6
-# The arguments whose text a Write, Edit or MultiEdit carried into the conversation.
-_BULKY_ARGUMENTS = ("content", "old_string", "new_string", "edits", "new_source")
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Compactor:
     which over-counts: a conversation it fits also fits the real tokenizer)."""
 
     room: int
-    shortened: int = 0  # messages[:shortened] are shown with their bulky parts replaced
+    shortened: int = 0  # messages[:shortened] are shown with their bulky results replaced
 
     def view(self, messages: list[Message], tools: list[ToolSpec]) -> list[Message]:
         shown = [_stub(m) if i < self.shortened else m for i, m in enumerate(messages)]
@@ -59,8 +60,8 @@ def _size(message: Message) -> int:
 
 
 def _stub(message: Message) -> Message:
-    """`message` with its bulky parts replaced by a line saying what they were. The
-    system prompt and the user's turns (the task, feedback) are kept whole."""
+    """`message`, a bulky tool result replaced by a line saying what it was; any other
+    message (the system prompt, the user's turns, the model's calls) as it is."""
     if message.role == "tool" and len(message.content) > _BULKY:
         lines = message.content.count("\n") + 1
         return replace(
@@ -68,16 +69,4 @@ def _stub(message: Message) -> Message:
             content=f"[earlier {message.name or 'tool'} result, {lines} lines: left out to "
             "save room; call the tool again if you need it]",
         )
-    if message.role == "assistant" and message.tool_calls:
-        return replace(message, tool_calls=[_stub_call(c) for c in message.tool_calls])
     return message
-
-
-def _stub_call(call: ToolCall) -> ToolCall:
-    arguments = dict(call.arguments)
-    for key in _BULKY_ARGUMENTS:
-        value = arguments.get(key)
-        text = value if isinstance(value, str) else json.dumps(value)
-        if value is not None and len(text) > _BULKY:
-            arguments[key] = f"[{text.count(chr(10)) + 1} lines, left out to save room]"
-    return replace(call, arguments=arguments)

@@ -15,6 +15,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, read_text, save_text, syntax_note
+from bdev.tools.numbered import without_read_numbers
 from bdev.tools.schema import BOOLEAN, STRING, array_of, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -29,6 +30,9 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
             return new, 1
         raise ToolError("old_string is empty; quote the exact text to replace")
     count = text.count(old)
+    bare = without_read_numbers(old) if count == 0 else None
+    if bare is not None and bare in text:  # quoted from Read with its line numbers
+        return apply_edit(text, bare, without_read_numbers(new) or new, replace_all)
     if count == 0:
         raise ToolError(
             "old_string not found (it must match exactly, including indentation)"

@@ -8,6 +8,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, save_text, syntax_note
+from bdev.tools.numbered import without_read_numbers
 from bdev.tools.schema import STRING, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
 
@@ -25,7 +26,11 @@ class WriteTool:
         if path.is_dir():
             raise ToolError(f"{shown}: is a directory; give a file path")
         existed = path.exists()
-        content, mended = mend_python(path, args["content"])
+        content, numbers = args["content"], ""
+        if (bare := without_read_numbers(content)) is not None:
+            content = bare
+            numbers = "\nNote: the line numbers copied from Read were taken off each line"
+        content, mended = mend_python(path, content)
         if existed and _reads_as(path, content):
             # Said plainly, so a model repeating itself sees that nothing happened.
             return f"Unchanged: {shown} already has exactly this content"
@@ -53,7 +58,7 @@ class WriteTool:
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
-        return f"{verb} {shown} ({lines} lines)" + mended + broken
+        return f"{verb} {shown} ({lines} lines)" + numbers + mended + broken
 
 
 def _definitions_lost(old: str, new: str) -> list[str]:

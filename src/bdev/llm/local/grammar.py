@@ -79,8 +79,8 @@ def gbnf(tools: list[ToolSpec], finish: bool = True) -> str:
 # the chat format's tool calls and results (`<tool_response>`, `</tool_call>`): a small
 # model that has just read a tool result writes one into a Write's content, a copy of
 # the result instead of the file, turn after turn. GBNF has no "not followed by", so
-# the rules below spell out `<`, then anything but the start of `|`, `tool_` or
-# `/tool_`, one character at a time.
+# the rules below spell out `<`, then anything but the start of `|`, `tool_`, `tool-`
+# or `/tool_`, one character at a time.
 _NOT = '"\\\\<\\x00-\\x1F\\x7F'  # inside [^...]: a quote, backslash, `<` or control
 _CHAR_RULE = "\n".join(
     (
@@ -90,7 +90,7 @@ _CHAR_RULE = "\n".join(
         f'lt-t ::= [^{_NOT}o] | escape | "o" lt-to',
         f'lt-to ::= [^{_NOT}o] | escape | "o" lt-too',
         f'lt-too ::= [^{_NOT}l] | escape | "l" lt-tool',
-        f"lt-tool ::= [^{_NOT}_] | escape",
+        f"lt-tool ::= [^{_NOT}_-] | escape",  # `<tool-response>` too: it was tried
         'escape ::= "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})',
     )
 )
