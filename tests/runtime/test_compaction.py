@@ -154,3 +154,16 @@ def test_a_long_run_on_a_small_window_shows_the_model_less_and_keeps_the_transcr
               if e["type"] == "message" and e["message"]["role"] == "tool"]  # fmt: skip
     assert all("earlier Read result" not in c for c in logged)
     assert any(e.get("shortened") for e in evs if e["type"] == "model_call")
+
+
+def test_an_old_reply_that_was_sent_back_is_shortened_too() -> None:
+    """As in change task 02: three replies cut off at the 2,048-token cap stayed in the
+    conversation, and the window filled however many results were shortened."""
+    cut = Message("assistant", '<tool_call>\n{"name": "Write", ' + "x = 1\\n" * 400)
+    told = Message("user", "Your reply was cut off at the cap of 2048 tokens per reply.")
+    messages = _conversation(1) + [cut, told] * 3 + _turn(1)
+    compactor = Compactor(room=_tokens(messages) // 2)
+    shown = compactor.view(messages, TOOLS)
+    assert shown[6].content == "[earlier reply, 2 lines: left out to save room]"
+    assert shown[7] == told  # what the model was told stays
+    assert _tokens(shown) < compactor.room

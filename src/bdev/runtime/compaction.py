@@ -3,8 +3,9 @@
 The embedded model has 8,192 tokens for the system prompt, the tool schemas, the whole
 conversation and its next reply. A run that reads a few service files and writes a
 module twice fills that in 8-20 steps, and the next reply is cut off mid-call. Before
-that happens, the oldest bulky tool results are replaced by one line saying what they
-were. The transcript keeps everything; only what the model is shown shrinks.
+that happens, the oldest bulky tool results (and replies that were sent back, such as
+one cut off at the cap) are replaced by one line saying what they were. The transcript
+keeps everything; only what the model is shown shrinks.
 
 The model's own calls are left whole, even a Write's long `content`: shown a
 placeholder in a call of its own, a small model writes the placeholder as a file's
@@ -60,13 +61,18 @@ def _size(message: Message) -> int:
 
 
 def _stub(message: Message) -> Message:
-    """`message`, a bulky tool result replaced by a line saying what it was; any other
-    message (the system prompt, the user's turns, the model's calls) as it is."""
-    if message.role == "tool" and len(message.content) > _BULKY:
-        lines = message.content.count("\n") + 1
+    """`message`, a bulky tool result or a bulky reply without a call (one that was sent
+    back: cut off, or not a call) replaced by a line saying what it was; any other message
+    (the system prompt, the user's turns, the model's calls) as it is."""
+    if len(message.content) <= _BULKY:
+        return message
+    lines = message.content.count("\n") + 1
+    if message.role == "tool":
         return replace(
             message,
             content=f"[earlier {message.name or 'tool'} result, {lines} lines: left out to "
             "save room; call the tool again if you need it]",
         )
+    if message.role == "assistant" and not message.tool_calls:
+        return replace(message, content=f"[earlier reply, {lines} lines: left out to save room]")
     return message
