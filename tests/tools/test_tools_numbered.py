@@ -1,4 +1,4 @@
-"""Line numbers copied from Read's output are taken off what Write and Edit get."""
+"""What a model changes when it copies code: Read's line numbers, tabs for spaces."""
 
 from __future__ import annotations
 
@@ -49,3 +49,20 @@ def test_an_edit_quoting_reads_numbers_applies_to_the_bare_lines(
     new = '     4\tdef db():\n     5\t    return os.environ.get("DB", "app.db")'
     EditTool().run({"file_path": "app.py", "old_string": old, "new_string": new}, ctx)
     assert (tmp_path / "app.py").read_text().endswith('return os.environ.get("DB", "app.db")\n')
+
+
+def test_an_edit_indented_with_tabs_applies_to_a_file_indented_with_spaces(
+    tmp_path: Path, ctx: ToolContext
+) -> None:
+    # As the embedded model wrote it in change task 02.
+    (tmp_path / "app.py").write_text(CODE)
+    old = 'def db():\n\treturn os.environ["DB"]'
+    new = 'def db():\n\treturn os.environ.get("DB", "app.db")'
+    EditTool().run({"file_path": "app.py", "old_string": old, "new_string": new}, ctx)
+    assert '\n    return os.environ.get("DB", "app.db")\n' in (tmp_path / "app.py").read_text()
+    # A file that is indented with tabs itself is matched as it is, or not at all.
+    (tmp_path / "tabs.py").write_text("def f():\n\treturn 1\n")
+    EditTool().run(
+        {"file_path": "tabs.py", "old_string": "\treturn 1", "new_string": "\treturn 2"}, ctx
+    )
+    assert (tmp_path / "tabs.py").read_text() == "def f():\n\treturn 2\n"

@@ -33,6 +33,9 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
     bare = without_read_numbers(old) if count == 0 else None
     if bare is not None and bare in text:  # quoted from Read with its line numbers
         return apply_edit(text, bare, without_read_numbers(new) or new, replace_all)
+    spaced = _tabs_as_spaces(old) if count == 0 and "\t" not in text else None
+    if spaced is not None and spaced in text:  # indented with tabs, the file with spaces
+        return apply_edit(text, spaced, _tabs_as_spaces(new) or new, replace_all)
     if count == 0:
         raise ToolError(
             "old_string not found (it must match exactly, including indentation)"
@@ -44,6 +47,15 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
             "unique, or set replace_all to true"
         )
     return text.replace(old, new), count
+
+
+_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
+
+
+def _tabs_as_spaces(text: str) -> str | None:
+    """`text` with each tab that indents a line as four spaces; None when none does."""
+    spaced = _LEADING_TABS.sub(lambda m: "    " * len(m.group()), text)
+    return spaced if spaced != text else None
 
 
 # A model that misquotes the code it wants to change (a small one often invents it) is
