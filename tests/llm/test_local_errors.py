@@ -233,3 +233,59 @@ def test_a_short_unit_repeated_far_is_a_cycle_but_a_rule_of_dashes_is_not() -> N
     assert inline_repeat_start("# " + "=" * (LONG_RUN - 10)) is None
     assert inline_repeat_start("x = " + "0" * (LONG_RUN - 10)) is None  # zeros: layout
     assert inline_repeat_start("# " + "=" * LONG_RUN) == 3
+
+
+def _constrained_write(path: str, content: str, **model_args):
+    """A constrained Write of `content` to `path`, generated one character per token and
+    read as an action: (action, stats, tokens generated)."""
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+
+    reply = '{"name": "Write", "arguments": {"file_path": ' + json.dumps(path) + ', "content": '
+    llm = _ScriptLlama(reply + json.dumps(content)[:-1])  # escaped, and never closed
+    model = LocalModel(**{"max_tokens": 4000, **model_args})
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
+    return model._read_action(text, ModelResponse(finish_reason=finish), stats), stats, llm
+
+
+def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    copied = "<tool response>1\n" + "".join(f"{n}\n" for n in range(2, 600))
+    action, stats, llm = _constrained_write("app.py", copied)
+    # A well-formed call with the first line as its content, for Write to refuse.
+    assert not action.format_errors and action.finish_reason == "tool_calls"
+    (call,) = action.tool_calls
+    assert call.arguments == {"file_path": "app.py", "content": "<tool response>1\n"}
+    assert "cannot begin a Python module" in stats.not_a_start
+    assert "first line of the file's content" in action.content
+    assert llm.generated < 120  # not the 2,000 characters of the copy
+
+    # Prose with no line break, cut at the cap, is judged as far as it went.
+    prose = "app.py updated with validation for name and email fields. " * 20
+    action, stats, _ = _constrained_write("app.py", prose, max_tokens=200, max_file_tokens=200)
+    assert action.tool_calls and not action.format_errors
+    assert action.tool_calls[0].arguments["content"].startswith("app.py updated with")
+
+
+def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    code = '"""Service."""\n\nfrom flask import Flask\n\napp = Flask(__name__)\n'
+    _, stats, llm = _constrained_write("app.py", code)
+    assert not stats.not_a_start and llm.generated == len(llm.text)
+    notes = "<tool response> is how results look\n" + "".join(f"- item {i}\n" for i in range(20))
+    _, stats, llm = _constrained_write("NOTES.md", notes)
+    assert not stats.not_a_start and llm.generated == len(llm.text)
+    # Code cut at the cap is still a reply cut off, said so (the file would lose its end).
+    long_code = "".join(f"value_{i} = {i}\n" for i in range(300))
+    action, stats, _ = _constrained_write("app.py", long_code, max_tokens=300, max_file_tokens=300)
+    assert not stats.not_a_start and "cut off at the cap" in action.format_errors[0]

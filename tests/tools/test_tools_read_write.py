@@ -148,3 +148,32 @@ def test_a_placeholder_does_not_replace_a_working_module(ws: Path, ctx: ToolCont
     assert WriteTool().run({"file_path": "app.py", "content": kept}, ctx).startswith("Updated")
     (ws / "notes.txt").write_text(service)
     assert WriteTool().run({"file_path": "notes.txt", "content": "x\n"}, ctx).startswith("Updated")
+
+
+def test_a_tool_result_or_a_summary_is_not_written_as_a_python_file(
+    ws: Path, ctx: ToolContext
+) -> None:
+    service = "import os\n\n\ndef db():\n    return os.sep\n"
+    (ws / "app.py").write_text(service)
+    for content in ("<tool response>1\n", "app.py updated with validation for name.\n"):
+        for path in ("app.py", "new_module.py"):
+            with pytest.raises(ToolError, match=rf"{path}: not written: its first line, `"):
+                WriteTool().run({"file_path": path, "content": content}, ctx)
+    assert (ws / "app.py").read_text() == service
+    assert not (ws / "new_module.py").exists()
+    # The same text is a fine Markdown file.
+    out = WriteTool().run({"file_path": "NOTES.md", "content": "<tool response>1\n"}, ctx)
+    assert out.startswith("Created NOTES.md")
+
+
+def test_a_markdown_fence_around_python_is_taken_off(ws: Path, ctx: ToolContext) -> None:
+    fenced = "```python\nimport os\n\nprint(os.sep)\n```\n"
+    out = WriteTool().run({"file_path": "app.py", "content": fenced}, ctx)
+    assert "Markdown fence around the code (```) was taken off" in out
+    assert (ws / "app.py").read_text() == "import os\n\nprint(os.sep)\n"
+    # Anywhere but a Python file, or without a closing fence, the text stays as sent.
+    WriteTool().run({"file_path": "README.md", "content": fenced}, ctx)
+    assert (ws / "README.md").read_text() == fenced
+    half = "```python\nimport os\n"
+    WriteTool().run({"file_path": "b.py", "content": half}, ctx)
+    assert (ws / "b.py").read_text() == half

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from bdev.sourcestart import not_a_start
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, save_text, syntax_note
 from bdev.tools.numbered import without_read_numbers
@@ -30,6 +31,14 @@ class WriteTool:
         if (bare := without_read_numbers(content)) is not None:
             content = bare
             numbers = "\nNote: the line numbers copied from Read were taken off each line"
+        content, fenced = _without_fence(path, content)
+        if problem := not_a_start(str(path), content):
+            # A copy of a tool's result or a summary in prose, sent as the file: whatever
+            # it would replace, it is not this file's text.
+            raise ToolError(
+                f"{shown}: not written: {problem}. A tool's result or a summary is not "
+                "the file's content; send the file's code, or change part of it with Edit"
+            )
         content, mended = mend_python(path, content)
         if existed and _reads_as(path, content):
             # Said plainly, so a model repeating itself sees that nothing happened.
@@ -58,7 +67,21 @@ class WriteTool:
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
-        return f"{verb} {shown} ({lines} lines)" + numbers + mended + broken
+        return f"{verb} {shown} ({lines} lines)" + numbers + fenced + mended + broken
+
+
+def _without_fence(path: Path, content: str) -> tuple[str, str]:
+    """A Python file's `content` without the Markdown fence a model put around the code
+    (```` ```python ```` … ```` ``` ````), with a note saying so; else as it is."""
+    lines = content.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if path.suffix != ".py" or len(filled) < 2:
+        return content, ""
+    first, last = filled[0], filled[-1]
+    if not lines[first].strip().startswith("```") or lines[last].strip() != "```":
+        return content, ""
+    code = "\n".join(lines[first + 1 : last]) + "\n"
+    return code, "\nNote: the Markdown fence around the code (```) was taken off"
 
 
 def _definitions_lost(old: str, new: str) -> list[str]:

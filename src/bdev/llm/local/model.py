@@ -40,6 +40,7 @@ from bdev.llm.base import (
     Usage,
 )
 from bdev.llm.local import grammar
+from bdev.llm.local.file_start import FileStartWatch
 from bdev.llm.local.llama import open_llama
 from bdev.llm.local.prefix import PrefixStore, prefix_key
 from bdev.llm.local.repeats import inline_repeat_start, repeat_start
@@ -61,6 +62,9 @@ class TurnStats:
     repeated: str = ""  # "lines" or "inline": stopped where the reply began repeating
     # Stopped because the context window was full, before the cap on a reply's length.
     window_full: bool = False
+    # Stopped after the first line of a Write's content, which cannot begin its file:
+    # why (the call is closed there and goes to Write, which refuses it).
+    not_a_start: str = ""
 
 
 class LocalModel:
@@ -244,7 +248,7 @@ class LocalModel:
         stats = stats or TurnStats()
         repeated = stats.repeated
         salvaged = None
-        if repeated == "lines":
+        if stats.not_a_start or repeated == "lines":
             salvaged = _closed(text)
         elif repeated == "inline":
             salvaged = _closed(_last_item(text) + "\\n")
@@ -284,7 +288,12 @@ class LocalModel:
         call = ToolCall(f"call_{self._turns}_0", action["name"], action["arguments"])
         response.tool_calls = [call]
         response.finish_reason = "tool_calls"
-        if salvaged and repeated == "inline":
+        if salvaged and stats.not_a_start:
+            response.content = (
+                f"(bdev stopped this reply after the first line of the file's content: "
+                f"{stats.not_a_start})"
+            )
+        elif salvaged and repeated == "inline":
             response.content = (
                 "(bdev stopped this reply where a line began repeating itself, and ended "
                 "the line and the call there)"
@@ -344,6 +353,7 @@ class LocalModel:
         pieces: list[str] = []
         n_out, finish = 0, "length"
         newline = "\\n" if rules else "\n"  # inside a constrained call, lines are escaped
+        watch = FileStartWatch() if rules else None
         gen_start = time.perf_counter()
         tokens = llm.generate(
             prompt,
@@ -377,6 +387,10 @@ class LocalModel:
                         stats.repeated = "lines" if cut is not None else "inline"
                         pieces, finish = [text[: cut or inline]], "length"
                         break
+                    if watch and (stop := watch.check(text)):
+                        stats.not_a_start = stop.reason
+                        pieces, finish = [stop.text], "stop"
+                        break
             at_cap = n_out >= budget and cap < self.max_file_tokens
             if at_cap and _WRITES_A_FILE.search("".join(pieces)[:_CALL_HEAD]):
                 cap = self.max_file_tokens
@@ -389,6 +403,10 @@ class LocalModel:
             pieces.append(tail)
             if on_text:
                 on_text(tail)
+        if watch and finish == "length" and (stop := watch.check("".join(pieces), cut=True)):
+            # Cut at the cap or in a cycle before its first line ended: judged as it stands.
+            stats.not_a_start, stats.repeated = stop.reason, ""
+            pieces, finish = [stop.text], "stop"
         stats.generation_s = time.perf_counter() - gen_start
         stats.output_tokens = n_out
         return "".join(pieces), n_out, finish, cap

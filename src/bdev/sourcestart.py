@@ -1,0 +1,54 @@
+"""Whether a text can be the start of a source file of its kind.
+
+A small model that has just read a tool's result often "writes" the file with a copy of a
+result (`<tool response>1\\n2…`) or a summary in prose (`app.py updated with …`). Its
+first line settles it: no Python module begins that way. Knowing it from the first line
+lets the embedded model's decoding stop a 2,000-token reply after a few tokens, and Write
+refuse the call with the reason, instead of the file losing its code.
+
+Only Python is judged (the services bdev changes); any other kind of file passes. The
+standard library's `codeop` tells "not Python" from "Python not finished yet" (an open
+bracket, a `def` line, a docstring under way).
+"""
+
+from __future__ import annotations
+
+import codeop
+import keyword
+import re
+import warnings
+
+# A Markdown fence around code (```` ```python ````) is a slip of form, taken off by Write.
+_FENCE = "```"
+# A line that opens with a keyword, a decorator, a comment or a string is Python with a
+# slip at worst (`def f(:`): the file is code, and Write keeps it with a note.
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_]\w*)")
+_CODE_OPENERS = ("@", "#", '"', "'")
+
+
+def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
+    """Why `text` cannot begin the file `file_path` ("" when it can, or when it cannot be
+    told yet). Only the first non-blank line is judged; with `partial` that line may be
+    cut anywhere, so its last word is left out and an unclosed string is allowed."""
+    if not file_path.endswith(".py"):
+        return ""
+    line = next((s for s in text.split("\n") if s.strip()), "")
+    if partial:
+        line = line.rsplit(None, 1)[0].rstrip(",") if " " in line.strip() else ""
+    if not line or line.lstrip().startswith((_FENCE, *_CODE_OPENERS)):
+        return ""
+    word = _FIRST_WORD.match(line)
+    if word and keyword.iskeyword(word.group(1)):
+        return ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings (escapes) say nothing here
+        try:
+            codeop.compile_command(line + "\n", file_path, "exec")
+        except SyntaxError as e:
+            if partial and (e.msg or "").startswith("unterminated string literal"):
+                return ""
+            shown = line if len(line) <= 60 else line[:57] + "..."
+            return f"its first line, `{shown}`, cannot begin a Python module ({e.msg})"
+        except (ValueError, OverflowError):  # a null byte, a huge literal: the parser's say
+            return ""
+    return ""
