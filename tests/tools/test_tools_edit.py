@@ -141,3 +141,22 @@ def test_a_misquoted_old_string_is_answered_with_the_closest_lines(
     assert str(e.value).endswith(
         "Nothing in the file comes close: Read it and quote its lines exactly"
     )
+
+
+def test_an_insertion_already_made_is_not_made_again(ws: Path, ctx: ToolContext) -> None:
+    (ws / "app.py").write_text("def db():\n    return 1\n")
+    insert = {
+        "file_path": "app.py",
+        "old_string": "def db():",
+        "new_string": "def db():\n    ensure()",
+    }
+    assert EditTool().run(insert, ctx).startswith("Edited app.py")
+    once = (ws / "app.py").read_text()
+    assert once == "def db():\n    ensure()\n    return 1\n"
+    # old_string still matches; sent again, the same lines would go in twice.
+    with pytest.raises(ToolError, match=r"already has new_string \(at line 1\): this change"):
+        EditTool().run(insert, ctx)
+    assert (ws / "app.py").read_text() == once
+    # A replacement that does not keep old_string is an ordinary edit.
+    swap = {"file_path": "app.py", "old_string": "return 1", "new_string": "return 2"}
+    assert EditTool().run(swap, ctx).startswith("Edited app.py")

@@ -46,6 +46,15 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> tupl
             f"old_string occurs {count} times; include more surrounding lines to make it "
             "unique, or set replace_all to true"
         )
+    if old in new and new in text and not replace_all:
+        # An insertion (new_string keeps old_string) that is already there: old_string
+        # still matches after it, so a model resending it would add the text once more
+        # each time (a constrained run added the same block three times).
+        raise ToolError(
+            f"the file already has new_string (at line {_line_of(text, new)}): this change "
+            "was made before, and making it again would add the same text twice; the file "
+            "is unchanged. Go on with the next step"
+        )
     return text.replace(old, new), count
 
 
