@@ -1,10 +1,14 @@
-"""Whether a text can be the start of a source file of its kind.
+"""Whether a text can be (the start of) a source file of its kind.
 
 A small model that has just read a tool's result often "writes" the file with a copy of a
 result (`<tool response>1\\n2…`) or a summary in prose (`app.py updated with …`). Its
 first line settles it: no Python module begins that way. Knowing it from the first line
 lets the embedded model's decoding stop a 2,000-token reply after a few tokens, and Write
 refuse the call with the reason, instead of the file losing its code.
+
+The same model, rewriting a module, often goes round it again with small changes: the
+exact-repeat stop misses that, but the module then defines one of its functions a second
+time (`defined_twice`), which no module written on purpose does.
 
 Only Python is judged (the services bdev changes); any other kind of file passes. The
 standard library's `codeop` tells "not Python" from "Python not finished yet" (an open
@@ -52,3 +56,38 @@ def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
         except (ValueError, OverflowError):  # a null byte, a huge literal: the parser's say
             return ""
     return ""
+
+
+# A top-level function or class: at the start of a line, so methods and conditional
+# definitions (indented) are not counted.
+_DEFINITION = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+# Decorators under which one name is defined on purpose more than once.
+_REDEFINERS = ("overload", "register")
+
+
+def defined_twice(file_path: str, text: str) -> str:
+    """Which top-level function or class the Python file `text` defines a second time,
+    and where ("" when none, or not a Python file). `typing.overload` and
+    `singledispatch` registrations (and `_`) are left alone."""
+    if not file_path.endswith(".py"):
+        return ""
+    seen: dict[str, int] = {}
+    for match in _DEFINITION.finditer(text):
+        name, line = match.group(1), text.count("\n", 0, match.start()) + 1
+        if name == "_" or _redefined_on_purpose(text, match.start()):
+            continue
+        if name in seen:
+            return f"it defines `{name}` twice, at lines {seen[name]} and {line}"
+        seen[name] = line
+    return ""
+
+
+def _redefined_on_purpose(text: str, start: int) -> bool:
+    """Whether the decorators right above the definition at `start` allow a redefinition."""
+    above = text[:start].rstrip("\n").split("\n")
+    for line in reversed(above):
+        if not line.startswith("@"):
+            return False
+        if any(word in line for word in _REDEFINERS):
+            return True
+    return False

@@ -111,7 +111,8 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     from bdev.llm.local import model as local
 
     monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
-    code = "import os\n\n" + '@app.get("/x")\ndef x():\n    return os.sep\n\n' * 9
+    # (No definitions: a function defined twice is stopped earlier, by the Write watch.)
+    code = "import os\n\n" + 'app.add("/x")\nrows = [os.sep]\n\n' * 9
     head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": '
     reply = head + json.dumps(code)[:-1]  # escaped, and never closed
     model = LocalModel(max_tokens=4000)
@@ -124,7 +125,7 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     assert not action.format_errors and action.finish_reason == "tool_calls"
     (call,) = action.tool_calls
     assert call.name == "Write"
-    once = code[: code.index("\n\n@", 12)]  # the imports and the first handler
+    once = code[: code.index("\n\napp", 12)]  # the imports and the first block
     assert call.arguments["content"].rstrip("\n") == once
     assert "repeating" in action.content
     # Cut where no string can be closed (in the middle of the path): an error, said so.
@@ -262,8 +263,8 @@ def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
     assert not action.format_errors and action.finish_reason == "tool_calls"
     (call,) = action.tool_calls
     assert call.arguments == {"file_path": "app.py", "content": "<tool response>1\n"}
-    assert "cannot begin a Python module" in stats.not_a_start
-    assert "first line of the file's content" in action.content
+    assert "cannot begin a Python module" in stats.write_stopped
+    assert "stopped this Write where its content could not be the file's" in action.content
     assert llm.generated < 120  # not the 2,000 characters of the copy
 
     # Prose with no line break, cut at the cap, is judged as far as it went.
@@ -281,11 +282,29 @@ def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped(
     monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     code = '"""Service."""\n\nfrom flask import Flask\n\napp = Flask(__name__)\n'
     _, stats, llm = _constrained_write("app.py", code)
-    assert not stats.not_a_start and llm.generated == len(llm.text)
+    assert not stats.write_stopped and llm.generated == len(llm.text)
     notes = "<tool response> is how results look\n" + "".join(f"- item {i}\n" for i in range(20))
     _, stats, llm = _constrained_write("NOTES.md", notes)
-    assert not stats.not_a_start and llm.generated == len(llm.text)
+    assert not stats.write_stopped and llm.generated == len(llm.text)
     # Code cut at the cap is still a reply cut off, said so (the file would lose its end).
     long_code = "".join(f"value_{i} = {i}\n" for i in range(300))
     action, stats, _ = _constrained_write("app.py", long_code, max_tokens=300, max_file_tokens=300)
-    assert not stats.not_a_start and "cut off at the cap" in action.format_errors[0]
+    assert not stats.write_stopped and "cut off at the cap" in action.format_errors[0]
+
+
+def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    first = "import jwt\n\n\ndef member_id(token):\n    return int(jwt.decode(token)['sub'])\n"
+    # The second time round with small changes: no exact cycle, but member_id again.
+    module = first + "\n\ndef borrow(book):\n    return book\n\n\n" + first.replace("sub", "id")
+    module += "".join(f"\n\ndef extra_{i}():\n    return {i}\n" for i in range(60))
+    action, stats, llm = _constrained_write("app.py", module)
+    assert not action.format_errors and action.tool_calls
+    content = action.tool_calls[0].arguments["content"]
+    assert content.endswith("def member_id(token):\n")  # closed after the second one
+    assert "defines `member_id` twice, at lines 4 and 15" in stats.write_stopped
+    assert llm.generated < len(llm.text) // 2

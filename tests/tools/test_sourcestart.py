@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bdev.sourcestart import not_a_start
+from bdev.sourcestart import defined_twice, not_a_start
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,24 @@ def test_a_line_cut_anywhere_is_judged_without_its_last_word() -> None:
     assert not_a_start("app.py", "<tool RESPONSE>...<tool RESPONSE>**", partial=True)
     assert not_a_start("app.py", "app.py updated with validation for na", partial=True)
     assert not_a_start("app.py", "<tool", partial=True) == ""  # one word: too early to say
+
+
+def test_a_function_defined_a_second_time_is_named_with_both_lines() -> None:
+    module = "import os\n\n\ndef a():\n    pass\n\n\nclass B:\n    def a(self):\n        pass\n"
+    assert defined_twice("app.py", module) == ""  # a method of the same name is fine
+    again = module + "\n\nasync def a():\n    pass\n"
+    assert defined_twice("app.py", again) == "it defines `a` twice, at lines 4 and 13"
+    assert defined_twice("app.py", module + "\nclass B:\n    pass\n").startswith(
+        "it defines `B` twice, at lines 8 and"
+    )
+    assert defined_twice("notes.md", again) == ""
+
+
+def test_overloads_and_registrations_may_share_a_name() -> None:
+    overloads = (
+        "@overload\ndef f(x: int) -> int: ...\n@overload\ndef f(x: str) -> str: ...\n"
+        "def f(x):\n    return x\n"
+    )
+    assert defined_twice("m.py", overloads) == ""
+    registered = "@fn.register\ndef _(x: int):\n    pass\n@fn.register\ndef _(x: str):\n    pass\n"
+    assert defined_twice("m.py", registered) == ""

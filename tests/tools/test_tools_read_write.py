@@ -177,3 +177,18 @@ def test_a_markdown_fence_around_python_is_taken_off(ws: Path, ctx: ToolContext)
     half = "```python\nimport os\n"
     WriteTool().run({"file_path": "b.py", "content": half}, ctx)
     assert (ws / "b.py").read_text() == half
+
+
+def test_a_module_that_defines_a_function_twice_is_not_written(ws: Path, ctx: ToolContext) -> None:
+    handler = "def member_id(token):\n    return int(token)\n"
+    looped = f"import os\n\n\n{handler}\n\ndef borrow():\n    return os.sep\n\n\n{handler}"
+    with pytest.raises(ToolError, match=r"not written: it defines `member_id` twice, at lines 4 a"):
+        WriteTool().run({"file_path": "app.py", "content": looped}, ctx)
+    assert not (ws / "app.py").exists()
+    # A file that already had the duplicate is not held to it.
+    (ws / "old.py").write_text(looped)
+    assert (
+        WriteTool()
+        .run({"file_path": "old.py", "content": looped + "\n"}, ctx)
+        .startswith("Updated old.py")
+    )

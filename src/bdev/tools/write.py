@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from bdev.sourcestart import not_a_start
+from bdev.sourcestart import defined_twice, not_a_start
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, save_text, syntax_note
 from bdev.tools.numbered import without_read_numbers
@@ -38,6 +38,13 @@ class WriteTool:
             raise ToolError(
                 f"{shown}: not written: {problem}. A tool's result or a summary is not "
                 "the file's content; send the file's code, or change part of it with Edit"
+            )
+        twice = defined_twice(str(path), content)
+        if twice and not defined_twice(str(path), _text_of(path)):
+            # A small model rewriting a module goes round it again with small changes.
+            raise ToolError(
+                f"{shown}: not written: {twice}; the file is unchanged. Send the module with "
+                "each function once, or change part of it with Edit"
             )
         content, mended = mend_python(path, content)
         if existed and _reads_as(path, content):

@@ -1,12 +1,13 @@
-"""Stop a constrained Write at the first line of content that cannot begin its file.
+"""Stop a constrained Write as soon as its content cannot be its file.
 
 The grammar makes every reply a valid call, but not a sensible one: after a tool's
 result, the embedded model often sends the result again, or a summary, as the content of
 a Write to `app.py`, and runs on to the 2,048-token cap (minutes on a CPU) or into a
-cycle. The first line shows it (`bdev.sourcestart`); the reply is stopped there, the
-call closed with that line as its content, and Write refuses it with the reason, as it
-would any call whose content is not the file. A well-formed call, refused by its tool,
-in seconds.
+cycle; rewriting a module, it goes round it again with small changes until the cap. The
+first line shows the first (`bdev.sourcestart.not_a_start`), a function defined a second
+time the other (`defined_twice`). The reply is stopped there, the call closed with the
+content so far, and Write refuses it with the reason, as it would any call whose content
+is not the file: a well-formed call, refused by its tool, without the minutes to the cap.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bdev.sourcestart import not_a_start
+from bdev.sourcestart import defined_twice, not_a_start
 
 # The opening of a constrained Write, up to the start of its content. The grammar keeps
 # the schema's order: name, then file_path, then content.
@@ -39,36 +40,51 @@ class FileStartWatch:
     """Follows one constrained reply; `check` says when its Write should stop."""
 
     def __init__(self) -> None:
-        self.decided = False  # the first line was judged (or the reply is not a Write)
+        self.done = False  # not a Write of a file to judge, or judged to the end
+        self.started = False  # the content's first line was judged, and passed
 
     def check(self, text: str, *, cut: bool = False) -> Stop | None:
-        """A `Stop` when `text` is a Write whose content's first line cannot begin its
-        file; None to go on. `cut`: the reply has ended (cap, cycle), so a first line
-        still open is judged as far as it goes."""
-        if self.decided:
+        """A `Stop` when `text` is a Write whose content cannot be its file's (its first
+        line cannot begin it, or it defines a function a second time); None to go on.
+        `cut`: the reply has ended (cap, cycle), so a first line still open is judged as
+        far as it goes."""
+        if self.done:
             return None
         name = _NAME.match(text)
         if (name and name.group(1) != "Write") or (cut and not name):
-            self.decided = True
+            self.done = True
             return None
         head = _WRITE_HEAD.match(text)
         if head is None:  # the content has not begun yet
-            self.decided = cut
+            self.done = cut
             return None
         path = _decoded(head.group(1)) or ""
         content = _decoded(text[head.end() :])
         if content is None:
             return None
-        first = content.lstrip("\n")
-        line, complete = first.split("\n", 1)[0], "\n" in first
-        if not complete and not cut:
+        if not path.endswith(".py"):
+            self.done = True
             return None
-        self.decided = True
-        reason = not_a_start(path, line, partial=not complete)
-        if not reason:
-            return None
-        closed = text[: head.end()] + json.dumps(line + "\n", ensure_ascii=False)[1:-1]
-        return Stop(closed, f"{path}: {reason}")
+        if not self.started:
+            first = content.lstrip("\n")
+            line, complete = first.split("\n", 1)[0], "\n" in first
+            if not complete and not cut:
+                return None
+            if reason := not_a_start(path, line, partial=not complete):
+                self.done = True
+                return Stop(_closed_with(text, head.end(), line + "\n"), f"{path}: {reason}")
+            self.started = True
+        lines = content[: content.rfind("\n") + 1]  # whole lines only
+        if reason := defined_twice(path, lines):
+            self.done = True
+            return Stop(_closed_with(text, head.end(), lines), f"{path}: {reason}")
+        return None
+
+
+def _closed_with(text: str, content_start: int, content: str) -> str:
+    """The reply's text up to its content, then `content` escaped (left open: the caller
+    closes the call)."""
+    return text[:content_start] + json.dumps(content, ensure_ascii=False)[1:-1]
 
 
 def _decoded(raw: str) -> str | None:

@@ -62,9 +62,10 @@ class TurnStats:
     repeated: str = ""  # "lines" or "inline": stopped where the reply began repeating
     # Stopped because the context window was full, before the cap on a reply's length.
     window_full: bool = False
-    # Stopped after the first line of a Write's content, which cannot begin its file:
-    # why (the call is closed there and goes to Write, which refuses it).
-    not_a_start: str = ""
+    # Stopped where a Write's content could not be its file's (a first line that cannot
+    # begin it, a function defined twice): why. The call is closed there and goes to
+    # Write, which refuses it.
+    write_stopped: str = ""
 
 
 class LocalModel:
@@ -248,7 +249,7 @@ class LocalModel:
         stats = stats or TurnStats()
         repeated = stats.repeated
         salvaged = None
-        if stats.not_a_start or repeated == "lines":
+        if stats.write_stopped or repeated == "lines":
             salvaged = _closed(text)
         elif repeated == "inline":
             salvaged = _closed(_last_item(text) + "\\n")
@@ -288,10 +289,10 @@ class LocalModel:
         call = ToolCall(f"call_{self._turns}_0", action["name"], action["arguments"])
         response.tool_calls = [call]
         response.finish_reason = "tool_calls"
-        if salvaged and stats.not_a_start:
+        if salvaged and stats.write_stopped:
             response.content = (
-                f"(bdev stopped this reply after the first line of the file's content: "
-                f"{stats.not_a_start})"
+                f"(bdev stopped this Write where its content could not be the file's: "
+                f"{stats.write_stopped})"
             )
         elif salvaged and repeated == "inline":
             response.content = (
@@ -388,7 +389,7 @@ class LocalModel:
                         pieces, finish = [text[: cut or inline]], "length"
                         break
                     if watch and (stop := watch.check(text)):
-                        stats.not_a_start = stop.reason
+                        stats.write_stopped = stop.reason
                         pieces, finish = [stop.text], "stop"
                         break
             at_cap = n_out >= budget and cap < self.max_file_tokens
@@ -405,7 +406,7 @@ class LocalModel:
                 on_text(tail)
         if watch and finish == "length" and (stop := watch.check("".join(pieces), cut=True)):
             # Cut at the cap or in a cycle before its first line ended: judged as it stands.
-            stats.not_a_start, stats.repeated = stop.reason, ""
+            stats.write_stopped, stats.repeated = stop.reason, ""
             pieces, finish = [stop.text], "stop"
         stats.generation_s = time.perf_counter() - gen_start
         stats.output_tokens = n_out
