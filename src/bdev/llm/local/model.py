@@ -40,11 +40,11 @@ from bdev.llm.base import (
     Usage,
 )
 from bdev.llm.local import grammar
-from bdev.llm.local.file_start import FileStartWatch
 from bdev.llm.local.llama import open_llama
 from bdev.llm.local.prefix import PrefixStore, prefix_key
 from bdev.llm.local.repeats import inline_repeat_start, repeat_start
 from bdev.llm.local.template import ChatTemplate
+from bdev.llm.local.write_watch import WriteWatch
 from bdev.llm.toolcall_text import parse_tool_calls
 
 _STOP_STRINGS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
@@ -354,7 +354,7 @@ class LocalModel:
         pieces: list[str] = []
         n_out, finish = 0, "length"
         newline = "\\n" if rules else "\n"  # inside a constrained call, lines are escaped
-        watch = FileStartWatch() if rules else None
+        watch = WriteWatch() if rules else None
         gen_start = time.perf_counter()
         tokens = llm.generate(
             prompt,

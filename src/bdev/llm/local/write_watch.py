@@ -30,13 +30,14 @@ _LONGEST_ESCAPE = 6  # \uXXXX: a cut can fall inside one
 
 @dataclass
 class Stop:
-    """Where the reply stops: its text, closed before the content's end, and why."""
+    """Where the reply stops: its text, ending inside the content (the caller closes the
+    call), and why."""
 
     text: str
     reason: str
 
 
-class FileStartWatch:
+class WriteWatch:
     """Follows one constrained reply; `check` says when its Write should stop."""
 
     def __init__(self) -> None:
