@@ -397,3 +397,30 @@ def test_a_large_model_s_calls_in_one_reply_all_run(workspace: Path) -> None:
     _, result = runner.start("write a.txt and b.txt", agent_def(workspace))
     assert result.status is RunStatus.COMPLETED
     assert (workspace / "b.txt").read_text() == "b"
+
+
+def test_a_small_model_s_answer_after_every_change_was_refused_is_sent_back_once(
+    workspace: Path,
+) -> None:
+    _small(workspace)
+    (workspace / "app.py").write_text("def f():\n    return 1\n")
+    read = {"tool_calls": [{"name": "Read", "arguments": {"file_path": "app.py"}}]}
+    miss = {"old_string": "return 2", "new_string": "return 3"}
+    bad_edit = {"tool_calls": [{"name": "Edit", "arguments": {"file_path": "app.py", **miss}}]}
+    fix = {"old_string": "return 1", "new_string": "return 3"}
+    edit = {"tool_calls": [{"name": "Edit", "arguments": {"file_path": "app.py", **fix}}]}
+    turns = [read, bad_edit, {"content": "The changes were made."}, edit, {"content": "Done."}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("make f return 3", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.final == "Done."
+    assert "return 3" in (workspace / "app.py").read_text()
+    told = [e["errors"] for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert told == [["a final answer while none of its changes ran (sent back once)"]]
+    # A run that only read (a question, a review) is not asked for changes.
+    runner = make_runner(workspace, [read, {"content": "f returns 3."}])
+    _, result = runner.start("what does f return?", agent_def(workspace))
+    assert result.final == "f returns 3." and result.steps == 2
+    # Once only: a model that insists is taken at its word.
+    runner = make_runner(workspace, [bad_edit, {"content": "Done."}, {"content": "Done!"}])
+    _, result = runner.start("make f return 4", agent_def(workspace))
+    assert result.final == "Done!" and result.steps == 3

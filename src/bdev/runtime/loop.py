@@ -86,6 +86,9 @@ class Agent:
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
         files_asked = False  # a final answer with a file the task names missing, once
+        # Calls that change the workspace (Write, Edit, Bash, ...): sent, and run; a small
+        # model's final answer after sending changes of which none ran is sent back once.
+        changes_sent = changes_ran = unchanged_asked = False
         room = prompt_room(self.model)
         compactor = Compactor(room) if room else None  # a small context window
 
@@ -137,8 +140,10 @@ class Agent:
                 max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
                 **({"warmer": echoes} if echoes else {}),
-                # How many of the first messages the model saw shortened (compaction).
+                # How many of the first messages the model saw shortened, and how many
+                # after the task it did not see (compaction).
                 **({"shortened": compactor.shortened} if compactor and compactor.shortened else {}),
+                **({"dropped": compactor.dropped} if compactor and compactor.dropped else {}),
             )
 
             assistant = Message("assistant", response.content, list(response.tool_calls))
@@ -166,6 +171,14 @@ class Agent:
                     errors = [f"a final answer while {', '.join(missing)} does not exist"]
                     self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
                     self.append(messages, Message("user", render("files_missing", files=missing)))
+                    continue
+                refused_all = changes_sent and not changes_ran
+                if self.profile == "small" and refused_all and not unchanged_asked:
+                    # "The changes were made": every Write and Edit was refused.
+                    unchanged_asked = True
+                    errors = ["a final answer while none of its changes ran (sent back once)"]
+                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self.append(messages, Message("user", render("nothing_changed")))
                     continue
                 again = self._stop_hook(messages, response.content, stop_hook_active)
                 if again is None:
@@ -198,6 +211,8 @@ class Agent:
                         return finish(RunStatus.INTERRUPTED, detail=detail)
                 last_call = call
                 malformed += 0 if ok is not False else 1
+                if self._changes(call):
+                    changes_sent, changes_ran = True, changes_ran or ok is True
                 if self._halt is not None:
                     return finish(RunStatus.COMPLETED, detail=self._halt)
             if problems:
@@ -356,6 +371,11 @@ class Agent:
                 return False
         asking = replace(self.policy, interactive=True)
         return asking.check(tool, args).action == "ask"
+
+    def _changes(self, call: ToolCall) -> bool:
+        """Whether `call` is to a tool that may change the workspace."""
+        tool = self.tools.get(call.name)
+        return tool is not None and not tool.read_only
 
     def _answered_without_acting(self, messages: list[Message]) -> bool:
         """A small model's final answer when no tool has run in the whole conversation."""
