@@ -424,3 +424,36 @@ def test_a_small_model_s_answer_after_every_change_was_refused_is_sent_back_once
     runner = make_runner(workspace, [bad_edit, {"content": "Done."}, {"content": "Done!"}])
     _, result = runner.start("make f return 4", agent_def(workspace))
     assert result.final == "Done!" and result.steps == 3
+
+
+def test_the_same_tool_failing_turn_after_turn_warms_the_sampling(workspace: Path) -> None:
+    from bdev.llm.scripted import ScriptedModel
+
+    (workspace / "app.py").write_text("LIMIT = 10\n")
+
+    def guess(n: int) -> dict:
+        edit = {"file_path": "app.py", "old_string": str(n), "new_string": str(n + 100)}
+        return {"tool_calls": [{"name": "Edit", "arguments": edit}]}
+
+    read = {"tool_calls": [{"name": "Read", "arguments": {"file_path": "app.py"}}]}
+    turns = [guess(900), guess(1000), guess(1100), read, guess(1200), {"content": "Gave up."}]
+    temperatures: list[float] = []
+
+    class Recording(ScriptedModel):
+        temperature = 0.2
+
+        def complete(self, messages, tools, *, on_text=None):  # type: ignore[override]
+            temperatures.append(self.temperature)
+            return super().complete(messages, tools, on_text=on_text)
+
+    model = Recording.from_turns(turns)
+    runner = make_runner(workspace, [])
+    runner.model_factory = lambda spec: model
+    sid, result = runner.start("raise the limit", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    # Each Edit fails with a different guess: no call repeats, yet from the second failed
+    # Edit on, the next turn is sampled warmer; a Read that runs resets it.
+    warm = [e.get("warmer", 0) for e in events(workspace, sid) if e["type"] == "model_call"]
+    assert warm == [0, 0, 1, 2, 0, 0]
+    assert temperatures[0] == temperatures[1] < temperatures[2] < temperatures[3]
+    assert temperatures[4] == temperatures[0]

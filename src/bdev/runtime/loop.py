@@ -82,6 +82,7 @@ class Agent:
         last_call: ToolCall | None = None
         recent: list[ToolCall] = []  # the last few calls made, run or not
         echoes = 0  # turns in a row repeating one of those, or sent back: sampled warmer
+        failed_tools: set[str] = set()  # the last turn's tools, when every call failed
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
@@ -188,11 +189,15 @@ class Agent:
 
             if response.tool_calls:
                 echoed = all(any(_same_call(c, r) for r in recent) for c in response.tool_calls)
+                # Or the same tool again right after it failed: a model counting through
+                # guesses (`old_string` "900", then "1000", ...) repeats no call exactly.
+                echoed = echoed or {c.name for c in response.tool_calls} <= failed_tools
                 echoes = echoes + 1 if echoed else 0
                 recent = [*recent, *response.tool_calls][-_RECENT:]
             elif problems:  # a reply sent back: at the same settings it mostly comes again
                 echoes += 1
             malformed = repeated = 0
+            ran: list[bool] = []  # per call: did it run and succeed
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
                 if index > 0 and self.profile == "small":
@@ -210,11 +215,14 @@ class Agent:
                         detail = f"interrupted during {call.name} (call {call.id})"
                         return finish(RunStatus.INTERRUPTED, detail=detail)
                 last_call = call
+                ran.append(ok is True)
                 malformed += 0 if ok is not False else 1
                 if self._changes(call):
                     changes_sent, changes_ran = True, changes_ran or ok is True
                 if self._halt is not None:
                     return finish(RunStatus.COMPLETED, detail=self._halt)
+            failed = bool(ran) and not any(ran)
+            failed_tools = {c.name for c in response.tool_calls} if failed else set()
             if problems:
                 # These have no call id to answer, so they go back as a user turn.
                 self._event(EventType.FORMAT_ERROR, step=steps, errors=problems)
