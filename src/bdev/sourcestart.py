@@ -28,17 +28,23 @@ _FENCE = "```"
 # slip at worst (`def f(:`): the file is code, and Write keeps it with a note.
 _FIRST_WORD = re.compile(r"\s*([A-Za-z_]\w*)")
 _CODE_OPENERS = ("@", "#", '"', "'")
+# A cut first line without a space is judged whole from this length: no Python statement
+# is one token that long, but a copied result (`<toolResponse>...**/tmp/...`) can be.
+_LONG_WORD = 40
 
 
 def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
     """Why `text` cannot begin the file `file_path` ("" when it can, or when it cannot be
     told yet). Only the first non-blank line is judged; with `partial` that line may be
-    cut anywhere, so its last word is left out and an unclosed string is allowed."""
+    cut anywhere, so its last word is left out (a line of one long word is judged as it
+    is) and an unclosed string is allowed."""
     if not file_path.endswith(".py"):
         return ""
     line = next((s for s in text.split("\n") if s.strip()), "")
-    if partial:
-        line = line.rsplit(None, 1)[0].rstrip(",") if " " in line.strip() else ""
+    if partial and " " in line.strip():
+        line = line.rsplit(None, 1)[0].rstrip(",")
+    elif partial and len(line) < _LONG_WORD:
+        line = ""  # one short word, cut anywhere: too early to say
     if not line or line.lstrip().startswith((_FENCE, *_CODE_OPENERS)):
         return ""
     word = _FIRST_WORD.match(line)

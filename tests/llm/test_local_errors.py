@@ -272,6 +272,11 @@ def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
     action, stats, _ = _constrained_write("app.py", prose, max_tokens=200, max_file_tokens=200)
     assert action.tool_calls and not action.format_errors
     assert action.tool_calls[0].arguments["content"].startswith("app.py updated with")
+    # A copied result with no space or line break, stopped as a cycle (change task 09).
+    looped = "<toolResponse>...<toolResponse>**/tmp/w/09-todo/" * 40
+    action, stats, _ = _constrained_write("app.py", looped)
+    assert action.tool_calls and not action.format_errors, action.format_errors
+    assert "cannot begin a Python module" in stats.write_stopped
 
 
 def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped(

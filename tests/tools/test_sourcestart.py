@@ -56,6 +56,13 @@ def test_a_line_cut_anywhere_is_judged_without_its_last_word() -> None:
     assert not_a_start("app.py", "<tool RESPONSE>...<tool RESPONSE>**", partial=True)
     assert not_a_start("app.py", "app.py updated with validation for na", partial=True)
     assert not_a_start("app.py", "<tool", partial=True) == ""  # one word: too early to say
+    # One long word (change task 09: a result copied with a path and no space) is judged.
+    copied = "<toolResponse>...<toolResponse>**/tmp/work/09-todo-due-date-migration/"
+    assert not_a_start("app.py", copied, partial=True)
+    assert (
+        not_a_start("app.py", "print('a_long_single_token_string_without_any_space", partial=True)
+        == ""
+    )
 
 
 def test_a_function_defined_a_second_time_is_named_with_both_lines() -> None:
