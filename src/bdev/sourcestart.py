@@ -66,7 +66,7 @@ def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
 
 # A top-level function or class: at the start of a line, so methods and conditional
 # definitions (indented) are not counted.
-_DEFINITION = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+_DEFINITION = re.compile(r"(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
 # Decorators under which one name is defined on purpose more than once.
 _REDEFINERS = ("overload", "register")
 
@@ -74,26 +74,22 @@ _REDEFINERS = ("overload", "register")
 def defined_twice(file_path: str, text: str) -> str:
     """Which top-level function or class the Python file `text` defines a second time,
     and where ("" when none, or not a Python file). `typing.overload` and
-    `singledispatch` registrations (and `_`) are left alone."""
+    `singledispatch` registrations (and `_`) are left alone. One pass over the lines:
+    the embedded model's decoding asks this at every line of a Write."""
     if not file_path.endswith(".py"):
         return ""
     seen: dict[str, int] = {}
-    for match in _DEFINITION.finditer(text):
-        name, line = match.group(1), text.count("\n", 0, match.start()) + 1
-        if name == "_" or _redefined_on_purpose(text, match.start()):
+    on_purpose = False  # the decorators just above allow a redefinition
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("@"):
+            on_purpose = on_purpose or any(word in line for word in _REDEFINERS)
             continue
+        match = _DEFINITION.match(line)
+        allowed, on_purpose = on_purpose, False
+        if match is None or match.group(1) == "_" or allowed:
+            continue
+        name = match.group(1)
         if name in seen:
-            return f"it defines `{name}` twice, at lines {seen[name]} and {line}"
-        seen[name] = line
+            return f"it defines `{name}` twice, at lines {seen[name]} and {number}"
+        seen[name] = number
     return ""
-
-
-def _redefined_on_purpose(text: str, start: int) -> bool:
-    """Whether the decorators right above the definition at `start` allow a redefinition."""
-    above = text[:start].rstrip("\n").split("\n")
-    for line in reversed(above):
-        if not line.startswith("@"):
-            return False
-        if any(word in line for word in _REDEFINERS):
-            return True
-    return False
