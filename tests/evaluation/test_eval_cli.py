@@ -62,3 +62,18 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     finally:
         first.release()
     assert CliRunner().invoke(app, [*args, str(tmp_path)]).exit_code == 0  # free again
+
+
+def test_resume_keeps_the_saved_runs_of_the_change_suite(tmp_path, monkeypatch):
+    from bdev.evaluation import harness
+
+    monkeypatch.setattr(harness, "revision", lambda: "0.1.0@0123456789ab")  # a clean commit
+    args = ["eval", "--suite", "changes", "--strategy", "reference", "--scenarios", "06-*",
+            "--out", str(tmp_path)]  # fmt: skip
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    saved = json.loads((tmp_path / "results.json").read_text())
+    again = CliRunner().invoke(app, [*args, "--resume"])
+    assert again.exit_code == 0, again.output
+    assert "(kept from" in again.stderr
+    assert json.loads((tmp_path / "results.json").read_text())["runs"] == saved["runs"]

@@ -78,21 +78,33 @@ def evaluate(
             min=1, help="--suite changes: program-led rounds (the config's gates.max_rounds)."
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the runs --out already holds from the same model and bdev commit; "
+            "run only the rest."
+        ),
+    ] = False,
 ) -> None:
     """Run strategies over bdev's scenario suite: pass@1, sec_pass@1, tokens, time."""
     # Two runs into one folder would build over each other's services and mix results.
     held = Held(out / ".eval.lock", f"a bdev eval writing to {out}")
     try:
         if suite is Suite.CHANGES:
-            _changes(model, strategy, scenarios, out, json_output, max_steps, rounds)
+            _changes(model, strategy, scenarios, out, json_output, max_steps, rounds, resume)
         else:
-            _scenario_suite(model, strategy, scenarios, out, json_output)
+            _scenario_suite(model, strategy, scenarios, out, json_output, resume)
     finally:
         held.release()
 
 
 def _scenario_suite(
-    model: str | None, strategy: list[str] | None, scenarios: str | None, out: Path, as_json: bool
+    model: str | None,
+    strategy: list[str] | None,
+    scenarios: str | None,
+    out: Path,
+    as_json: bool,
+    resume: bool,
 ) -> None:
     suite_dir, chosen = _scenarios(scenarios)
     names = strategy or list(MODEL_STRATEGIES)
@@ -108,6 +120,7 @@ def _scenario_suite(
         the_model,
         out,
         progress=lambda text: err.print(f"[dim]{escape(text)}[/]"),
+        resume=resume,
     )
     _finish(report, out, as_json)
 
@@ -120,6 +133,7 @@ def _changes(
     as_json: bool,
     max_steps: int | None,
     rounds: int | None,
+    resume: bool,
 ) -> None:
     """`--suite changes`: the same flags over the change tasks."""
     suite_dir, tasks = _change_tasks(value)
@@ -140,6 +154,7 @@ def _changes(
         the_model,
         out,
         progress=lambda text: err.print(f"[dim]{escape(text)}[/]"),
+        resume=resume,
     )
     _finish(report, out, as_json)
 
@@ -153,7 +168,7 @@ def _model(spec: str | None) -> Model:
 
 
 def _finish(report: EvalReport, out: Path, as_json: bool) -> None:
-    report.write_json(out / "results.json")
+    # The harness has saved results.json after every run.
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return

@@ -17,7 +17,7 @@ from bdev.errors import BdevError
 from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.change import ChangeTask
 from bdev.evaluation.change_strategies import IGNORED, ChangeStrategy
-from bdev.evaluation.harness import EvalOptions, Progress, measure, verdict
+from bdev.evaluation.harness import EvalOptions, Progress, measure, run_suite
 from bdev.evaluation.results import EvalReport, ScenarioRun
 from bdev.llm.base import Model
 
@@ -30,21 +30,15 @@ def evaluate_changes(
     *,
     options: EvalOptions | None = None,
     progress: Progress | None = None,
+    resume: bool = False,
 ) -> EvalReport:
     """Run every strategy on every task; work folders and logs go under out_dir/STRATEGY/SLUG."""
-    options = options or EvalOptions()
-    note = progress or (lambda _text: None)
-    report = EvalReport(model=model.name if model is not None else "none")
-    for task in tasks:
-        for strategy in strategies:
-            note(f"{task.slug} / {strategy.name}: changing")
-            run = run_change(task, strategy, model, out_dir / strategy.name / task.slug, options)
-            report.runs.append(run)
-            note(f"{task.slug} / {strategy.name}: {verdict(run)} {run.why()}".rstrip())
-            if run.build.interrupted:
-                note("interrupted: the rest of the suite is not run")
-                return report
-    return report
+    opts = options or EvalOptions()
+
+    def one(task: ChangeTask, strategy: ChangeStrategy, where: Path) -> ScenarioRun:
+        return run_change(task, strategy, model, where, opts)
+
+    return run_suite(tasks, strategies, model, out_dir, one, "changing", progress, resume)
 
 
 def run_change(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from bdev.backend.audit.startup import StartupError
 from bdev.errors import BdevError
@@ -22,11 +23,19 @@ from bdev.evaluation.measure import (
     run_test_file,
     started,
 )
-from bdev.evaluation.results import EvalReport, ScenarioRun
+from bdev.evaluation.results import EvalReport, ScenarioRun, kept_run, revision, save_run
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model
 
 Progress = Callable[[str], None]
+
+
+class Named(Protocol):
+    name: str
+
+
+Item = TypeVar("Item", bound=Measured)
+S = TypeVar("S", bound=Named)
 
 
 @dataclass(frozen=True)
@@ -43,19 +52,51 @@ def evaluate(
     *,
     options: EvalOptions | None = None,
     progress: Progress | None = None,
+    resume: bool = False,
 ) -> EvalReport:
     """Run every strategy on every scenario; services and logs go under out_dir/STRATEGY/SLUG."""
-    options = options or EvalOptions()
+    opts = options or EvalOptions()
+
+    def one(scenario: Scenario, strategy: Strategy, where: Path) -> ScenarioRun:
+        return run_one(scenario, strategy, model, where, opts)
+
+    return run_suite(scenarios, strategies, model, out_dir, one, "building", progress, resume)
+
+
+def run_suite(
+    items: Sequence[Item],
+    strategies: Sequence[S],
+    model: Model | None,
+    out_dir: Path,
+    run: Callable[[Item, S, Path], ScenarioRun],
+    doing: str,
+    progress: Progress | None,
+    resume: bool,
+) -> EvalReport:
+    """The loop both suites share: each item x each strategy in out_dir/STRATEGY/SLUG.
+
+    Each finished run is saved beside its service (`result.json`) and the whole report so
+    far in out_dir/results.json, so a stopped suite loses only the run in progress. With
+    `resume`, a run saved by the same model and the same bdev code is kept, not redone:
+    a suite of several hours can be finished in parts and still be one measurement."""
     note = progress or (lambda _text: None)
-    report = EvalReport(model=model.name if model is not None else "none")
-    for scenario in scenarios:
+    report = EvalReport(model=model.name if model is not None else "none", revision=revision())
+    for item in items:
         for strategy in strategies:
-            note(f"{scenario.slug} / {strategy.name}: building")
-            where = out_dir / strategy.name / scenario.slug
-            run = run_one(scenario, strategy, model, where, options)
-            report.runs.append(run)
-            note(f"{scenario.slug} / {strategy.name}: {verdict(run)} {run.why()}".rstrip())
-            if run.build.interrupted:
+            where = out_dir / strategy.name / item.slug
+            kept, why_not = kept_run(where, report) if resume else (None, "")
+            if kept is not None:
+                report.runs.append(kept)
+                note(f"{item.slug} / {strategy.name}: {verdict(kept)} (kept from {where})")
+                continue
+            again = f" again: the saved run was not kept, {why_not}" if why_not else ""
+            note(f"{item.slug} / {strategy.name}: {doing}{again}")
+            result = run(item, strategy, where)
+            report.runs.append(result)
+            save_run(where, result, report)
+            report.write_json(out_dir / "results.json")
+            note(f"{item.slug} / {strategy.name}: {verdict(result)} {result.why()}".rstrip())
+            if result.build.interrupted:
                 note("interrupted: the rest of the suite is not run")
                 return report
     return report

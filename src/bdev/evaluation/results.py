@@ -7,10 +7,13 @@ sec_pass@1: pass@1 and no exploit test showed its attack working.
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bdev import __version__
 from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.measure import TestTally
 from bdev.tools.fileio import write_text_atomic
@@ -137,6 +140,7 @@ class Totals:
 class EvalReport:
     model: str
     runs: list[ScenarioRun] = field(default_factory=list)
+    revision: str = ""  # the bdev code that ran: see `revision()`
 
     def totals(self) -> list[Totals]:
         by_strategy: dict[str, Totals] = {}
@@ -156,6 +160,7 @@ class EvalReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            "revision": self.revision,
             "runs": [r.to_dict() for r in self.runs],
             "totals": [t.to_dict() for t in self.totals()],
         }
@@ -163,7 +168,8 @@ class EvalReport:
     @classmethod
     def read_json(cls, path: Path) -> EvalReport:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["model"], [ScenarioRun.from_dict(r) for r in data["runs"]])
+        runs = [ScenarioRun.from_dict(r) for r in data["runs"]]
+        return cls(data["model"], runs, data.get("revision", ""))
 
     def write_json(self, path: Path) -> None:
         write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
@@ -196,6 +202,62 @@ class EvalReport:
                 f"{t.seconds:.0f} |"
             )
         return "\n".join(lines) + "\n"
+
+
+RESULT = "result.json"  # one run's record, beside its service
+
+
+def save_run(where: Path, run: ScenarioRun, report: EvalReport) -> None:
+    """Keep one finished run beside its service, with the model and code that made it."""
+    record = {"model": report.model, "revision": report.revision, **run.to_dict()}
+    write_text_atomic(where / RESULT, json.dumps(record, indent=2) + "\n")
+
+
+def kept_run(where: Path, report: EvalReport) -> tuple[ScenarioRun | None, str]:
+    """The run saved in `where` if the same model and the same committed bdev code made it
+    and it finished, else None and why not ("" when there is nothing saved to keep)."""
+    try:
+        record = json.loads((where / RESULT).read_text(encoding="utf-8"))
+        run = ScenarioRun.from_dict(record)
+    except OSError:
+        return None, ""
+    except (ValueError, KeyError, TypeError):
+        return None, f"{where / RESULT} is unreadable"  # say, cut off while written
+    if record.get("model") != report.model:
+        return None, f"made with {record.get('model')}"
+    if record.get("revision") != report.revision:
+        return None, f"made by bdev {record.get('revision') or '(unknown)'}"
+    if report.revision.endswith(DIRTY):
+        return None, "bdev's source has uncommitted changes"
+    if run.skipped or run.build.interrupted:
+        return None, "it did not finish"
+    return run, ""
+
+
+DIRTY = "+changes"
+
+
+@cache
+def revision() -> str:
+    """bdev's version, and the commit of its source when it runs from a git checkout
+    ("0.1.0@1a2b3c4d"), marked DIRTY when the package's own files differ from that commit:
+    results from uncommitted code cannot be matched to a later run."""
+    package = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(package), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if not commit:
+        return __version__  # an installed wheel: the version is all there is
+    dirty = git("status", "--porcelain", "--", ".")
+    return f"{__version__}@{commit}{DIRTY if dirty else ''}"
 
 
 def _yes(flag: bool) -> str:
