@@ -27,6 +27,7 @@ class WriteTool:
         if path.is_dir():
             raise ToolError(f"{shown}: is a directory; give a file path")
         existed = path.exists()
+        old = _text_of(path) if existed else None  # None too when it cannot be read
         content, numbers = args["content"], ""
         if (bare := without_read_numbers(content)) is not None:
             content = bare
@@ -40,18 +41,18 @@ class WriteTool:
                 "the file's content; send the file's code, or change part of it with Edit"
             )
         twice = defined_twice(str(path), content)
-        if twice and not defined_twice(str(path), _text_of(path)):
+        if twice and not defined_twice(str(path), old or ""):
             # A small model rewriting a module goes round it again with small changes.
             raise ToolError(
                 f"{shown}: not written: {twice}; the file is unchanged. Send the module with "
                 "each function once, or change part of it with Edit"
             )
         content, mended = mend_python(path, content)
-        if existed and _reads_as(path, content):
+        if old == content:
             # Said plainly, so a model repeating itself sees that nothing happened.
             return f"Unchanged: {shown} already has exactly this content"
         broken = syntax_note(path, content)
-        if broken and existed and not syntax_note(path, _text_of(path)):
+        if broken and existed and not syntax_note(path, old or ""):
             # A whole working module replaced by one that does not parse is work lost
             # (a small model's second Write of one stray line); new files and files
             # already broken are written, with the note.
@@ -61,7 +62,7 @@ class WriteTool:
                 "file again, fixed, or change part of it with Edit"
             )
         python = existed and path.suffix == ".py" and not broken
-        lost = _definitions_lost(_text_of(path), content) if python else []
+        lost = _definitions_lost(old or "", content) if python else []
         if lost:
             # A small model's Write of a placeholder (`app.py\n\n# Your code here`) over
             # a working service parses, and would wipe it.
@@ -111,15 +112,8 @@ def _top_level_names(code: str) -> set[str] | None:
     return {node.name for node in tree.body if isinstance(node, kinds)}
 
 
-def _text_of(path: Path) -> str:
+def _text_of(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _reads_as(path: Path, content: str) -> bool:
-    try:
-        return path.read_text(encoding="utf-8") == content
-    except (OSError, UnicodeDecodeError):
-        return False
+        return None
