@@ -10,7 +10,9 @@ benchmarks/README.md. A run on part of the suite is labelled "partial" there.
 The full suite on the embedded 1.5B model takes over an hour on 2 cores.
 --tables runs nothing: it writes the README's tables from the results.json of runs made
 side by side with --no-readme (say, the baselines and spec-first as two processes), each
-strategy's row counting the scenarios it finished.
+strategy's row counting the scenarios it finished. It reads change-suite results too, and
+counts the replies of loop runs saved before `bdev eval` counted them, from the
+transcripts beside their results.json.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bdev.evaluation import (
     make_strategy,
 )
 from bdev.evaluation.reference import default_reference_dir
+from bdev.evaluation.replies import count_replies
 from bdev.llm.resolve import create_model
 from bdev.tools.fileio import write_text_atomic
 
@@ -80,6 +83,8 @@ def main() -> int:
 def _tables(files: list[Path]) -> str:
     """One report from runs made side by side, in suite order."""
     reports = [EvalReport.read_json(f) for f in files]
+    for file, report in zip(files, reports, strict=True):
+        _count_replies(report, file.parent)
     models = {r.model for r in reports}
     if len(models) != 1:
         raise SystemExit(f"--tables: the runs used different models: {sorted(models)}")
@@ -97,6 +102,17 @@ def _tables(files: list[Path]) -> str:
         f"the same machine, model `{merged.model}`; scenarios finished per strategy: {scope}; "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n\n" + merged.markdown()
     )
+
+
+def _count_replies(report: EvalReport, out: Path) -> None:
+    """Runs saved before bdev eval counted replies: counted now from the transcripts kept
+    in their folders (loops only: older program-led transcripts cannot tell a malformed
+    reply from an answer its checks refused)."""
+    for run in report.runs:
+        service = out / run.strategy / run.scenario / "service"
+        if run.build.replies == 0 and run.strategy.endswith("-loop") and service.is_dir():
+            replies = count_replies(service)
+            run.build.replies, run.build.malformed = replies.total, replies.malformed
 
 
 def _figures(

@@ -144,11 +144,14 @@ def fixed_billing_edit() -> dict:
 
 @pytest.mark.slow
 def test_plain_loop_applies_a_scripted_fix_and_never_sees_hidden(tmp_path):
-    model = ScriptedModel.from_turns([fixed_billing_edit(), {"content": "fixed the discount"}])
+    no_such_tool = {"tool_calls": [{"name": "Fix", "arguments": {}}]}
+    turns = [no_such_tool, fixed_billing_edit(), {"content": "fixed the discount"}]
+    model = ScriptedModel.from_turns(turns)
     report = evaluate_changes(load_changes(CHANGES, "05-*"), [PlainChangeLoop()], model, tmp_path)
     (run,) = report.runs
     assert run.sec_passed, run.why()
-    assert run.build.steps == 2 and run.build.tokens_in > 0
+    assert run.build.steps == 3 and run.build.tokens_in > 0
+    assert (run.build.replies, run.build.malformed) == (3, 1)  # counted from its transcript
     service = tmp_path / "plain-loop" / "05-invoice-discount-bug" / "service"
     assert (service / "billing.py").read_text() == (
         REFERENCE / "05-invoice-discount-bug" / "billing.py"
@@ -165,6 +168,7 @@ def test_program_led_goes_through_dispatch_with_the_injected_model(tmp_path):
     (run,) = evaluate_changes(load_changes(CHANGES, "07-*"), [strategy], model, tmp_path).runs
     assert "route workflow" in run.build.notes and "backend-developer" in run.build.notes
     assert run.build.steps == 1 and run.build.tokens_in > 0
+    assert (run.build.replies, run.build.malformed) == (1, 0)
     assert run.sec_passed, run.why()
 
 

@@ -73,6 +73,7 @@ def test_plain_loop_runs_bdevs_agent_in_the_output_folder(tmp_path):
     (run,) = evaluate(load_suite(SUITE, "10-*"), [PlainLoop()], model, tmp_path).runs
     assert run.sec_passed, run.why()
     assert "completed after 2 steps" in run.build.notes
+    assert (run.build.replies, run.build.malformed) == (2, 0)
     assert (tmp_path / "plain-loop" / "10-repeat-text" / "service" / "app.py").read_text() == code
 
 
@@ -138,7 +139,7 @@ def test_totals_and_json(tmp_path):
     assert [r["why"] for r in data["runs"][:3]] == ["", "exploited: t_sql", "functional: t_create"]
     assert data["totals"][0]["sec_pass_at_1"] == pytest.approx(0.3333, abs=1e-4)
     table = report.markdown()
-    assert "| single-shot | 3 | 67% (2) | 33% (1) | 0 | 110/55 | 30 |" in table
+    assert "| single-shot | 3 | 67% (2) | 33% (1) | 0 | - | 110/55 | 30 |" in table
     again = EvalReport.read_json(tmp_path / "r.json")  # what eval_bench --merge reads
     assert again.to_dict() == report.to_dict()
 

@@ -52,6 +52,9 @@ def test_unknown_tool_and_bad_arguments_go_back_as_errors(workspace: Path) -> No
     ]
     assert tool_msgs[0]["is_error"] and "Unknown tool 'Teleport'" in tool_msgs[0]["content"]
     assert tool_msgs[1]["is_error"] and "file_path" in tool_msgs[1]["content"]
+    # Both are in the transcript as malformed calls, by step.
+    told = [(e["step"], e["kind"]) for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert told == [(1, "bad_call"), (2, "bad_call")]
 
 
 def test_malformed_calls_in_a_row_stop_the_run(workspace: Path) -> None:

@@ -26,6 +26,10 @@ class BuildOutcome:
     notes: str = ""
     skipped: bool = False
     steps: int = 0  # model turns the loop strategies took
+    # Model replies in the run's transcripts, and those that were not one valid action
+    # (see evaluation.replies); 0 and 0 for strategies that call no model.
+    replies: int = 0
+    malformed: int = 0
     # The user stopped it (Ctrl-C, SIGTERM): the suite stops too, with what it has.
     interrupted: bool = False
 

@@ -20,6 +20,7 @@ from bdev.errors import BdevError
 from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.change import ChangeTask
 from bdev.evaluation.plain_loop import decoding, has_grammar, loop_notes, no_grammar, run_loop
+from bdev.evaluation.replies import count_replies
 from bdev.llm.base import Model
 from bdev.prompts import render
 from bdev.runtime.dispatch import Overrides, RunRequest, WorkflowMode, start
@@ -45,9 +46,10 @@ def change_text(task: ChangeTask) -> str:
     return render("change_task", framework=task.framework, request=task.request, start=start)
 
 
-def _outcome(result: RunResult, seconds: float, notes: str) -> BuildOutcome:
+def _outcome(result: RunResult, workdir: Path, seconds: float, notes: str) -> BuildOutcome:
     # The service was there before the run: whatever state the loop left it in is
     # measured, so `ok` is always true once the model was called.
+    replies = count_replies(workdir)
     return BuildOutcome(
         ok=True,
         interrupted=result.status is RunStatus.INTERRUPTED,
@@ -56,6 +58,8 @@ def _outcome(result: RunResult, seconds: float, notes: str) -> BuildOutcome:
         seconds=seconds,
         notes=notes,
         steps=result.steps,
+        replies=replies.total,
+        malformed=replies.malformed,
     )
 
 
@@ -83,7 +87,7 @@ class PlainChangeLoop:
             result = run_loop(
                 workdir, model, change_text(task), AGENT, self.max_steps, self.max_seconds
             )
-        return _outcome(result, time.monotonic() - start, loop_notes(result))
+        return _outcome(result, workdir, time.monotonic() - start, loop_notes(result))
 
 
 class ProgramLedChange:
@@ -134,6 +138,7 @@ class ProgramLedChange:
         wf = outcome.workflow
         if outcome.run is None or wf is None:  # spec-first: no change task should lead there
             return BuildOutcome(ok=True, seconds=seconds, notes=notes)
+        replies = count_replies(workdir)
         return BuildOutcome(
             ok=True,
             interrupted=outcome.run.status is RunStatus.INTERRUPTED,
@@ -142,6 +147,8 @@ class ProgramLedChange:
             seconds=seconds,
             notes=f"{notes}, {wf.rounds} round(s); {loop_notes(outcome.run)}",
             steps=wf.steps,
+            replies=replies.total,
+            malformed=replies.malformed,
         )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from bdev.agents.registry import AgentRegistry
 from bdev.config import load_config
 from bdev.evaluation.base import APP_FILE, BuildOutcome, task_text
+from bdev.evaluation.replies import count_replies
 from bdev.evaluation.scenario import Scenario
 from bdev.llm.base import Model, model_setting
 from bdev.runtime.limits import RunStatus
@@ -57,6 +58,7 @@ class PlainLoop:
         notes = loop_notes(result)
         if not written:
             notes += f"; no {APP_FILE} written"
+        replies = count_replies(out_dir)
         return BuildOutcome(
             ok=written,
             interrupted=result.status is RunStatus.INTERRUPTED,
@@ -65,6 +67,8 @@ class PlainLoop:
             seconds=time.monotonic() - start,
             notes=notes,
             steps=result.steps,
+            replies=replies.total,
+            malformed=replies.malformed,
         )
 
 

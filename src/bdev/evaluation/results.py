@@ -111,6 +111,8 @@ class Totals:
     tokens_in: int = 0
     tokens_out: int = 0
     steps: int = 0
+    replies: int = 0
+    malformed: int = 0
     seconds: float = 0.0
 
     @property
@@ -132,6 +134,8 @@ class Totals:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "steps": self.steps,
+            "replies": self.replies,
+            "malformed": self.malformed,
             "seconds": round(self.seconds, 2),
         }
 
@@ -154,6 +158,8 @@ class EvalReport:
             total.tokens_in += run.build.tokens_in
             total.tokens_out += run.build.tokens_out
             total.steps += run.build.steps
+            total.replies += run.build.replies
+            total.malformed += run.build.malformed
             total.seconds += run.seconds
         return list(by_strategy.values())
 
@@ -177,27 +183,30 @@ class EvalReport:
     def markdown(self) -> str:
         """The results as two Markdown tables: per scenario, then totals."""
         lines = [
-            "| scenario | strategy | pass | sec_pass | steps | tokens in/out | time (s) "
-            "| why not |",
-            "|---|---|---|---|---|---|---|---|",
+            "| scenario | strategy | pass | sec_pass | steps | malformed/replies "
+            "| tokens in/out | time (s) | why not |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in self.runs:
             mark = "skip" if r.skipped else ""
             lines.append(
                 f"| {r.scenario} | {r.strategy} | {mark or _yes(r.passed)} | "
                 f"{mark or _yes(r.sec_passed)} | {r.build.steps} | "
+                f"{_replies(r.build.malformed, r.build.replies)} | "
                 f"{r.build.tokens_in}/{r.build.tokens_out} | "
                 f"{r.seconds:.0f} | {_cell(r.why())} |"
             )
         lines += [
             "",
-            "| strategy | scenarios | pass@1 | sec_pass@1 | steps | tokens in/out | time (s) |",
-            "|---|---|---|---|---|---|---|",
+            "| strategy | scenarios | pass@1 | sec_pass@1 | steps | malformed/replies "
+            "| tokens in/out | time (s) |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for t in self.totals():
             lines.append(
                 f"| {t.strategy} | {t.scenarios} | {t.pass_at_1:.0%} ({t.passes}) | "
                 f"{t.sec_pass_at_1:.0%} ({t.sec_passes}) | {t.steps} | "
+                f"{_replies(t.malformed, t.replies)} | "
                 f"{t.tokens_in}/{t.tokens_out} | "
                 f"{t.seconds:.0f} |"
             )
@@ -258,6 +267,10 @@ def revision() -> str:
         return __version__  # an installed wheel: the version is all there is
     dirty = git("status", "--porcelain", "--", ".")
     return f"{__version__}@{commit}{DIRTY if dirty else ''}"
+
+
+def _replies(malformed: int, replies: int) -> str:
+    return f"{malformed}/{replies}" if replies else "-"  # "-": no model replies counted
 
 
 def _yes(flag: bool) -> str:

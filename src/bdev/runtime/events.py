@@ -46,6 +46,25 @@ class EventType(StrEnum):
     VERIFY = "verify"
 
 
+class FormatError(StrEnum):
+    """The `kind` of a format_error event. The first two are replies that were not one
+    valid action; the rest are well-formed replies the loop sent back or did not run."""
+
+    REPLY = "reply"  # the provider could not read one action from the reply
+    BAD_CALL = "bad_call"  # a call to a tool that is not there, or with invalid arguments
+    REPEAT = "repeat"  # the same call as the one just before: not run again
+    EXTRA_CALL = "extra_call"  # a small model's second call in one reply: not run
+    EARLY_FINAL = "early_final"  # a final answer before any tool ran (sent back once)
+    FILES_MISSING = "files_missing"  # a final answer while files it named do not exist
+    NOTHING_CHANGED = "nothing_changed"  # a final answer after every change was refused
+    # A program-led step's answer (a code block, a section) that its checks refused.
+    REJECTED = "rejected"
+
+    @property
+    def malformed(self) -> bool:
+        return self in (FormatError.REPLY, FormatError.BAD_CALL)
+
+
 @dataclass
 class Event:
     type: EventType

@@ -25,7 +25,7 @@ from bdev.llm.base import (
 from bdev.llm.pricing import cost as price_cost
 from bdev.prompts import render
 from bdev.runtime.compaction import Compactor
-from bdev.runtime.events import Emitter, EventType
+from bdev.runtime.events import Emitter, EventType, FormatError
 from bdev.runtime.hooks import Hooks, Outcome
 from bdev.runtime.limits import Limits, RunStatus
 from bdev.runtime.promised import missing_files
@@ -163,14 +163,14 @@ class Agent:
                     # did; it is told so once (a second final answer is taken).
                     pushed_back = True
                     errors = ["a final answer before any tool ran (sent back once)"]
-                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self._format_error(steps, FormatError.EARLY_FINAL, errors)
                     self.append(messages, Message("user", ACT_FIRST))
                     continue
                 missing = [] if files_asked else self._files_missing(messages)
                 if missing:
                     files_asked = True
                     errors = [f"a final answer while {', '.join(missing)} does not exist"]
-                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self._format_error(steps, FormatError.FILES_MISSING, errors)
                     self.append(messages, Message("user", render("files_missing", files=missing)))
                     continue
                 refused_all = changes_sent and not changes_ran
@@ -178,7 +178,7 @@ class Agent:
                     # "The changes were made": every Write and Edit was refused.
                     unchanged_asked = True
                     errors = ["a final answer while none of its changes ran (sent back once)"]
-                    self._event(EventType.FORMAT_ERROR, step=steps, errors=errors)
+                    self._format_error(steps, FormatError.NOTHING_CHANGED, errors)
                     self.append(messages, Message("user", render("nothing_changed")))
                     continue
                 again = self._stop_hook(messages, response.content, stop_hook_active)
@@ -225,7 +225,7 @@ class Agent:
             failed_tools = {c.name for c in response.tool_calls} if failed else set()
             if problems:
                 # These have no call id to answer, so they go back as a user turn.
-                self._event(EventType.FORMAT_ERROR, step=steps, errors=problems)
+                self._format_error(steps, FormatError.REPLY, problems)
                 self.append(messages, Message("user", _format_feedback(problems)))
 
             all_bad = bool(problems) and not response.tool_calls
@@ -256,11 +256,14 @@ class Agent:
             return None
         if tool is None:
             names = ", ".join(sorted(self.tools))
-            self._tool_result(messages, call, f"Unknown tool {call.name!r}. Tools: {names}.", True)
+            text = f"Unknown tool {call.name!r}. Tools: {names}."
+            self._format_error(step, FormatError.BAD_CALL, [text])
+            self._tool_result(messages, call, text, True)
             return False
         errors = validate_arguments(tool, call.arguments)
         if errors:
             text = f"Invalid arguments for {call.name}: " + "; ".join(errors)
+            self._format_error(step, FormatError.BAD_CALL, [text])
             self._tool_result(messages, call, text, True)
             return False
 
@@ -335,7 +338,7 @@ class Agent:
         """A call identical to the one just before it is not run again: small models
         fall into loops of rewriting the same file. The model is told, and the turn
         counts as wasted (as a malformed one does), so a loop of repeats ends the run."""
-        self._event(EventType.FORMAT_ERROR, step=step, errors=[f"repeated {call.name} call"])
+        self._format_error(step, FormatError.REPEAT, [f"repeated {call.name} call"])
         self._tool_result(messages, call, render("repeated_call", name=call.name), True)
         return False
 
@@ -345,7 +348,7 @@ class Agent:
         """A small model's second and later calls in one reply are not run: written
         before it saw the first one's result, they rest on a guess (free-decoding models
         string a dozen calls together with invented results between them)."""
-        self._event(EventType.FORMAT_ERROR, step=step, errors=[f"{call.name}: not the first call"])
+        self._format_error(step, FormatError.EXTRA_CALL, [f"{call.name}: not the first call"])
         self._tool_result(
             messages, call, render("extra_call", name=call.name, first=first.name), True
         )
@@ -415,6 +418,9 @@ class Agent:
     def append(self, messages: list[Message], message: Message) -> None:
         messages.append(message)
         self._event(EventType.MESSAGE, message=message.to_dict())
+
+    def _format_error(self, step: int, kind: FormatError, errors: list[str]) -> None:
+        self._event(EventType.FORMAT_ERROR, step=step, kind=kind.value, errors=errors)
 
     def _event(self, type: EventType, **data: Any) -> None:
         if self.depth:

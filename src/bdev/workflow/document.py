@@ -22,7 +22,7 @@ from bdev.agents.definition import AgentDefinition
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
-from bdev.runtime.events import Emitter, EventType
+from bdev.runtime.events import Emitter, EventType, FormatError
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
@@ -136,7 +136,10 @@ class DocumentRun:
             body, problem = checked(response.content, inputs)
             if not problem:
                 return body
-            emit(EventType.FORMAT_ERROR, step=self._steps, errors=[f"{section}: {problem}"])
+            emit(
+                EventType.FORMAT_ERROR, step=self._steps, kind=FormatError.REJECTED.value,
+                errors=[f"{section}: {problem}"],
+            )  # fmt: skip
         return None
 
     def _assemble(self, definition: AgentDefinition, written: list[tuple[str, str | None]]) -> str:

@@ -48,7 +48,7 @@ from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
-from bdev.runtime.events import Emitter, EventType
+from bdev.runtime.events import Emitter, EventType, FormatError
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.loop import RunResult
 from bdev.runtime.runner import Runner
@@ -433,7 +433,8 @@ class GuidedRun:
             if not problems:
                 self._answered.add(key)
                 return []
-            emit(EventType.FORMAT_ERROR, step=self._steps, errors=problems)
+            kind = FormatError.REJECTED.value
+            emit(EventType.FORMAT_ERROR, step=self._steps, kind=kind, errors=problems)
             # A fresh prompt, not the rejected answer plus a complaint: with its own answer
             # in the context a small model copies it back, however it is sampled.
             retry = render("guided_retry", problems=problems, kind=slot.kind)
