@@ -84,8 +84,9 @@ def test_a_suite_stopped_part_way_is_finished_by_resume(tmp_path, at):
     finish, notes = Counting(), []
     report = run(tmp_path, finish, resume=True, notes=notes)
     assert finish.builds == [second]  # the first is kept; the interrupted one is redone
-    assert "(kept from" in notes[0]
+    assert notes[0].startswith(f"[1/2] {first} / counting: ") and "(kept from" in notes[0]
     assert "the saved run was not kept, it did not finish" in notes[1]
+    assert notes[2].startswith(f"[2/2] {second} / counting: fail in 0 s build failed")
     assert [r.build.interrupted for r in report.runs] == [False, False]
 
 

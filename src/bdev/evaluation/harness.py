@@ -79,26 +79,27 @@ def run_suite(
     far in out_dir/results.json, so a stopped suite loses only the run in progress. With
     `resume`, a run saved by the same model and the same bdev code is kept, not redone:
     a suite of several hours can be finished in parts and still be one measurement."""
-    note = progress or (lambda _text: None)
+    say = progress or (lambda _text: None)
     report = EvalReport(model=model.name if model is not None else "none", revision=revision())
-    for item in items:
-        for strategy in strategies:
-            where = out_dir / strategy.name / item.slug
-            kept, why_not = kept_run(where, report) if resume else (None, "")
-            if kept is not None:
-                report.runs.append(kept)
-                note(f"{item.slug} / {strategy.name}: {verdict(kept)} (kept from {where})")
-                continue
-            again = f" again: the saved run was not kept, {why_not}" if why_not else ""
-            note(f"{item.slug} / {strategy.name}: {doing}{again}")
-            result = run(item, strategy, where)
-            report.runs.append(result)
-            save_run(where, result, report)
-            report.write_json(out_dir / "results.json")
-            note(f"{item.slug} / {strategy.name}: {verdict(result)} {result.why()}".rstrip())
-            if result.build.interrupted:
-                note("interrupted: the rest of the suite is not run")
-                return report
+    pairs = [(item, strategy) for item in items for strategy in strategies]
+    for number, (item, strategy) in enumerate(pairs, start=1):
+        head = f"[{number}/{len(pairs)}] {item.slug} / {strategy.name}"
+        where = out_dir / strategy.name / item.slug
+        kept, why_not = kept_run(where, report) if resume else (None, "")
+        if kept is not None:
+            report.runs.append(kept)
+            say(f"{head}: {verdict(kept)} (kept from {where})")
+            continue
+        again = f" again: the saved run was not kept, {why_not}" if why_not else ""
+        say(f"{head}: {doing}{again}")
+        result = run(item, strategy, where)
+        report.runs.append(result)
+        save_run(where, result, report)
+        report.write_json(out_dir / "results.json")
+        say(f"{head}: {verdict(result)} in {result.seconds:.0f} s {result.why()}".rstrip())
+        if result.build.interrupted:
+            say("interrupted: the rest of the suite is not run")
+            return report
     return report
 
 
