@@ -272,6 +272,17 @@ def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
     action, stats, _ = _constrained_write("app.py", prose, max_tokens=200, max_file_tokens=200)
     assert action.tool_calls and not action.format_errors
     assert action.tool_calls[0].arguments["content"].startswith("app.py updated with")
+    # A copied call with no line break for 6,000 characters (change task 01 at 72bc3dc):
+    # judged once the open line is long, not at the cap minutes later.
+    call = '<tools><function name="Read" arguments="{\\"file_path\\": \\\\"/tmp/w/app.py\\"}"/>'
+    action, stats, llm = _constrained_write("app.py", call * 100)
+    assert action.tool_calls and not action.format_errors, action.format_errors
+    assert "its first line, `<tools><function name=" in stats.write_stopped
+    assert llm.generated < 250
+    # A long first line of code is let through while it may still be code.
+    header = "LIMITS = {" + ", ".join(f'"route_{i}": {i}' for i in range(40)) + "}\n"
+    _, stats, llm = _constrained_write("app.py", header + "app = None\n")
+    assert not stats.write_stopped and llm.generated == len(llm.text)
     # A copied result with no space or line break, stopped as a cycle (change task 09).
     looped = "<toolResponse>...<toolResponse>**/tmp/w/09-todo/" * 40
     action, stats, _ = _constrained_write("app.py", looped)

@@ -26,6 +26,10 @@ _WRITE_HEAD = re.compile(
 )
 _NAME = re.compile(r'\{\s*"name"\s*:\s*"([^"]*)"')
 _LONGEST_ESCAPE = 6  # \uXXXX: a cut can fall inside one
+# A first line still open at this length is judged as far as it goes: a copied tool call
+# or result can run for 2,000 tokens without a line break (change task 01 at `72bc3dc`:
+# `<tools><function name="Read" arguments=...`, 150 s to the cap).
+_OPEN_LINE = 80
 
 
 @dataclass
@@ -69,11 +73,13 @@ class WriteWatch:
         if not self.started:
             first = content.lstrip("\n")
             line, complete = first.split("\n", 1)[0], "\n" in first
-            if not complete and not cut:
+            if not complete and not cut and len(line) < _OPEN_LINE:
                 return None
             if reason := not_a_start(path, line, partial=not complete):
                 self.done = True
                 return Stop(_closed_with(text, head.end(), line + "\n"), f"{path}: {reason}")
+            if not complete:
+                return None  # it may yet turn out not to be code: judged again as it grows
             self.started = True
         lines = content[: content.rfind("\n") + 1]  # whole lines only
         if reason := defined_twice(path, lines):
