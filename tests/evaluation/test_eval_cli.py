@@ -77,3 +77,14 @@ def test_resume_keeps_the_saved_runs_of_the_change_suite(tmp_path, monkeypatch):
     assert again.exit_code == 0, again.output
     assert "(kept from" in again.stderr
     assert json.loads((tmp_path / "results.json").read_text())["runs"] == saved["runs"]
+
+
+def test_the_terminal_tables_end_with_the_malformed_replies(capsys):
+    from bdev.cli.eval_cmd import _render
+    from bdev.evaluation import BuildOutcome, EvalReport, ScenarioRun
+
+    loop = BuildOutcome(ok=True, steps=30, replies=30, malformed=2)
+    report = EvalReport("m", [ScenarioRun("01-a", "constrained-loop", loop),
+                              ScenarioRun("01-a", "reference", BuildOutcome(ok=True))])  # fmt: skip
+    _render(report)
+    assert capsys.readouterr().out.splitlines()[-1] == "malformed/replies: constrained-loop 2/30"

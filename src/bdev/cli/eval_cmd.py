@@ -32,6 +32,7 @@ from bdev.evaluation.change_strategies import (
 )
 from bdev.evaluation.harness import evaluate as run_evaluation
 from bdev.evaluation.reference import default_reference_dir
+from bdev.evaluation.results import replies_cell
 from bdev.llm.base import Model
 from bdev.team.locks import Held
 
@@ -245,6 +246,12 @@ def _render(report: EvalReport) -> None:
             f"{t.seconds:.0f}",
         )
     console.print(totals)
+    # A line, not a column: the tables already fill an 80-column terminal.
+    counted = [
+        f"{t.strategy} {replies_cell(t.malformed, t.replies)}" for t in report.totals() if t.replies
+    ]
+    if counted:
+        console.print(f"malformed/replies: {', '.join(counted)}")
 
 
 def _mark(flag: bool) -> str:

@@ -192,7 +192,7 @@ class EvalReport:
             lines.append(
                 f"| {r.scenario} | {r.strategy} | {mark or _yes(r.passed)} | "
                 f"{mark or _yes(r.sec_passed)} | {r.build.steps} | "
-                f"{_replies(r.build.malformed, r.build.replies)} | "
+                f"{replies_cell(r.build.malformed, r.build.replies)} | "
                 f"{r.build.tokens_in}/{r.build.tokens_out} | "
                 f"{r.seconds:.0f} | {_cell(r.why())} |"
             )
@@ -206,7 +206,7 @@ class EvalReport:
             lines.append(
                 f"| {t.strategy} | {t.scenarios} | {t.pass_at_1:.0%} ({t.passes}) | "
                 f"{t.sec_pass_at_1:.0%} ({t.sec_passes}) | {t.steps} | "
-                f"{_replies(t.malformed, t.replies)} | "
+                f"{replies_cell(t.malformed, t.replies)} | "
                 f"{t.tokens_in}/{t.tokens_out} | "
                 f"{t.seconds:.0f} |"
             )
@@ -269,8 +269,9 @@ def revision() -> str:
     return f"{__version__}@{commit}{DIRTY if dirty else ''}"
 
 
-def _replies(malformed: int, replies: int) -> str:
-    return f"{malformed}/{replies}" if replies else "-"  # "-": no model replies counted
+def replies_cell(malformed: int, replies: int) -> str:
+    """`malformed/replies`, or "-" when no model replies were counted."""
+    return f"{malformed}/{replies}" if replies else "-"
 
 
 def _yes(flag: bool) -> str:
