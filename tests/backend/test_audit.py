@@ -469,3 +469,35 @@ def test_cli_prints_one_json_object(service, monkeypatch) -> None:
     data = json.loads(result.stdout)
     assert data["tests"]["passed"] == 2 and data["latency_ms"]["p95"] > 0
     assert "load" in result.stderr  # progress went to stderr
+
+
+WRITES_DATA = """
+
+def test_registers_into_the_services_database():
+    import sqlite3
+
+    with sqlite3.connect("data.db") as db:
+        db.execute("CREATE TABLE IF NOT EXISTS users (name TEXT UNIQUE)")
+        db.execute("INSERT INTO users VALUES ('alice')")  # fails once alice is there
+    with sqlite3.connect("made-by-tests.db") as db:
+        db.execute("CREATE TABLE t (x)")
+"""
+
+
+def test_the_audit_leaves_the_services_databases_as_it_found_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = tmp_path / "svc"
+    facts = make_service(root, WRITES_DATA)
+    with sqlite3.connect(root / "data.db") as db:
+        db.execute("CREATE TABLE users (name TEXT UNIQUE)")
+        db.execute("INSERT INTO users VALUES ('ada')")
+    db.close()
+    options = AuditOptions(**FAST, skip=parse_skip("security,startup,load,conformance,probes"))
+    for _ in range(2):  # the second audit meets the same data as the first
+        data = run_audit(root, options, lambda _m: None, facts=facts).to_json()
+        assert data["tests"]["passed"] == 3 and data["tests"]["failed"] == 0, data["tests"]
+    with sqlite3.connect(root / "data.db") as db:
+        assert [r[0] for r in db.execute("SELECT name FROM users")] == ["ada"]
+    db.close()
+    assert not (root / "made-by-tests.db").exists()

@@ -14,7 +14,8 @@ the model called at module level, a name it misspelt at run time) is rejected wh
 the tests say, since a service that does not start passes nothing.
 
 Both run with the service's interpreter, found the way the audit finds it (and cached,
-so the audit that follows builds nothing).
+so the audit that follows builds nothing), and leave the service's SQLite databases as
+they found them: every run starts from the same data.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bdev.backend.audit import environment
+from bdev.backend.audit.datastate import sqlite_kept
 from bdev.backend.audit.procs import run_bounded
 from bdev.backend.audit.testrun import JUNIT_CAPTURE, read_junit, server_error
 from bdev.sandbox import confine
@@ -72,10 +74,11 @@ class Service:
             cwd=self.root, env={**self.env, "PYTHONPATH": str(self.root)},
         )  # fmt: skip
         try:
-            done = subprocess.run(
-                run.argv, cwd=self.root, env=run.env, capture_output=True, text=True,
-                timeout=IMPORT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
+            with sqlite_kept(self.root):  # a module that creates its database on import
+                done = subprocess.run(
+                    run.argv, cwd=self.root, env=run.env, capture_output=True, text=True,
+                    timeout=IMPORT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL,
+                )  # fmt: skip
         except (OSError, subprocess.TimeoutExpired):
             return None  # e.g. a module that serves at import: not for this check to say
         if done.returncode == 0:
@@ -86,7 +89,8 @@ class Service:
     def run(self) -> Outcome | None:
         """The suite's outcome; None when pytest could not run it (collection errors
         count as failures: they are what a broken module causes)."""
-        with tempfile.TemporaryDirectory(prefix="bdev-suite-") as tmp:
+        # Each run starts from the data the service had, not what the last run wrote.
+        with tempfile.TemporaryDirectory(prefix="bdev-suite-") as tmp, sqlite_kept(self.root):
             junit = Path(tmp) / "junit.xml"
             done = run_bounded(
                 [

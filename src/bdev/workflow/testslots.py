@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bdev.backend.audit.datastate import sqlite_kept
 from bdev.backend.testgen import GENERATED, Operation, Slot, slot_operations, slot_request
 from bdev.llm.base import Message, Model, ModelError
 from bdev.prompts import render
@@ -115,7 +116,8 @@ def failing_tests(root: Path, python: str, names: list[str]) -> dict[str, str] |
     those that did not pass; None when pytest could not run them at all."""
     if not names:
         return {}
-    with tempfile.TemporaryDirectory(prefix="bdev-slots-") as tmp:
+    # From the service's own data each time, not what an earlier run wrote to it.
+    with tempfile.TemporaryDirectory(prefix="bdev-slots-") as tmp, sqlite_kept(root):
         junit = Path(tmp) / "junit.xml"
         cmd = [
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",

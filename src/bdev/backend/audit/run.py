@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bdev.backend.audit import environment, external
+from bdev.backend.audit.datastate import sqlite_kept
 from bdev.backend.audit.load import load_scenario, run_load
 from bdev.backend.audit.migrations import run_migrations
 from bdev.backend.audit.options import AuditOptions
@@ -65,7 +66,9 @@ def run_audit(
     audit = _Audit(root, facts, options, progress or (lambda _msg: None))
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bdev-audit-") as tmp:
+    # The tests, probes and load write to the service's data: the user's database is
+    # left as it was, and the next round or audit starts from the same data.
+    with tempfile.TemporaryDirectory(prefix="bdev-audit-") as tmp, sqlite_kept(root):
         audit.run(Path(tmp))
     score = build_scorecard(audit.steps, facts, root, options.targets)
     return AuditReport(
