@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bdev.errors import BdevError
-from bdev.llm.base import Message
+from bdev.llm.base import Message, ToolSpec
 from bdev.llm.local.model import LocalModel
 
 
@@ -98,10 +98,45 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
     assert content.endswith("Bearer\n") and content.count("\n") == 1
     compile(content, "app.py", "exec")
     assert "a line began repeating itself" in action.content
-    # Outside any string (here the path) nothing can be closed: the reply goes back.
+    # Cut in the path, the call would lack its content: the reply goes back.
     path = '{"name": "Write", "arguments": {"file_path": "a' + "b/c/" * 30
-    cut = model._read_action(path, ModelResponse(), local.TurnStats(repeated="inline"))
+    cut = model._read_action(path, ModelResponse(), local.TurnStats(repeated="inline"), TOOLS)
     assert not cut.tool_calls and "repeating the same lines" in cut.format_errors[0]
+
+
+TOOLS = [
+    ToolSpec(name, "", {"type": "object", "required": required})
+    for name, required in (
+        ("Write", ["file_path", "content"]),
+        ("Edit", ["file_path", "old_string", "new_string"]),
+    )
+]
+
+
+def test_an_edit_whose_new_string_goes_round_is_closed_where_the_cycle_began(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As in change task 02 at 5eb2952: a copied `<tool RESPONSE>...` as `new_string`,
+    twice sent back as malformed; the last separator lay outside the string."""
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    head = (
+        '{"name": "Edit", "arguments": {"file_path": "app.py", "old_string": "<tool '
+        'RESPONSE>...<to...", "new_string": "'
+    )
+    model = LocalModel(max_tokens=4000)
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    llm = _ScriptLlama(head + "<tool RESPONSE>..." * 60)
+    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
+    assert stats.repeated == "inline" and llm.generated < 400
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats, TOOLS)
+    assert not action.format_errors, action.format_errors
+    (call,) = action.tool_calls  # well formed: Edit itself says the old_string is not there
+    assert call.name == "Edit" and call.arguments["new_string"].startswith("<tool RESPONSE>...")
+    assert "a line began repeating itself" in action.content
 
 
 def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(

@@ -222,7 +222,7 @@ class LocalModel:
             max_output_tokens=cap,
         )
         if constrained:
-            return self._read_action(text, response, stats)
+            return self._read_action(text, response, stats, tools)
         parsed = parse_tool_calls(text, [t.name for t in tools])
         # The parser numbers calls per text; ids must stay unique across the conversation.
         for i, call in enumerate(parsed.calls):
@@ -235,7 +235,11 @@ class LocalModel:
         return response
 
     def _read_action(
-        self, text: str, response: ModelResponse, stats: TurnStats | None = None
+        self,
+        text: str,
+        response: ModelResponse,
+        stats: TurnStats | None = None,
+        tools: list[ToolSpec] | None = None,
     ) -> ModelResponse:
         """The one action a constrained reply holds: a call, or `finish` with its summary.
 
@@ -243,8 +247,10 @@ class LocalModel:
         the output cap (the model is told the cap), or where it began repeating itself.
         A call cut there inside its last string (a Write's `content`) is closed as it
         stood, with the repeated lines once, or a line repeating within itself ended at its
-        last whole item (an import listing the same names again and again); the reply's
-        text says so.
+        last whole item (an import listing the same names again and again), or where the
+        cycle began when that item lies outside the string (an Edit's `new_string` going
+        round `<tool RESPONSE>...`); the reply's text says so. A call closed that way must
+        still hold every argument its tool requires (of `tools`), else the reply goes back.
         """
         stats = stats or TurnStats()
         repeated = stats.repeated
@@ -252,7 +258,9 @@ class LocalModel:
         if stats.write_stopped or repeated == "lines":
             salvaged = _closed(text)
         elif repeated == "inline":
-            salvaged = _closed(_last_item(text) + "\\n")
+            salvaged = _closed(_last_item(text) + "\\n") or _closed_at_cut(text)
+        if salvaged is not None and not _has_required(salvaged, tools or []):
+            salvaged = None
         try:
             action = salvaged or json.loads(text)
         except json.JSONDecodeError:
@@ -444,6 +452,23 @@ def _last_item(text: str) -> str:
     items = max(line.rfind(sep) for sep in ",;|")
     head = text[: len(text) - len(line) + items] if items > 0 else text
     return head.rstrip(" ,;|")
+
+
+def _closed_at_cut(text: str) -> dict[str, Any] | None:
+    """`_closed` where the text was cut, less an escape the cut split (`\\u00`)."""
+    for end in range(len(text), max(len(text) - _LONGEST_ESCAPE, 0) - 1, -1):
+        if (action := _closed(text[:end])) is not None:
+            return action
+    return None
+
+
+def _has_required(action: dict[str, Any], tools: list[ToolSpec]) -> bool:
+    spec = next((t for t in tools if t.name == action.get("name")), None)
+    required = spec.parameters.get("required", []) if spec else []
+    return all(name in action["arguments"] for name in required)
+
+
+_LONGEST_ESCAPE = 6  # \uXXXX
 
 
 def _closed(text: str) -> dict[str, Any] | None:
