@@ -101,3 +101,22 @@ def test_context_messages_have_the_seed_shape() -> None:
     assert "tech stack" in req["payload"]["query"]
     resp = messages.context_response("backend-developer", {"tech_stack": ["python"]})
     assert resp["request_type"] == "get_backend_context" and resp["payload"]["tech_stack"]
+
+
+def test_the_openapi_gate_fails_on_its_target_only_and_names_the_rest() -> None:
+    """As the change suite's library service measured: only 401s and a 409 the document
+    does not list (FastAPI lists no HTTPException status)."""
+    undocumented = {"check": "ST103 Undocumented status code", "operation": "GET /me/loans"}
+    r = report()
+    step = r.step("conformance")
+    step.status, step.data["failures"] = "failed", [undocumented] * 6
+    g = by_name(evaluate(r, GateConfig()))["openapi"]
+    assert g.passed
+    assert g.evidence.startswith(
+        "7 operations exercised, 0 server errors, 0 schema violations; outside the target: "
+        "6 other failed checks (ST103 Undocumented status code x6)"
+    )
+    violation = {"check": "ST108 Response violates schema", "operation": "GET /items"}
+    step.data.update(schema_violations=1, failures=[violation, undocumented])
+    g = by_name(evaluate(r, GateConfig()))["openapi"]
+    assert not g.passed and "1 schema violations; outside the target: 1 other" in g.evidence

@@ -11,9 +11,11 @@ shows how the running service behaves.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bdev.backend.audit.conformance import SCHEMA_VIOLATION
 from bdev.backend.audit.report import AuditReport
 from bdev.config import SEVERITIES, GatesConfig
 from bdev.workflow.changes import Changes
@@ -171,11 +173,20 @@ def _openapi(report: AuditReport) -> GateResult:
     d = step.data
     errors = int(d.get("server_errors") or 0) + int(d.get("schema_violations") or 0)
     tested = d.get("operations_tested", d.get("operations"))
-    ok = step.status == "ok" and errors == 0 and bool(tested)
+    # The step also fails on checks outside this gate's target (a 401 the document does
+    # not list): named in the evidence, not failed on, as the target says.
+    ok = errors == 0 and bool(tested)
     text = (
         f"{tested} operations exercised, {d.get('server_errors', 0)} server errors, "
         f"{d.get('schema_violations', 0)} schema violations"
     )
+    other = Counter(
+        str(f.get("check", "")) for f in d.get("failures") or []
+        if not str(f.get("check", "")).startswith(SCHEMA_VIOLATION)
+    )  # fmt: skip
+    if other:
+        listed = ", ".join(f"{check} x{n}" for check, n in other.most_common(3))
+        text += f"; outside the target: {sum(other.values())} other failed checks ({listed})"
     return GateResult(
         "openapi",
         ok,
