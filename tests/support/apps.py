@@ -1,5 +1,6 @@
-"""A small FastAPI service for the generated-tests tests: a health check, a body with
-bounds, a path parameter and a route behind a token."""
+"""Small FastAPI services for the generated-tests tests: one with a health check, a body
+with bounds, a path parameter and a route behind a token; one whose members register and
+log in for a token."""
 
 from __future__ import annotations
 
@@ -52,6 +53,52 @@ def get_item(item_id: int) -> Item:
 @app.get("/admin/stats")
 def stats(token: str = Depends(require_token)) -> dict[str, int]:
     return {"items": len(ITEMS)}
+"""
+
+
+# As change task 01's library: register, log in for a token, a route behind the token.
+MEMBERS_APP = """import secrets
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+USERS: dict[str, str] = {}
+TOKENS: dict[str, str] = {}
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=3, max_length=40)
+    password: str = Field(min_length=8)
+
+
+def member(authorization: str | None = Header(default=None)) -> str:
+    name = TOKENS.get((authorization or "").removeprefix("Bearer "))
+    if name is None:
+        raise HTTPException(401, "missing token")
+    return name
+
+
+@app.post("/register", status_code=201)
+def register(body: Credentials) -> dict:
+    if body.username in USERS:
+        raise HTTPException(409, "username taken")
+    USERS[body.username] = body.password
+    return {"username": body.username}
+
+
+@app.post("/login")
+def login(body: Credentials) -> dict:
+    if USERS.get(body.username) != body.password:
+        raise HTTPException(401, "wrong username or password")
+    token = secrets.token_hex(8)
+    TOKENS[token] = body.username
+    return {"token": token}
+
+
+@app.get("/me/notes")
+def my_notes(name: str = Depends(member)) -> list[dict]:
+    return [{"owner": name}]
 """
 
 

@@ -31,11 +31,12 @@ from bdev.backend.testgen import (
     render_module,
     write_module,
 )
+from bdev.backend.testgen.operations import add_signed_in_checks, sign_in
 from bdev.llm.base import Model
 from bdev.workflow.changes import IGNORED_DIRS, Changes
 from bdev.workflow.stated import read_stated
 from bdev.workflow.stated_tests import stated_slots
-from bdev.workflow.testslots import ask, failing_tests, mentioned
+from bdev.workflow.testslots import ask, failing_tests, mentioned, named
 
 _TEST_FILE = re.compile(r"^(test_.*|.*_test)\.py$")
 
@@ -157,6 +158,7 @@ def generate_tests(
     ops = operations(facts, document(report))
     if not ops:
         return None
+    signed = _signed_in_checks(task, ops)
     path = workspace / GENERATED
     old = path.read_text(encoding="utf-8") if path.is_file() and is_ours(path) else None
     slots: list[Slot] = []
@@ -168,10 +170,35 @@ def generate_tests(
         if model is not None:
             asked, asked_notes = _asked_slots(task, ops, model)
             slots, notes = slots + asked, notes + asked_notes
+    if signed:
+        notes.append(signed)
     if write_module(workspace, render_module(target, ops, slots)) is None:
         return None  # someone else's file has that name: leave it
     changed = path.read_text(encoding="utf-8") != old
     return GeneratedTests(GENERATED, changed, target, ops, slots, notes)
+
+
+# Where the request speaks of roles, a new user may rightly be refused: no test says a
+# signed-in request succeeds.
+_ROLES = re.compile(
+    r"\b(admin\w*|staff|agents?|moderators?|superusers?|roles?|permissions?|privileg\w*)\b",
+    re.I,
+)
+
+
+def _signed_in_checks(task: str, ops: list[Operation]) -> str:
+    """Success tests signed in as a new user for the operations behind a login that the
+    request names (a token-protected endpoint it adds or changes), when the service's
+    API shows how a new user signs in; a note on them, or ""."""
+    signer = sign_in(ops)
+    if signer is None or _ROLES.search(task):
+        return ""
+    added = add_signed_in_checks(ops, {op.name for op in named(task, ops)}, signer)
+    if not added:
+        return ""
+    steps = [r for r in (signer.register, signer.login) if r is not None]
+    how = ", then ".join(f"{r.method} {r.path}" for r in steps)
+    return f"{added} tests signed in as a new user ({how})"
 
 
 def check_slots(
@@ -204,9 +231,7 @@ def drop_unreachable(workspace: Path, generated: GeneratedTests, python: str) ->
     generated.slots = [s for s in generated.slots if s not in dropped]
     generated.notes.append(
         f"{len(dropped)} tests of valid requests dropped: they fail before the change, so "
-        "bdev's request is what is wrong ("
-        + ", ".join(s.test_name for s in dropped)
-        + ")"
+        "bdev's request is what is wrong (" + ", ".join(s.test_name for s in dropped) + ")"
     )
     write_module(workspace, render_module(generated.target, generated.ops, generated.slots))
 

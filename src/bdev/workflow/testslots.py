@@ -45,14 +45,19 @@ def mentioned(task: str, ops: list[Operation]) -> list[Operation]:
     state anything, and a small model is asked nothing it cannot answer. When it names
     them with their method (`GET /events`), only those: POST /events is not in
     question when the request is about listing events."""
+    return named(task, slot_operations(ops))
+
+
+def named(task: str, ops: list[Operation]) -> list[Operation]:
+    """Of `ops`, those whose path the request names (see `mentioned`)."""
     found = []
-    named = {(m.upper(), p.rstrip("/")) for m, p in _METHOD_PATH.findall(task)}
-    for op in slot_operations(ops):
+    with_methods = {(m.upper(), p.rstrip("/")) for m, p in _METHOD_PATH.findall(task)}
+    for op in ops:
         static = re.split(r"[{<]", op.path, maxsplit=1)[0].rstrip("/")
         # A whole path: /loans is not named by "/me/loans", nor /event by "/events".
         if static and re.search(rf"(?<![\w/-]){re.escape(static)}(?![\w-])", task):
             found.append(op)
-    with_method = [op for op in found if (op.method, _static(op.path)) in named]
+    with_method = [op for op in found if (op.method, _static(op.path)) in with_methods]
     return with_method or found
 
 

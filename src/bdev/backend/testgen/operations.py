@@ -48,6 +48,19 @@ class Check:
     create_status: int | None = None
     create_field: str = ""  # the created object's field that fills the path parameter
     maybe_absent: bool = False  # a path value bdev made up: 404 is a fair answer
+    # Made as a new user, signed in for this test alone (an operation behind a login).
+    sign_in: SignIn | None = None
+
+
+@dataclass
+class SignIn:
+    """How a test gets a token of its own: registers a new user (when the service has a
+    registration), logs in with the same credentials and reads the token it answers."""
+
+    login: Request
+    register: Request | None
+    login_fields: tuple[str, ...]  # sent to log in, from the new user's fields
+    unique: tuple[str, ...]  # fields given a new value per test: names, emails
 
 
 @dataclass
@@ -314,3 +327,64 @@ def _invalid(op: Operation, suffix: str, how: str, body: dict[str, Any]) -> Chec
 
 def _snake(name: str) -> str:
     return _NAME.sub("_", name).strip("_").lower() or "field"
+
+
+# The operations a new user signs in with: a POST without credentials whose body carries
+# a password, at a path that says what it does.
+_PASSWORD = re.compile(r"pass(word)?|passwd|secret", re.I)
+_LOGIN_PATH = re.compile(r"log-?in|sign-?in|token|session", re.I)
+_REGISTER_PATH = re.compile(r"regist|sign-?up|users?$|accounts?$|members?$", re.I)
+_IDENTITY = re.compile(r"user|name|email|login|handle|account", re.I)
+
+
+def sign_in(ops: list[Operation]) -> SignIn | None:
+    """How the service lets a new user in, when its operations show it plainly: a login
+    taking a password, and a registration taking the same fields (or none: a login that
+    registers on first use). None when that cannot be read."""
+
+    def takes_password(op: Operation) -> bool:
+        body = op.request.body
+        return (
+            op.method == "POST"
+            and not op.auth
+            and isinstance(body, dict)
+            and any(_PASSWORD.search(str(k)) for k in body)
+        )
+
+    candidates = [op for op in ops if takes_password(op)]
+    login = next((op for op in candidates if _LOGIN_PATH.search(op.path)), None)
+    if login is None:
+        return None
+    register = next(
+        (op for op in candidates if op is not login and _REGISTER_PATH.search(op.path.rstrip("/"))),
+        None,
+    )
+    fields = tuple(str(k) for k in login.request.body)
+    user = (register or login).request.body
+    if not set(fields) <= set(user):
+        return None  # the login asks for what registering does not give
+    unique = tuple(
+        str(k)
+        for k, v in user.items()
+        if isinstance(v, str) and not _PASSWORD.search(str(k)) and _IDENTITY.search(str(k))
+    )
+    if not unique:
+        return None  # no field to make the user new with: a second test would clash
+    return SignIn(login.request, register.request if register else None, fields, unique)
+
+
+def add_signed_in_checks(ops: list[Operation], names: set[str], signer: SignIn) -> int:
+    """A success test, made signed in as a new user, for each operation behind a login
+    named in `names`; how many were added."""
+    added = 0
+    for op in ops:
+        if not op.auth or op.name not in names:
+            continue
+        if any(c.name == f"test_{op.name}_succeeds" for c in op.checks):
+            continue
+        check = _success_check(op)
+        check.sign_in = signer
+        check.about = check.about.replace("answers a valid request", "answers a signed-in request")
+        op.checks.append(check)
+        added += 1
+    return added

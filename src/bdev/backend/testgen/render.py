@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from bdev.backend.audit.security.auth import TOKEN_FIELDS
 from bdev.backend.testgen.app_target import AppTarget
-from bdev.backend.testgen.operations import Check, Operation, Request
+from bdev.backend.testgen.operations import Check, Operation, Request, SignIn
 from bdev.executables import find_executable
 
 MARKER = "# bdev:generated-tests"
@@ -48,9 +49,12 @@ class Slot:
 
 def render_module(target: AppTarget, ops: list[Operation], slots: Sequence[Slot] = ()) -> str:
     by_name = {op.name: op for op in ops}
-    parts = [HEADER + _prelude(target)]
+    signer = next((c.sign_in for op in ops for c in op.checks if c.sign_in), None)
+    parts = [HEADER + _prelude(target, signed=signer is not None)]
+    if signer is not None:
+        parts.append(_sign_in_helper(signer, target.framework))
     for op in ops:
-        if op.schema is not None and not op.auth:
+        if op.schema is not None and any(c.schema is not None for c in op.checks):
             parts.append(f"{_const(op)} = {op.schema!r}")
         parts += [_function(check) for check in op.checks]
     for slot in slots:
@@ -70,7 +74,7 @@ def slot_request(op: Operation) -> str:
     check = _slot_check(op)
     if check is None:
         return ""
-    return _call(check.request, {"created_id"} if check.create else set())
+    return _call(check.request, {"created_id"} if check.create else set(), bool(check.sign_in))
 
 
 def slot_call(op: Operation, **changes: Any) -> str:
@@ -80,7 +84,7 @@ def slot_call(op: Operation, **changes: Any) -> str:
     if check is None:
         return ""
     request = dataclasses.replace(check.request, **changes)
-    return _call(request, {"created_id"} if check.create else set())
+    return _call(request, {"created_id"} if check.create else set(), bool(check.sign_in))
 
 
 def slot_operations(ops: list[Operation]) -> list[Operation]:
@@ -88,7 +92,7 @@ def slot_operations(ops: list[Operation]) -> list[Operation]:
     return [op for op in ops if _slot_check(op) is not None]
 
 
-def _prelude(target: AppTarget) -> str:
+def _prelude(target: AppTarget, *, signed: bool = False) -> str:
     root = "Path(__file__).resolve().parents[1]"
     if target.app_dir:
         root += f" / {target.app_dir!r}"
@@ -97,12 +101,13 @@ def _prelude(target: AppTarget) -> str:
         "from __future__ import annotations",
         "",
         "import sys",
+        *(["import uuid"] if signed else []),
         *(["from collections.abc import Iterator"] if target.framework != "flask" else []),
         "from pathlib import Path",
         "from typing import Any, NamedTuple",
         "",
         "import jsonschema",
-        "import pytest" if target.framework != "flask" else "",
+        "import pytest" if target.framework != "flask" or signed else "",
         "from fastapi.testclient import TestClient" if target.framework == "fastapi" else "",
         "from starlette.testclient import TestClient" if target.framework == "starlette" else "",
         "",
@@ -176,7 +181,7 @@ def _function(check: Check) -> str:
 
 
 def _request_lines(check: Check) -> list[str]:
-    lines = []
+    lines = ["auth = signed_in()"] if check.sign_in else []
     if check.create is not None:
         lines.append(f"created = {_call(check.create, set())}")
         status = check.create_status
@@ -188,7 +193,8 @@ def _request_lines(check: Check) -> list[str]:
         lines.append(f"created_id = created.data[{check.create_field!r}]")
     if check.maybe_absent:
         lines.append("# bdev made the path's value up: an absent resource may answer 404")
-    lines.append(f"reply = {_call(check.request, {'created_id'} if check.create else set())}")
+    variables = {"created_id"} if check.create else set()
+    lines.append(f"reply = {_call(check.request, variables, bool(check.sign_in))}")
     return lines
 
 
@@ -224,15 +230,18 @@ def _const_for(check: Check) -> str:
     return f"{name.upper()}_{check.status or 'OK'}_BODY"
 
 
-def _call(request: Request, variables: set[str]) -> str:
+def _call(request: Request, variables: set[str], signed: bool = False) -> str:
+    """The call as code; `signed`: with the headers of `auth = signed_in()`."""
     path = _path(request, variables)
     args = [repr(request.method), path]
     if request.params:
         args.append(f"params={request.params!r}")
     if request.has_body:
         args.append(f"json={request.body!r}")
-    if request.headers:
-        args.append(f"headers={request.headers!r}")
+    if request.headers and signed:
+        args.append(f"headers={{**auth, **{request.headers!r}}}")
+    elif request.headers or signed:
+        args.append(f"headers={request.headers!r}" if request.headers else "headers=auth")
     return f"call({', '.join(args)})"
 
 
@@ -264,6 +273,68 @@ def _slot_function(op: Operation, check: Check, slot: Slot) -> str:
     lines += [f"    {line}" for line in _expect_lines(check) if not line.startswith("jsonschema")]
     lines += ["    data = reply.data", *(f"    {line}" for line in slot.lines)]
     return "\n".join(lines)
+
+
+def _sign_in_helper(signer: SignIn, framework: str) -> str:
+    """`signed_in()`: headers of a new user for one test, and `_token` to read them."""
+    source = signer.register or signer.login
+    fields = []
+    for key, value in source.body.items():
+        if key in signer.unique:
+            email = "email" in key.lower() or (isinstance(value, str) and "@" in value)
+            fields.append(f"{key!r}: " + ('f"u{tag}@example.org"' if email else 'f"u{tag}"'))
+        else:
+            fields.append(f"{key!r}: {value!r}")
+    login = ", ".join(f"{k!r}: user[{k!r}]" for k in signer.login_fields)
+    lines = [
+        "def signed_in() -> dict[str, str]:",
+        '    """Headers of a new user, signed in for this test alone; the test is skipped',
+        '    (not checked) when signing in does not go as bdev read it from the API."""',
+        "    tag = uuid.uuid4().hex[:10]",
+        f"    user = {{{', '.join(fields)}}}",
+    ]
+    if signer.register is not None:
+        lines += [
+            f"    registered = {_posted(signer.register, 'user')}",
+            "    if registered.status >= 300:",
+            "        why = f'registering a new user answered {registered.status}'",
+            '        pytest.skip(f"not checked: {why}")',
+        ]
+    lines += [
+        f"    answer = {_posted(signer.login, '{' + login + '}')}",
+        "    token = _token(answer.data) if answer.status < 300 else None",
+        *_FORGET_COOKIES[framework != "flask"],
+        "    if token is None:",
+        '        pytest.skip(f"not checked: logging in answered {answer.status} without a token")',
+        '    return {"Authorization": f"Bearer {token}"}',
+        "",
+        "",
+        "def _token(data: Any) -> str | None:",
+        '    """The token in a login\'s answer: a field named like one, at any depth."""',
+        "    if not isinstance(data, dict):",
+        "        return None",
+        f"    for key in {TOKEN_FIELDS!r}:",
+        "        if isinstance(data.get(key), str):",
+        "            return data[key]",
+        "    return next((t for t in map(_token, data.values()) if t), None)",
+    ]
+    return "\n".join(lines)
+
+
+def _posted(request: Request, body: str) -> str:
+    return f"call({request.method!r}, {_path(request, set())}, json={body})"
+
+
+# The token alone signs a test's request in: cookies the login set are dropped, or the
+# tests of requests without credentials would carry them.
+_FORGET_COOKIES = (
+    [
+        '    jar = getattr(client, "_cookies", None) or getattr(client, "cookie_jar", None)',
+        "    if jar is not None:",
+        "        jar.clear()",
+    ],
+    ["    client.cookies.clear()"],
+)
 
 
 def format_code(text: str) -> str:
