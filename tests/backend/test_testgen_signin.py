@@ -3,18 +3,15 @@ member would call it, so a handler that refuses everyone is caught."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from bdev.backend.analyze import analyze
-from bdev.backend.testgen import GENERATED, app_target, operations, render_module, write_module
+from bdev.backend.testgen import app_target, operations, render_module, write_module
 from bdev.backend.testgen.operations import add_signed_in_checks, sign_in
 from support.apps import MEMBERS_APP as MEMBERS
-from support.apps import served_document
+from support.apps import run_generated, served_document
 
 # The mistake a small model made in that task: a role check no member passes.
 REFUSES_EVERYONE = MEMBERS.replace(
@@ -96,22 +93,6 @@ def generate(root: Path, app: str, doc: dict | None, names: set[str]) -> tuple[s
     path = write_module(root, render_module(target, ops))
     assert path is not None
     return path.read_text(), added
-
-
-def run_generated(root: Path) -> dict[str, str]:
-    """Test name -> "passed", "failed" or "skipped"."""
-    junit = root / "junit.xml"
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
-         GENERATED],
-        cwd=root, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    outcome = {}
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        bad = case.find("failure") is not None or case.find("error") is not None
-        skipped = case.find("skipped") is not None
-        outcome[case.get("name", "")] = "failed" if bad else "skipped" if skipped else "passed"
-    return outcome
 
 
 @pytest.mark.slow

@@ -109,3 +109,24 @@ def served_document(root: Path) -> dict:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout)
+
+
+def run_generated(root: Path) -> dict[str, str]:
+    """Run bdev's generated module under `root` in a fresh pytest: test name -> "passed",
+    "failed" or "skipped"."""
+    import xml.etree.ElementTree as ET
+
+    from bdev.backend.testgen import GENERATED
+
+    junit = root / "junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+         GENERATED],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    outcome = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        bad = case.find("failure") is not None or case.find("error") is not None
+        skipped = case.find("skipped") is not None
+        outcome[case.get("name", "")] = "failed" if bad else "skipped" if skipped else "passed"
+    return outcome

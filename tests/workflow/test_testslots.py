@@ -24,8 +24,8 @@ def fenced(*lines: str) -> dict:
     return {"content": "```python\n" + "\n".join(lines) + "\n```"}
 
 
-def report_for(root: Path) -> AuditReport:
-    (root / "app.py").write_text(FASTAPI_APP)
+def report_for(root: Path, app: str = FASTAPI_APP) -> AuditReport:
+    (root / "app.py").write_text(app)
     (root / "requirements.txt").write_text("fastapi\n")
     return AuditReport(
         root=str(root),
@@ -153,28 +153,17 @@ def test_an_operation_is_mentioned_by_its_whole_path_and_method() -> None:
     ]
 
 
-def members_report(root: Path) -> AuditReport:
-    (root / "app.py").write_text(MEMBERS_APP)
-    (root / "requirements.txt").write_text("fastapi\n")
-    return AuditReport(
-        root=str(root),
-        started_at="2026-01-01T00:00:00+00:00",
-        facts=analyze(root),
-        openapi=served_document(root),
-    )
-
-
 def test_an_endpoint_behind_a_login_that_the_request_names_is_tested_signed_in(
     tmp_path: Path,
 ) -> None:
     task = "Add `GET /me/notes`, the calling member's notes; it needs the bearer token."
-    written = generate_tests(tmp_path, task, members_report(tmp_path), None)
+    written = generate_tests(tmp_path, task, report_for(tmp_path, MEMBERS_APP), None)
     assert written is not None
     text = (tmp_path / GENERATED).read_text()
     assert "def test_get_me_notes_succeeds" in text and "auth = signed_in()" in text
     assert written.notes == ["1 tests signed in as a new user (POST /register, then POST /login)"]
     # Where the request speaks of roles, a new user may rightly be refused: no such test.
     admin = task + " Only admins may list other members' notes."
-    written = generate_tests(tmp_path, admin, members_report(tmp_path), None)
+    written = generate_tests(tmp_path, admin, report_for(tmp_path, MEMBERS_APP), None)
     assert written is not None and written.notes == []
     assert "signed_in" not in (tmp_path / GENERATED).read_text()
