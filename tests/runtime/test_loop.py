@@ -341,6 +341,35 @@ def test_a_small_model_s_answer_before_any_tool_ran_is_sent_back_once(workspace:
     assert result.status is RunStatus.COMPLETED and result.steps == 2
 
 
+def test_a_small_model_s_wordless_final_answer_is_sent_back_once(workspace: Path) -> None:
+    # The plain loop on a change task (2026-12-03): a Write, then "```\n```" as its answer.
+    _small(workspace)
+    write = {"tool_calls": [{"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}]}
+    turns = [write, {"content": "```\n```"}, {"content": "Wrote a.txt and read it back."}]
+    runner = make_runner(workspace, turns)
+    sid, result = runner.start("write a.txt", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED and result.steps == 3
+    assert result.final == "Wrote a.txt and read it back."
+    told = [e for e in events(workspace, sid) if e["type"] == "format_error"]
+    assert [(e["kind"], e["errors"]) for e in told] == [
+        ("empty_final", ["a final answer with no words in it (sent back once)"])
+    ]
+    # Only once; and an answer with words, even one word, is taken.
+    for answers, steps in [(["", "  "], 3), (["Done."], 2)]:
+        runner = make_runner(workspace, [write, *({"content": a} for a in answers)])
+        _, result = runner.start("write a.txt", agent_def(workspace))
+        assert result.status is RunStatus.COMPLETED and result.steps == steps
+
+
+def test_wordless_replies() -> None:
+    from bdev.runtime.loop import _wordless
+
+    for text in ["", " \n", "```\n```", "```python\n\n```", "~~~\n~~~"]:
+        assert _wordless(text), text
+    for text in ["Done.", "```\nok\n```", "`x`"]:
+        assert not _wordless(text), text
+
+
 def test_a_large_model_may_answer_without_tools(workspace: Path) -> None:
     runner = make_runner(workspace, [{"content": "Hi."}])
     _, result = runner.start("say hi", agent_def(workspace))

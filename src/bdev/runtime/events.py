@@ -55,6 +55,7 @@ class FormatError(StrEnum):
     REPEAT = "repeat"  # the same call as the one just before: not run again
     EXTRA_CALL = "extra_call"  # a small model's second call in one reply: not run
     EARLY_FINAL = "early_final"  # a final answer before any tool ran (sent back once)
+    EMPTY_FINAL = "empty_final"  # a final answer with no words in it (sent back once)
     FILES_MISSING = "files_missing"  # a final answer while files it named do not exist
     NOTHING_CHANGED = "nothing_changed"  # a final answer after every change was refused
     # A program-led step's answer (a code block, a section) that its checks refused.

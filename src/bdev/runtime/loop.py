@@ -8,6 +8,7 @@ all go back to the model as error results, and only a run of malformed turns in 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,9 @@ AskPermission = Callable[[str, dict[str, Any]], bool]
 
 FINAL_REMINDER = render("final_reminder")
 ACT_FIRST = render("act_first")
+EMPTY_FINAL = render("empty_final")
+# A line that only opens or closes a Markdown fence: no words of its own.
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})\w*\s*$", re.MULTILINE)
 
 
 @dataclass
@@ -87,6 +91,7 @@ class Agent:
         stop_hook_active = False  # a Stop hook already made the agent go on
         pushed_back = False  # a final answer before any tool ran was sent back once
         files_asked = False  # a final answer with a file the task names missing, once
+        empty_asked = False  # a final answer with no words in it, once
         # Calls that change the workspace (Write, Edit, Bash, ...): sent, and run; a small
         # model's final answer after sending changes of which none ran is sent back once.
         changes_sent = changes_ran = unchanged_asked = False
@@ -165,6 +170,13 @@ class Agent:
                     errors = ["a final answer before any tool ran (sent back once)"]
                     self._format_error(steps, FormatError.EARLY_FINAL, errors)
                     self.append(messages, Message("user", ACT_FIRST))
+                    continue
+                if self.profile == "small" and not empty_asked and _wordless(response.content):
+                    # "```\n```" is not a report of work done: the run would end on nothing.
+                    empty_asked = True
+                    errors = ["a final answer with no words in it (sent back once)"]
+                    self._format_error(steps, FormatError.EMPTY_FINAL, errors)
+                    self.append(messages, Message("user", EMPTY_FINAL))
                     continue
                 missing = [] if files_asked else self._files_missing(messages)
                 if missing:
@@ -469,3 +481,8 @@ def _same_call(call: ToolCall, previous: ToolCall | None) -> bool:
     return (
         previous is not None and call.name == previous.name and call.arguments == previous.arguments
     )
+
+
+def _wordless(text: str) -> bool:
+    """Whether a reply says nothing: empty, blank, or only empty Markdown fences."""
+    return re.search(r"\w", _FENCE_LINE.sub("", text or "")) is None
