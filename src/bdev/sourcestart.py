@@ -47,6 +47,9 @@ def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
         line = ""  # one short word, cut anywhere: too early to say
     if not line or line.lstrip().startswith((_FENCE, *_CODE_OPENERS)):
         return ""
+    shown = line if len(line) <= 60 else line[:57] + "..."
+    if line.lstrip().startswith("<"):  # a tag (`<tools><function ...`): before any string
+        return f"its first line, `{shown}`, cannot begin a Python module (it is markup)"
     word = _FIRST_WORD.match(line)
     if word and keyword.iskeyword(word.group(1)):
         return ""
@@ -57,7 +60,6 @@ def not_a_start(file_path: str, text: str, *, partial: bool = False) -> str:
         except SyntaxError as e:
             if partial and (e.msg or "").startswith("unterminated string literal"):
                 return ""
-            shown = line if len(line) <= 60 else line[:57] + "..."
             return f"its first line, `{shown}`, cannot begin a Python module ({e.msg})"
         except (ValueError, OverflowError):  # a null byte, a huge literal: the parser's say
             return ""

@@ -123,9 +123,9 @@ def test_an_edit_whose_new_string_goes_round_is_closed_where_the_cycle_began(
 
     monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     head = (
-        '{"name": "Edit", "arguments": {"file_path": "app.py", "old_string": "<tool '
-        'RESPONSE>...<to...", "new_string": "'
-    )
+        '{"name": "Edit", "arguments": {"file_path": "app.py", "old_string": "return '
+        'rows", "new_string": "'
+    )  # (an old_string that copies the markup is stopped before: see the test below)
     model = LocalModel(max_tokens=4000)
     model._stop_ids = set()
     stats = local.TurnStats()
@@ -359,3 +359,45 @@ def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_defin
     assert content.endswith("def member_id(token):\n")  # closed after the second one
     assert "defines `member_id` twice, at lines 4 and 15" in stats.write_stopped
     assert llm.generated < len(llm.text) // 2
+
+
+def _constrained_edit(path: str, old: str, new: str = ""):
+    """A constrained Edit, generated one character per token: (action, stats, llm)."""
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+
+    arguments = {"file_path": path, "old_string": old, "new_string": new}
+    llm = _ScriptLlama(json.dumps({"name": "Edit", "arguments": arguments}))
+    model = LocalModel(max_tokens=4000)
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
+    return model._read_action(text, ModelResponse(finish_reason=finish), stats), stats, llm
+
+
+def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    # Change task 07 at 8d6ceff: a copy of an earlier call, nested in itself to the cap.
+    nested = "<tools><function name='Edit' arguments='{'file_path': 'app.py', 'old_string': "
+    action, stats, llm = _constrained_edit("app.py", nested * 40, nested * 40)
+    assert not action.format_errors and action.finish_reason == "tool_calls"
+    (call,) = action.tool_calls
+    # Closed with new_string the same text: Edit refuses it, whatever the file holds.
+    assert call.arguments["old_string"] == call.arguments["new_string"]
+    assert call.arguments["old_string"].startswith("<tools><function")
+    assert "is a copy of a tool call or result" in stats.write_stopped
+    assert "stopped this Edit where its old_string could not be text of the file" in (
+        action.content
+    )
+    assert llm.generated < 150
+    # Text that is in files is let through: code, and markup that is not a call's.
+    for old in ("def health():\n    return 1\n", '<html><body>{{ name }}</body></html>"""'):
+        action, stats, llm = _constrained_edit("app.py", old, old.replace("1", "2"))
+        assert not stats.write_stopped and llm.generated == len(llm.text)
+        assert action.tool_calls[0].arguments["old_string"] == old
+    _, stats, _ = _constrained_edit("NOTES.md", "<tool response> is how results look")
+    assert not stats.write_stopped

@@ -59,6 +59,9 @@ def test_a_line_cut_anywhere_is_judged_without_its_last_word() -> None:
     # One long word (change task 09: a result copied with a path and no space) is judged.
     copied = "<toolResponse>...<toolResponse>**/tmp/work/09-todo-due-date-migration/"
     assert not_a_start("app.py", copied, partial=True)
+    # Markup with a quote still open (change task 09 at 8d6ceff): a tag, not a string.
+    tag = '<tools><function name="Edit" parameters="{\\"file_path\\": \\"/tmp/w/app'
+    assert "(it is markup)" in not_a_start("app.py", tag, partial=True)
     assert (
         not_a_start("app.py", "print('a_long_single_token_string_without_any_space", partial=True)
         == ""

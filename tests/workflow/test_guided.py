@@ -324,6 +324,32 @@ def test_a_route_added_in_one_round_is_a_handler_to_change_in_the_next(workspace
     assert text.count("def get_order") == 1 and "raise KeyError" in text
 
 
+def test_a_later_round_may_rewrite_a_helper_the_run_added(workspace: Path) -> None:
+    facts = _orders_service(workspace)
+    route = '@app.get("/orders/{order_id}")\ndef get_order(order_id: int) -> int:\n'
+    first = "def allowed(order_id):\n    return False\n\n\n" + route
+    first += "    if not allowed(order_id):\n        raise PermissionError\n    return order_id\n"
+    fixed = "def allowed(order_id):\n    return order_id in ORDERS\n\n\n" + route
+    fixed += "    if not allowed(order_id):\n        raise KeyError\n    return order_id\n"
+    # The service's own `list_orders` is not the run's: an answer's copy of it is ignored.
+    fixed += '\n\n@app.get("/orders")\ndef list_orders() -> list[int]:\n    return []\n'
+    guided, definition = _guided(workspace, [fenced(first), fenced(fixed)])
+    guided.facts = facts
+    session_id, _ = guided.start("add GET /orders/{id}", definition)
+    guided.resume(session_id, "GET /orders/3 answered 500, not 200")
+    text = (workspace / "app.py").read_text()
+    assert text.count("def allowed") == 1 and "return order_id in ORDERS" in text
+    assert "return False" not in text and "raise KeyError" in text
+    assert "return []" not in text  # the service's handler stays as the request found it
+    prompts = [
+        e["message"]["content"]
+        for e in read_events(find_session(workspace, session_id))
+        if e["type"] == "message" and e["message"]["role"] == "user"
+    ]
+    assert "This change added `allowed` earlier" in prompts[-1]
+    assert "added `allowed`" not in prompts[0]
+
+
 LIBRARY = """from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException

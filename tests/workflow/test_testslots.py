@@ -151,6 +151,18 @@ def test_an_operation_is_mentioned_by_its_whole_path_and_method() -> None:
         "GET/events",
         "POST/events",
     ]
+    # A longer path under a route does not name it: a new sub-route is not the old one.
+    ops += [op("GET", "/items/<sku>"), op("GET", "/tickets/{id}")]
+    restock = "Add `POST /items/<sku>/restock` that adds stock."
+    assert mentioned(restock, ops) == []
+    assert [o.name for o in mentioned("Show `/items/<sku>` and /tickets/7.", ops)] == [
+        "GET/items/<sku>",
+        "GET/tickets/{id}",
+    ]
+    assert [o.name for o in mentioned("Fix `GET /tickets/{ticket_id}`.", ops)] == [
+        "GET/tickets/{id}"
+    ]
+    assert mentioned("Fix `/tickets/{id}/notes` and /tickets/{id}.", ops)[0].path == "/tickets/{id}"
 
 
 def test_an_endpoint_behind_a_login_that_the_request_names_is_tested_signed_in(

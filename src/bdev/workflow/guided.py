@@ -259,6 +259,9 @@ class GuidedRun:
     _outcome: Outcome | None = field(default=None, repr=False)  # the suite's, if still current
     # The slots an answer of this run was written into (by their file and name).
     _answered: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    # The top-level functions of each file as this run first saw it: any other is the
+    # run's own, which a later round's answer may rewrite (by file).
+    _found: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     @property
     def workspace(self) -> Path:
@@ -347,6 +350,8 @@ class GuidedRun:
         path = self.workspace / (slot.file or self.target.path)
         key = (str(path), _slot_name(slot))
         current = path.read_text(encoding="utf-8") if path.is_file() else None
+        found = self._found.setdefault(str(path), _function_names(current))
+        ours = sorted(_function_names(current) - found - {slot.function})
         if self.progress:
             self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
         service = self._service_code() if slot.kind != "migration" else None
@@ -361,6 +366,7 @@ class GuidedRun:
             kind=slot.kind,
             route=slot.route,
             function=slot.function,
+            ours=ours if slot.kind == "function" else [],
             feedback=feedback,
             failing=failing_sources(self.workspace, before.failed) if before else [],
             useful=[*names_for(self._task, current), *remedies_for(self._task, current)],
@@ -405,10 +411,10 @@ class GuidedRun:
             if slot.kind == "migration":
                 problems = _write_migration(path, response.content)
             else:
-                new, problems = _candidate(path, slot, response.content, current)
+                new, problems = _candidate(path, slot, response.content, current, ours)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
                     new = reorder(guard(new, self._stated, self._framework()).text)
-                    written = _written(slot, new, current)
+                    written = _written(slot, new, current, ours)
                     new = drop_rechecks(new, written)
                     new = alias_columns(new, written, self._fields)
                     if closes_injection(self._task):
@@ -608,17 +614,25 @@ def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
     return kept + [s for s in fresh if s.kind == "append" or s.function not in have]
 
 
-def _written(slot: Slot, new: str, current: str | None) -> set[str]:
-    """The functions the model wrote in this slot: the one it was given, or those its
-    code added to the module or changed in it."""
-    if slot.kind == "function":
-        return {slot.function}
+def _written(slot: Slot, new: str, current: str | None, ours: Sequence[str] = ()) -> set[str]:
+    """The functions the model wrote in this slot: the one it was given (and those of
+    `ours` it rewrote), or those its code added to the module or changed in it."""
     try:
         before = _function_sources(current) if current else {}
         after = _function_sources(new)
     except SyntaxError:
+        return {slot.function} if slot.kind == "function" else set()
+    changed = {name for name, source in after.items() if before.get(name) != source}
+    if slot.kind == "function":
+        return {slot.function} | (changed & set(ours))
+    return changed
+
+
+def _function_names(code: str | None) -> set[str]:
+    try:
+        return set(_function_sources(code)) if code else set()
+    except SyntaxError:
         return set()
-    return {name for name, source in after.items() if before.get(name) != source}
 
 
 def _function_sources(code: str) -> dict[str, str]:
@@ -648,9 +662,13 @@ def _room_for(slot: Slot, current: str | None) -> Callable[[int], int]:
     return lambda cap: max(cap, need)
 
 
-def _candidate(path: Path, slot: Slot, answer: str, current: str | None) -> tuple[str, list[str]]:
+def _candidate(
+    path: Path, slot: Slot, answer: str, current: str | None, ours: Sequence[str] = ()
+) -> tuple[str, list[str]]:
     """The file's new text with the answer spliced in, and the problems found in it (it
-    must compile, and ruff must find no undefined names); nothing is written."""
+    must compile, and ruff must find no undefined names); nothing is written. `ours`:
+    the helpers an earlier round of this run added, which the answer may rewrite too
+    (a helper refusing everyone is fixed there, not in the route that calls it)."""
     try:
         code = extract_code(answer)
     except CodeError as e:
@@ -672,6 +690,8 @@ def _candidate(path: Path, slot: Slot, answer: str, current: str | None) -> tupl
                 f"Your answer must define the function `{slot.function}` (with its decorator)."
             ]
         new = _replace_function(current, slot.function, tree, code, _module_name(path))
+        for helper in sorted(defined & set(ours) - {slot.function}):
+            new = _replace_function(new, helper, tree, code, _module_name(path))
     else:
         new = _add_code(current, tree, code, _module_name(path))
     try:

@@ -29,7 +29,11 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 MAX_LINES = 5  # each its own test: one wrong line costs only itself
 MAX_SHAPE_CHARS = 300
 RUN_TIMEOUT_S = 120.0
-_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/-]*)", re.IGNORECASE)
+# A path as a request writes it: `/items/<sku>/restock`, `/tickets/{id}`, /tickets/7.
+_PATH_TEXT = r"/[\w{}<>:./-]*"
+_PATH = re.compile(rf"(?<![\w/.-]){_PATH_TEXT}")
+_METHOD_PATH = re.compile(rf"\b(GET|POST|PUT|PATCH|DELETE)\s+`?({_PATH_TEXT})", re.IGNORECASE)
+_PARAM = re.compile(r"<[^<>]*>|\{[^{}]*\}")
 # What a model may call the body instead of `data`.
 _BODY = re.compile(r"\bresponse\.json\(\)|\bresponse\.json\b|\breply\.data\b|\bresponse\.data\b")
 
@@ -49,20 +53,30 @@ def mentioned(task: str, ops: list[Operation]) -> list[Operation]:
 
 
 def named(task: str, ops: list[Operation]) -> list[Operation]:
-    """Of `ops`, those whose path the request names (see `mentioned`)."""
-    found = []
-    with_methods = {(m.upper(), p.rstrip("/")) for m, p in _METHOD_PATH.findall(task)}
-    for op in ops:
-        static = re.split(r"[{<]", op.path, maxsplit=1)[0].rstrip("/")
-        # A whole path: /loans is not named by "/me/loans", nor /event by "/events".
-        if static and re.search(rf"(?<![\w/-]){re.escape(static)}(?![\w-])", task):
-            found.append(op)
-    with_method = [op for op in found if (op.method, _static(op.path)) in with_methods]
+    """Of `ops`, those whose path the request names (see `mentioned`): a path in the
+    request with as many segments, each the same word or a parameter where the route
+    has one (`/tickets/{id}` and `/tickets/7` name `/tickets/<int:id>`). A whole path:
+    /loans is not named by "/me/loans", nor `/items/<sku>` by `/items/<sku>/restock`."""
+    paths = [_segments(p) for p in _PATH.findall(task)]
+    pairs = [(m.upper(), _segments(p)) for m, p in _METHOD_PATH.findall(task)]
+    found = [op for op in ops if op.path.strip("/") and any(_names(p, op.path) for p in paths)]
+    with_method = [
+        op for op in found if any(m == op.method and _names(p, op.path) for m, p in pairs)
+    ]
     return with_method or found
 
 
-def _static(path: str) -> str:
-    return re.split(r"[{<]", path, maxsplit=1)[0].rstrip("/")
+def _segments(path: str) -> list[str]:
+    return path.rstrip(".,:;").strip("/").split("/")
+
+
+def _names(said: list[str], route: str) -> bool:
+    """Whether a path the request wrote (its segments) is `route`."""
+    wanted = _segments(route)
+    return len(said) == len(wanted) and all(
+        s == w or (s != "" and _PARAM.fullmatch(w) is not None)
+        for s, w in zip(said, wanted, strict=True)
+    )
 
 
 def ask(task: str, op: Operation, model: Model) -> tuple[list[str], str]:

@@ -298,9 +298,13 @@ class LocalModel:
         response.tool_calls = [call]
         response.finish_reason = "tool_calls"
         if salvaged and stats.write_stopped:
+            what = (
+                "its old_string could not be text of the file"
+                if call.name == "Edit"
+                else ("its content could not be the file's")
+            )
             response.content = (
-                f"(bdev stopped this Write where its content could not be the file's: "
-                f"{stats.write_stopped})"
+                f"(bdev stopped this {call.name} where {what}: {stats.write_stopped})"
             )
         elif salvaged and repeated == "inline":
             response.content = (

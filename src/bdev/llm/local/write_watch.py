@@ -8,6 +8,12 @@ first line shows the first (`bdev.sourcestart.not_a_start`), a function defined 
 time the other (`defined_twice`). The reply is stopped there, the call closed with the
 content so far, and Write refuses it with the reason, as it would any call whose content
 is not the file: a well-formed call, refused by its tool, without the minutes to the cap.
+
+An Edit goes the same way when its `old_string` opens with the markup of a tool call or
+result (`<tools><function name='Edit' ...`, `<toolResponse>`): a copy of the conversation,
+which the model then nests in itself to the cap (change task 07 at `8d6ceff`, four replies
+of 2,048 tokens). The call is closed with `new_string` the same text, so that it can
+change nothing whatever the file holds; Edit refuses it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,17 @@ _WRITE_HEAD = re.compile(
     r'\{\s*"name"\s*:\s*"Write"\s*,\s*"arguments"\s*:\s*\{\s*'
     r'"file_path"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,\s*"content"\s*:\s*"'
 )
+# An Edit's, up to the start of its old_string (file_path, old_string, new_string, ...).
+_EDIT_HEAD = re.compile(
+    r'\{\s*"name"\s*:\s*"Edit"\s*,\s*"arguments"\s*:\s*\{\s*'
+    r'"file_path"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,\s*"old_string"\s*:\s*"'
+)
 _NAME = re.compile(r'\{\s*"name"\s*:\s*"([^"]*)"')
+_WATCHED = ("Write", "Edit")
+# The tags of the chat format's calls and results, as the model copies them: no file's
+# text to replace begins with one.
+_CALL_MARKUP = re.compile(r"\s*</?\s*(tool|function)", re.IGNORECASE)
+_MARKUP_CHARS = 12  # judged from this many characters, or when the string has ended
 _LONGEST_ESCAPE = 6  # \uXXXX: a cut can fall inside one
 # A first line still open at this length is judged as far as it goes: a copied tool call
 # or result can run for 2,000 tokens without a line break (change task 01 at `72bc3dc`:
@@ -56,9 +72,11 @@ class WriteWatch:
         if self.done:
             return None
         name = _NAME.match(text)
-        if (name and name.group(1) != "Write") or (cut and not name):
+        if (name and name.group(1) not in _WATCHED) or (cut and not name):
             self.done = True
             return None
+        if name and name.group(1) == "Edit":
+            return self._edit(text, cut)
         head = _WRITE_HEAD.match(text)
         if head is None:  # the content has not begun yet
             self.done = cut
@@ -86,6 +104,49 @@ class WriteWatch:
             self.done = True
             return Stop(_closed_with(text, head.end(), lines), f"{path}: {reason}")
         return None
+
+    def _edit(self, text: str, cut: bool) -> Stop | None:
+        """An Edit of a Python file whose `old_string` opens with a call's markup."""
+        head = _EDIT_HEAD.match(text)
+        if head is None:
+            self.done = cut
+            return None
+        path = _decoded(head.group(1)) or ""
+        raw = text[head.end() :]
+        end = _string_end(raw)
+        old = _decoded(raw if end is None else raw[:end])
+        if not path.endswith(".py"):
+            self.done = True
+            return None
+        if old is None:  # cut inside an escape: judged at the next check
+            return None
+        complete = end is not None or cut
+        if not complete and len(old.lstrip()) < _MARKUP_CHARS:
+            return None
+        self.done = True
+        if _CALL_MARKUP.match(old) is None:
+            return None
+        shown = old.strip() if len(old.strip()) <= 60 else old.strip()[:57] + "..."
+        quoted = json.dumps(old, ensure_ascii=False)[1:-1]
+        closed = f'{text[: head.end()]}{quoted}", "new_string": "{quoted}'
+        reason = (
+            f"{path}: its old_string, `{shown}`, is a copy of a tool call or result, "
+            "not text of the file"
+        )
+        return Stop(closed, reason)
+
+
+def _string_end(raw: str) -> int | None:
+    """Where the JSON string text `raw` (its opening quote left out) ends, if it has."""
+    escaped = False
+    for i, char in enumerate(raw):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            return i
+    return None
 
 
 def _closed_with(text: str, content_start: int, content: str) -> str:
