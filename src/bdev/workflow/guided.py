@@ -351,7 +351,8 @@ class GuidedRun:
         key = (str(path), _slot_name(slot))
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         found = self._found.setdefault(str(path), _function_names(current))
-        ours = sorted(_function_names(current) - found - {slot.function})
+        added = _function_names(current) - found - {slot.function}
+        ours = sorted(added & _called_by(current, slot.function))  # the helpers it calls
         if self.progress:
             self.progress(f"change: {self.target.path}, {_slot_name(slot)} ({self.target.reason})")
         service = self._service_code() if slot.kind != "migration" else None
@@ -626,6 +627,23 @@ def _written(slot: Slot, new: str, current: str | None, ours: Sequence[str] = ()
     if slot.kind == "function":
         return {slot.function} | (changed & set(ours))
     return changed
+
+
+def _called_by(code: str | None, function: str) -> set[str]:
+    """The names the module-level `function` of `code` uses (the helpers it calls)."""
+    try:
+        tree = ast.parse(code or "")
+    except SyntaxError:
+        return set()
+    node = next(
+        (
+            n
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
+        ),
+        None,
+    )
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} if node else set()
 
 
 def _function_names(code: str | None) -> set[str]:
