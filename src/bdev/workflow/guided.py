@@ -58,10 +58,12 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
 from bdev.workflow.culprits import culprits
+from bdev.workflow.effects import dropped_effects
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.helpers import dropped_helpers
 from bdev.workflow.named import backticked, names_for
+from bdev.workflow.newroutes import missing_routes
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
@@ -426,6 +428,7 @@ class GuidedRun:
                         problems = [
                             *unremedied(self._task, new, written),
                             *dropped_helpers(self._task, current, new, written),
+                            *dropped_effects(self._task, current, new, written),
                             *unknown_columns(new, written, self.workspace),
                             *unfilled_arguments(new, written),
                         ][:MAX_PROBLEMS]
@@ -717,7 +720,13 @@ def _candidate(
     except SyntaxError as e:
         return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
-    return new, [*_defined_twice(new, current), *_undefined_names(new, path.name)][:MAX_PROBLEMS]
+    missing = (
+        missing_routes(slot.route.split(", "), current, code, new, _shape)
+        if slot.kind == "append" and slot.route
+        else []
+    )
+    problems = [*missing, *_defined_twice(new, current), *_undefined_names(new, path.name)]
+    return new, problems[:MAX_PROBLEMS]
 
 
 def _defined_twice(new: str, current: str | None) -> list[str]:
