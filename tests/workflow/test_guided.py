@@ -412,3 +412,16 @@ def test_an_injection_fix_answered_with_the_same_f_string_gets_parameters(
     assert result.status is RunStatus.COMPLETED and result.steps == 1
     fixed = (workspace / "app.py").read_text()
     assert "vendor = :vendor" in fixed and "CONN.execute(sql, sql_params)" in fixed
+
+
+def test_a_statement_the_module_holds_is_not_added_again_however_it_is_quoted() -> None:
+    import ast
+
+    from bdev.workflow.guided import _add_code
+
+    source = 'from flask import Flask\n\napp = Flask(__name__)\napp.config["LIMIT"] = 1024 * 1024\n'
+    # Change task 06 at 6852ace: the module's own line, sent back with other quotes, was
+    # added once per round.
+    code = "app.config['LIMIT'] = 1024*1024\n\n\n@app.get('/x')\ndef x():\n    return ''\n"
+    new = _add_code(source, ast.parse(code), code, "app")
+    assert new.count("LIMIT") == 1 and "def x():" in new

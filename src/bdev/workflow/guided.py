@@ -881,13 +881,15 @@ def _new_code(answer: ast.Module, code: str, source: str, keep: str) -> list[str
     and definitions of names the module does not have yet. A small model asked for one
     function often answers with the whole module; its copies of what is already there
     (the app object, the models, the other routes, a `__main__` block) are left out."""
-    have = _top_level_names(ast.parse(source).body)
+    held = ast.parse(source).body
+    have = _top_level_names(held)
+    statements = {ast.dump(n) for n in held}  # by meaning: quotes and spacing aside
     lines = code.splitlines()
     kept: list[str] = []
     for node in answer.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             continue
-        if not _adds(node, keep, have, source):
+        if not _adds(node, keep, have, statements):
             continue
         decorators = getattr(node, "decorator_list", [])
         first = min([node.lineno, *(d.lineno for d in decorators)]) - 1
@@ -895,7 +897,7 @@ def _new_code(answer: ast.Module, code: str, source: str, keep: str) -> list[str
     return _trim_blank(kept)
 
 
-def _adds(node: ast.stmt, keep: str, have: set[str], source: str) -> bool:
+def _adds(node: ast.stmt, keep: str, have: set[str], statements: set[str]) -> bool:
     """Whether an answer's statement belongs in the module: it is `keep`, defines a
     name the module lacks, or is some other statement the module does not hold yet."""
     names = _top_level_names([node])
@@ -903,7 +905,7 @@ def _adds(node: ast.stmt, keep: str, have: set[str], source: str) -> bool:
         return True
     if names:
         return not names <= have
-    return not _is_main_block(node) and ast.unparse(node) not in source
+    return not _is_main_block(node) and ast.dump(node) not in statements
 
 
 def _top_level_names(nodes: list[ast.stmt]) -> set[str]:
