@@ -274,11 +274,17 @@ def test_a_short_unit_repeated_far_is_a_cycle_but_a_rule_of_dashes_is_not() -> N
 def _constrained_write(path: str, content: str, **model_args):
     """A constrained Write of `content` to `path`, generated one character per token and
     read as an action: (action, stats, tokens generated)."""
+    reply = '{"name": "Write", "arguments": {"file_path": ' + json.dumps(path) + ', "content": '
+    return _constrained(reply + json.dumps(content)[:-1], **model_args)  # never closed
+
+
+def _constrained(reply: str, **model_args):
+    """`reply` generated one character per token under a (stand-in) grammar and read as
+    an action: (action, stats, the scripted llama)."""
     from bdev.llm.base import ModelResponse
     from bdev.llm.local import model as local
 
-    reply = '{"name": "Write", "arguments": {"file_path": ' + json.dumps(path) + ', "content": '
-    llm = _ScriptLlama(reply + json.dumps(content)[:-1])  # escaped, and never closed
+    llm = _ScriptLlama(reply)
     model = LocalModel(**{"max_tokens": 4000, **model_args})
     model._stop_ids = set()
     stats = local.TurnStats()
@@ -363,16 +369,8 @@ def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_defin
 
 def _constrained_edit(path: str, old: str, new: str = ""):
     """A constrained Edit, generated one character per token: (action, stats, llm)."""
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
-
     arguments = {"file_path": path, "old_string": old, "new_string": new}
-    llm = _ScriptLlama(json.dumps({"name": "Edit", "arguments": arguments}))
-    model = LocalModel(max_tokens=4000)
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
-    return model._read_action(text, ModelResponse(finish_reason=finish), stats), stats, llm
+    return _constrained(json.dumps({"name": "Edit", "arguments": arguments}))
 
 
 def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothing(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 import re
 
-from bdev.specfirst.fill.nodes import parsed
+from bdev.specfirst.fill.nodes import dotted, parsed
+from bdev.workflow.helpers import module_functions
 
 # Calls made for a side effect nobody depends on: dropping them is a matter of taste.
 _INCIDENTAL = re.compile(r"^(print|pprint|breakpoint|(log|logger|logging|warnings)\b.*)$")
@@ -30,7 +31,7 @@ def dropped_effects(request: str, before: str | None, after: str, functions: set
     old, new = (parsed(before) if before is not None else None), parsed(after)
     if old is None or new is None:
         return []
-    old_defs, new_defs = _functions(old), _functions(new)
+    old_defs, new_defs = module_functions(old), module_functions(new)
     words = set(re.findall(r"\w+", request.lower()))
     problems = []
     for name in sorted(functions):
@@ -55,14 +56,6 @@ def dropped_effects(request: str, before: str | None, after: str, functions: set
     return problems
 
 
-def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    return {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
-
-
 def _collections(function: ast.AST) -> set[str]:
     """The local names `function` binds to a new list, dict or set."""
     names: set[str] = set()
@@ -75,7 +68,7 @@ def _collections(function: ast.AST) -> set[str]:
         else:
             continue
         made = isinstance(value, _COLLECTIONS) or (
-            isinstance(value, ast.Call) and _last(_dotted(value.func)) in _COLLECTION_TYPES
+            isinstance(value, ast.Call) and _last(dotted(value.func)) in _COLLECTION_TYPES
         )
         if made:
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
@@ -90,7 +83,7 @@ def _statement_calls(function: ast.AST) -> list[tuple[ast.stmt, str]]:
         if not isinstance(node, ast.Expr):
             continue
         value = node.value.value if isinstance(node.value, ast.Await) else node.value
-        if isinstance(value, ast.Call) and (callee := _dotted(value.func)):
+        if isinstance(value, ast.Call) and (callee := dotted(value.func)):
             found.append((node, callee))
     return found
 
@@ -104,23 +97,11 @@ def _reached_calls(name: str, defs: dict[str, ast.FunctionDef | ast.AsyncFunctio
         current = todo.pop()
         done.add(current)
         for node in ast.walk(defs[current]):
-            if isinstance(node, ast.Call) and (callee := _dotted(node.func)):
+            if isinstance(node, ast.Call) and (callee := dotted(node.func)):
                 calls.add(callee)
                 if callee in defs and callee not in done:
                     todo.append(callee)
     return calls
-
-
-def _dotted(node: ast.expr) -> str:
-    """`os.path.join` for that attribute chain, `f` for a name; "" for anything else
-    (`get()()`, `items[0].save`)."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    return ".".join([node.id, *reversed(parts)])
 
 
 def _last(callee: str) -> str:

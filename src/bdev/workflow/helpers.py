@@ -32,7 +32,7 @@ def dropped_helpers(request: str, before: str | None, after: str, functions: set
     }
     wanted = set(terms(request))
     problems = []
-    old_defs, new_defs = _functions(old), _functions(new)
+    old_defs, new_defs = module_functions(old), module_functions(new)
     for name in sorted(functions):
         if name not in old_defs or name not in new_defs:
             continue
@@ -49,7 +49,8 @@ def dropped_helpers(request: str, before: str | None, after: str, functions: set
     return problems
 
 
-def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+def module_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The module-level functions of `tree`, by name."""
     return {
         node.name: node
         for node in tree.body
