@@ -179,7 +179,7 @@ def guard(source: str, stated: Stated, framework: str | None) -> Guarded:
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        route = _route_of(node)
+        route = route_of(node)
         if route is None:
             continue
         rules = stated.for_route(*route)
@@ -231,7 +231,7 @@ def reading_hint(stated: Stated, framework: str | None) -> str:
     return "; ".join(examples)
 
 
-def _route_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
+def route_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
     """(METHOD, path shape) of a handler's route decorator: `@app.get("/x")`,
     `@bp.route("/x", methods=["POST"])`; None when it has none or several methods."""
     for decorator in node.decorator_list:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-_VERBS = {"get", "post", "put", "patch", "delete"}
+from bdev.specfirst.fill.nodes import parsed
+from bdev.workflow.guards import route_of
 
 
 def missing_routes(
@@ -31,12 +32,12 @@ def missing_routes(
     problems = []
     for route in wanted:
         method, _, path = route.partition(" ")
-        if (method, path) in have or ("*", path) in have:
+        if (method, path) in have:
             continue
         reused = [
             name
             for verb, given, name in answered
-            if shape(given) == path and verb in (method, "*") and name in taken
+            if shape(given) == path and verb == method and name in taken
         ]
         if reused:
             problems.append(
@@ -53,52 +54,14 @@ def missing_routes(
 
 
 def _routes(code: str) -> list[tuple[str, str, str]] | None:
-    """(method or "*", path, function) for each decorated route of `code`; None when it
-    does not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    """(method, path shape, function) for each decorated route of `code` (`route_of`);
+    None when it does not parse."""
+    tree = parsed(code)
+    if tree is None:
         return None
-    found = []
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            route = _route(decorator)
-            if route is not None:
-                found += [(method, route[1], node.name) for method in route[0]]
-    return found
-
-
-def _route(decorator: ast.expr) -> tuple[list[str], str] | None:
-    """The methods and path of a route decorator (`@app.post("/x")`, `@app.route("/x",
-    methods=["POST"])`, `@router.api_route(...)`), or None."""
-    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
-        return None
-    verb = decorator.func.attr.lower()
-    path = next(
-        (a.value for a in decorator.args[:1] if isinstance(a, ast.Constant)),
-        next(
-            (
-                k.value.value
-                for k in decorator.keywords
-                if k.arg in ("path", "rule") and isinstance(k.value, ast.Constant)
-            ),
-            None,
-        ),
-    )
-    if not isinstance(path, str) or not path.startswith("/"):
-        return None
-    if verb in _VERBS:
-        return [verb.upper()], path
-    if verb not in ("route", "api_route"):
-        return None
-    methods = next((k.value for k in decorator.keywords if k.arg == "methods"), None)
-    if isinstance(methods, ast.List | ast.Tuple | ast.Set):
-        named = [
-            e.value.upper()
-            for e in methods.elts
-            if isinstance(e, ast.Constant) and isinstance(e.value, str)
-        ]
-        return named or ["*"], path
-    return ["GET"], path  # Flask's and FastAPI's default
+    return [
+        (*route, node.name)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (route := route_of(node)) is not None
+    ]
