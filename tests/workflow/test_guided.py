@@ -166,6 +166,24 @@ def test_handler_and_new_route_answers_are_spliced_in_with_their_imports(
     assert "__future__" not in text  # it would land below other imports and not compile
 
 
+def test_a_new_route_named_like_an_existing_handler_is_added_under_a_name_of_its_own(
+    workspace: Path,
+) -> None:
+    facts = _orders_service(workspace)
+    reused = (
+        "from fastapi import HTTPException\n\n"
+        '@app.get("/orders/{order_id}")\ndef list_orders(order_id: int) -> int:\n'
+        "    if order_id not in ORDERS:\n        raise HTTPException(404)\n"
+        "    return order_id\n"
+    )
+    guided, definition = _guided(workspace, [fenced(reused)])
+    guided.facts = facts
+    _, result = guided.start("add GET /orders/{id}", definition)
+    assert result.status is RunStatus.COMPLETED and result.steps == 1
+    text = (workspace / "app.py").read_text()
+    assert text.count("def list_orders(") == 1 and "def get_orders(order_id: int)" in text
+
+
 def test_a_handler_answer_without_the_handler_goes_back(workspace: Path) -> None:
     facts = _orders_service(workspace)
     wrong = '@app.get("/orders")\ndef orders() -> list[int]:\n    return []\n'

@@ -97,3 +97,25 @@ def test_request_values_formatted_into_sql_are_named_by_their_line() -> None:
     assert [p.split(":")[0] for p in problems] == ["line 2", "line 4"]
     assert "pass the value in the parameters tuple" in problems[0]
     assert unremedied("Add a `limit` to GET /customers.", code, {"find"}) == []
+
+
+def test_a_traversal_fix_that_flattens_names_is_named_when_subfolders_must_work() -> None:
+    # Change task 06 at 6852ace: the kept answer ran the name through secure_filename,
+    # so `2024/q1.csv` became `2024_q1.csv` and subfolders broke.
+    from bdev.workflow.remedies import unremedied
+
+    code = (
+        "def put_report(name):\n"
+        "    path = os.path.join(REPORTS_DIR, secure_filename(name))\n"
+        "    disposition = os.path.basename(REPORTS_DIR)\n"  # not the request's name
+        "    return path, disposition\n"
+    )
+    request = (
+        "Fix the path traversal in PUT /reports/<name>. Names may still contain "
+        "subfolders such as `2024/q1.csv`."
+    )
+    (problem,) = unremedied(request, code, {"put_report"})
+    assert problem.startswith("line 2: secure_filename() drops the folders")
+    # Without subfolders in the request, a flat name is a fine fix.
+    assert unremedied("Fix the path traversal in PUT /reports/<name>.", code, {"put_report"}) == []
+    assert unremedied(request, code, {"other"}) == []

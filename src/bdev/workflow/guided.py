@@ -55,6 +55,7 @@ from bdev.runtime.runner import Runner
 from bdev.runtime.session import Transcript, find_session, new_session_id, sessions_dir
 from bdev.specfirst.fill.check import ruff_problems
 from bdev.specfirst.fill.code import CodeError, extract_code
+from bdev.workflow.bindings import drop_unused_values, miscounted_values
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
 from bdev.workflow.culprits import culprits
@@ -63,7 +64,7 @@ from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.helpers import dropped_helpers
 from bdev.workflow.named import backticked, names_for
-from bdev.workflow.newroutes import missing_routes
+from bdev.workflow.newroutes import missing_routes, own_names
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
@@ -422,6 +423,7 @@ class GuidedRun:
                     new = alias_columns(new, written, self._fields)
                     if closes_injection(self._task):
                         new = parameterize(new, written)
+                    new = drop_unused_values(new, written)
                     if current is not None and new.strip() == current.strip():
                         problems = [_UNCHANGED]
                     else:
@@ -430,6 +432,7 @@ class GuidedRun:
                             *dropped_helpers(self._task, current, new, written),
                             *dropped_effects(self._task, current, new, written),
                             *unknown_columns(new, written, self.workspace),
+                            *miscounted_values(new, written),
                             *unfilled_arguments(new, written),
                         ][:MAX_PROBLEMS]
                 if not problems and service is not None:
@@ -700,6 +703,9 @@ def _candidate(
         if "```" not in answer:  # prose, most likely: say what was expected
             return "", ["Your answer held no ```python block with the code."]
         return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
+    if slot.kind == "append" and slot.route and current is not None:
+        renamed = own_names(slot.route.split(", "), current, code, _shape)
+        code, tree = (renamed, ast.parse(renamed)) if renamed != code else (code, tree)
     if slot.kind == "file" or current is None:
         new = code
     elif slot.kind == "function":
@@ -721,7 +727,7 @@ def _candidate(
         return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
     missing = (
-        missing_routes(slot.route.split(", "), current, code, new, _shape)
+        missing_routes(slot.route.split(", "), current, new, _shape)
         if slot.kind == "append" and slot.route
         else []
     )

@@ -35,7 +35,8 @@ REMEDIES = (
         "os.path.realpath(FOLDER); full = os.path.realpath(os.path.join(base, name)); the "
         "name is inside only if os.path.commonpath([base, full]) == base. Check that before "
         "reading or creating anything, answer the request's error status otherwise, and "
-        "use `full` from then on (names with subfolders inside stay valid)",
+        "use `full` from then on (names with subfolders inside stay valid; "
+        "secure_filename and basename would drop their folders)",
     ),
     Remedy(
         re.compile(r"\bSQL injection\b|\binjection\b", re.I),
@@ -149,13 +150,26 @@ def _relationships(code: str) -> list[tuple[str, str]]:
 _QUERY_CALLS = frozenset({"execute", "executemany", "scalars", "scalar", "query"})
 
 
+_TRAVERSAL = REMEDIES[0].words
+# A request that keeps names with folders: "names may contain subfolders", "nested paths".
+_SUBFOLDERS = re.compile(
+    r"\bsub-?(?:folders?|director(?:y|ies)|dirs?)\b|\bnested (?:folders|directories|paths)\b",
+    re.I,
+)
+# Calls that keep only a name's last part: werkzeug's secure_filename turns `2024/q1.csv`
+# into `2024_q1.csv`, basename into `q1.csv`.
+_FLATTENING = frozenset({"secure_filename", "basename"})
+
+
 def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
     """What still contradicts the request in the functions the model wrote: a query
     inside a loop when it asks for a fixed number of queries; request values formatted
-    into SQL text when it asks to close an injection."""
+    into SQL text when it asks to close an injection; a name flattened when it asks to
+    close a path traversal and keep subfolders."""
     n_plus_one = bool(_N_PLUS_ONE.search(request))
     injection = bool(_INJECTION.search(request))
-    if not (n_plus_one or injection):
+    flattening = bool(_TRAVERSAL.search(request) and _SUBFOLDERS.search(request))
+    if not (n_plus_one or injection or flattening):
         return []
     try:
         tree = ast.parse(code)
@@ -180,7 +194,29 @@ def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
                 "the injection the request asks to close: write ? in the SQL and pass the "
                 "value in the parameters tuple (see Useful)"
             )
+        for line, call in _flattening_calls(node) if flattening else []:
+            problems.append(
+                f"line {line}: {call}() drops the folders of a name such as `a/b.txt`, and "
+                "the request says names may hold subfolders: keep the name whole, resolve "
+                "the joined path and check that it stays inside the folder (see Useful)"
+            )
     return problems
+
+
+def _flattening_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[int, str]]:
+    """(line, name) of the calls in `function` that keep only the last part of one of
+    its parameters (the name a route was given)."""
+    inputs = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    found = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+        if name in _FLATTENING and any(
+            isinstance(n, ast.Name) and n.id in inputs for a in node.args for n in ast.walk(a)
+        ):
+            found.add((node.lineno, name))
+    return sorted(found)
 
 
 _SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|AND|OR|LIKE|ORDER BY)\b", re.I)
