@@ -12,7 +12,8 @@ from bdev.config import GatesConfig
 from bdev.runtime.limits import RunStatus
 from bdev.runtime.session import find_session, read_events
 from bdev.workflow.backend import WorkflowOptions, run_backend_workflow
-from bdev.workflow.guided import GuidedRun, locate
+from bdev.workflow.guided import GuidedRun
+from bdev.workflow.locate import locate
 from support.runtime import make_runner, write_agent
 
 HEALTH = (
@@ -435,11 +436,11 @@ def test_an_injection_fix_answered_with_the_same_f_string_gets_parameters(
 def test_a_statement_the_module_holds_is_not_added_again_however_it_is_quoted() -> None:
     import ast
 
-    from bdev.workflow.guided import _add_code
+    from bdev.workflow.splice import add_code
 
     source = 'from flask import Flask\n\napp = Flask(__name__)\napp.config["LIMIT"] = 1024 * 1024\n'
     # Change task 06 at 6852ace: the module's own line, sent back with other quotes, was
     # added once per round.
     code = "app.config['LIMIT'] = 1024*1024\n\n\n@app.get('/x')\ndef x():\n    return ''\n"
-    new = _add_code(source, ast.parse(code), code, "app")
+    new = add_code(source, ast.parse(code), code, "app")
     assert new.count("LIMIT") == 1 and "def x():" in new

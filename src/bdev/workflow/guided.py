@@ -4,16 +4,13 @@ A 1.5B model given tools and a whole task wanders: it rewrites the same file, ap
 junk to it, or claims work it never did. Here the program takes every decision a small
 model gets wrong and leaves it one narrow job per step:
 
-1. locate: which file the request is about: a file it names, else the file that owns
-   the routes it names (`bdev analyze`), else the functions the service's failing tests
-   call (`culprits`), else the file sharing the most words with the request, else the
-   service's entry module, else `app.py` for a new service;
+1. locate (`locate`): which file the request is about, and which slots in it;
 2. change, one slot at a time, the smallest that fits: for each existing route the
    request names, the handler function; for a route it names that does not exist yet,
    new code added to the module; otherwise the whole file. The model sees the request,
    the file, the service's failing tests (`failing`), the standard remedy for the
    weakness the request names (`remedies`) and any feedback from the last readiness
-   check, and answers with the slot's code only; bdev splices it in, puts the
+   check, and answers with the slot's code only; bdev splices it in (`splice`), puts the
    request's rules on it (`guards`, `rechecks`), fixes the slips it knows (`orderby`,
    `columns`), and checks the file at once (it parses; ruff finds no undefined names;
    it imports; the service's own tests pass: `suitecheck`) and sends problems back, a
@@ -28,9 +25,6 @@ exactly as it drives the free loop, and it keeps the same session transcript.
 from __future__ import annotations
 
 import ast
-import math
-import re
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -40,11 +34,8 @@ from typing import Literal
 
 from bdev import __version__
 from bdev.agents.definition import AgentDefinition
-from bdev.agents.tokens import terms, words
-from bdev.backend.analyze import analyze
 from bdev.backend.facts import BackendFacts
 from bdev.backend.openapi import route_shape
-from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, Usage, model_setting, retry_sampling
 from bdev.prompts import render
@@ -58,17 +49,19 @@ from bdev.specfirst.fill.code import CodeError, extract_code
 from bdev.workflow.bindings import drop_unused_values, miscounted_values
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
-from bdev.workflow.culprits import culprits
 from bdev.workflow.effects import dropped_effects
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.helpers import dropped_helpers
-from bdev.workflow.named import backticked, names_for
+from bdev.workflow.locate import Slot, Target, locate, next_round_slots, shape
+from bdev.workflow.migration import earlier_migrations, write_migration
+from bdev.workflow.named import names_for
 from bdev.workflow.newroutes import missing_routes, own_names
 from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
 from bdev.workflow.routeargs import unfilled_arguments
+from bdev.workflow.splice import add_code, module_name, replace_function
 from bdev.workflow.sqlcheck import unknown_columns
 from bdev.workflow.sqlparams import parameterize
 from bdev.workflow.stated import Stated, read_stated
@@ -77,170 +70,7 @@ from bdev.workflow.suitecheck import Outcome, Service, find_service
 MAX_ATTEMPTS = 3  # answers per change step: one, plus two with the problems shown
 MAX_PROBLEMS = 5  # per retry: a small model fixes a few things at a time
 MAX_FILE_TOKENS = 3072  # the output cap for a whole-file answer (of an 8k context)
-DEFAULT_FILE = "app.py"
-# A file name the request spells out, e.g. "create app.py" or "fix app/routes.py".
-_NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.py)\b")
-# Folders that hold no code the request is about.
-_NOT_SOURCE = frozenset({"tests", "test", "migrations", "alembic", "venv", "node_modules"})
-_MAX_FILES = 200
-_NUMBERED = re.compile(r"^(\d{2,})_\w+\.(sql|py)$")
-_ANY_FENCE = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:```|\Z)", re.S)
-# A route the request spells out: "GET /orders", "`PATCH /tickets/{id}`".
-_ROUTE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+`?(/[\w/{}<>:.-]*)", re.IGNORECASE)
-_PARAM = re.compile(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_]\w*")
-_DEF = re.compile(r"^(?:async\s+)?def\s")
 _UNCHANGED = "That leaves the file as it was: nothing changed. Make the requested change."
-
-
-@dataclass
-class Slot:
-    """One piece of code the model writes: a route's handler (`function`), code added to
-    the module (`append`), the whole `file`, or a new `migration` file."""
-
-    kind: str  # "function", "append", "file", or "migration" (a new file)
-    route: str = ""  # "GET /orders", for the prompt
-    function: str = ""  # the handler's name, for kind == "function"
-    file: str = ""  # for kind == "migration": the new file, beside the earlier ones
-
-
-@dataclass
-class Target:
-    """The file a change step edits, why it was chosen (shown to the user), and the
-    slots the model fills in it."""
-
-    path: str
-    reason: str
-    slots: list[Slot] = field(default_factory=lambda: [Slot("file")])
-
-
-def locate(
-    task: str, workspace: Path, facts: BackendFacts | None, failing: Sequence[str] = ()
-) -> Target:
-    """The one file the request is about (see the module docstring for the order), and
-    the slots to fill in it. `failing`: the service's tests that fail before the change."""
-    named = [m.group(1) for m in _NAMED_FILE.finditer(task)]
-    source_files = [n for n in named if not Path(n).name.startswith("test_")]
-    called = culprits(workspace, list(failing), facts)
-    if source_files:
-        target = Target(source_files[0], "named in the request")
-    elif facts is not None and (owners := _route_owners(task, facts)):
-        target = Target(owners[0], "owns the routes the request names")
-    elif called:
-        file = called[0][0]
-        slots = [Slot("function", function=name) for f, name in called if f == file]
-        return Target(file, "the service's failing tests call it", slots)
-    elif facts is not None and (best := _closest_file(task, workspace)):
-        target = Target(best, "shares the most words with the request")
-    elif facts is not None and facts.entry_point is not None and facts.entry_point.file:
-        target = Target(facts.entry_point.file, "the service's entry module")
-    else:
-        return Target(DEFAULT_FILE, "a new service's module")
-    if facts is not None and (workspace / target.path).is_file():
-        target.slots = _slots(task, facts, target.path) or target.slots
-    migration = _migration_slot(task, workspace)
-    if migration is not None:  # the schema first: the code then uses it
-        target.slots.insert(0, migration)
-    return target
-
-
-def _migration_slot(task: str, workspace: Path) -> Slot | None:
-    """A new numbered migration when the request asks for one and the service keeps
-    numbered migration files (0001_create.sql, 002_add.py, ...): the next number."""
-    if not any(t.startswith("migrat") for t in terms(task)):
-        return None
-    for folder in ("migrations", "migrations/versions", "alembic/versions", "db/migrations"):
-        numbered = sorted(
-            p for p in (workspace / folder).glob("*") if _NUMBERED.match(p.name) and p.is_file()
-        )
-        if numbered:
-            last = numbered[-1]
-            width = len(_NUMBERED.match(last.name).group(1))  # type: ignore[union-attr]
-            number = int(_NUMBERED.match(last.name).group(1)) + 1  # type: ignore[union-attr]
-            slug = "_".join(_slug_words(task)) or "change"
-            name = f"{folder}/{number:0{width}d}_{slug}{last.suffix}"
-            return Slot("migration", file=name)
-    return None
-
-
-def _slug_words(task: str) -> list[str]:
-    """The migration's name: the identifiers the request puts in backticks (the column and
-    table it is about), else its first words."""
-    named = [name for name in backticked(task) if name.islower()]
-    if named:
-        return named[:2]
-    return list(dict.fromkeys(w for _, w in words(task) if w.isalpha()))[:4]
-
-
-def _closest_file(task: str, workspace: Path) -> str | None:
-    """The service's source file whose words (identifiers split at `_`, strings,
-    comments) best match the request's, each word weighted by how few files have it
-    (idf); None when no file stands out. For requests that name no file and no route,
-    such as "the discount is applied twice": the module that computes discounts."""
-    wanted = set(terms(task.replace("_", " ")))
-    files = [
-        p
-        for p in sorted(workspace.rglob("*.py"))
-        if not any(part.startswith(".") or part in _NOT_SOURCE for part in p.parts)
-        and not p.name.startswith("test_")
-    ][:_MAX_FILES]
-    if not wanted or len(files) < 2:
-        return None
-    vocab = {p: set(terms(p.read_text(errors="replace").replace("_", " "))) for p in files}
-    df = {w: sum(w in v for v in vocab.values()) for w in wanted}
-    idf = {w: math.log(1 + len(files) / n) for w, n in df.items() if n}
-    scores = sorted(
-        [
-            (sum(idf.get(w, 0.0) for w in wanted & v), str(p.relative_to(workspace)))
-            for p, v in vocab.items()
-        ],
-        reverse=True,
-    )
-    (best, path), (runner_up, _) = scores[0], scores[1]
-    return path if best > runner_up else None
-
-
-def _slots(task: str, facts: BackendFacts, file: str) -> list[Slot]:
-    """A handler slot per existing route of `file` the request names, then one `append`
-    slot when it names routes that do not exist yet; [] when it names none."""
-    wanted = [(m.upper(), _shape(p)) for m, p in _ROUTE.findall(task)]
-    if not wanted:
-        return []
-    slots: list[Slot] = []
-    missing = []
-    for method, shape in dict.fromkeys(wanted):
-        found = [
-            e
-            for e in facts.endpoints
-            if e.method == method and _shape(e.path) == shape and e.location is not None
-        ]
-        here = [e for e in found if e.location is not None and e.location.file == file]
-        if here:
-            endpoint = here[0]
-            slot = Slot("function", f"{method} {endpoint.path}", endpoint.handler)
-            if all(s.function != slot.function for s in slots):
-                slots.append(slot)
-        elif not found:
-            missing.append(f"{method} {shape}")
-    if missing:
-        slots.append(Slot("append", ", ".join(missing)))
-    return slots
-
-
-def _shape(path: str) -> str:
-    """A route path with its parameters blanked, the same for every framework's spelling:
-    /items/{id}, /items/<int:id> and /items/:id are all /items/{}."""
-    path = path.strip("`'\".,;)").rstrip("/") or "/"
-    return _PARAM.sub("{}", path)
-
-
-def _route_owners(task: str, facts: BackendFacts) -> list[str]:
-    """Files of the endpoints the request names ("GET /orders"), the most named first."""
-    wanted = {(m.upper(), _shape(p)) for m, p in _ROUTE.findall(task)}
-    counts: dict[str, int] = {}
-    for e in facts.endpoints:
-        if e.location is not None and (e.method, _shape(e.path)) in wanted:
-            counts[e.location.file] = counts.get(e.location.file, 0) + 1
-    return sorted(counts, key=lambda f: -counts[f])
 
 
 @dataclass
@@ -320,7 +150,7 @@ class GuidedRun:
         try:
             model = self.runner.model_for(self._definition)
             if self.target is not None:
-                self.target.slots = _next_round_slots(self._task, self.workspace, self.target)
+                self.target.slots = next_round_slots(self._task, self.workspace, self.target)
                 emit(EventType.PHASE, name="locate", file=self.target.path, reason="next round")
             return session_id, self._change(model, emit, feedback=instruction or "")
         finally:
@@ -366,7 +196,7 @@ class GuidedRun:
             task=self._task,
             file=slot.file or self.target.path,
             current=folded(current) if current is not None else None,
-            earlier=_earlier_migrations(path) if slot.kind == "migration" else [],
+            earlier=earlier_migrations(path) if slot.kind == "migration" else [],
             kind=slot.kind,
             route=slot.route,
             function=slot.function,
@@ -413,7 +243,7 @@ class GuidedRun:
             answer = Message("assistant", response.content)
             emit(EventType.MESSAGE, message=answer.to_dict())
             if slot.kind == "migration":
-                problems = _write_migration(path, response.content)
+                problems = write_migration(path, response.content)
             else:
                 new, problems = _candidate(path, slot, response.content, current, ours)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
@@ -604,23 +434,6 @@ def _put_back(path: Path, current: str | None) -> None:
         write_text_atomic(path, current)
 
 
-def _next_round_slots(task: str, workspace: Path, target: Target) -> list[Slot]:
-    """The slots of a later round: a route the last round added is now a handler to
-    change, not code to add again (asked again, a small model writes a second copy, or
-    the whole module); a migration it wrote is not written twice."""
-    slots = [s for s in target.slots if s.kind != "migration" or not (workspace / s.file).exists()]
-    if not any(s.kind == "append" for s in slots):
-        return slots
-    try:
-        facts = analyze(workspace)
-    except BdevError:
-        return slots
-    fresh = _slots(task, facts, target.path)
-    kept = [s for s in slots if s.kind != "append"]
-    have = {k.function for k in kept}
-    return kept + [s for s in fresh if s.kind == "append" or s.function not in have]
-
-
 def _written(slot: Slot, new: str, current: str | None, ours: Sequence[str] = ()) -> set[str]:
     """The functions the model wrote in this slot: the one it was given (and those of
     `ours` it rewrote), or those its code added to the module or changed in it."""
@@ -704,7 +517,7 @@ def _candidate(
             return "", ["Your answer held no ```python block with the code."]
         return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
     if slot.kind == "append" and slot.route and current is not None:
-        renamed = own_names(slot.route.split(", "), current, code, _shape)
+        renamed = own_names(slot.route.split(", "), current, code, shape)
         code, tree = (renamed, ast.parse(renamed)) if renamed != code else (code, tree)
     if slot.kind == "file" or current is None:
         new = code
@@ -716,18 +529,18 @@ def _candidate(
             return "", [
                 f"Your answer must define the function `{slot.function}` (with its decorator)."
             ]
-        new = _replace_function(current, slot.function, tree, code, _module_name(path))
+        new = replace_function(current, slot.function, tree, code, module_name(path))
         for helper in sorted(defined & set(ours) - {slot.function}):
-            new = _replace_function(new, helper, tree, code, _module_name(path))
+            new = replace_function(new, helper, tree, code, module_name(path))
     else:
-        new = _add_code(current, tree, code, _module_name(path))
+        new = add_code(current, tree, code, module_name(path))
     try:
         compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:
         return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
     new = new if new.endswith("\n") else new + "\n"
     missing = (
-        missing_routes(slot.route.split(", "), current, new, _shape)
+        missing_routes(slot.route.split(", "), current, new, shape)
         if slot.kind == "append" and slot.route
         else []
     )
@@ -768,178 +581,6 @@ class _Candidate:
     score: tuple[int, int]  # (tests it broke, tests failing with it): lower is better
     attempt: int
     failing: list[str]
-
-
-def _write_migration(path: Path, answer: str) -> list[str]:
-    """A new migration file: SQL is checked by running every migration before it, then
-    this one, on an empty in-memory SQLite database (when they are SQLite's dialect);
-    Python must parse."""
-    match = _ANY_FENCE.search(answer)
-    text = (match.group(1) if match else answer).strip() + "\n"
-    if path.suffix == ".py":
-        try:
-            ast.parse(text)
-        except SyntaxError as e:
-            return [f"Line {e.lineno}: {e.msg}. Send the whole migration again, fixed."]
-    else:
-        problem = _sqlite_problem(path, text)
-        if problem:
-            return [f"The migration fails on a database with the earlier ones applied: {problem}"]
-    write_text_atomic(path, text)
-    return []
-
-
-def _sqlite_problem(path: Path, sql: str) -> str | None:
-    """Why `sql` fails after the earlier migrations on an empty SQLite database; None
-    when it runs, or when the earlier ones do not (another dialect: not checked here)."""
-    db = sqlite3.connect(":memory:")
-    try:
-        try:
-            for _, earlier in _earlier_migrations(path):
-                db.executescript(earlier)
-        except sqlite3.Error:
-            return None
-        try:
-            db.executescript(sql)
-        except sqlite3.Error as e:
-            return str(e)
-        return None
-    finally:
-        db.close()
-
-
-def _earlier_migrations(path: Path) -> list[tuple[str, str]]:
-    """(name, text) of the numbered migrations before `path` in its folder, in order."""
-    found = sorted(p for p in path.parent.glob("*") if _NUMBERED.match(p.name) and p != path)
-    return [(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in found]
-
-
-def _imports(tree: ast.Module, code: str, module: str) -> list[str]:
-    """The answer's top-level import lines. Imports from the module itself (`from app
-    import app` written into app.py) are dropped: the code lands in that module, and the
-    import would be circular; so are `__future__` ones."""
-    lines = code.splitlines()
-    kept: list[str] = []
-    for node in tree.body:
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        source = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
-        # The module's own future imports stand: one added below others would not compile.
-        if source in (module, "__future__") or source.endswith(f".{module}"):
-            continue
-        kept += lines[node.lineno - 1 : node.end_lineno or node.lineno]
-    return kept
-
-
-def _with_imports(source_lines: list[str], imports: list[str]) -> list[str]:
-    """`imports` the module lacks, added after its last top-level import."""
-    have = {line.strip() for line in source_lines}
-    missing = [line for line in imports if line.strip() not in have]
-    if not missing:
-        return source_lines
-    tree = ast.parse("\n".join(source_lines))
-    ends = [
-        n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
-    ]
-    at = max(ends) if ends else 0
-    return source_lines[:at] + missing + source_lines[at:]
-
-
-def _replace_function(source: str, name: str, answer: ast.Module, code: str, module: str) -> str:
-    """`source` with the module-level function `name` (decorators included) replaced by
-    the answer's new code, and the answer's imports added."""
-    imports = _imports(answer, code, module)
-    body = _new_code(answer, code, source, keep=name)
-    lines = source.splitlines()
-    node = next(
-        n
-        for n in ast.parse(source).body
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-    )
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-    last = node.end_lineno or node.lineno
-    answered = [
-        n
-        for n in answer.body
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-    ]
-    if node.decorator_list and not any(n.decorator_list for n in answered):
-        # An answer without the decorator keeps the route: the prompt asked for it, and
-        # a handler that lost `@app.get(...)` is no longer reached at all.
-        at = next((i for i, ln in enumerate(body) if _DEF.match(ln) and f" {name}(" in ln), None)
-        if at is not None:
-            body = body[:at] + lines[first : node.lineno - 1] + body[at:]
-    return "\n".join(_with_imports(lines[:first] + body + lines[last:], imports))
-
-
-def _add_code(source: str, answer: ast.Module, code: str, module: str) -> str:
-    """`source` with the answer's new code added before a `if __name__ == "__main__":`
-    block (or at the end), and its imports added."""
-    imports = _imports(answer, code, module)
-    body = _new_code(answer, code, source, keep="")
-    lines = source.splitlines()
-    at = next((i for i, line in enumerate(lines) if line.startswith("if __name__")), len(lines))
-    return "\n".join(_with_imports([*lines[:at], "", "", *body, "", *lines[at:]], imports))
-
-
-def _new_code(answer: ast.Module, code: str, source: str, keep: str) -> list[str]:
-    """The answer's statements that add something: `keep` (the function being replaced)
-    and definitions of names the module does not have yet. A small model asked for one
-    function often answers with the whole module; its copies of what is already there
-    (the app object, the models, the other routes, a `__main__` block) are left out."""
-    held = ast.parse(source).body
-    have = _top_level_names(held)
-    statements = {ast.dump(n) for n in held}  # by meaning: quotes and spacing aside
-    lines = code.splitlines()
-    kept: list[str] = []
-    for node in answer.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        if not _adds(node, keep, have, statements):
-            continue
-        decorators = getattr(node, "decorator_list", [])
-        first = min([node.lineno, *(d.lineno for d in decorators)]) - 1
-        kept += [*lines[first : node.end_lineno or node.lineno], "", ""]
-    return _trim_blank(kept)
-
-
-def _adds(node: ast.stmt, keep: str, have: set[str], statements: set[str]) -> bool:
-    """Whether an answer's statement belongs in the module: it is `keep`, defines a
-    name the module lacks, or is some other statement the module does not hold yet."""
-    names = _top_level_names([node])
-    if keep and keep in names:
-        return True
-    if names:
-        return not names <= have
-    return not _is_main_block(node) and ast.dump(node) not in statements
-
-
-def _top_level_names(nodes: list[ast.stmt]) -> set[str]:
-    names: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-    return names
-
-
-def _is_main_block(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
-
-
-def _module_name(path: Path) -> str:
-    return path.stem if path.name != "__init__.py" else path.parent.name
-
-
-def _trim_blank(lines: list[str]) -> list[str]:
-    while lines and not lines[0].strip():
-        lines = lines[1:]
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    return lines
 
 
 def _undefined_names(code: str, name: str) -> list[str]:
