@@ -34,6 +34,7 @@ from bdev.backend.testgen import (
 from bdev.backend.testgen.operations import add_signed_in_checks, sign_in
 from bdev.llm.base import Model
 from bdev.workflow.changes import IGNORED_DIRS, Changes
+from bdev.workflow.owneronly import owner_only_checks
 from bdev.workflow.stated import read_stated
 from bdev.workflow.stated_tests import stated_slots
 from bdev.workflow.testslots import ask, failing_tests, mentioned, named
@@ -159,6 +160,7 @@ def generate_tests(
     if not ops:
         return None
     signed = _signed_in_checks(task, ops)
+    owners = owner_only_checks(task, ops, {op.name for op in named(task, ops)})
     path = workspace / GENERATED
     old = path.read_text(encoding="utf-8") if path.is_file() and is_ours(path) else None
     slots: list[Slot] = []
@@ -170,8 +172,7 @@ def generate_tests(
         if model is not None:
             asked, asked_notes = _asked_slots(task, ops, model)
             slots, notes = slots + asked, notes + asked_notes
-    if signed:
-        notes.append(signed)
+    notes += [note for note in (signed, owners) if note]
     if write_module(workspace, render_module(target, ops, slots)) is None:
         return None  # someone else's file has that name: leave it
     changed = path.read_text(encoding="utf-8") != old

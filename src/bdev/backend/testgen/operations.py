@@ -18,7 +18,9 @@ from bdev.backend.openapi import OPERATIONS, route_shape
 from bdev.backend.testgen.bodies import inferred_body
 from bdev.backend.testgen.schema import example, object_schema, out_of_bounds, resolve
 
-Expect = Literal["success", "client_error", "unauthorized", "not_server_error"]
+Expect = Literal[
+    "success", "client_error", "unauthorized", "not_server_error", "not_theirs", "not_listed"
+]
 MAX_INVALID = 3  # invalid-body checks per operation: the first required field, two bounds
 _NAME = re.compile(r"[^0-9a-zA-Z]+")
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>|\{([^{}:]+)(?::[^{}]*)?\}")
@@ -50,6 +52,12 @@ class Check:
     maybe_absent: bool = False  # a path value bdev made up: 404 is a fair answer
     # Made as a new user, signed in for this test alone (an operation behind a login).
     sign_in: SignIn | None = None
+    # expect == "not_theirs": what the object's operation answers a second new user when
+    # the first one created it (the statuses the request allows: 404, 403 or either).
+    not_theirs: tuple[int, ...] = ()
+    # expect == "not_listed": the text the created object carries, which another new
+    # user's listing must not show.
+    marker: str = ""
 
 
 @dataclass
@@ -388,3 +396,64 @@ def add_signed_in_checks(ops: list[Operation], names: set[str], signer: SignIn) 
         op.checks.append(check)
         added += 1
     return added
+
+
+def add_owner_only_checks(
+    ops: list[Operation], names: set[str], signer: SignIn, statuses: tuple[int, ...]
+) -> int:
+    """For each operation on one object (`/things/{id}`) behind a login, named in
+    `names`, whose collection takes a POST behind a login too: a test that one new user
+    creates a thing and another new user reaching it gets one of `statuses`. How many
+    were added."""
+    creators = {route_shape(op.path): op for op in ops if op.method == "POST" and op.auth}
+    added = 0
+    for op in ops:
+        listing = creators.get(route_shape(op.path))
+        if op.auth and op.name in names and op.method == "GET" and listing is not None:
+            op.checks.append(_not_listed(op, listing, signer))
+            added += 1
+            continue
+        params = list(op.request.path_values)
+        parent, _, last = op.path.rstrip("/").rpartition("/")
+        creator = creators.get(route_shape(parent))
+        if not (op.auth and op.name in names and creator is not None and len(params) == 1):
+            continue
+        if op.method not in ("GET", "PUT", "PATCH", "DELETE") or not _PARAM.fullmatch(last):
+            continue
+        request = Request(**{**op.request.__dict__, "path_values": {params[0]: None}})
+        wanted = " or ".join(map(str, statuses))
+        op.checks.append(
+            Check(
+                f"test_{op.name}_is_for_its_owner_only",
+                f"{op.method} {op.path} answers {wanted} to a user reaching another's object.",
+                request,
+                "not_theirs",
+                create=creator.request,
+                create_status=creator.success,
+                create_field=_id_field(creator, params[0]) or "",
+                sign_in=signer,
+                not_theirs=statuses,
+            )
+        )
+        added += 1
+    return added
+
+
+def _not_listed(op: Operation, creator: Operation, signer: SignIn) -> Check:
+    """One new user creates a thing whose text fields hold a marker; another new user's
+    listing must not hold it."""
+    body = creator.request.body
+    marker = f"owned-by-one-{op.name}"
+    if isinstance(body, dict):
+        body = {k: marker if isinstance(v, str) else v for k, v in body.items()}
+    create = Request(**{**creator.request.__dict__, "body": body})
+    return Check(
+        f"test_{op.name}_lists_only_the_callers_own",
+        f"{op.method} {op.path} does not list one user's objects to another.",
+        op.request,
+        "not_listed",
+        create=create,
+        create_status=creator.success,
+        sign_in=signer,
+        marker=marker,
+    )

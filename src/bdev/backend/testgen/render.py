@@ -174,6 +174,10 @@ def _const(op: Operation) -> str:
 
 
 def _function(check: Check) -> str:
+    if check.expect == "not_theirs":
+        return _not_theirs_function(check)
+    if check.expect == "not_listed":
+        return _not_listed_function(check)
     lines = [f"def {check.name}() -> None:", f'    """{check.about}"""']
     lines += [f"    {line}" for line in _request_lines(check)]
     lines += [f"    {line}" for line in _expect_lines(check)]
@@ -225,13 +229,69 @@ def _expect_lines(check: Check) -> list[str]:
     return lines + ([schema] if schema else [])
 
 
+def _not_theirs_function(check: Check) -> str:
+    """One new user creates an object; another reaches it through `check`'s operation.
+    Not checked (skipped) when a new user cannot create one or its id is not in the
+    answer: nothing can be concluded then."""
+    assert check.create is not None
+    (param,) = check.request.path_values
+    fields = (check.create_field,) if check.create_field else tuple(dict.fromkeys((param, "id")))
+    statuses = check.not_theirs
+    expect = (
+        f"assert reply.status == {statuses[0]}, reply.text"
+        if len(statuses) == 1
+        else f"assert reply.status in {statuses!r}, reply.text"
+    )
+    create = _call(check.create, set(), signed=True, auth="owner")
+    reach = _call(check.request, {"created_id"}, signed=True, auth="signed_in()")
+    return "\n".join(
+        [
+            f"def {check.name}() -> None:",
+            f'    """{check.about}"""',
+            "    owner = signed_in()",
+            f"    created = {create}",
+            "    data = created.data if isinstance(created.data, dict) else {}",
+            f"    created_id = next((data[k] for k in {fields!r} if k in data), None)",
+            "    if created.status >= 300 or created_id is None:",
+            "        why = f'a new user creating one answered {created.status}: {created.text}'",
+            '        pytest.skip(f"not checked: {why}")',
+            f"    reply = {reach}",
+            f"    {expect}",
+        ]
+    )
+
+
+def _not_listed_function(check: Check) -> str:
+    """One new user creates an object marked `check.create_field`; another one's listing
+    must not hold the marker. Not checked (skipped) when a new user cannot create one,
+    or when the owner's own listing does not show it either."""
+    assert check.create is not None
+    marker = check.marker
+    return "\n".join(
+        [
+            f"def {check.name}() -> None:",
+            f'    """{check.about}"""',
+            "    owner = signed_in()",
+            f"    created = {_call(check.create, set(), signed=True, auth='owner')}",
+            f"    own = {_call(check.request, set(), signed=True, auth='owner')}",
+            f"    if created.status >= 300 or {marker!r} not in own.text:",
+            "        why = f'a new user creating one answered {created.status}, '",
+            "        why += f'and its own listing {own.status}'",
+            '        pytest.skip(f"not checked: {why}")',
+            f"    reply = {_call(check.request, set(), signed=True, auth='signed_in()')}",
+            "    assert reply.status < 300, reply.text",
+            f"    assert {marker!r} not in reply.text, reply.text",
+        ]
+    )
+
+
 def _const_for(check: Check) -> str:
     name = check.name.removeprefix("test_").removesuffix("_succeeds")
     return f"{name.upper()}_{check.status or 'OK'}_BODY"
 
 
-def _call(request: Request, variables: set[str], signed: bool = False) -> str:
-    """The call as code; `signed`: with the headers of `auth = signed_in()`."""
+def _call(request: Request, variables: set[str], signed: bool = False, auth: str = "auth") -> str:
+    """The call as code; `signed`: with the headers `auth` (`auth = signed_in()`) holds."""
     path = _path(request, variables)
     args = [repr(request.method), path]
     if request.params:
@@ -239,9 +299,9 @@ def _call(request: Request, variables: set[str], signed: bool = False) -> str:
     if request.has_body:
         args.append(f"json={request.body!r}")
     if request.headers and signed:
-        args.append(f"headers={{**auth, **{request.headers!r}}}")
+        args.append(f"headers={{**{auth}, **{request.headers!r}}}")
     elif request.headers or signed:
-        args.append(f"headers={request.headers!r}" if request.headers else "headers=auth")
+        args.append(f"headers={request.headers!r}" if request.headers else f"headers={auth}")
     return f"call({', '.join(args)})"
 
 
