@@ -30,7 +30,7 @@ def missing_routes(
     routes_before, routes_after = _routes(before or ""), _routes(after)
     if routes_after is None or not (routes_before or routes_after):
         return []  # not parsed, or routed some other way (a table, add_route): not judged
-    have = {(method, shape(path)) for method, path, _ in routes_after}
+    have = {(method, shape(path)) for method, path in routes_after}
     return [
         f"Your answer adds no {route} route: write its function with the route decorator "
         "this file uses, under a name of its own"
@@ -48,15 +48,16 @@ def own_names(wanted: list[str], before: str, answer: str, shape: Callable[[str]
     tree, module = parsed(answer), parsed(before)
     if tree is None or module is None:
         return answer
-    taken = _defined(module) | _defined(tree)
-    routed = {(method, shape(path)) for method, path, _ in _routes(before) or []}
+    own = _defined(module)
+    taken = own | _defined(tree)
+    routed = {(method, shape(path)) for method, path in _routes(before) or []}
     asked = {(m, p) for m, _, p in (w.partition(" ") for w in wanted)}
     lines = answer.splitlines(keepends=True)
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         route = route_of(node)
-        if route is None or node.name not in _defined(module):
+        if route is None or node.name not in own:
             continue
         key = (route[0], shape(route[1]))
         if key not in asked or key in routed:
@@ -86,14 +87,14 @@ def _defined(tree: ast.Module) -> set[str]:
     }
 
 
-def _routes(code: str) -> list[tuple[str, str, str]] | None:
-    """(method, path shape, function) for each decorated route of `code` (`route_of`);
-    None when it does not parse."""
+def _routes(code: str) -> list[tuple[str, str]] | None:
+    """(method, path shape) of each decorated route of `code` (`route_of`); None when it
+    does not parse."""
     tree = parsed(code)
     if tree is None:
         return None
     return [
-        (*route, node.name)
+        route
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and (route := route_of(node)) is not None
