@@ -399,3 +399,26 @@ def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothin
         assert action.tool_calls[0].arguments["old_string"] == old
     _, stats, _ = _constrained_edit("NOTES.md", "<tool response> is how results look")
     assert not stats.write_stopped
+
+
+def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    # Greenfield scenario 11 at 9472785: old_string quoted the module, then began it again,
+    # and ran to the cap in the middle of the call (three replies of 2,048 tokens).
+    module = "import os\n\napp = None\n\n\ndef hash_password(p):\n    return p\n\n\n"
+    module += "def save(title):\n    return title\n\n\n"
+    action, stats, llm = _constrained_edit("app.py", module * 20, "x")
+    assert not action.format_errors and action.finish_reason == "tool_calls"
+    (call,) = action.tool_calls
+    assert call.arguments["old_string"] == call.arguments["new_string"]
+    assert call.arguments["old_string"].endswith("def hash_password(p):\n")
+    assert "its old_string defines `hash_password` twice" in stats.write_stopped
+    assert llm.generated < len(module) * 3
+    # A whole module quoted once is let through, as is the rest of the call.
+    action, stats, llm = _constrained_edit("app.py", module, module.replace("p\n", "p * 2\n"))
+    assert not stats.write_stopped and llm.generated == len(llm.text)
+    assert action.tool_calls[0].arguments["old_string"] == module

@@ -13,7 +13,11 @@ An Edit goes the same way when its `old_string` opens with the markup of a tool 
 result (`<tools><function name='Edit' ...`, `<toolResponse>`): a copy of the conversation,
 which the model then nests in itself to the cap (change task 07 at `8d6ceff`, four replies
 of 2,048 tokens). The call is closed with `new_string` the same text, so that it can
-change nothing whatever the file holds; Edit refuses it.
+change nothing whatever the file holds; Edit refuses it. So is an Edit whose `old_string`
+defines a function a second time: quoting the module, the model went round it again to
+the cap (greenfield scenario 11 at `9472785`: three replies of 2,048 tokens, each cut
+off mid-call, the loop's only malformed replies of that run; each would have stopped
+after about 570 tokens).
 """
 
 from __future__ import annotations
@@ -106,7 +110,8 @@ class WriteWatch:
         return None
 
     def _edit(self, text: str, cut: bool) -> Stop | None:
-        """An Edit of a Python file whose `old_string` opens with a call's markup."""
+        """An Edit of a Python file whose `old_string` opens with a call's markup, or
+        defines a function twice."""
         head = _EDIT_HEAD.match(text)
         if head is None:
             self.done = cut
@@ -121,19 +126,36 @@ class WriteWatch:
         if old is None:  # cut inside an escape: judged at the next check
             return None
         complete = end is not None or cut
-        if not complete and len(old.lstrip()) < _MARKUP_CHARS:
-            return None
-        self.done = True
-        if _CALL_MARKUP.match(old) is None:
-            return None
-        shown = old.strip() if len(old.strip()) <= 60 else old.strip()[:57] + "..."
-        quoted = json.dumps(old, ensure_ascii=False)[1:-1]
-        closed = f'{text[: head.end()]}{quoted}", "new_string": "{quoted}'
-        reason = (
-            f"{path}: its old_string, `{shown}`, is a copy of a tool call or result, "
-            "not text of the file"
-        )
-        return Stop(closed, reason)
+        if not self.started:
+            if not complete and len(old.lstrip()) < _MARKUP_CHARS:
+                return None
+            self.started = True
+            if _CALL_MARKUP.match(old) is not None:
+                self.done = True
+                shown = old.strip() if len(old.strip()) <= 60 else old.strip()[:57] + "..."
+                return Stop(
+                    _unchanging(text, head.end(), old),
+                    f"{path}: its old_string, `{shown}`, is a copy of a tool call or "
+                    "result, not text of the file",
+                )
+        lines = old[: old.rfind("\n") + 1]  # whole lines only
+        if reason := defined_twice(path, lines):
+            self.done = True
+            return Stop(
+                _unchanging(text, head.end(), lines),
+                f"{path}: its old_string {reason.removeprefix('it ')}: a copy running on, "
+                "not text of the file; quote only the lines to change",
+            )
+        self.done = complete
+        return None
+
+
+def _unchanging(text: str, old_start: int, old: str) -> str:
+    """The reply's text up to its old_string, then `old` as both old_string and
+    new_string (left open: the caller closes the call): an Edit that can change nothing,
+    whatever the file holds."""
+    quoted = json.dumps(old, ensure_ascii=False)[1:-1]
+    return f'{text[:old_start]}{quoted}", "new_string": "{quoted}'
 
 
 def _string_end(raw: str) -> int | None:
