@@ -518,7 +518,8 @@ def _candidate(
         return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
     if slot.kind == "append" and slot.route and current is not None:
         renamed = own_names(slot.route.split(", "), current, code, shape)
-        code, tree = (renamed, ast.parse(renamed)) if renamed != code else (code, tree)
+        if renamed != code:
+            code, tree = renamed, ast.parse(renamed)
     if slot.kind == "file" or current is None:
         new = code
     elif slot.kind == "function":

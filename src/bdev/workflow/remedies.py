@@ -203,10 +203,14 @@ def unremedied(request: str, code: str, functions: set[str]) -> list[str]:
     return problems
 
 
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    return {a.arg for a in function.args.args + function.args.kwonlyargs}
+
+
 def _flattening_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[int, str]]:
     """(line, name) of the calls in `function` that keep only the last part of one of
     its parameters (the name a route was given)."""
-    inputs = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    inputs = _parameters(function)
     found = set()
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
@@ -226,7 +230,7 @@ def _formatted_sql(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[int
     """Lines where SQL text is built from request values: an f-string, `%` or `+` with
     SQL words in its literal parts and a parameter of the handler (or a value read from
     `request`) in its formatted parts."""
-    inputs = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    inputs = _parameters(function)
     for node in ast.walk(function):
         if (
             isinstance(node, ast.Assign)

@@ -408,15 +408,17 @@ def add_owner_only_checks(
     creators = {route_shape(op.path): op for op in ops if op.method == "POST" and op.auth}
     added = 0
     for op in ops:
+        if not (op.auth and op.name in names):
+            continue
         listing = creators.get(route_shape(op.path))
-        if op.auth and op.name in names and op.method == "GET" and listing is not None:
+        if op.method == "GET" and listing is not None:
             op.checks.append(_not_listed(op, listing, signer))
             added += 1
             continue
         params = list(op.request.path_values)
         parent, _, last = op.path.rstrip("/").rpartition("/")
         creator = creators.get(route_shape(parent))
-        if not (op.auth and op.name in names and creator is not None and len(params) == 1):
+        if creator is None or len(params) != 1:
             continue
         if op.method not in ("GET", "PUT", "PATCH", "DELETE") or not _PARAM.fullmatch(last):
             continue

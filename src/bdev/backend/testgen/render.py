@@ -262,7 +262,7 @@ def _not_theirs_function(check: Check) -> str:
 
 
 def _not_listed_function(check: Check) -> str:
-    """One new user creates an object marked `check.create_field`; another one's listing
+    """One new user creates an object marked `check.marker`; another one's listing
     must not hold the marker. Not checked (skipped) when a new user cannot create one,
     or when the owner's own listing does not show it either."""
     assert check.create is not None
