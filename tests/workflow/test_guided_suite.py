@@ -217,3 +217,23 @@ def test_an_answer_computing_the_documented_helper_again_goes_back(workspace: Pa
     assert "return cents - percent_of(cents, pct)" in (workspace / "calc.py").read_text()
     errors = [e["errors"] for e in events if e["type"] == "format_error"]
     assert len(errors) == 1 and "no longer calls `percent_of`" in errors[0][0]
+
+
+def test_feedback_says_which_parts_of_the_answer_were_left_out(workspace: Path) -> None:
+    _service(workspace)
+    (workspace / "app.py").write_text("from calc import total\n\nSTARTED = True\n")
+    request = "Discounts are never applied; the service's failing test shows it. Fix it."
+    # The whole module back, with `total` rewritten too: only `discounted` is taken, so the
+    # failure that follows is about a file in which `total` is as it was.
+    also_total = STILL_BUGGY.replace("sum(xs)", "sum(x for x in xs)")
+    _, status, events = _run_request(workspace, request, [fenced(also_total), fenced(FIXED)])
+    assert status is RunStatus.COMPLETED
+    assert (workspace / "calc.py").read_text() == FIXED
+    retry = _prompts(events)[1]
+    assert "Test tests/test_calc::test_discount fails" in retry
+    assert "only `discounted` was used; your changes to `total` were left out" in retry
+    # An answer that copies the rest unchanged is not told anything was left out.
+    (workspace / "calc.py").write_text(BUGGY)
+    _, _, events = _run_request(workspace, request, [fenced(STILL_BUGGY), fenced(FIXED)])
+    assert "Test tests/test_calc::test_discount fails" in _prompts(events)[1]
+    assert not any("were left out" in p for p in _prompts(events))

@@ -50,6 +50,7 @@ from bdev.workflow.bindings import drop_unused_values, miscounted_values
 from bdev.workflow.callers import caller_idiom
 from bdev.workflow.columns import alias_columns, response_fields
 from bdev.workflow.effects import dropped_effects
+from bdev.workflow.emptysums import zero_sums
 from bdev.workflow.failing import failing_sources
 from bdev.workflow.guards import GUARDED, folded, guard, reading_hint
 from bdev.workflow.helpers import dropped_helpers
@@ -61,7 +62,7 @@ from bdev.workflow.orderby import reorder
 from bdev.workflow.rechecks import drop_rechecks
 from bdev.workflow.remedies import closes_injection, remedies_for, unremedied
 from bdev.workflow.routeargs import unfilled_arguments
-from bdev.workflow.splice import add_code, module_name, replace_function
+from bdev.workflow.splice import add_code, module_name, not_taken, replace_function
 from bdev.workflow.sqlcheck import unknown_columns
 from bdev.workflow.sqlparams import parameterize
 from bdev.workflow.stated import Stated, read_stated
@@ -242,10 +243,11 @@ class GuidedRun:
             )
             answer = Message("assistant", response.content)
             emit(EventType.MESSAGE, message=answer.to_dict())
+            left_out: list[str] = []
             if slot.kind == "migration":
                 problems = write_migration(path, response.content)
             else:
-                new, problems = _candidate(path, slot, response.content, current, ours)
+                new, problems, left_out = _candidate(path, slot, response.content, current, ours)
                 if not problems:  # the request's rules stay bdev's, whatever the answer
                     new = reorder(guard(new, self._stated, self._framework()).text)
                     written = _written(slot, new, current, ours)
@@ -254,6 +256,7 @@ class GuidedRun:
                     if closes_injection(self._task):
                         new = parameterize(new, written)
                     new = drop_unused_values(new, written)
+                    new = zero_sums(new, written, self._task)
                     if current is not None and new.strip() == current.strip():
                         problems = [_UNCHANGED]
                     else:
@@ -276,6 +279,8 @@ class GuidedRun:
             if not problems:
                 self._answered.add(key)
                 return []
+            if left_out:  # the feedback is about the code that ran, not the whole answer
+                problems = [*problems, _left_out_note(slot, left_out)]
             kind = FormatError.REJECTED.value
             emit(EventType.FORMAT_ERROR, step=self._steps, kind=kind, errors=problems)
             # A fresh prompt, not the rejected answer plus a complaint: with its own answer
@@ -501,21 +506,22 @@ def _room_for(slot: Slot, current: str | None) -> Callable[[int], int]:
 
 def _candidate(
     path: Path, slot: Slot, answer: str, current: str | None, ours: Sequence[str] = ()
-) -> tuple[str, list[str]]:
-    """The file's new text with the answer spliced in, and the problems found in it (it
-    must compile, and ruff must find no undefined names); nothing is written. `ours`:
-    the helpers an earlier round of this run added, which the answer may rewrite too
-    (a helper refusing everyone is fixed there, not in the route that calls it)."""
+) -> tuple[str, list[str], list[str]]:
+    """The file's new text with the answer spliced in, the problems found in it (it must
+    compile, and ruff must find no undefined names), and the names the answer redefined
+    that the splice left out; nothing is written. `ours`: the helpers an earlier round of
+    this run added, which the answer may rewrite too (a helper refusing everyone is fixed
+    there, not in the route that calls it)."""
     try:
         code = extract_code(answer)
     except CodeError as e:
-        return "", [str(e)]
+        return "", [str(e)], []
     try:
         tree = ast.parse(code)
     except SyntaxError as e:
         if "```" not in answer:  # prose, most likely: say what was expected
-            return "", ["Your answer held no ```python block with the code."]
-        return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."]
+            return "", ["Your answer held no ```python block with the code."], []
+        return "", [f"Line {e.lineno}: {e.msg}. Send the whole answer again, fixed."], []
     if slot.kind == "append" and slot.route and current is not None:
         renamed = own_names(slot.route.split(", "), current, code, shape)
         if renamed != code:
@@ -527,9 +533,11 @@ def _candidate(
             n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
         }
         if slot.function not in defined:
-            return "", [
-                f"Your answer must define the function `{slot.function}` (with its decorator)."
-            ]
+            return (
+                "",
+                [f"Your answer must define the function `{slot.function}` (with its decorator)."],
+                [],
+            )
         new = replace_function(current, slot.function, tree, code, module_name(path))
         for helper in sorted(defined & set(ours) - {slot.function}):
             new = replace_function(new, helper, tree, code, module_name(path))
@@ -538,7 +546,11 @@ def _candidate(
     try:
         compile(new, str(path), "exec", dont_inherit=True)  # also what ast.parse lets by
     except SyntaxError as e:
-        return "", [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."]
+        return (
+            "",
+            [f"The file does not compile with your code in it: line {e.lineno}: {e.msg}."],
+            [],
+        )
     new = new if new.endswith("\n") else new + "\n"
     missing = (
         missing_routes(slot.route.split(", "), current, new, shape)
@@ -546,7 +558,21 @@ def _candidate(
         else []
     )
     problems = [*missing, *_defined_twice(new, current), *_undefined_names(new, path.name)]
-    return new, problems[:MAX_PROBLEMS]
+    kept = {slot.function, *ours} if slot.kind == "function" else set()
+    left_out = not_taken(current, tree, kept) if slot.kind != "file" and current else []
+    return new, problems[:MAX_PROBLEMS], left_out
+
+
+def _left_out_note(slot: Slot, names: list[str]) -> str:
+    """What the splice did not take, so that feedback about the file as it ran is not
+    read as feedback about the whole answer."""
+    listed = ", ".join(f"`{name}`" for name in names[:4])
+    listed += f" and {len(names) - 4} more" if len(names) > 4 else ""
+    taken = f"only `{slot.function}`" if slot.kind == "function" else "only new code"
+    return (
+        f"From your answer {taken} was used; your changes to {listed} were left out, and "
+        "the file keeps its own. Do not rely on changing them."
+    )
 
 
 def _defined_twice(new: str, current: str | None) -> list[str]:

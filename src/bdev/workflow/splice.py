@@ -106,6 +106,21 @@ def _new_code(answer: ast.Module, code: str, source: str, keep: str) -> list[str
     return _trim_blank(kept)
 
 
+def not_taken(source: str, answer: ast.Module, kept: set[str]) -> list[str]:
+    """Names the answer redefines differently from the module, outside `kept` (what the
+    slot takes): the splice leaves them out, and feedback about the run must say so, or
+    the model is told about code it believes it changed."""
+    held = {
+        name: ast.dump(node) for node in ast.parse(source).body for name in _top_level_names([node])
+    }
+    return sorted(
+        name
+        for node in answer.body
+        for name in _top_level_names([node])
+        if name not in kept and name in held and held[name] != ast.dump(node)
+    )
+
+
 def _adds(node: ast.stmt, keep: str, have: set[str], statements: set[str]) -> bool:
     """Whether an answer's statement belongs in the module: it is `keep`, defines a
     name the module lacks, or is some other statement the module does not hold yet."""
