@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bdev.specfirst.fill.nodes import parsed
+from bdev.specfirst.fill.nodes import nodes_in_functions, parsed
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _OTHER_STYLES = re.compile(r"(?<![:\w]):[A-Za-z_]|%\(|%s")
@@ -62,28 +62,22 @@ def _literal_calls(source: str, functions: set[str]) -> list[tuple[ast.Call, int
     if tree is None:
         return []
     found = []
-    for function in tree.body:
+    for node in nodes_in_functions(tree, functions):
         if not (
-            isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-            and function.name in functions
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "execute"
+            and len(node.args) == 2
+            and not node.keywords
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and isinstance(node.args[1], ast.Tuple | ast.List)
+            and not any(isinstance(e, ast.Starred) for e in node.args[1].elts)
         ):
             continue
-        for node in ast.walk(function):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "execute"
-                and len(node.args) == 2
-                and not node.keywords
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-                and isinstance(node.args[1], ast.Tuple | ast.List)
-                and not any(isinstance(e, ast.Starred) for e in node.args[1].elts)
-            ):
-                continue
-            sql = _QUOTED.sub("", node.args[0].value)
-            if _STATEMENT.match(node.args[0].value) and not _OTHER_STYLES.search(sql):
-                found.append((node, sql.count("?")))
+        sql = _QUOTED.sub("", node.args[0].value)
+        if _STATEMENT.match(node.args[0].value) and not _OTHER_STYLES.search(sql):
+            found.append((node, sql.count("?")))
     return found
 
 

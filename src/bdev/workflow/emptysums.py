@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bdev.specfirst.fill.nodes import parsed
+from bdev.specfirst.fill.nodes import nodes_in_functions, parsed
 
 _SUM = re.compile(r"\bSUM\s*\(", re.I)
 _DEFAULTED = re.compile(r"\b(?:COALESCE|IFNULL|ISNULL|NVL)\s*\(\s*$", re.I)
@@ -32,22 +32,16 @@ def zero_sums(source: str, functions: set[str], request: str) -> str:
         return source
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []  # (line, column in characters, old text)
-    for function in tree.body:
-        if not (
-            isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-            and function.name in functions
+    for node in nodes_in_functions(tree, functions):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _SUM.search(node.value)
+            and _QUERY.search(node.value)
+            and (text := ast.get_source_segment(source, node)) is not None
+            and len(_SUM.findall(text)) == len(_SUM.findall(node.value))
         ):
-            continue
-        for node in ast.walk(function):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and _SUM.search(node.value)
-                and _QUERY.search(node.value)
-                and (text := ast.get_source_segment(source, node)) is not None
-                and len(_SUM.findall(text)) == len(_SUM.findall(node.value))
-            ):
-                edits.append((node.lineno, _column(lines, node), text))
+            edits.append((node.lineno, _column(lines, node), text))
     out = source
     for line, column, text in sorted(edits, reverse=True):
         start = sum(len(ln) for ln in lines[: line - 1]) + column

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import TypeGuard
 
 
@@ -13,6 +14,13 @@ def parsed(code: str) -> ast.Module | None:
         return ast.parse(code)
     except SyntaxError:
         return None
+
+
+def nodes_in_functions(tree: ast.Module, names: set[str]) -> Iterator[ast.AST]:
+    """Every node inside the module-level functions of `tree` named in `names`."""
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and function.name in names:
+            yield from ast.walk(function)
 
 
 def is_store_call(node: ast.AST, method: str) -> TypeGuard[ast.Call]:
