@@ -422,3 +422,37 @@ def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped(
     action, stats, llm = _constrained_edit("app.py", module, module.replace("p\n", "p * 2\n"))
     assert not stats.write_stopped and llm.generated == len(llm.text)
     assert action.tool_calls[0].arguments["old_string"] == module
+
+
+def test_prose_going_round_within_a_write_is_cut_after_three_copies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As in greenfield scenario 06 at `bbc9c3a`: a Write's content turned into six
+    sentences repeating within one line, to the cap (190 s), and a call cut off."""
+    from bdev.llm.base import ModelResponse
+    from bdev.llm.local import model as local
+    from bdev.llm.local.repeats import long_repeat_start
+
+    modules = ("secrets", "hashlib", "pydantic", "fastapi", "uvicorn", "os")
+    round_ = "".join(
+        f"The code is bound by using the `{m}` module to do its part. " for m in modules
+    )
+    code = "import os\\n\\napp = None\\n\\n"
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "'
+    model = LocalModel(max_tokens=8000)
+    model._stop_ids = set()
+    stats = local.TurnStats()
+    text, n_out, finish, _ = model._generate(
+        _ScriptLlama(head + code + round_ * 8), [1], None, stats, 0.0, rules="root ::= x"
+    )
+    assert stats.repeated == "inline"
+    assert n_out < len(head + code) + 3 * len(round_) + 20  # not eight rounds to the cap
+    assert text.startswith(head + code + round_)
+    action = model._read_action(text, ModelResponse(finish_reason=finish), stats, TOOLS)
+    assert not action.format_errors and action.tool_calls  # a call, for Write to judge
+    assert action.tool_calls[0].arguments["content"].count("`secrets`") == 1
+    # Real code repeating a long block twice, or varying it, is no cycle.
+    handler = '@app.get("/items/{item_id}")\\ndef read(item_id: int):\\n    return {}\\n\\n'
+    assert long_repeat_start(code + handler * 2) is None
+    assert long_repeat_start(code + handler + handler.replace("read", "read2") * 2) is None
