@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from functools import partial
 
 import pytest
 
 from bdev.errors import BdevError
-from bdev.llm.base import Message, ToolSpec
-from bdev.llm.local.model import LocalModel
+from bdev.llm.base import Message, ModelResponse, ToolSpec
+from bdev.llm.local.model import LocalModel, TurnStats
 
 
 def test_missing_llama_cpp_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,17 +22,25 @@ def test_missing_llama_cpp_names_the_install_command(monkeypatch: pytest.MonkeyP
         model.complete([Message("user", "hi")], [])
 
 
+@pytest.fixture(autouse=True)
+def _no_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scripted llamas below stand in for the grammar too: none is built."""
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+
+
 def test_unknown_model_id_is_refused_at_construction() -> None:
     with pytest.raises(BdevError, match="unknown model 'qwen-9000'"):
         LocalModel("qwen-9000")
 
 
-class _LoopingLlama:
-    """Stands in for llama.cpp: one token per character of a reply that falls into a loop
-    of imports after a first line, and would go on forever."""
+class _ScriptLlama:
+    """Stands in for llama.cpp: one token per character of a given reply, and nothing
+    after it."""
 
-    def __init__(self) -> None:
-        self.text = "def f():\n" + "from a import b\nfrom c import d\n" * 1000
+    def __init__(self, text: str) -> None:
+        self.text = text
         self.generated = 0
 
     def set_seed(self, seed: int) -> None:
@@ -45,17 +55,43 @@ class _LoopingLlama:
         return self.text[tokens[0]].encode()
 
 
-def test_a_reply_stuck_in_a_loop_is_cut_where_the_cycle_began() -> None:
-    from bdev.llm.local.model import TurnStats
+@dataclass
+class _Generated:
+    """A reply as `LocalModel._generate` produced it from a scripted llama."""
 
-    model = LocalModel(max_tokens=20000)
+    model: LocalModel
+    llm: _ScriptLlama
+    stats: TurnStats
+    text: str
+    n_out: int
+    finish: str
+    cap: int
+
+    def action(self, tools: list[ToolSpec] | None = None) -> ModelResponse:
+        response = ModelResponse(finish_reason=self.finish)
+        return self.model._read_action(self.text, response, self.stats, tools)
+
+
+def _generate(
+    reply: str, *, prompt: list[int] | None = None, free: bool = False, **model_args
+) -> _Generated:
+    """`reply` generated one character per token, under a (stand-in) grammar unless
+    `free`, by a model with no stop tokens."""
+    llm = _ScriptLlama(reply)
+    model = LocalModel(**{"max_tokens": 4000, **model_args})
     model._stop_ids = set()
-    llm = _LoopingLlama()
     stats = TurnStats()
-    text, _, finish, cap = model._generate(llm, [1, 2, 3], None, stats, 0.0)
-    assert text == "def f():\nfrom a import b\nfrom c import d\n"  # the first copy stays
-    assert finish == "length" and cap == 20000 and stats.repeated == "lines"
-    assert llm.generated < 200  # not 20000 tokens
+    rules = None if free else "root ::= x"
+    text, n_out, finish, cap = model._generate(llm, prompt or [1], None, stats, 0.0, rules=rules)
+    return _Generated(model, llm, stats, text, n_out, finish, cap)
+
+
+def test_a_reply_stuck_in_a_loop_is_cut_where_the_cycle_began() -> None:
+    looping = "def f():\n" + "from a import b\nfrom c import d\n" * 1000  # imports, forever
+    run = _generate(looping, free=True, max_tokens=20000)
+    assert run.text == "def f():\nfrom a import b\nfrom c import d\n"  # the first copy stays
+    assert run.finish == "length" and run.cap == 20000 and run.stats.repeated == "lines"
+    assert run.llm.generated < 200  # not 20000 tokens
 
 
 def test_ordinary_code_is_no_cycle() -> None:
@@ -70,28 +106,18 @@ def test_ordinary_code_is_no_cycle() -> None:
     assert escaped[:cut] == ("import a\n\n" + block).replace("\n", "\\n")
 
 
-def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
+def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item() -> None:
     from bdev.llm.local.repeats import inline_repeat_start
 
     assert inline_repeat_start("x = [" + "1, " * 10) is None  # short units are data
     names = "from auth import " + "TokenBearer, CodeBearer, " * 40
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "'
-    model = LocalModel(max_tokens=4000)
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    text, n_out, finish, _ = model._generate(
-        _ScriptLlama(head + names), [1], None, stats, 0.0, rules="root ::= x"
-    )
-    assert stats.repeated == "inline" and n_out < 400
+    run = _generate(head + names)
+    assert run.stats.repeated == "inline" and run.n_out < 400
     first = head + "from auth import TokenBearer, CodeBearer, "
-    assert text.startswith(first) and len(text) < len(first) + 25  # one copy, near enough
+    assert run.text.startswith(first) and len(run.text) < len(first) + 25  # one copy, near
     # The line ends at its last whole name, and the call there: a file that imports.
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats)
+    action = run.action()
     assert not action.format_errors and action.finish_reason == "tool_calls"
     content = action.tool_calls[0].arguments["content"]
     assert content.startswith("from auth import TokenBearer, CodeBearer")
@@ -100,7 +126,7 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item(
     assert "a line began repeating itself" in action.content
     # Cut in the path, the call would lack its content: the reply goes back.
     path = '{"name": "Write", "arguments": {"file_path": "a' + "b/c/" * 30
-    cut = model._read_action(path, ModelResponse(), local.TurnStats(repeated="inline"), TOOLS)
+    cut = run.model._read_action(path, ModelResponse(), TurnStats(repeated="inline"), TOOLS)
     assert not cut.tool_calls and "repeating the same lines" in cut.format_errors[0]
 
 
@@ -113,50 +139,28 @@ TOOLS = [
 ]
 
 
-def test_an_edit_whose_new_string_goes_round_is_closed_where_the_cycle_began(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_an_edit_whose_new_string_goes_round_is_closed_where_the_cycle_began() -> None:
     """As in change task 02 at 5eb2952: a copied `<tool RESPONSE>...` as `new_string`,
     twice sent back as malformed; the last separator lay outside the string."""
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     head = (
         '{"name": "Edit", "arguments": {"file_path": "app.py", "old_string": "return '
         'rows", "new_string": "'
     )  # (an old_string that copies the markup is stopped before: see the test below)
-    model = LocalModel(max_tokens=4000)
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    llm = _ScriptLlama(head + "<tool RESPONSE>..." * 60)
-    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
-    assert stats.repeated == "inline" and llm.generated < 400
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats, TOOLS)
+    run = _generate(head + "<tool RESPONSE>..." * 60)
+    assert run.stats.repeated == "inline" and run.llm.generated < 400
+    action = run.action(TOOLS)
     assert not action.format_errors, action.format_errors
     (call,) = action.tool_calls  # well formed: Edit itself says the old_string is not there
     assert call.name == "Edit" and call.arguments["new_string"].startswith("<tool RESPONSE>...")
     assert "a line began repeating itself" in action.content
 
 
-def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once() -> None:
     # (No definitions: a function defined twice is stopped earlier, by the Write watch.)
     code = "import os\n\n" + 'app.add("/x")\nrows = [os.sep]\n\n' * 9
     head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": '
-    reply = head + json.dumps(code)[:-1]  # escaped, and never closed
-    model = LocalModel(max_tokens=4000)
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    text, _, finish, _ = model._generate(
-        _ScriptLlama(reply), [1], None, stats, 0.0, rules="root ::= x"
-    )
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats)
+    run = _generate(head + json.dumps(code)[:-1])  # escaped, and never closed
+    action = run.action()
     assert not action.format_errors and action.finish_reason == "tool_calls"
     (call,) = action.tool_calls
     assert call.name == "Write"
@@ -164,43 +168,25 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once(
     assert call.arguments["content"].rstrip("\n") == once
     assert "repeating" in action.content
     # Cut where no string can be closed (in the middle of the path): an error, said so.
-    lines = local.TurnStats(repeated="lines")
-    cut = model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), lines)
+    lines = TurnStats(repeated="lines")
+    cut = run.model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), lines)
     assert cut.format_errors and "repeating the same lines" in cut.format_errors[0]
 
 
-class _ScriptLlama(_LoopingLlama):
-    """One token per character of a given reply, and nothing after it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.generated = 0
-
-
-def test_a_call_writing_a_file_may_run_to_the_file_cap(monkeypatch) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_a_call_writing_a_file_may_run_to_the_file_cap() -> None:
     code = "".join(f"x{i} = {i}\n" for i in range(60))  # ~600 characters, no loop
     write = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "' + code
-    model = LocalModel(max_tokens=100, max_file_tokens=400)
-    model._stop_ids = set()
-    _, n_out, finish, cap = model._generate(
-        _ScriptLlama(write), [1], None, local.TurnStats(), 0.0, rules="root ::= x"
-    )
-    assert (n_out, cap, finish) == (400, 400, "length")  # past 100, stopped at the file cap
+    capped = partial(_generate, max_tokens=100, max_file_tokens=400)
+    run = capped(write)
+    assert (run.n_out, run.cap, run.finish) == (400, 400, "length")  # past 100, the file cap
     read = '{"name": "Read", "arguments": {"file_path": "' + "a" * 300
-    _, n_out, _, cap = model._generate(
-        _ScriptLlama(read), [1], None, local.TurnStats(), 0.0, rules="root ::= x"
-    )
-    assert (n_out, cap) == (100, 100)  # any other call keeps the ordinary cap
+    run = capped(read)
+    assert (run.n_out, run.cap) == (100, 100)  # any other call keeps the ordinary cap
     # Written freely, after a tag, the same call gets the same room; prose does not.
-    tagged = "<tool_call>\n" + write
-    _, n_out, _, cap = model._generate(_ScriptLlama(tagged), [1], None, local.TurnStats(), 0.0)
-    assert (n_out, cap) == (400, 400)
-    prose = "Here is the plan. " * 40 + write
-    _, n_out, _, cap = model._generate(_ScriptLlama(prose), [1], None, local.TurnStats(), 0.0)
-    assert (n_out, cap) == (100, 100)
+    run = capped("<tool_call>\n" + write, free=True)
+    assert (run.n_out, run.cap) == (400, 400)
+    run = capped("Here is the plan. " * 40 + write, free=True)
+    assert (run.n_out, run.cap) == (100, 100)
 
 
 class _ByteTokens:
@@ -230,31 +216,25 @@ def test_a_conversation_that_leaves_no_room_for_a_reply_ends_with_why() -> None:
         model.complete(too_long, [])
 
 
-def test_a_reply_cut_by_the_context_window_says_the_window_not_the_cap(monkeypatch) -> None:
-    from bdev.llm.base import ModelResponse, Usage
-    from bdev.llm.local import model as local
+def test_a_reply_cut_by_the_context_window_says_the_window_not_the_cap() -> None:
+    from bdev.llm.base import Usage
 
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     path = "/".join(f"part{i * 7919 % 1000}" for i in range(60))  # no cycle, 400+ chars
     read = '{"name": "Read", "arguments": {"file_path": "' + path
-    model = LocalModel(n_ctx=500, max_tokens=400)
-    model._stop_ids = set()
-    prompt = [1] * 300  # 200 tokens left in the window, under the cap of 400
-    stats = local.TurnStats()
-    text, n_out, finish, cap = model._generate(
-        _ScriptLlama(read), prompt, None, stats, 0.0, rules="root ::= x"
-    )
-    assert (n_out, cap, finish, stats.window_full) == (200, 400, "length", True)
-    response = ModelResponse(finish_reason=finish, max_output_tokens=cap, usage=Usage(300, n_out))
-    error = model._read_action(text, response, stats).format_errors[0]
+    # 200 tokens left in the window, under the cap of 400
+    run = _generate(read, prompt=[1] * 300, n_ctx=500, max_tokens=400)
+    assert (run.n_out, run.cap, run.finish, run.stats.window_full) == (200, 400, "length", True)
+    usage = Usage(300, run.n_out)
+    response = ModelResponse(finish_reason=run.finish, max_output_tokens=run.cap, usage=usage)
+    error = run.model._read_action(run.text, response, run.stats).format_errors[0]
     assert "context window of 500 tokens was full (300 of them" in error
     assert "cap" not in error
     # Stopped by the cap itself, the cap is what the reply hears about.
-    stats = local.TurnStats()
-    text, *_ = model._generate(_ScriptLlama(read), [1], None, stats, 0.0, rules="root ::= x")
-    assert not stats.window_full
+    run = _generate(read, n_ctx=500, max_tokens=400)
+    assert not run.stats.window_full
     response = ModelResponse(finish_reason="length", max_output_tokens=400)
-    assert "cap of 400 tokens" in model._read_action(text, response, stats).format_errors[0]
+    errors = run.model._read_action(run.text, response, run.stats).format_errors
+    assert "cap of 400 tokens" in errors[0]
 
 
 def test_a_short_unit_repeated_far_is_a_cycle_but_a_rule_of_dashes_is_not() -> None:
@@ -279,25 +259,13 @@ def _constrained_write(path: str, content: str, **model_args):
 
 
 def _constrained(reply: str, **model_args):
-    """`reply` generated one character per token under a (stand-in) grammar and read as
-    an action: (action, stats, the scripted llama)."""
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
-
-    llm = _ScriptLlama(reply)
-    model = LocalModel(**{"max_tokens": 4000, **model_args})
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    text, _, finish, _ = model._generate(llm, [1], None, stats, 0.0, rules="root ::= x")
-    return model._read_action(text, ModelResponse(finish_reason=finish), stats), stats, llm
+    """`reply` generated under a (stand-in) grammar and read as an action:
+    (action, stats, the scripted llama)."""
+    run = _generate(reply, **model_args)
+    return run.action(), run.stats, run.llm
 
 
-def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line() -> None:
     copied = "<tool response>1\n" + "".join(f"{n}\n" for n in range(2, 600))
     action, stats, llm = _constrained_write("app.py", copied)
     # A well-formed call with the first line as its content, for Write to refuse.
@@ -331,12 +299,7 @@ def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line(
     assert "cannot begin a Python module" in stats.write_stopped
 
 
-def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped() -> None:
     code = '"""Service."""\n\nfrom flask import Flask\n\napp = Flask(__name__)\n'
     _, stats, llm = _constrained_write("app.py", code)
     assert not stats.write_stopped and llm.generated == len(llm.text)
@@ -349,12 +312,7 @@ def test_a_write_of_code_or_of_another_kind_of_file_is_not_stopped(
     assert not stats.write_stopped and "cut off at the cap" in action.format_errors[0]
 
 
-def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_definition(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_definition() -> None:
     first = "import jwt\n\n\ndef member_id(token):\n    return int(jwt.decode(token)['sub'])\n"
     # The second time round with small changes: no exact cycle, but member_id again.
     module = first + "\n\ndef borrow(book):\n    return book\n\n\n" + first.replace("sub", "id")
@@ -373,12 +331,7 @@ def _constrained_edit(path: str, old: str, new: str = ""):
     return _constrained(json.dumps({"name": "Edit", "arguments": arguments}))
 
 
-def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothing() -> None:
     # Change task 07 at 8d6ceff: a copy of an earlier call, nested in itself to the cap.
     nested = "<tools><function name='Edit' arguments='{'file_path': 'app.py', 'old_string': "
     action, stats, llm = _constrained_edit("app.py", nested * 40, nested * 40)
@@ -401,12 +354,7 @@ def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothin
     assert not stats.write_stopped
 
 
-def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from bdev.llm.local import model as local
-
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped() -> None:
     # Greenfield scenario 11 at 9472785: old_string quoted the module, then began it again,
     # and ran to the cap in the middle of the call (three replies of 2,048 tokens).
     module = "import os\n\napp = None\n\n\ndef hash_password(p):\n    return p\n\n\n"
@@ -424,13 +372,9 @@ def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped(
     assert action.tool_calls[0].arguments["old_string"] == module
 
 
-def test_prose_going_round_within_a_write_is_cut_after_three_copies(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_prose_going_round_within_a_write_is_cut_after_three_copies() -> None:
     """As in greenfield scenario 06 at `bbc9c3a`: a Write's content turned into six
     sentences repeating within one line, to the cap (190 s), and a call cut off."""
-    from bdev.llm.base import ModelResponse
-    from bdev.llm.local import model as local
     from bdev.llm.local.repeats import long_repeat_start
 
     modules = ("secrets", "hashlib", "pydantic", "fastapi", "uvicorn", "os")
@@ -438,18 +382,12 @@ def test_prose_going_round_within_a_write_is_cut_after_three_copies(
         f"The code is bound by using the `{m}` module to do its part. " for m in modules
     )
     code = "import os\\n\\napp = None\\n\\n"
-    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
     head = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "'
-    model = LocalModel(max_tokens=8000)
-    model._stop_ids = set()
-    stats = local.TurnStats()
-    text, n_out, finish, _ = model._generate(
-        _ScriptLlama(head + code + round_ * 8), [1], None, stats, 0.0, rules="root ::= x"
-    )
-    assert stats.repeated == "inline"
-    assert n_out < len(head + code) + 3 * len(round_) + 20  # not eight rounds to the cap
-    assert text.startswith(head + code + round_)
-    action = model._read_action(text, ModelResponse(finish_reason=finish), stats, TOOLS)
+    run = _generate(head + code + round_ * 8, max_tokens=8000)
+    assert run.stats.repeated == "inline"
+    assert run.n_out < len(head + code) + 3 * len(round_) + 20  # not eight rounds to the cap
+    assert run.text.startswith(head + code + round_)
+    action = run.action(TOOLS)
     assert not action.format_errors and action.tool_calls  # a call, for Write to judge
     assert action.tool_calls[0].arguments["content"].count("`secrets`") == 1
     # Real code repeating a long block twice, or varying it, is no cycle.
