@@ -17,6 +17,7 @@ bracket, a `def` line, a docstring under way).
 
 from __future__ import annotations
 
+import ast
 import codeop
 import keyword
 import re
@@ -78,8 +79,18 @@ def defined_twice(file_path: str, text: str) -> str:
     and where ("" when none, or not a Python file). `typing.overload` and
     `singledispatch` registrations (and `_`) are left alone. One pass over the lines:
     the embedded model's decoding asks this at every line of a Write."""
-    if not file_path.endswith(".py"):
+    twice = second_definition(file_path, text)
+    if twice is None:
         return ""
+    name, first, second = twice
+    return f"it defines `{name}` twice, at lines {first} and {second}"
+
+
+def second_definition(file_path: str, text: str) -> tuple[str, int, int] | None:
+    """The first top-level name the Python file `text` defines again: (name, the line
+    of its first definition, the line of its second), lines counted from 1."""
+    if not file_path.endswith(".py"):
+        return None
     seen: dict[str, int] = {}
     on_purpose = False  # the decorators just above allow a redefinition
     for number, line in enumerate(text.split("\n"), start=1):
@@ -92,6 +103,28 @@ def defined_twice(file_path: str, text: str) -> str:
             continue
         name = match.group(1)
         if name in seen:
-            return f"it defines `{name}` twice, at lines {seen[name]} and {number}"
+            return name, seen[name], number
         seen[name] = number
-    return ""
+    return None
+
+
+def before_line(text: str, number: int) -> str | None:
+    """The module `text` up to the top-level statement at line `number` (counted from 1),
+    without the decorators, comments, blank lines and repeated imports just above it:
+    what the model wrote before it went round its module again. None when that part does
+    not parse."""
+    lines = text.split("\n")[: number - 1]
+    while lines and (
+        not lines[-1].strip()
+        or lines[-1].startswith(("@", "#"))
+        or (lines[-1].startswith(("import ", "from ")) and lines[-1] in lines[:-1])
+    ):
+        lines.pop()
+    kept = "".join(f"{line}\n" for line in lines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings (escapes) do not matter here
+        try:
+            ast.parse(kept)
+        except (SyntaxError, ValueError):
+            return None
+    return kept

@@ -319,10 +319,19 @@ def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_defin
     module += "".join(f"\n\ndef extra_{i}():\n    return {i}\n" for i in range(60))
     action, stats, llm = _constrained_write("app.py", module)
     assert not action.format_errors and action.tool_calls
+    # Closed with the first round, each function once, for Write to take: refused whole,
+    # the model sent the same call 20 times (greenfield scenario 02 at `8398468`).
     content = action.tool_calls[0].arguments["content"]
-    assert content.endswith("def member_id(token):\n")  # closed after the second one
+    assert content == first + "\n\ndef borrow(book):\n    return book\n"
     assert "defines `member_id` twice, at lines 4 and 15" in stats.write_stopped
+    assert "keeps the module before it (lines 1-9)" in stats.write_stopped
+    assert "bdev stopped this Write" in action.content
     assert llm.generated < len(llm.text) // 2
+    # When the part before does not parse, the call keeps all it had, for Write to refuse.
+    broken = first + "\n\nrows = [\n\n\n" + first
+    action, stats, _ = _constrained_write("app.py", broken)
+    content = action.tool_calls[0].arguments["content"]
+    assert content.endswith("def member_id(token):\n") and "keeps" not in stats.write_stopped
 
 
 def _constrained_edit(path: str, old: str, new: str = ""):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bdev.sourcestart import defined_twice, not_a_start
+from bdev.sourcestart import before_line, defined_twice, not_a_start, second_definition
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,24 @@ def test_overloads_and_registrations_may_share_a_name() -> None:
     assert defined_twice("m.py", overloads) == ""
     registered = "@fn.register\ndef _(x: int):\n    pass\n@fn.register\ndef _(x: str):\n    pass\n"
     assert defined_twice("m.py", registered) == ""
+
+
+def test_the_module_before_a_second_round_is_its_first_round() -> None:
+    """As greenfield scenario 02 went round its module: the imports again, a decorator,
+    then the handler a second time."""
+    first = (
+        "import socket\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.post('/lookup')\ndef lookup(body: dict):\n    return socket.gethostname()\n"
+    )
+    again = (
+        first
+        + "\n\nimport socket\n# the same route\n@app.post('/lookup')\ndef lookup(body: dict):\n"
+    )
+    assert second_definition("app.py", again) == ("lookup", 8, 15)
+    assert before_line(again, 15) == first  # the repeated import and the decorator go
+    # An import that is not a repeat stays: the code above may use it.
+    later = first + "import json\n\n\ndef lookup(body):\n"
+    assert before_line(later, later.count("\n")) == first + "import json\n"
+    # A first round that does not parse is no module to keep.
+    assert before_line("items = [\n\n\ndef a():\n", 4) is None
+    assert second_definition("notes.md", again) is None

@@ -5,9 +5,12 @@ result, the embedded model often sends the result again, or a summary, as the co
 a Write to `app.py`, and runs on to the 2,048-token cap (minutes on a CPU) or into a
 cycle; rewriting a module, it goes round it again with small changes until the cap. The
 first line shows the first (`bdev.sourcestart.not_a_start`), a function defined a second
-time the other (`defined_twice`). The reply is stopped there, the call closed with the
-content so far, and Write refuses it with the reason, as it would any call whose content
-is not the file: a well-formed call, refused by its tool, without the minutes to the cap.
+time the other (`defined_twice`). The reply is stopped there. A first line that cannot
+begin the file: the call is closed with it, and Write refuses it with the reason, as it
+would any call whose content is not the file: a well-formed call, refused by its tool,
+without the minutes to the cap. A second definition: the call is closed with the module
+before it (its first round, each name once), which Write takes; only when that part does
+not parse is it closed with the content so far, for Write to refuse.
 
 An Edit goes the same way when its `old_string` opens with the markup of a tool call or
 result (`<tools><function name='Edit' ...`, `<toolResponse>`): a copy of the conversation,
@@ -26,7 +29,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bdev.sourcestart import defined_twice, not_a_start
+from bdev.sourcestart import before_line, defined_twice, not_a_start, second_definition
 
 # The opening of a constrained Write, up to the start of its content. The grammar keeps
 # the schema's order: name, then file_path, then content.
@@ -106,6 +109,11 @@ class WriteWatch:
         lines = content[: content.rfind("\n") + 1]  # whole lines only
         if reason := defined_twice(path, lines):
             self.done = True
+            if (module := _first_round(path, lines)) is not None:
+                # Sent whole, the call is refused, and the model sends it again (greenfield
+                # scenario 02 at `8398468`: the same Write 20 times, 900 s, no app.py).
+                kept = f"; the call keeps the module before it (lines 1-{len(module.splitlines())})"
+                return Stop(_closed_with(text, head.end(), module), f"{path}: {reason}{kept}")
             return Stop(_closed_with(text, head.end(), lines), f"{path}: {reason}")
         return None
 
@@ -148,6 +156,13 @@ class WriteWatch:
             )
         self.done = complete
         return None
+
+
+def _first_round(path: str, lines: str) -> str | None:
+    """The module before the line that defines a name again, when that part parses: the
+    model's first round, each name once."""
+    twice = second_definition(path, lines)
+    return before_line(lines, twice[2]) if twice else None
 
 
 def _unchanging(text: str, old_start: int, old: str) -> str:
