@@ -73,13 +73,19 @@ class _Generated:
 
 
 def _generate(
-    reply: str, *, prompt: list[int] | None = None, free: bool = False, **model_args
+    reply: str,
+    *,
+    prompt: list[int] | None = None,
+    free: bool = False,
+    deadline: float | None = None,
+    **model_args,
 ) -> _Generated:
     """`reply` generated one character per token, under a (stand-in) grammar unless
-    `free`, by a model with no stop tokens."""
+    `free`, by a model with no stop tokens (and the run's `deadline`, if any)."""
     llm = _ScriptLlama(reply)
     model = LocalModel(**{"max_tokens": 4000, **model_args})
     model._stop_ids = set()
+    model.deadline = deadline
     stats = TurnStats()
     rules = None if free else "root ::= x"
     text, n_out, finish, cap = model._generate(llm, prompt or [1], None, stats, 0.0, rules=rules)
@@ -403,3 +409,24 @@ def test_prose_going_round_within_a_write_is_cut_after_three_copies() -> None:
     handler = '@app.get("/items/{item_id}")\\ndef read(item_id: int):\\n    return {}\\n\\n'
     assert long_repeat_start(code + handler * 2) is None
     assert long_repeat_start(code + handler + handler.replace("read", "read2") * 2) is None
+
+
+def test_a_reply_stops_at_the_run_deadline() -> None:
+    import time
+
+    from bdev.llm.base import TIME_UP, reply_deadline
+    from bdev.llm.scripted import ScriptedModel
+
+    write = '{"name": "Write", "arguments": {"file_path": "app.py", "content": "x = 1\\n'
+    run = _generate(write, deadline=time.monotonic() - 1)  # already past
+    assert (run.text, run.n_out, run.finish) == ("", 0, TIME_UP)
+    run = _generate(write, deadline=time.monotonic() + 600)
+    assert run.text == write and run.finish == "length"  # the whole reply, time to spare
+    # The deadline holds for one call; a model that cannot stop a reply is left alone.
+    model = LocalModel()
+    with reply_deadline(model, 123.0):
+        assert model.deadline == 123.0
+    assert model.deadline is None
+    scripted = ScriptedModel.from_turns([{"content": "done"}])
+    with reply_deadline(scripted, time.monotonic()):
+        assert not hasattr(scripted, "deadline")

@@ -489,3 +489,44 @@ def test_the_same_tool_failing_turn_after_turn_warms_the_sampling(workspace: Pat
     assert warm == [0, 0, 1, 2, 0, 0]
     assert temperatures[0] == temperatures[1] < temperatures[2] < temperatures[3]
     assert temperatures[4] == temperatures[0]
+
+
+class _ReplyAtTheLimit:
+    """A model that can stop a reply at the run's deadline (as the embedded one does)
+    and whose first reply runs into it."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.deadlines_seen: list[float | None] = []
+
+    def complete(self, messages, tools, *, on_text=None):
+        from bdev.llm.base import TIME_UP, ModelResponse, Usage
+
+        self.deadlines_seen.append(self.deadline)
+        return ModelResponse(finish_reason=TIME_UP, usage=Usage(100, 40))
+
+
+def test_a_reply_stopped_at_the_time_limit_ends_the_run_and_is_not_used(
+    workspace: Path,
+) -> None:
+    import time
+
+    model = _ReplyAtTheLimit()
+    runner = make_runner(workspace, [], model=model, **{"limits.max_seconds": 600})
+    before = time.monotonic()
+    sid, result = runner.start("task", agent_def(workspace))
+    # The model was told when the run's 600 s end, for that call only.
+    (seen,) = model.deadlines_seen
+    assert seen is not None and before + 599 < seen <= time.monotonic() + 600
+    assert model.deadline is None
+    assert result.status is RunStatus.TIME_LIMIT and result.steps == 1
+    assert "time limit (600 s) in the middle of a reply" in result.detail
+    assert result.usage.output_tokens == 40  # its tokens still count
+    replies = [
+        e
+        for e in events(workspace, sid)
+        if e["type"] == "message" and e["message"]["role"] == "assistant"
+    ]
+    assert replies == []  # the unfinished reply is not in the conversation

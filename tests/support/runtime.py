@@ -6,6 +6,7 @@ from pathlib import Path
 from bdev.agents.definition import AgentDefinition, load_definition
 from bdev.agents.registry import AgentRegistry
 from bdev.config import load_config
+from bdev.llm.base import Model
 from bdev.llm.scripted import ScriptedModel
 from bdev.runtime.runner import Runner
 
@@ -30,16 +31,22 @@ def write_agent(
 
 
 def make_runner(
-    workspace: Path, turns: list[dict], mode: str = "bypassPermissions", **flags: object
+    workspace: Path,
+    turns: list[dict],
+    mode: str = "bypassPermissions",
+    *,
+    model: Model | None = None,
+    **flags: object,
 ) -> Runner:
+    """A runner whose model replays `turns` (or is `model`), with config `flags`."""
     config = load_config(workspace, {"permissions.mode": mode, **flags})
     registry = AgentRegistry(project_root=workspace, user_dir=workspace / "no-user-agents")
-    model = ScriptedModel.from_turns(turns)
+    the_model = model or ScriptedModel.from_turns(turns)
     return Runner(
         workspace=workspace,
         config=config,
         registry=registry,
-        model_factory=lambda spec: model,
+        model_factory=lambda spec: the_model,
         model_override="scripted:test",
     )
 

@@ -101,7 +101,8 @@ class ModelResponse:
 
     `format_errors` holds what the provider could not turn into a tool call (a small
     model's broken JSON, an unknown wrapper); the loop sends them back to the model.
-    `finish_reason` is "stop", "tool_calls", "length" (truncated) or provider-specific.
+    `finish_reason` is "stop", "tool_calls", "length" (truncated), `TIME_UP` (stopped at
+    the run's deadline, see `reply_deadline`) or provider-specific.
     """
 
     content: str = ""
@@ -166,6 +167,27 @@ class Replayed(Protocol):
     how many of its answers the transcript already holds, so none is given twice."""
 
     def continue_after(self, answered: int) -> None: ...
+
+
+# A reply stopped at the run's time limit: unfinished, so nothing in it is used.
+TIME_UP = "time_up"
+
+
+@contextlib.contextmanager
+def reply_deadline(model: Model, deadline: float | None) -> Iterator[None]:
+    """For one call: a model that can stop in the middle of a reply (it has a `deadline`
+    attribute: the embedded one, whose replies run for minutes on a CPU) stops at
+    `deadline` (a `time.monotonic()` value) and answers with finish_reason `TIME_UP`.
+    Others are left alone: an endpoint's reply is bounded by its request timeout."""
+    if deadline is None or not hasattr(model, "deadline"):
+        yield
+        return
+    saved = model.deadline
+    model.deadline = deadline
+    try:
+        yield
+    finally:
+        model.deadline = saved
 
 
 @contextlib.contextmanager

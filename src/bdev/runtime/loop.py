@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bdev.llm.base import (
+    TIME_UP,
     Message,
     Model,
     ModelError,
     ToolCall,
     Usage,
     prompt_room,
+    reply_deadline,
     retry_sampling,
 )
 from bdev.llm.pricing import cost as price_cost
@@ -78,8 +80,9 @@ class Agent:
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
         started = time.monotonic()
+        deadline = None
         if self.limits.max_seconds is not None:  # a running command stops at the limit too
-            self.ctx.deadline = started + self.limits.max_seconds
+            deadline = self.ctx.deadline = started + self.limits.max_seconds
         usage = Usage()
         steps = steps_done
         wasted: list[str] = []  # the turns in a row whose calls none ran: why each
@@ -130,7 +133,10 @@ class Agent:
                 # A model going round in circles (Write, Read, the same Write) mostly
                 # goes round again at the same settings: each such turn warms the next.
                 shown = compactor.view(messages, specs) if compactor else messages
-                with retry_sampling(self.model, 1 + echoes):
+                with (
+                    retry_sampling(self.model, 1 + echoes),
+                    reply_deadline(self.model, deadline),
+                ):
                     response = self.model.complete(shown, specs)
             except ModelError as e:
                 return finish(RunStatus.MODEL_ERROR, detail=str(e))
@@ -152,6 +158,14 @@ class Agent:
                 **({"dropped": compactor.dropped} if compactor and compactor.dropped else {}),
             )
 
+            if response.finish_reason == TIME_UP:
+                # The limit fell in the middle of a reply (the embedded model's run for
+                # minutes): the run ends now, and the unfinished reply is not used.
+                return finish(
+                    RunStatus.TIME_LIMIT,
+                    detail=f"reached the time limit ({self.limits.max_seconds:g} s) in the "
+                    "middle of a reply, which was left out",
+                )
             assistant = Message("assistant", response.content, list(response.tool_calls))
             self.append(messages, assistant)
 

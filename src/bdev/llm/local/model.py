@@ -31,6 +31,7 @@ from typing import Any
 from bdev.errors import BdevError
 from bdev.llm import catalog
 from bdev.llm.base import (
+    TIME_UP,
     Message,
     ModelError,
     ModelResponse,
@@ -105,6 +106,8 @@ class LocalModel:
         self.seed = seed
         self.persist_prefix = persist_prefix
         self.constrained = constrained
+        # A reply in progress stops at this time.monotonic() value (see base.reply_deadline).
+        self.deadline: float | None = None
         self._model_path = model_path
         self._llm: Any = None
         self._template: ChatTemplate | None = None
@@ -221,6 +224,8 @@ class LocalModel:
             model=self.name,
             max_output_tokens=cap,
         )
+        if finish == TIME_UP:  # unfinished: nothing in it is read
+            return response
         if constrained:
             return self._read_action(text, response, stats, tools)
         parsed = parse_tool_calls(text, [t.name for t in tools])
@@ -383,6 +388,9 @@ class LocalModel:
                 stats.time_to_first_token_s = gen_start - started
             if token in self._stop_ids:
                 finish = "stop"
+                break
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                finish = TIME_UP
                 break
             n_out += 1
             piece = decoder.decode(llm.detokenize([token], special=False))
