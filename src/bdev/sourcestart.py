@@ -80,8 +80,11 @@ def defined_twice(file_path: str, text: str) -> str:
     `singledispatch` registrations (and `_`) are left alone. One pass over the lines:
     the embedded model's decoding asks this at every line of a Write."""
     twice = second_definition(file_path, text)
-    if twice is None:
-        return ""
+    return said_twice(twice) if twice else ""
+
+
+def said_twice(twice: tuple[str, int, int]) -> str:
+    """`second_definition`'s answer in words."""
     name, first, second = twice
     return f"it defines `{name}` twice, at lines {first} and {second}"
 

@@ -29,7 +29,13 @@ import json
 import re
 from dataclasses import dataclass
 
-from bdev.sourcestart import before_line, defined_twice, not_a_start, second_definition
+from bdev.sourcestart import (
+    before_line,
+    defined_twice,
+    not_a_start,
+    said_twice,
+    second_definition,
+)
 
 # The opening of a constrained Write, up to the start of its content. The grammar keeps
 # the schema's order: name, then file_path, then content.
@@ -107,14 +113,16 @@ class WriteWatch:
                 return None  # it may yet turn out not to be code: judged again as it grows
             self.started = True
         lines = content[: content.rfind("\n") + 1]  # whole lines only
-        if reason := defined_twice(path, lines):
+        if twice := second_definition(path, lines):
             self.done = True
-            if (module := _first_round(path, lines)) is not None:
-                # Sent whole, the call is refused, and the model sends it again (greenfield
-                # scenario 02 at `8398468`: the same Write 20 times, 900 s, no app.py).
+            reason = f"{path}: {said_twice(twice)}"
+            # The model's first round, each name once, when that part parses. Sent whole,
+            # the call is refused, and the model sends it again (greenfield scenario 02 at
+            # `8398468`: the same Write 20 times, 900 s, no app.py).
+            if (module := before_line(lines, twice[2])) is not None:
                 kept = f"; the call keeps the module before it (lines 1-{len(module.splitlines())})"
-                return Stop(_closed_with(text, head.end(), module), f"{path}: {reason}{kept}")
-            return Stop(_closed_with(text, head.end(), lines), f"{path}: {reason}")
+                return Stop(_closed_with(text, head.end(), module), reason + kept)
+            return Stop(_closed_with(text, head.end(), lines), reason)
         return None
 
     def _edit(self, text: str, cut: bool) -> Stop | None:
@@ -156,13 +164,6 @@ class WriteWatch:
             )
         self.done = complete
         return None
-
-
-def _first_round(path: str, lines: str) -> str | None:
-    """The module before the line that defines a name again, when that part parses: the
-    model's first round, each name once."""
-    twice = second_definition(path, lines)
-    return before_line(lines, twice[2]) if twice else None
 
 
 def _unchanging(text: str, old_start: int, old: str) -> str:
