@@ -77,8 +77,7 @@ _REDEFINERS = ("overload", "register")
 def defined_twice(file_path: str, text: str) -> str:
     """Which top-level function or class the Python file `text` defines a second time,
     and where ("" when none, or not a Python file). `typing.overload` and
-    `singledispatch` registrations (and `_`) are left alone. One pass over the lines:
-    the embedded model's decoding asks this at every line of a Write."""
+    `singledispatch` registrations (and `_`) are left alone."""
     twice = second_definition(file_path, text)
     return said_twice(twice) if twice else ""
 
@@ -91,7 +90,8 @@ def said_twice(twice: tuple[str, int, int]) -> str:
 
 def second_definition(file_path: str, text: str) -> tuple[str, int, int] | None:
     """The first top-level name the Python file `text` defines again: (name, the line
-    of its first definition, the line of its second), lines counted from 1."""
+    of its first definition, the line of its second), lines counted from 1. One pass
+    over the lines: the embedded model's decoding asks this at every line of a Write."""
     if not file_path.endswith(".py"):
         return None
     seen: dict[str, int] = {}

@@ -5,7 +5,7 @@ result, the embedded model often sends the result again, or a summary, as the co
 a Write to `app.py`, and runs on to the 2,048-token cap (minutes on a CPU) or into a
 cycle; rewriting a module, it goes round it again with small changes until the cap. The
 first line shows the first (`bdev.sourcestart.not_a_start`), a function defined a second
-time the other (`defined_twice`). The reply is stopped there. A first line that cannot
+time the other (`second_definition`). The reply is stopped there. A first line that cannot
 begin the file: the call is closed with it, and Write refuses it with the reason, as it
 would any call whose content is not the file: a well-formed call, refused by its tool,
 without the minutes to the cap. A second definition: the call is closed with the module
