@@ -387,6 +387,33 @@ def test_an_edit_whose_old_string_goes_round_the_module_again_is_stopped() -> No
     assert action.tool_calls[0].arguments["old_string"] == module
 
 
+def test_an_edit_cut_in_a_cycle_in_its_old_string_is_closed_to_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.local import model as local
+
+    monkeypatch.setattr(local, "_llama_grammar", lambda rules: None)
+    # Greenfield scenario 11 at 4c2f249: old_string began the imports again and again; the
+    # cycle guard cut it there, without a new_string, and the reply went back as malformed.
+    imports = "from fastapi import FastAPI, HTTPException\nfrom pydantic import BaseModel\n"
+    for path in ("app.py", "NOTES.md"):  # any file: none holds a block three times over
+        action, stats, llm = _constrained_edit(path, imports * 12, "x")
+        assert not action.format_errors and action.finish_reason == "tool_calls"
+        (call,) = action.tool_calls
+        old = call.arguments["old_string"]  # the first copy, as the cycle guard cut it
+        assert old == call.arguments["new_string"] and imports in old
+        assert len(old) < len(imports) * 2
+        assert "its old_string began repeating itself" in stats.write_stopped
+        assert "stopped this Edit where its old_string could not be text" in action.content
+        assert llm.generated < len(llm.text) // 2  # stopped at the third copy, not the cap
+    # A cycle in the new_string keeps the old_string as it was: closed there, as before.
+    action, stats, _ = _constrained_edit("app.py", "x = 1\n", imports * 12)
+    (call,) = action.tool_calls
+    assert call.arguments["old_string"] == "x = 1\n" and stats.repeated == "lines"
+    assert imports in call.arguments["new_string"]
+    assert len(call.arguments["new_string"]) < len(imports) * 2
+
+
 def test_prose_going_round_within_a_write_is_cut_after_three_copies() -> None:
     """As in greenfield scenario 06 at `bbc9c3a`: a Write's content turned into six
     sentences repeating within one line, to the cap (190 s), and a call cut off."""

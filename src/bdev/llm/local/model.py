@@ -424,7 +424,12 @@ class LocalModel:
             pieces.append(tail)
             if on_text:
                 on_text(tail)
-        if watch and finish == "length" and (stop := watch.check("".join(pieces), cut=True)):
+        cycle = bool(stats.repeated)
+        if (
+            watch
+            and finish == "length"
+            and (stop := watch.check("".join(pieces), cut=True, repeated=cycle))
+        ):
             # Cut at the cap or in a cycle before its first line ended: judged as it stands.
             stats.write_stopped, stats.repeated = stop.reason, ""
             pieces, finish = [stop.text], "stop"

@@ -20,7 +20,9 @@ change nothing whatever the file holds; Edit refuses it. So is an Edit whose `ol
 defines a function a second time: quoting the module, the model went round it again to
 the cap (greenfield scenario 11 at `9472785`: three replies of 2,048 tokens, each cut
 off mid-call, the loop's only malformed replies of that run; each would have stopped
-after about 570 tokens).
+after about 570 tokens). And an Edit of any file cut off in its `old_string` where the
+reply began repeating itself (`repeats`) is closed the same way, not left without its
+`new_string` to go back as malformed.
 """
 
 from __future__ import annotations
@@ -77,11 +79,11 @@ class WriteWatch:
         self.done = False  # not a Write of a file to judge, or judged to the end
         self.started = False  # the content's first line was judged, and passed
 
-    def check(self, text: str, *, cut: bool = False) -> Stop | None:
+    def check(self, text: str, *, cut: bool = False, repeated: bool = False) -> Stop | None:
         """A `Stop` when `text` is a Write whose content cannot be its file's (its first
         line cannot begin it, or it defines a function a second time); None to go on.
         `cut`: the reply has ended (cap, cycle), so a first line still open is judged as
-        far as it goes."""
+        far as it goes; `repeated`: it ended where it began repeating itself."""
         if self.done:
             return None
         name = _NAME.match(text)
@@ -89,7 +91,7 @@ class WriteWatch:
             self.done = True
             return None
         if name and name.group(1) == "Edit":
-            return self._edit(text, cut)
+            return self._edit(text, cut, repeated)
         head = _WRITE_HEAD.match(text)
         if head is None:  # the content has not begun yet
             self.done = cut
@@ -125,9 +127,9 @@ class WriteWatch:
             return Stop(_closed_with(text, head.end(), lines), reason)
         return None
 
-    def _edit(self, text: str, cut: bool) -> Stop | None:
+    def _edit(self, text: str, cut: bool, repeated: bool) -> Stop | None:
         """An Edit of a Python file whose `old_string` opens with a call's markup, or
-        defines a function twice."""
+        defines a function twice; an Edit of any file cut in a cycle in its `old_string`."""
         head = _EDIT_HEAD.match(text)
         if head is None:
             self.done = cut
@@ -136,12 +138,23 @@ class WriteWatch:
         raw = text[head.end() :]
         end = _string_end(raw)
         old = _decoded(raw if end is None else raw[:end])
-        if not path.endswith(".py"):
-            self.done = True
-            return None
         if old is None:  # cut inside an escape: judged at the next check
+            self.done = cut
             return None
+        if repeated and end is None:
+            # No file holds a block three times over (`repeats`): the old_string ran on.
+            # Left cut, the call lacks its new_string and goes back as malformed
+            # (greenfield scenario 11 at `4c2f249`: the imports again and again, twice).
+            self.done = True
+            return Stop(
+                _unchanging(text, head.end(), old),
+                f"{path}: its old_string began repeating itself: a copy running on, not "
+                "text of the file; quote only the lines to change",
+            )
         complete = end is not None or cut
+        if not path.endswith(".py"):
+            self.done = complete  # followed to its end for the cycle rule above only
+            return None
         if not self.started:
             if not complete and len(old.lstrip()) < _MARKUP_CHARS:
                 return None
