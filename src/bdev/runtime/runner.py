@@ -6,6 +6,7 @@ tool that runs other definitions as sub-agents with their own fresh context.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -242,6 +243,9 @@ class Runner:
             workspace=self.workspace,
             bash_timeout_s=float(self.config.bash.timeout),
             run_subagent=self._subagent_runner(emit, setup, depth) if "Task" in tools else None,
+            # A small model misnames imports and never runs its module; a large one tests
+            # its own code with Bash. The check imports with bdev's interpreter.
+            import_python=sys.executable if profile == "small" else None,
         )
         # dontAsk: what default mode would ask about is refused instead.
         dont_ask = setup.mode == "dontAsk"

@@ -59,6 +59,9 @@ class ToolContext:
     read_denied: Callable[[str], bool] | None = None
     # When the run's --max-seconds ends (time.monotonic()); a command stops there too.
     deadline: float | None = None
+    # The interpreter a Python file is imported with once written, to report a name it
+    # lacks (`importcheck`); None: no check.
+    import_python: str | None = None
 
 
 class Tool(Protocol):

@@ -15,6 +15,7 @@ from typing import Any
 
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, read_text, save_text, syntax_note
+from bdev.tools.importcheck import import_note
 from bdev.tools.numbered import without_read_numbers
 from bdev.tools.schema import BOOLEAN, STRING, array_of, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
@@ -153,7 +154,7 @@ class EditTool:
             raise ToolError(f"{shown}: {e}") from None
         edited, mended = mend_python(path, edited)
         save_text(path, edited, shown)
-        note = mended + syntax_note(path, edited)
+        note = mended + _checked(path, edited, ctx)
         if old == "":
             return f"Wrote {shown} ({len(new.splitlines())} lines)" + note
         plural = "s" if count > 1 else ""
@@ -211,4 +212,10 @@ class MultiEditTool:
         save_text(path, text, shown)
         verb = "Edited" if existed else "Created"
         done = f"{verb} {shown}: {len(edits)} edits, {total} replacements"
-        return done + mended + syntax_note(path, text)
+        return done + mended + _checked(path, text, ctx)
+
+
+def _checked(path: Path, text: str, ctx: ToolContext) -> str:
+    """Where the edited file no longer parses, or else fails to import; "" when neither."""
+    broken = syntax_note(path, text)
+    return broken or import_note(ctx.import_python, workspace_root(ctx.workspace), path)

@@ -9,6 +9,7 @@ from typing import Any
 from bdev.sourcestart import defined_twice, not_a_start
 from bdev.tools.base import ToolContext, ToolError
 from bdev.tools.fileio import mend_python, save_text, syntax_note
+from bdev.tools.importcheck import import_note
 from bdev.tools.numbered import without_read_numbers
 from bdev.tools.schema import STRING, object_schema
 from bdev.tools.workspace import display_path, resolve_path, workspace_root
@@ -75,7 +76,8 @@ class WriteTool:
         save_text(path, content, shown)
         verb = "Updated" if existed else "Created"
         lines = len(content.splitlines())
-        return f"{verb} {shown} ({lines} lines)" + numbers + fenced + mended + broken
+        checked = broken or import_note(ctx.import_python, workspace_root(ctx.workspace), path)
+        return f"{verb} {shown} ({lines} lines)" + numbers + fenced + mended + checked
 
 
 def _without_fence(path: Path, content: str) -> tuple[str, str]:

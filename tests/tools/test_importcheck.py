@@ -1,0 +1,83 @@
+"""A Python file written by Write or Edit is imported at once, in the sandbox; a failure
+that is the file's own goes back with the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bdev.sandbox import Sandbox, using
+from bdev.tools.base import ToolContext
+from bdev.tools.edit import EditTool, MultiEditTool
+from bdev.tools.importcheck import import_note
+from bdev.tools.write import WriteTool
+
+
+def _checked(ws: Path) -> ToolContext:
+    return ToolContext(workspace=ws, import_python=sys.executable)
+
+
+def test_a_name_its_module_lacks_is_reported_with_its_line(ws: Path) -> None:
+    # Greenfield scenario 03 of the constrained loop at 4c2f249: the service never started.
+    code = "import json\nfrom fastapi import FastAPI, BackgroundTask\n\napp = FastAPI()\n"
+    result = WriteTool().run({"file_path": "app.py", "content": code}, _checked(ws))
+    assert result.startswith("Created app.py (4 lines)")
+    assert result.endswith(
+        "Note: importing it fails at line 2: ImportError: cannot import name "
+        "'BackgroundTask' from 'fastapi'"
+    )  # the path of fastapi's __init__ left out: it says nothing to the model
+    assert (ws / "app.py").read_text() == code  # written all the same, for the next step
+
+
+def test_a_name_never_imported_is_reported_after_an_edit(ws: Path) -> None:
+    (ws / "app.py").write_text("import os\n\nX = 1\n")
+    edit = {
+        "file_path": "app.py",
+        "old_string": "X = 1\n",
+        "new_string": "class Note(Model):\n    title: str\n",
+    }
+    result = EditTool().run(edit, _checked(ws))
+    assert "Note: importing it fails at line 3: NameError: name 'Model' is not defined" in result
+    multi = {"file_path": "app.py", "edits": [{"old_string": "(Model)", "new_string": "(dict)"}]}
+    assert "Note:" not in MultiEditTool().run(multi, _checked(ws))
+
+
+def test_failures_that_are_not_the_files_own_say_nothing(ws: Path) -> None:
+    (ws / "store.py").write_text("from os import no_such_name\n")
+    cases = {
+        "ok.py": "import os\n\nVALUE = os.sep\n",
+        # A package this interpreter lacks: the service may have its own environment.
+        "needs.py": "import package_that_is_not_installed_here\n",
+        # The broken import lies in another module: reported when that one is written.
+        "uses.py": "import store\n",
+        # Code that runs only as a script, and other kinds of failure.
+        "main.py": 'if __name__ == "__main__":\n    undefined_name()\n',
+        "env.py": "import os\n\nSECRET = os.environ['NO_SUCH_VARIABLE_HERE']\n",
+    }
+    for name, code in cases.items():
+        (ws / name).write_text(code)
+        assert import_note(sys.executable, ws, ws / name) == "", name
+    assert "no_such_name" in import_note(sys.executable, ws, ws / "store.py")
+
+
+def test_modules_in_packages_import_under_their_dotted_name(ws: Path) -> None:
+    (ws / "app").mkdir()
+    (ws / "app" / "__init__.py").write_text("")
+    (ws / "app" / "db.py").write_text("ROWS = []\n")
+    (ws / "app" / "main.py").write_text("from .db import ROWS\nfrom .db import COLS\n")
+    note = import_note(sys.executable, ws, ws / "app" / "main.py")
+    assert note.endswith("line 2: ImportError: cannot import name 'COLS' from 'app.db'")
+    (ws / "app" / "main.py").write_text("from .db import ROWS\n")
+    assert import_note(sys.executable, ws, ws / "app" / "main.py") == ""
+
+
+def test_no_check_without_an_interpreter_or_the_sandbox(ws: Path) -> None:
+    (ws / "app.py").write_text("from os import no_such_name\n")
+    assert import_note(None, ws, ws / "app.py") == ""
+    with using(Sandbox(enabled=False)):  # importing runs the workspace's code: never bare
+        assert import_note(sys.executable, ws, ws / "app.py") == ""
+    result = WriteTool().run({"file_path": "b.py", "content": "import nope_x.y\n"}, _checked(ws))
+    assert "Note" not in result
+    # A file that does not parse gets the parse note, not an import's.
+    result = WriteTool().run({"file_path": "c.py", "content": "def f(:\n"}, _checked(ws))
+    assert "does not parse" in result and "importing" not in result
