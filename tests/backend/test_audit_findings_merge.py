@@ -75,7 +75,9 @@ def probe(cwe: str, severity: str, location: str, url: str) -> Finding:
 def test_static_sqli_and_probe_on_the_same_route_count_once_with_both_sources(service):
     root, facts = service
     scanner = bandit("B608", "CWE-89", "low", USERS_SQL)
-    confirmed = probe("CWE-89", "critical", "GET /users?name=...", "http://127.0.0.1:1/users?name=%27")
+    confirmed = probe(
+        "CWE-89", "critical", "GET /users?name=...", "http://127.0.0.1:1/users?name=%27"
+    )
     merged = merge_findings([scanner, confirmed], facts, root)
     assert len(merged) == 1
     f = merged[0]
@@ -91,7 +93,12 @@ def test_static_sqli_and_probe_on_the_same_route_count_once_with_both_sources(se
 def test_a_route_template_matches_the_probed_path_template(service):
     root, facts = service
     scanner = bandit("B608", "CWE-89", "medium", ITEM_SQL)
-    suspected = probe("CWE-89", "high", "GET /items/{item_id} (path parameter item_id)", "http://127.0.0.1:1/items/1'")
+    suspected = probe(
+        "CWE-89",
+        "high",
+        "GET /items/{item_id} (path parameter item_id)",
+        "http://127.0.0.1:1/items/1'",
+    )
     [f] = merge_findings([scanner, suspected], facts, root)
     assert f.severity == "high" and f.sources == ["probe sqli", "bandit B608"]
 
@@ -193,7 +200,7 @@ def test_findings_sort_by_severity_then_location():
 
 
 def test_curl_reproduces_the_request_exactly():
-    body = '{"q": "x\' OR \'1\'=\'1"}'
+    body = "{\"q\": \"x' OR '1'='1\"}"
     request = HttpRequest(
         method="post", url="http://127.0.0.1:8000/search?q={{7*7}}",
         headers={"Content-Type": "application/json", "X-Forwarded-For": "1.2.3.4'"}, body=body,

@@ -12,7 +12,7 @@ from bdev.specfirst import Options, generate, slots_for
 from bdev.specfirst.fill import SlotFiller
 from bdev.specfirst.fill.repair import repair
 
-FASTAPI_HABITS = '''```python
+FASTAPI_HABITS = """```python
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
@@ -22,7 +22,7 @@ def archive_item(*, item_id: int, store: Store) -> Any:
         raise HTTPException(status_code=404, detail="no such item")
     item = store.update("items", item_id, {"status": "archived"})
     return JSONResponse(content=item, status_code=200)
-```'''
+```"""
 
 
 def test_the_idioms_and_their_imports() -> None:
@@ -75,8 +75,6 @@ def test_a_fastapi_habit_body_is_accepted_and_answers(tmp_path: Path, monkeypatc
 @pytest.mark.parametrize("bad", ["def f(:", "x = ("])
 def test_unparseable_bodies_are_left_for_compile_to_report(bad: str) -> None:
     assert repair([bad]) == ([bad], [])
-
-
 
 
 @pytest.mark.parametrize(
@@ -198,7 +196,7 @@ def test_the_upload_field_is_read_from_the_plan() -> None:
     assert upload_field(two, "up") is None
 
 
-WHOLE_FLASK_APP = '''```python
+WHOLE_FLASK_APP = """```python
 from flask import Flask, abort, jsonify
 
 app = Flask(__name__)
@@ -220,7 +218,7 @@ def archive(id):
 
 if __name__ == "__main__":
     app.run(debug=True)
-```'''
+```"""
 
 
 def test_a_whole_flask_app_gives_its_view_for_the_route(tmp_path: Path, monkeypatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bdev.workflow.callers import caller_idiom
 
-FASTAPI = '''
+FASTAPI = """
 from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,7 +36,7 @@ def add_book(_: Annotated[int, Depends(member_id)]) -> dict:
 @app.post("/books/{book_id}/borrow")
 def borrow(book_id: int, member: Annotated[int, Depends(member_id)]) -> dict:
     return {}
-'''
+"""
 
 FLASK = """
 from functools import wraps

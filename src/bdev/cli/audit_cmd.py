@@ -99,7 +99,7 @@ def audit(
         typer.Option(
             "--auth",
             help="Probe as this user: 'Header-Name: value', 'bearer:TOKEN',"
-            " 'login:POST /login {\"username\": \"a\", \"password\": \"b\"}' (JSON or a=b&c=d"
+            ' \'login:POST /login {"username": "a", "password": "b"}\' (JSON or a=b&c=d'
             " form; the token field or the cookies of the answer are used) or '@recipe.yaml'"
             " (method, path, json/form, token: field.path or cookie: NAME, register: a request"
             " sent first). See docs/audit.md.",

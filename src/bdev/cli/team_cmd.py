@@ -24,9 +24,7 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Workspace = Annotated[
-    Path | None, typer.Option("--workspace", help="The project root [cwd].")
-]
+Workspace = Annotated[Path | None, typer.Option("--workspace", help="The project root [cwd].")]
 _MARKS = {
     Mark.DONE: "[green]\\[x][/]",
     Mark.OPEN: "\\[ ]",
@@ -39,9 +37,7 @@ _MARKS = {
 def init_cmd(
     brief: Annotated[Path, typer.Option("--brief", help="The project brief (Markdown).")],
     workspace: Workspace = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Rewrite existing status files.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rewrite existing status files.")] = False,
 ) -> None:
     """Lay out the folders and status files of a one-milestone project."""
     root = resolve_workspace(workspace)

@@ -34,9 +34,7 @@ class Board:
         (then file order): `[~]` is a task a killed run left, so it comes first."""
         order = {t.id: i for i, t in enumerate(topological(self.tasks))}
         found = [
-            t
-            for t in self.tasks
-            if t.mark in (Mark.OPEN, Mark.ACTIVE) and not self.waiting_on(t)
+            t for t in self.tasks if t.mark in (Mark.OPEN, Mark.ACTIVE) and not self.waiting_on(t)
         ]
         return sorted(found, key=lambda t: (t.mark is not Mark.ACTIVE, order[t.id]))
 

@@ -125,27 +125,50 @@ def _phase_status(brief_text: str) -> str:
     requirements = str(milestone_dir(1) / "specs" / "backend-requirements.md")
     sections = {
         "Phase 1: Brief": [
-            task_line("brief", "The project brief", owner="person", writes=brief)
-            .replace("[ ]", "[x]", 1)
+            task_line("brief", "The project brief", owner="person", writes=brief).replace(
+                "[ ]", "[x]", 1
+            )
         ],
         "Phase 2: Product design": [
-            task_line("product-design", "Product design for the brief: users, features, "
-                      "screens or API consumers, the data they see", owner="orchestrator",
-                      after="brief", reads=brief, writes=_DESIGN),
-            task_line("design-review", "Review the design for technical feasibility, API "
-                      "requirements and data models", owner="backend-developer",
-                      after="product-design", reads=(brief, _DESIGN), writes=_REVIEW),
+            task_line(
+                "product-design",
+                "Product design for the brief: users, features, "
+                "screens or API consumers, the data they see",
+                owner="orchestrator",
+                after="brief",
+                reads=brief,
+                writes=_DESIGN,
+            ),
+            task_line(
+                "design-review",
+                "Review the design for technical feasibility, API requirements and data models",
+                owner="backend-developer",
+                after="product-design",
+                reads=(brief, _DESIGN),
+                writes=_REVIEW,
+            ),
         ],
         "Phase 3: Technical architecture": [
-            task_line("backend-architecture", "Backend architecture: service boundaries, API "
-                      "contracts, database schema and data flow, integration, security, "
-                      "deployment", owner="backend-developer", after="design-review",
-                      reads=(brief, _DESIGN, _REVIEW), writes=_ARCH),
+            task_line(
+                "backend-architecture",
+                "Backend architecture: service boundaries, API "
+                "contracts, database schema and data flow, integration, security, "
+                "deployment",
+                owner="backend-developer",
+                after="design-review",
+                reads=(brief, _DESIGN, _REVIEW),
+                writes=_ARCH,
+            ),
         ],
         "Phase 4: Milestone planning": [
-            task_line("milestone-plan", "Backend requirements of milestone 1: endpoints, "
-                      "data, acceptance tests", owner="orchestrator",
-                      after="backend-architecture", reads=(brief, _ARCH), writes=requirements),
+            task_line(
+                "milestone-plan",
+                "Backend requirements of milestone 1: endpoints, data, acceptance tests",
+                owner="orchestrator",
+                after="backend-architecture",
+                reads=(brief, _ARCH),
+                writes=requirements,
+            ),
         ],
     }
     body = "".join(f"\n## {name}\n" + "\n".join(lines) + "\n" for name, lines in sections.items())
@@ -163,16 +186,26 @@ def _milestone_status(milestone: Path) -> str:
         "merged only on approval and green gates.",
         "",
         "## Design",
-        task_line("backend-design", "Backend design v1.0: API specification, migrations, "
-                  "services, error handling", owner="backend-developer",
-                  after="milestone-plan", reads=(requirements, _ARCH), writes=design),
+        task_line(
+            "backend-design",
+            "Backend design v1.0: API specification, migrations, services, error handling",
+            owner="backend-developer",
+            after="milestone-plan",
+            reads=(requirements, _ARCH),
+            writes=design,
+        ),
         "",
         "## Implementation",
-        task_line("backend-implementation", "Implement milestone 1 with unit tests, then "
-                  "describe what was built and how to run it", owner="backend-developer",
-                  kind="implement", reviewer="code-reviewer", after="backend-design",
-                  reads=(requirements, design),
-                  writes=f"{milestone}/implementations/backend-implementation.md"),
+        task_line(
+            "backend-implementation",
+            "Implement milestone 1 with unit tests, then describe what was built and how to run it",
+            owner="backend-developer",
+            kind="implement",
+            reviewer="code-reviewer",
+            after="backend-design",
+            reads=(requirements, design),
+            writes=f"{milestone}/implementations/backend-implementation.md",
+        ),
     ]
     return "\n".join(lines) + "\n"
 

@@ -179,7 +179,11 @@ _env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 def render_html(report: AuditReport) -> str:
     return _env.from_string(_HTML).render(
-        r=report, ms=_ms, pct=_pct, ceiling=_ceiling, env=_failed_environment(report),
+        r=report,
+        ms=_ms,
+        pct=_pct,
+        ceiling=_ceiling,
+        env=_failed_environment(report),
         reached=traffic_reached(report),
         security=findings_html(report),
     )

@@ -39,9 +39,7 @@ def static_security(root: Path, facts: BackendFacts) -> StepResult:
     return _call("security", run_static_security, root, facts)
 
 
-def probes(
-    base_url: str, facts: BackendFacts, openapi: dict | None, **options: Any
-) -> StepResult:
+def probes(base_url: str, facts: BackendFacts, openapi: dict | None, **options: Any) -> StepResult:
     """`options`: run_probes' keywords (auth, auth2, marker_dir)."""
     return _call("probes", run_probes, base_url, facts, openapi, **options)
 

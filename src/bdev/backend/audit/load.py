@@ -257,8 +257,7 @@ def run_load(
         status = "failed"
         summary = (
             f"{generator}, {len(runs)} endpoint(s): latency not checked, most responses were"
-            f" errors ({'; '.join(unjudged)}); error rate {100 * (error_rate or 0):.2f}%"
-            + reached
+            f" errors ({'; '.join(unjudged)}); error rate {100 * (error_rate or 0):.2f}%" + reached
         )
     else:
         status = "ok"

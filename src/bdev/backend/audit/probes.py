@@ -144,7 +144,8 @@ def run_probes(
     return StepResult(
         name="security-probes",
         status="error" if unreached else step_status(findings),
-        summary=unreached or f"{summary}; reached {len(data['operations_reached'])} of"
+        summary=unreached
+        or f"{summary}; reached {len(data['operations_reached'])} of"
         f" {len(data['operations_probed'])} operations",
         duration_s=round(time.monotonic() - started, 3),
         data=data,

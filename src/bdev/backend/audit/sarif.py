@@ -129,9 +129,7 @@ def _physical(where: str, handlers: dict[tuple[str, str], str]) -> dict[str, Any
     match = _FILE_LINE.match(where)
     if match is None or ("/" not in where and "." not in where):
         return None
-    location: dict[str, Any] = {
-        "artifactLocation": {"uri": match["file"], "uriBaseId": "SRCROOT"}
-    }
+    location: dict[str, Any] = {"artifactLocation": {"uri": match["file"], "uriBaseId": "SRCROOT"}}
     if match["line"] and int(match["line"]) > 0:
         location["region"] = {"startLine": int(match["line"])}
     return {"physicalLocation": location}
@@ -161,4 +159,3 @@ def _bdev_version() -> str:
         return version("bdev")
     except PackageNotFoundError:
         return "unknown"
-

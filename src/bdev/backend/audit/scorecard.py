@@ -144,8 +144,7 @@ BOTH = "static + probes"
 def _scope(by_name: dict[str, StepResult]) -> str:
     """Which kinds of looking the grade rests on (a step that ran and reached the code)."""
     static, probes = (
-        by_name.get(n) is not None and by_name[n].status in ("ok", "failed")
-        for n in SECURITY_STEPS
+        by_name.get(n) is not None and by_name[n].status in ("ok", "failed") for n in SECURITY_STEPS
     )
     if static and probes:
         return BOTH

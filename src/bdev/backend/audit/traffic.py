@@ -17,7 +17,7 @@ NOT_REACHED = frozenset({"404", "405", "501", CONNECTION_ERROR})
 
 
 def describe_statuses(counts: dict[str, int], socket_errors: int = 0) -> str:
-    """ {"200": 950, "500": 50} -> "200×950, 500×50" (codes in order)."""
+    """{"200": 950, "500": 50} -> "200×950, 500×50" (codes in order)."""
     parts = [f"{code}×{n}" for code, n in sorted(counts.items()) if n]
     if socket_errors:
         parts.append(f"{CONNECTION_ERROR}×{socket_errors}")

@@ -143,9 +143,7 @@ def _probe_error_based(
         )
     elif server_error_counts and broken.status >= 500 and 0 < base.status < 500:
         title = f"Possible SQL injection: a quote in {label} causes a server error"
-        found.add(
-            probe_finding("CWE-89", "high", title, inp.location, broken), inp.target.endpoint
-        )
+        found.add(probe_finding("CWE-89", "high", title, inp.location, broken), inp.target.endpoint)
 
 
 # Headers that services commonly store or look up (access logs, analytics, tenancy).

@@ -92,14 +92,17 @@ def _call_fallback(call: ast.Call) -> tuple[str, str]:
     if not _is_config_read(call):
         return "", ""
     keys = [s for a in call.args if (s := const_str(a)) is not None]
-    default = next(
-        (kw.value for kw in call.keywords if kw.arg in ("default", "fallback")), None
-    )
-    if default is None and len(call.args) == 2 and dotted(call.func).rsplit(".", 1)[-1] in (
-        "get",
-        "getenv",
-        "setdefault",
-        "str",
+    default = next((kw.value for kw in call.keywords if kw.arg in ("default", "fallback")), None)
+    if (
+        default is None
+        and len(call.args) == 2
+        and dotted(call.func).rsplit(".", 1)[-1]
+        in (
+            "get",
+            "getenv",
+            "setdefault",
+            "str",
+        )
     ):
         key, default = const_str(call.args[0]), call.args[1]
         keys = [key] if key is not None else []
