@@ -42,6 +42,33 @@ def test_a_name_never_imported_is_reported_after_an_edit(ws: Path) -> None:
     assert "Note:" not in MultiEditTool().run(multi, _checked(ws))
 
 
+def test_a_framework_refusing_a_declaration_is_reported_at_the_files_line(ws: Path) -> None:
+    # Greenfield scenarios 12, 04 and 08 of the constrained loop at 4c2f249.
+    head = "from fastapi import FastAPI, Query\nfrom fastapi.staticfiles import StaticFiles\n"
+    head += "\napp = FastAPI()\n\n\n"
+    cases = {
+        # The call that takes no such argument, the route's decorator, the mount.
+        "TypeError: Query() got an unexpected keyword argument 'enum'": (
+            "@app.get('/orders')\ndef orders(sort: str = Query('id', enum=['id'])):\n"
+            "    return []\n"
+        ),
+        "AssertionError: Query parameter 'values' must be one of the supported types": (
+            "@app.get('/items')\ndef items(values: dict = Query(None)):\n    return []\n"
+        ),
+        "RuntimeError: Directory 'static' does not exist": (
+            "\n\napp.mount('/static', StaticFiles(directory='static'))\n"
+        ),
+    }
+    for (said, code), line in zip(cases.items(), (8, 7, 9), strict=True):
+        (ws / "app.py").write_text(head + code)
+        note = import_note(sys.executable, ws, ws / "app.py")
+        assert note == f"\nNote: importing it fails at line {line}: {said}"
+    # Raised from another workspace module the file imports: that module's to report.
+    (ws / "helpers.py").write_text("def make():\n    return int('1', bad=2)\n")
+    (ws / "app.py").write_text("import helpers\n\nVALUE = helpers.make()\n")
+    assert import_note(sys.executable, ws, ws / "app.py") == ""
+
+
 def test_failures_that_are_not_the_files_own_say_nothing(ws: Path) -> None:
     (ws / "store.py").write_text("from os import no_such_name\n")
     cases = {

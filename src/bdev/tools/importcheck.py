@@ -7,11 +7,15 @@ when the service fails to start, many steps later (greenfield scenarios 03, 07 a
 the constrained loop at `4c2f249` never started for this). So the module is imported at
 once, in a fresh interpreter inside the sandbox, and a failure that lies in the file
 itself goes back with Write's or Edit's result: an ImportError, NameError or
-AttributeError raised by one of its own lines (the traceback's last frame is there).
+AttributeError raised by one of its own lines (the traceback's last frame is there), or a
+TypeError, AssertionError or RuntimeError raised while its own line ran, with no other
+workspace file after it (`Query(enum=...)`; FastAPI refusing a parameter's type as the
+route is declared; StaticFiles given a folder that is not there).
 
 Anything else says nothing about the edit and gives no note: a package this interpreter
 lacks (ModuleNotFoundError; the service may have its own environment), a database that
-is not running, a module that blocks (it is stopped at the time limit). Importing runs the
+is not running or a variable not set (OSError, KeyError, a settings class's
+ValidationError), a module that blocks (it is stopped at the time limit). Importing runs the
 workspace's code, so it only ever happens inside the sandbox; with the sandbox off there
 is no check.
 """
@@ -40,14 +44,25 @@ name = rel[:-3].replace("/", ".").removesuffix(".__init__")
 if name.startswith("src."):
     name = name[4:]
 target = os.path.realpath(os.path.join(root, rel))
+
+def ours(frame):
+    path = os.path.realpath(frame.filename)
+    return path.startswith(root + os.sep) and "site-packages" not in path
+
 try:
     importlib.import_module(name)
 except ModuleNotFoundError:
     pass
-except (ImportError, NameError, AttributeError) as e:
+except (ImportError, NameError, AttributeError, TypeError, AssertionError, RuntimeError) as e:
     frames = traceback.extract_tb(e.__traceback__)
-    if frames and os.path.realpath(frames[-1].filename) == target:
-        print(json.dumps([frames[-1].lineno, type(e).__name__ + ": " + str(e)]))
+    mine = [f for f in frames if ours(f)]
+    # A missing name is the file's when its own line raised it; a framework's complaint
+    # (FastAPI checking a route as it is declared) when the file was the last of the
+    # workspace's code to run.
+    named = isinstance(e, (ImportError, NameError, AttributeError))
+    last = frames[-1:] if named else mine[-1:]
+    if last and mine and os.path.realpath(last[0].filename) == target:
+        print(json.dumps([last[0].lineno, type(e).__name__ + ": " + str(e)]))
 except BaseException:
     pass
 """
