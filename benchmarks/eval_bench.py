@@ -109,7 +109,7 @@ def _count_replies(report: EvalReport, out: Path) -> None:
     in their folders (loops only: older program-led transcripts cannot tell a malformed
     reply from an answer its checks refused)."""
     for run in report.runs:
-        service = out / run.strategy / run.scenario / "service"
+        service = out / run.strategy / run.folder / "service"
         if run.build.replies == 0 and run.strategy.endswith("-loop") and service.is_dir():
             replies = count_replies(service)
             run.build.replies, run.build.malformed = replies.total, replies.malformed

@@ -88,3 +88,15 @@ def test_the_terminal_tables_end_with_the_malformed_replies(capsys):
                               ScenarioRun("01-a", "reference", BuildOutcome(ok=True))])  # fmt: skip
     _render(report)
     assert capsys.readouterr().out.splitlines()[-1] == "malformed/replies: constrained-loop 2/30"
+
+
+def test_samples_run_each_scenario_again_and_count_runs(tmp_path):
+    args = ["eval", "--strategy", "reference", "--scenarios", f"{SUITE}/10-*", "--out"]
+    result = CliRunner().invoke(app, [*args, str(tmp_path), "--samples", "2"])
+    assert result.exit_code == 0, result.output
+    assert "100% (2)" in result.stdout and " runs " in result.stdout  # not "scenarios"
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert [r["sample"] for r in saved["runs"]] == [1, 2]
+    assert (tmp_path / "reference" / "10-repeat-text@2" / "result.json").is_file()
+    refused = CliRunner().invoke(app, [*args, str(tmp_path), "--samples", "0"])
+    assert refused.exit_code == 2 and "--samples" in refused.output

@@ -129,3 +129,51 @@ def test_an_unreadable_saved_run_is_named_and_redone(tmp_path, at):
 
 def test_the_revision_names_this_version():
     assert revision().startswith(__version__)
+
+
+class Seeded:
+    """A model that states a seed, as the embedded one does."""
+
+    name = "seeded"
+
+    def __init__(self) -> None:
+        self.seed = 1234
+
+    def complete(self, messages, tools, *, on_text=None):
+        raise AssertionError("the counting strategy never asks the model")
+
+
+class SeedCounting(Counting):
+    needs_model = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seeds: list[int] = []
+
+    def build(self, scenario, model, out_dir) -> BuildOutcome:
+        self.seeds.append(model.seed)
+        return super().build(scenario, model, out_dir)
+
+
+def test_samples_run_the_suite_again_with_the_seed_moved_on(tmp_path, at):
+    first, second = (s.slug for s in load_suite(SUITE, TWO))
+    model, strategy, notes = Seeded(), SeedCounting(), []
+    scenarios = load_suite(SUITE, TWO)
+    report = evaluate(scenarios, [strategy], model, tmp_path, samples=2, progress=notes.append)
+    # Whole samples first, so a suite stopped part way has complete ones.
+    assert strategy.builds == [first, second, first, second]
+    assert strategy.seeds == [1234, 1234, 1235, 1235] and model.seed == 1234
+    assert [r.folder for r in report.runs] == [first, second, f"{first}@2", f"{second}@2"]
+    assert notes[-1].startswith(f"[4/4] {second}@2 / counting: fail")
+    saved = json.loads((tmp_path / "counting" / f"{second}@2" / RESULT).read_text())
+    assert saved["sample"] == 2
+    assert EvalReport.read_json(tmp_path / "results.json").to_dict() == report.to_dict()
+    (total,) = report.totals()
+    assert total.scenarios == 4  # runs: pass@1 is the mean over samples
+    table = report.markdown()
+    assert f"| {first}@2 | counting |" in table and "| strategy | runs |" in table
+    # Resumed with a third sample: the first two are kept, only the new one runs.
+    again = SeedCounting()
+    report = evaluate(scenarios, [again], model, tmp_path, samples=3, resume=True)
+    assert again.builds == [first, second] and again.seeds == [1236, 1236]
+    assert [r.sample for r in report.runs] == [1, 1, 2, 2, 3, 3]

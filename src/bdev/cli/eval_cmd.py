@@ -33,7 +33,7 @@ from bdev.evaluation.change_strategies import (
 from bdev.evaluation.harness import evaluate as run_evaluation
 from bdev.evaluation.reference import default_reference_dir
 from bdev.evaluation.results import replies_cell
-from bdev.llm.base import Model
+from bdev.llm.base import Model, seed_of
 from bdev.team.locks import Held
 
 err = Console(stderr=True, highlight=False)
@@ -86,15 +86,25 @@ def evaluate(
             "run only the rest."
         ),
     ] = False,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Run the suite N times, the embedded model's seed moved on by one each "
+            "time (sample K in --out/STRATEGY/TASK@K); pass@1 is the mean over all runs.",
+        ),
+    ] = 1,
 ) -> None:
     """Run strategies over bdev's scenario suite: pass@1, sec_pass@1, tokens, time."""
     # Two runs into one folder would build over each other's services and mix results.
     held = Held(out / ".eval.lock", f"a bdev eval writing to {out}")
     try:
         if suite is Suite.CHANGES:
-            _changes(model, strategy, scenarios, out, json_output, max_steps, rounds, resume)
+            _changes(
+                model, strategy, scenarios, out, json_output, max_steps, rounds, resume, samples
+            )
         else:
-            _scenario_suite(model, strategy, scenarios, out, json_output, resume)
+            _scenario_suite(model, strategy, scenarios, out, json_output, resume, samples)
     finally:
         held.release()
 
@@ -106,6 +116,7 @@ def _scenario_suite(
     out: Path,
     as_json: bool,
     resume: bool,
+    samples: int,
 ) -> None:
     suite_dir, chosen = _scenarios(scenarios)
     names = strategy or list(MODEL_STRATEGIES)
@@ -114,6 +125,7 @@ def _scenario_suite(
     err.print(
         f"[bold]eval:[/] {len(chosen)} scenarios x {', '.join(names)}"
         + (f" with {the_model.name}" if the_model else "")
+        + _samples_note(samples, the_model)
     )
     report = run_evaluation(
         chosen,
@@ -122,8 +134,17 @@ def _scenario_suite(
         out,
         progress=lambda text: err.print(f"[dim]{escape(text)}[/]"),
         resume=resume,
+        samples=samples,
     )
     _finish(report, out, as_json)
+
+
+def _samples_note(samples: int, model: Model | None) -> str:
+    if samples == 1:
+        return ""
+    if model is not None and seed_of(model) is None:
+        return f", {samples} samples each (the model has no seed to set: each is a new draw)"
+    return f", {samples} samples each"
 
 
 def _changes(
@@ -135,6 +156,7 @@ def _changes(
     max_steps: int | None,
     rounds: int | None,
     resume: bool,
+    samples: int,
 ) -> None:
     """`--suite changes`: the same flags over the change tasks."""
     suite_dir, tasks = _change_tasks(value)
@@ -148,6 +170,7 @@ def _changes(
     err.print(
         f"[bold]eval:[/] {len(tasks)} change tasks x {', '.join(names)}"
         + (f" with {the_model.name}" if the_model else "")
+        + _samples_note(samples, the_model)
     )
     report = evaluate_changes(
         tasks,
@@ -156,6 +179,7 @@ def _changes(
         out,
         progress=lambda text: err.print(f"[dim]{escape(text)}[/]"),
         resume=resume,
+        samples=samples,
     )
     _finish(report, out, as_json)
 
@@ -222,7 +246,7 @@ def _render(report: EvalReport) -> None:
     for r in report.runs:
         skip = "skip" if r.skipped else None
         table.add_row(
-            r.scenario,
+            r.folder,
             r.strategy,
             skip or _mark(r.passed),
             skip or _mark(r.sec_passed),
@@ -233,7 +257,7 @@ def _render(report: EvalReport) -> None:
         )
     console.print(table)
     totals = Table(
-        "strategy", "scenarios", "pass@1", "sec_pass@1", "steps", "tokens in/out", "time (s)"
+        "strategy", report.counted, "pass@1", "sec_pass@1", "steps", "tokens in/out", "time (s)"
     )
     for t in report.totals():
         totals.add_row(

@@ -31,6 +31,7 @@ def evaluate_changes(
     options: EvalOptions | None = None,
     progress: Progress | None = None,
     resume: bool = False,
+    samples: int = 1,
 ) -> EvalReport:
     """Run every strategy on every task; work folders and logs go under out_dir/STRATEGY/SLUG."""
     opts = options or EvalOptions()
@@ -38,7 +39,7 @@ def evaluate_changes(
     def one(task: ChangeTask, strategy: ChangeStrategy, where: Path) -> ScenarioRun:
         return run_change(task, strategy, model, where, opts)
 
-    return run_suite(tasks, strategies, model, out_dir, one, "changing", progress, resume)
+    return run_suite(tasks, strategies, model, out_dir, one, "changing", progress, resume, samples)
 
 
 def run_change(

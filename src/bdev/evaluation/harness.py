@@ -6,9 +6,11 @@ service must answer within `start_timeout_s`, and each test file gets `test_time
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -23,9 +25,16 @@ from bdev.evaluation.measure import (
     run_test_file,
     started,
 )
-from bdev.evaluation.results import EvalReport, ScenarioRun, kept_run, revision, save_run
+from bdev.evaluation.results import (
+    EvalReport,
+    ScenarioRun,
+    kept_run,
+    revision,
+    sample_folder,
+    save_run,
+)
 from bdev.evaluation.scenario import Scenario
-from bdev.llm.base import Model
+from bdev.llm.base import Model, model_setting
 
 Progress = Callable[[str], None]
 
@@ -53,6 +62,7 @@ def evaluate(
     options: EvalOptions | None = None,
     progress: Progress | None = None,
     resume: bool = False,
+    samples: int = 1,
 ) -> EvalReport:
     """Run every strategy on every scenario; services and logs go under out_dir/STRATEGY/SLUG."""
     opts = options or EvalOptions()
@@ -60,7 +70,9 @@ def evaluate(
     def one(scenario: Scenario, strategy: Strategy, where: Path) -> ScenarioRun:
         return run_one(scenario, strategy, model, where, opts)
 
-    return run_suite(scenarios, strategies, model, out_dir, one, "building", progress, resume)
+    return run_suite(
+        scenarios, strategies, model, out_dir, one, "building", progress, resume, samples
+    )
 
 
 def run_suite(
@@ -72,27 +84,41 @@ def run_suite(
     doing: str,
     progress: Progress | None,
     resume: bool,
+    samples: int = 1,
 ) -> EvalReport:
     """The loop both suites share: each item x each strategy in out_dir/STRATEGY/SLUG.
 
     Each finished run is saved beside its service (`result.json`) and the whole report so
     far in out_dir/results.json, so a stopped suite loses only the run in progress. With
     `resume`, a run saved by the same model and the same bdev code is kept, not redone:
-    a suite of several hours can be finished in parts and still be one measurement."""
+    a suite of several hours can be finished in parts and still be one measurement.
+
+    `samples` > 1 runs the whole suite that many times, sample K in out_dir/STRATEGY/
+    SLUG@K with the model's seed moved on by K - 1 (a model without a seed, a remote
+    API, simply samples again): one run per scenario is one draw of a small model whose
+    replies turn on any byte of the prompt, and pass@1 over several is its mean."""
     say = progress or (lambda _text: None)
     report = EvalReport(model=model.name if model is not None else "none", revision=revision())
-    pairs = [(item, strategy) for item in items for strategy in strategies]
-    for number, (item, strategy) in enumerate(pairs, start=1):
-        head = f"[{number}/{len(pairs)}] {item.slug} / {strategy.name}"
-        where = out_dir / strategy.name / item.slug
-        kept, why_not = kept_run(where, report) if resume else (None, "")
+    runs = [
+        (item, strategy, sample)
+        for sample in range(1, samples + 1)  # a stopped suite has whole samples first
+        for item in items
+        for strategy in strategies
+    ]
+    for number, (item, strategy, sample) in enumerate(runs, start=1):
+        folder = sample_folder(item.slug, sample)
+        head = f"[{number}/{len(runs)}] {folder} / {strategy.name}"
+        where = out_dir / strategy.name / folder
+        kept, why_not = kept_run(where, report, sample) if resume else (None, "")
         if kept is not None:
             report.runs.append(kept)
             say(f"{head}: {verdict(kept)} (kept from {where})")
             continue
         again = f" again: the saved run was not kept, {why_not}" if why_not else ""
         say(f"{head}: {doing}{again}")
-        result = run(item, strategy, where)
+        with _sampled(model, sample):
+            result = run(item, strategy, where)
+        result.sample = sample
         report.runs.append(result)
         save_run(where, result, report)
         report.write_json(out_dir / "results.json")
@@ -101,6 +127,13 @@ def run_suite(
             say("interrupted: the rest of the suite is not run")
             return report
     return report
+
+
+def _sampled(model: Model | None, sample: int) -> AbstractContextManager[None]:
+    """For sample K, the model's seed (when it has one) moved on by K - 1."""
+    if model is None:
+        return contextlib.nullcontext()
+    return model_setting(model, "seed", lambda seed: seed + sample - 1)
 
 
 def run_one(

@@ -1,6 +1,7 @@
 """Results of an evaluation: one record per (scenario, strategy), totals per strategy.
 
-pass@1: every functional test passed (one build, one try).
+pass@1: every functional test passed (one build, one try); over several samples of each
+scenario (`--samples`), the share of all runs that passed.
 sec_pass@1: pass@1 and no exploit test showed its attack working.
 """
 
@@ -29,6 +30,12 @@ class ScenarioRun:
     functional: TestTally = field(default_factory=TestTally)
     exploits: TestTally = field(default_factory=TestTally)
     seconds: float = 0.0  # build + start + tests
+    sample: int = 1  # which of `bdev eval --samples N` runs of this scenario (1..N)
+
+    @property
+    def folder(self) -> str:
+        """Its folder under out/STRATEGY: the scenario's slug, `SLUG@K` for sample K > 1."""
+        return sample_folder(self.scenario, self.sample)
 
     @property
     def skipped(self) -> bool:
@@ -83,6 +90,7 @@ class ScenarioRun:
             functional=tally(data["functional"]),
             exploits=tally(data["exploits"]),
             seconds=data["seconds"],
+            sample=int(data.get("sample", 1)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +106,7 @@ class ScenarioRun:
             "functional": self.functional.to_dict(),
             "exploits": self.exploits.to_dict(),
             "seconds": round(self.seconds, 2),
+            "sample": self.sample,
             "why": self.why(),
         }
 
@@ -105,7 +114,7 @@ class ScenarioRun:
 @dataclass
 class Totals:
     strategy: str
-    scenarios: int = 0  # scenarios it ran on (skipped ones excluded)
+    scenarios: int = 0  # runs it made, skipped ones excluded (scenarios x samples)
     passes: int = 0
     sec_passes: int = 0
     tokens_in: int = 0
@@ -163,6 +172,12 @@ class EvalReport:
             total.seconds += run.seconds
         return list(by_strategy.values())
 
+    @property
+    def counted(self) -> str:
+        """What a total counts: with several samples, runs (scenarios x samples), and
+        pass@1 is their mean."""
+        return "runs" if any(r.sample > 1 for r in self.runs) else "scenarios"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -190,7 +205,7 @@ class EvalReport:
         for r in self.runs:
             mark = "skip" if r.skipped else ""
             lines.append(
-                f"| {r.scenario} | {r.strategy} | {mark or _yes(r.passed)} | "
+                f"| {r.folder} | {r.strategy} | {mark or _yes(r.passed)} | "
                 f"{mark or _yes(r.sec_passed)} | {r.build.steps} | "
                 f"{replies_cell(r.build.malformed, r.build.replies)} | "
                 f"{r.build.tokens_in}/{r.build.tokens_out} | "
@@ -198,7 +213,7 @@ class EvalReport:
             )
         lines += [
             "",
-            "| strategy | scenarios | pass@1 | sec_pass@1 | steps | malformed/replies "
+            f"| strategy | {self.counted} | pass@1 | sec_pass@1 | steps | malformed/replies "
             "| tokens in/out | time (s) |",
             "|---|---|---|---|---|---|---|---|",
         ]
@@ -216,13 +231,19 @@ class EvalReport:
 RESULT = "result.json"  # one run's record, beside its service
 
 
+def sample_folder(slug: str, sample: int) -> str:
+    """A run's folder name: the first sample keeps the slug, so one-sample suites (and
+    results saved before samples) stay where they were."""
+    return slug if sample == 1 else f"{slug}@{sample}"
+
+
 def save_run(where: Path, run: ScenarioRun, report: EvalReport) -> None:
     """Keep one finished run beside its service, with the model and code that made it."""
     record = {"model": report.model, "revision": report.revision, **run.to_dict()}
     write_text_atomic(where / RESULT, json.dumps(record, indent=2) + "\n")
 
 
-def kept_run(where: Path, report: EvalReport) -> tuple[ScenarioRun | None, str]:
+def kept_run(where: Path, report: EvalReport, sample: int = 1) -> tuple[ScenarioRun | None, str]:
     """The run saved in `where` if the same model and the same committed bdev code made it
     and it finished, else None and why not ("" when there is nothing saved to keep)."""
     try:
@@ -232,6 +253,8 @@ def kept_run(where: Path, report: EvalReport) -> tuple[ScenarioRun | None, str]:
         return None, ""
     except (ValueError, KeyError, TypeError):
         return None, f"{where / RESULT} is unreadable"  # say, cut off while written
+    if run.sample != sample:
+        return None, f"it is sample {run.sample}, not {sample}"
     if record.get("model") != report.model:
         return None, f"made with {record.get('model')}"
     if record.get("revision") != report.revision:

@@ -150,6 +150,13 @@ def opens_reply(model: Model) -> bool:
     return bool(getattr(model, "opens_reply", False))
 
 
+def seed_of(model: Model) -> int | None:
+    """The sampling seed of a model that states one (the embedded model: the same
+    conversation gets the same reply); None for the others."""
+    seed = getattr(model, "seed", None)
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
 def prompt_room(model: Model) -> int | None:
     """The tokens a conversation may take and still leave the model room for its longest
     reply, for a model with a small context window it states (`n_ctx`, the embedded
