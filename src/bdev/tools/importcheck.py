@@ -10,7 +10,8 @@ itself goes back with Write's or Edit's result: an ImportError, NameError or
 AttributeError raised by one of its own lines (the traceback's last frame is there), or a
 TypeError, AssertionError or RuntimeError raised while its own line ran, with no other
 workspace file after it (`Query(enum=...)`; FastAPI refusing a parameter's type as the
-route is declared; StaticFiles given a folder that is not there).
+route is declared; StaticFiles given a folder that is not there). With a missing name
+goes where it really is, when that can be found (`import_probe`).
 
 Anything else says nothing about the edit and gives no note: a package this interpreter
 lacks (ModuleNotFoundError; the service may have its own environment), a database that
@@ -33,39 +34,8 @@ from bdev.sandbox import SandboxUnavailable, active, confine
 
 TIMEOUT_S = 15.0
 
-# Run as `python -c SCRIPT ROOT REL`: imports the module REL under its dotted name (so
-# `if __name__ == "__main__":` blocks stay closed) and prints the failure when its last
-# frame is that file's.
-_SCRIPT = """
-import importlib, json, os, sys, traceback
-root, rel = sys.argv[1], sys.argv[2]
-sys.path[:0] = [root] + [p for p in [os.path.join(root, "src")] if os.path.isdir(p)]
-name = rel[:-3].replace("/", ".").removesuffix(".__init__")
-if name.startswith("src."):
-    name = name[4:]
-target = os.path.realpath(os.path.join(root, rel))
-
-def ours(frame):
-    path = os.path.realpath(frame.filename)
-    return path.startswith(root + os.sep) and "site-packages" not in path
-
-try:
-    importlib.import_module(name)
-except ModuleNotFoundError:
-    pass
-except (ImportError, NameError, AttributeError, TypeError, AssertionError, RuntimeError) as e:
-    frames = traceback.extract_tb(e.__traceback__)
-    mine = [f for f in frames if ours(f)]
-    # A missing name is the file's when its own line raised it; a framework's complaint
-    # (FastAPI checking a route as it is declared) when the file was the last of the
-    # workspace's code to run.
-    named = isinstance(e, (ImportError, NameError, AttributeError))
-    last = frames[-1:] if named else mine[-1:]
-    if last and mine and os.path.realpath(last[0].filename) == target:
-        print(json.dumps([last[0].lineno, type(e).__name__ + ": " + str(e)]))
-except BaseException:
-    pass
-"""
+# What runs in the sandbox: a script of the standard library only (see its docstring).
+_PROBE = Path(__file__).with_name("import_probe.py")
 
 # `cannot import name 'X' from 'fastapi' (/long/path/fastapi/__init__.py)`: the path
 # says nothing to the model.
@@ -84,11 +54,12 @@ def import_note(python: str | None, root: Path, path: Path) -> str:
     found = _failure(python, root.resolve(), rel)
     if found is None:
         return ""
-    line, error = found
-    return f"\nNote: importing it fails at line {line}: {_WHERE.sub('', error)}"
+    line, error, fix = found
+    hint = f"; {fix}" if fix else ""
+    return f"\nNote: importing it fails at line {line}: {_WHERE.sub('', error)}{hint}"
 
 
-def _failure(python: str, root: Path, rel: str) -> tuple[int, str] | None:
+def _failure(python: str, root: Path, rel: str) -> tuple[int, str, str] | None:
     with tempfile.TemporaryDirectory(prefix="bdev-import-") as tmp:
         # A module that opens a relative SQLite file at import leaves it here, not in
         # the workspace (which the sandbox keeps read-only for this).
@@ -97,7 +68,7 @@ def _failure(python: str, root: Path, rel: str) -> tuple[int, str] | None:
             "PYTHONDONTWRITEBYTECODE": "1",
             "DATABASE_URL": f"sqlite:///{Path(tmp) / 'check.db'}",
         }
-        argv = [python, "-c", _SCRIPT, str(root), rel]
+        argv = [python, "-c", _PROBE.read_text(encoding="utf-8"), str(root), rel]
         try:
             confined = confine(argv, cwd=Path(tmp), env=env, readable=[root])
             done = subprocess.run(
@@ -108,7 +79,10 @@ def _failure(python: str, root: Path, rel: str) -> tuple[int, str] | None:
             return None
     last = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []
     try:
-        line, error = json.loads(last[0]) if last else (None, None)
+        said = json.loads(last[0]) if last else {}
     except ValueError:
         return None
-    return (line, error) if isinstance(line, int) and isinstance(error, str) else None
+    line, error, fix = (said.get(k) for k in ("line", "error", "fix"))
+    if not (isinstance(line, int) and isinstance(error, str)):
+        return None
+    return line, error, fix if isinstance(fix, str) else ""

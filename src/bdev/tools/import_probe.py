@@ -1,0 +1,188 @@
+"""Import one module of a workspace and say what fails in its own lines, and the fix.
+
+Not imported by bdev: `importcheck` runs this file's text with `python -c` in a fresh
+interpreter inside the sandbox, so it uses the standard library only. It prints one JSON
+line, `{"line": N, "error": "...", "fix": "..."}`, when the failure is the module's own
+(see `importcheck`); nothing otherwise.
+
+The fix is what a developer would look up: where the name really lives. A small model
+imports real names from the wrong module (`OAuth2PasswordRequestForm` from
+`fastapi.openapi.models`) and, told only that the import fails, sends the same line again
+(greenfield scenario 02 at `9cd96d2`: seven Writes, the same import each time). So the
+name is looked for among the modules of the package it was imported from (definitions,
+and the imports that re-export it), in the modules that package imports it from, and by
+spelling among the names the module has; for a name never imported, in the imports of
+the packages the file already uses (`from pydantic import BaseModel` is how FastAPI's own
+modules get it) and among importable modules (`import json`).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib
+import importlib.util
+import json
+import os
+import re
+import sys
+import traceback
+from collections import Counter
+from pathlib import Path
+
+_MISSING = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
+_UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+_NAMED = (ImportError, NameError, AttributeError)
+_REPORTED = (*_NAMED, TypeError, AssertionError, RuntimeError)
+# The names an import lists before the one looked for: in parentheses, over lines; else
+# on its line.
+_LISTED = r"(?:\([^)]*?|[^#\n(]*?)"
+MAX_FILES = 2000  # a package's modules scanned for a name, at most
+MAX_TRIES = 6  # candidate modules imported to confirm, at most
+
+
+def main(root: str, rel: str) -> None:
+    sys.path[:0] = [root] + [p for p in [os.path.join(root, "src")] if os.path.isdir(p)]
+    name = rel[:-3].replace("/", ".").removesuffix(".__init__")
+    name = name.removeprefix("src.") if rel.startswith("src/") else name
+    target = os.path.realpath(os.path.join(root, rel))
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError:
+        return  # a package this interpreter lacks says nothing about the file
+    except _REPORTED as e:
+        frames = traceback.extract_tb(e.__traceback__)
+        mine = [f for f in frames if _in_workspace(f.filename, root)]
+        # A missing name is the file's when its own line raised it; a framework's
+        # complaint (FastAPI checking a route as it is declared) when the file was the
+        # last of the workspace's code to run.
+        last = frames[-1:] if isinstance(e, _NAMED) else mine[-1:]
+        if not (last and mine and os.path.realpath(last[0].filename) == target):
+            return
+        said = f"{type(e).__name__}: {e}"
+        print(json.dumps({"line": last[0].lineno, "error": said, "fix": fix(e, target)}))
+    except BaseException:  # a database not running, a variable not set, SystemExit
+        return
+
+
+def _in_workspace(filename: str, root: str) -> bool:
+    path = os.path.realpath(filename)
+    return path.startswith(root + os.sep) and "site-packages" not in path
+
+
+def fix(error: BaseException, target: str) -> str:
+    """The import line that would work, or what is known about the name; "" if nothing."""
+    text = str(error)
+    if isinstance(error, ImportError) and (found := _MISSING.search(text)):
+        return missing_name(found.group(1), found.group(2))
+    if isinstance(error, NameError) and (found := _UNDEFINED.search(text)):
+        return undefined_name(found.group(1), target)
+    return ""
+
+
+def missing_name(name: str, module: str) -> str:
+    """For `from module import name` that fails: where `name` is, or its spelling."""
+    top = module.split(".")[0]
+    if where := _exported_by(name, _package_modules(top, name)):
+        return f"`{name}` is in {where}: `from {where} import {name}`"
+    if where := _exported_by(name, _origins(top, name)):
+        return f"`{name}` is in {where}: `from {where} import {name}`"
+    loaded = sys.modules.get(module)
+    names = [n for n in dir(loaded) if not n.startswith("_")] if loaded else []
+    if close := difflib.get_close_matches(name, names, n=1, cutoff=0.75):
+        return f"{module} has `{close[0]}`: `from {module} import {close[0]}`"
+    return f"no module of {top} has `{name}`"
+
+
+def undefined_name(name: str, target: str) -> str:
+    """For a name used but never imported: the import that gives it, when one is found."""
+    if _is_module(name):
+        return f"`{name}` is a module: `import {name}`"
+    tops = _imported_packages(target)
+    if where := _exported_by(name, [m for top in tops for m in _origins(top, name)]):
+        return f"`from {where} import {name}`"
+    return ""
+
+
+def _exported_by(name: str, modules: list[str]) -> str:
+    """The first of `modules` that imports and has `name`."""
+    for module in modules[:MAX_TRIES]:
+        try:
+            if hasattr(importlib.import_module(module), name):
+                return module
+        except BaseException:  # any module that fails to import is passed over
+            continue
+    return ""
+
+
+def _package_modules(top: str, name: str) -> list[str]:
+    """The modules of package `top` that define `name` or import it (so re-export it),
+    shortest dotted name first: `fastapi.security` before `fastapi.security.oauth2`."""
+    found = [module for module, text in _package_files(top) if _mentions(text, name)]
+    return sorted(found, key=lambda m: (m.count("."), len(m)))
+
+
+def _origins(top: str, name: str) -> list[str]:
+    """The modules package `top`'s own files import `name` from (absolute imports), the
+    most used first: where `name` comes from when `top` does not define it."""
+    word = re.escape(name)
+    pattern = re.compile(rf"^\s*from\s+([\w.]+)\s+import\s+{_LISTED}\b{word}\b", re.M)
+    counts = Counter(m.group(1) for _, text in _package_files(top) for m in pattern.finditer(text))
+    return [module for module, _ in counts.most_common()]
+
+
+def _mentions(text: str, name: str) -> bool:
+    word = re.escape(name)
+    defined = rf"^(?:class|def|async def)\s+{word}\b|^{word}\s*[:=]"
+    imported = rf"^\s*(?:from\s+\S+\s+)?import\s+{_LISTED}\b{word}\b"
+    return re.search(f"{defined}|{imported}", text, re.M) is not None
+
+
+_files: dict[str, list[tuple[str, str]]] = {}
+
+
+def _package_files(top: str) -> list[tuple[str, str]]:
+    """(dotted module name, source) for each module of the installed package `top`."""
+    if top in _files:
+        return _files[top]
+    out: list[tuple[str, str]] = []
+    spec = importlib.util.find_spec(top) if _is_module(top) else None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        base = Path(location)
+        for path in sorted(base.rglob("*.py"))[:MAX_FILES]:
+            parts = [top, *path.relative_to(base).with_suffix("").parts]
+            module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            try:
+                out.append((module, path.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+    _files[top] = out
+    return out
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _imported_packages(target: str) -> list[str]:
+    """The top-level packages the file imports (absolute imports), in order."""
+    try:
+        tree = ast.parse(Path(target).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    tops: list[str] = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        tops += [n.split(".")[0] for n in names if n.split(".")[0] not in tops]
+    return tops
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
