@@ -75,7 +75,7 @@ def test_a_misplaced_or_missing_name_comes_with_where_it_really_is(ws: Path) -> 
         # Greenfield 02 at 9cd96d2: seven Writes, this import each time. A re-export, the
         # shortest module name that has it.
         "from fastapi.openapi.models import OAuth2PasswordRequestForm\n": (
-            "`OAuth2PasswordRequestForm` is in fastapi.security: "
+            "`OAuth2PasswordRequestForm` is in fastapi.security: change the import to "
             "`from fastapi.security import OAuth2PasswordRequestForm`"
         ),
         # Greenfield 11 at 4c2f249: passlib has no such function anywhere.
@@ -84,9 +84,18 @@ def test_a_misplaced_or_missing_name_comes_with_where_it_really_is(ws: Path) -> 
         ),
         # Greenfield 07 at 4c2f249: never imported; FastAPI's own modules import it so.
         "from fastapi import FastAPI\n\n\nclass Account(BaseModel):\n    name: str\n": (
-            "`from pydantic import BaseModel`"
+            "add `from pydantic import BaseModel` to the imports"
         ),
-        "VALUE = json.dumps({})\n": "`json` is a module: `import json`",
+        # Greenfield 02 at 731d2e4: the package the file imports has it; one aiohttp
+        # module importing a `Query` from yarl is no answer for a FastAPI app.
+        "from fastapi import FastAPI\nimport aiohttp\n\nq = Query(None)\n": (
+            "add `from fastapi import Query` to the imports"
+        ),
+        "from fastapi import FastAPI\n\n\ndef f(x: List[int]):\n    return x\n": (
+            "add `from typing import List` to the imports"
+        ),
+        "import os\n\nKEY = uuid4().hex\n": "add `from uuid import uuid4` to the imports",
+        "VALUE = json.dumps({})\n": "`json` is a module: add `import json` to the imports",
         "VALUE = no_such_thing_anywhere\n": "",
     }
     for code, fix in cases.items():

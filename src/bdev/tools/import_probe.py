@@ -39,6 +39,13 @@ _REPORTED = (*_NAMED, TypeError, AssertionError, RuntimeError)
 _LISTED = r"(?:\([^)]*?|[^#\n(]*?)"
 MAX_FILES = 2000  # a package's modules scanned for a name, at most
 MAX_TRIES = 6  # candidate modules imported to confirm, at most
+MIN_ORIGIN_FILES = 3
+# The standard library modules most names a service uses unimported come from
+# (`List`, `datetime`, `defaultdict`, `dataclass`, `Enum`, `Path`, `Decimal`, `uuid4`).
+_STDLIB_SOURCES = (
+    "typing", "datetime", "collections", "dataclasses", "enum", "pathlib", "decimal",
+    "uuid", "functools", "contextlib",
+)  # fmt: skip
 
 
 def main(root: str, rel: str) -> None:
@@ -83,10 +90,11 @@ def fix(error: BaseException, target: str) -> str:
 def missing_name(name: str, module: str) -> str:
     """For `from module import name` that fails: where `name` is, or its spelling."""
     top = module.split(".")[0]
-    if where := _exported_by(name, _package_modules(top, name)):
-        return f"`{name}` is in {where}: `from {where} import {name}`"
-    if where := _exported_by(name, _origins(top, name)):
-        return f"`{name}` is in {where}: `from {where} import {name}`"
+    where = _exported_by(name, _package_modules(top, name)) or _exported_by(
+        name, _origins(top, name, set())
+    )
+    if where:
+        return f"`{name}` is in {where}: change the import to `from {where} import {name}`"
     loaded = sys.modules.get(module)
     names = [n for n in dir(loaded) if not n.startswith("_")] if loaded else []
     if close := difflib.get_close_matches(name, names, n=1, cutoff=0.75):
@@ -95,18 +103,26 @@ def missing_name(name: str, module: str) -> str:
 
 
 def undefined_name(name: str, target: str) -> str:
-    """For a name used but never imported: the import that gives it, when one is found."""
+    """For a name used but never imported: the import that gives it, when one is found.
+    Looked for first in the packages the file imports (FastAPI's `Query`), then where
+    their own modules import it from: the standard library and the file's packages at
+    once, another package only when several of their modules do (FastAPI's modules take
+    `BaseModel` from pydantic; one aiohttp module taking a `Query` from yarl says nothing
+    about a FastAPI app's)."""
     if _is_module(name):
-        return f"`{name}` is a module: `import {name}`"
+        return f"`{name}` is a module: add `import {name}` to the imports"
     tops = _imported_packages(target)
-    if where := _exported_by(name, [m for top in tops for m in _origins(top, name)]):
-        return f"`from {where} import {name}`"
-    return ""
+    where = (
+        _exported_by(name, tops, len(tops))
+        or _exported_by(name, list(_STDLIB_SOURCES), len(_STDLIB_SOURCES))
+        or _exported_by(name, [m for top in tops for m in _origins(top, name, set(tops))])
+    )
+    return f"add `from {where} import {name}` to the imports" if where else ""
 
 
-def _exported_by(name: str, modules: list[str]) -> str:
-    """The first of `modules` that imports and has `name`."""
-    for module in modules[:MAX_TRIES]:
+def _exported_by(name: str, modules: list[str], tries: int = MAX_TRIES) -> str:
+    """The first of `modules` (of the first `tries`) that imports and has `name`."""
+    for module in modules[:tries]:
         try:
             if hasattr(importlib.import_module(module), name):
                 return module
@@ -122,13 +138,24 @@ def _package_modules(top: str, name: str) -> list[str]:
     return sorted(found, key=lambda m: (m.count("."), len(m)))
 
 
-def _origins(top: str, name: str) -> list[str]:
+def _origins(top: str, name: str, known: set[str]) -> list[str]:
     """The modules package `top`'s own files import `name` from (absolute imports), the
-    most used first: where `name` comes from when `top` does not define it."""
+    most used first: where `name` comes from when `top` does not define it. A module of
+    the standard library or of `known` counts at once; another when at least
+    MIN_ORIGIN_FILES files import the name from it."""
     word = re.escape(name)
     pattern = re.compile(rf"^\s*from\s+([\w.]+)\s+import\s+{_LISTED}\b{word}\b", re.M)
-    counts = Counter(m.group(1) for _, text in _package_files(top) for m in pattern.finditer(text))
-    return [module for module, _ in counts.most_common()]
+    counts = Counter(
+        module
+        for _, text in _package_files(top)
+        for module in {m.group(1) for m in pattern.finditer(text)}
+    )
+    trusted = known | set(sys.stdlib_module_names) | {top}
+    return [
+        module
+        for module, n in counts.most_common()
+        if module.split(".")[0] in trusted or n >= MIN_ORIGIN_FILES
+    ]
 
 
 def _mentions(text: str, name: str) -> bool:
