@@ -2,8 +2,9 @@
 
 Not imported by bdev: `importcheck` runs this file's text with `python -c` in a fresh
 interpreter inside the sandbox, so it uses the standard library only. It prints one JSON
-line, `{"line": N, "error": "...", "fix": "..."}`, when the failure is the module's own
-(see `importcheck`); nothing otherwise.
+line, `{"line": N, "error": "...", "fix": "...", "add": "..."}`, when the failure is the
+module's own (see `importcheck`); nothing otherwise. `add` is the import line a name used
+and never imported needs, when one was found.
 
 The fix is what a developer would look up: where the name really lives. A small model
 imports real names from the wrong module (`OAuth2PasswordRequestForm` from
@@ -11,9 +12,10 @@ imports real names from the wrong module (`OAuth2PasswordRequestForm` from
 (greenfield scenario 02 at `9cd96d2`: seven Writes, the same import each time). So the
 name is looked for among the modules of the package it was imported from (definitions,
 and the imports that re-export it), in the modules that package imports it from, and by
-spelling among the names the module has; for a name never imported, in the imports of
-the packages the file already uses (`from pydantic import BaseModel` is how FastAPI's own
-modules get it) and among importable modules (`import json`).
+spelling among the names the module has; for a name never imported, among importable
+modules (`import json`), in the packages the file imports (FastAPI's `Query`), in the
+standard library modules most such names come from, and where the file's packages import
+it from (`from pydantic import BaseModel` is how FastAPI's own modules get it).
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ def main(root: str, rel: str) -> None:
         if not (last and mine and os.path.realpath(last[0].filename) == target):
             return
         said = f"{type(e).__name__}: {e}"
-        print(json.dumps({"line": last[0].lineno, "error": said, "fix": fix(e, target)}))
+        add = missing_import(e, target)
+        hint = f"add `{add}` to the imports" if add else fix(e)
+        print(json.dumps({"line": last[0].lineno, "error": said, "fix": hint, "add": add}))
     except BaseException:  # a database not running, a variable not set, SystemExit
         return
 
@@ -77,12 +81,16 @@ def _in_workspace(filename: str, root: str) -> bool:
     return path.startswith(root + os.sep) and "site-packages" not in path
 
 
-def fix(error: BaseException, target: str) -> str:
-    """The import line that would work, or what is known about the name; "" if nothing."""
-    text = str(error)
-    if isinstance(error, ImportError) and (found := _MISSING.search(text)):
+def fix(error: BaseException) -> str:
+    """For an import of a name its module lacks: where the name is, or what is known."""
+    if isinstance(error, ImportError) and (found := _MISSING.search(str(error))):
         return missing_name(found.group(1), found.group(2))
-    if isinstance(error, NameError) and (found := _UNDEFINED.search(text)):
+    return ""
+
+
+def missing_import(error: BaseException, target: str) -> str:
+    """For a name used but never imported: the import line that gives it, or ""."""
+    if isinstance(error, NameError) and (found := _UNDEFINED.search(str(error))):
         return undefined_name(found.group(1), target)
     return ""
 
@@ -103,21 +111,21 @@ def missing_name(name: str, module: str) -> str:
 
 
 def undefined_name(name: str, target: str) -> str:
-    """For a name used but never imported: the import that gives it, when one is found.
+    """For a name used but never imported: the import line that gives it, when found.
     Looked for first in the packages the file imports (FastAPI's `Query`), then where
     their own modules import it from: the standard library and the file's packages at
     once, another package only when several of their modules do (FastAPI's modules take
     `BaseModel` from pydantic; one aiohttp module taking a `Query` from yarl says nothing
     about a FastAPI app's)."""
     if _is_module(name):
-        return f"`{name}` is a module: add `import {name}` to the imports"
+        return f"import {name}"
     tops = _imported_packages(target)
     where = (
         _exported_by(name, tops, len(tops))
         or _exported_by(name, list(_STDLIB_SOURCES), len(_STDLIB_SOURCES))
         or _exported_by(name, [m for top in tops for m in _origins(top, name, set(tops))])
     )
-    return f"add `from {where} import {name}` to the imports" if where else ""
+    return f"from {where} import {name}" if where else ""
 
 
 def _exported_by(name: str, modules: list[str], tries: int = MAX_TRIES) -> str:
