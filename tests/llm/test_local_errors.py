@@ -129,7 +129,7 @@ def test_a_line_stuck_in_a_cycle_is_cut_and_ended_at_its_last_item() -> None:
     assert content.startswith("from auth import TokenBearer, CodeBearer")
     assert content.endswith("Bearer\n") and content.count("\n") == 1
     compile(content, "app.py", "exec")
-    assert "a line began repeating itself" in action.content
+    assert "a line began repeating itself" in action.notice
     # Cut in the path, the call would lack its content: the reply goes back.
     path = '{"name": "Write", "arguments": {"file_path": "a' + "b/c/" * 30
     cut = run.model._read_action(path, ModelResponse(), TurnStats(repeated="inline"), TOOLS)
@@ -158,7 +158,7 @@ def test_an_edit_whose_new_string_goes_round_is_closed_where_the_cycle_began() -
     assert not action.format_errors, action.format_errors
     (call,) = action.tool_calls  # well formed: Edit itself says the old_string is not there
     assert call.name == "Edit" and call.arguments["new_string"].startswith("<tool RESPONSE>...")
-    assert "a line began repeating itself" in action.content
+    assert "a line began repeating itself" in action.notice
 
 
 def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once() -> None:
@@ -172,7 +172,7 @@ def test_a_constrained_write_stuck_in_a_cycle_is_closed_with_the_block_once() ->
     assert call.name == "Write"
     once = code[: code.index("\n\napp", 12)]  # the imports and the first block
     assert call.arguments["content"].rstrip("\n") == once
-    assert "repeating" in action.content
+    assert "repeating" in action.notice
     # Cut where no string can be closed (in the middle of the path): an error, said so.
     lines = TurnStats(repeated="lines")
     cut = run.model._read_action('{"name": "Write", "arguments": {"file_', ModelResponse(), lines)
@@ -279,7 +279,7 @@ def test_a_write_that_opens_with_a_tool_result_is_stopped_after_its_first_line()
     (call,) = action.tool_calls
     assert call.arguments == {"file_path": "app.py", "content": "<tool response>1\n"}
     assert "cannot begin a Python module" in stats.write_stopped
-    assert "stopped this Write where its content could not be the file's" in action.content
+    assert "stopped this Write where its content could not be the file's" in action.notice
     assert llm.generated < 120  # not the 2,000 characters of the copy
 
     # Prose with no line break, cut at the cap, is judged as far as it went.
@@ -331,7 +331,7 @@ def test_a_write_that_goes_round_its_module_again_is_stopped_at_the_second_defin
     assert content == first + "\n\ndef borrow(book):\n    return book\n"
     assert "defines `member_id` twice, at lines 4 and 15" in stats.write_stopped
     assert "keeps the module before it (lines 1-9)" in stats.write_stopped
-    assert "bdev stopped this Write" in action.content
+    assert "bdev stopped this Write" in action.notice
     assert llm.generated < len(llm.text) // 2
     # When the part before does not parse, the call keeps all it had, for Write to refuse.
     broken = first + "\n\nrows = [\n\n\n" + first
@@ -356,9 +356,7 @@ def test_an_edit_whose_old_string_copies_a_call_is_stopped_and_can_change_nothin
     assert call.arguments["old_string"] == call.arguments["new_string"]
     assert call.arguments["old_string"].startswith("<tools><function")
     assert "is a copy of a tool call or result" in stats.write_stopped
-    assert "stopped this Edit where its old_string could not be text of the file" in (
-        action.content
-    )
+    assert "stopped this Edit where its old_string could not be text of the file" in (action.notice)
     assert llm.generated < 150
     # Text that is in files is let through: code, and markup that is not a call's.
     for old in ("def health():\n    return 1\n", '<html><body>{{ name }}</body></html>"""'):
@@ -404,7 +402,7 @@ def test_an_edit_cut_in_a_cycle_in_its_old_string_is_closed_to_change_nothing(
         assert old == call.arguments["new_string"] and imports in old
         assert len(old) < len(imports) * 2
         assert "its old_string began repeating itself" in stats.write_stopped
-        assert "stopped this Edit where its old_string could not be text" in action.content
+        assert "stopped this Edit where its old_string could not be text" in action.notice
         assert llm.generated < len(llm.text) // 2  # stopped at the third copy, not the cap
     # A cycle in the new_string keeps the old_string as it was: closed there, as before.
     action, stats, _ = _constrained_edit("app.py", "x = 1\n", imports * 12)

@@ -530,3 +530,39 @@ def test_a_reply_stopped_at_the_time_limit_ends_the_run_and_is_not_used(
         if e["type"] == "message" and e["message"]["role"] == "assistant"
     ]
     assert replies == []  # the unfinished reply is not in the conversation
+
+
+class _Noticing:
+    """Replays scripted turns, the first with a provider's notice (the embedded model's
+    note on a call it stopped and closed)."""
+
+    name = "scripted:test"
+
+    def __init__(self, turns: list[dict]) -> None:
+        self.inner = ScriptedModel.from_turns(turns)
+        self.seen: list[list] = []
+
+    def complete(self, messages, tools, *, on_text=None):
+        self.seen.append(list(messages))
+        response = self.inner.complete(messages, tools, on_text=on_text)
+        if len(self.seen) == 1:
+            response.notice = "bdev stopped this Write where it began repeating itself"
+        return response
+
+
+def test_a_providers_notice_reaches_the_model_with_the_calls_result_not_as_its_words(
+    workspace: Path,
+) -> None:
+    write = {"name": "Write", "arguments": {"file_path": "a.txt", "content": "a\n"}}
+    read = {"name": "Read", "arguments": {"file_path": "a.txt"}}
+    model = _Noticing([{"tool_calls": [write, read]}, {"content": "done"}])
+    sid, result = make_runner(workspace, [], model=model).start("task", agent_def(workspace))
+    assert result.status is RunStatus.COMPLETED
+    said = model.seen[1]
+    (assistant,) = [m for m in said if m.role == "assistant"]
+    assert assistant.content == ""  # a small model copies its "own" words into a Write
+    results = [m.content for m in said if m.role == "tool"]
+    assert results[0].endswith("\nNote: bdev stopped this Write where it began repeating itself")
+    assert "Note" not in results[1]  # once, with the first call's result
+    (call,) = [e for e in events(workspace, sid) if e["type"] == "model_call"][:1]
+    assert call["notice"].startswith("bdev stopped this Write")

@@ -112,6 +112,10 @@ class ModelResponse:
     finish_reason: str = "stop"
     model: str = ""
     max_output_tokens: int | None = None  # the cap on this reply's length, when one is set
+    # What the provider did to the reply (a call stopped and closed where it went wrong),
+    # said to the model with the first call's result: in `content` the model reads it as
+    # its own words, and a small one copies them into its next Write.
+    notice: str = ""
 
 
 class ModelError(Exception):

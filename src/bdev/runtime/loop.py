@@ -76,6 +76,7 @@ class Agent:
     disallowed: frozenset[str] = frozenset()
     hooks: Hooks | None = None  # PreToolUse, PostToolUse and Stop (runtime.hooks)
     _halt: str | None = None  # a hook's `"continue": false`: why the run stops
+    _notice: str = ""  # the model's note on this turn's reply, for its first call's result
 
     def run(self, messages: list[Message], *, steps_done: int = 0) -> RunResult:
         """Continue the conversation in `messages` (mutated in place) until it ends."""
@@ -152,6 +153,7 @@ class Agent:
                 max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
                 **({"warmer": echoes} if echoes else {}),
+                **({"notice": response.notice} if response.notice else {}),
                 # How many of the first messages the model saw shortened, and how many
                 # after the task it did not see (compaction).
                 **({"shortened": compactor.shortened} if compactor and compactor.shortened else {}),
@@ -168,6 +170,7 @@ class Agent:
                 )
             assistant = Message("assistant", response.content, list(response.tool_calls))
             self.append(messages, assistant)
+            self._notice = response.notice if response.tool_calls else ""
 
             if response.finish_reason == "end_of_script":
                 return finish(RunStatus.COMPLETED, response.content)
@@ -438,6 +441,8 @@ class Agent:
     # -- helpers ---------------------------------------------------------------
 
     def _tool_result(self, messages: list[Message], call: ToolCall, text: str, error: bool) -> None:
+        if self._notice:  # the reply's first call: what the model's provider did to it
+            text, self._notice = f"{text}\nNote: {self._notice}", ""
         msg = Message("tool", text, tool_call_id=call.id, name=call.name, is_error=error)
         self.append(messages, msg)
 

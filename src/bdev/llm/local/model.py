@@ -254,8 +254,10 @@ class LocalModel:
         stood, with the repeated lines once, or a line repeating within itself ended at its
         last whole item (an import listing the same names again and again), or where the
         cycle began when that item lies outside the string (an Edit's `new_string` going
-        round `<tool RESPONSE>...`); the reply's text says so. A call closed that way must
-        still hold every argument its tool requires (of `tools`), else the reply goes back.
+        round `<tool RESPONSE>...`); its `notice` says so, with the call's result (in the
+        reply's text the model took it for its own words and wrote them into the next
+        Write: greenfield 03 at `731d2e4`). A call closed that way must still hold every
+        argument its tool requires (of `tools`), else the reply goes back.
         """
         stats = stats or TurnStats()
         repeated = stats.repeated
@@ -308,18 +310,16 @@ class LocalModel:
                 if call.name == "Edit"
                 else ("its content could not be the file's")
             )
-            response.content = (
-                f"(bdev stopped this {call.name} where {what}: {stats.write_stopped})"
-            )
+            response.notice = f"bdev stopped this {call.name} where {what}: {stats.write_stopped}"
         elif salvaged and repeated == "inline":
-            response.content = (
-                "(bdev stopped this reply where a line began repeating itself, and ended "
-                "the line and the call there)"
+            response.notice = (
+                "bdev stopped this reply where a line began repeating itself, and ended "
+                "the line and the call there"
             )
         elif salvaged:
-            response.content = (
-                "(bdev stopped this reply where it began repeating the same lines, and "
-                "closed the call there: the lines are in it once)"
+            response.notice = (
+                "bdev stopped this reply where it began repeating the same lines, and "
+                "closed the call there: the lines are in it once"
             )
         return response
 
