@@ -2,9 +2,10 @@
 
 Not imported by bdev: `importcheck` runs this file's text with `python -c` in a fresh
 interpreter inside the sandbox, so it uses the standard library only. It prints one JSON
-line, `{"line": N, "error": "...", "fix": "...", "add": "..."}`, when the failure is the
-module's own (see `importcheck`); nothing otherwise. `add` is the import line a name used
-and never imported needs, when one was found.
+line, `{"line": N, "error": "...", "fix": "...", "add": "...", "move": "..."}`, when the
+failure is the module's own (see `importcheck`); nothing otherwise. `add` is the import
+line a name used and never imported needs, when one was found; `move` is the module that
+really has a name imported from one that lacks it, when one was found.
 
 The fix is what a developer would look up: where the name really lives. A small model
 imports real names from the wrong module (`OAuth2PasswordRequestForm` from
@@ -14,7 +15,8 @@ name is looked for among the modules of the package it was imported from (defini
 and the imports that re-export it), in the modules that package imports it from, and by
 spelling among the names the module has; for a name never imported, among importable
 modules (`import json`), in the packages the file imports (FastAPI's `Query`), in the
-standard library modules most such names come from, and where the file's packages import
+standard library modules most such names come from (also for a name imported from the
+wrong package: `from fastapi import HTTPStatus`), and where the file's packages import
 it from (`from pydantic import BaseModel` is how FastAPI's own modules get it).
 """
 
@@ -46,7 +48,7 @@ MIN_ORIGIN_FILES = 3
 # (`List`, `datetime`, `defaultdict`, `dataclass`, `Enum`, `Path`, `Decimal`, `uuid4`).
 _STDLIB_SOURCES = (
     "typing", "datetime", "collections", "dataclasses", "enum", "pathlib", "decimal",
-    "uuid", "functools", "contextlib",
+    "uuid", "functools", "contextlib", "http",
 )  # fmt: skip
 
 
@@ -70,8 +72,10 @@ def main(root: str, rel: str) -> None:
             return
         said = f"{type(e).__name__}: {e}"
         add = missing_import(e, target)
-        hint = f"add `{add}` to the imports" if add else fix(e)
-        print(json.dumps({"line": last[0].lineno, "error": said, "fix": hint, "add": add}))
+        move = moved_to(e)
+        hint = f"add `{add}` to the imports" if add else fix(e, move)
+        line = last[0].lineno
+        print(json.dumps({"line": line, "error": said, "fix": hint, "add": add, "move": move}))
     except BaseException:  # a database not running, a variable not set, SystemExit
         return
 
@@ -81,10 +85,20 @@ def _in_workspace(filename: str, root: str) -> bool:
     return path.startswith(root + os.sep) and "site-packages" not in path
 
 
-def fix(error: BaseException) -> str:
+def fix(error: BaseException, where: str) -> str:
     """For an import of a name its module lacks: where the name is, or what is known."""
+    if not (isinstance(error, ImportError) and (found := _MISSING.search(str(error)))):
+        return ""
+    name, module = found.groups()
+    if where:
+        return f"`{name}` is in {where}: change the import to `from {where} import {name}`"
+    return no_such_name(name, module)
+
+
+def moved_to(error: BaseException) -> str:
+    """For an import of a name its module lacks: the module that has it, or ""."""
     if isinstance(error, ImportError) and (found := _MISSING.search(str(error))):
-        return missing_name(found.group(1), found.group(2))
+        return found_in(found.group(1), found.group(2))
     return ""
 
 
@@ -95,14 +109,20 @@ def missing_import(error: BaseException, target: str) -> str:
     return ""
 
 
-def missing_name(name: str, module: str) -> str:
-    """For `from module import name` that fails: where `name` is, or its spelling."""
+def found_in(name: str, module: str) -> str:
+    """For `from module import name` that fails: the module that has `name`: one of the
+    package's own, one the package imports it from, or the standard library's."""
     top = module.split(".")[0]
-    where = _exported_by(name, _package_modules(top, name)) or _exported_by(
-        name, _origins(top, name, set())
+    return (
+        _exported_by(name, _package_modules(top, name))
+        or _exported_by(name, _origins(top, name, set()))
+        or _exported_by(name, list(_STDLIB_SOURCES), len(_STDLIB_SOURCES))
     )
-    if where:
-        return f"`{name}` is in {where}: change the import to `from {where} import {name}`"
+
+
+def no_such_name(name: str, module: str) -> str:
+    """For `from module import name` that fails and `name` is nowhere: its spelling."""
+    top = module.split(".")[0]
     loaded = sys.modules.get(module)
     names = [n for n in dir(loaded) if not n.startswith("_")] if loaded else []
     if close := difflib.get_close_matches(name, names, n=1, cutoff=0.75):

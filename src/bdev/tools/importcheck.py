@@ -13,6 +13,12 @@ workspace file after it (`Query(enum=...)`; FastAPI refusing a parameter's type 
 route is declared; StaticFiles given a folder that is not there). With a missing name
 goes where it really is, when that can be found (`import_probe`).
 
+Two mistakes whose fix is certain are made good in the file, and the result says so: a
+name used and never imported gets its import, and a name imported from a module that
+lacks it, when another module has it, is imported from there instead. Told the line to
+write, the model put it in place of another import, turn after turn (greenfield 02 at
+`731d2e4`), or sent the same wrong import again (02 at `9cd96d2`: seven Writes).
+
 Anything else says nothing about the edit and gives no note: a package this interpreter
 lacks (ModuleNotFoundError; the service may have its own environment), a database that
 is not running or a variable not set (OSError, KeyError, a settings class's
@@ -43,9 +49,10 @@ _PROBE = Path(__file__).with_name("import_probe.py")
 # `cannot import name 'X' from 'fastapi' (/long/path/fastapi/__init__.py)`: the path
 # says nothing to the model.
 _WHERE = re.compile(r" \((?:/|[A-Za-z]:\\)[^()]*\)$")
+_MISSING = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
 
-MAX_ADDED = 3  # imports added to one file in one check, at most
+MAX_FIXED = 3  # imports added or moved in one file in one check, at most
 
 
 def import_note(python: str | None, root: Path, path: Path) -> str:
@@ -63,15 +70,10 @@ def import_note(python: str | None, root: Path, path: Path) -> str:
     except ValueError:
         return ""
     notes: list[str] = []
-    added: set[str] = set()
+    fixed: set[str] = set()
     while (found := _failure(python, root.resolve(), rel)) is not None:
-        addable = found.add and found.add not in added and len(added) < MAX_ADDED
-        if addable and (line := _add_import(path, found.add)) is not None:
-            added.add(found.add)
-            name = found.add.split()[-1]
-            notes.append(
-                f"bdev added `{found.add}` as line {line}: `{name}` was used and never imported"
-            )
+        if len(fixed) < MAX_FIXED and (done := _fix(path, found, fixed)):
+            notes.append(done)
             continue
         hint = f"; {found.fix}" if found.fix else ""
         error = _WHERE.sub("", found.error)
@@ -86,15 +88,78 @@ class _Failure:
     error: str
     fix: str  # what to do about it, in words ("" when nothing was found)
     add: str  # the import line a name never imported needs ("" when none)
+    move: str  # the module that has a name imported from one that lacks it ("" when none)
 
 
-def _add_import(path: Path, statement: str) -> int | None:
-    """Put `statement` after the file's leading imports (its docstring, else at the top);
-    the line it is on, or None when the file cannot be read, parsed or written."""
+def _fix(path: Path, found: _Failure, fixed: set[str]) -> str:
+    """Make good a failure whose fix is certain, once per import line; what was done,
+    or "" when nothing was."""
+    wrong = _MISSING.search(found.error)
+    moved = found.move and wrong and not found.add
+    if not (found.add or moved):
+        return ""
     try:
         text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    statement, name = found.add, found.add.rpartition(" ")[2]
+    if moved and wrong:
+        name, module = wrong[1], wrong[2]
+        text, alias = _without_import(text, found.line, name, module)
+        statement = f"from {found.move} import {name}" + (f" as {alias}" if alias else "")
+    changed = _with_import(text, statement) if text and statement not in fixed else None
+    if changed is None:
+        return ""
+    try:
+        write_text_atomic(path, changed[0])
+    except OSError:
+        return ""
+    fixed.add(statement)
+    if moved and wrong:
+        return f"bdev changed the import of `{name}` to `{statement}`: {wrong[2]} does not have it"
+    return f"bdev added `{statement}` as line {changed[1]}: `{name}` was used and never imported"
+
+
+def _without_import(text: str, line: int, name: str, module: str) -> tuple[str, str]:
+    """`text` with `name` taken out of the top-level `from module import ...` at `line`,
+    and the name it was imported as ("" for its own); ("", "") when there is no such
+    statement, or code shares its last line."""
+    try:
         tree = ast.parse(text)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    except (SyntaxError, ValueError):
+        return "", ""
+    statement = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            and node.module == module
+            and not node.level
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+            and any(alias.name == name for alias in node.names)
+        ),
+        None,
+    )
+    if statement is None:
+        return "", ""
+    lines = text.splitlines(keepends=True)
+    first, last = statement.lineno - 1, statement.end_lineno or statement.lineno
+    tail = lines[last - 1][(statement.end_col_offset or 0) :].rstrip("\n")
+    if tail.strip() and not tail.strip().startswith("#"):  # `; x = 1`: left alone
+        return "", ""
+    alias = next(a.asname or "" for a in statement.names if a.name == name)
+    statement.names = [a for a in statement.names if a.name != name]
+    ending = "\n" if lines[last - 1].endswith("\n") else ""
+    lines[first:last] = [ast.unparse(statement) + tail + ending] if statement.names else []
+    return "".join(lines), alias
+
+
+def _with_import(text: str, statement: str) -> tuple[str, int] | None:
+    """`text` with `statement` after its leading imports (its docstring, else at the
+    top), and the line it is on; None when it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
         return None
     after = 0
     for i, node in enumerate(tree.body):
@@ -106,11 +171,7 @@ def _add_import(path: Path, statement: str) -> int | None:
     if after and not lines[after - 1].endswith("\n"):
         lines[after - 1] += "\n"
     lines.insert(after, statement + "\n")
-    try:
-        write_text_atomic(path, "".join(lines))
-    except OSError:
-        return None
-    return after + 1
+    return "".join(lines), after + 1
 
 
 def _failure(python: str, root: Path, rel: str) -> _Failure | None:
@@ -136,8 +197,8 @@ def _failure(python: str, root: Path, rel: str) -> _Failure | None:
         said = json.loads(last[0]) if last else {}
     except ValueError:
         return None
-    line, error, fix, add = (said.get(k) for k in ("line", "error", "fix", "add"))
+    line, error = said.get("line"), said.get("error")
     if not (isinstance(line, int) and isinstance(error, str)):
         return None
-    text = {k: v if isinstance(v, str) else "" for k, v in (("fix", fix), ("add", add))}
+    text = {k: v if isinstance(v := said.get(k), str) else "" for k in ("fix", "add", "move")}
     return _Failure(line, error, **text)
