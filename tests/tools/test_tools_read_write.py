@@ -114,6 +114,7 @@ def test_writing_python_that_does_not_parse_says_where(ws: Path, ctx: ToolContex
     out = WriteTool().run({"file_path": "app.py", "content": "def f(:\n    pass\n"}, ctx)
     assert out.startswith("Created app.py (2 lines)")
     assert "Note: it does not parse as Python: line 1:" in out
+    assert out.endswith(": `def f(:`")  # the line itself, to Edit
     assert (ws / "app.py").read_text() == "def f(:\n    pass\n"  # still written
     out = EditTool().run({"file_path": "app.py", "old_string": "f(:", "new_string": "f():"}, ctx)
     assert "Note" not in out
@@ -126,7 +127,8 @@ def test_a_module_that_parses_is_not_replaced_by_one_that_does_not(
 ) -> None:
     good = "def f():\n    return 1\n"
     WriteTool().run({"file_path": "app.py", "content": good}, ctx)
-    with pytest.raises(ToolError, match=r"app.py: not written: .*\(line 2: invalid syntax\)"):
+    refused = r"app.py: not written: .*\(line 2: invalid syntax: `\S+`\)"
+    with pytest.raises(ToolError, match=refused):
         WriteTool().run({"file_path": "app.py", "content": "app.py\n```"}, ctx)
     assert (ws / "app.py").read_text() == good  # the work is still there
     fixed = "def f():\n    return 2\n"

@@ -49,13 +49,18 @@ def save_text(path: Path, text: str, shown: str) -> None:
 
 
 def syntax_note(path: Path, text: str) -> str:
-    """For a Python file that no longer parses: where and why, to append to the tool's
-    result (the file is still written; the next step can fix it). "" otherwise."""
+    """For a Python file that no longer parses: where and why, and the line itself, to
+    append to the tool's result (the file is still written; the next step can fix it).
+    "" otherwise. The line is quoted because a small model, told only a line number in a
+    file of 150 lines it wrote in one go, rewrites the whole file and a new slip with it."""
     error = syntax_error(text, str(path)) if path.suffix == ".py" else None
     if error is None:
         return ""
     where = f"line {error.lineno}: " if error.lineno else ""
-    return f"\nNote: it does not parse as Python: {where}{error.msg}"
+    lines = text.splitlines()
+    shown = lines[error.lineno - 1].strip() if error.lineno and error.lineno <= len(lines) else ""
+    quoted = f": `{shown[:120]}`" if shown else ""
+    return f"\nNote: it does not parse as Python: {where}{error.msg}{quoted}"
 
 
 def mend_python(path: Path, text: str) -> tuple[str, str]:
