@@ -48,7 +48,7 @@ def test_write_mends_the_models_json_slip_and_says_so(ws: Path, ctx: ToolContext
     assert "        f.write(f'{note_id},{title}\\n')\n" in written
     compile(written, "app.py", "exec")
     assert out.startswith("Created app.py (9 lines)")
-    assert "line 8 was written as the two characters \\n" in out
+    assert "inside the string literal at line 8 as the two characters \\n, as meant" in out
     assert "does not parse" not in out
     # The same call again is the same file: the model is told nothing changed.
     assert WriteTool().run(args, ctx).startswith("Unchanged: app.py")
@@ -65,10 +65,10 @@ def test_edit_and_multiedit_mend_what_they_insert(ws: Path, ctx: ToolContext) ->
         {"file_path": "m.py", "old_string": "return ''", "new_string": "return 'a\n'"}, ctx
     )
     assert (ws / "m.py").read_text() == "def f():\n    return 'a\\n'\n"
-    assert "line 2 was written" in out
+    assert "string literal at line 2 as the two characters" in out
     out = MultiEditTool().run(
         {"file_path": "m.py", "edits": [{"old_string": "'a\\n'", "new_string": "'b\n\n'"}]},
         ctx,
     )
     assert (ws / "m.py").read_text() == "def f():\n    return 'b\\n\\n'\n"
-    assert "lines 2, 3 were written" in out
+    assert "string literals at lines 2, 3 as the two characters" in out

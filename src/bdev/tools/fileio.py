@@ -73,8 +73,10 @@ def mend_python(path: Path, text: str) -> tuple[str, str]:
         return text, ""
     where = ", ".join(str(n) for n in lines)
     many = len(lines) > 1
+    # Said as done, with nothing left to do: told only what slipped, the embedded model
+    # sent the same Write again, step after step (greenfield 01 at `b9fa3d5`).
     return fixed, (
-        f"\nNote: the line break{'s' if many else ''} inside a string literal at "
-        f"line{'s' if many else ''} {where} {'were' if many else 'was'} written as the two "
-        "characters \\n (in a JSON string they are \\\\n)"
+        f"\nNote: bdev wrote the line break{'s' if many else ''} inside the string "
+        f"literal{'s' if many else ''} at line{'s' if many else ''} {where} as the two "
+        "characters \\n, as meant; the file parses, nothing to redo"
     )
