@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bdev.fsutil import write_text_atomic
 from bdev.tools.base import ToolError
-from bdev.tools.linebreaks import mend_string_breaks, syntax_error
+from bdev.tools.slips import mend_slips, syntax_error
 
 # Like git and ripgrep: a NUL byte in the first block means "binary".
 _SNIFF_BYTES = 8192
@@ -64,19 +64,22 @@ def syntax_note(path: Path, text: str) -> str:
 
 
 def mend_python(path: Path, text: str) -> tuple[str, str]:
-    """For a Python file: `text` with the line breaks a JSON slip put inside string
-    literals written as `\\n` (`linebreaks`), and a note saying where; else as it is."""
-    if path.suffix != ".py":
+    """For a Python file: `text` with its slips mended (`slips`: a line break a JSON slip
+    put inside a string literal, a closing bracket that does not match), and a note
+    saying what bdev changed; else as it is."""
+    if path.suffix != ".py" or not (mended := mend_slips(text, str(path))):
         return text, ""
-    fixed, lines = mend_string_breaks(text, str(path))
-    if not lines:
-        return text, ""
-    where = ", ".join(str(n) for n in lines)
-    many = len(lines) > 1
     # Said as done, with nothing left to do: told only what slipped, the embedded model
     # sent the same Write again, step after step (greenfield 01 at `b9fa3d5`).
-    return fixed, (
-        f"\nNote: bdev wrote the line break{'s' if many else ''} inside the string "
-        f"literal{'s' if many else ''} at line{'s' if many else ''} {where} as the two "
-        "characters \\n, as meant; the file parses, nothing to redo"
-    )
+    done = []
+    if lines := mended.breaks:
+        many = "s" if len(lines) > 1 else ""
+        where = ", ".join(str(n) for n in lines)
+        done.append(
+            f"wrote the line break{many} inside the string literal{many} at line{many} "
+            f"{where} as the two characters \\n, as meant"
+        )
+    for line, wrong, right in mended.brackets:
+        change = f"changed `{wrong}` to `{right}`" if right else f"took out an unmatched `{wrong}`"
+        done.append(f"{change} at line {line}")
+    return mended.text, f"\nNote: bdev {'; '.join(done)}: the file parses, nothing to redo"

@@ -7,7 +7,7 @@ import pytest
 
 from bdev.tools.base import ToolContext
 from bdev.tools.edit import EditTool, MultiEditTool
-from bdev.tools.linebreaks import mend_string_breaks
+from bdev.tools.slips import mend_slips
 from bdev.tools.write import WriteTool
 
 # The arguments of a Write the embedded model made in a constrained run (greenfield
@@ -21,10 +21,25 @@ REPLY = (
 
 def test_a_break_inside_a_one_line_string_is_written_as_backslash_n() -> None:
     text = "x = 'a\nb'\ny = f\"{x}\n\n\"\nz = 1\n"
-    fixed, lines = mend_string_breaks(text)
-    assert fixed == "x = 'a\\nb'\ny = f\"{x}\\n\\n\"\nz = 1\n"
-    assert lines == [1, 3, 4]  # the original lines each break ended
-    compile(fixed, "m.py", "exec")
+    mended = mend_slips(text)
+    assert mended.text == "x = 'a\\nb'\ny = f\"{x}\\n\\n\"\nz = 1\n"
+    assert mended.breaks == [1, 3, 4]  # the original lines each break ended
+    compile(mended.text, "m.py", "exec")
+
+
+def test_a_closing_bracket_that_does_not_match_is_made_to() -> None:
+    # Greenfield 02 at b9fa3d5: the same Write with this line, for 15 minutes.
+    text = "def f(e):\n    raise ValueError(str(e)}\n\n\nx = [1, (2)]]\ny = {'é': [1)}\n"
+    mended = mend_slips(text)
+    assert (
+        mended.text == "def f(e):\n    raise ValueError(str(e))\n\n\nx = [1, (2)]\ny = {'é': [1]}\n"
+    )
+    assert mended.brackets == [(2, "}", ")"), (5, "]", ""), (6, ")", "]")]
+    # With a line break slip above it, the bracket's line is the one the model sent.
+    text = "A = 'a\nb'\nB = f(1]\n"
+    mended = mend_slips(text)
+    assert mended.text == "A = 'a\\nb'\nB = f(1)\n"
+    assert (mended.breaks, mended.brackets) == ([1], [(3, "]", ")")])
 
 
 @pytest.mark.parametrize(
@@ -33,12 +48,14 @@ def test_a_break_inside_a_one_line_string_is_written_as_backslash_n() -> None:
         "x = 1\n",  # parses already
         "x = 'a\n",  # the break is the file's last: nothing to join it with
         "x = 'a\nb'\ny = )\n",  # mended, it still does not parse: left for the model
+        "x = f(1]\ny = (\n",  # a bracket mended, another error left: left for the model
         "def f(:\n    pass\n",  # another error altogether
         'x = """a\n',  # an unterminated triple-quoted string is not this slip
     ],
 )
 def test_text_that_would_not_parse_after_it_is_left_alone(text: str) -> None:
-    assert mend_string_breaks(text) == (text, [])
+    mended = mend_slips(text)
+    assert not mended and mended.text == text
 
 
 def test_write_mends_the_models_json_slip_and_says_so(ws: Path, ctx: ToolContext) -> None:
@@ -72,3 +89,13 @@ def test_edit_and_multiedit_mend_what_they_insert(ws: Path, ctx: ToolContext) ->
     )
     assert (ws / "m.py").read_text() == "def f():\n    return 'b\\n\\n'\n"
     assert "string literals at lines 2, 3 as the two characters" in out
+
+
+def test_write_says_which_bracket_it_changed(ws: Path, ctx: ToolContext) -> None:
+    code = "def f(e):\n    raise ValueError(str(e)}\n"
+    out = WriteTool().run({"file_path": "app.py", "content": code}, ctx)
+    assert out == (
+        "Created app.py (2 lines)\nNote: bdev changed `}` to `)` at line 2: the file "
+        "parses, nothing to redo"
+    )
+    assert (ws / "app.py").read_text() == code.replace("}", ")")
