@@ -65,8 +65,10 @@ class _Tokens:
         return "", "".join(m.content for m in messages)
 
 
-def test_finish_is_offered_only_once_a_tool_has_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bdev.llm.base import Message
+def test_finish_is_offered_once_a_tool_has_run_and_a_barred_tool_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bdev.llm.base import Message, barred_tools
 
     model = LocalModel(n_ctx=4000)
     model._llm = model._template = _Tokens()  # type: ignore[assignment]
@@ -84,6 +86,15 @@ def test_finish_is_offered_only_once_a_tool_has_run(monkeypatch: pytest.MonkeyPa
     model.complete([*task, read, result], SPECS)
     assert grammars[0] == grammar.gbnf(SPECS, finish=False)
     assert grammars[2] == grammar.gbnf(SPECS)  # a tool has run: the task may end
+    # A tool barred for a turn (the loop's, after a refused repeat) is left out of the
+    # grammar, not the prompt; a turn that would bar every tool bars none.
+    with barred_tools(model, {SPECS[0].name}):
+        model.complete([*task, read, result], SPECS)
+    assert grammars[3] == grammar.gbnf(SPECS[1:])
+    assert model.barred == frozenset()
+    with barred_tools(model, {spec.name for spec in SPECS}):
+        model.complete([*task, read, result], SPECS)
+    assert grammars[4] == grammar.gbnf(SPECS)
 
 
 def test_grammar_names_every_tool_and_keeps_parameter_names() -> None:

@@ -341,6 +341,41 @@ def test_a_small_model_s_answer_before_any_tool_ran_is_sent_back_once(workspace:
     assert result.status is RunStatus.COMPLETED and result.steps == 2
 
 
+def test_a_small_model_s_repeated_call_bars_its_tool_from_the_next_reply(
+    workspace: Path,
+) -> None:
+    # Greenfield 01-05 at b9fa3d5: the same Write again and again until the run ended.
+    write = {"tool_calls": [{"name": "Write", "arguments": {"file_path": "a.txt", "content": "a"}}]}
+    read = {"tool_calls": [{"name": "Read", "arguments": {"file_path": "a.txt"}}]}
+    turns = [write, write, read, write, {"content": "Wrote a.txt."}]
+    seen: list[frozenset[str]] = []
+
+    class Recording(ScriptedModel):
+        barred: frozenset[str] = frozenset()
+
+        def complete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(self.barred)
+            return super().complete(*args, **kwargs)
+
+    for small in (True, False):
+        if small:
+            _small(workspace)
+        else:
+            (workspace / ".bdev" / "config.toml").unlink()
+        seen.clear()
+        model = Recording.from_turns(turns)
+        runner = make_runner(workspace, [])
+        runner.model_factory = lambda spec, model=model: model
+        sid, result = runner.start("write a.txt", agent_def(workspace))
+        assert result.status is RunStatus.COMPLETED
+        # Only the reply right after the refused repeat, and only on a small model.
+        expected = [frozenset(), frozenset(), frozenset({"Write"}), frozenset(), frozenset()]
+        assert seen == (expected if small else [frozenset()] * 5)
+        barred = [e.get("barred") for e in events(workspace, sid) if e["type"] == "model_call"]
+        assert barred == ([None, None, ["Write"], None, None] if small else [None] * 5)
+        assert model.barred == frozenset()  # restored after the call
+
+
 def test_a_small_model_s_wordless_final_answer_is_sent_back_once(workspace: Path) -> None:
     # The plain loop on a change task (2026-12-03): a Write, then "```\n```" as its answer.
     _small(workspace)

@@ -219,6 +219,15 @@ def model_setting(model: Model, name: str, change: Callable[[Any], Any]) -> Iter
 
 
 @contextlib.contextmanager
+def barred_tools(model: Model, names: set[str]) -> Iterator[None]:
+    """For one call, leave the tools `names` out of what a constrained reply may call, on
+    models that constrain replies (the local one: its `barred`). The prompt still lists
+    them, so a cached prompt stays valid."""
+    with model_setting(model, "barred", lambda current: (current | names) if names else None):
+        yield
+
+
+@contextlib.contextmanager
 def retry_sampling(model: Model, attempt: int) -> Iterator[None]:
     """For attempt n (from 1) of the same request: sample less greedily than before.
     At the same settings a small model mostly repeats the answer just rejected, and a

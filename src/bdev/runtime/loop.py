@@ -21,6 +21,7 @@ from bdev.llm.base import (
     ModelError,
     ToolCall,
     Usage,
+    barred_tools,
     prompt_room,
     reply_deadline,
     retry_sampling,
@@ -90,6 +91,7 @@ class Agent:
         last_call: ToolCall | None = None
         recent: list[ToolCall] = []  # the last few calls made, run or not
         echoes = 0  # turns in a row repeating one of those, or sent back: sampled warmer
+        barred: set[str] = set()  # tools the next reply may not call (a small model's repeat)
         failed_tools: set[str] = set()  # the last turn's tools, when every call failed
         specs = tool_specs(list(self.tools.values()), compact=self.profile == "small")
         stop_hook_active = False  # a Stop hook already made the agent go on
@@ -137,6 +139,7 @@ class Agent:
                 with (
                     retry_sampling(self.model, 1 + echoes),
                     reply_deadline(self.model, deadline),
+                    barred_tools(self.model, barred),
                 ):
                     response = self.model.complete(shown, specs)
             except ModelError as e:
@@ -153,6 +156,7 @@ class Agent:
                 max_output_tokens=response.max_output_tokens,
                 duration_s=round(time.monotonic() - t0, 3),
                 **({"warmer": echoes} if echoes else {}),
+                **({"barred": sorted(barred)} if barred else {}),
                 **({"notice": response.notice} if response.notice else {}),
                 # How many of the first messages the model saw shortened, and how many
                 # after the task it did not see (compaction).
@@ -226,6 +230,7 @@ class Agent:
             elif problems:  # a reply sent back: at the same settings it mostly comes again
                 echoes += 1
             malformed = repeated = 0
+            barred.clear()
             ran: list[bool] = []  # per call: did it run and succeed
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
@@ -235,6 +240,11 @@ class Agent:
                 elif _same_call(call, last_call):
                     ok = self._refuse_repeat(messages, call, steps)
                     repeated += 1
+                    if self.profile == "small":
+                        # Told it was not run, the embedded model sent the same Write
+                        # again and again, a minute each, until the run ended (greenfield
+                        # 01-05 at `b9fa3d5`): its next reply calls another tool or ends.
+                        barred.add(call.name)
                 else:
                     try:
                         ok = self._run_call(messages, call, steps)

@@ -108,6 +108,9 @@ class LocalModel:
         self.constrained = constrained
         # A reply in progress stops at this time.monotonic() value (see base.reply_deadline).
         self.deadline: float | None = None
+        # Tools a constrained reply may not call this turn, though the prompt lists them
+        # (set by the loop, `barred_tools`).
+        self.barred: frozenset[str] = frozenset()
         self._model_path = model_path
         self._llm: Any = None
         self._template: ChatTemplate | None = None
@@ -213,7 +216,8 @@ class LocalModel:
         # a tool has run, the grammar has no finish (the prompt still lists it, so the
         # cached prefix stays the same).
         acted = any(m.role == "tool" for m in messages)
-        rules = grammar.gbnf(tools[:-1], finish=acted) if constrained else None
+        offered = [t for t in tools[:-1] if t.name not in self.barred] or tools[:-1]
+        rules = grammar.gbnf(offered, finish=acted) if constrained else None
         text, n_out, finish, cap = self._generate(llm, prompt, on_text, stats, started, rules)
         self.last_stats = stats
         self._turns += 1
