@@ -220,8 +220,16 @@ class Agent:
                 stop_hook_active = again
                 continue
 
+            barred.clear()
             if response.tool_calls:
-                echoed = all(any(_same_call(c, r) for r in recent) for c in response.tool_calls)
+                again = [c for c in response.tool_calls if any(_same_call(c, r) for r in recent)]
+                if self.profile == "small":
+                    # Told the call was not run, or that the file already had exactly
+                    # this content, the embedded model sent the same Write again and
+                    # again, a minute each, until the run ended (greenfield 01-06 at
+                    # `b9fa3d5`): its next reply calls another tool, or ends.
+                    barred.update(c.name for c in again)
+                echoed = len(again) == len(response.tool_calls)
                 # Or the same tool again right after it failed: a model counting through
                 # guesses (`old_string` "900", then "1000", ...) repeats no call exactly.
                 echoed = echoed or {c.name for c in response.tool_calls} <= failed_tools
@@ -230,7 +238,6 @@ class Agent:
             elif problems:  # a reply sent back: at the same settings it mostly comes again
                 echoes += 1
             malformed = repeated = 0
-            barred.clear()
             ran: list[bool] = []  # per call: did it run and succeed
             for index, call in enumerate(response.tool_calls):
                 ok: bool | None
@@ -240,11 +247,6 @@ class Agent:
                 elif _same_call(call, last_call):
                     ok = self._refuse_repeat(messages, call, steps)
                     repeated += 1
-                    if self.profile == "small":
-                        # Told it was not run, the embedded model sent the same Write
-                        # again and again, a minute each, until the run ended (greenfield
-                        # 01-05 at `b9fa3d5`): its next reply calls another tool or ends.
-                        barred.add(call.name)
                 else:
                     try:
                         ok = self._run_call(messages, call, steps)
