@@ -222,14 +222,14 @@ class Agent:
 
             barred.clear()
             if response.tool_calls:
-                again = [c for c in response.tool_calls if any(_same_call(c, r) for r in recent)]
+                seen = [c for c in response.tool_calls if any(_same_call(c, r) for r in recent)]
                 if self.profile == "small":
                     # Told the call was not run, or that the file already had exactly
                     # this content, the embedded model sent the same Write again and
                     # again, a minute each, until the run ended (greenfield 01-06 at
                     # `b9fa3d5`): its next reply calls another tool, or ends.
-                    barred.update(c.name for c in again)
-                echoed = len(again) == len(response.tool_calls)
+                    barred.update(c.name for c in seen)
+                echoed = len(seen) == len(response.tool_calls)
                 # Or the same tool again right after it failed: a model counting through
                 # guesses (`old_string` "900", then "1000", ...) repeats no call exactly.
                 echoed = echoed or {c.name for c in response.tool_calls} <= failed_tools
