@@ -65,7 +65,7 @@ def test_write_mends_the_models_json_slip_and_says_so(ws: Path, ctx: ToolContext
     assert "        f.write(f'{note_id},{title}\\n')\n" in written
     compile(written, "app.py", "exec")
     assert out.startswith("Created app.py (9 lines)")
-    assert "inside the string literal at line 8 as the two characters \\n, as meant" in out
+    assert out == "Created app.py (9 lines); bdev mended line 8 (a line break in a string, now \\n)"
     assert "does not parse" not in out
     # The same call again is the same file: the model is told nothing changed.
     assert WriteTool().run(args, ctx).startswith("Unchanged: app.py")
@@ -82,20 +82,21 @@ def test_edit_and_multiedit_mend_what_they_insert(ws: Path, ctx: ToolContext) ->
         {"file_path": "m.py", "old_string": "return ''", "new_string": "return 'a\n'"}, ctx
     )
     assert (ws / "m.py").read_text() == "def f():\n    return 'a\\n'\n"
-    assert "string literal at line 2 as the two characters" in out
+    assert out.endswith("; bdev mended line 2 (a line break in a string, now \\n)")
     out = MultiEditTool().run(
         {"file_path": "m.py", "edits": [{"old_string": "'a\\n'", "new_string": "'b\n\n'"}]},
         ctx,
     )
     assert (ws / "m.py").read_text() == "def f():\n    return 'b\\n\\n'\n"
-    assert "string literals at lines 2, 3 as the two characters" in out
+    assert out.endswith(
+        "; bdev mended line 2 (a line break in a string, now \\n), line 3 (a line break in a "
+        "string, now \\n)"
+    )
 
 
 def test_write_says_which_bracket_it_changed(ws: Path, ctx: ToolContext) -> None:
     code = "def f(e):\n    raise ValueError(str(e)}\n"
     out = WriteTool().run({"file_path": "app.py", "content": code}, ctx)
-    assert out == (
-        "Created app.py (2 lines)\nNote: bdev changed `}` to `)` at line 2: the file "
-        "parses, nothing to redo"
-    )
+    # On the result's own line: a note of its own was copied into the file.
+    assert out == "Created app.py (2 lines); bdev mended line 2 (`}` made `)`)"
     assert (ws / "app.py").read_text() == code.replace("}", ")")

@@ -220,16 +220,17 @@ class Agent:
                 stop_hook_active = again
                 continue
 
-            barred.clear()
             if response.tool_calls:
                 seen = [c for c in response.tool_calls if any(_same_call(c, r) for r in recent)]
+                echoed = len(seen) == len(response.tool_calls)
                 if self.profile == "small":
                     # Told the call was not run, or that the file already had exactly
                     # this content, the embedded model sent the same Write again and
                     # again, a minute each, until the run ended (greenfield 01-06 at
-                    # `b9fa3d5`): its next reply calls another tool, or ends.
-                    barred.update(c.name for c in seen)
-                echoed = len(seen) == len(response.tool_calls)
+                    # `b9fa3d5`): its next reply calls another tool, or ends. The bars
+                    # add up while it only repeats itself (a refused Write, a failing
+                    # Edit, the Write again: 01 at `f00905a`).
+                    barred = (barred if echoed else set()) | {c.name for c in seen}
                 # Or the same tool again right after it failed: a model counting through
                 # guesses (`old_string` "900", then "1000", ...) repeats no call exactly.
                 echoed = echoed or {c.name for c in response.tool_calls} <= failed_tools
@@ -237,6 +238,8 @@ class Agent:
                 recent = [*recent, *response.tool_calls][-_RECENT:]
             elif problems:  # a reply sent back: at the same settings it mostly comes again
                 echoes += 1
+            if not response.tool_calls:
+                barred = set()
             malformed = repeated = 0
             ran: list[bool] = []  # per call: did it run and succeed
             for index, call in enumerate(response.tool_calls):

@@ -65,21 +65,19 @@ def syntax_note(path: Path, text: str) -> str:
 
 def mend_python(path: Path, text: str) -> tuple[str, str]:
     """For a Python file: `text` with its slips mended (`slips`: a line break a JSON slip
-    put inside a string literal, a closing bracket that does not match), and a note
-    saying what bdev changed; else as it is."""
+    put inside a string literal, a closing bracket that does not match), and what bdev
+    changed, to follow the tool's first line; else as it is."""
     if path.suffix != ".py" or not (mended := mend_slips(text, str(path))):
         return text, ""
-    # Said as done, with nothing left to do: told only what slipped, the embedded model
-    # sent the same Write again, step after step (greenfield 01 at `b9fa3d5`).
-    done = []
-    if lines := mended.breaks:
-        many = "s" if len(lines) > 1 else ""
-        where = ", ".join(str(n) for n in lines)
-        done.append(
-            f"wrote the line break{many} inside the string literal{many} at line{many} "
-            f"{where} as the two characters \\n, as meant"
-        )
+    # Said in a clause on the result's own line, as done: told in a note of its own what
+    # slipped, the embedded model sent the same Write again, step after step, and told
+    # "bdev wrote ..." it wrote that sentence into app.py (greenfield 01 at `b9fa3d5`,
+    # `f00905a`).
+    done = [f"line {n} (a line break in a string, now \\n)" for n in mended.breaks]
     for line, wrong, right in mended.brackets:
-        change = f"changed `{wrong}` to `{right}`" if right else f"took out an unmatched `{wrong}`"
-        done.append(f"{change} at line {line}")
-    return mended.text, f"\nNote: bdev {'; '.join(done)}: the file parses, nothing to redo"
+        done.append(
+            f"line {line} (`{wrong}` made `{right}`)"
+            if right
+            else f"line {line} (an extra `{wrong}` taken out)"
+        )
+    return mended.text, f"; bdev mended {', '.join(done)}"
