@@ -35,6 +35,10 @@ def test_a_closing_bracket_that_does_not_match_is_made_to() -> None:
         mended.text == "def f(e):\n    raise ValueError(str(e))\n\n\nx = [1, (2)]\ny = {'é': [1]}\n"
     )
     assert mended.brackets == [(2, "}", ")"), (5, "]", ""), (6, ")", "]")]
+    # Never closed (01 at d8d21f0: seven Edits, each worse): closed at the line's end.
+    mended = mend_slips("import uvicorn\n\nuvicorn.run(app, port=[8000\n")
+    assert mended.text == "import uvicorn\n\nuvicorn.run(app, port=[8000])\n"
+    assert mended.brackets == [(3, "", "]"), (3, "", ")")]
     # With a line break slip above it, the bracket's line is the one the model sent.
     text = "A = 'a\nb'\nB = f(1]\n"
     mended = mend_slips(text)
@@ -48,7 +52,9 @@ def test_a_closing_bracket_that_does_not_match_is_made_to() -> None:
         "x = 1\n",  # parses already
         "x = 'a\n",  # the break is the file's last: nothing to join it with
         "x = 'a\nb'\ny = )\n",  # mended, it still does not parse: left for the model
-        "x = f(1]\ny = (\n",  # a bracket mended, another error left: left for the model
+        "x = f(1]\ndef g(:\n    pass\n",  # a bracket mended, another error left as it was
+        "x = f(1,\n  2\ny = 3\n",  # closed at the end of the line it would not parse
+        "x = f(1  # one\n",  # the line's end is a comment
         "def f(:\n    pass\n",  # another error altogether
         'x = """a\n',  # an unterminated triple-quoted string is not this slip
     ],
@@ -100,3 +106,5 @@ def test_write_says_which_bracket_it_changed(ws: Path, ctx: ToolContext) -> None
     # On the result's own line: a note of its own was copied into the file.
     assert out == "Created app.py (2 lines); bdev mended line 2 (`}` made `)`)"
     assert (ws / "app.py").read_text() == code.replace("}", ")")
+    out = WriteTool().run({"file_path": "app.py", "content": "print(1\n"}, ctx)
+    assert out == "Updated app.py (1 lines); bdev mended line 1 (`)` added)"

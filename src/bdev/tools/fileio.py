@@ -75,9 +75,7 @@ def mend_python(path: Path, text: str) -> tuple[str, str]:
     # `f00905a`).
     done = [f"line {n} (a line break in a string, now \\n)" for n in mended.breaks]
     for line, wrong, right in mended.brackets:
-        done.append(
-            f"line {line} (`{wrong}` made `{right}`)"
-            if right
-            else f"line {line} (an extra `{wrong}` taken out)"
-        )
+        change = f"`{wrong}` made `{right}`" if wrong and right else ""
+        change = change or (f"an extra `{wrong}` taken out" if wrong else f"`{right}` added")
+        done.append(f"line {line} ({change})")
     return mended.text, f"; bdev mended {', '.join(done)}"
