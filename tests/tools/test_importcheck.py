@@ -20,8 +20,9 @@ def _checked(ws: Path) -> ToolContext:
 def test_a_name_its_module_lacks_is_reported_with_its_line(ws: Path) -> None:
     # Greenfield scenario 03 of the constrained loop at 4c2f249: the service never started.
     code = "import json\nfrom fastapi import FastAPI, BackgroundTask\n\napp = FastAPI()\n"
+    code += "tasks = BackgroundTask()\n"
     result = WriteTool().run({"file_path": "app.py", "content": code}, _checked(ws))
-    assert result.startswith("Created app.py (4 lines)")
+    assert result.startswith("Created app.py (5 lines)")
     assert result.endswith(
         "Note: importing it fails at line 2: ImportError: cannot import name "
         "'BackgroundTask' from 'fastapi'; fastapi has `BackgroundTasks`: "
@@ -73,11 +74,11 @@ def test_a_framework_refusing_a_declaration_is_reported_at_the_files_line(ws: Pa
 def test_a_name_its_module_lacks_that_is_nowhere_comes_with_what_is_known(ws: Path) -> None:
     cases = {
         # Greenfield 11 at 4c2f249: passlib has no such function anywhere.
-        "from passlib.utils import get_password_hash\n": (
+        "from passlib.utils import get_password_hash\n\nget_password_hash('x')\n": (
             "no module of passlib has `get_password_hash`"
         ),
         # A close spelling is a guess: said, not made.
-        "from fastapi import BackgroundTask\n": (
+        "from fastapi import BackgroundTask\n\nBackgroundTask()\n": (
             "fastapi has `BackgroundTasks`: `from fastapi import BackgroundTasks`"
         ),
     }
@@ -87,6 +88,18 @@ def test_a_name_its_module_lacks_that_is_nowhere_comes_with_what_is_known(ws: Pa
         assert note.startswith("\nNote: importing it fails at line 1: ImportError"), code
         assert note.endswith(f"; {fix}"), note
         assert (ws / "app.py").read_text() == code  # the model's to change
+
+
+def test_a_name_no_module_has_that_the_file_never_uses_is_taken_out(ws: Path) -> None:
+    # Greenfield 03 at 64fb6ca: twenty names imported, one invented, ten steps on it.
+    code = "from fastapi import FastAPI, BackgroundTaskGroup, status\n\napp = FastAPI()\n"
+    (ws / "app.py").write_text(code)
+    note = import_note(sys.executable, ws, ws / "app.py")
+    assert note == (
+        "; bdev took `BackgroundTaskGroup` out of the import from fastapi (no module has it; "
+        "unused)"
+    )
+    assert (ws / "app.py").read_text() == "from fastapi import FastAPI, status\n\napp = FastAPI()\n"
 
 
 def test_a_name_imported_from_the_wrong_module_is_imported_from_the_right_one(
