@@ -49,6 +49,8 @@ _PROBE = Path(__file__).with_name("import_probe.py")
 # `cannot import name 'X' from 'fastapi' (/long/path/fastapi/__init__.py)`: the path
 # says nothing to the model.
 _WHERE = re.compile(r" \((?:/|[A-Za-z]:\\)[^()]*\)$")
+# The name and module of an import that fails; `import_probe` has the same pattern, as it
+# runs alone in the sandbox and imports nothing of bdev.
 _MISSING = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
 
