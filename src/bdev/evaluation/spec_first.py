@@ -1,18 +1,23 @@
 """spec-first: bdev's deterministic skeleton + per-operation model fill + verification.
 
+prose-first is the same build from an OpenAPI document bdev derives from the task's
+paragraph (`bdev.specfirst.prose`), never reading the scenario's own document: the
+greenfield job as a user without a spec hands it over.
+
 `bdev.specfirst.pipeline` is imported when the strategy runs, so the rest of the harness
 works in an install without it (the strategy then reports "unavailable").
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from bdev.evaluation.base import BuildOutcome
 from bdev.evaluation.scenario import Scenario
-from bdev.llm.base import Model
+from bdev.llm.base import Model, Usage
 from bdev.runtime.events import Event, EventType
 from bdev.runtime.session import Transcript, new_session_id
 
@@ -21,14 +26,20 @@ class SpecFirst:
     name = "spec-first"
     needs_model = True
 
-    def __init__(self, *, verify_rounds: int = 2, max_retries: int = 2) -> None:
+    def __init__(
+        self, *, verify_rounds: int = 2, max_retries: int = 2, from_prose: bool = False
+    ) -> None:
         self.verify_rounds = verify_rounds
         self.max_retries = max_retries
+        self.from_prose = from_prose
+        if from_prose:
+            self.name = "prose-first"
 
     def build(self, scenario: Scenario, model: Model | None, out_dir: Path) -> BuildOutcome:
         try:
             from bdev.specfirst.constraints import read_constraints
             from bdev.specfirst.pipeline import build_service
+            from bdev.specfirst.prose import derive_spec
         except ImportError as e:
             return BuildOutcome(ok=False, skipped=True, notes=f"unavailable: {e}")
         start = time.monotonic()
@@ -39,9 +50,26 @@ class SpecFirst:
         framework: Literal["fastapi", "flask"] = (
             "flask" if scenario.framework == "flask" else "fastapi"
         )
+        spec: Path | dict[str, Any] = scenario.spec_path
+        derive_tokens = Usage()
+        derive_notes = ""
         try:
+            if self.from_prose:
+                if model is None:
+                    return BuildOutcome(ok=False, notes="prose-first needs a model")
+                derived = derive_spec(
+                    scenario.paragraph,
+                    model,
+                    record=lambda kind, **data: transcript(Event(EventType(kind), data)),
+                )
+                spec, derive_tokens = derived.doc, derived.usage
+                # Kept beside the service, as the build's events are, to be read afterwards.
+                (out_dir.parent / "derived-openapi.json").write_text(
+                    json.dumps(spec, indent=2), encoding="utf-8"
+                )
+                derive_notes = f"derived {len(derived.doc['paths'])} paths; "
             report = build_service(
-                scenario.spec_path,
+                spec,
                 out_dir,
                 describe=scenario.paragraph,
                 model=model,
@@ -58,7 +86,7 @@ class SpecFirst:
             )
         finally:
             transcript.close()
-        notes = (
+        notes = derive_notes + (
             f"{len(report.implemented_by_skeleton)} by skeleton, "
             f"{len(report.implemented_by_model)} by model"
         )
@@ -68,8 +96,8 @@ class SpecFirst:
             notes += f"; not implemented (501): {', '.join(report.not_implemented)}"
         return BuildOutcome(
             ok=True,
-            tokens_in=report.input_tokens,
-            tokens_out=report.output_tokens,
+            tokens_in=report.input_tokens + derive_tokens.input_tokens,
+            tokens_out=report.output_tokens + derive_tokens.output_tokens,
             seconds=report.wall_s or time.monotonic() - start,
             notes=notes,
         )

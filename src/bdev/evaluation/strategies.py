@@ -11,13 +11,17 @@ from bdev.evaluation.reference import Reference
 from bdev.evaluation.single_shot import SingleShot
 from bdev.evaluation.spec_first import SpecFirst
 
-NAMES = ("spec-first", "plain-loop", "constrained-loop", "single-shot", "reference")
-MODEL_STRATEGIES = NAMES[:4]
+NAMES = (
+    "spec-first", "prose-first", "plain-loop", "constrained-loop", "single-shot", "reference",
+)  # fmt: skip
+MODEL_STRATEGIES = NAMES[:5]
 
 
 def make_strategy(name: str, *, reference_dir: Path | None = None) -> Strategy:
     if name == "spec-first":
         return SpecFirst()
+    if name == "prose-first":
+        return SpecFirst(from_prose=True)
     if name == "plain-loop":
         return PlainLoop()
     if name == "constrained-loop":

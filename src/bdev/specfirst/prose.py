@@ -1,0 +1,550 @@
+"""An OpenAPI document derived from a request written in prose, for spec-first to build.
+
+    derived = derive_spec(text, model)   # derived.doc is an OpenAPI 3.0 dict
+
+The program finds the operations (each `METHOD /path` the request names) and the
+sentences about each one. The model fills one narrow slot per operation: a single call
+to the `operation` tool, whose arguments (fields, bounds, status codes) a local model's
+grammar holds to the schema. The program then checks the answer against the request's
+own words (a field, a bound or a status the request never states is dropped and said)
+and assembles the document. A 1.5B model cannot write a whole OpenAPI document, but it
+can answer "which fields does this sentence give POST /notes".
+
+Written by hand: no library reads routes out of prose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bdev.errors import BdevError
+from bdev.llm.base import Message, Model, ModelError, ToolSpec, Usage, retry_sampling
+from bdev.specfirst.names import snake
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# "POST /notes", "GET and DELETE /items/{id}", "GET /notes?q=TEXT".
+_MENTION = re.compile(
+    r"\b(?P<methods>(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*)"
+    r"\s+`?(?P<path>/[A-Za-z0-9_\-./{}<>:]*(?:\?[A-Za-z0-9_=&\-{}<>.,]*)?)"
+)
+# Path parameters written as <id> or :id become {id}.
+_ANGLE = re.compile(r"<(?:\w+:)?(\w+)>")
+_COLON = re.compile(r"(?<=/):(\w+)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\"])|\n\s*\n|\n\s*[-*]\s")
+_TYPES = ("string", "integer", "number", "boolean", "array", "object")
+_NAME = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,39}$"}
+_BOUND = {"anyOf": [{"type": "integer"}, {"type": "null"}]}
+_FIELD = {
+    "type": "object",
+    "properties": {
+        "name": _NAME,
+        "type": {"type": "string", "enum": list(_TYPES)},
+        "required": {"type": "boolean"},
+        "min": _BOUND,
+        "max": _BOUND,
+    },
+    "required": ["name", "type", "required", "min", "max"],
+}
+_SUCCESS = [200, 201, 202, 204]
+_SECRET = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+_ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
+
+OPERATION_TOOL = ToolSpec(
+    name="operation",
+    description=(
+        "Describe one HTTP operation exactly as the request states it. `inputs`: what the "
+        "caller sends (path and query parameters, the request body's fields); min/max: "
+        "the length of a string, the value of a number, or the items of an array, null "
+        "when the request gives none. `returns`: what a success answers with, and "
+        "`returned_fields` its fields. `errors`: the error statuses the request names. "
+        "`login_required`: the caller must present a credential (a key or token)."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "inputs": {"type": "array", "items": _FIELD, "maxItems": 12},
+            "success": {"type": "integer", "enum": _SUCCESS},
+            "returns": {"type": "string", "enum": ["object", "list", "nothing"]},
+            "returned_fields": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"name": _NAME, "type": {"type": "string", "enum": list(_TYPES)}},
+                    "required": ["name", "type"],
+                },
+                "maxItems": 16,
+            },
+            "errors": {"type": "array", "items": {"type": "integer", "enum": _ERRORS}},
+            "login_required": {"type": "boolean"},
+        },
+        "required": [
+            "inputs", "success", "returns", "returned_fields", "errors", "login_required",
+        ],
+    },
+)  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Mention:
+    """One operation the request names, with the sentences about it."""
+
+    method: str
+    path: str  # the template, with {params}
+    query: tuple[str, ...]  # names written in the mention (`?q=TEXT` -> q)
+    passage: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+@dataclasses.dataclass
+class Derived:
+    doc: dict[str, Any]
+    notes: list[str]  # what was dropped or assumed, one line each
+    usage: Usage
+    failed: list[str]  # operations the model gave no usable answer for (kept, minimal)
+
+
+Record = Callable[..., object]
+
+
+def find_operations(text: str) -> list[Mention]:
+    """The operations `text` names, in order of first mention, each with its passage: the
+    sentences from the first one naming it up to the next naming another operation."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    found: dict[tuple[str, str], tuple[tuple[str, ...], list[str]]] = {}
+    current: list[tuple[str, str]] = []
+    for sentence in sentences:
+        named = []
+        for match in _MENTION.finditer(sentence):
+            path, query = _path_and_query(match["path"])
+            for method in re.findall(r"GET|POST|PUT|PATCH|DELETE", match["methods"]):
+                named.append(((method, path), query))
+        if named:
+            current = []
+            for key, query in named:
+                known_query, passage = found.setdefault(key, ((), []))
+                found[key] = (tuple(dict.fromkeys(known_query + query)), passage)
+                if key not in current:
+                    current.append(key)
+        for key in current:
+            found[key][1].append(sentence)
+    return [
+        Mention(method, path, query, " ".join(" ".join(dict.fromkeys(passage)).split()))
+        for (method, path), (query, passage) in found.items()
+    ]
+
+
+def _path_and_query(raw: str) -> tuple[str, tuple[str, ...]]:
+    raw = raw.rstrip(".,;:`")
+    path, _, query = raw.partition("?")
+    path = _COLON.sub(r"{\1}", _ANGLE.sub(r"{\1}", path)).rstrip("/") or "/"
+    names = tuple(n for n in (p.split("=")[0] for p in query.split("&")) if n.isidentifier())
+    return path, names
+
+
+def derive_spec(
+    text: str, model: Model, *, attempts: int = 3, record: Record | None = None
+) -> Derived:
+    """The OpenAPI document for the service `text` asks for. Raises BdevError when the
+    text names no operation (`METHOD /path`): there is nothing to derive from."""
+    log = record or (lambda _kind, **_data: None)
+    mentions = find_operations(text)
+    if not mentions:
+        raise BdevError(
+            "the request names no operation (such as `GET /items` or `POST /items`): "
+            "there is nothing to build a spec from; name the routes, or give --spec"
+        )
+    usage, notes, failed = Usage(), [], []
+    answers: dict[str, dict[str, Any]] = {}
+    for mention in mentions:
+        answer: dict[str, Any] | None = None
+        for attempt in range(1, attempts + 1):
+            with retry_sampling(model, attempt):
+                try:
+                    reply = model.complete(_prompt(text, mention), [OPERATION_TOOL])
+                except ModelError as e:
+                    log("slot_attempt", operation=mention.label, attempt=attempt, error=str(e))
+                    continue
+            usage += reply.usage
+            calls = [c for c in reply.tool_calls if c.name == OPERATION_TOOL.name]
+            problem = (
+                _shape_problem(calls[0].arguments, mention, text)
+                if calls
+                else "no call to `operation`"
+            )
+            log(
+                "slot_attempt",
+                operation=mention.label,
+                attempt=attempt,
+                problem=problem,
+                arguments=calls[0].arguments if calls else None,
+                text=reply.content[:400],
+            )
+            if problem is None:
+                answer = calls[0].arguments
+                break
+        if answer is None:
+            failed.append(mention.label)
+            answer = _EMPTY_ANSWER
+        answers[mention.label] = answer
+    doc = _assemble(text, mentions, answers, notes)
+    log("phase", phase="derived spec", operations=[m.label for m in mentions], notes=notes)
+    return Derived(doc=doc, notes=notes, usage=usage, failed=failed)
+
+
+_EMPTY_ANSWER: dict[str, Any] = {
+    "inputs": [], "success": 200, "returns": "object",
+    "returned_fields": [], "errors": [], "login_required": False,
+}  # fmt: skip
+
+
+def _prompt(text: str, mention: Mention) -> list[Message]:
+    system = (
+        "You turn a request for a web service into an API description, one operation at a "
+        "time. Answer with one call to the `operation` tool. Use only names, numbers and "
+        "status codes the request states; leave out what it does not say."
+    )
+    user = (
+        f"The request:\n\n{text.strip()}\n\n"
+        f"Describe the operation {mention.label}. What the request says about it:\n"
+        f"{mention.passage}"
+    )
+    named = [*mention.path_params, *mention.query]
+    if named:
+        user += f"\n\nIts inputs include {', '.join(named)}."
+    return [Message(role="system", content=system), Message(role="user", content=user)]
+
+
+def _shape_problem(arguments: dict[str, Any], mention: Mention, text: str) -> str | None:
+    """Why an answer cannot be used: it does not have the schema's shape (a remote model
+    is not held to it), or a method that takes a body got none of the request's names
+    (asked again: most often the model put what the request says somewhere else)."""
+    try:
+        if mention.method in ("POST", "PUT", "PATCH"):
+            said = _said(mention, text)
+            own = set(mention.path_params) | set(mention.query)
+            sent = [i["name"] for i in arguments["inputs"] if i["name"] not in own]
+            if not any(name.lower() in said for name in sent):
+                return f"{mention.method} with no body field the request names"
+        for key in ("inputs", "returned_fields"):
+            for item in arguments[key]:
+                if not (isinstance(item["name"], str) and item["name"].isidentifier()):
+                    return f"{key}: a field name {item['name']!r} is not a name"
+                if item["type"] not in _TYPES:
+                    return f"{key}: {item['name']} has type {item['type']!r}"
+        if arguments["success"] not in _SUCCESS:
+            return f"success status {arguments['success']!r}"
+        if arguments["returns"] not in ("object", "list", "nothing"):
+            return f"returns {arguments['returns']!r}"
+    except (KeyError, TypeError) as e:
+        return f"missing or malformed {e}"
+    return None
+
+
+def _said(mention: Mention, text: str) -> set[str]:
+    """The words an input of `mention` may be named by: those where the request speaks of
+    it, or all of the request's when that passage points back ("the same two fields")."""
+    if re.search(r"\b(same|those|these)\b", mention.passage, re.IGNORECASE):
+        return _words(text)
+    return _words(mention.passage)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+
+
+def _numbers(text: str) -> set[int]:
+    return {int(n.replace(",", "")) for n in re.findall(r"(?<![\w.])\d[\d,]*(?![\w])", text)}
+
+
+def _assemble(
+    text: str, mentions: list[Mention], answers: dict[str, dict[str, Any]], notes: list[str]
+) -> dict[str, Any]:
+    words, numbers = _words(text), _numbers(text)
+    scheme = _credential_scheme(text)
+    components: dict[str, Any] = {}
+    shapes: dict[str, str] = {}  # a returned object's shape -> its component's name
+    paths: dict[str, Any] = {}
+    any_secured = False
+    for mention in mentions:
+        answer = answers[mention.label]
+        where = mention.label
+
+        said = _said(mention, text)
+
+        op: dict[str, Any] = {
+            "operationId": _operation_id(mention),
+            "summary": _first_sentence(mention.passage),
+            "description": mention.passage,
+        }
+        inputs = []
+        for field in answer["inputs"]:
+            if field["name"].lower() in said or field["name"] in mention.query:
+                inputs.append(field)
+            else:
+                notes.append(f"{where}: dropped `{field['name']}` (not where the request says)")
+        # Where an input goes is the program's call: the path's own names, the names the
+        # mention puts in its query, and for a method without a body, all the others.
+        has_body = mention.method in ("POST", "PUT", "PATCH")
+        body = [
+            f for f in inputs
+            if has_body and f["name"] not in mention.path_params and f["name"] not in mention.query
+        ]  # fmt: skip
+        params = _parameters(mention, [f for f in inputs if f not in body], numbers, notes)
+        if params:
+            op["parameters"] = params
+        if body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _object(body, numbers, where, notes)}},
+            }
+        op["responses"] = _responses(
+            mention, answer, body, words, numbers, components, shapes, notes
+        )
+        if answer.get("login_required"):
+            if scheme:
+                op["security"] = [{"credential": []}]
+                op["responses"].setdefault("401", {"description": "No valid credential"})
+                any_secured = True
+            else:
+                notes.append(f"{where}: login required, but the request names no credential")
+        paths.setdefault(mention.path, {})[mention.method.lower()] = op
+    _share_resources(paths, components.get("schemas", {}))
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": _title(text), "version": "1.0"},
+        "paths": paths,
+    }
+    if any_secured:
+        assert scheme is not None
+        components["securitySchemes"] = {"credential": scheme}
+        # Operations that do not require it are public: said on each, as OpenAPI wants.
+        for item in paths.values():
+            for op in item.values():
+                op.setdefault("security", [])
+    if components:
+        doc["components"] = components
+    return doc
+
+
+# "in the X-API-Key header", "the `X-Token` header".
+_HEADER = re.compile(
+    r"\b(?:in|the|a|an)\s+(?:the\s+)?`?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|Authorization)`?\s+header",
+    re.IGNORECASE,
+)
+
+
+def _credential_scheme(text: str) -> dict[str, Any] | None:
+    """How callers present their credential, as the request says: a named header other
+    than Authorization is an API key; a bearer token (or a JWT) is the Authorization
+    header's; None when the request names neither."""
+    for name in _HEADER.findall(text):
+        if name.lower() != "authorization":
+            return {"type": "apiKey", "in": "header", "name": name}
+    if re.search(r"\b(bearer|token|jwt)\b", text, re.IGNORECASE):
+        return {"type": "http", "scheme": "bearer"}
+    return None
+
+
+def _parameters(
+    mention: Mention, fields: list[dict[str, Any]], numbers: set[int], notes: list[str]
+) -> list[dict[str, Any]]:
+    by_name = {f["name"]: f for f in fields}
+    out = []
+    for name in mention.path_params:
+        field = by_name.pop(name, {"name": name, "type": "string", "required": True})
+        kind = field["type"] if field["type"] in ("string", "integer", "number") else "string"
+        out.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    for name in mention.query:
+        by_name.setdefault(name, {"name": name, "type": "string", "required": True})
+    for name, field in by_name.items():
+        schema = _schema(field, numbers, mention.label, notes)
+        if schema.get("type") in ("object", "array"):
+            schema = {"type": "string"}  # a query value is one word
+        # Optional unless the request says so: "default 20" is not required, whatever the
+        # model answers; a name written into the mention's own query is.
+        insists = re.search(r"\b(required|must)\b", mention.passage, re.IGNORECASE)
+        required = name in mention.query or bool(field.get("required") and insists)
+        out.append({"name": name, "in": "query", "required": required, "schema": schema})
+    return out
+
+
+def _schema(
+    field: dict[str, Any], numbers: set[int], where: str, notes: list[str]
+) -> dict[str, Any]:
+    kind = field["type"]
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "array":
+        schema["items"] = {"type": "string"}
+    keys = {
+        "string": ("minLength", "maxLength"),
+        "integer": ("minimum", "maximum"),
+        "number": ("minimum", "maximum"),
+        "array": ("minItems", "maxItems"),
+    }.get(kind)
+    for bound, key in zip(("min", "max"), keys or (), strict=False):
+        value = field.get(bound)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if value not in numbers:
+            notes.append(f"{where}: dropped {field['name']} {bound} {value} (not in the request)")
+            continue
+        if value < 0 and kind not in ("integer", "number"):
+            continue
+        schema[key] = value
+    if keys and schema.get(keys[0], 0) > schema.get(keys[1], float("inf")):
+        notes.append(f"{where}: {field['name']} min is above max; dropped both")
+        del schema[keys[0]], schema[keys[1]]
+    return schema
+
+
+def _object(
+    fields: list[dict[str, Any]], numbers: set[int], where: str, notes: list[str]
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {f["name"]: _schema(f, numbers, where, notes) for f in fields},
+    }
+    required = [f["name"] for f in fields if f.get("required")]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _responses(
+    mention: Mention,
+    answer: dict[str, Any],
+    echoed: list[dict[str, Any]],
+    words: set[str],
+    numbers: set[int],
+    components: dict[str, Any],
+    shapes: dict[str, str],
+    notes: list[str],
+) -> dict[str, Any]:
+    where = mention.label
+    # A success status the passage states wins over the model's pick.
+    said = [n for n in _numbers(mention.passage) if n in _SUCCESS]
+    success = said[0] if len(said) == 1 else int(answer["success"])
+    ok: dict[str, Any] = {"description": "Success"}
+    fields = [f for f in answer["returned_fields"] if f["name"].lower() in words]
+    if success == 201 and answer["returns"] == "object":
+        # What was created is answered with what it was created from, secrets aside.
+        names = {f["name"] for f in fields}
+        for f in echoed:
+            if f["name"] not in names and not _SECRET.search(f["name"]):
+                fields.append({"name": f["name"], "type": f["type"]})
+    returns = answer["returns"]
+    if success != 204 and returns != "nothing":
+        item = _returned(mention, fields, components, shapes)
+        schema = {"type": "array", "items": item} if returns == "list" else item
+        ok["content"] = {"application/json": {"schema": schema}}
+    responses: dict[str, Any] = {str(success): ok}
+    for code in answer["errors"]:
+        if code in numbers:
+            responses.setdefault(str(code), {"description": "Error"})
+        else:
+            notes.append(f"{where}: dropped status {code} (not in the request)")
+    return responses
+
+
+def _returned(
+    mention: Mention,
+    fields: list[dict[str, Any]],
+    components: dict[str, Any],
+    shapes: dict[str, str],
+) -> dict[str, Any]:
+    """A returned object: one component per shape, named after the path's resource, so
+    that operations returning the same thing share it (spec-first sees one resource)."""
+    if not fields:
+        return {"type": "object"}
+    properties = {f["name"]: {"type": f["type"]} for f in fields}
+    for schema in properties.values():
+        if schema["type"] == "array":
+            schema["items"] = {}
+    # By names alone: the same fields typed differently are still the same resource.
+    shape = json.dumps(sorted(properties))
+    if shape not in shapes:
+        name = _resource_name(mention.path)
+        taken = set(components.get("schemas", {}))
+        unique, n = name, 2
+        while unique in taken:
+            unique, n = f"{name}{n}", n + 1
+        components.setdefault("schemas", {})[unique] = {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+        }
+        shapes[shape] = unique
+    return {"$ref": f"#/components/schemas/{shapes[shape]}"}
+
+
+def _resource_name(path: str) -> str:
+    words = [w for w in path.split("/") if w and not w.startswith("{")]
+    word = re.sub(r"[^A-Za-z0-9]", "", (words[-1] if words else "item").title()) or "Item"
+    if word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word if word[0].isalpha() else f"Item{word}"
+
+
+def _operation_id(mention: Mention) -> str:
+    words = [f"by_{w[1:-1]}" if w.startswith("{") else w for w in mention.path.split("/") if w]
+    return snake("_".join([mention.method.lower(), *words]) or mention.method.lower())
+
+
+def _share_resources(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """What one operation's answer says about a resource serves the others on its path:
+    an object returned without fields is the resource's (GET /notes/{id} returns the Note
+    POST /notes returned), and a path parameter the resource has takes its type."""
+    for path, item in paths.items():
+        resource = schemas.get(_resource_name(path))
+        if resource is None:
+            continue
+        ref = {"$ref": f"#/components/schemas/{_resource_name(path)}"}
+        for op in item.values():
+            for response in op["responses"].values():
+                content = response.get("content", {}).get("application/json", {})
+                schema = content.get("schema")
+                if schema == {"type": "object"}:
+                    content["schema"] = ref
+                elif schema == {"type": "array", "items": {"type": "object"}}:
+                    content["schema"] = {"type": "array", "items": ref}
+            for schema in _returned_objects(op, schemas):
+                for prop in schema["properties"].values():
+                    if prop == {"type": "array", "items": {}}:  # a page of the resource
+                        prop["items"] = ref
+            for param in op.get("parameters", []):
+                known = resource["properties"].get(param["name"])
+                if param["in"] == "path" and known and known["type"] in ("integer", "string"):
+                    param["schema"] = {"type": known["type"]}
+
+
+def _returned_objects(op: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for response in op["responses"].values():
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        name = schema.get("$ref", "").rpartition("/")[2]
+        if name in schemas:
+            found.append(schemas[name])
+    return found
+
+
+def _first_sentence(text: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return first if len(first) <= 120 else first[:117].rstrip() + "..."
+
+
+def _title(text: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return first[:60].rstrip(" .,;:") or "Service"
