@@ -251,6 +251,18 @@ def _shape_problem(arguments: dict[str, Any], mention: Mention, text: str) -> st
     return None
 
 
+# A number with a unit after it is a bound, not a status ("up to 200 characters").
+_STATUS = re.compile(
+    r"(?<![\w.])([1-5]\d\d)(?![\w.])(?!\s*(?:characters?|chars?|bytes?|items?|pixels?|px|"
+    r"seconds?|minutes?|ms|kb|mb|words?|digits?|letters?|times?|entries|results|%))",
+    re.IGNORECASE,
+)
+
+
+def _statuses(text: str) -> set[int]:
+    return {int(n) for n in _STATUS.findall(text)}
+
+
 def _said(mention: Mention, text: str) -> set[str]:
     """The words an input of `mention` may be named by: those where the request speaks of
     it, or all of the request's when that passage points back ("the same two fields")."""
@@ -433,7 +445,7 @@ def _responses(
 ) -> dict[str, Any]:
     where = mention.label
     # A success status the passage states wins over the model's pick.
-    said = [n for n in _numbers(mention.passage) if n in _SUCCESS]
+    said = [n for n in _statuses(mention.passage) if n in _SUCCESS]
     success = said[0] if len(said) == 1 else int(answer["success"])
     ok: dict[str, Any] = {"description": "Success"}
     fields = [f for f in answer["returned_fields"] if f["name"].lower() in words]

@@ -1,0 +1,168 @@
+"""An OpenAPI document derived from prose: the program finds the operations and checks
+each slot's answer against the request's words; a scripted model fills the slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bdev.errors import BdevError
+from bdev.evaluation import make_strategy
+from bdev.llm.scripted import ScriptedModel
+from bdev.specfirst import build_plan
+from bdev.specfirst.prose import derive_spec, find_operations
+
+REQUEST = (
+    "A small bookmark service. POST /bookmarks saves a bookmark (a url of 1 to 500 "
+    "characters and a note of up to 200 characters) and answers 201 with it and its id. "
+    "GET /bookmarks?tag=TAG lists the bookmarks carrying the tag; tag is required. "
+    "GET and DELETE /bookmarks/<id> read or remove one bookmark, 404 when there is none."
+)
+
+
+def field(name: str, kind: str = "string", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": kind, "required": True, "min": None, "max": None, **extra}
+
+
+def answer(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "inputs": [], "success": 200, "returns": "object", "returned_fields": [],
+        "errors": [], "login_required": False,
+    }  # fmt: skip
+    return {**base, **overrides}
+
+
+def turns(*answers: dict[str, Any]) -> ScriptedModel:
+    return ScriptedModel.from_turns(
+        [{"tool_calls": [{"name": "operation", "arguments": a}]} for a in answers]
+    )
+
+
+def test_operations_are_found_with_their_passages_and_parameters() -> None:
+    found = find_operations(REQUEST)
+    assert [m.label for m in found] == [
+        "POST /bookmarks",
+        "GET /bookmarks",
+        "GET /bookmarks/{id}",
+        "DELETE /bookmarks/{id}",
+    ]
+    assert found[1].query == ("tag",)
+    assert found[2].path_params == ["id"]
+    assert found[0].passage.startswith("POST /bookmarks saves")
+    assert "GET /bookmarks?tag" not in found[0].passage  # the next operation's sentence
+    assert "404 when there is none" in found[3].passage
+
+
+def test_a_request_naming_no_operation_is_refused_in_words() -> None:
+    with pytest.raises(BdevError, match="names no operation"):
+        derive_spec("Build me a nice service for bookmarks.", turns())
+
+
+def test_inputs_are_placed_by_the_program_and_checked_against_the_request() -> None:
+    model = turns(
+        answer(  # POST: the model calls every input a parameter; a POST sends a body
+            inputs=[
+                field("url", min=1, max=500),
+                field("note", min=3, max=200),  # 3 is nowhere in the request
+                field("owner"),  # invented
+            ],
+            success=200,  # the passage says 201
+            returns="object",
+            returned_fields=[{"name": "id", "type": "integer"}],
+            errors=[409],  # never stated
+        ),
+        answer(inputs=[field("tag", min=1, max=None)], returns="list"),
+        answer(inputs=[field("id", "integer")], errors=[404]),
+        answer(inputs=[field("id", "integer")], success=204, returns="nothing", errors=[404]),
+    )
+    derived = derive_spec(REQUEST, model)
+    paths = derived.doc["paths"]
+    post = paths["/bookmarks"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"] == {
+        "url": {"type": "string", "minLength": 1, "maxLength": 500},
+        "note": {"type": "string", "maxLength": 200},
+    }
+    assert "parameters" not in post
+    assert list(post["responses"]) == ["201"]
+    # What was created is answered with what it was made from, and shared by name.
+    schemas = derived.doc["components"]["schemas"]
+    assert schemas["Bookmark"]["properties"] == {
+        "id": {"type": "integer"},
+        "url": {"type": "string"},
+        "note": {"type": "string"},
+    }
+    listing = paths["/bookmarks"]["get"]
+    assert listing["parameters"] == [
+        {
+            "name": "tag",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1},
+        }
+    ]
+    item = listing["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    assert item == {"$ref": "#/components/schemas/Bookmark"}  # an object without fields
+    one = paths["/bookmarks/{id}"]
+    assert one["get"]["parameters"][0] == {
+        "name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+    }  # fmt: skip
+    assert set(one["get"]["responses"]) == {"200", "404"}
+    assert set(one["delete"]["responses"]) == {"204", "404"}
+    assert "content" not in one["delete"]["responses"]["204"]
+    said = "\n".join(derived.notes)
+    assert "dropped `owner`" in said
+    assert "note min 3" in said
+    assert "status 409" in said
+    # The assembled document is one spec-first builds from.
+    plan = build_plan(derived.doc, "derived")
+    assert len(plan.operations) == 4
+
+
+def test_a_body_method_with_no_body_field_is_asked_again() -> None:
+    model = turns(
+        answer(inputs=[field("DATABASE_PATH")], success=201),  # nothing this passage says
+        answer(inputs=[field("url")], success=201),
+        answer(),
+        answer(),
+        answer(),
+    )
+    derived = derive_spec(REQUEST, model)
+    body = derived.doc["paths"]["/bookmarks"]["post"]["requestBody"]
+    assert list(body["content"]["application/json"]["schema"]["properties"]) == ["url"]
+    assert derived.failed == []
+
+
+def test_an_operation_without_a_usable_answer_is_kept_minimal_and_named() -> None:
+    request = "POST /echo takes a `text` and answers 200 with it."
+    model = ScriptedModel.from_turns([{"content": "I think it takes text."}] * 3)
+    derived = derive_spec(request, model)
+    assert derived.failed == ["POST /echo"]
+    assert "post" in derived.doc["paths"]["/echo"]
+
+
+def test_a_named_header_is_an_api_key_and_protects_what_needs_login() -> None:
+    request = (
+        "POST /keys answers 201 with a new key. Every other request sends it in the "
+        "X-Api-Key header; 401 without it. GET /secrets answers 200 with the secrets."
+    )
+    model = turns(
+        answer(
+            inputs=[field("key")], success=201, returned_fields=[{"name": "key", "type": "string"}]
+        ),
+        answer(login_required=True, returns="list", errors=[401]),
+    )
+    derived = derive_spec(request, model)
+    assert derived.doc["components"]["securitySchemes"] == {
+        "credential": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    }
+    secrets = derived.doc["paths"]["/secrets"]["get"]
+    assert secrets["security"] == [{"credential": []}]
+    assert "401" in secrets["responses"]
+    assert derived.doc["paths"]["/keys"]["post"]["security"] == []
+
+
+def test_prose_first_is_a_strategy_of_its_own() -> None:
+    assert make_strategy("prose-first").name == "prose-first"
+    assert make_strategy("spec-first").name == "spec-first"
