@@ -352,3 +352,70 @@ def test_a_resumed_session_keeps_its_permission_mode_and_its_agent(
                    progress=notices.append)
     )  # fmt: skip
     assert "security-reviewer (instead of the session's general-purpose)" in notices[0].text
+
+
+HEALTH_TASK = 'create app.py with a FastAPI GET /health that returns {"status": "ok"}'
+HEALTH_ANSWER = """```python
+def get_health(*, store: Store) -> Any:
+    return {"status": "ok"}
+```"""
+
+
+def test_a_new_service_in_prose_on_a_small_model_is_built_from_a_derived_spec(
+    workspace: Path, tmp_path: Path
+) -> None:
+    (workspace / ".bdev").mkdir()
+    (workspace / ".bdev" / "config.toml").write_text('[models."scripted:small"]\nsmall = true\n')
+    derive = {
+        "inputs": [], "success": 200, "returns": "object", "errors": [],
+        "returned_fields": [{"name": "status", "type": "string"}], "login_required": False,
+    }  # fmt: skip
+    from bdev.llm.scripted import ScriptedModel
+
+    model = ScriptedModel.from_turns(
+        [
+            {"tool_calls": [{"name": "operation", "arguments": derive}]},
+            {"content": HEALTH_ANSWER},
+        ]
+    )
+    notices: list[Notice] = []
+    outcome = start(
+        request(
+            workspace, "scripted:small", task=HEALTH_TASK, gates=False,
+            progress=notices.append, model_factory=lambda _spec: model,
+        )
+    )  # fmt: skip
+    assert outcome.route is Route.SPEC_FIRST
+    assert outcome.build is not None and outcome.build.implemented_by_model == ["get_health"]
+    derived = json.loads((workspace / ".bdev" / "openapi.json").read_text())
+    reply = derived["paths"]["/health"]["get"]["responses"]["200"]["content"]
+    status = derived["components"]["schemas"]["Health"]["properties"]["status"]
+    assert "$ref" in reply["application/json"]["schema"] and status == {"type": "string"}
+    assert 'return {"status": "ok"}' in (workspace / "app.py").read_text()
+    said = [n.text for n in notices]
+    assert any("deriving its OpenAPI document" in t for t in said)
+    assert "operation GET /health" in said
+    # The transcript holds the derivation's slot as it happened.
+    kinds = [e["type"] for e in events(workspace, outcome.session_id or "")]
+    assert "slot_attempt" in kinds
+
+
+def test_a_prose_task_goes_to_the_loop_on_a_large_model_or_a_busy_workspace(
+    workspace: Path, tmp_path: Path
+) -> None:
+    large = start(
+        request(workspace, scripted(tmp_path, [{"content": "done"}]), task=HEALTH_TASK,
+                gates=False, workflow=WorkflowMode.NONE)
+    )  # fmt: skip
+    assert large.route is Route.LOOP
+    (workspace / ".bdev").mkdir(exist_ok=True)
+    (workspace / ".bdev" / "config.toml").write_text('[models."scripted:small"]\nsmall = true\n')
+    (workspace / "main.py").write_text("print('an existing project')\n")
+    from bdev.llm.scripted import ScriptedModel
+
+    busy = start(
+        request(workspace, "scripted:small", task=HEALTH_TASK, gates=False,
+                model_factory=lambda _spec: ScriptedModel.from_turns([{"content": "done"}]))
+    )  # fmt: skip
+    assert busy.route is not Route.SPEC_FIRST
+    assert not (workspace / ".bdev" / "openapi.json").exists()

@@ -123,6 +123,9 @@ def test_a_post_that_computes_its_reply_is_left_to_the_model() -> None:
             },
             "/notes": {"post": _post(_obj(title="string"), _obj(id="integer", title="string"))},
             "/pets": {"post": _post(_obj(name="string"), None)},  # 201, no reply body
+            # Its own input back with 200, not "Created": an action (a lookup), no row.
+            "/lookup": {"post": _post(_obj(host="string"), _obj(host="string"), "200")},
+            "/tags": {"post": _post(_obj(tag="string"), _obj(tag="string"))},  # 201
         }
     )
     assert kinds == {
@@ -131,6 +134,8 @@ def test_a_post_that_computes_its_reply_is_left_to_the_model() -> None:
         "post /users": None,  # `api_key` is not something a store sets
         "post /notes": "create",
         "post /pets": "create",
+        "post /lookup": None,
+        "post /tags": "create",
     }
 
 

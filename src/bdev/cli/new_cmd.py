@@ -1,5 +1,9 @@
 """`bdev new --spec FILE`: generate a service from an OpenAPI document.
 
+Without `--spec`, the document is derived from `--describe` first (the operations it
+names, one checked model slot each: `bdev.specfirst.prose`), shown, and kept in the
+service's `.bdev/openapi.json`; the build then goes on as from a spec.
+
 Mechanical CRUD operations get working bodies without a model; the others are slots
 the model fills one at a time (from the spec and `--describe`), then the service is
 verified and audited. `--no-model` stops at the skeleton (slots answer 501).
@@ -12,8 +16,9 @@ port, environment variables) are honoured as `bdev run` honours them, and echoed
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -22,13 +27,22 @@ from rich.markup import escape
 from bdev import sandbox
 from bdev.cli.summary import build_summary
 from bdev.errors import BdevError
+from bdev.fsutil import write_text_atomic
+from bdev.llm.base import Model
 from bdev.specfirst import Options, build_plan, generate, load_spec, read_requirements, slots_for
 from bdev.specfirst.constraints import TaskConstraints, describe_constraints, read_constraints
 from bdev.specfirst.pipeline import build_service, honour
+from bdev.specfirst.prose import DERIVED_FILE, derive_spec
 
 
 def new(
-    spec: Annotated[Path, typer.Option(help="The OpenAPI 3.0/3.1 document (YAML or JSON).")],
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            help="The OpenAPI 3.0/3.1 document (YAML or JSON); without it, one is derived "
+            "from --describe."
+        ),
+    ] = None,
     describe: Annotated[
         str | None, typer.Option(help="What the service should do: text, or a file holding it.")
     ] = None,
@@ -70,11 +84,18 @@ def new(
     chosen: Literal["fastapi", "flask"] = "fastapi" if framework == "fastapi" else "flask"
     allowed = read_requirements(requirements) if requirements else None
     text = _description(describe)
+    if spec is None and not text:
+        raise BdevError("give --spec FILE, or --describe with the service's operations in it")
+    if spec is None and no_model:
+        raise BdevError(
+            "deriving the spec from --describe needs a model; give --spec with --no-model"
+        )
     stated = _stated(text, explicit_packages=allowed is not None)
     if not no_model:
         _build(spec, out, text, model, chosen, single_file, allowed, host, port, force,
                stated, verify=not no_verify, audit=not no_audit)  # fmt: skip
         return
+    assert spec is not None  # no model: a spec was given (checked above)
     plan = build_plan(load_spec(spec), str(spec), describe=text)
     options = Options(
         framework=chosen, single_file=single_file, allowed=allowed, host=host, port=port
@@ -122,7 +143,7 @@ def _description(value: str | None) -> str | None:
 
 
 def _build(
-    spec: Path,
+    spec: Path | None,
     out: Path,
     describe: str | None,
     model_spec: str | None,
@@ -147,8 +168,12 @@ def _build(
             console.print(f"[yellow]sandbox:[/] {escape(note)}", highlight=False)
     model = model_from_config(model_spec or config.model, config)
     console.print(f"[bold]model:[/] {model.name}", highlight=False)
+    document: Path | dict[str, Any] | None = spec
+    if document is None:
+        assert describe is not None
+        document = _derive(console, describe, model)
     report = build_service(
-        spec,
+        document,
         out,
         describe=describe,
         model=model,
@@ -164,4 +189,24 @@ def _build(
         constraints=stated,
         progress=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
     )
+    if spec is None:  # the derived document goes with the service, to read or reuse
+        write_text_atomic(out / DERIVED_FILE, json.dumps(document, indent=2) + "\n")
+        console.print(f"derived spec: {out / DERIVED_FILE}", highlight=False)
     build_summary(console, report)
+
+
+def _derive(console: Console, describe: str, model: Model) -> dict[str, Any]:
+    """The OpenAPI document `describe` asks for, with what was assumed said first."""
+    console.print("[dim]deriving an OpenAPI document from the description[/]", highlight=False)
+    derived = derive_spec(describe, model)
+    for path, item in derived.doc["paths"].items():
+        for method in item:
+            console.print(f"  operation  {method.upper()} {path}", highlight=False)
+    for line in derived.notes:
+        console.print(f"[dim]  {escape(line)}[/]", highlight=False)
+    for label in derived.failed:
+        console.print(
+            f"[yellow]no usable answer for {label}:[/] it has no fields; give --spec to say them",
+            highlight=False,
+        )
+    return derived.doc

@@ -5,7 +5,10 @@
 The path, decided here and nowhere else:
 1. `resume`: the session continues in the plain loop.
 2. spec-first: the task carries an OpenAPI document (and no agent was named): bdev
-   writes the service's skeleton and the model fills one operation at a time.
+   writes the service's skeleton and the model fills one operation at a time. On a
+   small model, a new service asked for in prose (an empty workspace, a task naming its
+   operations as `METHOD /path`) goes this way too, from a document derived from the
+   words first: the free loop does not get a new service built on a 1.5B model.
 3. backend workflow: `workflow=backend`, or `auto` with an agent that suits it by what
    its definition declares (`bdev.agents.capabilities.suits_backend_workflow`).
 4. the plain loop otherwise.
@@ -223,6 +226,10 @@ def _start(request: RunRequest, cleanup: contextlib.ExitStack) -> Outcome:
         from bdev.specfirst.taskspec import detect_spec_task
 
         spec_task = detect_spec_task(task, workspace)
+        if spec_task is None and _new_service_in_prose(request, task, workspace, config):
+            from bdev.specfirst.taskspec import prose_task
+
+            spec_task = prose_task(task)
         if spec_task is not None:
             return _spec_first(request, spec_task, workspace, config)
 
@@ -388,6 +395,18 @@ def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
     return True
 
 
+def _new_service_in_prose(request: RunRequest, task: str, workspace: Path, config: Config) -> bool:
+    """A small model, a workspace with nothing in it yet, and a task that names the
+    operations the service must have."""
+    from bdev.specfirst.prose import find_operations
+
+    if not is_small(request.model or config.model, config):
+        return False
+    if any(not p.name.startswith(".") for p in workspace.iterdir()):
+        return False
+    return bool(find_operations(task))
+
+
 def _spec_first(
     request: RunRequest,
     spec_task: SpecTask,
@@ -410,6 +429,7 @@ def _spec_first(
         out, session_id = Path(resumed.start["out"]), resumed.id
     model_spec = request.model or (resumed.start["model"] if resumed else config.model)
     make_model = request.model_factory or (lambda spec: model_from_config(spec, config))
+    model = make_model(model_spec)
     transcript = Transcript(sessions_dir(workspace) / f"{session_id}.jsonl")
     emit = Emitter(transcript, *request.sinks)
     try:
@@ -436,15 +456,25 @@ def _spec_first(
             )
         announce = _notify(request, "spec-first")
         verb = "resuming the build of" if resumed else "building"
+        spec = spec_task.spec
+        if spec is None:
+            announce(
+                "a new service asked for in prose; deriving its OpenAPI document from the "
+                f"operations the task names, with {model_spec}"
+            )
+            spec = _derived_spec(spec_task.describe, model, out, emit, announce)
+        source = (
+            "the derived document" if spec_task.spec is None else "an OpenAPI document in the task"
+        )
         announce(
-            f"an OpenAPI document in the task; {verb} a {spec_task.framework} service in "
+            f"{source}; {verb} a {spec_task.framework} service in "
             f"{out} with {model_spec} (session {session_id})"
         )
         report = build_service(
-            spec_task.spec,
+            spec,
             out,
             describe=spec_task.describe,
-            model=make_model(model_spec),
+            model=model,
             framework=spec_task.framework,
             single_file=spec_task.single_file,
             constraints=spec_task.constraints,
@@ -479,6 +509,30 @@ def _spec_first(
     return Outcome(Route.SPEC_FIRST, code, session_id, build=report, readiness=readiness)
 
 
+def _derived_spec(
+    describe: str, model: Model, out: Path, emit: Emitter, announce: Callable[[str], None]
+) -> Path:
+    """Derive the document and keep it in the service (`.bdev/openapi.json`), where a
+    resumed build finds it; what was assumed or dropped is said."""
+    import json
+
+    from bdev.fsutil import write_text_atomic
+    from bdev.specfirst.prose import DERIVED_FILE, derive_spec
+
+    derived = derive_spec(
+        describe, model, record=lambda kind, **data: emit(EventType(kind), **data)
+    )
+    for path, item in derived.doc["paths"].items():
+        announce(f"operation {', '.join(m.upper() for m in item)} {path}")
+    for line in derived.notes:
+        announce(line)
+    for label in derived.failed:
+        announce(f"{label}: no usable answer; it is built without fields")
+    target = out / DERIVED_FILE
+    write_text_atomic(target, json.dumps(derived.doc, indent=2) + "\n")
+    return target
+
+
 def _build_line(report: BuildReport) -> str:
     return (
         f"{report.title}: {report.operations_total} operations, "
@@ -498,7 +552,15 @@ def _resume_spec_first(
         raise BdevError(
             f"session {record.id} already completed: its build is in {record.start.get('out')}"
         )
+    from bdev.specfirst.prose import DERIVED_FILE
+
     spec_task = detect_spec_task(str(record.start.get("task") or ""), workspace)
+    derived = Path(str(record.start.get("out"))) / DERIVED_FILE
+    if spec_task is None and derived.is_file():  # a prose task's document, kept on derivation
+        from bdev.specfirst.taskspec import prose_task
+
+        spec_task = prose_task(str(record.start.get("task") or ""))
+        spec_task.spec = derived
     if spec_task is None:
         raise BdevError(f"session {record.id}: its task no longer holds an OpenAPI document")
     return _spec_first(request, spec_task, workspace, config, resumed=record)

@@ -25,7 +25,8 @@ from bdev.errors import BdevError
 from bdev.llm.base import Message, Model, ModelError, ToolSpec, Usage, retry_sampling
 from bdev.specfirst.names import snake
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Where a service built from a derived document keeps it, beside the build's plan.
+DERIVED_FILE = ".bdev/openapi.json"
 # "POST /notes", "GET and DELETE /items/{id}", "GET /notes?q=TEXT".
 _MENTION = re.compile(
     r"\b(?P<methods>(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*)"

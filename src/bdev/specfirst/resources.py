@@ -215,6 +215,8 @@ def _stores_body(doc: dict[str, Any], op: Operation) -> bool:
     sent = set(merged_properties(doc, op.body.schema_ if op.body else {})[0])
     if not props or not sent or not sent <= set(props):
         return False
+    if not required - sent and op.success.status != "201":
+        return False  # its own input back, and not "Created": an action (a lookup), not a row
     return all(_store_set(name, deref(doc, props.get(name, {}))) for name in required - sent)
 
 

@@ -10,6 +10,7 @@ to a mapping with `openapi` and `paths`. Merely mentioning "OpenAPI" is not enou
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,12 +25,17 @@ _FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[ \t]*\n(.*?)```", re.S)
 _YAML_START = re.compile(r"^openapi:[ \t]*['\"]?3\.", re.M)
 _JSON_START = re.compile(r"\{\s*\"openapi\"\s*:")
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
+_CREATED_MODULE = re.compile(
+    r"\b(?:create|write|make|build)\s+(?:an?\s+|the\s+)?(?:file\s+)?`?([A-Za-z_]\w*\.py)\b", re.I
+)
 _SPEC_FILE = re.compile(r"[\w./\\-]+\.(?:ya?ml|json)\b", re.I)
 
 
 @dataclass
 class SpecTask:
-    spec: dict[str, Any] | Path  # the document itself, or the file that holds it
+    # The document itself, or the file that holds it; None: derived from `describe`
+    # (`bdev.specfirst.prose`) before the build.
+    spec: dict[str, Any] | Path | None
     describe: str  # the task without the document: what the service should do
     framework: Literal["fastapi", "flask"] = "fastapi"
     # What the task's words require: packages, one file, address, start, environment.
@@ -56,6 +62,22 @@ def detect_spec_task(task: str, workspace: Path) -> SpecTask | None:
         describe=re.sub(r"\n{3,}", "\n\n", describe),
         framework=_framework(describe),
         constraints=read_constraints(describe),
+    )
+
+
+def prose_task(task: str) -> SpecTask:
+    """A new service asked for in prose: its document is derived from the words."""
+    describe = task.strip()
+    constraints = read_constraints(describe)
+    # "create app.py with ..." asks for that one file, the whole service in it.
+    named = set(_CREATED_MODULE.findall(describe))
+    if len(named) == 1 and not constraints.single_file:
+        constraints = dataclasses.replace(constraints, single_file=True, file_name=named.pop())
+    return SpecTask(
+        spec=None,
+        describe=describe,
+        framework=_framework(describe),
+        constraints=constraints,
     )
 
 
