@@ -166,3 +166,51 @@ def test_a_named_header_is_an_api_key_and_protects_what_needs_login() -> None:
 def test_prose_first_is_a_strategy_of_its_own() -> None:
     assert make_strategy("prose-first").name == "prose-first"
     assert make_strategy("spec-first").name == "spec-first"
+
+
+def test_joined_words_name_a_field_and_the_issuer_of_the_credential_is_public() -> None:
+    request = (
+        "POST /users answers 201 with the user's id and a new API key. Every notes request "
+        "sends that key in the X-API-Key header. GET /notes/{id} answers 200 with the note."
+    )
+    seen: list[str] = []
+
+    class Recording(ScriptedModel):
+        def complete(self, messages, tools, *, on_text=None):  # type: ignore[no-untyped-def]
+            seen.append(messages[-1].content)
+            return super().complete(messages, tools, on_text=on_text)
+
+    model = Recording.from_turns(
+        [
+            {"tool_calls": [{"name": "operation", "arguments": a}]}
+            for a in (
+                answer(  # a username the passage names; the model wants a login too
+                    inputs=[field("user")],
+                    success=201,
+                    login_required=True,
+                    returned_fields=[
+                        {"name": "id", "type": "integer"},
+                        {"name": "api_key", "type": "string"},
+                    ],
+                ),
+                answer(inputs=[field("id", "integer")], login_required=True),
+            )
+        ]
+    )
+    derived = derive_spec(request, model)
+    users = derived.doc["paths"]["/users"]["post"]
+    # "API key" states `api_key`; answering with it, the operation cannot require it.
+    assert "api_key" in derived.doc["components"]["schemas"]["User"]["properties"]
+    assert users["security"] == []
+    assert derived.doc["paths"]["/notes/{id}"]["get"]["security"] == [{"credential": []}]
+    # The sentence about the header names no operation: the GET's slot reads it too.
+    assert "Every notes request sends that key" in seen[1]
+
+
+def test_a_reply_in_a_named_media_type_is_not_json() -> None:
+    request = "GET /files?name=NAME answers 200 with the content as text/plain, or 404."
+    derived = derive_spec(
+        request, turns(answer(returned_fields=[{"name": "content", "type": "string"}]))
+    )
+    ok = derived.doc["paths"]["/files"]["get"]["responses"]["200"]
+    assert ok["content"] == {"text/plain": {"schema": {"type": "string"}}}

@@ -16,6 +16,7 @@ Written by hand: no library reads routes out of prose.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from typing import Any
 from bdev.errors import BdevError
 from bdev.llm.base import Message, Model, ModelError, ToolSpec, Usage, retry_sampling
 from bdev.specfirst.names import snake
+from bdev.specfirst.resources import KEY_FIELDS, TOKEN_FIELDS
 
 # Where a service built from a derived document keeps it, beside the build's plan.
 DERIVED_FILE = ".bdev/openapi.json"
@@ -165,14 +167,17 @@ def derive_spec(
             "the request names no operation (such as `GET /items` or `POST /items`): "
             "there is nothing to build a spec from; name the routes, or give --spec"
         )
-    usage, notes, failed = Usage(), [], []
+    usage = Usage()
+    notes: list[str] = []
+    failed: list[str] = []
     answers: dict[str, dict[str, Any]] = {}
     for mention in mentions:
         answer: dict[str, Any] | None = None
         for attempt in range(1, attempts + 1):
             with retry_sampling(model, attempt):
                 try:
-                    reply = model.complete(_prompt(text, mention), [OPERATION_TOOL])
+                    prompt = _prompt(text, mention, _credential_sentences(text, mention))
+                    reply = model.complete(prompt, [OPERATION_TOOL])
                 except ModelError as e:
                     log("slot_attempt", operation=mention.label, attempt=attempt, error=str(e))
                     continue
@@ -209,7 +214,7 @@ _EMPTY_ANSWER: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _prompt(text: str, mention: Mention) -> list[Message]:
+def _prompt(text: str, mention: Mention, credential: list[str]) -> list[Message]:
     system = (
         "You turn a request for a web service into an API description, one operation at a "
         "time. Answer with one call to the `operation` tool. Use only names, numbers and "
@@ -223,6 +228,8 @@ def _prompt(text: str, mention: Mention) -> list[Message]:
     named = [*mention.path_params, *mention.query]
     if named:
         user += f"\n\nIts inputs include {', '.join(named)}."
+    if credential:
+        user += f"\n\nWhat the request says about credentials: {' '.join(credential)}"
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
@@ -260,6 +267,10 @@ _STATUS = re.compile(
 )
 
 
+# A media type the request names for a reply; a form upload's is the request's own.
+_MEDIA = re.compile(r"\b((?:text|application|image|audio|video)/[\w.+-]*\w)")
+
+
 def _statuses(text: str) -> set[int]:
     return {int(n) for n in _STATUS.findall(text)}
 
@@ -273,7 +284,10 @@ def _said(mention: Mention, text: str) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+    """The words of `text`, and each two neighbours joined as a name would be: "API key"
+    states `api_key`, "access token" `access_token`."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)]
+    return {*words, *(f"{a}_{b}" for a, b in itertools.pairwise(words))}
 
 
 def _numbers(text: str) -> set[int]:
@@ -324,7 +338,10 @@ def _assemble(
         op["responses"] = _responses(
             mention, answer, body, words, numbers, components, shapes, notes
         )
-        if answer.get("login_required"):
+        issued = _issued(op, components)
+        if issued:
+            notes.append(f"{where}: public, it answers with the credential (`{issued}`)")
+        elif answer.get("login_required"):
             if scheme:
                 op["security"] = [{"credential": []}]
                 op["responses"].setdefault("401", {"description": "No valid credential"})
@@ -355,6 +372,21 @@ _HEADER = re.compile(
     r"\b(?:in|the|a|an)\s+(?:the\s+)?`?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|Authorization)`?\s+header",
     re.IGNORECASE,
 )
+
+
+_CREDENTIAL_WORDS = re.compile(r"\b(bearer|token|jwt|api key|header|credential)", re.IGNORECASE)
+
+
+def _credential_sentences(text: str, mention: Mention) -> list[str]:
+    """Sentences about credentials that name no operation ("Every notes request sends
+    that key in the X-API-Key header"): they hold for operations other than the one they
+    follow, so every operation's slot reads them."""
+    return [
+        " ".join(s.split())
+        for s in _SENTENCE_END.split(text)
+        if s and _CREDENTIAL_WORDS.search(s) and not _MENTION.search(s)
+        and " ".join(s.split()) not in mention.passage
+    ]  # fmt: skip
 
 
 def _credential_scheme(text: str) -> dict[str, Any] | None:
@@ -457,7 +489,13 @@ def _responses(
             if f["name"] not in names and not _SECRET.search(f["name"]):
                 fields.append({"name": f["name"], "type": f["type"]})
     returns = answer["returns"]
-    if success != 204 and returns != "nothing":
+    media = _MEDIA.findall(mention.passage)
+    if success != 204 and len(set(media)) == 1 and media[0] != "application/json":
+        # "answers 200 with the content as text/plain": the body is that, not JSON.
+        binary = not media[0].startswith("text/")
+        text_schema = {"type": "string", **({"format": "binary"} if binary else {})}
+        ok["content"] = {media[0]: {"schema": text_schema}}
+    elif success != 204 and returns != "nothing":
         item = _returned(mention, fields, components, shapes)
         schema = {"type": "array", "items": item} if returns == "list" else item
         ok["content"] = {"application/json": {"schema": schema}}
@@ -551,6 +589,17 @@ def _returned_objects(op: dict[str, Any], schemas: dict[str, Any]) -> list[dict[
         if name in schemas:
             found.append(schemas[name])
     return found
+
+
+def _issued(op: dict[str, Any], components: dict[str, Any]) -> str | None:
+    """The credential field an operation answers with (it hands out what the others
+    need, so it cannot need it), or None."""
+    schemas = components.get("schemas", {})
+    for schema in _returned_objects(op, schemas):
+        for name in schema["properties"]:
+            if name in (*TOKEN_FIELDS, *KEY_FIELDS):
+                return str(name)
+    return None
 
 
 def _first_sentence(text: str) -> str:
