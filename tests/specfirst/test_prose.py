@@ -214,3 +214,18 @@ def test_a_reply_in_a_named_media_type_is_not_json() -> None:
     )
     ok = derived.doc["paths"]["/files"]["get"]["responses"]["200"]
     assert ok["content"] == {"text/plain": {"schema": {"type": "string"}}}
+
+
+def test_a_stated_default_is_kept_and_a_heading_ends_the_passages() -> None:
+    request = (
+        "GET /products lists products: `limit` (1 to 100, default 20) is the page size.\n\n"
+        "Constraints:\n- Everything in app.py."
+    )
+    (mention,) = find_operations(request)
+    assert "app.py" not in mention.passage
+    derived = derive_spec(
+        request, turns(answer(inputs=[field("limit", "integer", min=1, max=100)]))
+    )
+    (limit,) = derived.doc["paths"]["/products"]["get"]["parameters"]
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+    assert limit["required"] is False  # a default: the model's `required` is not taken

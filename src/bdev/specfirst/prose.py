@@ -139,8 +139,12 @@ def find_operations(text: str) -> list[Mention]:
                 found[key] = (tuple(dict.fromkeys(known_query + query)), passage)
                 if key not in current:
                     current.append(key)
-        for key in current:
-            found[key][1].append(sentence)
+        if re.fullmatch(r"[#\s]*[\w ]{1,40}:", sentence):
+            current = []  # a heading ("Constraints:") ends the operations' passages
+        elif named or not _CREDENTIAL_WORDS.search(sentence):
+            for key in current:
+                found[key][1].append(sentence)
+        # else: about credentials and no operation, it holds for all (`_credential_sentences`)
     return [
         Mention(method, path, query, " ".join(" ".join(dict.fromkeys(passage)).split()))
         for (method, path), (query, passage) in found.items()
@@ -176,7 +180,7 @@ def derive_spec(
         for attempt in range(1, attempts + 1):
             with retry_sampling(model, attempt):
                 try:
-                    prompt = _prompt(text, mention, _credential_sentences(text, mention))
+                    prompt = _prompt(text, mention, _credential_sentences(text))
                     reply = model.complete(prompt, [OPERATION_TOOL])
                 except ModelError as e:
                     log("slot_attempt", operation=mention.label, attempt=attempt, error=str(e))
@@ -377,16 +381,15 @@ _HEADER = re.compile(
 _CREDENTIAL_WORDS = re.compile(r"\b(bearer|token|jwt|api key|header|credential)", re.IGNORECASE)
 
 
-def _credential_sentences(text: str, mention: Mention) -> list[str]:
+def _credential_sentences(text: str) -> list[str]:
     """Sentences about credentials that name no operation ("Every notes request sends
     that key in the X-API-Key header"): they hold for operations other than the one they
-    follow, so every operation's slot reads them."""
+    follow, so they are in no passage and every operation's slot reads them."""
     return [
         " ".join(s.split())
         for s in _SENTENCE_END.split(text)
         if s and _CREDENTIAL_WORDS.search(s) and not _MENTION.search(s)
-        and " ".join(s.split()) not in mention.passage
-    ]  # fmt: skip
+    ]
 
 
 def _credential_scheme(text: str) -> dict[str, Any] | None:
@@ -418,6 +421,11 @@ def _parameters(
             schema = {"type": "string"}  # a query value is one word
         # Optional unless the request says so: "default 20" is not required, whatever the
         # model answers; a name written into the mention's own query is.
+        default = re.search(
+            rf"\b{re.escape(name)}\b[^.;]*?\bdefault(?:s to| is|:)?\s+(\d+)\b", mention.passage
+        )
+        if default and schema.get("type") in ("integer", "number"):
+            schema["default"] = int(default[1])  # "`limit` (1 to 100, default 20)"
         insists = re.search(r"\b(required|must)\b", mention.passage, re.IGNORECASE)
         required = name in mention.query or bool(field.get("required") and insists)
         out.append({"name": name, "in": "query", "required": required, "schema": schema})
