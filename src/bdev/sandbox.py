@@ -293,10 +293,10 @@ def _masks(home: Path) -> list[str]:
 
 
 def _interpreters_in_tmp(argv: Sequence[str], env: Mapping[str, str]) -> set[Path]:
-    """Virtualenvs under /tmp or /var/tmp the command may run from (its argv[0],
-    VIRTUAL_ENV, PATH): the private tmpfs would hide them. Only their roots, never the
-    folder as a whole."""
-    candidates = [argv[0] if argv else "", env.get("VIRTUAL_ENV", "")]
+    """Virtualenvs under /tmp or /var/tmp the command may run from (an absolute path in
+    its argv, as in `env K=V /tmp/venv/bin/python app.py`; VIRTUAL_ENV; PATH): the
+    private tmpfs would hide them. Only their roots, never the folder as a whole."""
+    candidates = [*argv, env.get("VIRTUAL_ENV", "")]
     candidates += env.get("PATH", "").split(os.pathsep)
     roots: set[Path] = set()
     for raw in filter(os.path.isabs, candidates):

@@ -355,9 +355,14 @@ def test_a_resumed_session_keeps_its_permission_mode_and_its_agent(
 
 
 HEALTH_TASK = 'create app.py with a FastAPI GET /health that returns {"status": "ok"}'
+TWO_ROUTES = HEALTH_TASK + ' and GET /version that returns {"version": "1.0"}'
 HEALTH_ANSWER = """```python
 def get_health(*, store: Store) -> Any:
     return {"status": "ok"}
+```"""
+VERSION_ANSWER = """```python
+def get_version(*, store: Store) -> Any:
+    return {"version": "1.0"}
 ```"""
 
 
@@ -372,21 +377,25 @@ def test_a_new_service_in_prose_on_a_small_model_is_built_from_a_derived_spec(
     }  # fmt: skip
     from bdev.llm.scripted import ScriptedModel
 
+    version = {**derive, "returned_fields": [{"name": "version", "type": "string"}]}
     model = ScriptedModel.from_turns(
         [
             {"tool_calls": [{"name": "operation", "arguments": derive}]},
+            {"tool_calls": [{"name": "operation", "arguments": version}]},
             {"content": HEALTH_ANSWER},
+            {"content": VERSION_ANSWER},
         ]
     )
     notices: list[Notice] = []
     outcome = start(
         request(
-            workspace, "scripted:small", task=HEALTH_TASK, gates=False,
+            workspace, "scripted:small", task=TWO_ROUTES, gates=False,
             progress=notices.append, model_factory=lambda _spec: model,
         )
     )  # fmt: skip
     assert outcome.route is Route.SPEC_FIRST
-    assert outcome.build is not None and outcome.build.implemented_by_model == ["get_health"]
+    assert outcome.build is not None
+    assert sorted(outcome.build.implemented_by_model) == ["get_health", "get_version"]
     derived = json.loads((workspace / ".bdev" / "openapi.json").read_text())
     reply = derived["paths"]["/health"]["get"]["responses"]["200"]["content"]
     status = derived["components"]["schemas"]["Health"]["properties"]["status"]
@@ -400,21 +409,28 @@ def test_a_new_service_in_prose_on_a_small_model_is_built_from_a_derived_spec(
     assert "slot_attempt" in kinds
 
 
-def test_a_prose_task_goes_to_the_loop_on_a_large_model_or_a_busy_workspace(
+def test_a_prose_task_goes_to_the_loop_on_a_large_model_one_route_or_a_busy_workspace(
     workspace: Path, tmp_path: Path
 ) -> None:
     large = start(
-        request(workspace, scripted(tmp_path, [{"content": "done"}]), task=HEALTH_TASK,
+        request(workspace, scripted(tmp_path, [{"content": "done"}]), task=TWO_ROUTES,
                 gates=False, workflow=WorkflowMode.NONE)
     )  # fmt: skip
     assert large.route is Route.LOOP
     (workspace / ".bdev").mkdir(exist_ok=True)
     (workspace / ".bdev" / "config.toml").write_text('[models."scripted:small"]\nsmall = true\n')
-    (workspace / "main.py").write_text("print('an existing project')\n")
     from bdev.llm.scripted import ScriptedModel
 
-    busy = start(
+    one_route = start(
         request(workspace, "scripted:small", task=HEALTH_TASK, gates=False,
+                model_factory=lambda _spec: ScriptedModel.from_turns([{"content": "done"}]))
+    )  # fmt: skip
+    assert one_route.route is not Route.SPEC_FIRST
+    assert [p.name for p in workspace.iterdir() if not p.name.startswith(".")] == []
+    (workspace / "main.py").write_text("print('an existing project')\n")
+
+    busy = start(
+        request(workspace, "scripted:small", task=TWO_ROUTES, gates=False,
                 model_factory=lambda _spec: ScriptedModel.from_turns([{"content": "done"}]))
     )  # fmt: skip
     assert busy.route is not Route.SPEC_FIRST

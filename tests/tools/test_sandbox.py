@@ -320,6 +320,12 @@ def test_a_virtualenv_under_a_private_tmp_still_runs(parent: str, outside: Path)
         run = sandbox.confine([str(python), "-c", "print('ran')"], cwd=outside)
         done = subprocess.run(run.argv, env=run.env, capture_output=True, text=True, timeout=60)
         assert done.stdout.strip() == "ran", done.stderr
+        # Behind `env`, as the spec-first audit starts a service with its secrets set.
+        behind = sandbox.confine(["env", "K=v", str(python), "-c", "print('ran')"], cwd=outside)
+        done = subprocess.run(
+            behind.argv, env=behind.env, capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == "ran", done.stderr
     finally:
         for child in sorted(venv.rglob("*"), reverse=True):
             child.unlink() if child.is_file() or child.is_symlink() else child.rmdir()

@@ -6,8 +6,8 @@ The path, decided here and nowhere else:
 1. `resume`: the session continues in the plain loop.
 2. spec-first: the task carries an OpenAPI document (and no agent was named): bdev
    writes the service's skeleton and the model fills one operation at a time. On a
-   small model, a new service asked for in prose (an empty workspace, a task naming its
-   operations as `METHOD /path`) goes this way too, from a document derived from the
+   small model, a new service asked for in prose (an empty workspace, a task naming two
+   or more operations as `METHOD /path`) goes this way too, from a document derived from the
    words first: the free loop does not get a new service built on a 1.5B model.
 3. backend workflow: `workflow=backend`, or `auto` with an agent that suits it by what
    its definition declares (`bdev.agents.capabilities.suits_backend_workflow`).
@@ -396,15 +396,18 @@ def _uses_workflow(mode: WorkflowMode, definition: AgentDefinition) -> bool:
 
 
 def _new_service_in_prose(request: RunRequest, task: str, workspace: Path, config: Config) -> bool:
-    """A small model, a workspace with nothing in it yet, and a task that names the
-    operations the service must have."""
+    """A small model, a workspace with nothing in it yet, and a task that names two or
+    more operations the service must have. One route is within the loop's reach (the
+    README's first command ends ready that way, where the generated service's own
+    hardening code would keep line coverage under the gate); a service of several is not
+    (no greenfield scenario passed in the loop on the embedded model)."""
     from bdev.specfirst.prose import find_operations
 
     if not is_small(request.model or config.model, config):
         return False
     if any(not p.name.startswith(".") for p in workspace.iterdir()):
         return False
-    return bool(find_operations(task))
+    return len(find_operations(task)) >= 2
 
 
 def _spec_first(
