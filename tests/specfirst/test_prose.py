@@ -229,3 +229,18 @@ def test_a_stated_default_is_kept_and_a_heading_ends_the_passages() -> None:
     (limit,) = derived.doc["paths"]["/products"]["get"]["parameters"]
     assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
     assert limit["required"] is False  # a default: the model's `required` is not taken
+
+
+def test_an_operation_answering_a_session_token_is_public() -> None:
+    request = (
+        "POST /login answers 200 with a session token. Every other request sends it as a "
+        "Bearer token. GET /me answers 200 with the caller's name."
+    )
+    model = turns(
+        answer(inputs=[field("login")], login_required=True,
+               returned_fields=[{"name": "session_token", "type": "string"}]),
+        answer(login_required=True, returned_fields=[{"name": "name", "type": "string"}]),
+    )  # fmt: skip
+    paths = derive_spec(request, model).doc["paths"]
+    assert paths["/login"]["post"]["security"] == []
+    assert paths["/me"]["get"]["security"] == [{"credential": []}]

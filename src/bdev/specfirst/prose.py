@@ -599,13 +599,17 @@ def _returned_objects(op: dict[str, Any], schemas: dict[str, Any]) -> list[dict[
     return found
 
 
+# `session_token`, `refresh_token`, `apiKey`: named as a credential is.
+_CREDENTIAL_FIELD = re.compile(r"(?:_token|_key|Token|Key)$")
+
+
 def _issued(op: dict[str, Any], components: dict[str, Any]) -> str | None:
     """The credential field an operation answers with (it hands out what the others
     need, so it cannot need it), or None."""
     schemas = components.get("schemas", {})
     for schema in _returned_objects(op, schemas):
         for name in schema["properties"]:
-            if name in (*TOKEN_FIELDS, *KEY_FIELDS):
+            if name in (*TOKEN_FIELDS, *KEY_FIELDS) or _CREDENTIAL_FIELD.search(name):
                 return str(name)
     return None
 
