@@ -244,3 +244,14 @@ def test_an_operation_answering_a_session_token_is_public() -> None:
     paths = derive_spec(request, model).doc["paths"]
     assert paths["/login"]["post"]["security"] == []
     assert paths["/me"]["get"]["security"] == [{"credential": []}]
+
+
+def test_a_post_without_a_body_is_asked_again_then_taken_as_it_is() -> None:
+    request = "POST /pages/{name}/visits records one visit and answers 200 with the `visits`."
+    no_body = answer(
+        inputs=[field("name")], returned_fields=[{"name": "visits", "type": "integer"}]
+    )
+    derived = derive_spec(request, turns(no_body, no_body, no_body))
+    assert derived.failed == []
+    post = derived.doc["paths"]["/pages/{name}/visits"]["post"]
+    assert "requestBody" not in post and post["parameters"][0]["in"] == "path"

@@ -187,11 +187,11 @@ def derive_spec(
                     continue
             usage += reply.usage
             calls = [c for c in reply.tool_calls if c.name == OPERATION_TOOL.name]
-            problem = (
-                _shape_problem(calls[0].arguments, mention, text)
-                if calls
-                else "no call to `operation`"
-            )
+            problem = _shape_problem(calls[0].arguments) if calls else "no call to `operation`"
+            if (
+                problem is None and attempt < attempts
+            ):  # on the last try, a body-less answer will do
+                problem = _body_problem(calls[0].arguments, mention, text)
             log(
                 "slot_attempt",
                 operation=mention.label,
@@ -237,17 +237,24 @@ def _prompt(text: str, mention: Mention, credential: list[str]) -> list[Message]
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
-def _shape_problem(arguments: dict[str, Any], mention: Mention, text: str) -> str | None:
-    """Why an answer cannot be used: it does not have the schema's shape (a remote model
-    is not held to it), or a method that takes a body got none of the request's names
-    (asked again: most often the model put what the request says somewhere else)."""
+def _body_problem(arguments: dict[str, Any], mention: Mention, text: str) -> str | None:
+    """A method that takes a body whose answer names none of the request's words as a
+    body field: asked again, since most often the model put them somewhere else (some
+    POSTs take no body, so the last try's answer stands)."""
+    if mention.method not in ("POST", "PUT", "PATCH"):
+        return None
+    said = _said(mention, text)
+    own = set(mention.path_params) | set(mention.query)
+    sent = [i["name"] for i in arguments["inputs"] if i["name"] not in own]
+    if any(name.lower() in said for name in sent):
+        return None
+    return f"{mention.method} with no body field the request names"
+
+
+def _shape_problem(arguments: dict[str, Any]) -> str | None:
+    """Why an answer cannot be read: it does not have the schema's shape (a remote model
+    is not held to it), or None."""
     try:
-        if mention.method in ("POST", "PUT", "PATCH"):
-            said = _said(mention, text)
-            own = set(mention.path_params) | set(mention.query)
-            sent = [i["name"] for i in arguments["inputs"] if i["name"] not in own]
-            if not any(name.lower() in said for name in sent):
-                return f"{mention.method} with no body field the request names"
         for key in ("inputs", "returned_fields"):
             for item in arguments[key]:
                 if not (isinstance(item["name"], str) and item["name"].isidentifier()):
