@@ -175,12 +175,13 @@ def derive_spec(
     notes: list[str] = []
     failed: list[str] = []
     answers: dict[str, dict[str, Any]] = {}
+    credential = _credential_sentences(text)  # the same for every slot
     for mention in mentions:
         answer: dict[str, Any] | None = None
+        prompt = _prompt(text, mention, credential)
         for attempt in range(1, attempts + 1):
             with retry_sampling(model, attempt):
                 try:
-                    prompt = _prompt(text, mention, _credential_sentences(text))
                     reply = model.complete(prompt, [OPERATION_TOOL])
                 except ModelError as e:
                     log("slot_attempt", operation=mention.label, attempt=attempt, error=str(e))
