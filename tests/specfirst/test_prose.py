@@ -255,3 +255,105 @@ def test_a_post_without_a_body_is_asked_again_then_taken_as_it_is() -> None:
     assert derived.failed == []
     post = derived.doc["paths"]["/pages/{name}/visits"]["post"]
     assert "requestBody" not in post and post["parameters"][0]["in"] == "path"
+
+
+def test_a_multipart_upload_has_a_binary_file_field_and_settings_are_not_inputs() -> None:
+    request = (
+        "POST /photos is a multipart form upload; the picture comes in the field `photo`. "
+        "It is saved in the folder named by PHOTO_ROOT and answers 201 with its `id`. "
+        "GET /photos/{id} answers with the picture as a PNG image, or 404."
+    )
+    model = turns(
+        answer(  # the model leaves out the file and offers the setting as an input
+            inputs=[field("PHOTO_ROOT")], success=201,
+            returned_fields=[{"name": "id", "type": "integer"}],
+        ),
+        answer(success=201, returned_fields=[{"name": "id", "type": "integer"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    post = derived.doc["paths"]["/photos"]["post"]
+    assert post["requestBody"]["content"] == {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"photo": {"type": "string", "format": "binary"}},
+                "required": ["photo"],
+            }
+        }
+    }
+    assert any("PHOTO_ROOT" in n and "setting" in n for n in derived.notes)
+    # A read answers 200 whatever the model said, here with the document type it names.
+    get = derived.doc["paths"]["/photos/{id}"]["get"]["responses"]
+    binary = {"type": "string", "format": "binary"}
+    assert get["200"]["content"] == {"image/png": {"schema": binary}}
+    assert "201" not in get
+
+
+def test_fields_after_each_describe_the_items_of_a_list() -> None:
+    request = (
+        "POST /orders takes a `buyer` (1 to 80 characters) and `lines`, a list of 1 to 20 "
+        "entries, each with a `sku` and a `count` from 1 to 99. It answers 201 with "
+        '`{"id": <integer>, "count": ...}`.'
+    )
+    model = turns(
+        answer(
+            inputs=[field("buyer", min=1, max=80), field("lines", "array", min=1, max=20),
+                    field("sku"), field("count", "integer", min=1, max=99)],
+            success=201, returned_fields=[{"name": "count", "type": "integer"}],
+        )
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    post = derived.doc["paths"]["/orders"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"buyer", "lines"}
+    lines = body["properties"]["lines"]
+    assert (lines["minItems"], lines["maxItems"]) == (1, 20)
+    assert lines["items"]["properties"]["count"] == {"type": "integer", "minimum": 1, "maximum": 99}
+    assert lines["items"]["required"] == ["sku", "count"]
+    # The reply is written out: exactly its fields, nothing echoed from the body.
+    ref = post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+    reply = derived.doc["components"]["schemas"][ref.rpartition("/")[2]]
+    assert reply["properties"] == {"id": {"type": "integer"}, "count": {"type": "integer"}}
+
+
+def test_a_session_cookie_protects_what_needs_login_and_its_setter_is_public() -> None:
+    request = (
+        "POST /signin with a `user` and a `password` sets a session cookie when they match, "
+        "else 401. PATCH /settings changes the `theme` of the signed-in user; without the "
+        "cookie, 401. GET /pages/{slug} shows the page as an HTML page."
+    )
+    model = turns(
+        answer(inputs=[field("user"), field("password")], login_required=True,
+               returned_fields=[{"name": "user", "type": "string"},
+                                {"name": "password", "type": "string"}]),
+        answer(inputs=[field("theme")], login_required=True, errors=[401]),
+        answer(),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    assert derived.doc["components"]["securitySchemes"] == {
+        "credential": {"type": "apiKey", "in": "cookie", "name": "session"}
+    }
+    paths = derived.doc["paths"]
+    assert paths["/signin"]["post"]["security"] == []
+    assert paths["/settings"]["patch"]["security"] == [{"credential": []}]
+    assert any("`password` from the reply" in n for n in derived.notes)
+    page = paths["/pages/{slug}"]["get"]["responses"]["200"]["content"]
+    assert page == {"text/html": {"schema": {"type": "string"}}}
+
+
+def test_a_body_written_out_is_the_body_and_same_points_to_earlier_operations() -> None:
+    request = (
+        'POST /accounts with JSON `{"login": "...", "secret": "..."}` opens an account. '
+        "POST /sessions with the same JSON checks the secret and answers 200.\n\n"
+        "Notes:\n- Keep the accounts in a file at the path in ACCOUNTS_DB."
+    )
+    model = turns(
+        answer(inputs=[field("login"), field("json", "object")], success=201),
+        answer(inputs=[field("path"), field("login"), field("secret")]),
+    )
+    paths = derive_spec(request, model).doc["paths"]
+    opened = paths["/accounts"]["post"]["requestBody"]["content"]["application/json"]
+    assert set(opened["schema"]["properties"]) == {"login", "secret"}  # json out, secret in
+    checked = paths["/sessions"]["post"]["requestBody"]["content"]["application/json"]
+    # "same" reaches back to the earlier operations' words, not the whole request's.
+    assert set(checked["schema"]["properties"]) == {"login", "secret"}

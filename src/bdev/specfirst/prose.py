@@ -16,7 +16,6 @@ Written by hand: no library reads routes out of prose.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 
 from bdev.errors import BdevError
 from bdev.llm.base import Message, Model, ModelError, ToolSpec, Usage, retry_sampling
+from bdev.specfirst import wording
 from bdev.specfirst.names import snake
 from bdev.specfirst.resources import KEY_FIELDS, TOKEN_FIELDS
 
@@ -37,7 +37,6 @@ _MENTION = re.compile(
 # Path parameters written as <id> or :id become {id}.
 _ANGLE = re.compile(r"<(?:\w+:)?(\w+)>")
 _COLON = re.compile(r"(?<=/):(\w+)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\"])|\n\s*\n|\n\s*[-*]\s")
 _TYPES = ("string", "integer", "number", "boolean", "array", "object")
 _NAME = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,39}$"}
 _BOUND = {"anyOf": [{"type": "integer"}, {"type": "null"}]}
@@ -54,6 +53,7 @@ _FIELD = {
 }
 _SUCCESS = [200, 201, 202, 204]
 _SECRET = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+_PASSWORD = re.compile(r"pass(?:word|wd|phrase)?$|password", re.IGNORECASE)
 _ERRORS = [400, 401, 403, 404, 409, 413, 415, 422]
 
 OPERATION_TOOL = ToolSpec(
@@ -123,7 +123,7 @@ Record = Callable[..., object]
 def find_operations(text: str) -> list[Mention]:
     """The operations `text` names, in order of first mention, each with its passage: the
     sentences from the first one naming it up to the next naming another operation."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    sentences = wording.split_sentences(text)
     found: dict[tuple[str, str], tuple[tuple[str, ...], list[str]]] = {}
     current: list[tuple[str, str]] = []
     for sentence in sentences:
@@ -141,7 +141,7 @@ def find_operations(text: str) -> list[Mention]:
                     current.append(key)
         if re.fullmatch(r"[#\s]*[\w ]{1,40}:", sentence):
             current = []  # a heading ("Constraints:") ends the operations' passages
-        elif named or not _CREDENTIAL_WORDS.search(sentence):
+        elif named or not wording.CREDENTIAL_WORDS.search(sentence):
             for key in current:
                 found[key][1].append(sentence)
         # else: about credentials and no operation, it holds for all (`_credential_sentences`)
@@ -175,8 +175,8 @@ def derive_spec(
     notes: list[str] = []
     failed: list[str] = []
     answers: dict[str, dict[str, Any]] = {}
-    credential = _credential_sentences(text)  # the same for every slot
-    for mention in mentions:
+    credential = wording.credential_sentences(text, _MENTION)  # the same for every slot
+    for n, mention in enumerate(mentions):
         answer: dict[str, Any] | None = None
         prompt = _prompt(text, mention, credential)
         for attempt in range(1, attempts + 1):
@@ -192,7 +192,7 @@ def derive_spec(
             if (
                 problem is None and attempt < attempts
             ):  # on the last try, a body-less answer will do
-                problem = _body_problem(calls[0].arguments, mention, text)
+                problem = _body_problem(calls[0].arguments, mention, mentions[:n])
             log(
                 "slot_attempt",
                 operation=mention.label,
@@ -238,13 +238,15 @@ def _prompt(text: str, mention: Mention, credential: list[str]) -> list[Message]
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
-def _body_problem(arguments: dict[str, Any], mention: Mention, text: str) -> str | None:
+def _body_problem(
+    arguments: dict[str, Any], mention: Mention, earlier: list[Mention]
+) -> str | None:
     """A method that takes a body whose answer names none of the request's words as a
     body field: asked again, since most often the model put them somewhere else (some
     POSTs take no body, so the last try's answer stands)."""
-    if mention.method not in ("POST", "PUT", "PATCH"):
-        return None
-    said = _said(mention, text)
+    if mention.method not in ("POST", "PUT", "PATCH") or wording.request_literal(mention.passage):
+        return None  # no body, or one the program reads from the body written out
+    said = _said(mention, earlier)
     own = set(mention.path_params) | set(mention.query)
     sent = [i["name"] for i in arguments["inputs"] if i["name"] not in own]
     if any(name.lower() in said for name in sent):
@@ -271,55 +273,28 @@ def _shape_problem(arguments: dict[str, Any]) -> str | None:
     return None
 
 
-# A number with a unit after it is a bound, not a status ("up to 200 characters").
-_STATUS = re.compile(
-    r"(?<![\w.])([1-5]\d\d)(?![\w.])(?!\s*(?:characters?|chars?|bytes?|items?|pixels?|px|"
-    r"seconds?|minutes?|ms|kb|mb|words?|digits?|letters?|times?|entries|results|%))",
-    re.IGNORECASE,
-)
-
-
-# A media type the request names for a reply; a form upload's is the request's own.
-_MEDIA = re.compile(r"\b((?:text|application|image|audio|video)/[\w.+-]*\w)")
-
-
-def _statuses(text: str) -> set[int]:
-    return {int(n) for n in _STATUS.findall(text)}
-
-
-def _said(mention: Mention, text: str) -> set[str]:
+def _said(mention: Mention, earlier: list[Mention]) -> set[str]:
     """The words an input of `mention` may be named by: those where the request speaks of
-    it, or all of the request's when that passage points back ("the same two fields")."""
+    it, and where it speaks of the operations before when the passage points back ("with
+    the same JSON")."""
     if re.search(r"\b(same|those|these)\b", mention.passage, re.IGNORECASE):
-        return _words(text)
-    return _words(mention.passage)
-
-
-def _words(text: str) -> set[str]:
-    """The words of `text`, and each two neighbours joined as a name would be: "API key"
-    states `api_key`, "access token" `access_token`."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)]
-    return {*words, *(f"{a}_{b}" for a, b in itertools.pairwise(words))}
-
-
-def _numbers(text: str) -> set[int]:
-    return {int(n.replace(",", "")) for n in re.findall(r"(?<![\w.])\d[\d,]*(?![\w])", text)}
+        return wording.words(" ".join(m.passage for m in [*earlier, mention]))
+    return wording.words(mention.passage)
 
 
 def _assemble(
     text: str, mentions: list[Mention], answers: dict[str, dict[str, Any]], notes: list[str]
 ) -> dict[str, Any]:
-    words, numbers = _words(text), _numbers(text)
-    scheme = _credential_scheme(text)
+    words, numbers = wording.words(text), wording.numbers(text)
+    scheme = wording.credential_scheme(text)
     components: dict[str, Any] = {}
     shapes: dict[str, str] = {}  # a returned object's shape -> its component's name
     paths: dict[str, Any] = {}
     any_secured = False
-    for mention in mentions:
+    for n, mention in enumerate(mentions):
         answer = answers[mention.label]
         where = mention.label
-
-        said = _said(mention, text)
+        said = _said(mention, mentions[:n])
 
         op: dict[str, Any] = {
             "operationId": _operation_id(mention),
@@ -327,8 +302,10 @@ def _assemble(
             "description": mention.passage,
         }
         inputs = []
-        for field in answer["inputs"]:
-            if field["name"].lower() in said or field["name"] in mention.query:
+        for field in _money(_written_out(mention, answer["inputs"], notes), mention):
+            if wording.is_setting(field["name"]):
+                notes.append(f"{where}: dropped `{field['name']}` (a server setting)")
+            elif field["name"].lower() in said or field["name"] in mention.query:
                 inputs.append(field)
             else:
                 notes.append(f"{where}: dropped `{field['name']}` (not where the request says)")
@@ -342,17 +319,22 @@ def _assemble(
         params = _parameters(mention, [f for f in inputs if f not in body], numbers, notes)
         if params:
             op["parameters"] = params
+        upload = has_body and wording.is_multipart(mention.passage)
+        if upload:
+            body = _with_uploads(mention, body, notes)
         if body:
-            op["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": _object(body, numbers, where, notes)}},
-            }
+            schema = _object(_nest_items(mention, body, notes), numbers, where, notes)
+            media = "multipart/form-data" if upload else "application/json"
+            op["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
+        echoed = [] if upload else body  # a file is not answered back
         op["responses"] = _responses(
-            mention, answer, body, words, numbers, components, shapes, notes
+            mention, answer, echoed, words, numbers, components, shapes, notes
         )
         issued = _issued(op, components)
         if issued:
             notes.append(f"{where}: public, it answers with the credential (`{issued}`)")
+        elif scheme and scheme.get("in") == "cookie" and wording.sets_cookie(mention.passage):
+            notes.append(f"{where}: public, it sets the session cookie")
         elif answer.get("login_required"):
             if scheme:
                 op["security"] = [{"credential": []}]
@@ -379,37 +361,71 @@ def _assemble(
     return doc
 
 
-# "in the X-API-Key header", "the `X-Token` header".
-_HEADER = re.compile(
-    r"\b(?:in|the|a|an)\s+(?:the\s+)?`?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|Authorization)`?\s+header",
-    re.IGNORECASE,
-)
+def _written_out(
+    mention: Mention, inputs: list[dict[str, Any]], notes: list[str]
+) -> list[dict[str, Any]]:
+    """A body the passage writes out as JSON is that body: its keys are the fields, the
+    model's others are dropped and the ones it left out added."""
+    literal = wording.request_literal(mention.passage)
+    if literal is None or mention.method not in ("POST", "PUT", "PATCH"):
+        return inputs
+    own = {*mention.path_params, *mention.query}
+    out = []
+    for field in inputs:
+        if field["name"] in literal or field["name"] in own:
+            out.append(field)
+        else:
+            notes.append(f"{mention.label}: dropped `{field['name']}` (not in the body shown)")
+    given = {f["name"] for f in out}
+    for name, kind in literal.items():
+        if name not in given:
+            out.append({"name": name, "type": kind or "string", "required": True,
+                        "min": None, "max": None})  # fmt: skip
+    return out
 
 
-_CREDENTIAL_WORDS = re.compile(r"\b(bearer|token|jwt|api key|header|credential)", re.IGNORECASE)
-
-
-def _credential_sentences(text: str) -> list[str]:
-    """Sentences about credentials that name no operation ("Every notes request sends
-    that key in the X-API-Key header"): they hold for operations other than the one they
-    follow, so they are in no passage and every operation's slot reads them."""
+def _money(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any]]:
+    """A sum of money typed as a whole number is a number (19.99 is a price)."""
     return [
-        " ".join(s.split())
-        for s in _SENTENCE_END.split(text)
-        if s and _CREDENTIAL_WORDS.search(s) and not _MENTION.search(s)
+        {**f, "type": "number"}
+        if f["type"] == "integer" and wording.is_money(f["name"], mention.passage)
+        else f
+        for f in fields
     ]
 
 
-def _credential_scheme(text: str) -> dict[str, Any] | None:
-    """How callers present their credential, as the request says: a named header other
-    than Authorization is an API key; a bearer token (or a JWT) is the Authorization
-    header's; None when the request names neither."""
-    for name in _HEADER.findall(text):
-        if name.lower() != "authorization":
-            return {"type": "apiKey", "in": "header", "name": name}
-    if re.search(r"\b(bearer|token|jwt)\b", text, re.IGNORECASE):
-        return {"type": "http", "scheme": "bearer"}
-    return None
+def _with_uploads(
+    mention: Mention, body: list[dict[str, Any]], notes: list[str]
+) -> list[dict[str, Any]]:
+    """A multipart body's fields, the file among them as a binary field: the one the
+    passage names as the form's field, added when the answer left it out."""
+    files = wording.upload_fields(mention.passage, [f["name"] for f in body])
+    out = [f for f in body if f["name"] not in files]
+    for name in files:
+        out.append({"name": name, "type": "file", "required": True, "min": None, "max": None})
+    if not files:
+        notes.append(f"{mention.label}: a multipart upload whose file field is not named")
+    return out
+
+
+def _nest_items(
+    mention: Mention, body: list[dict[str, Any]], notes: list[str]
+) -> list[dict[str, Any]]:
+    """Fields that describe each item of a list input moved into that list's items
+    ("`items`, a list of lines, each with a `description` and a `quantity`")."""
+    names = [f["name"] for f in body]
+    out = list(body)
+    for field in body:
+        if field["type"] != "array":
+            continue
+        inner = wording.item_fields(mention.passage, field["name"], names)
+        if not inner:
+            continue
+        out = [f for f in out if f["name"] not in inner]
+        nested = {**field, "items": [f for f in body if f["name"] in inner]}
+        out[out.index(field)] = nested
+        notes.append(f"{mention.label}: each of `{field['name']}` has {', '.join(inner)}")
+    return out
 
 
 def _parameters(
@@ -444,9 +460,12 @@ def _schema(
     field: dict[str, Any], numbers: set[int], where: str, notes: list[str]
 ) -> dict[str, Any]:
     kind = field["type"]
+    if kind == "file":  # the file of a multipart upload
+        return {"type": "string", "format": "binary"}
     schema: dict[str, Any] = {"type": kind}
     if kind == "array":
-        schema["items"] = {"type": "string"}
+        items = field.get("items")
+        schema["items"] = _object(items, numbers, where, notes) if items else {"type": "string"}
     keys = {
         "string": ("minLength", "maxLength"),
         "integer": ("minimum", "maximum"),
@@ -493,24 +512,41 @@ def _responses(
     notes: list[str],
 ) -> dict[str, Any]:
     where = mention.label
-    # A success status the passage states wins over the model's pick.
-    said = [n for n in _statuses(mention.passage) if n in _SUCCESS]
+    # A success status the passage states wins over the model's pick; a read creates
+    # nothing, so it answers 200 unless the passage says otherwise.
+    said = [n for n in wording.statuses(mention.passage) if n in _SUCCESS]
     success = said[0] if len(said) == 1 else int(answer["success"])
+    if mention.method == "GET" and not said and success != 200:
+        notes.append(f"{where}: success is 200, not {success} (a read)")
+        success = 200
     ok: dict[str, Any] = {"description": "Success"}
-    fields = [f for f in answer["returned_fields"] if f["name"].lower() in words]
-    if success == 201 and answer["returns"] == "object":
-        # What was created is answered with what it was created from, secrets aside.
-        names = {f["name"] for f in fields}
-        for f in echoed:
-            if f["name"] not in names and not _SECRET.search(f["name"]):
-                fields.append({"name": f["name"], "type": f["type"]})
     returns = answer["returns"]
-    media = _MEDIA.findall(mention.passage)
-    if success != 204 and len(set(media)) == 1 and media[0] != "application/json":
-        # "answers 200 with the content as text/plain": the body is that, not JSON.
-        binary = not media[0].startswith("text/")
+    literal = wording.reply_literal(mention.passage)
+    if literal:
+        # The reply written out is the whole reply: its fields, typed as the model says
+        # where the value does not show it.
+        typed = {f["name"]: f["type"] for f in _money(answer["returned_fields"], mention)}
+        fields = [{"name": k, "type": v or typed.get(k, "string")} for k, v in literal.items()]
+        returns = "object" if returns == "nothing" else returns
+    else:
+        fields = [
+            f for f in _money(answer["returned_fields"], mention) if f["name"].lower() in words
+        ]
+        if success == 201 and returns == "object":
+            # What was created is answered with what it was created from, secrets aside.
+            names = {f["name"] for f in fields}
+            for f in echoed:
+                if f["name"] not in names and not _SECRET.search(f["name"]):
+                    fields.append({"name": f["name"], "type": f["type"]})
+    for f in [f for f in fields if _PASSWORD.search(f["name"])]:
+        fields.remove(f)
+        notes.append(f"{where}: dropped `{f['name']}` from the reply (a password)")
+    media = wording.reply_media(mention.passage, mention.method)
+    if success != 204 and media:
+        # "answers 200 with the content as text/plain", "a PDF": that, not JSON.
+        binary = not media.startswith("text/")
         text_schema = {"type": "string", **({"format": "binary"} if binary else {})}
-        ok["content"] = {media[0]: {"schema": text_schema}}
+        ok["content"] = {media: {"schema": text_schema}}
     elif success != 204 and returns != "nothing":
         item = _returned(mention, fields, components, shapes)
         schema = {"type": "array", "items": item} if returns == "list" else item

@@ -1,0 +1,218 @@
+"""What a request written in prose states, read from its words alone.
+
+Each function answers one narrow question about the text ("which statuses does it
+name", "how do callers present their credential", "is this upload multipart") so that
+the derivation in `prose` can check a model's answer against the request, or settle a
+point the model is not asked. They are rules over common ways of writing an API request,
+never over one request's wording; where a rule cannot tell, it answers None.
+
+Written by hand: no library reads these facts out of prose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+# A number with a unit after it is a bound, not a status ("up to 200 characters").
+_STATUS = re.compile(
+    r"(?<![\w.])([1-5]\d\d)(?![\w.])(?!\s*(?:characters?|chars?|bytes?|items?|pixels?|px|"
+    r"seconds?|minutes?|ms|kb|mb|words?|digits?|letters?|times?|entries|results|%))",
+    re.IGNORECASE,
+)
+# A media type the request names for a reply ("as text/plain").
+_MEDIA = re.compile(r"\b((?:text|application|image|audio|video)/[\w.+-]*\w)")
+# A reply named by the kind of document it is ("a PDF document", "an HTML page").
+_DOCUMENT = re.compile(r"\b(?:a|an|as|the|in)\s+(PDF|PNG|JPE?G|GIF|HTML|CSV|SVG|ZIP|XML)\b")
+_DOCUMENT_TYPES = {
+    "PDF": "application/pdf", "PNG": "image/png", "JPEG": "image/jpeg", "JPG": "image/jpeg",
+    "GIF": "image/gif", "HTML": "text/html", "CSV": "text/csv", "SVG": "image/svg+xml",
+    "ZIP": "application/zip", "XML": "application/xml",
+}  # fmt: skip
+# A file the caller saves rather than reads ("downloads the file as an attachment").
+_DOWNLOAD = re.compile(r"\b(?:as an? (?:file )?attachment|downloads?)\b", re.IGNORECASE)
+_MULTIPART = re.compile(r"\bmultipart\b|\bform[- ]data\b|\bfile upload\b", re.IGNORECASE)
+# "the field `file`", "form field `image`", "the `file` field".
+_UPLOAD_FIELD = re.compile(r"\bfield\s+`(\w+)`|`(\w+)`\s+(?:form\s+)?field\b", re.IGNORECASE)
+_FILE_NAMES = ("file", "upload", "image", "photo", "picture", "attachment", "document")
+# UPLOAD_DIR, APP_SECRET: a setting of the server's, never sent by a caller.
+_SETTING = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+# "answers 201 with `{"id": ..., "total": ...}`": the reply written out.
+_REPLY_LITERAL = re.compile(
+    r"\b(?:answer(?:s|ing)?|respond(?:s|ing)?|returns?|repl(?:y|ies))\b[^.{]{0,60}?(\{[^{}]*\})",
+    re.IGNORECASE,
+)
+_LITERAL_KEY = re.compile(r'"(\w+)"\s*(?::\s*([^,}]*))?(?=\s*[,}:])')
+# "`Authorization: Bearer <token>`", "in the X-API-Key header", "the `X-Token` header".
+_HEADER = re.compile(
+    r"\b(?:in|the|a|an)\s+(?:the\s+)?`?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|Authorization)`?\s+header",
+    re.IGNORECASE,
+)
+# "set a session cookie", "the `sid` cookie", "a cookie named sid".
+_COOKIE = re.compile(r"\bcookies?\b", re.IGNORECASE)
+_COOKIE_NAME = re.compile(r"`(\w+)`\s+cookie|cookie\s+(?:named|called)\s+`?(\w+)", re.IGNORECASE)
+_SETS_COOKIE = re.compile(r"\bsets?\b[^.;]{0,40}\bcookie", re.IGNORECASE)
+CREDENTIAL_WORDS = re.compile(r"\b(bearer|token|jwt|api key|header|credential)", re.IGNORECASE)
+
+
+def statuses(text: str) -> set[int]:
+    """The HTTP statuses `text` names (a number with a unit after it is not one)."""
+    return {int(n) for n in _STATUS.findall(text)}
+
+
+def numbers(text: str) -> set[int]:
+    """Every whole number written in `text`: where a field's bound may come from."""
+    return {int(n.replace(",", "")) for n in re.findall(r"(?<![\w.])\d[\d,]*(?![\w])", text)}
+
+
+def words(text: str) -> set[str]:
+    """The words of `text`, and each two neighbours joined as a name would be: "API key"
+    states `api_key`, "access token" `access_token`."""
+    # A part of a hyphenated name is not a word of its own: "Content-Type" names
+    # `content_type`, never `type`.
+    joined = {w.replace("-", "_").lower() for w in re.findall(r"\w+(?:-\w+)+", text)}
+    text = re.sub(r"\w+(?:-\w+)+", " , ", text)
+    found = [w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)]
+    return {*found, *joined, *(f"{a}_{b}" for a, b in itertools.pairwise(found))}
+
+
+def is_setting(name: str) -> bool:
+    """Whether `name` is written as a server setting (UPLOAD_DIR, APP_SECRET) rather
+    than a field a caller sends."""
+    return bool(_SETTING.match(name))
+
+
+def reply_media(passage: str, method: str) -> str | None:
+    """The media type of an operation's success reply when its passage says it is not
+    JSON: a named type ("as text/plain"), or, for a read, the kind of document it is
+    ("a PDF", "an HTML page") or a download. None when it says nothing, or two things."""
+    named = set(_MEDIA.findall(passage))
+    if named:
+        only = named.pop() if len(named) == 1 else None
+        return only if only and only != "application/json" else None
+    if method != "GET" or re.search(r"\bJSON\b", passage):
+        return None
+    kinds = {_DOCUMENT_TYPES[k.upper()] for k in _DOCUMENT.findall(passage)}
+    if _DOWNLOAD.search(passage):
+        kinds.add("application/octet-stream")
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def is_multipart(passage: str) -> bool:
+    """Whether an operation's passage says its body is a multipart form upload."""
+    return bool(_MULTIPART.search(passage))
+
+
+def upload_fields(passage: str, names: list[str]) -> list[str]:
+    """The fields of a multipart body that carry a file: the ones the passage calls a
+    field by name ("field `file`"), else those of `names` called like a file."""
+    named = [a or b for a, b in _UPLOAD_FIELD.findall(passage)]
+    if named:
+        return list(dict.fromkeys(named))
+    return [n for n in names if n.lower() in _FILE_NAMES]
+
+
+def item_fields(passage: str, array: str, names: list[str]) -> list[str]:
+    """The fields of `names` that describe each item of the list input `array`, as in
+    "`items`, a list of lines, each with a `description` and a `quantity`": those named
+    after an "each" that follows the list's name, in the same sentence."""
+    for sentence in re.split(r"(?<=[.;!?])\s+", passage):
+        at = re.search(rf"\b{re.escape(array)}\b", sentence)
+        each = re.search(r"\beach\b", sentence[at.end() :]) if at else None
+        if at is None or each is None:
+            continue
+        between = sentence[at.end() : at.end() + each.start()]
+        if any(re.search(rf"\b{re.escape(n)}\b", between) for n in names if n != array):
+            continue  # another field is nearer: "each" is about that one
+        rest = sentence[at.end() + each.end() :]
+        return [n for n in names if n != array and re.search(rf"\b{re.escape(n)}\b", rest)]
+    return []
+
+
+def reply_literal(passage: str) -> dict[str, str | None] | None:
+    """The reply's fields when the passage writes the reply out as JSON ("answers 201
+    with `{"id": <integer>, "total": ...}`"), each with the type its value shows (None
+    when the value does not show one); None when it writes none out."""
+    match = _REPLY_LITERAL.search(passage)
+    if match is None:
+        return None
+    fields = {key: _literal_type(value) for key, value in _LITERAL_KEY.findall(match[1])}
+    return fields or None
+
+
+def request_literal(passage: str) -> dict[str, str | None] | None:
+    """The body's fields when the passage writes the request out as JSON ("with JSON
+    `{"to": "...", "message": "..."}`"): the first object written out that is not the
+    reply; None when there is none."""
+    reply = _REPLY_LITERAL.search(passage)
+    for match in re.finditer(r"\{[^{}]*\}", passage):
+        if reply and match.start() == reply.start(1):
+            continue
+        fields = {key: _literal_type(value) for key, value in _LITERAL_KEY.findall(match[0])}
+        if fields:
+            return fields
+    return None
+
+
+# A sum of money is a number, not a count: "a `price` from 0 to 500" takes 19.99.
+_MONEY = re.compile(r"(?:^|_)(?:price|amount|total|cost|fee|balance|subtotal)s?(?:_|$)", re.I)
+
+
+def is_money(name: str, passage: str) -> bool:
+    """Whether `name` is a sum of money the passage does not count in whole cents."""
+    return bool(_MONEY.search(name)) and not re.search(r"\bin cents\b", passage, re.I)
+
+
+def _literal_type(value: str | None) -> str | None:
+    value = (value or "").strip().strip("`")
+    if re.fullmatch(r"-?\d+", value) or re.fullmatch(r"<(?:int|integer)>", value, re.I):
+        return "integer"
+    if re.fullmatch(r"-?\d+\.\d+", value) or re.fullmatch(r"<(?:float|number)>", value, re.I):
+        return "number"
+    if value in ("true", "false"):
+        return "boolean"
+    if value.startswith("["):
+        return "array"
+    if value.startswith('"'):
+        return "string"
+    return None
+
+
+def credential_sentences(text: str, is_mention: re.Pattern[str]) -> list[str]:
+    """Sentences about credentials that name no operation ("Every notes request sends
+    that key in the X-API-Key header"): they hold for every operation, not only the one
+    they follow."""
+    return [
+        " ".join(s.split())
+        for s in split_sentences(text)
+        if CREDENTIAL_WORDS.search(s) and not is_mention.search(s)
+    ]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\"])|\n\s*\n|\n\s*[-*]\s")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def credential_scheme(text: str) -> dict[str, Any] | None:
+    """How callers present their credential, as the request says: a named header other
+    than Authorization is an API key; a cookie is a session cookie; a bearer token (or a
+    JWT) is the Authorization header's; None when the request names none of these."""
+    for name in _HEADER.findall(text):
+        if name.lower() != "authorization":
+            return {"type": "apiKey", "in": "header", "name": name}
+    if _COOKIE.search(text) and re.search(r"\b(session|log(?:s|ged)?[ -]?in)\b", text, re.I):
+        named = [a or b for a, b in _COOKIE_NAME.findall(text)]
+        # Unnamed, it is the session cookie the frameworks set by default.
+        return {"type": "apiKey", "in": "cookie", "name": named[0] if named else "session"}
+    if re.search(r"\b(bearer|token|jwt)\b", text, re.IGNORECASE):
+        return {"type": "http", "scheme": "bearer"}
+    return None
+
+
+def sets_cookie(passage: str) -> bool:
+    """Whether an operation's passage says it sets a cookie (it issues the session)."""
+    return bool(_SETS_COOKIE.search(passage))

@@ -1,0 +1,91 @@
+"""Facts read from a request's words: the rules `prose` checks a model's answers with."""
+
+from __future__ import annotations
+
+import pytest
+
+from bdev.specfirst import wording
+
+
+@pytest.mark.parametrize(
+    ("passage", "method", "media"),
+    [
+        ("GET /r/{id} answers with the report as a PDF.", "GET", "application/pdf"),
+        ("GET /a/{id} renders an HTML page with the title.", "GET", "text/html"),
+        ("GET /f/{n} downloads the file, 404 if missing.", "GET", "application/octet-stream"),
+        ("GET /x answers in text/plain.", "GET", "text/plain"),
+        ("GET /x answers a JSON object, never a PDF.", "GET", None),  # JSON is said
+        ("POST /img takes a PNG image and answers 201.", "POST", None),  # the input's
+        ("GET /x answers a PNG or a GIF.", "GET", None),  # two kinds: cannot tell
+        ("GET /items lists the items.", "GET", None),
+    ],
+)
+def test_reply_media(passage: str, method: str, media: str | None) -> None:
+    assert wording.reply_media(passage, method) == media
+
+
+def test_reply_literal_reads_the_fields_and_the_types_their_values_show() -> None:
+    passage = (
+        'POST /t takes `{"name": "..."}` and answers 201 with `{"id": <int>, "done": false, '
+        '"tags": [...], "who", "note": "<text>", "sum": <total, in cents>}`.'
+    )
+    assert wording.reply_literal(passage) == {
+        "id": "integer", "done": "boolean", "tags": "array", "who": None,
+        "note": "string", "sum": None,
+    }  # fmt: skip
+    assert wording.reply_literal('PUT /p with JSON `{"bio": "..."}` changes the bio.') is None
+
+
+def test_upload_fields_and_settings() -> None:
+    assert wording.upload_fields("a multipart form, field `doc`", ["doc", "x"]) == ["doc"]
+    assert wording.upload_fields("the `scan` field holds it", []) == ["scan"]
+    assert wording.upload_fields("upload an image", ["image", "title"]) == ["image"]
+    assert wording.is_multipart("a multipart/form-data body")
+    assert not wording.is_multipart("a JSON body")
+    assert wording.is_setting("UPLOAD_DIR") and not wording.is_setting("user_id")
+    assert not wording.is_setting("ID")
+
+
+def test_item_fields_follow_each_after_the_list() -> None:
+    passage = "It takes `title` and `rows`, a list, each with `sku` and `qty`. Also `note`."
+    names = ["title", "rows", "sku", "qty", "note"]
+    assert wording.item_fields(passage, "rows", names) == ["sku", "qty"]
+    assert wording.item_fields(passage, "title", names) == []  # "each" is about rows
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme"),
+    [
+        ("Send it in the X-Key header.", {"type": "apiKey", "in": "header", "name": "X-Key"}),
+        ("Log in sets a session cookie.", {"type": "apiKey", "in": "cookie", "name": "session"}),
+        (
+            "Login sets the `sid` cookie for the session.",
+            {"type": "apiKey", "in": "cookie", "name": "sid"},
+        ),
+        ("Send `Authorization: Bearer <token>`.", {"type": "http", "scheme": "bearer"}),
+        ("Cookies are not used; a Bearer token is.", {"type": "http", "scheme": "bearer"}),
+        ("No credentials at all.", None),
+    ],
+)
+def test_credential_scheme(text: str, scheme: dict[str, str] | None) -> None:
+    assert wording.credential_scheme(text) == scheme
+
+
+def test_request_literal_is_the_body_written_out_not_the_reply() -> None:
+    passage = 'POST /l takes `{"url": "...", "n": 3}` and answers 201 with `{"code": "<c>"}`.'
+    assert wording.request_literal(passage) == {"url": "string", "n": "integer"}
+    assert wording.request_literal('POST /x answers 201 with `{"id": 1}`.') is None
+
+
+def test_money_is_a_number_unless_counted_in_cents() -> None:
+    assert wording.is_money("unit_price", "a unit_price from 0 to 500")
+    assert wording.is_money("total", "the total, rounded to cents")
+    assert not wording.is_money("price", "the price in cents")
+    assert not wording.is_money("quantity", "a quantity from 1 to 9")
+    assert not wording.is_money("pricelist_id", "")
+
+
+def test_a_part_of_a_hyphenated_name_is_not_a_word() -> None:
+    found = wording.words("It answers with Content-Type application/pdf and an API key.")
+    assert "content_type" in found and "api_key" in found
+    assert "type" not in found
