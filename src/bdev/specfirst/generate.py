@@ -1,4 +1,5 @@
-"""Writing a rendered service to disk, and reading a `--requirements` file."""
+"""Writing a rendered service to disk, trimming it once filled, and reading a
+`--requirements` file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from bdev.errors import BdevError
 from bdev.fsutil import write_text_atomic
 from bdev.specfirst.codegen.options import Options
-from bdev.specfirst.codegen.pysource import ruff_tidy
+from bdev.specfirst.codegen.pysource import names_imported, prune_definitions, ruff_tidy
 from bdev.specfirst.codegen.service import render
 from bdev.specfirst.plan import ServicePlan
 
@@ -41,6 +42,35 @@ def generate(plan: ServicePlan, options: Options, out: Path, *, force: bool = Fa
         written.append(path)
     ruff_tidy([p for p in written if p.suffix == ".py"], out)
     return written
+
+
+def drop_unused_helpers(out: Path, single_file: bool) -> list[str]:
+    """Remove the generated helpers nothing in the filled service uses (the password,
+    token, file, subprocess and store code every service is generated with), so the
+    delivered code is what it runs and its tests can reach. A name another module of
+    the service or its tests import stays. Returns what was removed, as `module.name`."""
+    tests = [  # where the generated tests are, by the task's file rules
+        p.read_text(encoding="utf-8")
+        for folder in ("tests", ".bdev/tests")
+        for p in sorted((out / folder).glob("*.py"))
+    ]
+    if single_file:
+        modules = {"app": out / "app.py"}
+    else:
+        modules = {f"app.{p.stem}": p for p in sorted((out / "app").glob("*.py"))}
+    sources = {name: path.read_text(encoding="utf-8") for name, path in modules.items()}
+    removed: list[str] = []
+    for name, path in modules.items():
+        others = [text for other, text in sources.items() if other != name]
+        keep = names_imported([*tests, *others], name)
+        try:
+            text, dead = prune_definitions(sources[name], keep)
+        except SyntaxError:
+            continue  # the verification reported it; nothing to trim safely
+        if dead:
+            write_text_atomic(path, text)
+            removed += [f"{name}.{d}" for d in dead]
+    return removed
 
 
 def read_requirements(path: Path) -> frozenset[str]:

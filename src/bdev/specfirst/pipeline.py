@@ -34,7 +34,7 @@ from bdev.specfirst.codegen.slots import fill_order, slots_for
 from bdev.specfirst.codegen.testgen import render_tests, tests_dir
 from bdev.specfirst.constraints import TaskConstraints, describe_constraints
 from bdev.specfirst.fill import SlotFiller, SlotReport
-from bdev.specfirst.generate import PLAN_FILE, generate
+from bdev.specfirst.generate import PLAN_FILE, drop_unused_helpers, generate
 from bdev.specfirst.loader import load_spec
 from bdev.specfirst.plan import ServicePlan
 from bdev.specfirst.verify import Source, VerifyRound, start_command, verify
@@ -65,6 +65,8 @@ class BuildReport(BaseModel):
     # Written and passing the checks, but the last verification round still failed them.
     failing_verification: list[str] = Field(default_factory=list)
     not_implemented: list[str] = Field(default_factory=list)  # answer 501
+    # Generated helpers no filled code used, removed before the audit (`module.name`).
+    removed_helpers: list[str] = Field(default_factory=list)
     slots: list[SlotReport] = Field(default_factory=list)
     verification: list[VerifyRound] = Field(default_factory=list)
     audit: dict[str, Any] | None = None  # scorecard summary and gates
@@ -208,6 +210,10 @@ def build_service(
                     log("slot", **reports[op_id].model_dump())
         report.implemented_by_model = [i for i in written if i not in failing]
         report.failing_verification = [i for i in written if i in failing]
+        report.removed_helpers = drop_unused_helpers(out, single_file)
+        if report.removed_helpers:
+            note(f"dropped {len(report.removed_helpers)} generated helpers no code uses")
+            log("phase", phase="trimmed", removed=report.removed_helpers)
         ruff_tidy([out / slots[0].file], out)
     report.not_implemented = [i for i in slot_ids if i not in written]
     report.input_tokens = sum(s.input_tokens for s in report.slots)

@@ -322,6 +322,8 @@ def render_tests(
         "database_env": options.database_env,
         "settings": {n: kind for n in options.settings if (kind := setting_kind(n))},
         "root_depth": tests_dir(options).count("/") + 1,
+        "too_large": too_large(plan),
+        "unknown_path": unknown_path(plan),
     }
     folder = tests_dir(options)
     return {
@@ -329,6 +331,34 @@ def render_tests(
         f"{folder}/conftest.py": TEMPLATES.get_template("conftest.py.j2").render(**context),
         f"{folder}/test_api.py": TEMPLATES.get_template("test_api.py.j2").render(**context),
     }
+
+
+def too_large(plan: ServicePlan) -> dict[str, Any] | None:
+    """A valid request to the first operation taking a JSON body, for the test that a
+    body over the service's limit is refused (413) before it is read; None if none."""
+    for op in plan.operations:
+        if op.body is None or op.body.encoding != "json":
+            continue
+        try:
+            request = request_for(plan, op)
+        except NoExample:
+            continue
+        headers = {**request["headers"], "Content-Type": "application/json"}
+        return {**request, "json": None, "headers": headers}
+    return None
+
+
+_PROBE = "/bdev-probe/no-such-path"
+
+
+def unknown_path(plan: ServicePlan) -> str | None:
+    """A path no operation of the spec serves (for the test that it answers the
+    service's JSON 404), or None if a template could match it."""
+    for path in plan.document.get("paths") or {}:
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(plan.base_path + path))
+        if re.fullmatch(pattern, _PROBE):
+            return None
+    return _PROBE
 
 
 def tests_dir(options: Options) -> str:
