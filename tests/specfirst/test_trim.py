@@ -74,7 +74,7 @@ def test_unused_helpers_go_with_their_comments_and_imports() -> None:
 
 
 def test_a_keyword_the_handler_never_reads_is_no_longer_passed() -> None:
-    text, dead = prune_definitions(SERVICE, keep={"table"})
+    text, _ = prune_definitions(SERVICE, keep={"table"})
     assert "def handler(*, name: str) -> str:" in text
     assert "handler(name=name)" in text
     assert "STORE =" not in text  # no one passes it now
