@@ -117,3 +117,51 @@ def test_the_body_limit_rises_to_the_size_the_task_states(tmp_path: Path) -> Non
     plan = build_plan(spec, "i.yaml")
     generate(plan, Options(framework="flask", allowed=MINIMAL, single_file=True), tmp_path)
     assert f'"APP_MAX_BODY_BYTES", "{5_000_000 + ENVELOPE}"' in (tmp_path / "app.py").read_text()
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_a_download_called_an_attachment_is_sent_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, framework: str
+) -> None:
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    octets = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Files", "version": "1"},
+        "paths": {
+            "/files/{name}": {"get": {
+                "operationId": "download", "summary": "Download a file as an attachment",
+                "parameters": [name], "responses": {"200": {"description": "The file.",
+                                                            "content": octets}}}},
+            "/own/{name}": {"get": {
+                "operationId": "own", "description": "Sent as an attachment.",
+                "parameters": [name], "responses": {"200": {"description": "The file.",
+                                                            "content": octets}}}},
+            "/view/{name}": {"get": {
+                "operationId": "view", "parameters": [name],
+                "responses": {"200": {"description": "Shown.", "content": octets}}}},
+        },
+    }  # fmt: skip
+    plan = build_plan(spec, "files.yaml")
+    options = Options(framework=framework, allowed=MINIMAL)  # type: ignore[arg-type]
+    generate(plan, options, tmp_path / "svc")
+    service = load_service(tmp_path / "svc", plan, options, monkeypatch)
+    module = service.handlers()
+    monkeypatch.setattr(module, "download", lambda **_: b"data")
+    monkeypatch.setattr(
+        module, "own", lambda **_: module.Reply(b"x", headers={"Content-Disposition": "inline"})
+    )
+    monkeypatch.setattr(module, "view", lambda **_: b"data")
+    if framework == "fastapi":
+        from fastapi.testclient import TestClient
+
+        client: Any = TestClient(service.module.app)
+    else:
+        client = service.module.app.test_client()
+    got = client.get('/files/r"ep\u00f6rt.txt')
+    assert got.status_code == 200
+    assert got.headers["Content-Disposition"] == (
+        "attachment; filename=\"r_ep_rt.txt\"; filename*=UTF-8''r%22ep%C3%B6rt.txt"
+    )
+    assert client.get("/own/a").headers["Content-Disposition"] == "inline"  # the handler's
+    assert "Content-Disposition" not in client.get("/view/a").headers  # not said: not added

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from bdev.specfirst.codegen.credentials import operator_only
@@ -82,6 +84,7 @@ def fastapi_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 "call": _call(plan, op, lambda p: p.py_name),
                 "response": response_type(code, op) or "None",
                 "media": repr(op.success.media_type if op.success else None),
+                "attachment": attachment(op, lambda p: p.py_name),
             }
         )
     return routes
@@ -140,9 +143,25 @@ def flask_routes(plan: ServicePlan, code: SchemaCode) -> list[dict[str, Any]]:
                 "status": op.success_status,
                 "response": response_type(code, op) or "None",
                 "media": repr(op.success.media_type if op.success else None),
+                "attachment": attachment(op, lambda p: f"params.{p.py_name}"),
             }
         )
     return routes
+
+
+_ATTACHMENT = re.compile(r"\battachment\b", re.IGNORECASE)
+
+
+def attachment(op: Operation, value: Callable[[Param], str]) -> str | None:
+    """The file name expression (its last path parameter, or `""`) for a download the
+    spec calls an attachment ("browsers should save it, not display it"): the route
+    then sends `Content-Disposition: attachment` unless the handler set its own. None
+    for any other operation, and for a JSON reply."""
+    media = op.success.media_type if op.success else None
+    if not media or "json" in media or not _ATTACHMENT.search(f"{op.summary} {op.description}"):
+        return None
+    names = [p for p in op.params if p.location == "path"]
+    return value(names[-1]) if names else '""'
 
 
 def body_reader(code: SchemaCode, op: Operation, body: str) -> str:

@@ -79,6 +79,7 @@ def render(plan: ServicePlan, options: Options) -> dict[str, str]:
             title=plan.title,
             version=plan.version,
             routes=routes,
+            attachments=any(r.get("attachment") for r in routes),
             health="/health" not in (plan.document.get("paths") or {}),
             h="" if single else "handlers.",
             # One file carries its document; a package reads app/openapi.json beside it.
