@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Set
 from pathlib import Path
 
+from bdev.backend.pyast import dotted
 from bdev.executables import find_executable
 
 
@@ -264,16 +265,6 @@ def names_imported(sources: list[str], module: str) -> set[str]:
             elif isinstance(node, ast.Import):
                 aliases.update(a.asname or a.name for a in node.names if a.name == module)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and _dotted(node.value) in aliases:
+            if isinstance(node, ast.Attribute) and dotted(node.value) in aliases:
                 found.add(node.attr)
     return found
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """`app.store` for the expression `app.store`; None for anything but names."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
