@@ -325,7 +325,8 @@ def test_a_session_cookie_protects_what_needs_login_and_its_setter_is_public() -
     model = turns(
         answer(inputs=[field("user"), field("password")], login_required=True,
                returned_fields=[{"name": "user", "type": "string"},
-                                {"name": "password", "type": "string"}]),
+                                {"name": "password", "type": "string"},
+                                {"name": "session", "type": "string"}]),
         answer(inputs=[field("theme")], login_required=True, errors=[401]),
         answer(),
     )  # fmt: skip
@@ -337,6 +338,10 @@ def test_a_session_cookie_protects_what_needs_login_and_its_setter_is_public() -
     assert paths["/signin"]["post"]["security"] == []
     assert paths["/settings"]["patch"]["security"] == [{"credential": []}]
     assert any("`password` from the reply" in n for n in derived.notes)
+    # The session travels in the cookie: the sign-in's reply does not carry it.
+    ok = paths["/signin"]["post"]["responses"]["200"]["content"]["application/json"]
+    reply = derived.doc["components"]["schemas"][ok["schema"]["$ref"].rpartition("/")[2]]
+    assert set(reply["properties"]) == {"user"}
     page = paths["/pages/{slug}"]["get"]["responses"]["200"]["content"]
     assert page == {"text/html": {"schema": {"type": "string"}}}
 

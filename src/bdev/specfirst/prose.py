@@ -327,13 +327,19 @@ def _assemble(
             media = "multipart/form-data" if upload else "application/json"
             op["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
         echoed = [] if upload else body  # a file is not answered back
+        sets_cookie = bool(
+            scheme and scheme.get("in") == "cookie" and wording.sets_cookie(mention.passage)
+        )
+        if sets_cookie:
+            cookie = str((scheme or {}).get("name", "session"))
+            answer = _without_session_fields(answer, cookie, where, notes)
         op["responses"] = _responses(
             mention, answer, echoed, words, numbers, components, shapes, notes
         )
         issued = _issued(op, components)
         if issued:
             notes.append(f"{where}: public, it answers with the credential (`{issued}`)")
-        elif scheme and scheme.get("in") == "cookie" and wording.sets_cookie(mention.passage):
+        elif sets_cookie:
             notes.append(f"{where}: public, it sets the session cookie")
         elif answer.get("login_required"):
             if scheme:
@@ -392,6 +398,20 @@ def _money(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any
         else f
         for f in fields
     ]
+
+
+def _without_session_fields(
+    answer: dict[str, Any], cookie: str, where: str, notes: list[str]
+) -> dict[str, Any]:
+    """The answer of an operation that sets the session cookie, without a reply field
+    standing for that session: it travels in the cookie, not in the body."""
+    session = {cookie.lower(), "session", "session_id", "sessionid", "sid", "cookie"}
+    kept = [f for f in answer["returned_fields"] if f["name"].lower() not in session]
+    if len(kept) == len(answer["returned_fields"]):
+        return answer
+    notes.append(f"{where}: the session is the cookie, not a field of the reply")
+    returns = "nothing" if not kept and answer["returns"] == "object" else answer["returns"]
+    return {**answer, "returned_fields": kept, "returns": returns}
 
 
 def _with_uploads(
