@@ -362,3 +362,34 @@ def test_a_body_written_out_is_the_body_and_same_points_to_earlier_operations() 
     checked = paths["/sessions"]["post"]["requestBody"]["content"]["application/json"]
     # "same" reaches back to the earlier operations' words, not the whole request's.
     assert set(checked["schema"]["properties"]) == {"login", "secret"}
+
+
+def test_a_sentence_naming_two_operations_gives_each_its_own_part() -> None:
+    request = (
+        "Members join with POST /join (`name` 2-20 characters; 201 on success) and sign in "
+        'with POST /enter, which answers `{"access_token": "<JWT>"}` (401 when wrong). '
+        "GET /go/{code} redirects (302) to the stored address. Only python-multipart and "
+        "fastapi are installed."
+    )
+    join, enter, _ = find_operations(request)
+    assert "access_token" not in join.own and "201" not in enter.own
+    model = turns(
+        answer(inputs=[field("name")], success=201,  # the model reads the whole sentence
+               returned_fields=[{"name": "name", "type": "string"},
+                                {"name": "access_token", "type": "string"}]),
+        answer(inputs=[field("name")], success=201,
+               returned_fields=[{"name": "name", "type": "string"}]),
+        answer(returned_fields=[{"name": "code", "type": "string"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    paths, schemas = derived.doc["paths"], derived.doc["components"]["schemas"]
+
+    def reply(path: str, status: str) -> set[str]:
+        ok = paths[path]["post"]["responses"][status]["content"]["application/json"]
+        return set(schemas[ok["schema"]["$ref"].rpartition("/")[2]]["properties"])
+
+    assert reply("/join", "201") == {"name"}  # the login's reply is not the join's
+    # Written out, the literal wins; handing out a credential is no 201.
+    assert reply("/enter", "200") == {"access_token"}
+    assert "application/json" in paths["/join"]["post"]["requestBody"]["content"]  # no upload
+    assert paths["/go/{code}"]["get"]["responses"]["302"] == {"description": "Success"}

@@ -99,6 +99,10 @@ class Mention:
     path: str  # the template, with {params}
     query: tuple[str, ...]  # names written in the mention (`?q=TEXT` -> q)
     passage: str
+    # The passage without what a sentence naming several operations says after another
+    # one's name ("register with POST /register and log in with POST /login, which
+    # answers {...}": the reply is the login's). What the program reads its rules from.
+    own: str = ""
 
     @property
     def label(self) -> str:
@@ -125,13 +129,18 @@ def find_operations(text: str) -> list[Mention]:
     sentences from the first one naming it up to the next naming another operation."""
     sentences = wording.split_sentences(text)
     found: dict[tuple[str, str], tuple[tuple[str, ...], list[str]]] = {}
+    own: dict[tuple[str, str], list[str]] = {}
     current: list[tuple[str, str]] = []
     for sentence in sentences:
         named = []
-        for match in _MENTION.finditer(sentence):
+        matches = list(_MENTION.finditer(sentence))
+        for n, match in enumerate(matches):
             path, query = _path_and_query(match["path"])
+            start = 0 if n == 0 else match.start()
+            end = matches[n + 1].start() if n + 1 < len(matches) else len(sentence)
             for method in re.findall(r"GET|POST|PUT|PATCH|DELETE", match["methods"]):
                 named.append(((method, path), query))
+                own.setdefault((method, path), []).append(sentence[start:end].strip())
         if named:
             current = []
             for key, query in named:
@@ -144,11 +153,17 @@ def find_operations(text: str) -> list[Mention]:
         elif named or not wording.CREDENTIAL_WORDS.search(sentence):
             for key in current:
                 found[key][1].append(sentence)
+                if not named:
+                    own[key].append(sentence)
         # else: about credentials and no operation, it holds for all (`_credential_sentences`)
     return [
-        Mention(method, path, query, " ".join(" ".join(dict.fromkeys(passage)).split()))
+        Mention(method, path, query, _joined(passage), _joined(own[method, path]))
         for (method, path), (query, passage) in found.items()
     ]
+
+
+def _joined(sentences: list[str]) -> str:
+    return " ".join(" ".join(dict.fromkeys(sentences)).split())
 
 
 def _path_and_query(raw: str) -> tuple[str, tuple[str, ...]]:
@@ -244,7 +259,7 @@ def _body_problem(
     """A method that takes a body whose answer names none of the request's words as a
     body field: asked again, since most often the model put them somewhere else (some
     POSTs take no body, so the last try's answer stands)."""
-    if mention.method not in ("POST", "PUT", "PATCH") or wording.request_literal(mention.passage):
+    if mention.method not in ("POST", "PUT", "PATCH") or wording.request_literal(mention.own):
         return None  # no body, or one the program reads from the body written out
     said = _said(mention, earlier)
     own = set(mention.path_params) | set(mention.query)
@@ -291,6 +306,12 @@ def _assemble(
     shapes: dict[str, str] = {}  # a returned object's shape -> its component's name
     paths: dict[str, Any] = {}
     any_secured = False
+    # Replies written out with a credential in them, by operation: the issuer's alone.
+    issued_replies = {
+        m.label: set(lit)
+        for m in mentions
+        if (lit := wording.reply_literal(m.own)) and any(_is_credential(k) for k in lit)
+    }
     for n, mention in enumerate(mentions):
         answer = answers[mention.label]
         where = mention.label
@@ -319,7 +340,7 @@ def _assemble(
         params = _parameters(mention, [f for f in inputs if f not in body], numbers, notes)
         if params:
             op["parameters"] = params
-        upload = has_body and wording.is_multipart(mention.passage)
+        upload = has_body and wording.is_multipart(mention.own)
         if upload:
             body = _with_uploads(mention, body, notes)
         if body:
@@ -328,13 +349,16 @@ def _assemble(
             op["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
         echoed = [] if upload else body  # a file is not answered back
         sets_cookie = bool(
-            scheme and scheme.get("in") == "cookie" and wording.sets_cookie(mention.passage)
+            scheme and scheme.get("in") == "cookie" and wording.sets_cookie(mention.own)
         )
         if sets_cookie:
             cookie = str((scheme or {}).get("name", "session"))
             answer = _without_session_fields(answer, cookie, where, notes)
+        issuers = {
+            name for other, fields in issued_replies.items() if other != where for name in fields
+        }
         op["responses"] = _responses(
-            mention, answer, echoed, words, numbers, components, shapes, notes
+            mention, answer, echoed, words, numbers, components, shapes, notes, issuers
         )
         issued = _issued(op, components)
         if issued:
@@ -372,7 +396,7 @@ def _written_out(
 ) -> list[dict[str, Any]]:
     """A body the passage writes out as JSON is that body: its keys are the fields, the
     model's others are dropped and the ones it left out added."""
-    literal = wording.request_literal(mention.passage)
+    literal = wording.request_literal(mention.own)
     if literal is None or mention.method not in ("POST", "PUT", "PATCH"):
         return inputs
     own = {*mention.path_params, *mention.query}
@@ -419,7 +443,7 @@ def _with_uploads(
 ) -> list[dict[str, Any]]:
     """A multipart body's fields, the file among them as a binary field: the one the
     passage names as the form's field, added when the answer left it out."""
-    files = wording.upload_fields(mention.passage, [f["name"] for f in body])
+    files = wording.upload_fields(mention.own, [f["name"] for f in body])
     out = [f for f in body if f["name"] not in files]
     for name in files:
         out.append({"name": name, "type": "file", "required": True, "min": None, "max": None})
@@ -438,7 +462,7 @@ def _nest_items(
     for field in body:
         if field["type"] != "array":
             continue
-        inner = wording.item_fields(mention.passage, field["name"], names)
+        inner = wording.item_fields(mention.own, field["name"], names)
         if not inner:
             continue
         out = [f for f in out if f["name"] not in inner]
@@ -530,18 +554,26 @@ def _responses(
     components: dict[str, Any],
     shapes: dict[str, str],
     notes: list[str],
+    issuers: set[str],
 ) -> dict[str, Any]:
+    """The success and error responses of `mention`. `issuers`: the fields of the replies
+    other operations write out with a credential in them (not this one's to answer)."""
     where = mention.label
     # A success status the passage states wins over the model's pick; a read creates
     # nothing, so it answers 200 unless the passage says otherwise.
-    said = [n for n in wording.statuses(mention.passage) if n in _SUCCESS]
+    said = [n for n in wording.statuses(mention.own) if n in _SUCCESS]
     success = said[0] if len(said) == 1 else int(answer["success"])
     if mention.method == "GET" and not said and success != 200:
         notes.append(f"{where}: success is 200, not {success} (a read)")
         success = 200
+    # "redirects (302) to the stored URL": that status, its target the reply.
+    moved = [n for n in wording.statuses(mention.own) if 300 <= n < 400]
+    redirect = len(moved) == 1 and bool(re.search(r"\bredirect", mention.own, re.IGNORECASE))
+    if redirect:
+        success = moved[0]
     ok: dict[str, Any] = {"description": "Success"}
-    returns = answer["returns"]
-    literal = wording.reply_literal(mention.passage)
+    returns = "nothing" if redirect else answer["returns"]
+    literal = wording.reply_literal(mention.own)
     if literal:
         # The reply written out is the whole reply: its fields, typed as the model says
         # where the value does not show it.
@@ -552,6 +584,10 @@ def _responses(
         fields = [
             f for f in _money(answer["returned_fields"], mention) if f["name"].lower() in words
         ]
+        own = wording.words(mention.own)
+        for f in [f for f in fields if f["name"] in issuers and f["name"].lower() not in own]:
+            fields.remove(f)  # "log in with POST /login, which answers {access_token}"
+            notes.append(f"{where}: dropped `{f['name']}` (another operation's credential reply)")
         if success == 201 and returns == "object":
             # What was created is answered with what it was created from, secrets aside.
             names = {f["name"] for f in fields}
@@ -561,8 +597,12 @@ def _responses(
     for f in [f for f in fields if _PASSWORD.search(f["name"])]:
         fields.remove(f)
         notes.append(f"{where}: dropped `{f['name']}` from the reply (a password)")
-    media = wording.reply_media(mention.passage, mention.method)
-    if success != 204 and media:
+    if success == 201 and not said and any(_is_credential(f["name"]) for f in fields):
+        # Handing out a credential creates nothing a client reads back: a login.
+        notes.append(f"{where}: success is 200, not 201 (it answers a credential)")
+        success = 200
+    media = wording.reply_media(mention.own, mention.method)
+    if success != 204 and media and not redirect:
         # "answers 200 with the content as text/plain", "a PDF": that, not JSON.
         binary = not media.startswith("text/")
         text_schema = {"type": "string", **({"format": "binary"} if binary else {})}
@@ -667,13 +707,17 @@ def _returned_objects(op: dict[str, Any], schemas: dict[str, Any]) -> list[dict[
 _CREDENTIAL_FIELD = re.compile(r"(?:_token|_key|Token|Key)$")
 
 
+def _is_credential(name: str) -> bool:
+    return name in (*TOKEN_FIELDS, *KEY_FIELDS) or bool(_CREDENTIAL_FIELD.search(name))
+
+
 def _issued(op: dict[str, Any], components: dict[str, Any]) -> str | None:
     """The credential field an operation answers with (it hands out what the others
     need, so it cannot need it), or None."""
     schemas = components.get("schemas", {})
     for schema in _returned_objects(op, schemas):
         for name in schema["properties"]:
-            if name in (*TOKEN_FIELDS, *KEY_FIELDS) or _CREDENTIAL_FIELD.search(name):
+            if _is_credential(name):
                 return str(name)
     return None
 

@@ -32,7 +32,8 @@ _DOCUMENT_TYPES = {
 }  # fmt: skip
 # A file the caller saves rather than reads ("downloads the file as an attachment").
 _DOWNLOAD = re.compile(r"\b(?:as an? (?:file )?attachment|downloads?)\b", re.IGNORECASE)
-_MULTIPART = re.compile(r"\bmultipart\b|\bform[- ]data\b|\bfile upload\b", re.IGNORECASE)
+# Not the package's name: "python-multipart" is allowed, not asked for.
+_MULTIPART = re.compile(r"(?<!-)\bmultipart\b|\bform[- ]data\b|\bfile upload\b", re.IGNORECASE)
 # "the field `file`", "form field `image`", "the `file` field".
 _UPLOAD_FIELD = re.compile(r"\bfield\s+`(\w+)`|`(\w+)`\s+(?:form\s+)?field\b", re.IGNORECASE)
 _FILE_NAMES = ("file", "upload", "image", "photo", "picture", "attachment", "document")
