@@ -157,11 +157,18 @@ def attachment(op: Operation, value: Callable[[Param], str]) -> str | None:
     spec calls an attachment ("browsers should save it, not display it"): the route
     then sends `Content-Disposition: attachment` unless the handler set its own. None
     for any other operation, and for a JSON reply."""
-    media = op.success.media_type if op.success else None
-    if not media or "json" in media or not _ATTACHMENT.search(f"{op.summary} {op.description}"):
+    if not sends_attachment(op):
         return None
     names = [p for p in op.params if p.location == "path"]
     return value(names[-1]) if names else '""'
+
+
+def sends_attachment(op: Operation) -> bool:
+    """Whether the spec calls `op`'s non-JSON success reply an attachment."""
+    media = op.success.media_type if op.success else None
+    if not media or "json" in media:
+        return False
+    return bool(_ATTACHMENT.search(f"{op.summary} {op.description}"))
 
 
 def body_reader(code: SchemaCode, op: Operation, body: str) -> str:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from bdev.fsutil import write_text_atomic
 from bdev.llm.base import Message, Model, ModelError, opens_reply, retry_sampling
 from bdev.prompts import render
-from bdev.specfirst.codegen.routes import attachment
+from bdev.specfirst.codegen.routes import sends_attachment
 from bdev.specfirst.codegen.slots import PROVIDED_NAMES, Slot
 from bdev.specfirst.constraints import read_constraints
 from bdev.specfirst.fill.arguments import guard_options
@@ -339,8 +339,8 @@ class SlotFiller:
         unmet = self._copied(base, op, body)
         unmet += commands_not_run(code, named_commands(own))
         # The route already sends a download the spec calls an attachment as one.
-        sent = attachment(op, str) is not None
-        unmet += attachment_missing(code, own) if op.method == "get" and not sent else []
+        if op.method == "get" and not sends_attachment(op):
+            unmet += attachment_missing(code, own)
         fields = stored_fields(self.plan, op)
         unmet += unused_named_fields(code, op, own, fields, flag_fields(self.plan))
         unmet += unshown_fields(code, op, own, fields) + constant_fields(code, op, fields)
