@@ -85,6 +85,22 @@ def test_money_is_a_number_unless_counted_in_cents() -> None:
     assert not wording.is_money("pricelist_id", "")
 
 
+def test_a_total_is_money_only_when_its_own_words_say_so() -> None:
+    # A page's `total` counts things; an order's total is money.
+    page = "A page holds its entries and `total`, the number of all entries; prices vary."
+    assert not wording.is_money("total", page)
+    assert not wording.is_money("total", "The reply has `items` and `total` (a count).")
+    assert wording.is_money("total", "The order answers its `total`, the sum of its prices.")
+    assert wording.is_money("amount", "A payment has an `amount` in dollars.")
+    assert not wording.is_money("amount", "Each row has an `amount` of stock.")
+    assert not wording.is_money("unit_cost", "a `unit_cost`, the number of tokens used")
+    # Written out as JSON, the field's own words follow its quoted key.
+    literal = 'answers `{"id": <integer>, "total": <sum of the lines, rounded to cents>}`'
+    assert wording.own_words("total", literal) == "sum of the lines, rounded to cents"
+    assert wording.is_money("total", literal)
+    assert wording.is_money("total", "POST /orders records an order (a total of at least 0)")
+
+
 def test_a_part_of_a_hyphenated_name_is_not_a_word() -> None:
     found = wording.words("It answers with Content-Type application/pdf and an API key.")
     assert "content_type" in found and "api_key" in found

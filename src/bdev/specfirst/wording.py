@@ -156,13 +156,41 @@ def request_literal(passage: str) -> dict[str, str | None] | None:
     return None
 
 
-# A sum of money is a number, not a count: "a `price` from 0 to 500" takes 19.99.
-_MONEY = re.compile(r"(?:^|_)(?:price|amount|total|cost|fee|balance|subtotal)s?(?:_|$)", re.I)
+# A sum of money is a number, not a count: "a `price` from 0 to 500" takes 19.99. Some
+# names are a price by themselves; others (`total`, `amount`, `balance`) are as often a
+# count ("`total`, the number of all products"), so they are money only when their own
+# words or the passage speak of money or trade (an order's total, a payment's amount).
+_PRICE_NAME = re.compile(r"(?:^|_)(?:price|cost|fee|subtotal)s?(?:_|$)", re.I)
+_SUM_NAME = re.compile(r"(?:^|_)(?:amount|total|balance|sum)s?(?:_|$)", re.I)
+_MONEY_WORD = re.compile(
+    r"\b(?:money|prices?|priced|costs?|cents?|dollars?|euros?|pounds?|currency|paid|pay"
+    r"|charged?|fees?|orders?|invoices?|payments?|carts?|purchases?|transactions?|bills?"
+    r"|checkout|accounts?|wallets?)\b|[$€£]",
+    re.I,
+)
+_COUNT_WORD = re.compile(r"\b(?:number of|counts?|how many)\b", re.I)
+
+
+def own_words(name: str, passage: str) -> str:
+    """The words that describe `name` where the passage names it: the rest of its clause,
+    up to the next field or the sentence's end ("`total`, the number of all products")."""
+    found = re.search(rf"`?\b{re.escape(name)}\b`?", passage, re.I)
+    if not found:
+        return ""
+    rest = re.sub(r"^[\s\"'`:=,(<-]+", "", passage[found.end() : found.end() + 80])
+    return re.split(r"[.;:]\s|[`>)}]|\band\b|\bor\b|$", rest, maxsplit=1)[0]
 
 
 def is_money(name: str, passage: str) -> bool:
     """Whether `name` is a sum of money the passage does not count in whole cents."""
-    return bool(_MONEY.search(name)) and not re.search(r"\bin cents\b", passage, re.I)
+    if re.search(r"\bin cents\b", passage, re.I):
+        return False
+    own = own_words(name, passage)
+    if _COUNT_WORD.search(own):
+        return False
+    if _PRICE_NAME.search(name):
+        return True
+    return bool(_SUM_NAME.search(name)) and bool(_MONEY_WORD.search(passage))
 
 
 def _literal_type(value: str | None) -> str | None:
