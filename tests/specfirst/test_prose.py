@@ -393,3 +393,105 @@ def test_a_sentence_naming_two_operations_gives_each_its_own_part() -> None:
     assert reply("/enter", "200") == {"access_token"}
     assert "application/json" in paths["/join"]["post"]["requestBody"]["content"]  # no upload
     assert paths["/go/{code}"]["get"]["responses"]["302"] == {"description": "Success"}
+
+
+def test_stated_types_choices_and_a_listing_shape_the_resource() -> None:
+    request = (
+        "A ticket desk. POST /tickets opens a ticket (a title of 1 to 60 characters and a "
+        "boolean urgent) and answers 201 with it and its new integer id. GET /tickets lists "
+        "the tickets of one team (the required `team` parameter), ordered by the field "
+        "named in `order`: one of id, title or opened (default opened)."
+    )
+    model = turns(
+        answer(
+            inputs=[field("title", min=1, max=60), field("urgent")], success=201,
+            returned_fields=[{"name": "id", "type": "number"}, {"name": "title", "type": "string"}],
+        ),
+        # The model leaves out `order`, answers one object and names other fields.
+        answer(
+            inputs=[field("team")],
+            returned_fields=[{"name": "id", "type": "integer"},
+                             {"name": "opened", "type": "string"}],
+        ),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    post = derived.doc["paths"]["/tickets"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["urgent"] == {"type": "boolean"}  # "a boolean urgent"
+    get = derived.doc["paths"]["/tickets"]["get"]
+    params = {p["name"]: p for p in get["parameters"]}
+    assert params["order"]["schema"] == {
+        "type": "string", "enum": ["id", "title", "opened"], "default": "opened"
+    }  # fmt: skip
+    assert params["order"]["required"] is False and params["team"]["required"] is True
+    listed = get["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed == {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}
+    # One resource: the id is an integer ("its new integer id") and both answers' fields.
+    ticket = derived.doc["components"]["schemas"]["Ticket"]
+    assert ticket["properties"]["id"] == {"type": "integer"}
+    assert set(ticket["properties"]) >= {"id", "title", "opened"}
+    created = post["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/Ticket"}
+
+
+def test_a_page_of_items_is_not_a_list_and_a_counted_total_stays_whole() -> None:
+    request = (
+        "GET /songs lists songs one page at a time; the answer holds the page's `items` "
+        "and `total`, the number of all songs."
+    )
+    model = turns(
+        answer(returned_fields=[{"name": "items", "type": "array"},
+                                {"name": "total", "type": "integer"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    reply = derived.doc["paths"]["/songs"]["get"]["responses"]["200"]["content"]
+    ref = reply["application/json"]["schema"]["$ref"]
+    page = derived.doc["components"]["schemas"][ref.rpartition("/")[2]]
+    assert page["properties"]["total"] == {"type": "integer"}
+
+
+def test_anyone_may_call_it_is_public_and_all_of_them_is_a_list() -> None:
+    request = (
+        "Anyone may join: POST /members takes a `nick` and answers 201 with the member and "
+        "its integer id. Only the owner may see the roster: the request must carry "
+        "`Authorization: Bearer TOKEN` (the OWNER_TOKEN setting), else 401. GET /members "
+        "answers 200 with all members."
+    )
+    model = turns(
+        answer(inputs=[field("nick")], success=201, errors=[401], login_required=True,
+               returned_fields=[{"name": "id", "type": "integer"},
+                                {"name": "nick", "type": "string"}]),
+        answer(login_required=True, errors=[401],
+               returned_fields=[{"name": "members", "type": "array"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    post = derived.doc["paths"]["/members"]["post"]
+    assert post["security"] == [] and "401" not in post["responses"]
+    get = derived.doc["paths"]["/members"]["get"]
+    assert get["security"] == [{"credential": []}]
+    listed = get["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed == {"type": "array", "items": {"$ref": "#/components/schemas/Member"}}
+
+
+def test_a_reply_listed_in_words_is_those_fields() -> None:
+    request = (
+        "POST /blobs stores a blob (a `label` of 1 to 40 characters and its `data`) and "
+        "answers 201 with its integer id and the blob's size in bytes. POST /tags adds a "
+        "tag (a `word`) and answers 201 with it and its new id."
+    )
+    model = turns(
+        answer(inputs=[field("label", min=1, max=40), field("data")], success=201,
+               returned_fields=[{"name": "id", "type": "number"},
+                                {"name": "label", "type": "string"}]),
+        answer(inputs=[field("word")], success=201, returned_fields=[]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    schemas = derived.doc["components"]["schemas"]
+    blob = derived.doc["paths"]["/blobs"]["post"]["responses"]["201"]["content"]
+    ref = blob["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    # Listed: the id and the size, nothing echoed from the body.
+    assert schemas[ref]["properties"] == {"id": {"type": "integer"}, "size": {"type": "integer"}}
+    tag = derived.doc["paths"]["/tags"]["post"]["responses"]["201"]["content"]
+    ref = tag["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    # "with it and its new id": the body echoed, and the id.
+    assert set(schemas[ref]["properties"]) == {"word", "id"}

@@ -105,3 +105,50 @@ def test_a_part_of_a_hyphenated_name_is_not_a_word() -> None:
     found = wording.words("It answers with Content-Type application/pdf and an API key.")
     assert "content_type" in found and "api_key" in found
     assert "type" not in found
+
+
+def test_values_to_choose_from_and_their_default() -> None:
+    text = "sorted by `key`: one of `name`, `size` and `age` (default name)."
+    assert wording.choices("key", text) == ["name", "size", "age"]
+    assert wording.default_word("key", text) == "name"
+    assert wording.choices("name", text) == []
+    assert wording.named_parameters(text, bodiless=True) == ["key"]
+    assert wording.named_parameters(text, bodiless=False) == []
+    assert wording.named_parameters("an optional `q` query parameter", bodiless=False) == ["q"]
+
+
+def test_types_written_before_a_name_and_listings() -> None:
+    assert wording.stated_types("its new integer id and a boolean `done`") == {
+        "id": "integer", "done": "boolean"
+    }  # fmt: skip
+    assert wording.answers_a_list("GET /pets lists the pets of one owner")
+    assert not wording.answers_a_list("lists pets one page at a time")
+    assert not wording.answers_a_list("answers the pet with its id")
+
+
+def test_open_to_all_in_words() -> None:
+    assert wording.says_public("Anyone may sign up: POST /users takes a name")
+    assert wording.says_public("GET /status is public")
+    assert wording.says_public("readable without a token")
+    assert not wording.says_public("anyone with the admin token may delete")
+    assert not wording.says_public("answers the public key of the user")
+    assert wording.answers_a_list("GET /users answers 200 with all users.")
+
+
+def test_a_reply_listed_as_noun_phrases() -> None:
+    listed = wording.reply_list(
+        "answers 201 with the new user's integer id, its name and a session token; or 409",
+        "user",
+    )
+    assert listed == wording.ReplyList(
+        whole=False, names=[("id",), ("name",), ("session_token", "token")]
+    )
+    assert wording.reply_list("answers 201 with the user and its id.", "user") == (
+        wording.ReplyList(whole=True, names=[("id",)])
+    )
+    # Descriptions, not fields: left to the model.
+    assert wording.reply_list("answers 200 with the text repeated that many times", "x") is None
+    assert wording.reply_list("answers 200 with all users.", "user") is None
+    assert (
+        wording.reply_list("answers 200 with the host and the list of its addresses", "h") is None
+    )

@@ -323,7 +323,7 @@ def _assemble(
             "description": mention.passage,
         }
         inputs = []
-        for field in _money(_written_out(mention, answer["inputs"], notes), mention):
+        for field in _typed(_written_out(mention, answer["inputs"], notes), mention):
             if wording.is_setting(field["name"]):
                 notes.append(f"{where}: dropped `{field['name']}` (a server setting)")
             elif field["name"].lower() in said or field["name"] in mention.query:
@@ -365,6 +365,9 @@ def _assemble(
             notes.append(f"{where}: public, it answers with the credential (`{issued}`)")
         elif sets_cookie:
             notes.append(f"{where}: public, it sets the session cookie")
+        elif answer.get("login_required") and wording.says_public(mention.own):
+            notes.append(f"{where}: public (the request says anyone may call it)")
+            op["responses"].pop("401", None)
         elif answer.get("login_required"):
             if scheme:
                 op["security"] = [{"credential": []}]
@@ -414,14 +417,22 @@ def _written_out(
     return out
 
 
-def _money(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any]]:
-    """A sum of money typed as a whole number is a number (19.99 is a price)."""
-    return [
-        {**f, "type": "number"}
-        if f["type"] == "integer" and wording.is_money(f["name"], mention.passage)
-        else f
-        for f in fields
-    ]
+def _typed(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any]]:
+    """Fields typed as the passage's words say, over the model's pick: a type written
+    before the name ("its new integer id"), a sum of money (19.99 is a price), an id that
+    is never a fraction, and the values a field is limited to ("one of id, total or
+    created")."""
+    stated = wording.stated_types(mention.passage)
+    out = []
+    for f in fields:
+        kind = stated.get(f["name"], f["type"])
+        if kind == "integer" and wording.is_money(f["name"], mention.passage):
+            kind = "number"
+        if kind == "number" and re.fullmatch(r"id|\w+_id", f["name"]):
+            kind = "integer"
+        values = wording.choices(f["name"], mention.passage) if kind == "string" else []
+        out.append({**f, "type": kind, **({"enum": values} if values else {})})
+    return out
 
 
 def _without_session_fields(
@@ -483,6 +494,12 @@ def _parameters(
         out.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
     for name in mention.query:
         by_name.setdefault(name, {"name": name, "type": "string", "required": True})
+    bodiless = mention.method not in ("POST", "PUT", "PATCH")
+    for name in wording.named_parameters(mention.own, bodiless=bodiless):
+        if name not in by_name and name not in mention.path_params:
+            notes.append(f"{mention.label}: added the `{name}` parameter (the request names it)")
+            field = {"name": name, "type": "string", "required": False, "min": None, "max": None}
+            by_name[name] = _typed([field], mention)[0]
     for name, field in by_name.items():
         schema = _schema(field, numbers, mention.label, notes)
         if schema.get("type") in ("object", "array"):
@@ -494,6 +511,8 @@ def _parameters(
         )
         if default and schema.get("type") in ("integer", "number"):
             schema["default"] = int(default[1])  # "`limit` (1 to 100, default 20)"
+        elif schema.get("enum") and wording.default_word(name, mention.passage) in schema["enum"]:
+            schema["default"] = wording.default_word(name, mention.passage)  # "(default id)"
         insists = re.search(r"\b(required|must)\b", mention.passage, re.IGNORECASE)
         required = name in mention.query or bool(field.get("required") and insists)
         out.append({"name": name, "in": "query", "required": required, "schema": schema})
@@ -507,6 +526,8 @@ def _schema(
     if kind == "file":  # the file of a multipart upload
         return {"type": "string", "format": "binary"}
     schema: dict[str, Any] = {"type": kind}
+    if field.get("enum"):
+        schema["enum"] = field["enum"]
     if kind == "array":
         items = field.get("items")
         schema["items"] = _object(items, numbers, where, notes) if items else {"type": "string"}
@@ -574,16 +595,29 @@ def _responses(
     ok: dict[str, Any] = {"description": "Success"}
     returns = "nothing" if redirect else answer["returns"]
     literal = wording.reply_literal(mention.own)
+    # "lists the orders of one customer": a read of a collection answering many.
+    collection = mention.method == "GET" and not mention.path.rstrip("/").endswith("}")
+    if collection and not literal and returns == "object" and wording.answers_a_list(mention.own):
+        notes.append(f"{where}: answers a list (the request says it lists them)")
+        returns = "list"
+        if [f["type"] for f in answer["returned_fields"]] == ["array"]:
+            answer = {**answer, "returned_fields": []}  # {"accounts": [...]}: the list itself
     if literal:
         # The reply written out is the whole reply: its fields, typed as the model says
         # where the value does not show it.
-        typed = {f["name"]: f["type"] for f in _money(answer["returned_fields"], mention)}
+        typed = {f["name"]: f["type"] for f in _typed(answer["returned_fields"], mention)}
         fields = [{"name": k, "type": v or typed.get(k, "string")} for k, v in literal.items()]
         returns = "object" if returns == "nothing" else returns
     else:
         fields = [
-            f for f in _money(answer["returned_fields"], mention) if f["name"].lower() in words
+            f for f in _typed(answer["returned_fields"], mention) if f["name"].lower() in words
         ]
+        listed = None
+        if returns == "object":
+            listed = wording.reply_list(mention.own, _resource_name(mention.path).lower())
+        if listed:
+            fields = _listed(mention, listed, fields, answer["returned_fields"], notes)
+            echoed = echoed if listed.whole else []
         own = wording.words(mention.own)
         for f in [f for f in fields if f["name"] in issuers and f["name"].lower() not in own]:
             fields.remove(f)  # "log in with POST /login, which answers {access_token}"
@@ -620,6 +654,37 @@ def _responses(
     return responses
 
 
+# A listed reply's field the model did not name: a size, length or count is a number.
+_COUNTED = re.compile(r"(?:^|_)(?:size|length|count|visits|age|number)$")
+
+
+def _listed(
+    mention: Mention,
+    listed: wording.ReplyList,
+    fields: list[dict[str, Any]],
+    answered: list[dict[str, Any]],
+    notes: list[str],
+) -> list[dict[str, Any]]:
+    """The reply the passage lists ("with its integer id, its title and the content's
+    length"): those fields, each the model's where it named it, the rest added; with
+    "it" among them, the model's fields too."""
+    by_name = {f["name"].lower(): f for f in _typed(answered, mention)}
+    out = list(fields) if listed.whole else []
+    for names in listed.names:
+        if any(f["name"].lower() in names for f in out):
+            continue
+        hit = next((by_name[n] for n in names if n in by_name), None)
+        if hit is None:
+            kind = "integer" if _COUNTED.search(names[-1]) else "string"
+            hit = _typed([{"name": names[-1], "type": kind}], mention)[0]
+            notes.append(f"{mention.label}: the reply has `{names[-1]}` (the request lists it)")
+        out.append(hit)
+    dropped = [f["name"] for f in fields if f not in out]
+    if dropped:
+        notes.append(f"{mention.label}: dropped {', '.join(dropped)} from the reply (not listed)")
+    return out
+
+
 def _returned(
     mention: Mention,
     fields: list[dict[str, Any]],
@@ -636,8 +701,17 @@ def _returned(
             schema["items"] = {}
     # By names alone: the same fields typed differently are still the same resource.
     shape = json.dumps(sorted(properties))
+    name = _resource_name(mention.path)
+    known = components.get("schemas", {}).get(name)
+    if shape not in shapes and known and "id" in properties and "id" in known["properties"]:
+        # Two answers on one resource's path, each with its `id`: one resource, each
+        # answer naming part of it ("lists the orders" says `created`, POST `customer`).
+        for prop, schema in properties.items():
+            if prop not in known["properties"]:
+                known["properties"][prop] = schema
+                known["required"].append(prop)
+        shapes[shape] = name
     if shape not in shapes:
-        name = _resource_name(mention.path)
         taken = set(components.get("schemas", {}))
         unique, n = name, 2
         while unique in taken:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 # A number with a unit after it is a bound, not a status ("up to 200 characters").
@@ -193,6 +194,66 @@ def is_money(name: str, passage: str) -> bool:
     return bool(_SUM_NAME.search(name)) and bool(_MONEY_WORD.search(passage))
 
 
+# A type written before a field's name: "its new integer id", "a boolean `done`".
+_TYPE_WORDS = {
+    "integer": "integer", "int": "integer", "numeric": "number", "decimal": "number",
+    "float": "number", "boolean": "boolean", "string": "string",
+}  # fmt: skip
+_TYPED_NAME = re.compile(rf"\b({'|'.join(_TYPE_WORDS)})\s+`?(\w+)`?", re.I)
+
+
+def stated_types(passage: str) -> dict[str, str]:
+    """Field name -> the type the passage writes before it ("integer id" -> integer)."""
+    return {name: _TYPE_WORDS[kind.lower()] for kind, name in _TYPED_NAME.findall(passage)}
+
+
+# "`sort`: one of id, total or created", "one of `asc`, `desc`": the values a field takes.
+_CHOICES = r"`?[\w-]+`?(?:\s*,\s*`?[\w-]+`?)*,?\s+(?:or|and)\s+`?[\w-]+`?"
+
+
+def choices(name: str, passage: str) -> list[str]:
+    """The values the passage lets `name` take, in its words, or [] when it lists none."""
+    found = re.search(rf"`{re.escape(name)}`[^.;`]{{0,40}}?\bone of\s+({_CHOICES})", passage, re.I)
+    if not found:
+        return []
+    return [v.strip("`") for v in re.split(r"\s*,\s*|,?\s+(?:or|and)\s+", found[1])]
+
+
+def default_word(name: str, passage: str) -> str | None:
+    """The default the passage gives `name` ("(default id; ...)"), as written."""
+    found = re.search(
+        rf"\b{re.escape(name)}\b[^.;]*?\bdefault(?:s to| is|:)?\s+`?([\w-]+)`?", passage, re.I
+    )
+    return found[1] if found else None
+
+
+# "(the required `customer` parameter)", "a `q` query parameter", "`sort` is one of ...".
+_PARAMETER = re.compile(r"`(\w+)`\s+(?:query\s+)?(?:parameter|param)\b", re.I)
+
+
+def named_parameters(passage: str, *, bodiless: bool) -> list[str]:
+    """Names the passage calls parameters, and for a method without a body (whose every
+    input is a parameter) the names it gives a list of values to choose from."""
+    named = [m[1] for m in _PARAMETER.finditer(passage)]
+    if bodiless:
+        named += [m[1] for m in re.finditer(r"`(\w+)`", passage) if choices(m[1], passage)]
+    return list(dict.fromkeys(named))
+
+
+# A read that answers many: "lists the orders", "answers a list of notes". A page of them
+# ("one page at a time", "holds the page's items") is an object.
+_LISTS = re.compile(
+    r"\blists\b|\b(?:a|the) list of\b|\ban array of\b"
+    r"|\b(?:answers|returns|responds)\b[^.;]{0,30}\bwith all (?:the )?\w+s\b",
+    re.I,
+)
+_PAGE = re.compile(r"\bpages?\b|\{", re.I)
+
+
+def answers_a_list(passage: str) -> bool:
+    return bool(_LISTS.search(passage)) and not _PAGE.search(passage)
+
+
 def _literal_type(value: str | None) -> str | None:
     value = (value or "").strip().strip("`")
     if re.fullmatch(r"-?\d+", value) or re.fullmatch(r"<(?:int|integer)>", value, re.I):
@@ -245,3 +306,64 @@ def credential_scheme(text: str) -> dict[str, Any] | None:
 def sets_cookie(passage: str) -> bool:
     """Whether an operation's passage says it sets a cookie (it issues the session)."""
     return bool(_SETS_COOKIE.search(passage))
+
+
+# "Anyone may sign up", "no login needed": an operation open to all, whatever a nearby
+# sentence says about the others. "Anyone with the token" is not.
+_PUBLIC = re.compile(
+    r"\b(?:anyone|anybody|everyone)\s+(?:may|can|is allowed to)\b"
+    r"|\b(?:is|are) public\b|\bpublicly\b|\bwithout (?:a |any )?(?:login|token|credentials?|key)\b"
+    r"|\bno (?:login|token|credentials?|auth\w*) (?:is )?(?:needed|required)\b",
+    re.I,
+)
+
+
+def says_public(passage: str) -> bool:
+    return bool(_PUBLIC.search(passage))
+
+
+# "answers 201 with its integer id, its title and the content's length in characters": a
+# reply listed as noun phrases. Read only when every part is a short noun phrase; "with
+# the text repeated that many times" is not a list of fields, and is left to the model.
+_REPLY_CLAUSE = re.compile(
+    r"\b(?:answers|returns|responds)(?:\s+\d{3})?\s+with\s+(.+?)"
+    r"(?=[.;:]\s|[.;:]?$|,\s*or\b|\s+or\s+\d{3}|\s+(?:when|if|unless|otherwise)\b)",
+    re.I | re.S,
+)
+_NOUN_PHRASE = re.compile(
+    r"(?:(?:its|the|a|an|their|new|own)\s+)*(?:[\w-]+'s\s+)?"
+    r"(?:(?:new|integer|numeric|string|boolean|random|unique|generated)\s+)*"
+    r"([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)(?:\s+in\s+[\w-]+)?(?:\s*\([^)]*\))?",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ReplyList:
+    """A reply the passage lists: `whole` when "it" (the created thing) is among the
+    parts; `names` one tuple per other part, its candidate field names (the phrase
+    joined, then its head noun: "session token" -> session_token, token)."""
+
+    whole: bool
+    names: list[tuple[str, ...]]
+
+
+def reply_list(passage: str, resource: str) -> ReplyList | None:
+    clause = _REPLY_CLAUSE.search(passage)
+    if not clause:
+        return None
+    whole, names = False, []
+    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", " ".join(clause[1].split())):
+        if re.fullmatch(
+            r"it|(?:the|a|an) (?:new |created |saved |stored )?" + resource, part, re.I
+        ):
+            whole = True
+            continue
+        phrase = _NOUN_PHRASE.fullmatch(part.strip())
+        if not phrase or re.match(r"all\b", part, re.I):
+            return None  # "with all accounts" is a listing
+        found = phrase[1].lower().split()
+        if found[0] in ("it", "list", "number", "rest", "result", "text") and len(found) > 1:
+            return None  # "the text repeated", "list of ..." is a description, not a name
+        names.append(tuple(dict.fromkeys(("_".join(found), found[-1]))))
+    return ReplyList(whole, names) if names or whole else None
