@@ -152,3 +152,10 @@ def test_a_reply_listed_as_noun_phrases() -> None:
     assert (
         wording.reply_list("answers 200 with the host and the list of its addresses", "h") is None
     )
+
+
+def test_only_a_success_reply_listing_fields_is_read() -> None:
+    assert wording.reply_list("answers 404 with an error message", "x") is None
+    assert wording.reply_list("answers 200 with a JSON object", "x") is None
+    listed = wording.reply_list("or answers 409 with a reason; else answers 201 with its id", "x")
+    assert listed == wording.ReplyList(whole=False, names=[("id",)])

@@ -326,7 +326,7 @@ def says_public(passage: str) -> bool:
 # reply listed as noun phrases. Read only when every part is a short noun phrase; "with
 # the text repeated that many times" is not a list of fields, and is left to the model.
 _REPLY_CLAUSE = re.compile(
-    r"\b(?:answers|returns|responds)(?:\s+\d{3})?\s+with\s+(.+?)"
+    r"\b(?:answers|returns|responds)(?:\s+(\d{3}))?\s+with\s+(.+?)"
     r"(?=[.;:]\s|[.;:]?$|,\s*or\b|\s+or\s+\d{3}|\s+(?:when|if|unless|otherwise)\b)",
     re.I | re.S,
 )
@@ -348,15 +348,35 @@ class ReplyList:
     names: list[tuple[str, ...]]
 
 
+# Words that name the reply itself, not a field of it ("with a JSON object").
+_NOT_FIELDS = frozenset(
+    [
+        "object",
+        "json",
+        "payload",
+        "body",
+        "response",
+        "reply",
+        "answer",
+        "status",
+        "error",
+        "nothing",
+        "empty",
+    ]
+)
+
+
 def reply_list(passage: str, resource: str) -> ReplyList | None:
-    clause = _REPLY_CLAUSE.search(passage)
+    """The success reply's fields as the passage lists them, or None when it does not."""
+    clause = next(
+        (c for c in _REPLY_CLAUSE.finditer(passage) if not c[1] or c[1].startswith("2")), None
+    )
     if not clause:
         return None
     whole, names = False, []
-    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", " ".join(clause[1].split())):
-        if re.fullmatch(
-            r"it|(?:the|a|an) (?:new |created |saved |stored )?" + resource, part, re.I
-        ):
+    thing = rf"it|(?:the|a|an) (?:new |created |saved |stored )?{re.escape(resource)}"
+    for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", " ".join(clause[2].split())):
+        if re.fullmatch(thing, part, re.I):
             whole = True
             continue
         phrase = _NOUN_PHRASE.fullmatch(part.strip())
@@ -365,5 +385,7 @@ def reply_list(passage: str, resource: str) -> ReplyList | None:
         found = phrase[1].lower().split()
         if found[0] in ("it", "list", "number", "rest", "result", "text") and len(found) > 1:
             return None  # "the text repeated", "list of ..." is a description, not a name
+        if found[-1] in _NOT_FIELDS:
+            return None
         names.append(tuple(dict.fromkeys(("_".join(found), found[-1]))))
     return ReplyList(whole, names) if names or whole else None
