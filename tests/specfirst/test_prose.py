@@ -495,3 +495,28 @@ def test_a_reply_listed_in_words_is_those_fields() -> None:
     ref = tag["application/json"]["schema"]["$ref"].rpartition("/")[2]
     # "with it and its new id": the body echoed, and the id.
     assert set(schemas[ref]["properties"]) == {"word", "id"}
+
+
+def test_operations_in_api_docs_layouts() -> None:
+    # A full URL, a Markdown heading and a Title Case line heading the next operation.
+    docs = (
+        "## Make a widget\n"
+        "POST https://api.example.test:8080/v2/widgets/\n"
+        '```\n{"label": "w"}\n```\n\n'
+        "Find One Widget\n\n"
+        "GET /v2/widgets/:id\n\n"
+        "Returns:\n\n200 OK\n\n404 Not Found (no such widget)\n"
+    )
+    found = find_operations(docs)
+    assert [m.label for m in found] == ["POST /v2/widgets", "GET /v2/widgets/{id}"]
+    assert found[1].passage.startswith("Find One Widget")
+    assert "404 Not Found" in found[1].passage and "Find One" not in found[0].passage
+    # Sections headed by a bare path: GET unless the section names another method, and
+    # "Query params:" belongs to the section rather than ending it.
+    sections = (
+        "### `/gadgets/`\nList all gadgets\n* Query params:\n  * `kind`: a gadget kind\n"
+        "### `/gadgets/<int:pk>/rename/`\nRename one.\n* PATCH body format: {name}\n"
+    )
+    found = find_operations(sections)
+    assert [m.label for m in found] == ["GET /gadgets", "PATCH /gadgets/{pk}/rename"]
+    assert "`kind`" in found[0].passage

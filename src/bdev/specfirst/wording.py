@@ -280,7 +280,11 @@ def credential_sentences(text: str, is_mention: re.Pattern[str]) -> list[str]:
     ]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\"])|\n\s*\n|\n\s*[-*]\s")
+# A sentence ends at its full stop, a blank line, a bullet, or where a Markdown heading
+# or an HTML comment line starts.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z`(\"])|\n\s*\n|\n\s*[-*]\s|\n(?=\s*#{1,6}\s)|(?<=-->)\s*\n"
+)
 
 
 def split_sentences(text: str) -> list[str]:
