@@ -159,3 +159,19 @@ def test_only_a_success_reply_listing_fields_is_read() -> None:
     assert wording.reply_list("answers 200 with a JSON object", "x") is None
     listed = wording.reply_list("or answers 409 with a reason; else answers 201 with its id", "x")
     assert listed == wording.ReplyList(whole=False, names=[("id",)])
+
+
+def test_objects_written_as_api_docs_write_them() -> None:
+    line = "POST /auth/signin { login, secret } -> { session_token, expires_in }"
+    assert wording.request_literal(line) == {"login": None, "secret": None}
+    assert wording.reply_literal(line) == {"session_token": None, "expires_in": None}
+    docs = 'Request: `{link: "url"}` Response: `{link: "url", slug: "abc", hits: 3}`'
+    assert wording.request_literal(docs) == {"link": "string"}
+    assert wording.reply_literal(docs) == {"link": "string", "slug": "string", "hits": "integer"}
+    assert wording.request_literal("PATCH /pets/<id> { name?, age? }") == {
+        "name": None,
+        "age": None,
+    }
+    # Not objects: a path's template, a template language's placeholder.
+    assert wording.request_literal("GET /pets/{id} answers the pet") is None
+    assert wording.request_literal("POST /greet fills `{{ name }}` in the text") is None

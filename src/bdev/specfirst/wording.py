@@ -41,11 +41,19 @@ _FILE_NAMES = ("file", "upload", "image", "photo", "picture", "attachment", "doc
 # UPLOAD_DIR, APP_SECRET: a setting of the server's, never sent by a caller.
 _SETTING = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # "answers 201 with `{"id": ..., "total": ...}`": the reply written out.
+# Also "-> { access_token }" and "Response: `{target: ...}`", as API docs write it.
 _REPLY_LITERAL = re.compile(
-    r"\b(?:answer(?:s|ing)?|respond(?:s|ing)?|returns?|repl(?:y|ies))\b[^.{]{0,60}?(\{[^{}]*\})",
+    r"(?:\b(?:answer(?:s|ing)?|respon(?:ds?|ding|se)|returns?|repl(?:y|ies))\b|->|→|=>)"
+    r"[^.{]{0,60}?(?<![/{])(\{[^{}]*\})(?!\})",
     re.IGNORECASE,
 )
-_LITERAL_KEY = re.compile(r'"(\w+)"\s*(?::\s*([^,}]*))?(?=\s*[,}:])')
+# An object written out: JSON (`{"id": 1, "title"}`) or as docs write it, keys bare
+# (`{ email, password }`, `{target: "url"}`, `{ name?, note? }`); not a path's `{id}`
+# nor a template's `{{ name }}`.
+_OBJECT = re.compile(r"(?<![/\w{])\{[^{}]*\}(?!\})")
+_LITERAL_ENTRY = re.compile(
+    r"""[{,]\s*(?:"(\w+)"|'(\w+)'|([A-Za-z_]\w*)\??)\s*(?::\s*([^,}]*))?(?=\s*[,}])"""
+)
 # "`Authorization: Bearer <token>`", "in the X-API-Key header", "the `X-Token` header".
 _HEADER = re.compile(
     r"\b(?:in|the|a|an)\s+(?:the\s+)?`?([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+|Authorization)`?\s+header",
@@ -137,10 +145,7 @@ def reply_literal(passage: str) -> dict[str, str | None] | None:
     with `{"id": <integer>, "total": ...}`"), each with the type its value shows (None
     when the value does not show one); None when it writes none out."""
     match = _REPLY_LITERAL.search(passage)
-    if match is None:
-        return None
-    fields = {key: _literal_type(value) for key, value in _LITERAL_KEY.findall(match[1])}
-    return fields or None
+    return _literal_fields(match[1]) if match else None
 
 
 def request_literal(passage: str) -> dict[str, str | None] | None:
@@ -148,13 +153,25 @@ def request_literal(passage: str) -> dict[str, str | None] | None:
     `{"to": "...", "message": "..."}`"): the first object written out that is not the
     reply; None when there is none."""
     reply = _REPLY_LITERAL.search(passage)
-    for match in re.finditer(r"\{[^{}]*\}", passage):
+    for match in _OBJECT.finditer(passage):
         if reply and match.start() == reply.start(1):
             continue
-        fields = {key: _literal_type(value) for key, value in _LITERAL_KEY.findall(match[0])}
+        fields = _literal_fields(match[0])
         if fields:
             return fields
     return None
+
+
+def _literal_fields(written: str) -> dict[str, str | None] | None:
+    """The keys of an object written out, each with the type its value shows; None for a
+    template placeholder (`{id}`) or an object with no keys."""
+    if re.fullmatch(r"\{\w+\}", written):
+        return None
+    found = {
+        quoted or single or bare: _literal_type(value)
+        for quoted, single, bare, value in _LITERAL_ENTRY.findall(written)
+    }
+    return found or None
 
 
 # A sum of money is a number, not a count: "a `price` from 0 to 500" takes 19.99. Some
