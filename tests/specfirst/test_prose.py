@@ -436,10 +436,13 @@ def test_stated_types_choices_and_a_listing_shape_the_resource() -> None:
 
 def test_a_page_of_items_is_not_a_list_and_a_counted_total_stays_whole() -> None:
     request = (
+        "POST /songs adds a song (a `title`) and answers 201 with it and its id. "
         "GET /songs lists songs one page at a time; the answer holds the page's `items` "
         "and `total`, the number of all songs."
     )
     model = turns(
+        answer(inputs=[field("title")], success=201,
+               returned_fields=[{"name": "id", "type": "integer"}]),
         answer(returned_fields=[{"name": "items", "type": "array"},
                                 {"name": "total", "type": "integer"}]),
     )  # fmt: skip
@@ -448,6 +451,10 @@ def test_a_page_of_items_is_not_a_list_and_a_counted_total_stays_whole() -> None
     ref = reply["application/json"]["schema"]["$ref"]
     page = derived.doc["components"]["schemas"][ref.rpartition("/")[2]]
     assert page["properties"]["total"] == {"type": "integer"}
+    # The page's items are the resource POST /songs answers.
+    assert page["properties"]["items"] == {
+        "type": "array", "items": {"$ref": "#/components/schemas/Song"}
+    }  # fmt: skip
 
 
 def test_anyone_may_call_it_is_public_and_all_of_them_is_a_list() -> None:
@@ -520,3 +527,18 @@ def test_operations_in_api_docs_layouts() -> None:
     found = find_operations(sections)
     assert [m.label for m in found] == ["GET /gadgets", "PATCH /gadgets/{pk}/rename"]
     assert "`kind`" in found[0].passage
+
+
+def test_a_list_named_for_something_else_holds_plain_values() -> None:
+    request = (
+        "POST /resolve takes a `name` and answers 200 with the name and the list of its "
+        "aliases, or 404."
+    )
+    model = turns(
+        answer(inputs=[field("name")], errors=[404],
+               returned_fields=[{"name": "name", "type": "string"},
+                                {"name": "aliases", "type": "array"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    reply = derived.doc["components"]["schemas"]["Resolve"]
+    assert reply["properties"]["aliases"] == {"type": "array", "items": {"type": "string"}}

@@ -810,13 +810,21 @@ def _share_resources(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
                 elif schema == {"type": "array", "items": {"type": "object"}}:
                     content["schema"] = {"type": "array", "items": ref}
             for schema in _returned_objects(op, schemas):
-                for prop in schema["properties"].values():
-                    if prop == {"type": "array", "items": {}}:  # a page of the resource
-                        prop["items"] = ref
+                for name, prop in schema["properties"].items():
+                    if prop != {"type": "array", "items": {}}:
+                        continue
+                    # A page's `items` (or `notes` on /notes) hold the resource; a list
+                    # named for something else ("its IP addresses") holds plain values.
+                    page = name in _CONTAINERS or name.lower() == path.rstrip("/").split("/")[-1]
+                    prop["items"] = ref if page else {"type": "string"}
             for param in op.get("parameters", []):
                 known = resource["properties"].get(param["name"])
                 if param["in"] == "path" and known and known["type"] in ("integer", "string"):
                     param["schema"] = {"type": known["type"]}
+
+
+# The names a page gives the list of what it pages through.
+_CONTAINERS = frozenset({"items", "results", "data", "entries", "records", "rows", "page"})
 
 
 def _returned_objects(op: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
