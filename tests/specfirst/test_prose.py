@@ -542,3 +542,10 @@ def test_a_list_named_for_something_else_holds_plain_values() -> None:
     derived = derive_spec(request, model)
     reply = derived.doc["components"]["schemas"]["Resolve"]
     assert reply["properties"]["aliases"] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_a_redirect_with_no_status_stated_is_a_307() -> None:
+    request = "GET /go/{code}: if the code exists, redirect to its target; otherwise 404."
+    derived = derive_spec(request, turns(answer(errors=[404])))
+    responses = derived.doc["paths"]["/go/{code}"]["get"]["responses"]
+    assert set(responses) == {"307", "404"} and "content" not in responses["307"]

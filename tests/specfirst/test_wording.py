@@ -175,3 +175,9 @@ def test_objects_written_as_api_docs_write_them() -> None:
     # Not objects: a path's template, a template language's placeholder.
     assert wording.request_literal("GET /pets/{id} answers the pet") is None
     assert wording.request_literal("POST /greet fills `{{ name }}` in the text") is None
+
+
+def test_titles_that_list_everything() -> None:
+    assert wording.answers_a_list("List All Invoices GET /invoices")
+    assert wording.answers_a_list("GET /pets - Get all pets")
+    assert not wording.answers_a_list("GET /pets/{id} - Get one pet")

@@ -641,9 +641,12 @@ def _responses(
         success = 200
     # "redirects (302) to the stored URL": that status, its target the reply.
     moved = [n for n in wording.statuses(mention.own) if 300 <= n < 400]
-    redirect = len(moved) == 1 and bool(re.search(r"\bredirect", mention.own, re.IGNORECASE))
+    redirect = bool(re.search(r"\bredirect", mention.own, re.IGNORECASE)) and (
+        len(moved) == 1 or (not moved and not said and mention.method == "GET")
+    )
     if redirect:
-        success = moved[0]
+        # No status stated: 307, the temporary redirect that keeps the method.
+        success = moved[0] if moved else 307
     ok: dict[str, Any] = {"description": "Success"}
     returns = "nothing" if redirect else answer["returns"]
     literal = wording.reply_literal(mention.own)

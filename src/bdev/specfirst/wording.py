@@ -260,7 +260,7 @@ def named_parameters(passage: str, *, bodiless: bool) -> list[str]:
 # A read that answers many: "lists the orders", "answers a list of notes". A page of them
 # ("one page at a time", "holds the page's items") is an object.
 _LISTS = re.compile(
-    r"\blists\b|\b(?:a|the) list of\b|\ban array of\b"
+    r"\blists\b|\b(?:a|the) list of\b|\ban array of\b|\b(?:list|get|retrieve|fetch|show)\s+all\b"
     r"|\b(?:answers|returns|responds)\b[^.;]{0,30}\bwith all (?:the )?\w+s\b",
     re.I,
 )
