@@ -549,3 +549,21 @@ def test_a_redirect_with_no_status_stated_is_a_307() -> None:
     derived = derive_spec(request, turns(answer(errors=[404])))
     responses = derived.doc["paths"]["/go/{code}"]["get"]["responses"]
     assert set(responses) == {"307", "404"} and "content" not in responses["307"]
+
+
+def test_a_credential_the_operation_never_names_is_not_its_reply() -> None:
+    request = "POST /join `{ email, password }`. POST /enter `{ email, password }` returns a token."
+    reply = [{"name": "token", "type": "string"}]
+    model = turns(
+        answer(inputs=[field("email"), field("password")], success=201, returned_fields=reply),
+        answer(inputs=[field("email"), field("password")], returned_fields=reply),
+    )
+    derived = derive_spec(request, model)
+    schemas = derived.doc["components"]["schemas"]
+    joined = derived.doc["paths"]["/join"]["post"]["responses"]
+    assert "201" in joined  # no credential handed out: it creates the account
+    ref = joined["201"]["content"]["application/json"]["schema"]["$ref"]
+    assert "token" not in schemas[ref.rpartition("/")[2]]["properties"]
+    entered = derived.doc["paths"]["/enter"]["post"]["responses"]["200"]["content"]
+    ref = entered["application/json"]["schema"]["$ref"]
+    assert "token" in schemas[ref.rpartition("/")[2]]["properties"]

@@ -677,6 +677,10 @@ def _responses(
         for f in [f for f in fields if f["name"] in issuers and f["name"].lower() not in own]:
             fields.remove(f)  # "log in with POST /login, which answers {access_token}"
             notes.append(f"{where}: dropped `{f['name']}` (another operation's credential reply)")
+        for f in [f for f in fields if _is_credential(f["name"])]:
+            if not own & set(f["name"].lower().split("_")):
+                fields.remove(f)  # "POST /signup {email, password}", then "login returns token"
+                notes.append(f"{where}: dropped `{f['name']}` (a credential its words never name)")
         if success == 201 and returns == "object":
             # What was created is answered with what it was created from, secrets aside.
             names = {f["name"] for f in fields}
