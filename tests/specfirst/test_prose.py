@@ -11,7 +11,8 @@ from bdev.errors import BdevError
 from bdev.evaluation import make_strategy
 from bdev.llm.scripted import ScriptedModel
 from bdev.specfirst import build_plan
-from bdev.specfirst.prose import derive_spec, find_operations
+from bdev.specfirst.operations import find_operations
+from bdev.specfirst.prose import derive_spec
 
 REQUEST = (
     "A small bookmark service. POST /bookmarks saves a bookmark (a url of 1 to 500 "

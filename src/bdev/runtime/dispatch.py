@@ -401,7 +401,7 @@ def _new_service_in_prose(request: RunRequest, task: str, workspace: Path, confi
     README's first command ends ready that way, where the generated service's own
     hardening code would keep line coverage under the gate); a service of several is not
     (no greenfield scenario passed in the loop on the embedded model)."""
-    from bdev.specfirst.prose import find_operations
+    from bdev.specfirst.operations import find_operations
 
     if not is_small(request.model or config.model, config):
         return False
