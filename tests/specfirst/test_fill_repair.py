@@ -745,3 +745,26 @@ def test_is_finite_on_a_number_is_math_isfinite() -> None:
     lines, notes = repair(written)
     assert lines[1] == "if not math.isfinite(result):"
     assert notes == ["x.is_finite() -> math.isfinite(x)"]
+
+
+def test_an_error_answered_as_a_success_is_raised_as_the_documented_error() -> None:
+    from bdev.specfirst.fill.habits import Inputs
+
+    written = [
+        "found = lookup(name)",
+        "if found is None:",
+        '    return {"error": "Host not found"}',
+        "return {'host': name}",
+    ]
+    lines, notes = repair(written, inputs=Inputs(errors=(400, 404)))
+    assert lines[2] == "    raise ApiError(404, 'Host not found')"
+    assert notes == ["return {'error': ...} -> raise ApiError(documented status, ...)"]
+    # Which of several is meant is read from the message; nothing meant, nothing changed.
+    vague = ["if x:", '    return {"error": "bad thing"}', "return {}"]
+    assert repair(vague, inputs=Inputs(errors=(404, 409)))[0] == vague
+    taken = ["if x:", '    return {"detail": "name already taken"}', "return {}"]
+    assert repair(taken, inputs=Inputs(errors=(404, 409)))[0][1] == (
+        "    raise ApiError(409, 'name already taken')"
+    )
+    # No error documented: a reply that is an object with an `error` field stays.
+    assert repair(vague, inputs=Inputs())[0] == vague

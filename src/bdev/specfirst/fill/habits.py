@@ -43,6 +43,12 @@ class Inputs:
     evaluator: bool = False  # the operation evaluates an expression (its words say so)
     # The fields of a POST's JSON body (what a row it creates should keep); () otherwise.
     creates_from: tuple[str, ...] = ()
+    # The client errors the operation documents that its handler, not the route, raises.
+    errors: tuple[int, ...] = ()
+
+
+# Answered before the handler runs: credentials, body size, media type, validation.
+_ROUTE_ERRORS = frozenset({401, 403, 413, 415, 422})
 
 
 def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
@@ -73,10 +79,11 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
     required: tuple[str, ...] = ()
     if op.method == "get":
         hidden, required = visibility(own_sentences(plan.describe or "", op), flag_fields(plan))
+    errors = tuple(sorted(int(c) for c in op.responses if c.isdigit() and 400 <= int(c) < 500))
     return Inputs(
         params, op.body is not None, upload, caller, operator, int_caller,
         plan.key_table if by_key else None, _counter(plan, op), file_reply, hidden, required,
-        evaluator, creates_from,
+        evaluator, creates_from, tuple(c for c in errors if c not in _ROUTE_ERRORS),
     )  # fmt: skip
 
 

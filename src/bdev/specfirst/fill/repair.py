@@ -69,6 +69,7 @@ from bdev.specfirst.fill.rewrites import (
     caller_fields,
     caller_ids_as_int,
     counted_value,
+    error_answers,
     escaped_values,
     folder_listing,
     ids_used_as_values,
@@ -157,6 +158,8 @@ def repair(
         fixer.notes |= caller_ids_as_int(function)
     if inputs and inputs.creates_from:
         fixer.notes |= rows_keep_the_body(function, inputs.creates_from)
+    if inputs and inputs.errors:
+        fixer.notes |= error_answers(function, inputs.errors)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []

@@ -628,3 +628,38 @@ def counted_value(function: ast.FunctionDef) -> set[str]:
             for k, v in zip(node.value.keys, node.value.values, strict=True)
         ]
     return {f"store.increment(...) dropped -> its new value answers {field!r}"}
+
+
+# Which of several documented errors a message means.
+_MEANS = ((404, r"not found|no such|unknown|does not exist|missing"),
+          (409, r"exists|taken|duplicate|already|conflict"))  # fmt: skip
+_ERROR_KEYS = frozenset({"error", "detail", "message"})
+
+
+def error_answers(function: ast.FunctionDef, errors: tuple[int, ...]) -> set[str]:
+    """`return {"error": "Host not found"}` where the operation documents a 404: a 200
+    with an error in it, which a client takes for success. It is raised as the error the
+    operation documents (the one, or the one its message means)."""
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        for n, statement in enumerate(getattr(node, "body", None) or []):
+            if not isinstance(statement, ast.Return) or not isinstance(statement.value, ast.Dict):
+                continue
+            keys = [k.value for k in statement.value.keys if isinstance(k, ast.Constant)]
+            if len(keys) != 1 or keys[0] not in _ERROR_KEYS:
+                continue
+            message = statement.value.values[0]
+            status = _meant(errors, ast.unparse(message))
+            if status is None:
+                continue
+            raised = call(name_node("ApiError"), ast.Constant(status), message)
+            node.body[n] = ast.copy_location(ast.Raise(exc=raised, cause=None), statement)  # type: ignore[attr-defined]
+            notes.add("return {'error': ...} -> raise ApiError(documented status, ...)")
+    return notes
+
+
+def _meant(errors: tuple[int, ...], message: str) -> int | None:
+    if len(errors) == 1:
+        return errors[0]
+    meant = [s for s, words in _MEANS if s in errors and re.search(words, message, re.I)]
+    return meant[0] if len(meant) == 1 else None
