@@ -568,3 +568,12 @@ def test_a_credential_the_operation_never_names_is_not_its_reply() -> None:
     entered = derived.doc["paths"]["/enter"]["post"]["responses"]["200"]["content"]
     ref = entered["application/json"]["schema"]["$ref"]
     assert "token" in schemas[ref.rpartition("/")[2]]["properties"]
+
+
+def test_a_map_is_an_object_whatever_the_model_types_it() -> None:
+    request = "POST /fill takes a `form` (up to 500 characters) and a map of string values."
+    model = turns(answer(inputs=[field("form", max=500), field("values")]))
+    body = derive_spec(request, model).doc["paths"]["/fill"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["properties"]["values"] == {
+        "type": "object"
+    }

@@ -121,6 +121,7 @@ def test_types_written_before_a_name_and_listings() -> None:
     assert wording.stated_types("its new integer id and a boolean `done`") == {
         "id": "integer", "done": "boolean"
     }  # fmt: skip
+    assert wording.stated_types("a `body` and a map of string values") == {"values": "object"}
     assert wording.answers_a_list("GET /pets lists the pets of one owner")
     assert not wording.answers_a_list("lists pets one page at a time")
     assert not wording.answers_a_list("answers the pet with its id")

@@ -219,9 +219,19 @@ _TYPE_WORDS = {
 _TYPED_NAME = re.compile(rf"\b({'|'.join(_TYPE_WORDS)})\s+`?(\w+)`?", re.I)
 
 
+# "a map of string values": `values` is an object (names to values), whatever its items.
+_MAP_OF = re.compile(
+    r"\b(?:map|mapping|dictionary|dict)\s+of\s+(?:(?:string|integer|number|text)\s+)?`?(\w+)",
+    re.I,
+)
+
+
 def stated_types(passage: str) -> dict[str, str]:
-    """Field name -> the type the passage writes before it ("integer id" -> integer)."""
-    return {name: _TYPE_WORDS[kind.lower()] for kind, name in _TYPED_NAME.findall(passage)}
+    """Field name -> the type the passage writes before it ("integer id" -> integer, "a
+    map of string values" -> values: object)."""
+    found = {name: _TYPE_WORDS[kind.lower()] for kind, name in _TYPED_NAME.findall(passage)}
+    found |= {name: "object" for name in _MAP_OF.findall(passage)}
+    return found
 
 
 # "`sort`: one of id, total or created", "one of `asc`, `desc`": the values a field takes.
