@@ -577,3 +577,20 @@ def test_a_map_is_an_object_whatever_the_model_types_it() -> None:
     assert body["content"]["application/json"]["schema"]["properties"]["values"] == {
         "type": "object"
     }
+
+
+def test_replies_the_request_lists_are_not_merged_into_one_resource() -> None:
+    request = (
+        "POST /memos saves a memo (a `title` and a `body`) and answers 201 with its integer "
+        "id, its title and the body's length in characters. GET /memos/{id} answers 200 "
+        "with the id, title and body, or 404."
+    )
+    model = turns(
+        answer(inputs=[field("title"), field("body")], success=201,
+               returned_fields=[{"name": "id", "type": "integer"}]),
+        answer(errors=[404], returned_fields=[{"name": "id", "type": "integer"}]),
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    schemas = derived.doc["components"]["schemas"]
+    shapes = sorted(sorted(s["properties"]) for s in schemas.values())
+    assert shapes == [["body", "id", "title"], ["id", "length", "title"]]

@@ -527,6 +527,7 @@ def _responses(
         returns = "list"
         if [f["type"] for f in answer["returned_fields"]] == ["array"]:
             answer = {**answer, "returned_fields": []}  # {"accounts": [...]}: the list itself
+    listed = None
     if literal:
         # The reply written out is the whole reply: its fields, typed as the model says
         # where the value does not show it.
@@ -537,7 +538,6 @@ def _responses(
         fields = [
             f for f in _typed(answer["returned_fields"], mention) if f["name"].lower() in words
         ]
-        listed = None
         if returns == "object":
             listed = wording.reply_list(mention.own, _resource_name(mention.path).lower())
         if listed:
@@ -571,7 +571,10 @@ def _responses(
         text_schema = {"type": "string", **({"format": "binary"} if binary else {})}
         ok["content"] = {media: {"schema": text_schema}}
     elif success != 204 and returns != "nothing":
-        item = _returned(mention, fields, components, shapes)
+        # A reply the request writes out or lists is exactly that: never merged with
+        # what another operation answers on the same path.
+        exact = bool(literal) or bool(listed and not listed.whole)
+        item = _returned(mention, fields, components, shapes, exact=exact)
         schema = {"type": "array", "items": item} if returns == "list" else item
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(success): ok}
@@ -619,9 +622,12 @@ def _returned(
     fields: list[dict[str, Any]],
     components: dict[str, Any],
     shapes: dict[str, str],
+    *,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """A returned object: one component per shape, named after the path's resource, so
-    that operations returning the same thing share it (spec-first sees one resource)."""
+    that operations returning the same thing share it (spec-first sees one resource).
+    `exact`: the request states this reply's fields, so no other answer adds to them."""
     if not fields:
         return {"type": "object"}
     properties = {f["name"]: {"type": f["type"]} for f in fields}
@@ -632,7 +638,9 @@ def _returned(
     shape = json.dumps(sorted(properties))
     name = _resource_name(mention.path)
     known = components.get("schemas", {}).get(name)
-    if shape not in shapes and known and "id" in properties and "id" in known["properties"]:
+    # (`shapes` also marks the components a request states exactly: "exact <name>".)
+    mergeable = not exact and known and f"exact {name}" not in shapes
+    if shape not in shapes and mergeable and "id" in properties and "id" in known["properties"]:
         # Two answers on one resource's path, each with its `id`: one resource, each
         # answer naming part of it ("lists the orders" says `created`, POST `customer`).
         for prop, schema in properties.items():
@@ -651,6 +659,8 @@ def _returned(
             "required": list(properties),
         }
         shapes[shape] = unique
+        if exact:
+            shapes[f"exact {unique}"] = unique
     return {"$ref": f"#/components/schemas/{shapes[shape]}"}
 
 

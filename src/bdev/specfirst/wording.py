@@ -380,21 +380,7 @@ class ReplyList:
 
 
 # Words that name the reply itself, not a field of it ("with a JSON object").
-_NOT_FIELDS = frozenset(
-    [
-        "object",
-        "json",
-        "payload",
-        "body",
-        "response",
-        "reply",
-        "answer",
-        "status",
-        "error",
-        "nothing",
-        "empty",
-    ]
-)
+_NOT_FIELDS = frozenset({"object", "json", "payload", "response", "reply", "answer", "nothing"})
 
 
 def reply_list(passage: str, resource: str) -> ReplyList | None:
@@ -416,7 +402,7 @@ def reply_list(passage: str, resource: str) -> ReplyList | None:
         found = phrase[1].lower().split()
         if found[0] in ("it", "list", "number", "rest", "result", "text") and len(found) > 1:
             return None  # "the text repeated", "list of ..." is a description, not a name
-        if found[-1] in _NOT_FIELDS:
+        if _NOT_FIELDS & set(found):  # "a JSON body", "an empty object"
             return None
         names.append(tuple(dict.fromkeys(("_".join(found), found[-1]))))
     return ReplyList(whole, names) if names or whole else None
