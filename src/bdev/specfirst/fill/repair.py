@@ -63,6 +63,7 @@ from bdev.specfirst.fill.nodes import (
     subscript,
 )
 from bdev.specfirst.fill.rewrites import (
+    ERROR_KEYS,
     PdfOutput,
     ResponseSettings,
     bytes_not_wrapped,
@@ -499,7 +500,7 @@ def _message_of(content: ast.expr | None) -> ast.expr | None:
         return content
     if isinstance(content, ast.Dict):
         for key, item in zip(content.keys, content.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value in ("error", "detail", "message"):
+            if isinstance(key, ast.Constant) and key.value in ERROR_KEYS:
                 return item
     return None
 

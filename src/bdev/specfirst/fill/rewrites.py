@@ -633,7 +633,8 @@ def counted_value(function: ast.FunctionDef) -> set[str]:
 # Which of several documented errors a message means.
 _MEANS = ((404, r"not found|no such|unknown|does not exist|missing"),
           (409, r"exists|taken|duplicate|already|conflict"))  # fmt: skip
-_ERROR_KEYS = frozenset({"error", "detail", "message"})
+# The keys an error body keeps its message under (also read by `repair._message_of`).
+ERROR_KEYS = frozenset({"error", "detail", "message"})
 
 
 def error_answers(function: ast.FunctionDef, errors: tuple[int, ...]) -> set[str]:
@@ -646,7 +647,7 @@ def error_answers(function: ast.FunctionDef, errors: tuple[int, ...]) -> set[str
             if not isinstance(statement, ast.Return) or not isinstance(statement.value, ast.Dict):
                 continue
             keys = [k.value for k in statement.value.keys if isinstance(k, ast.Constant)]
-            if len(keys) != 1 or keys[0] not in _ERROR_KEYS:
+            if len(keys) != 1 or keys[0] not in ERROR_KEYS:
                 continue
             message = statement.value.values[0]
             status = _meant(errors, ast.unparse(message))
