@@ -435,6 +435,23 @@ def test_stated_types_choices_and_a_listing_shape_the_resource() -> None:
     assert created == {"$ref": "#/components/schemas/Ticket"}
 
 
+def test_a_field_described_as_a_time_is_a_date_time_the_store_can_set() -> None:
+    request = (
+        "POST /visits records a visit (a `page`) and answers 201 with it, its id and "
+        "`seen`, the time the visit was recorded."
+    )
+    model = turns(
+        answer(
+            inputs=[field("page")], success=201,
+            returned_fields=[{"name": "id", "type": "integer"}, {"name": "page", "type": "string"},
+                             {"name": "seen", "type": "integer"}],
+        )
+    )  # fmt: skip
+    derived = derive_spec(request, model)
+    (visit,) = derived.doc["components"]["schemas"].values()
+    assert visit["properties"]["seen"] == {"type": "string", "format": "date-time"}
+
+
 def test_a_page_of_items_is_not_a_list_and_a_counted_total_stays_whole() -> None:
     request = (
         "POST /songs adds a song (a `title`) and answers 201 with it and its id. "

@@ -182,3 +182,14 @@ def test_titles_that_list_everything() -> None:
     assert wording.answers_a_list("List All Invoices GET /invoices")
     assert wording.answers_a_list("GET /pets - Get all pets")
     assert not wording.answers_a_list("GET /pets/{id} - Get one pet")
+
+
+def test_a_point_in_time_is_named_or_described_as_one() -> None:
+    assert wording.is_moment("created_at", "")
+    assert wording.is_moment("updated", "each note with its `updated` field")
+    orders = "sorted by id, total or created (default id; created is the time it was made)"
+    assert wording.is_moment("created", orders)
+    assert wording.is_moment("due", "a `due` (the date it is due)")
+    assert not wording.is_moment("duration", "`duration`: the time it took, in seconds")
+    assert not wording.is_moment("created_at", "`created_at`, seconds since the Unix epoch")
+    assert not wording.is_moment("format", "")

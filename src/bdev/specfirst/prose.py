@@ -342,8 +342,8 @@ def _written_out(
 def _typed(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any]]:
     """Fields typed as the passage's words say, over the model's pick: a type written
     before the name ("its new integer id"), a sum of money (19.99 is a price), an id that
-    is never a fraction, and the values a field is limited to ("one of id, total or
-    created")."""
+    is never a fraction, the values a field is limited to ("one of id, total or
+    created") and a point in time (`created_at`, "the time it was recorded")."""
     stated = wording.stated_types(mention.passage)
     out = []
     for f in fields:
@@ -353,7 +353,11 @@ def _typed(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any
         if kind == "number" and re.fullmatch(r"id|\w+_id", f["name"]):
             kind = "integer"
         values = wording.choices(f["name"], mention.passage) if kind == "string" else []
-        out.append({**f, "type": kind, **({"enum": values} if values else {})})
+        extra: dict[str, Any] = {"enum": values} if values else {}
+        moment = f["name"] not in stated and wording.is_moment(f["name"], mention.passage)
+        if moment and kind in ("string", "integer", "number"):
+            kind, extra = "string", {"format": "date-time"}
+        out.append({**f, "type": kind, **extra})
     return out
 
 
@@ -448,6 +452,8 @@ def _schema(
     if kind == "file":  # the file of a multipart upload
         return {"type": "string", "format": "binary"}
     schema: dict[str, Any] = {"type": kind}
+    if field.get("format"):
+        schema["format"] = field["format"]
     if field.get("enum"):
         schema["enum"] = field["enum"]
     if kind == "array":
@@ -630,7 +636,10 @@ def _returned(
     `exact`: the request states this reply's fields, so no other answer adds to them."""
     if not fields:
         return {"type": "object"}
-    properties = {f["name"]: {"type": f["type"]} for f in fields}
+    properties = {
+        f["name"]: {"type": f["type"], **({"format": f["format"]} if f.get("format") else {})}
+        for f in fields
+    }
     for schema in properties.values():
         if schema["type"] == "array":
             schema["items"] = {}

@@ -211,6 +211,23 @@ def is_money(name: str, passage: str) -> bool:
     return bool(_SUM_NAME.search(name)) and bool(_MONEY_WORD.search(passage))
 
 
+# A point in time: named as one (`created_at`, `updated`, `timestamp`) or described as
+# one ("created is the time the order was recorded"), unless counted in seconds.
+_MOMENT_NAME = re.compile(r"^(?:created|updated|modified|deleted|timestamp)$|_at$", re.I)
+_MOMENT_WORDS = (
+    r"\s*(?:is|was|,|:|-|\u2014|\()\s*(?:the|a)?\s*(?:date|time|moment|timestamp|instant)\b"
+)
+_EPOCH = re.compile(r"\b(?:seconds|milliseconds|epoch|unix)\b", re.I)
+
+
+def is_moment(name: str, passage: str) -> bool:
+    """Whether `name` is a point in time, sent as an ISO 8601 date-time."""
+    if _EPOCH.search(own_words(name, passage)):
+        return False
+    described = re.search(rf"`?\b{re.escape(name)}\b`?{_MOMENT_WORDS}", passage, re.I)
+    return bool(_MOMENT_NAME.search(name) or described)
+
+
 # A type written before a field's name: "its new integer id", "a boolean `done`".
 _TYPE_WORDS = {
     "integer": "integer", "int": "integer", "numeric": "number", "decimal": "number",
