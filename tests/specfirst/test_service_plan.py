@@ -211,3 +211,19 @@ def test_an_item_read_that_answers_a_page_or_a_file_is_left_to_the_model() -> No
     )
     assert kinds["post /cards"] == "create" and kinds["delete /cards/{id}"] == "delete"
     assert kinds["get /cards/{id}"] is None  # the row as an HTML page: the model renders it
+
+
+def test_a_login_answering_any_kind_of_token_is_written_by_the_program() -> None:
+    account = _obj(username="string", password="string")
+    kinds = _kinds(
+        {
+            "/register": {"post": _post(account, _obj(username="string"))},
+            "/login": {"post": _post(account, _obj(session_token="string"), "200")},
+        }
+    )
+    assert kinds == {"post /register": "register", "post /login": "login"}
+    from bdev.specfirst.resources import token_field
+
+    assert token_field({"refresh_token": {}, "authToken": {}}) == "authToken"
+    assert token_field({"refresh_token": {}, "csrf_token": {}}) is None
+    assert token_field({"token": {}, "session_token": {}}) == "token"

@@ -14,6 +14,7 @@ and ownership, the tables, the API-key table); code generation only reads them.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from bdev.specfirst.names import snake
@@ -241,10 +242,19 @@ def _has_password(doc: dict[str, Any], op: Operation) -> bool:
     return "password" in _body_schema(doc, op).get("properties", {})
 
 
+def token_field(props: dict[str, Any]) -> str | None:
+    """The reply field that carries a login's token: a usual name first, else any other
+    `*_token` (`session_token`, `authToken`) but a refresh or CSRF token."""
+    usual = next((f for f in TOKEN_FIELDS if f in props), None)
+    return usual or next((f for f in props if _OTHER_TOKEN.search(f)), None)
+
+
+_OTHER_TOKEN = re.compile(r"^(?!refresh|csrf|xsrf)[a-z]+(?:_token|Token)$", re.I)
+
+
 def _token_field(doc: dict[str, Any], op: Operation) -> str | None:
     ok = op.success
-    props = deref(doc, ok.schema_).get("properties", {}) if ok and ok.schema_ else {}
-    return next((f for f in TOKEN_FIELDS if f in props), None)
+    return token_field(deref(doc, ok.schema_).get("properties", {}) if ok and ok.schema_ else {})
 
 
 def _replies_token(doc: dict[str, Any], op: Operation) -> bool:

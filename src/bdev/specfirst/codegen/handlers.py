@@ -12,8 +12,8 @@ from bdev.specfirst.plan import Operation, Resource, ServicePlan
 from bdev.specfirst.refs import deref
 from bdev.specfirst.resources import (
     PAGE_SIZE_PARAMS,
-    TOKEN_FIELDS,
     issued_key_field,
+    token_field,
     unique_field,
 )
 from bdev.specfirst.shapes import merged_properties
@@ -196,7 +196,7 @@ def _login_body(plan: ServicePlan, op: Operation) -> list[str]:
     key = _login_field(plan, op)
     ok = op.success
     props = _props(plan, ok.schema_ if ok else None)
-    token = next((f for f in TOKEN_FIELDS if f in props), None)
+    token = token_field(props)
     check = [
         'data = body.model_dump(mode="json", by_alias=True) if body else {}',
         f"user = store.find('users', {key!r}, data.get({key!r}))",

@@ -12,7 +12,7 @@ from bdev.specfirst.codegen.options import Options, setting_kind
 from bdev.specfirst.codegen.schemas import SchemaCode, file_kind
 from bdev.specfirst.plan import Kind, Operation, Param, ServicePlan
 from bdev.specfirst.refs import deref
-from bdev.specfirst.resources import TOKEN_FIELDS
+from bdev.specfirst.resources import token_field
 from bdev.specfirst.shapes import merged_properties
 
 _IDENTITY = ("username", "email", "login", "name")
@@ -292,7 +292,7 @@ def auth_flow(plan: ServicePlan) -> dict[str, Any] | None:
         "login": log,
         "register_status": register.success_status,
         "login_status": login.success_status,
-        "token_field": next((f for f in TOKEN_FIELDS if f in props), None),
+        "token_field": token_field(props),
         "cookie": plan.security_schemes[plan.session_cookie].param_name
         if plan.session_cookie
         else None,

@@ -38,7 +38,10 @@ SYNTAX = (
 )
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # JSON fields that usually carry the token a login returns, most specific first.
-TOKEN_FIELDS = ("access_token", "accessToken", "token", "jwt", "id_token", "auth_token")
+TOKEN_FIELDS = (
+    "access_token", "accessToken", "token", "jwt", "id_token", "auth_token", "authToken",
+    "session_token", "sessionToken",
+)  # fmt: skip
 Method = Literal["GET", "POST", "PUT", "PATCH"]
 
 
