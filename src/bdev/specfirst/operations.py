@@ -17,17 +17,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from bdev.specfirst import wording
+from bdev.specfirst import layouts, wording
 
 # "POST /notes", "GET and DELETE /items/{id}", "GET /notes?q=TEXT".
 MENTION = re.compile(
     r"\b(?P<methods>(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*)"
     # "GET http://localhost:8888/api/v1/items": the path of a full URL.
-    r"\s+`?(?:https?://[\w.\-]+(?::\d+)?)?(?P<path>/[A-Za-z0-9_\-./{}<>:]*(?:\?[A-Za-z0-9_=&\-{}<>.,]*)?)"
+    r"(?:\*\*|__|`)?:?\s+`?(?:https?://[\w.\-]+(?::\d+)?)?(?P<path>/[A-Za-z0-9_\-./{}<>:]*(?:\?[A-Za-z0-9_=&\-{}<>.,]*)?)"
 )
-# API docs that head each section with a bare path ("### `/users/<int:pk>/`") and name
-# a method only where it is not GET ("PATCH body format").
-_PATH_HEADING = re.compile(r"^(#{1,6})\s*`?(/[^\s`]*)`?\s*$", re.MULTILINE)
 # A line such as "Constraints:" heads what follows; "Query string params:" or "Response:"
 # belong to the operation above them.
 _ENDS_PASSAGES = re.compile(
@@ -35,7 +32,6 @@ _ENDS_PASSAGES = re.compile(
     r"[#\s]*[\w ]{1,40}:",
     re.I,
 )
-_OTHER_METHOD = re.compile(r"\b(POST|PUT|PATCH|DELETE)\b")
 # Path parameters written as <id> or :id become {id}.
 _ANGLE = re.compile(r"<(?:\w+:)?(\w+)>")
 _COLON = re.compile(r"(?<=/):(\w+)")
@@ -66,8 +62,9 @@ class Mention:
 def find_operations(text: str) -> list[Mention]:
     """The operations `text` names, in order of first mention, each with its passage: the
     sentences from the first one naming it up to the next naming another operation."""
+    text = layouts.as_mentions(text)
     if not MENTION.search(text):
-        text = _methods_for_path_headings(text)
+        text = layouts.methods_for_path_headings(text)
     sentences = wording.split_sentences(text)
     found: dict[tuple[str, str], tuple[tuple[str, ...], list[str]]] = {}
     own: dict[tuple[str, str], list[str]] = {}
@@ -126,21 +123,6 @@ def _is_title(sentence: str) -> bool:
     )
 
 
-def _methods_for_path_headings(text: str) -> str:
-    """`text` with each bare path heading given its method: the one its section names
-    (POST, PUT, PATCH or DELETE, when only one), else GET, as such docs mean it."""
-    headings = list(_PATH_HEADING.finditer(text))
-    out, last = [], 0
-    for n, heading in enumerate(headings):
-        end = headings[n + 1].start() if n + 1 < len(headings) else len(text)
-        named = set(_OTHER_METHOD.findall(text[heading.end() : end]))
-        method = named.pop() if len(named) == 1 else "GET"
-        out.append(text[last : heading.start()])
-        out.append(f"{heading[1]} {method} {heading[2]}\n")
-        last = heading.end() + 1
-    return "".join(out) + text[last:]
-
-
 def _joined(sentences: list[str]) -> str:
     return " ".join(" ".join(dict.fromkeys(sentences)).split())
 
@@ -149,5 +131,6 @@ def _path_and_query(raw: str) -> tuple[str, tuple[str, ...]]:
     raw = raw.rstrip(".,;:`")
     path, _, query = raw.partition("?")
     path = _COLON.sub(r"{\1}", _ANGLE.sub(r"{\1}", path)).rstrip("/") or "/"
+    path = layouts.concrete_ids(path)
     names = tuple(n for n in (p.split("=")[0] for p in query.split("&")) if n.isidentifier())
     return path, names
