@@ -452,6 +452,14 @@ def test_a_field_described_as_a_time_is_a_date_time_the_store_can_set() -> None:
     assert visit["properties"]["seen"] == {"type": "string", "format": "date-time"}
 
 
+def test_a_reply_field_described_in_plain_words_takes_its_head_noun() -> None:
+    request = "POST /render fills a template (a `template`) and answers 200 with the rendered text."
+    reply = [{"name": "rendered_text", "type": "string"}]
+    derived = derive_spec(request, turns(answer(inputs=[field("template")], returned_fields=reply)))
+    (schema,) = derived.doc["components"]["schemas"].values()
+    assert list(schema["properties"]) == ["text"]
+
+
 def test_a_page_of_items_is_not_a_list_and_a_counted_total_stays_whole() -> None:
     request = (
         "POST /songs adds a song (a `title`) and answers 201 with it and its id. "

@@ -235,8 +235,8 @@ def _assemble(
         if (lit := wording.reply_literal(m.own)) and any(_is_credential(k) for k in lit)
     }
     for n, mention in enumerate(mentions):
-        answer = answers[mention.label]
         where = mention.label
+        answer = _plain_names(answers[mention.label], mention, notes)
         said = _said(mention, mentions[:n])
 
         op: dict[str, Any] = {
@@ -359,6 +359,22 @@ def _typed(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any
             kind, extra = "string", {"format": "date-time"}
         out.append({**f, "type": kind, **extra})
     return out
+
+
+def _plain_names(answer: dict[str, Any], mention: Mention, notes: list[str]) -> dict[str, Any]:
+    """The answer's reply fields named by the head noun of the words that describe them
+    (`wording.plain_name`), where that names no other field of the reply."""
+    fields = answer["returned_fields"]
+    taken = [f["name"] for f in fields]
+    renamed = []
+    for f in fields:
+        plain = wording.plain_name(f["name"], mention.own)
+        if plain != f["name"] and plain not in taken:
+            notes.append(f"{mention.label}: the reply's `{f['name']}` is `{plain}` (the words)")
+            taken.append(plain)
+            f = {**f, "name": plain}
+        renamed.append(f)
+    return {**answer, "returned_fields": renamed}
 
 
 def _without_session_fields(

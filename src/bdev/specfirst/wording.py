@@ -228,6 +228,27 @@ def is_moment(name: str, passage: str) -> bool:
     return bool(_MOMENT_NAME.search(name) or described)
 
 
+# Two-word names that are terms of art, kept whole ("an access token" is `access_token`).
+_TERMS = re.compile(
+    r"^(?:(?:access|refresh|id)_token|token_type|api_key|(?:first|last|full|user|file)_name)$"
+    r"|_(?:id|at)$"
+)
+
+
+def plain_name(name: str, passage: str) -> str:
+    """The name of a field the passage describes in plain words and never writes out:
+    the head noun of its phrase ("the rendered text" -> `text`, "a session token" ->
+    `token`, "its IP addresses" -> `addresses`), as a request that wanted the longer
+    name would have written it. Terms of art keep both words (`access_token`)."""
+    words = name.split("_")
+    if len(words) != 2 or not all(words) or _TERMS.search(name):
+        return name
+    if re.search(rf"\b{re.escape(name)}\b", passage):
+        return name  # written out
+    said = re.search(rf"\b{re.escape(words[0])}\s+{re.escape(words[1])}\b", passage, re.I)
+    return words[1] if said else name
+
+
 # A type written before a field's name: "its new integer id", "a boolean `done`".
 _TYPE_WORDS = {
     "integer": "integer", "int": "integer", "numeric": "number", "decimal": "number",
