@@ -613,9 +613,11 @@ def test_replies_the_request_lists_are_not_merged_into_one_resource() -> None:
     model = turns(
         answer(inputs=[field("title"), field("body")], success=201,
                returned_fields=[{"name": "id", "type": "integer"}]),
-        answer(errors=[404], returned_fields=[{"name": "id", "type": "integer"}]),
+        answer(errors=[404], returned_fields=[{"name": "id", "type": "string"}]),
     )  # fmt: skip
     derived = derive_spec(request, model)
     schemas = derived.doc["components"]["schemas"]
     shapes = sorted(sorted(s["properties"]) for s in schemas.values())
     assert shapes == [["body", "id", "title"], ["id", "length", "title"]]
+    # Still one resource: the GET's `id` has the type the POST gave it ("integer id").
+    assert all(s["properties"]["id"] == {"type": "integer"} for s in schemas.values())

@@ -673,6 +673,13 @@ def _returned(
                 known["properties"][prop] = schema
                 known["required"].append(prop)
         shapes[shape] = name
+    if shape not in shapes and known:
+        # Not merged, still the same resource: a field both name has the type it had
+        # first ("its integer id" on the POST, an `id` the model typed string on a GET).
+        for prop, schema in properties.items():
+            first = known["properties"].get(prop)
+            if first and "type" in first and schema["type"] != first["type"]:
+                properties[prop] = dict(first)
     if shape not in shapes:
         taken = set(components.get("schemas", {}))
         unique, n = name, 2
