@@ -219,13 +219,27 @@ def _said(mention: Mention, earlier: list[Mention]) -> set[str]:
     return wording.words(mention.passage)
 
 
+@dataclasses.dataclass
+class _Replies:
+    """What the replies assembled so far share: the request's words and numbers, the
+    components, which component each returned shape is, and the components the request
+    states exactly (a reply it writes out or lists, never merged with another)."""
+
+    words: set[str]
+    numbers: set[int]
+    notes: list[str]
+    schemas: dict[str, Any] = dataclasses.field(default_factory=dict)
+    shapes: dict[str, str] = dataclasses.field(default_factory=dict)
+    exact: set[str] = dataclasses.field(default_factory=set)
+
+
 def _assemble(
     text: str, mentions: list[Mention], answers: dict[str, dict[str, Any]], notes: list[str]
 ) -> dict[str, Any]:
-    words, numbers = wording.words(text), wording.numbers(text)
+    numbers = wording.numbers(text)
+    replies = _Replies(wording.words(text), numbers, notes)
     scheme = wording.credential_scheme(text)
     components: dict[str, Any] = {}
-    shapes: dict[str, str] = {}  # a returned object's shape -> its component's name
     paths: dict[str, Any] = {}
     any_secured = False
     # Replies written out with a credential in them, by operation: the issuer's alone.
@@ -279,10 +293,8 @@ def _assemble(
         issuers = {
             name for other, fields in issued_replies.items() if other != where for name in fields
         }
-        op["responses"] = _responses(
-            mention, answer, echoed, words, numbers, components, shapes, notes, issuers
-        )
-        issued = _issued(op, components)
+        op["responses"] = _responses(mention, answer, echoed, replies, issuers)
+        issued = _issued(op, replies.schemas)
         if issued:
             notes.append(f"{where}: public, it answers with the credential (`{issued}`)")
         elif sets_cookie:
@@ -298,7 +310,9 @@ def _assemble(
             else:
                 notes.append(f"{where}: login required, but the request names no credential")
         paths.setdefault(mention.path, {})[mention.method.lower()] = op
-    _share_resources(paths, components.get("schemas", {}))
+    _share_resources(paths, replies.schemas)
+    if replies.schemas:
+        components["schemas"] = replies.schemas
     doc: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {"title": _title(text), "version": "1.0"},
@@ -514,16 +528,12 @@ def _responses(
     mention: Mention,
     answer: dict[str, Any],
     echoed: list[dict[str, Any]],
-    words: set[str],
-    numbers: set[int],
-    components: dict[str, Any],
-    shapes: dict[str, str],
-    notes: list[str],
+    replies: _Replies,
     issuers: set[str],
 ) -> dict[str, Any]:
     """The success and error responses of `mention`. `issuers`: the fields of the replies
     other operations write out with a credential in them (not this one's to answer)."""
-    where = mention.label
+    where, notes = mention.label, replies.notes
     # A success status the passage states wins over the model's pick; a read creates
     # nothing, so it answers 200 unless the passage says otherwise.
     said = [n for n in wording.statuses(mention.own) if n in _SUCCESS]
@@ -550,20 +560,19 @@ def _responses(
         if [f["type"] for f in answer["returned_fields"]] == ["array"]:
             answer = {**answer, "returned_fields": []}  # {"accounts": [...]}: the list itself
     listed = None
+    answered = _typed(answer["returned_fields"], mention)
     if literal:
         # The reply written out is the whole reply: its fields, typed as the model says
         # where the value does not show it.
-        typed = {f["name"]: f["type"] for f in _typed(answer["returned_fields"], mention)}
+        typed = {f["name"]: f["type"] for f in answered}
         fields = [{"name": k, "type": v or typed.get(k, "string")} for k, v in literal.items()]
         returns = "object" if returns == "nothing" else returns
     else:
-        fields = [
-            f for f in _typed(answer["returned_fields"], mention) if f["name"].lower() in words
-        ]
+        fields = [f for f in answered if f["name"].lower() in replies.words]
         if returns == "object":
             listed = wording.reply_list(mention.own, _resource_name(mention.path).lower())
         if listed:
-            fields = _listed(mention, listed, fields, answer["returned_fields"], notes)
+            fields = _listed(mention, listed, fields, answered, notes)
             echoed = echoed if listed.whole else []
         own = wording.words(mention.own)
         for f in [f for f in fields if f["name"] in issuers and f["name"].lower() not in own]:
@@ -596,12 +605,12 @@ def _responses(
         # A reply the request writes out or lists is exactly that: never merged with
         # what another operation answers on the same path.
         exact = bool(literal) or bool(listed and not listed.whole)
-        item = _returned(mention, fields, components, shapes, exact=exact)
+        item = _returned(mention, fields, replies, exact=exact)
         schema = {"type": "array", "items": item} if returns == "list" else item
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(success): ok}
     for code in answer["errors"]:
-        if code in numbers:
+        if code in replies.numbers:
             responses.setdefault(str(code), {"description": "Error"})
         else:
             notes.append(f"{where}: dropped status {code} (not in the request)")
@@ -621,8 +630,8 @@ def _listed(
 ) -> list[dict[str, Any]]:
     """The reply the passage lists ("with its integer id, its title and the content's
     length"): those fields, each the model's where it named it, the rest added; with
-    "it" among them, the model's fields too."""
-    by_name = {f["name"].lower(): f for f in _typed(answered, mention)}
+    "it" among them, the model's fields too. `answered`: the model's fields, typed."""
+    by_name = {f["name"].lower(): f for f in answered}
     out = list(fields) if listed.whole else []
     for names in listed.names:
         if any(f["name"].lower() in names for f in out):
@@ -640,12 +649,7 @@ def _listed(
 
 
 def _returned(
-    mention: Mention,
-    fields: list[dict[str, Any]],
-    components: dict[str, Any],
-    shapes: dict[str, str],
-    *,
-    exact: bool = False,
+    mention: Mention, fields: list[dict[str, Any]], replies: _Replies, *, exact: bool = False
 ) -> dict[str, Any]:
     """A returned object: one component per shape, named after the path's resource, so
     that operations returning the same thing share it (spec-first sees one resource).
@@ -661,10 +665,10 @@ def _returned(
             schema["items"] = {}
     # By names alone: the same fields typed differently are still the same resource.
     shape = json.dumps(sorted(properties))
+    shapes = replies.shapes
     name = _resource_name(mention.path)
-    known = components.get("schemas", {}).get(name)
-    # (`shapes` also marks the components a request states exactly: "exact <name>".)
-    mergeable = not exact and known and f"exact {name}" not in shapes
+    known: dict[str, Any] = replies.schemas.get(name) or {}
+    mergeable = bool(known) and not exact and name not in replies.exact
     if shape not in shapes and mergeable and "id" in properties and "id" in known["properties"]:
         # Two answers on one resource's path, each with its `id`: one resource, each
         # answer naming part of it ("lists the orders" says `created`, POST `customer`).
@@ -681,18 +685,17 @@ def _returned(
             if first and "type" in first and schema["type"] != first["type"]:
                 properties[prop] = dict(first)
     if shape not in shapes:
-        taken = set(components.get("schemas", {}))
         unique, n = name, 2
-        while unique in taken:
+        while unique in replies.schemas:
             unique, n = f"{name}{n}", n + 1
-        components.setdefault("schemas", {})[unique] = {
+        replies.schemas[unique] = {
             "type": "object",
             "properties": properties,
             "required": list(properties),
         }
         shapes[shape] = unique
         if exact:
-            shapes[f"exact {unique}"] = unique
+            replies.exact.add(unique)
     return {"$ref": f"#/components/schemas/{shapes[shape]}"}
 
 
@@ -764,10 +767,9 @@ def _is_credential(name: str) -> bool:
     return name in (*TOKEN_FIELDS, *KEY_FIELDS) or bool(_CREDENTIAL_FIELD.search(name))
 
 
-def _issued(op: dict[str, Any], components: dict[str, Any]) -> str | None:
+def _issued(op: dict[str, Any], schemas: dict[str, Any]) -> str | None:
     """The credential field an operation answers with (it hands out what the others
     need, so it cannot need it), or None."""
-    schemas = components.get("schemas", {})
     for schema in _returned_objects(op, schemas):
         for name in schema["properties"]:
             if _is_credential(name):
