@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 import shlex
 
-_METHODS = r"(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*"
+# One or more methods: "GET", "GET and DELETE", "GET/POST".
+METHODS = r"(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*"
 
 
 def as_mentions(text: str) -> str:
@@ -49,7 +50,7 @@ _CONCRETE_ID = re.compile(
 
 
 # --- tables -------------------------------------------------------------------------
-_METHOD_CELL = re.compile(rf"[*_`\s]*({_METHODS})[*_`\s]*")
+_METHOD_CELL = re.compile(rf"[*_`\s]*({METHODS})[*_`\s]*")
 _PATH_CELL = re.compile(r"[*_`\s]*((?:https?://[^/\s|]+)?/[^\s|*`]*)[*_`\s]*")
 
 

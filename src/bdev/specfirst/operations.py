@@ -21,7 +21,7 @@ from bdev.specfirst import layouts, wording
 
 # "POST /notes", "GET and DELETE /items/{id}", "GET /notes?q=TEXT".
 MENTION = re.compile(
-    r"\b(?P<methods>(?:GET|POST|PUT|PATCH|DELETE)(?:\s*(?:,|/|and|or)\s*(?:GET|POST|PUT|PATCH|DELETE))*)"
+    rf"\b(?P<methods>{layouts.METHODS})"
     # "GET http://localhost:8888/api/v1/items": the path of a full URL.
     r"(?:\*\*|__|`)?:?\s+`?(?:https?://[\w.\-]+(?::\d+)?)?(?P<path>/[A-Za-z0-9_\-./{}<>:]*(?:\?[A-Za-z0-9_=&\-{}<>.,]*)?)"
 )
