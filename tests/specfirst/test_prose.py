@@ -164,6 +164,24 @@ def test_a_named_header_is_an_api_key_and_protects_what_needs_login() -> None:
     assert derived.doc["paths"]["/keys"]["post"]["security"] == []
 
 
+def test_registering_an_account_is_public_whatever_the_model_says() -> None:
+    request = (
+        "POST /auth/sign-up takes an email and a password. POST /auth/login takes the same "
+        "email and password and answers a token. "
+        "GET /profile needs the header Authorization: Bearer <token>."
+    )
+    model = turns(
+        answer(inputs=[field("email"), field("password")], success=201, login_required=True),
+        answer(inputs=[field("email"), field("password")],
+               returned_fields=[{"name": "token", "type": "string"}]),
+        answer(login_required=True),
+    )  # fmt: skip
+    paths = derive_spec(request, model).doc["paths"]
+    assert paths["/auth/sign-up"]["post"]["security"] == []
+    assert "401" not in paths["/auth/sign-up"]["post"]["responses"]
+    assert paths["/profile"]["get"]["security"] == [{"credential": []}]
+
+
 def test_prose_first_is_a_strategy_of_its_own() -> None:
     assert make_strategy("prose-first").name == "prose-first"
     assert make_strategy("spec-first").name == "spec-first"

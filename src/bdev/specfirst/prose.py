@@ -27,7 +27,7 @@ from bdev.llm.base import Message, Model, ModelError, ToolSpec, Usage, retry_sam
 from bdev.specfirst import wording
 from bdev.specfirst.names import snake
 from bdev.specfirst.operations import MENTION, Mention, find_operations
-from bdev.specfirst.resources import KEY_FIELDS, TOKEN_FIELDS
+from bdev.specfirst.resources import KEY_FIELDS, TOKEN_FIELDS, registers
 
 # Where a service built from a derived document keeps it, beside the build's plan.
 DERIVED_FILE = ".bdev/openapi.json"
@@ -301,6 +301,13 @@ def _assemble(
             notes.append(f"{where}: public, it sets the session cookie")
         elif answer.get("login_required") and wording.says_public(mention.own):
             notes.append(f"{where}: public (the request says anyone may call it)")
+            op["responses"].pop("401", None)
+        elif (
+            answer.get("login_required")
+            and mention.method in ("POST", "PUT")
+            and registers(mention.path)
+        ):
+            notes.append(f"{where}: public (it registers an account)")
             op["responses"].pop("401", None)
         elif answer.get("login_required"):
             if scheme:

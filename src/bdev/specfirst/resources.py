@@ -161,17 +161,26 @@ def issued_credential(doc: dict[str, Any], op: Operation) -> str | None:
     """
     if op.method not in ("post", "put"):
         return None
-    words = set(snake(op.operation_id).split("_"))
-    for segment in op.path.lower().strip("/").split("/"):
-        if not segment.startswith("{"):
-            words.add(segment)
-            words |= set(snake(segment).split("_"))
-    words |= {w.replace("_", "") for w in words}
+    words = _words(op.path, op.operation_id)
     if words & _REGISTER_WORDS:
         return "registers an account: callers have no credentials before it"
     if words & _ISSUE_WORDS and _replies_token(doc, op):
         return "issues the token the other operations require"
     return None
+
+
+def registers(path: str, operation_id: str = "") -> bool:
+    """Whether an operation's words say it registers an account (`POST /auth/sign-up`)."""
+    return bool(_words(path, operation_id) & _REGISTER_WORDS)
+
+
+def _words(path: str, operation_id: str) -> set[str]:
+    words = set(snake(operation_id).split("_"))
+    for segment in path.lower().strip("/").split("/"):
+        if not segment.startswith("{"):
+            words.add(segment)
+            words |= set(snake(segment).split("_"))
+    return words | {w.replace("_", "").replace("-", "") for w in words}
 
 
 def issued_key_field(plan: ServicePlan, op: Operation) -> str | None:
