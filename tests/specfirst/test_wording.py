@@ -182,6 +182,11 @@ def test_titles_that_list_everything() -> None:
     assert wording.answers_a_list("List All Invoices GET /invoices")
     assert wording.answers_a_list("GET /pets - Get all pets")
     assert not wording.answers_a_list("GET /pets/{id} - Get one pet")
+    assert wording.answers_a_list("Return all items: curl localhost:8080/v0/items")
+    assert wording.answers_a_list("GET /api/data?limit=5 - Returns 5 items")
+    assert wording.answers_a_list("### Fetch Users GET /api/users", "users")
+    assert not wording.answers_a_list("### Fetch User GET /api/users/{id}", "users")
+    assert not wording.answers_a_list("### Fetch Users GET /api/users", "")
 
 
 def test_a_point_in_time_is_named_or_described_as_one() -> None:

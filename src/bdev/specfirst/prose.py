@@ -561,7 +561,9 @@ def _responses(
     literal = wording.reply_literal(mention.own)
     # "lists the orders of one customer": a read of a collection answering many.
     collection = mention.method == "GET" and not mention.path.rstrip("/").endswith("}")
-    if collection and not literal and returns == "object" and wording.answers_a_list(mention.own):
+    last = mention.path.rstrip("/").rpartition("/")[2]
+    lists = wording.answers_a_list(mention.own, last)
+    if collection and not literal and returns == "object" and lists:
         notes.append(f"{where}: answers a list (the request says it lists them)")
         returns = "list"
         if [f["type"] for f in answer["returned_fields"]] == ["array"]:

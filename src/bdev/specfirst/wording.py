@@ -307,16 +307,25 @@ def named_parameters(passage: str, *, bodiless: bool) -> list[str]:
 
 # A read that answers many: "lists the orders", "answers a list of notes". A page of them
 # ("one page at a time", "holds the page's items") is an object.
+_READ_VERB = r"(?:list|get|retrieve|fetch|show|return|read)s?"
 _LISTS = re.compile(
-    r"\blists\b|\b(?:a|the) list of\b|\ban array of\b|\b(?:list|get|retrieve|fetch|show)\s+all\b"
+    r"\blists\b|\b(?:a|the) list of\b|\ban array of\b"
+    rf"|\b{_READ_VERB}\s+(?:all|every)\b|\breturns\s+(?:up to\s+)?\d+\s+\w+s\b"
     r"|\b(?:answers|returns|responds)\b[^.;]{0,30}\bwith all (?:the )?\w+s\b",
     re.I,
 )
 _PAGE = re.compile(r"\bpages?\b|\{", re.I)
 
 
-def answers_a_list(passage: str) -> bool:
-    return bool(_LISTS.search(passage)) and not _PAGE.search(passage)
+def answers_a_list(passage: str, collection: str = "") -> bool:
+    """Whether a read answers many: "lists the orders", "Get all pets", "Returns 5 items",
+    or a read verb before the `collection`'s own plural name ("Fetch Users" on /users);
+    not "one page at a time"."""
+    plural = collection.endswith("s") and not collection.endswith("ss")
+    named = plural and re.search(
+        rf"\b{_READ_VERB}\s+(?:the\s+)?{re.escape(collection)}\b", passage, re.I
+    )
+    return bool(_LISTS.search(passage) or named) and not _PAGE.search(passage)
 
 
 def _literal_type(value: str | None) -> str | None:
