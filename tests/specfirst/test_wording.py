@@ -64,6 +64,7 @@ def test_item_fields_follow_each_after_the_list() -> None:
         ),
         ("Send `Authorization: Bearer <token>`.", {"type": "http", "scheme": "bearer"}),
         ("Cookies are not used; a Bearer token is.", {"type": "http", "scheme": "bearer"}),
+        ("A REST API using auth tokens.", {"type": "http", "scheme": "bearer"}),
         ("No credentials at all.", None),
     ],
 )

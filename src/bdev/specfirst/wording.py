@@ -376,7 +376,7 @@ def credential_scheme(text: str) -> dict[str, Any] | None:
         named = [a or b for a, b in _COOKIE_NAME.findall(text)]
         # Unnamed, it is the session cookie the frameworks set by default.
         return {"type": "apiKey", "in": "cookie", "name": named[0] if named else "session"}
-    if re.search(r"\b(bearer|token|jwt)\b", text, re.IGNORECASE):
+    if re.search(r"\b(bearer|tokens?|jwts?)\b", text, re.IGNORECASE):
         return {"type": "http", "scheme": "bearer"}
     return None
 
