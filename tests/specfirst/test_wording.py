@@ -204,10 +204,12 @@ def test_a_point_in_time_is_named_or_described_as_one() -> None:
 def test_a_field_described_in_plain_words_is_named_by_its_head_noun() -> None:
     assert wording.plain_name("rendered_text", "answers 200 with the rendered text") == "text"
     assert wording.plain_name("session_token", "with a session token (opaque)") == "token"
-    assert wording.plain_name("ip_addresses", "the list of its IP addresses") == "addresses"
-    # Written out, a term of art, or not the passage's words: kept.
+    assert wording.plain_name("hashed_password", "stores the hashed password") == "password"
+    # Written out, a term of art, a compound noun, or not the passage's words: kept.
     assert wording.plain_name("rendered_text", "answers `rendered_text`") == "rendered_text"
     assert wording.plain_name("access_token", "answers an access token") == "access_token"
-    assert wording.plain_name("owner_id", "the owner id") == "owner_id"
+    assert wording.plain_name("ip_addresses", "the list of its IP addresses") == "ip_addresses"
+    assert wording.plain_name("email_address", "an email address") == "email_address"
+    assert wording.plain_name("shortened_url", "the shortened url") == "shortened_url"
     assert wording.plain_name("word_count", "how many words it has") == "word_count"
     assert wording.plain_name("total_price_cents", "the total price cents") == "total_price_cents"

@@ -383,7 +383,7 @@ def _typed(fields: list[dict[str, Any]], mention: Mention) -> list[dict[str, Any
 
 
 def _plain_names(answer: dict[str, Any], mention: Mention, notes: list[str]) -> dict[str, Any]:
-    """The answer's reply fields named by the head noun of the words that describe them
+    """The answer's reply fields named as the words that describe them say
     (`wording.plain_name`), where that names no other field of the reply."""
     fields = answer["returned_fields"]
     taken = [f["name"] for f in fields]

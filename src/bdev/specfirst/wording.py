@@ -229,24 +229,29 @@ def is_moment(name: str, passage: str) -> bool:
 
 
 # Two-word names that are terms of art, kept whole ("an access token" is `access_token`).
-_TERMS = re.compile(
-    r"^(?:(?:access|refresh|id)_token|token_type|api_key|(?:first|last|full|user|file)_name)$"
-    r"|_(?:id|at)$"
-)
+_TERMS = re.compile(r"^(?:(?:access|refresh|id)_token|token_type)$")
+# Nouns that need the word before them to say what they are ("the hashed id").
+_KINDS = frozenset({
+    "address", "code", "count", "date", "id", "key", "length", "name", "number", "size",
+    "status", "time", "type", "url", "value",
+})  # fmt: skip
 
 
 def plain_name(name: str, passage: str) -> str:
-    """The name of a field the passage describes in plain words and never writes out:
-    the head noun of its phrase ("the rendered text" -> `text`, "a session token" ->
-    `token`, "its IP addresses" -> `addresses`), as a request that wanted the longer
-    name would have written it. Terms of art keep both words (`access_token`)."""
+    """The name of a reply field the passage describes in plain words and never writes
+    out, where the first word only qualifies the second: a participle ("the rendered
+    text" -> `text`, "the shortened URL" stays, a URL needs saying which) or the kind of
+    a token ("a session token" -> `token`). A request that wanted the longer name would
+    have written it; a compound noun ("email address", "word count") keeps both words."""
     words = name.split("_")
-    if len(words) != 2 or not all(words) or _TERMS.search(name):
+    if len(words) != 2 or not all(words) or _TERMS.match(name):
         return name
     if re.search(rf"\b{re.escape(name)}\b", passage):
         return name  # written out
-    said = re.search(rf"\b{re.escape(words[0])}\s+{re.escape(words[1])}\b", passage, re.I)
-    return words[1] if said else name
+    if not re.search(rf"\b{re.escape(words[0])}\s+{re.escape(words[1])}\b", passage, re.I):
+        return name  # not the passage's words
+    qualifies = words[0].endswith("ed") and words[1] not in _KINDS
+    return words[1] if qualifies or words[1] == "token" else name
 
 
 # A type written before a field's name: "its new integer id", "a boolean `done`".
