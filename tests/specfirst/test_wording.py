@@ -76,6 +76,13 @@ def test_request_literal_is_the_body_written_out_not_the_reply() -> None:
     passage = 'POST /l takes `{"url": "...", "n": 3}` and answers 201 with `{"code": "<c>"}`.'
     assert wording.request_literal(passage) == {"url": "string", "n": "integer"}
     assert wording.request_literal('POST /x answers 201 with `{"id": 1}`.') is None
+    listed = "POST /api/products @body: name, slug, ?price"
+    assert wording.request_literal(listed) == {"name": None, "slug": None, "price": None}
+    assert wording.request_literal("Body: title, content. Returns the note.") == {
+        "title": None, "content": None
+    }  # fmt: skip
+    assert wording.request_literal("The body: it is, in short, JSON") is None
+    assert wording.request_literal("Request body: JSON") is None
 
 
 def test_money_is_a_number_unless_counted_in_cents() -> None:

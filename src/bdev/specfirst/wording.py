@@ -159,7 +159,18 @@ def request_literal(passage: str) -> dict[str, str | None] | None:
         fields = _literal_fields(match[0])
         if fields:
             return fields
+    listed = _BODY_LIST.search(passage)
+    if listed:  # "@body: name, slug, ?price", as READMEs list a body's fields
+        return {name.lstrip("?"): None for name in re.split(r"\s*,\s*", listed[1])}
     return None
+
+
+# "Body: title, content", "@body: name, ?price": a body's fields listed by name.
+_BODY_LIST = re.compile(
+    r"(?<![\w-])@?(?:request\s+)?body(?:\s+(?:params|parameters|fields))?\s*:\s*"
+    r"(\??[A-Za-z_]\w*(?:\s*,\s*\??[A-Za-z_]\w*)+)(?![\w(])",
+    re.I,
+)
 
 
 def _literal_fields(written: str) -> dict[str, str | None] | None:
