@@ -768,3 +768,31 @@ def test_an_error_answered_as_a_success_is_raised_as_the_documented_error() -> N
     )
     # No error documented: a reply that is an object with an `error` field stays.
     assert repair(vague, inputs=Inputs())[0] == vague
+
+
+def test_a_sort_turned_against_the_stated_order_is_turned_back() -> None:
+    from bdev.specfirst.fill.habits import Inputs
+
+    written = [
+        "rows = store.list('orders')",
+        "if sort == 'total':",
+        "    return sorted(rows, key=lambda r: r['total'], reverse=True)",
+        "rows.sort(key=lambda r: r['id'], reverse=True)",
+        "return rows",
+    ]
+    lines, notes = repair(written, inputs=Inputs(descending=False))
+    assert lines[2] == "    return sorted(rows, key=lambda r: r['total'], reverse=False)"
+    assert lines[3] == "rows.sort(key=lambda r: r['id'], reverse=False)"
+    assert notes == ["reverse=True -> reverse=False (sorted ascending)"]
+    # Unstated, or already the stated order: as written.
+    assert repair(written, inputs=Inputs())[0] == written
+    assert repair(written, inputs=Inputs(descending=True))[0] == written
+
+
+def test_the_words_state_a_sort_order() -> None:
+    from bdev.specfirst.wording import stated_order
+
+    assert stated_order("sorted ascending by the column named in `sort`") is False
+    assert stated_order("GET /posts lists them newest first") is True
+    assert stated_order("sorted by id") is None
+    assert stated_order("ascending or descending, as `dir` says") is None

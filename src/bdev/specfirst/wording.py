@@ -265,6 +265,20 @@ def plain_name(name: str, passage: str) -> str:
     return words[1] if qualifies or words[1] == "token" else name
 
 
+# The order a list is sorted in, as the words state it.
+_ASCENDING = re.compile(r"\bascending\b|\b(?:oldest|smallest|lowest|earliest)\s+first\b", re.I)
+_DESCENDING = re.compile(
+    r"\bdescending\b|\b(?:newest|latest|largest|highest|most\s+recent)\s+first\b", re.I
+)
+
+
+def stated_order(text: str) -> bool | None:
+    """True when the words sort a list descending ("newest first"), False ascending
+    ("sorted ascending by `sort`"), None when they say neither or both."""
+    up, down = bool(_ASCENDING.search(text)), bool(_DESCENDING.search(text))
+    return None if up == down else down
+
+
 # A type written before a field's name: "its new integer id", "a boolean `done`".
 _TYPE_WORDS = {
     "integer": "integer", "int": "integer", "numeric": "number", "decimal": "number",

@@ -19,6 +19,7 @@ from bdev.specfirst.fill.prompt import own_sentences
 from bdev.specfirst.fill.sinks import EXPRESSION_WORDS
 from bdev.specfirst.plan import Operation, ServicePlan
 from bdev.specfirst.shapes import merged_properties
+from bdev.specfirst.wording import stated_order
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Inputs:
     creates_from: tuple[str, ...] = ()
     # The client errors the operation documents that its handler, not the route, raises.
     errors: tuple[int, ...] = ()
+    # The order the operation's words sort its list in: True descending, False
+    # ascending, None unstated.
+    descending: bool | None = None
 
 
 # Answered before the handler runs: credentials, body size, media type, validation.
@@ -84,6 +88,7 @@ def inputs_of(plan: ServicePlan, operation_id: str) -> Inputs:
         params, op.body is not None, upload, caller, operator, int_caller,
         plan.key_table if by_key else None, _counter(plan, op), file_reply, hidden, required,
         evaluator, creates_from, tuple(c for c in errors if c not in _ROUTE_ERRORS),
+        stated_order(" ".join((op.summary, op.description))),
     )  # fmt: skip
 
 

@@ -75,6 +75,7 @@ from bdev.specfirst.fill.rewrites import (
     folder_listing,
     ids_used_as_values,
     rows_keep_the_body,
+    sort_order,
     submodule_imports,
     text_search,
     visible_rows,
@@ -161,6 +162,8 @@ def repair(
         fixer.notes |= rows_keep_the_body(function, inputs.creates_from)
     if inputs and inputs.errors:
         fixer.notes |= error_answers(function, inputs.errors)
+    if inputs and inputs.descending is not None:
+        fixer.notes |= sort_order(function, inputs.descending)
     dropped = _drop_unused_framework_imports(function)
     if not fixer.notes and not dropped:
         return body, []

@@ -664,3 +664,25 @@ def _meant(errors: tuple[int, ...], message: str) -> int | None:
         return errors[0]
     meant = [s for s, words in _MEANS if s in errors and re.search(words, message, re.I)]
     return meant[0] if len(meant) == 1 else None
+
+
+def sort_order(function: ast.FunctionDef, descending: bool) -> set[str]:
+    """`sorted(rows, key=..., reverse=True)` where the operation's words sort ascending
+    (or `reverse=False` where they say descending): the order the words state. A sort
+    that states no `reverse` is left as written (its key may already turn it round)."""
+    notes: set[str] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        sorts = (isinstance(node.func, ast.Name) and node.func.id == "sorted") or (
+            isinstance(node.func, ast.Attribute) and node.func.attr == "sort"
+        )
+        for keyword in node.keywords if sorts else []:
+            value = keyword.value
+            if not isinstance(value, ast.Constant) or not isinstance(value.value, bool):
+                continue
+            if keyword.arg == "reverse" and value.value is not descending:
+                keyword.value = ast.copy_location(ast.Constant(descending), value)
+                order = "descending" if descending else "ascending"
+                notes.add(f"reverse={not descending} -> reverse={descending} (sorted {order})")
+    return notes
