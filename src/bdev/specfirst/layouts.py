@@ -6,10 +6,10 @@
 
 READMEs name routes in a few set ways besides "POST /notes": a table with a method
 column and a path column, curl commands (the method from `-X`, else POST when data is
-sent), an example path with a real id in it
-(`/articles/1`) or a quoted placeholder (`/users/"id"`). Each is rewritten in place, so
-the sentences around it stay the operation's passage. Docs that head each section with a
-bare path get its method from `methods_for_path_headings`, where nothing else names one.
+sent), an example path with a real id in it (`/articles/1`) or a quoted placeholder
+(`/users/"id"`). Each is rewritten in place, so the sentences around it stay the
+operation's passage. Docs that head each section with a bare path get its method from
+`methods_for_path_headings`, where nothing else names one.
 
 Written by hand: no library reads routes out of README text. `shlex` splits the curl
 commands the way a shell would.
